@@ -1,0 +1,145 @@
+"""Turning text cells into typed values, column at a time.
+
+Each parser takes a pandas Series of text (empty string = unknown) and returns
+the typed Series, with ``NA``/``NaT`` wherever a cell is empty or unreadable.
+Callers tell the two apart with :func:`blank`: a cell that is not blank but
+parsed to ``NA`` is unreadable. All of it is vectorised, so a national file of
+a million rows parses in seconds.
+
+Datetimes follow SCHEMA.md: ISO 8601; without an offset a datetime is local
+time in Europe/London, so durations across the clocks changing are real
+elapsed hours; a local time skipped in spring moves forward by an hour, and
+one that happens twice in autumn is taken as the first (BST).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+
+LONDON = "Europe/London"
+
+_TRUE = {"yes", "true", "y", "1"}
+_FALSE = {"no", "false", "n", "0"}
+
+#: Excel's day zero for date serials (1900 date system, with its leap-year bug).
+_EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+
+_OFFSET = r"(?:Z|[+-]\d{2}(?::?\d{2})?)$"
+_ISO_DATETIME = r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?$"
+
+
+def blank(values: pd.Series) -> pd.Series:
+    """True where a cell is empty (or only spaces): the value is unknown."""
+    return values.isna() | (values.astype("string").str.strip() == "")
+
+
+def text(values: pd.Series) -> pd.Series:
+    """Trimmed text, empty cells as ``NA``."""
+    out = values.astype("string").str.strip()
+    return out.mask(out == "")
+
+
+def localise(naive: pd.Series) -> pd.Series:
+    """Naive local times → tz-aware Europe/London, by SCHEMA.md's clock rules."""
+    naive = pd.to_datetime(naive).astype("datetime64[ns]")
+    return naive.dt.tz_localize(
+        LONDON,
+        ambiguous=np.ones(len(naive), dtype=bool),  # True = the first (BST) of the two
+        nonexistent=pd.Timedelta(hours=1),  # the skipped hour moves forward by an hour
+    )
+
+
+def excel_serial(values: pd.Series) -> pd.Series:
+    """Excel date serials (days since 1899-12-30, fraction = time of day) → naive datetimes."""
+    days = pd.to_numeric(values, errors="coerce")
+    days = days.where((days > 0) & (days < 2958466))  # up to 9999-12-31
+    return _EXCEL_EPOCH + pd.to_timedelta(days.round(9), unit="D")
+
+
+def datetimes(values: pd.Series, *, excel: bool = False) -> pd.Series:
+    """ISO 8601 datetimes (or dates) → tz-aware Europe/London; unreadable → ``NaT``.
+
+    With ``excel=True`` a bare number is read as an Excel date serial.
+    """
+    raw = values.astype("string").str.strip()
+    out = pd.Series(pd.NaT, index=values.index, dtype=f"datetime64[ns, {LONDON}]")
+    iso = raw.str.match(_ISO_DATETIME).fillna(False).astype(bool)
+    has_offset = iso & raw.str.contains(_OFFSET, regex=True).fillna(False).astype(bool)
+    # a bare date matches the offset pattern through its day ("-01"); it has none
+    has_offset &= raw.str.len() > 10
+    if has_offset.any():
+        aware = pd.to_datetime(raw[has_offset], format="ISO8601", utc=True, errors="coerce")
+        out[has_offset] = aware.dt.tz_convert(LONDON)
+    local = iso & ~has_offset
+    if local.any():
+        naive = pd.to_datetime(raw[local].str.replace(" ", "T", n=1), format="ISO8601", errors="coerce")
+        ok = naive.notna()
+        out[local[local].index[ok.to_numpy()]] = localise(naive[ok])
+    if excel:
+        serial = ~iso & raw.str.match(r"^\d+(?:\.\d+)?$").fillna(False).astype(bool)
+        if serial.any():
+            naive = excel_serial(raw[serial])
+            ok = naive.notna()
+            out[serial[serial].index[ok.to_numpy()]] = localise(naive[ok])
+    return out
+
+
+def dates(values: pd.Series, *, allow_month: bool = False, excel: bool = False) -> pd.Series:
+    """``YYYY-MM-DD`` dates (``YYYY-MM`` too when ``allow_month``) → naive midnight datetimes.
+
+    Impossible dates (30 February) and dates outside 1900 to today give ``NaT``.
+    """
+    raw = values.astype("string").str.strip()
+    if allow_month:
+        raw = raw.mask(raw.str.match(r"^\d{4}-\d{2}$").fillna(False).astype(bool), raw + "-01")
+    full = raw.str.match(r"^\d{4}-\d{2}-\d{2}$").fillna(False).astype(bool)
+    out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
+    out[full] = pd.to_datetime(raw[full], format="%Y-%m-%d", errors="coerce")
+    if excel:
+        serial = raw.str.match(r"^\d+(?:\.\d+)?$").fillna(False).astype(bool)
+        out[serial] = excel_serial(raw[serial]).dt.normalize()
+    today = pd.Timestamp(dt.date.today())
+    return out.where((out >= pd.Timestamp("1900-01-01")) & (out <= today))
+
+
+def booleans(values: pd.Series) -> pd.Series:
+    """``yes``/``no`` (also true/false, y/n, 1/0, any case) → nullable boolean."""
+    low = values.astype("string").str.strip().str.lower()
+    out = pd.Series(pd.NA, index=values.index, dtype="boolean")
+    out[low.isin(_TRUE).fillna(False).astype(bool)] = True
+    out[low.isin(_FALSE).fillna(False).astype(bool)] = False
+    return out
+
+
+def choices(values: pd.Series, allowed: tuple[str, ...]) -> pd.Series:
+    """Case-insensitive match to one of ``allowed``, returned in its canonical spelling."""
+    canonical = {a.lower(): a for a in allowed}
+    low = values.astype("string").str.strip().str.lower()
+    return low.map(canonical, na_action="ignore").astype("string")
+
+
+def integers(values: pd.Series, low: int, high: int) -> pd.Series:
+    """Whole numbers within ``[low, high]`` → nullable Int64."""
+    num = pd.to_numeric(values.astype("string").str.strip(), errors="coerce")
+    ok = num.notna() & (num == num.round()) & (num >= low) & (num <= high)
+    return num.where(ok).astype("Int64")
+
+
+def id_list(values: pd.Series) -> pd.Series:
+    """A ``;``-separated list cell → tuple of trimmed non-empty items."""
+    return values.astype("string").fillna("").map(
+        lambda cell: tuple(item.strip() for item in cell.split(";") if item.strip())
+    )
+
+
+def name_key(values: pd.Series) -> pd.Series:
+    """Key for comparing names case- and space-insensitively (``"Bus Station"`` → ``"busstation"``)."""
+    return values.astype("string").str.lower().str.replace(r"\s+", "", regex=True)
+
+
+def normalised_ref(values: pd.Series) -> pd.Series:
+    """SCHEMA.md's normalised ``target_ref``: lower case, single spaces, trimmed."""
+    return values.astype("string").str.strip().str.lower().str.replace(r"\s+", " ", regex=True)

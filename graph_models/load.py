@@ -1,0 +1,252 @@
+"""Loading a data folder into a :class:`~graph_models.dataset.Dataset`.
+
+``load_folder(path)`` reads the CSV files (or one ``.xlsx`` workbook), checks
+every row against SCHEMA.md, reports rejected rows and warnings, and returns
+the typed tables with pseudonymous references beside the raw IDs. Loading the
+same folder twice gives the same tables. A missing required file or column, or
+an unreadable file, raises :class:`~graph_models.rejects.DataFolderError`.
+
+Examples
+--------
+>>> from graph_models.load import load_folder
+>>> dataset = load_folder("out/data")                       # doctest: +SKIP
+>>> dataset.children[["child_id", "ref"]].head(1)           # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from geo.postcodes import PostcodeIndex, normalise_postcodes
+from graph_models import cells
+from graph_models.dataset import Dataset
+from graph_models.reading import RawTable, find_workbook, read_csv_table, read_workbook, sha256_file
+from graph_models.references import associate_references, child_references, find_key
+from graph_models.rejects import DataFolderError, Problem, REJECTED, WARNING
+from graph_models.schema import (ASSOCIATES, CHILDREN, EPISODES, LINKS, PEOPLE_ROLES, PLACE_ROLES, PLACES,
+                                 RTHIS, TABLE_SPECS, TableSpec)
+from graph_models.validation import Reference, RowRule, validate
+
+
+def _read_tables(folder: Path, problems: list[Problem]) -> tuple[dict[str, RawTable], dict[str, str]]:
+    """Raw tables by name, and the SHA-256 of each input file."""
+    if not folder.exists():
+        raise DataFolderError(f"data folder not found: {folder}")
+    workbook = find_workbook(folder)
+    if workbook is not None:
+        tables = read_workbook(TABLE_SPECS, workbook, problems)
+        inputs = {workbook.name: sha256_file(workbook)}
+        where = workbook.name
+    else:
+        if not folder.is_dir():
+            raise DataFolderError(f"not a data folder (a folder of CSV files or an .xlsx workbook): {folder}")
+        tables, inputs = {}, {}
+        files = {p.name.lower(): p for p in folder.iterdir() if p.is_file()}
+        for spec in TABLE_SPECS:
+            path = files.get(spec.file)
+            if path is not None:
+                tables[spec.name] = read_csv_table(spec, path, problems)
+                inputs[path.name] = sha256_file(path)
+        where = str(folder)
+    missing = [s.file for s in TABLE_SPECS if s.required and s.name not in tables]
+    if missing:
+        raise DataFolderError(f"required file{'s' if len(missing) > 1 else ''} missing from {where}: "
+                              f"{', '.join(missing)}")
+    return tables, inputs
+
+
+def _empty(spec: TableSpec) -> RawTable:
+    frame = pd.DataFrame({c: pd.Series([], dtype="string") for c in spec.column_names})
+    frame.index.name = "line"
+    return RawTable(spec, spec.file, frame, [])
+
+
+def _ids(frame: pd.DataFrame, column: str) -> frozenset:
+    return frozenset(frame[column].dropna())
+
+
+def _known_child_link(known: frozenset) -> RowRule:
+    def ok(frame: pd.DataFrame) -> pd.Series:
+        is_child = cells.choices(frame["target_type"], ("child",)).eq("child").fillna(False).astype(bool)
+        return ~is_child | frame["target_ref"].str.strip().isin(known)
+    return RowRule("target_ref", "target child not found in children.csv", ok)
+
+
+def _returned_after_missing(excel: bool) -> RowRule:
+    def ok(frame: pd.DataFrame) -> pd.Series:
+        missing = cells.datetimes(frame["missing_at"], excel=excel)
+        returned = cells.datetimes(frame["returned_at"], excel=excel)
+        return ~(returned < missing).fillna(False).astype(bool)
+    return RowRule("returned_at", "returned_at is before missing_at", ok)
+
+
+def _completed_has_time(excel: bool) -> RowRule:
+    def ok(frame: pd.DataFrame) -> pd.Series:
+        completed = cells.choices(frame["outcome"], ("completed",)).eq("completed").fillna(False).astype(bool)
+        return ~completed | cells.datetimes(frame["completed_at"], excel=excel).notna()
+    return RowRule("completed_at", "outcome is completed but completed_at is missing or unreadable", ok)
+
+
+def _role_fits_target(frame: pd.DataFrame, raw: RawTable, problems: list[Problem]) -> pd.DataFrame:
+    """A people role on a place link (or a place role on a person) is blanked with a warning."""
+    people = frame["target_type"].isin(["child", "associate"])
+    places = frame["target_type"].eq("place")
+    wrong = frame["role"].notna() & ((people & frame["role"].isin(PLACE_ROLES))
+                                     | (places & frame["role"].isin(PEOPLE_ROLES)))
+    for line in frame.index[wrong.fillna(False).astype(bool)]:
+        problems.append(Problem(raw.file, int(line), "role", WARNING,
+                                f"role {frame.at[line, 'role']!r} does not fit target_type "
+                                f"{frame.at[line, 'target_type']!r}: left blank", raw.row(line)))
+    frame.loc[wrong.fillna(False).astype(bool), "role"] = pd.NA
+    return frame
+
+
+def _interview_episodes(rthis: pd.DataFrame, known: frozenset, raw: RawTable,
+                        problems: list[Problem]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Keep each interview's known episodes (unknown ones reported); reject it when none is known."""
+    pairs = rthis[["rthi_id", "episode_ids"]].explode("episode_ids").dropna(subset=["episode_ids"])
+    pairs = pairs.rename(columns={"episode_ids": "episode_id"})
+    unknown = ~pairs["episode_id"].isin(known)
+    for line, row in pairs[unknown].iterrows():
+        problems.append(Problem(raw.file, int(line), "episode_ids", WARNING,
+                                f"episode {row.episode_id!r} not found in episodes.csv: ignored", raw.row(line)))
+    pairs = pairs[~unknown].drop_duplicates()
+    kept = pairs.groupby(level=0)["episode_id"].agg(tuple)
+    none_known = rthis.index.difference(kept.index)
+    for line in none_known:
+        problems.append(Problem(raw.file, int(line), "episode_ids", REJECTED,
+                                "none of episode_ids is in episodes.csv", raw.row(line)))
+    rthis = rthis.drop(index=none_known)
+    rthis["episode_ids"] = kept.reindex(rthis.index)
+    return rthis, pairs.reset_index(drop=True)[["rthi_id", "episode_id"]]
+
+
+def _resolve_associates(links: pd.DataFrame, associates: pd.DataFrame, key: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Resolve associate links through associates.csv IDs, labels and aliases (SCHEMA.md).
+
+    What resolves to nothing becomes an associate of its own, keyed by its
+    normalised ``target_ref``.
+    """
+    names = []  # (name_key, associate_id), in associates.csv order: the first match wins
+    for row in associates.itertuples():
+        for name in (row.associate_id, row.label, *(row.aliases or ())):
+            names.append((cells.name_key(pd.Series([name])).iloc[0], row.associate_id))
+    lookup = {}
+    for name, associate_id in names:
+        lookup.setdefault(name, associate_id)
+    is_associate = links["target_type"].eq("associate")
+    refs = links.loc[is_associate, "target_ref"]
+    resolved = cells.name_key(refs).map(lookup)
+    unresolved_key = cells.normalised_ref(refs)
+    links["associate_key"] = pd.Series(pd.NA, index=links.index, dtype="string")
+    links.loc[is_associate, "associate_key"] = resolved.fillna(unresolved_key).astype("string")
+
+    known = associates.assign(associate_key=associates["associate_id"], resolved=True)
+    loose = links.loc[is_associate & ~links["associate_key"].isin(known["associate_key"]),
+                      ["associate_key", "target_ref", "role"]]
+    loose = loose.drop_duplicates("associate_key")  # label = the target_ref as first written
+    loose = pd.DataFrame({
+        "associate_key": loose["associate_key"], "associate_id": pd.NA, "label": loose["target_ref"],
+        "aliases": [()] * len(loose), "role": pd.NA, "approx_age": pd.NA, "resolved": False,
+    })
+    table = pd.concat([known[loose.columns], loose], ignore_index=True) if len(known) else loose.reset_index(drop=True)
+    table = table.astype({"associate_key": "string", "associate_id": "string", "label": "string",
+                          "role": "string", "approx_age": "Int64", "resolved": bool})
+    table.insert(2, "ref", associate_references(key, table["associate_key"]))
+    links["associate_ref"] = links["associate_key"].map(dict(zip(table["associate_key"], table["ref"]))).astype("string")
+    return links, table
+
+
+def load_folder(path: str | Path, *, key: str | None = None, key_file: Path | None = None,
+                postcodes: PostcodeIndex | None = None) -> Dataset:
+    """Load and validate a data folder (CSV files or one ``.xlsx`` workbook).
+
+    Parameters
+    ----------
+    path : folder of CSV files, a folder holding one workbook, or the workbook itself.
+    key : the reference key; found as SCHEMA.md says when not given (see :func:`find_key`).
+    postcodes : when given, well-formed postcodes missing from this index are reported as warnings.
+
+    Returns
+    -------
+    Dataset with every row that loaded; ``dataset.rejects`` lists what did not.
+    """
+    folder = Path(path)
+    key = key or find_key(folder, key_file)
+    problems: list[Problem] = []
+    raw, inputs = _read_tables(folder, problems)
+    raw = {spec.name: raw.get(spec.name) or _empty(spec) for spec in TABLE_SPECS}
+
+    children = validate(raw["children"], problems)
+    child_ids = _ids(children, "child_id")
+    episodes = validate(raw["episodes"], problems, references=(Reference("child_id", child_ids, "children.csv"),),
+                        rules=(_returned_after_missing(raw["episodes"].excel),))
+    episode_ids = _ids(episodes, "episode_id")
+    rthis = validate(raw["rthis"], problems, references=(Reference("child_id", child_ids, "children.csv"),),
+                     rules=(_completed_has_time(raw["rthis"].excel),))
+    rthis, rthi_episodes = _interview_episodes(rthis, episode_ids, raw["rthis"], problems)
+    links = validate(raw["links"], problems, references=(
+        Reference("child_id", child_ids, "children.csv"),
+        Reference("episode_id", episode_ids, "episodes.csv"),
+        Reference("rthi_id", _ids(rthis, "rthi_id"), "rthis.csv"),
+    ), rules=(_known_child_link(child_ids),))
+    links = _role_fits_target(links, raw["links"], problems)
+    places = validate(raw["places"], problems, unique_key=cells.name_key)
+    associates = validate(raw["associates"], problems)
+
+    refs = child_references(key, children["child_id"])
+    children.insert(1, "ref", refs)
+    child_ref = dict(zip(children["child_id"], refs))
+    for table in (episodes, rthis, links):
+        table.insert(table.columns.get_loc("child_id") + 1, "child_ref", table["child_id"].map(child_ref).astype("string"))
+
+    # handling: empty = P for sources other than police, C for police (SCHEMA.md)
+    links["handling"] = links["handling"].fillna(
+        links["source"].eq("police").fillna(False).map({True: "C", False: "P"})).astype("string")
+    fully_graded = (links["source_grade"].isin(["1", "2"]).fillna(False)
+                    & links["intel_grade"].isin(["A", "B", "C"]).fillna(False))
+    links["unverified"] = ~fully_graded.astype(bool)
+    is_child = links["target_type"].eq("child").fillna(False).astype(bool)
+    links["target_child_id"] = links["target_ref"].where(is_child).astype("string")
+    links["target_child_ref"] = links["target_child_id"].map(child_ref).astype("string")
+    links, associates = _resolve_associates(links, associates, key)
+    is_place = links["target_type"].eq("place").fillna(False).astype(bool)
+    links["target_postcode"] = normalise_postcodes(links["target_ref"]).where(is_place).astype("string")
+    places.insert(1, "name_key", cells.name_key(places["place_name"]))
+
+    if postcodes is not None:
+        _report_unknown_postcodes(postcodes, raw, {"children": children, "episodes": episodes, "links": links,
+                                                   "places": places}, problems)
+    dataset = Dataset(
+        children=children.reset_index(drop=True), episodes=episodes.reset_index(drop=True),
+        rthis=rthis.reset_index(drop=True), rthi_episodes=rthi_episodes, links=links.reset_index(drop=True),
+        places=places.reset_index(drop=True), associates=associates, rejects=problems, inputs=inputs,
+    )
+    return dataset
+
+
+_POSTCODE_COLUMNS = {
+    "children": ("home_postcode", "placement_postcode"),
+    "episodes": ("missing_from_postcode", "found_at_postcode"),
+    "links": ("target_postcode",),
+    "places": ("postcode",),
+}
+
+
+def _report_unknown_postcodes(index: PostcodeIndex, raw: dict[str, RawTable], tables: dict[str, pd.DataFrame],
+                              problems: list[Problem]) -> None:
+    """Well-formed postcodes that the index does not hold: reported, kept, never placed."""
+    every = pd.concat([tables[t][c] for t, cols in _POSTCODE_COLUMNS.items() for c in cols]).dropna().unique()
+    unknown = set(index.unknown(every))
+    if not unknown:
+        return
+    for table, columns in _POSTCODE_COLUMNS.items():
+        for column in columns:
+            values = tables[table][column]
+            for line in values.index[values.isin(unknown).fillna(False).astype(bool)]:
+                shown = "target_ref" if column == "target_postcode" else column
+                problems.append(Problem(raw[table].file, int(line), shown, WARNING,
+                                        f"postcode {values.at[line]} is not in the postcode index: it will not be "
+                                        "placed on maps", raw[table].row(line)))

@@ -1,0 +1,114 @@
+"""Pseudonymous references for children and associates (SCHEMA.md).
+
+A child's reference is ``C-`` and the first 10 characters of the Crockford
+base32 encoding of HMAC-SHA256(key, ``"child:" + child_id``); an associate's is
+``A-`` over ``"associate:" + associate_id`` (or its normalised ``target_ref``
+when unresolved). The same key gives the same references every month, so a
+meeting can follow a child over time; without the key nobody can reverse them.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import os
+from pathlib import Path
+
+import pandas as pd
+
+MIN_KEY_LENGTH = 16
+KEY_FILE_NAME = "peermap.key"
+
+_RFC4648 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
+_CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+_TO_CROCKFORD = str.maketrans(_RFC4648, _CROCKFORD)
+
+KEY_HELP = (
+    "peermap needs a key to make pseudonymous references. Set one of:\n"
+    "  export PEERMAP_KEY='a long random phrase kept by your organisation'\n"
+    "  --key-file PATH   (a file holding the key)\n"
+    "  a peermap.key file in the data folder (synthetic folders only)\n"
+    f"The key must be at least {MIN_KEY_LENGTH} characters; keep the same key every month."
+)
+
+
+class MissingKeyError(ValueError):
+    """No usable key: the run stops and says how to set one."""
+
+
+class ReferenceCollision(ValueError):
+    """Two different IDs gave the same reference: the run stops."""
+
+
+def crockford_base32(data: bytes) -> str:
+    """Crockford base32 of ``data`` (5 bits a character, most significant first, no padding).
+
+    Examples
+    --------
+    >>> crockford_base32(b"\\x00\\x00\\x00\\x00\\x00")
+    '00000000'
+    >>> crockford_base32(b"\\xff\\xff\\xff\\xff\\xff")
+    'ZZZZZZZZ'
+    """
+    return base64.b32encode(data).decode("ascii").rstrip("=").translate(_TO_CROCKFORD)
+
+
+def reference(key: str, prefix: str, namespace: str, value: str) -> str:
+    """One reference: ``prefix-`` + 10 Crockford characters of HMAC-SHA256(key, namespace:value)."""
+    digest = hmac.new(key.encode("utf-8"), f"{namespace}:{value}".encode("utf-8"), hashlib.sha256).digest()
+    return f"{prefix}-{crockford_base32(digest)[:10]}"
+
+
+def _references(key: str, prefix: str, namespace: str, values: pd.Series) -> pd.Series:
+    base = hmac.new(key.encode("utf-8"), digestmod=hashlib.sha256)
+    unique = pd.unique(values.dropna())
+    refs = {}
+    for value in unique:  # one HMAC per distinct ID; about a microsecond each
+        mac = base.copy()
+        mac.update(f"{namespace}:{value}".encode("utf-8"))
+        refs[value] = f"{prefix}-{crockford_base32(mac.digest())[:10]}"
+    seen: dict[str, str] = {}
+    for value, ref in refs.items():
+        if ref in seen and seen[ref] != value:
+            raise ReferenceCollision(
+                f"two different {namespace} IDs give the same reference {ref}; "
+                "choose another key (PEERMAP_KEY) and run again"
+            )
+        seen[ref] = value
+    return values.map(refs).astype("string")
+
+
+def child_references(key: str, child_ids: pd.Series) -> pd.Series:
+    """``C-`` references for a Series of child IDs (NA stays NA)."""
+    return _references(key, "C", "child", child_ids)
+
+
+def associate_references(key: str, associate_keys: pd.Series) -> pd.Series:
+    """``A-`` references for associate IDs or normalised unresolved ``target_ref`` values."""
+    return _references(key, "A", "associate", associate_keys)
+
+
+def find_key(data_dir: Path | None = None, key_file: Path | None = None) -> str:
+    """The key from ``--key-file``, else ``PEERMAP_KEY``, else ``DATA_DIR/peermap.key``.
+
+    Raises :class:`MissingKeyError` with :data:`KEY_HELP` when there is none or it is too short.
+    """
+    source, key = None, None
+    if key_file is not None:
+        try:
+            key, source = Path(key_file).read_text(encoding="utf-8").strip(), f"key file {key_file}"
+        except OSError as exc:
+            raise MissingKeyError(f"cannot read key file {key_file}: {exc.strerror}\n\n{KEY_HELP}") from None
+    elif os.environ.get("PEERMAP_KEY"):
+        key, source = os.environ["PEERMAP_KEY"], "PEERMAP_KEY"
+    elif data_dir is not None:
+        folder = Path(data_dir)
+        candidate = (folder if folder.is_dir() else folder.parent) / KEY_FILE_NAME
+        if candidate.is_file():
+            key, source = candidate.read_text(encoding="utf-8").strip(), str(candidate)
+    if key is None:
+        raise MissingKeyError(f"no key found.\n\n{KEY_HELP}")
+    if len(key) < MIN_KEY_LENGTH:
+        raise MissingKeyError(f"the key from {source} is shorter than {MIN_KEY_LENGTH} characters.\n\n{KEY_HELP}")
+    return key

@@ -1,0 +1,152 @@
+"""Validating a table's raw cells against the contract, with pandera.
+
+For each table a pandera ``DataFrameSchema`` is built from its
+:class:`~graph_models.schema.TableSpec`: a check per column for "required
+value present" and "readable as its kind", uniqueness of the ID (the first
+row wins), references to rows of earlier tables, and the row rules of
+SCHEMA.md. Failures become :class:`~graph_models.rejects.Problem` rows:
+a failure in a required column or a row rule rejects the row; a bad value
+in an optional column is blanked and reported as a warning.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import pandas as pd
+import pandera.pandas as pa
+
+from graph_models import cells
+from geo.postcodes import normalise_postcodes
+from graph_models.reading import RawTable
+from graph_models.rejects import Problem, REJECTED, WARNING
+from graph_models.schema import ColumnSpec
+
+
+def _parser(column: ColumnSpec, excel: bool) -> Callable[[pd.Series], pd.Series]:
+    """The function that reads this column's text cells as typed values."""
+    kind = column.kind
+    if kind in ("id", "text"):
+        return cells.text
+    if kind == "datetime":
+        return lambda s: cells.datetimes(s, excel=excel)
+    if kind == "birth_date":
+        return lambda s: cells.dates(s, allow_month=True, excel=excel)
+    if kind == "date":
+        return lambda s: cells.dates(s, excel=excel)
+    if kind == "bool":
+        return cells.booleans
+    if kind == "choice":
+        return lambda s: cells.choices(s, column.choices)
+    if kind == "postcode":
+        return normalise_postcodes
+    if kind == "int":
+        return lambda s: cells.integers(s, column.low, column.high)
+    if kind == "id_list":
+        return cells.id_list
+    raise ValueError(f"unknown column kind {kind!r}")
+
+
+_UNREADABLE = {
+    "datetime": "not a readable datetime (ISO 8601, e.g. 2022-06-03T21:15)",
+    "birth_date": "not a possible date (YYYY-MM-DD or YYYY-MM, not in the future)",
+    "date": "not a possible date (YYYY-MM-DD)",
+    "bool": "not yes/no (also true/false, y/n, 1/0)",
+    "postcode": "not a UK postcode",
+}
+
+
+def _unreadable_reason(column: ColumnSpec) -> str:
+    if column.kind == "choice":
+        return f"not one of: {', '.join(column.choices)}"
+    if column.kind == "int":
+        return f"not a whole number from {column.low} to {column.high}"
+    return _UNREADABLE[column.kind]
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A column whose values must be IDs of rows already loaded from another table."""
+
+    column: str
+    known: frozenset
+    target_file: str
+
+
+@dataclass(frozen=True)
+class RowRule:
+    """A rule over a whole row: ``ok(frame) -> bool Series``; failing rows are rejected."""
+
+    column: str
+    reason: str
+    ok: Callable[[pd.DataFrame], pd.Series]
+
+
+def _schema(raw: RawTable, references: tuple[Reference, ...], rules: tuple[RowRule, ...],
+            unique_key: Callable[[pd.Series], pd.Series] | None) -> pa.DataFrameSchema:
+    columns = {}
+    refs = {r.column: r for r in references}
+    for column in raw.spec.columns:
+        checks = []
+        if column.required:
+            checks.append(pa.Check(lambda s: ~cells.blank(s), error="required value is missing"))
+        if column.kind not in ("id", "text", "id_list"):
+            parse = _parser(column, raw.excel)
+            checks.append(pa.Check(lambda s, parse=parse: cells.blank(s) | parse(s).notna(),
+                                   error=_unreadable_reason(column)))
+        if column.name == raw.spec.id_column:
+            key = unique_key or (lambda s: s.str.strip())
+            checks.append(pa.Check(lambda s, key=key: cells.blank(s) | ~key(s).duplicated(keep="first"),
+                                   error=f"duplicate {column.name}: an earlier row has it (the first row wins)"))
+        if column.name in refs:
+            ref = refs[column.name]
+            checks.append(pa.Check(lambda s, ref=ref: cells.blank(s) | s.str.strip().isin(ref.known),
+                                   error=f"{column.name} not found in {ref.target_file}"))
+        columns[column.name] = pa.Column(nullable=True, checks=checks)
+    frame_checks = [pa.Check(rule.ok, error=f"rule:{i}") for i, rule in enumerate(rules)]
+    return pa.DataFrameSchema(columns, checks=frame_checks, name=raw.file)
+
+
+def validate(raw: RawTable, problems: list[Problem], *, references: tuple[Reference, ...] = (),
+             rules: tuple[RowRule, ...] = (), unique_key=None) -> pd.DataFrame:
+    """Check ``raw`` against its contract; report problems; return the typed rows that load.
+
+    The returned frame keeps the physical line as its index.
+    """
+    frame = raw.frame
+    failures = pd.DataFrame(columns=["column", "check", "index"])
+    try:
+        _schema(raw, references, rules, unique_key).validate(frame, lazy=True)
+    except pa.errors.SchemaErrors as exc:
+        failures = exc.failure_cases[["column", "check", "index"]].dropna(subset=["index"])
+    required = set(raw.spec.required_columns)
+    rejected: set[int] = set()
+    blanked: list[tuple[int, str]] = []
+    seen = set()
+    for column, check, line in failures.itertuples(index=False):  # one per failing cell: few
+        line = int(line)
+        if str(check).startswith("rule:"):
+            rule = rules[int(str(check)[5:])]
+            column, reason, severity = rule.column, rule.reason, REJECTED
+        else:
+            reason = str(check)
+            severity = REJECTED if (column in required or column == raw.spec.id_column) else WARNING
+        if (line, column, reason) in seen:
+            continue  # a frame-level rule fails once per column of the row
+        seen.add((line, column, reason))
+        if severity == WARNING:
+            value = frame.at[line, column]
+            reason = f"{reason}: {value!r} left blank"
+            blanked.append((line, column))
+        else:
+            rejected.add(line)
+        problems.append(Problem(raw.file, line, column, severity, reason, raw.row(line)))
+    clean = frame.copy()
+    for line, column in blanked:
+        clean.at[line, column] = ""
+    clean = clean.drop(index=sorted(rejected))
+    typed = pd.DataFrame(index=clean.index)
+    for column in raw.spec.columns:
+        typed[column.name] = _parser(column, raw.excel)(clean[column.name])
+    return typed
