@@ -56,7 +56,8 @@ def excel_serial(values: pd.Series) -> pd.Series:
     """Excel date serials (days since 1899-12-30, fraction = time of day) → naive datetimes."""
     days = pd.to_numeric(values, errors="coerce")
     days = days.where((days > 0) & (days < 2958466))  # up to 9999-12-31
-    return _EXCEL_EPOCH + pd.to_timedelta(days.round(9), unit="D")
+    # Excel keeps times to the millisecond at best; to the nearest second is what a form holds
+    return _EXCEL_EPOCH + pd.to_timedelta((days * 86400).round(), unit="s")
 
 
 def datetimes(values: pd.Series, *, excel: bool = False) -> pd.Series:

@@ -138,7 +138,7 @@ def _resolve_associates(links: pd.DataFrame, associates: pd.DataFrame, key: str)
         lookup.setdefault(name, associate_id)
     is_associate = links["target_type"].eq("associate")
     refs = links.loc[is_associate, "target_ref"]
-    resolved = cells.name_key(refs).map(lookup)
+    resolved = cells.name_key(refs).map(lookup).astype("string")
     unresolved_key = cells.normalised_ref(refs)
     links["associate_key"] = pd.Series(pd.NA, index=links.index, dtype="string")
     links.loc[is_associate, "associate_key"] = resolved.fillna(unresolved_key).astype("string")

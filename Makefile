@@ -1,0 +1,47 @@
+# peermap: the two commands are `make demo` and `make test`; each sets up what it needs.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha256sum | cut -c1-12)
+PYTEST_ARGS ?=
+
+.PHONY: help venv demo test browser notebooks clean
+
+help:
+	@echo "make demo   - set up .venv, make the synthetic County Durham data, write the meeting pack to out/"
+	@echo "make test   - set up .venv, Chromium and a local Neo4j, and run the whole test suite"
+	@echo "make neo4j-start / neo4j-stop - run the local Neo4j server (eval \"\$$(make -s neo4j-start)\")"
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	@rm -f $(VENV)/.installed-*
+	@touch $@
+
+venv: $(STAMP)
+
+demo: $(STAMP)
+	$(VENV)/bin/peermap demo --out out
+
+# Debian's chromium and chromium-driver, for the browser tests (no tool downloads its own browser).
+browser:
+	@if [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ]; then :; else \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium chromium-driver >/dev/null; \
+	fi
+	@/usr/bin/chromium --version
+
+test: $(STAMP) browser
+	@set -e; \
+	eval "$$($(MAKE) -s neo4j-start)"; \
+	trap '$(MAKE) -s neo4j-stop' EXIT; \
+	$(PY) -m pytest -n 2 --dist loadfile $(PYTEST_ARGS)
+
+clean:
+	rm -rf out .pytest_cache
+
+-include make/neo4j.mk

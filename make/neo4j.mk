@@ -1,0 +1,35 @@
+# Local Neo4j 5.26 Community server (scripts/neo4j_server.py; see docs/neo4j.md).
+# Include from the main Makefile with:   include make/neo4j.mk
+#
+#   eval "$(make -s neo4j-start)"   # start (downloads the jars once), set NEO4J_URI/USER/PASSWORD
+#   make neo4j-status
+#   make neo4j-stop
+#
+# neo4j-start prints only the three export lines on stdout (progress goes to
+# stderr), so use `make -s` (or --no-print-directory) when eval'ing it.
+# NEO4J_PORT=7687 make neo4j-start picks the Bolt port; otherwise the last
+# port used is reused, or a free one is found.
+
+PY ?= .venv/bin/python
+NEO4J_SERVER := $(PY) scripts/neo4j_server.py
+NEO4J_PORT ?=
+
+.PHONY: neo4j-start neo4j-stop neo4j-status neo4j-env neo4j-kill neo4j-reset
+
+neo4j-start: ## Start the local Neo4j (127.0.0.1, auth on); prints export lines for eval
+	@$(NEO4J_SERVER) start $(if $(NEO4J_PORT),--port $(NEO4J_PORT))
+
+neo4j-stop: ## Stop the local Neo4j cleanly
+	@$(NEO4J_SERVER) stop
+
+neo4j-status: ## Say whether the local Neo4j runs
+	@$(NEO4J_SERVER) status
+
+neo4j-env: ## Print the export lines of the running local Neo4j
+	@$(NEO4J_SERVER) env
+
+neo4j-kill: ## SIGKILL the local Neo4j (simulates a crash; the next start recovers)
+	@$(NEO4J_SERVER) kill
+
+neo4j-reset: ## Stop the local Neo4j and delete its data, logs and password (keeps the jars)
+	@$(NEO4J_SERVER) reset

@@ -1,0 +1,58 @@
+"""Where the command line talks: diagnostics and progress on stderr, data on stdout.
+
+Progress bars are drawn only when stderr is a terminal; in a pipe, a log or CI
+each stage prints one plain line instead, so output stays readable and
+``--json`` on stdout stays clean.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+import time
+from typing import Callable, Iterator
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+#: Diagnostics, warnings and progress.
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+#: Results (tables, JSON).
+out = Console(highlight=False, soft_wrap=True)
+
+
+def say(message: str) -> None:
+    """One line of diagnostics on stderr."""
+    err.print(message, markup=False)
+
+
+ProgressCallback = Callable[[str, int, int], None]
+
+
+@contextlib.contextmanager
+def progress() -> Iterator[ProgressCallback]:
+    """A ``callback(stage, done, total)`` that draws a bar per stage (plain lines off a terminal)."""
+    if err.is_terminal:
+        bars = Progress(TextColumn("{task.description:<28}"), BarColumn(), MofNCompleteColumn(),
+                        TimeElapsedColumn(), console=err, transient=False)
+        tasks: dict[str, int] = {}
+        with bars:
+            def update(stage: str, done: int, total: int) -> None:
+                if stage not in tasks:
+                    tasks[stage] = bars.add_task(stage, total=total)
+                bars.update(tasks[stage], completed=done, total=total)
+            yield update
+    else:
+        started: dict[str, float] = {}
+
+        def update(stage: str, done: int, total: int) -> None:
+            if stage not in started:
+                started[stage] = time.perf_counter()
+            if done >= total and started.get(stage) is not None:
+                say(f"{stage}: {done:,} done in {time.perf_counter() - started[stage]:.1f}s")
+                started[stage] = None  # type: ignore[assignment]
+        yield update
+
+
+def stdout_is_terminal() -> bool:
+    return sys.stdout.isatty()

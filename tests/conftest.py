@@ -1,0 +1,31 @@
+"""Shared test fixtures: hand-made data folders and a fixed reference key."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+
+TEST_KEY = "test-key-0123456789-abcdef"
+
+
+def write_folder(folder: Path, **tables: list[dict]) -> Path:
+    """Write each table (a list of row dicts) as ``NAME.csv`` in ``folder``; columns from the first row."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, rows in tables.items():
+        columns: list[str] = []
+        for row in rows:
+            columns += [c for c in row if c not in columns]
+        with open(folder / f"{name}.csv", "w", newline="", encoding="utf-8") as handle:
+            writer = csv.DictWriter(handle, fieldnames=columns or ["child_id"])
+            writer.writeheader()
+            writer.writerows(rows)
+    return folder
+
+
+@pytest.fixture
+def key(monkeypatch) -> str:
+    """A reference key set as PEERMAP_KEY for commands run in-process."""
+    monkeypatch.setenv("PEERMAP_KEY", TEST_KEY)
+    return TEST_KEY

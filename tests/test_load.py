@@ -1,0 +1,242 @@
+"""SCHEMA.md's bad-input rules, one by one, on hand-made data folders."""
+
+from __future__ import annotations
+
+import csv
+import stat
+
+import pandas as pd
+import pytest
+
+from conftest import TEST_KEY, write_folder
+from geo.postcodes import PostcodeIndex
+from graph_models.load import load_folder
+from graph_models.rejects import DataFolderError, write_rejects
+
+CHILDREN = [
+    {"child_id": "001", "display_name": "Amy", "birth_date": "2007-05-01", "legal_status": "CiC"},
+    {"child_id": "002", "display_name": "Ben", "birth_date": "2008-02", "legal_status": "cp"},
+    {"child_id": "003", "display_name": "Cal", "birth_date": "", "legal_status": ""},
+]
+EPISODE = {"episode_id": "E1", "child_id": "001", "missing_at": "2022-06-01T20:00", "returned_at": "2022-06-02T08:00"}
+
+
+def problems(dataset, severity=None):
+    """(file, line, column, severity) of each problem, for compact assertions."""
+    return {(p.file, p.line, p.column, p.severity) for p in dataset.rejects
+            if severity is None or p.severity == severity}
+
+
+def reason(dataset, file, line, column):
+    return next(p.reason for p in dataset.rejects if (p.file, p.line, p.column) == (file, line, column))
+
+
+def load(folder, **kwargs):
+    return load_folder(folder, key=TEST_KEY, **kwargs)
+
+
+def test_valid_rows_load_and_ids_stay_text(tmp_path):
+    ds = load(write_folder(tmp_path, children=CHILDREN, episodes=[EPISODE]))
+    assert ds.rejects == []
+    assert list(ds.children["child_id"]) == ["001", "002", "003"]  # leading zeros kept
+    assert ds.children["legal_status"].tolist()[:2] == ["CiC", "CP"]  # choices are case-insensitive
+    assert pd.isna(ds.children["legal_status"].iloc[2])
+    assert ds.children["birth_date"].iloc[1] == pd.Timestamp("2008-02-01")  # YYYY-MM is the 1st
+    assert ds.episodes["child_ref"].iloc[0] == ds.children["ref"].iloc[0]
+
+
+def test_required_value_missing_or_unreadable_rejects_the_row(tmp_path):
+    episodes = [EPISODE,
+                {**EPISODE, "episode_id": "E2", "missing_at": ""},
+                {**EPISODE, "episode_id": "E3", "missing_at": "yesterday"},
+                {**EPISODE, "episode_id": "", "child_id": "002"}]
+    ds = load(write_folder(tmp_path, children=CHILDREN, episodes=episodes))
+    assert list(ds.episodes["episode_id"]) == ["E1"]
+    assert problems(ds) == {("episodes.csv", 3, "missing_at", "rejected"),
+                            ("episodes.csv", 4, "missing_at", "rejected"),
+                            ("episodes.csv", 5, "episode_id", "rejected")}
+    assert "missing" in reason(ds, "episodes.csv", 3, "missing_at")
+    assert "datetime" in reason(ds, "episodes.csv", 4, "missing_at")
+
+
+def test_duplicate_ids_first_row_wins(tmp_path):
+    children = CHILDREN + [{"child_id": "001", "display_name": "Second Amy"}]
+    ds = load(write_folder(tmp_path, children=children, episodes=[EPISODE]))
+    assert ds.children.set_index("child_id").at["001", "display_name"] == "Amy"
+    assert problems(ds) == {("children.csv", 5, "child_id", "rejected")}
+    assert "first row wins" in reason(ds, "children.csv", 5, "child_id")
+
+
+def test_references_to_nothing_are_rejected(tmp_path):
+    episodes = [EPISODE, {**EPISODE, "episode_id": "E2", "child_id": "999"}]
+    links = [
+        {"link_id": "L1", "child_id": "001", "recorded_at": "2022-06-03", "target_type": "child", "target_ref": "002"},
+        {"link_id": "L2", "child_id": "404", "recorded_at": "2022-06-03", "target_type": "associate", "target_ref": "Zed"},
+        {"link_id": "L3", "child_id": "001", "recorded_at": "2022-06-03", "target_type": "child", "target_ref": "888"},
+    ]
+    ds = load(write_folder(tmp_path, children=CHILDREN, episodes=episodes, links=links))
+    assert list(ds.episodes["episode_id"]) == ["E1"]
+    assert list(ds.links["link_id"]) == ["L1"]
+    assert problems(ds) == {("episodes.csv", 3, "child_id", "rejected"),
+                            ("links.csv", 3, "child_id", "rejected"),
+                            ("links.csv", 4, "target_ref", "rejected")}
+    assert ds.links["target_child_ref"].iloc[0] == ds.children["ref"].iloc[1]
+
+
+def test_returned_before_missing_is_rejected(tmp_path):
+    episodes = [EPISODE, {**EPISODE, "episode_id": "E2", "returned_at": "2022-06-01T19:59"}]
+    ds = load(write_folder(tmp_path, children=CHILDREN, episodes=episodes))
+    assert problems(ds) == {("episodes.csv", 3, "returned_at", "rejected")}
+
+
+def test_completed_interview_needs_completed_at(tmp_path):
+    rthis = [{"rthi_id": "R1", "child_id": "001", "episode_ids": "E1", "outcome": "completed",
+              "completed_at": "2022-06-03T10:00"},
+             {"rthi_id": "R2", "child_id": "001", "episode_ids": "E1", "outcome": "Completed", "completed_at": ""}]
+    ds = load(write_folder(tmp_path, children=CHILDREN, episodes=[EPISODE], rthis=rthis))
+    assert list(ds.rthis["rthi_id"]) == ["R1"]
+    assert problems(ds) == {("rthis.csv", 3, "completed_at", "rejected")}
+
+
+def test_interview_keeps_its_known_episodes(tmp_path):
+    episodes = [EPISODE, {**EPISODE, "episode_id": "E2"}]
+    rthis = [{"rthi_id": "R1", "child_id": "001", "episode_ids": "E1; E404 ;E2", "outcome": "declined"},
+             {"rthi_id": "R2", "child_id": "001", "episode_ids": "E500", "outcome": "declined"}]
+    ds = load(write_folder(tmp_path, children=CHILDREN, episodes=episodes, rthis=rthis))
+    assert list(ds.rthis["rthi_id"]) == ["R1"]
+    assert ds.rthis["episode_ids"].iloc[0] == ("E1", "E2")
+    assert sorted(map(tuple, ds.rthi_episodes.to_numpy())) == [("R1", "E1"), ("R1", "E2")]
+    assert ("rthis.csv", 2, "episode_ids", "warning") in problems(ds)
+    assert "E404" in reason(ds, "rthis.csv", 2, "episode_ids")
+    assert ("rthis.csv", 3, "episode_ids", "rejected") in problems(ds)
+
+
+def test_bad_optional_values_are_blanked_with_a_warning(tmp_path):
+    children = [{"child_id": "001", "birth_date": "2007-02-30", "sex": "MALE", "legal_status": "looked after",
+                 "home_postcode": "not a postcode", "placement_postcode": "dh11ab", "ce_risk": "HIGH"}]
+    ds = load(write_folder(tmp_path, children=children, episodes=[EPISODE]))
+    row = ds.children.iloc[0]
+    assert len(ds.children) == 1
+    assert pd.isna(row.birth_date) and pd.isna(row.legal_status) and pd.isna(row.home_postcode)
+    assert (row.sex, row.ce_risk, row.placement_postcode) == ("male", "high", "DH1 1AB")
+    assert problems(ds) == {("children.csv", 2, c, "warning") for c in ("birth_date", "legal_status", "home_postcode")}
+
+
+def test_unknown_extra_column_is_a_warning_and_headers_match_any_case(tmp_path):
+    folder = write_folder(tmp_path, episodes=[EPISODE])
+    (folder / "children.csv").write_text("CHILD_ID,Display_Name,favourite_colour\n001,Amy,blue\n", encoding="utf-8-sig")
+    ds = load(folder)
+    assert ds.children["display_name"].iloc[0] == "Amy"
+    assert problems(ds) == {("children.csv", 1, "favourite_colour", "warning")}
+
+
+def test_missing_required_file_or_column_stops(tmp_path):
+    folder = write_folder(tmp_path, children=CHILDREN)
+    with pytest.raises(DataFolderError, match="episodes.csv"):
+        load(folder)
+    write_folder(folder, episodes=[{k: v for k, v in EPISODE.items() if k != "missing_at"}])
+    with pytest.raises(DataFolderError, match="missing_at"):
+        load(folder)
+
+
+def test_line_numbers_are_physical_lines(tmp_path):
+    folder = write_folder(tmp_path, episodes=[EPISODE])
+    # a quoted cell over two lines, then a blank line: the bad row starts on physical line 5
+    (folder / "children.csv").write_text(
+        'child_id,display_name,sex\n001,"Amy\nSmith",female\n\n002,Ben,robot\n', encoding="utf-8")
+    ds = load(folder)
+    assert ds.children["display_name"].iloc[0] == "Amy\nSmith"
+    assert problems(ds) == {("children.csv", 5, "sex", "warning")}
+
+
+def test_clocks_changing(tmp_path):
+    episodes = [
+        # end of BST: 22:00 BST to 22:00 GMT the next day is 25 real hours
+        {**EPISODE, "missing_at": "2022-10-29T22:00", "returned_at": "2022-10-30T22:00"},
+        # 01:30 on 2023-03-26 does not exist: it moves forward an hour to 02:30 BST
+        {**EPISODE, "episode_id": "E2", "missing_at": "2023-03-26T01:30", "returned_at": "2023-03-26T03:30"},
+        # 01:30 on 2022-10-30 happens twice: the first (BST) is taken
+        {**EPISODE, "episode_id": "E3", "missing_at": "2022-10-30T01:30", "returned_at": "2022-10-30T01:45"},
+        # an explicit offset is honoured
+        {**EPISODE, "episode_id": "E4", "missing_at": "2022-06-01T20:00Z", "returned_at": "2022-06-01T22:00+01:00"},
+    ]
+    ds = load(write_folder(tmp_path, children=CHILDREN, episodes=episodes))
+    hours = ((ds.episodes["returned_at"] - ds.episodes["missing_at"]).dt.total_seconds() / 3600).tolist()
+    assert hours == [25.0, 1.0, 0.25, 1.0]
+    assert ds.episodes["missing_at"].iloc[2].utcoffset().total_seconds() == 3600
+
+
+def test_handling_defaults_and_unverified(tmp_path):
+    base = {"child_id": "001", "recorded_at": "2022-06-03", "target_type": "associate", "target_ref": "Zed"}
+    links = [{**base, "link_id": "L1", "source": "police", "source_grade": "1", "intel_grade": "A"},
+             {**base, "link_id": "L2", "source": "rthi", "source_grade": "2", "intel_grade": "B"},
+             {**base, "link_id": "L3", "source": "police", "handling": "p", "source_grade": "3", "intel_grade": "A"},
+             {**base, "link_id": "L4", "source": "", "intel_grade": "E"}]
+    ds = load(write_folder(tmp_path, children=CHILDREN, episodes=[EPISODE], links=links))
+    assert list(ds.links["handling"]) == ["C", "P", "P", "P"]
+    assert list(ds.links["unverified"]) == [False, False, True, True]
+
+
+def test_associates_resolve_by_id_label_and_alias(tmp_path):
+    base = {"child_id": "001", "recorded_at": "2022-06-03", "target_type": "associate"}
+    links = [{**base, "link_id": "L1", "target_ref": "big  DAVE"}, {**base, "link_id": "L2", "target_ref": "AS1"},
+             {**base, "link_id": "L3", "target_ref": "David Smith"}, {**base, "link_id": "L4", "target_ref": " Zed  Jones "},
+             {**base, "link_id": "L5", "target_ref": "zed jones"}]
+    associates = [{"associate_id": "AS1", "label": "David Smith", "aliases": "Big Dave; DS", "role": "adult_of_concern"}]
+    ds = load(write_folder(tmp_path, children=CHILDREN, episodes=[EPISODE], links=links, associates=associates))
+    assert list(ds.links["associate_key"]) == ["AS1", "AS1", "AS1", "zed jones", "zed jones"]
+    assert ds.links["associate_ref"].nunique() == 2
+    table = ds.associates.set_index("associate_key")
+    assert bool(table.at["AS1", "resolved"]) and not bool(table.at["zed jones", "resolved"])
+    assert table.at["zed jones", "label"] == "Zed  Jones"  # shown as first written, trimmed
+
+
+def test_unknown_postcodes_are_reported_not_guessed(tmp_path):
+    episodes = [{**EPISODE, "found_at_postcode": "ZZ9 9ZZ", "missing_from_postcode": "dh1 1ab"}]
+    ds = load(write_folder(tmp_path, children=CHILDREN, episodes=episodes), postcodes=PostcodeIndex())
+    assert ds.episodes["found_at_postcode"].iloc[0] == "ZZ9 9ZZ"  # kept as given, never moved
+    assert problems(ds) == {("episodes.csv", 2, "found_at_postcode", "warning")}
+    assert "not in the postcode index" in reason(ds, "episodes.csv", 2, "found_at_postcode")
+
+
+def test_loading_twice_gives_the_same_tables(tmp_path):
+    links = [{"link_id": "L1", "child_id": "001", "recorded_at": "2022-06-03", "target_type": "child", "target_ref": "002"}]
+    folder = write_folder(tmp_path, children=CHILDREN, episodes=[EPISODE], links=links)
+    first, second = load(folder), load(folder)
+    for name, table in first.tables().items():
+        pd.testing.assert_frame_equal(table, second.tables()[name])
+    assert first.rejects == second.rejects and first.inputs == second.inputs
+
+
+def test_rejects_file_is_private_and_complete(tmp_path):
+    folder = write_folder(tmp_path / "data", children=CHILDREN + [{"child_id": "001"}], episodes=[EPISODE])
+    path = write_rejects(load(folder).rejects, tmp_path / "rejects.csv")
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    rows = list(csv.DictReader(path.open()))
+    assert rows == [{"file": "children.csv", "line": "5", "column": "child_id", "severity": "rejected",
+                     "reason": "duplicate child_id: an earlier row has it (the first row wins)", "row": "001,,,"}]
+
+
+def test_xlsx_workbook_gives_the_same_result_as_csv(tmp_path):
+    from openpyxl import Workbook
+    import datetime as dt
+
+    csv_folder = write_folder(tmp_path / "csv", children=CHILDREN, episodes=[
+        EPISODE, {**EPISODE, "episode_id": "E2", "missing_at": "2022-10-29T22:00", "returned_at": "2022-10-30T22:00"}])
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Children"
+    sheet.append(["child_id", "display_name", "birth_date", "legal_status"])
+    for row in CHILDREN:
+        sheet.append([row["child_id"], row["display_name"], row["birth_date"] or None, row["legal_status"] or None])
+    sheet["C2"] = dt.datetime(2007, 5, 1)  # a real Excel date cell
+    episodes = book.create_sheet("episodes")
+    episodes.append(["episode_id", "child_id", "missing_at", "returned_at"])
+    episodes.append(["E1", "001", dt.datetime(2022, 6, 1, 20, 0), 44714.333333333336])  # a bare serial: 2022-06-02 08:00
+    episodes.append(["E2", "001", "2022-10-29T22:00", dt.datetime(2022, 10, 30, 22)])
+    (tmp_path / "xlsx").mkdir()
+    book.save(tmp_path / "xlsx" / "export.xlsx")
+    from_csv, from_xlsx = load(csv_folder), load(tmp_path / "xlsx" / "export.xlsx")
+    assert from_xlsx.rejects == []
+    for name in ("children", "episodes"):
+        pd.testing.assert_frame_equal(from_csv.tables()[name], from_xlsx.tables()[name])
