@@ -37,7 +37,7 @@ browser:
 
 test: $(STAMP) browser
 	@set -e; \
-	eval "$$($(MAKE) -s neo4j-start)"; \
+	env="$$($(MAKE) -s neo4j-start)"; eval "$$env"; \
 	trap '$(MAKE) -s neo4j-stop' EXIT; \
 	$(PY) -m pytest -n 2 --dist loadfile $(PYTEST_ARGS)
 

@@ -120,7 +120,7 @@ def _interview_episodes(rthis: pd.DataFrame, known: frozenset, raw: RawTable,
                                 "none of episode_ids is in episodes.csv", raw.row(line)))
     rthis = rthis.drop(index=none_known)
     rthis["episode_ids"] = kept.reindex(rthis.index)
-    return rthis, pairs.reset_index(drop=True)[["rthi_id", "episode_id"]]
+    return rthis, pairs.reset_index(drop=True)[["rthi_id", "episode_id"]].astype("string")
 
 
 def _resolve_associates(links: pd.DataFrame, associates: pd.DataFrame, key: str) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -219,12 +219,21 @@ def load_folder(path: str | Path, *, key: str | None = None, key_file: Path | No
     if postcodes is not None:
         _report_unknown_postcodes(postcodes, raw, {"children": children, "episodes": episodes, "links": links,
                                                    "places": places}, problems)
-    dataset = Dataset(
-        children=children.reset_index(drop=True), episodes=episodes.reset_index(drop=True),
-        rthis=rthis.reset_index(drop=True), rthi_episodes=rthi_episodes, links=links.reset_index(drop=True),
-        places=places.reset_index(drop=True), associates=associates, rejects=problems, inputs=inputs,
+    return Dataset(
+        children=in_key_order(children, "child_id"), episodes=in_key_order(episodes, "episode_id"),
+        rthis=in_key_order(rthis, "rthi_id"), rthi_episodes=in_key_order(rthi_episodes, "rthi_id", "episode_id"),
+        links=in_key_order(links, "link_id"), places=in_key_order(places, "name_key"),
+        associates=in_key_order(associates, "associate_key"), rejects=problems, inputs=inputs,
     )
-    return dataset
+
+
+def in_key_order(frame: pd.DataFrame, *keys: str) -> pd.DataFrame:
+    """Rows sorted by their natural key, so every store gives the tables in the same order.
+
+    The analysis is seeded, and its results must not depend on whether the rows
+    came from a folder (file order) or from Neo4j (no order).
+    """
+    return frame.sort_values(list(keys), kind="stable", ignore_index=True)
 
 
 _POSTCODE_COLUMNS = {

@@ -9,9 +9,15 @@
 # stderr), so use `make -s` (or --no-print-directory) when eval'ing it.
 # NEO4J_PORT=7687 make neo4j-start picks the Bolt port; otherwise the last
 # port used is reused, or a free one is found.
+#
+# In a recipe with `set -e`, assign first so that a failed start stops the
+# recipe (`eval "$(...)"` alone would hide the failure: eval of "" succeeds):
+#   env="$$($(MAKE) -s neo4j-start)"; eval "$$env"
 
 PY ?= .venv/bin/python
-NEO4J_SERVER := $(PY) scripts/neo4j_server.py
+# The script needs only the standard library (the neo4j driver, when installed,
+# makes the readiness check a real query), so fall back to python3 before .venv exists.
+NEO4J_SERVER = $(if $(wildcard $(PY)),$(PY),python3) scripts/neo4j_server.py
 NEO4J_PORT ?=
 
 .PHONY: neo4j-start neo4j-stop neo4j-status neo4j-env neo4j-kill neo4j-reset
@@ -22,8 +28,8 @@ neo4j-start: ## Start the local Neo4j (127.0.0.1, auth on); prints export lines 
 neo4j-stop: ## Stop the local Neo4j cleanly
 	@$(NEO4J_SERVER) stop
 
-neo4j-status: ## Say whether the local Neo4j runs
-	@$(NEO4J_SERVER) status
+neo4j-status: ## Say whether the local Neo4j runs (never fails; the script exits 1 when not running)
+	@$(NEO4J_SERVER) status || true
 
 neo4j-env: ## Print the export lines of the running local Neo4j
 	@$(NEO4J_SERVER) env

@@ -30,10 +30,11 @@ app = typer.Typer(
 )
 
 EXIT_INPUT = 2  # SCHEMA.md: missing file/column, unreadable file, no key, bad arguments
+EXIT_STORE = 3  # Neo4j down, refused us, or lost during a run
 
 
 # -- shared options ---------------------------------------------------------------------------
-DataDir = typer.Argument(..., help="The data folder (CSV files, or one .xlsx workbook).", show_default=False)
+DataDir = typer.Argument(..., metavar="DATA_DIR", help="The data folder (CSV files, or one .xlsx workbook).", show_default=False)
 KeyFile = typer.Option(None, "--key-file", help="File holding the reference key (else PEERMAP_KEY, "
                                                  "else DATA_DIR/peermap.key).")
 Postcodes = typer.Option(None, "--postcodes", help="A full Code-Point Open (folder or zip) or ONSPD CSV "
@@ -41,6 +42,12 @@ Postcodes = typer.Option(None, "--postcodes", help="A full Code-Point Open (fold
 Rejects = typer.Option(None, "--rejects", help="Where to write rejects.csv (default: the output folder, "
                                                "or the current folder).")
 PeriodOpt = typer.Option(None, "--period", help="A calendar month, YYYY-MM.")
+Neo4jOpt = typer.Option(None, "--neo4j", metavar="URI",
+                        help="Read from (or write to) this Neo4j server, e.g. bolt://127.0.0.1:7687, instead of a "
+                             "data folder. The user and password come from NEO4J_USER and NEO4J_PASSWORD; NEO4J_URI "
+                             "is used when --neo4j is not given.")
+SourceDir = typer.Argument(None, metavar="[DATA_DIR]", show_default=False,
+                           help="The data folder (CSV files, or one .xlsx workbook); leave out with --neo4j.")
 FromOpt = typer.Option(None, "--from", help="First local date of the period, YYYY-MM-DD (included).")
 ToOpt = typer.Option(None, "--to", help="Last local date of the period, YYYY-MM-DD (included).")
 
@@ -68,6 +75,26 @@ def _load(data_dir: Path, key_file: Optional[Path], postcodes: Optional[Path], r
                        if name in ("children", "episodes", "rthis", "links") and len(t))
     say(f"loaded {loaded}; {counts['rejected']:,} rows rejected, {counts['warnings']:,} warnings "
         f"(see {rejects_path})")
+    return dataset
+
+
+def open_dataset(data_dir: Optional[Path], neo4j: Optional[str], key_file: Optional[Path],
+                 postcodes: Optional[Path], rejects_path: Path):
+    """The tables from a data folder or, with ``--neo4j``, from the graph: everything downstream is shared."""
+    if (data_dir is None) == (neo4j is None):
+        _fail("give a DATA_DIR or --neo4j URI (one of them, not both)")
+    if data_dir is not None:
+        return _load(data_dir, key_file, postcodes, rejects_path)
+    from graph_models.neo4j_store import Connection, connect, read_dataset
+
+    connection = Connection.from_env(neo4j)
+    driver = connect(connection)
+    try:
+        dataset = read_dataset(driver, database=connection.database, uri=connection.uri)
+    finally:
+        driver.close()
+    say(f"read {len(dataset.children):,} children, {len(dataset.episodes):,} episodes and "
+        f"{len(dataset.links):,} links from {connection.uri}")
     return dataset
 
 
@@ -139,7 +166,7 @@ def validate(
 
 @app.command()
 def kpi(
-    data_dir: Path = DataDir,
+    data_dir: Optional[Path] = SourceDir,
     period: Optional[str] = PeriodOpt,
     date_from: Optional[str] = FromOpt,
     date_to: Optional[str] = ToOpt,
@@ -148,6 +175,7 @@ def kpi(
     key_file: Optional[Path] = KeyFile,
     postcodes: Optional[Path] = Postcodes,
     rejects: Optional[Path] = Rejects,
+    neo4j: Optional[str] = Neo4jOpt,
 ):
     """The missing-from-home measures for a period: all children, children in care, and others.
 
@@ -158,18 +186,98 @@ def kpi(
     Example (one month, as JSON):
 
         peermap kpi data/durham --period 2023-03 --json
+
+    Example (from the shared Neo4j store):
+
+        peermap kpi --neo4j bolt://127.0.0.1:7687 --period 2023-03
     """
     from mapping.measures import compute_measures, format_measures
     from mapping.periods import resolve_period
 
     span = resolve_period(period, date_from, date_to)
-    dataset = _load(data_dir, key_file, postcodes, rejects or Path("rejects.csv"))
+    dataset = open_dataset(data_dir, neo4j or _env_neo4j(data_dir), key_file, postcodes,
+                           rejects or Path("rejects.csv"))
     measures = compute_measures(dataset, span, top=top)
     if as_json:
         sys.stdout.write(json.dumps(measures, indent=2) + "\n")
     else:
         previous = compute_measures(dataset, span.previous(), top=top)
         console.out.print(format_measures(measures, previous))
+
+
+@app.command()
+def ingest(
+    data_dir: Path = DataDir,
+    neo4j: Optional[str] = Neo4jOpt,
+    batch_size: int = typer.Option(5000, "--batch-size", help="Rows sent in one transaction."),
+    key_file: Optional[Path] = KeyFile,
+    postcodes: Optional[Path] = Postcodes,
+    rejects: Optional[Path] = Rejects,
+):
+    """Merge a data folder into the shared Neo4j store.
+
+    Validated rows are merged in batches (UNWIND ... MERGE) in managed
+    transactions, retried on transient errors. Loading the same folder twice
+    changes nothing; next month's folder adds what is new and updates what
+    changed. An interrupted load can simply be run again.
+
+    Example:
+
+        eval "$(make -s neo4j-start)"
+        peermap ingest data/durham
+    """
+    from graph_models.neo4j_store import Connection, connect, counts
+    from graph_models.neo4j_store import ingest as merge_into
+
+    connection = Connection.from_env(neo4j)
+    dataset = _load(data_dir, key_file, postcodes, rejects or Path("rejects.csv"))
+    driver = connect(connection)
+    try:
+        with console.progress() as report:
+            sent = merge_into(driver, dataset, database=connection.database, batch_size=max(1, batch_size),
+                              progress=report)
+        graph = counts(driver, database=connection.database)
+    finally:
+        driver.close()
+    say(f"merged {sum(sent.values()):,} rows into {connection.uri}; the graph now holds "
+        + ", ".join(f"{graph.get(label, 0):,} {label}" for label in ("Child", "Episode", "Interview", "Associate",
+                                                                   "Place", "Identifier")))
+
+
+@app.command()
+def forget(
+    child_id: str = typer.Argument(..., metavar="CHILD_ID", help="The case-system ID of the child to remove."),
+    neo4j: Optional[str] = Neo4jOpt,
+    yes: bool = typer.Option(False, "--yes", help="Do not ask for confirmation."),
+):
+    """Remove a child and everything recorded about them from the Neo4j store (erasure).
+
+    Removes the child, their episodes, interviews and intelligence links, and
+    any associate, place or identifier left linked to nothing; says what it
+    removed. Others' records stay. It cannot be undone: remove the child from
+    the exports too, or next month's ingest brings them back.
+
+    Example:
+
+        peermap forget 004512 --neo4j bolt://127.0.0.1:7687 --yes
+    """
+    from graph_models.neo4j_store import Connection, connect
+    from graph_models.neo4j_store import forget as erase
+
+    connection = Connection.from_env(neo4j)
+    if not yes:
+        if not sys.stdin.isatty():
+            _fail("forget removes records for good: add --yes to confirm")
+        typer.confirm(f"Remove child {child_id} and everything recorded about them from {connection.uri}?",
+                      abort=True, err=True)
+    driver = connect(connection)
+    try:
+        removed = erase(driver, child_id, database=connection.database)
+    finally:
+        driver.close()
+    if removed is None:
+        _fail(f"no child {child_id!r} in {connection.uri}: nothing removed", code=1)
+    say(f"removed child {child_id}: " + ", ".join(f"{n:,} {what}" for what, n in removed.items() if what != "children"))
 
 
 @app.command()
@@ -205,12 +313,19 @@ def demo(
     say(f"measures: {out / 'kpi.json'} (the year) and {out / 'kpi-month.json'} (March 2023)")
 
 
+def _env_neo4j(data_dir: Optional[Path]) -> Optional[str]:
+    """NEO4J_URI stands in for --neo4j only when no DATA_DIR was given."""
+    return os.environ.get("NEO4J_URI") if data_dir is None else None
+
+
 def main() -> None:
     """Entry point: run the app, turning expected failures into one clear line and an exit code."""
     from geo.postcodes import PostcodeError
     from graph_models.references import MissingKeyError, ReferenceCollision
     from graph_models.rejects import DataFolderError
+    from graph_models.neo4j_store import StoreError
     from mapping.periods import PeriodError
+    from neo4j.exceptions import DriverError, Neo4jError
 
     try:
         code = app(standalone_mode=False)  # click returns typer.Exit's code here instead of raising
@@ -219,15 +334,20 @@ def main() -> None:
     except (DataFolderError, MissingKeyError, ReferenceCollision, PostcodeError, PeriodError) as exc:
         say(f"peermap: {exc}")
         sys.exit(EXIT_INPUT)
+    except StoreError as exc:
+        say(f"peermap: {exc}")
+        sys.exit(EXIT_STORE)
+    except (DriverError, Neo4jError) as exc:
+        say(f"peermap: Neo4j failed during the run ({type(exc).__name__}: {exc}). Whatever was merged stays; "
+            "running the same command again is safe.")
+        sys.exit(EXIT_STORE)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
     except (typer.Abort, KeyboardInterrupt):
         say("peermap: stopped")
         sys.exit(130)
-    except Exception as exc:  # click usage errors and anything unexpected
-        import click
-
-        if isinstance(exc, click.exceptions.ClickException):
+    except Exception as exc:  # usage errors (typer's bundled click) and anything unexpected
+        if hasattr(exc, "show") and hasattr(exc, "exit_code"):
             exc.show(file=sys.stderr)
             sys.exit(EXIT_INPUT)
         if os.environ.get("PEERMAP_DEBUG"):

@@ -2,13 +2,15 @@
 
 :func:`compute_measures` gives the ``peermap kpi --json`` object for one
 period: the same measures for all children, children in care (``CiC``) and
-everyone else (``other``). It is vectorised (one pass of joins and group-bys),
-so a national million episodes takes seconds.
+everyone else (``other``). It is vectorised, so a national million episodes
+takes a second or two: IDs are matched with hash look-ups and everything after
+is numpy arrays, with no Python loop over episodes.
 
 The points the definitions settle and the code follows:
 
 - an interview covering several episodes counts for each of them;
-- 72 hours is judged per episode, against that episode's own ``returned_at``;
+- 72 hours is judged per episode, against that episode's own ``returned_at``
+  (an interview completed before that return counts as within: it is not late);
 - an episode is declined only when every interview covering it is declined;
 - hours are real elapsed hours (tz-aware subtraction), so an episode across the
   clocks going back in October is an hour longer than its wall-clock times say;
@@ -87,134 +89,188 @@ def percentage(numerator: int, denominator: int, places: int = 1) -> float | int
     return half_up(Fraction(100 * int(numerator), int(denominator)), places)
 
 
-def _exact_sum_ns(durations: pd.Series) -> int:
-    """Exact sum of non-null timedeltas in nanoseconds (no int64 overflow at a million rows)."""
-    ns = durations.dropna().astype("timedelta64[ns]").astype("int64").to_numpy()
+def _exact_sum_ns(durations: np.ndarray) -> int:
+    """Exact sum of ``timedelta64[ns]`` values in nanoseconds (no int64 overflow at a million rows)."""
+    ns = durations.astype("timedelta64[ns]").view(np.int64)
     seconds, rest = np.divmod(ns, 10**9)
     return int(seconds.sum()) * 10**9 + int(rest.sum())
 
 
-# -- the frames the measures are counted from ----------------------------------
+# -- the arrays the measures are counted from -------------------------------------
 
 
-def _counted_episodes(dataset, period: Period) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """One row per counted episode with its interview flags, and the declined (rthi, episode) pairs."""
-    episodes = dataset.episodes
-    counted = episodes.loc[period.contains(episodes["missing_at"]), ["episode_id", "child_id", "missing_at", "returned_at"]]
-    if "child_ref" in episodes.columns:
-        counted = counted.assign(child_ref=episodes.loc[counted.index, "child_ref"])
+def _utc(values: pd.Series) -> np.ndarray:
+    """Datetimes as a numpy ``datetime64[ns]`` array in UTC (``NaT`` kept), for exact elapsed time.
 
-    children = dataset.children
-    kids = pd.DataFrame(
-        {
-            "child_id": children["child_id"],
-            "ref": children["ref"],
-            "cic": children["legal_status"].astype("string").str.lower().eq("cic").fillna(False).astype(bool),
-            "birth_date": pd.to_datetime(children["birth_date"]),
-        }
-    )
-    ep = counted.merge(kids, on="child_id", how="left")
-    if "child_ref" in ep.columns:  # a child missing from children (the loader rejects those) keeps the episode's ref
-        ep["ref"] = ep["ref"].fillna(ep.pop("child_ref"))
-    ep["cic"] = ep["cic"].fillna(False).astype(bool)
-
-    # every (interview, counted episode) pair: an interview counts for each episode it covers
-    cover = dataset.rthi_episodes[["rthi_id", "episode_id"]]
-    cover = cover[cover["episode_id"].isin(ep["episode_id"])]
-    cover = cover.merge(dataset.rthis[["rthi_id", "offered_at", "outcome", "completed_at"]], on="rthi_id", how="inner")
-    cover = cover.merge(ep[["episode_id", "returned_at"]], on="episode_id", how="left")
-    outcome = cover["outcome"].astype("string").str.lower()
-    declined = outcome.eq("declined").fillna(False).astype(bool)
-    completed = outcome.eq("completed").fillna(False).astype(bool)
-    offered = cover["offered_at"].notna()
-    late = cover["completed_at"] - cover["returned_at"]
-    within = completed & (late <= pd.Timedelta(hours=WITHIN_HOURS)).fillna(False).astype(bool)
-    pairs = pd.DataFrame(
-        {
-            "episode_id": cover["episode_id"],
-            "covered": True,
-            "offered": offered.to_numpy(bool),
-            "accepted": (offered & ~declined).to_numpy(bool),
-            "completed": completed.to_numpy(bool),
-            "within": within.to_numpy(bool),
-            "not_declined": (~declined).to_numpy(bool),
-        }
-    )
-    flags = pairs.groupby("episode_id", sort=False).any()
-    ep = ep.merge(flags, left_on="episode_id", right_index=True, how="left")
-    for column in flags.columns:
-        ep[column] = ep[column].fillna(False).astype(bool)
-    # declined = covered by at least one interview, and every one of them declined
-    ep["declined"] = ep["covered"] & ~ep["not_declined"]
-
-    declined_pairs = cover.loc[declined.to_numpy(bool), ["rthi_id", "episode_id"]].merge(
-        ep[["episode_id", "cic"]], on="episode_id", how="left"
-    )
-    return ep, declined_pairs
+    Tz-aware values (what a Dataset holds) are converted; naive ones are taken
+    as Europe/London wall-clock time, as SCHEMA.md reads them.
+    """
+    series = values if isinstance(values, pd.Series) else pd.Series(values)
+    if not isinstance(series.dtype, pd.DatetimeTZDtype) and not pd.api.types.is_datetime64_dtype(series.dtype):
+        series = pd.to_datetime(series)
+    if not isinstance(series.dtype, pd.DatetimeTZDtype):
+        series = series.dt.tz_localize(
+            LONDON, ambiguous=np.ones(len(series), dtype=bool), nonexistent=pd.Timedelta(hours=1)
+        )
+    return series.dt.tz_convert(None).to_numpy(dtype="datetime64[ns]")
 
 
-def _children(ep: pd.DataFrame) -> pd.DataFrame:
-    """One row per missing child: ref, CiC, episodes, declined episodes, age at first counted episode."""
-    per = ep.groupby("child_id", sort=False).agg(
-        ref=("ref", "first"),
-        cic=("cic", "first"),
-        birth=("birth_date", "first"),
-        first=("missing_at", "min"),
-        episodes=("episode_id", "size"),
-        declined=("declined", "sum"),
-    )
-    first = per["first"].dt.tz_convert(LONDON) if isinstance(per["first"].dtype, pd.DatetimeTZDtype) else per["first"]
-    birth = pd.to_datetime(per["birth"])
-    not_yet = (first.dt.month * 100 + first.dt.day) < (birth.dt.month * 100 + birth.dt.day)
-    age = first.dt.year - birth.dt.year - not_yet.astype(int)
-    per["age"] = age.where(birth.notna() & (age >= 0))
-    return per
+def _positions(keys: pd.Series, values: pd.Series) -> np.ndarray:
+    """Row position in ``keys`` of each of ``values`` (-1 where absent): a hash join without a merge.
+
+    IDs are unique in a loaded Dataset; should one repeat, its first row wins, as in the loader.
+    """
+    index = pd.Index(keys)
+    if index.is_unique:
+        return index.get_indexer(values)
+    first = np.flatnonzero(~index.duplicated(keep="first"))
+    found = index[first].get_indexer(values)
+    return np.where(found >= 0, first[found], -1)
 
 
-def _most_common(ages: pd.Series) -> int | None:
+def _take(values: np.ndarray, positions: np.ndarray, fill) -> np.ndarray:
+    """``values[positions]``, with ``fill`` where a position is -1."""
+    if not len(values):
+        return np.full(len(positions), fill)
+    out = values[np.where(positions >= 0, positions, 0)]  # fancy indexing copies
+    out[positions < 0] = fill
+    return out
+
+
+class _Counted:
+    """Per counted episode, per missing child and per declined (interview, episode) pair arrays."""
+
+    def __init__(self, dataset, period: Period):
+        episodes = dataset.episodes
+        counted = episodes.loc[period.contains(episodes["missing_at"]).to_numpy(bool)]
+        n = len(counted)
+        self.missing = _utc(counted["missing_at"])
+        self.returned = _utc(counted["returned_at"]) if n else np.array([], dtype="datetime64[ns]")
+
+        # the child of each episode: in care or not, reference, birth date
+        children = dataset.children
+        child_pos = _positions(children["child_id"], counted["child_id"])
+        in_care = children["legal_status"].astype("string").str.lower().eq("cic").fillna(False).to_numpy(bool)
+        codes, _ = pd.factorize(counted["child_id"])
+        k = int(codes.max()) + 1 if n else 0
+        # one child position per child code (every episode of a child gives the same one)
+        per_child_pos = np.full(k, -1, dtype=np.int64)
+        per_child_pos[codes] = child_pos
+        self.child_cic = _take(in_care, per_child_pos, False).astype(bool)
+        self.cic = self.child_cic[codes] if n else np.zeros(0, dtype=bool)
+        refs = children["ref"].astype(object).to_numpy()
+        self.child_ref = _take(refs, per_child_pos, None)
+        no_ref = pd.isna(self.child_ref)
+        if "child_ref" in counted.columns and no_ref.any():
+            # a child missing from children (the loader rejects those): the episode's own ref
+            own = np.empty(k, dtype=object)
+            own[codes] = counted["child_ref"].astype(object).to_numpy()
+            self.child_ref = np.where(no_ref, own, self.child_ref)
+
+        # every (interview, counted episode) pair: an interview counts for each episode it covers
+        cover = dataset.rthi_episodes
+        rthis = dataset.rthis
+        e_pos = _positions(counted["episode_id"], cover["episode_id"]) if n else np.full(len(cover), -1)
+        r_pos = _positions(rthis["rthi_id"], cover["rthi_id"]) if len(rthis) else np.full(len(cover), -1)
+        keep = (e_pos >= 0) & (r_pos >= 0)
+        e_pos, r_pos = e_pos[keep], r_pos[keep]
+        outcome = rthis["outcome"].astype("string").str.lower()
+        declined = outcome.eq("declined").fillna(False).to_numpy(bool)[r_pos]
+        completed = outcome.eq("completed").fillna(False).to_numpy(bool)[r_pos]
+        offered = rthis["offered_at"].notna().to_numpy(bool)[r_pos]
+        completed_at = _utc(rthis["completed_at"])[r_pos] if len(rthis) else np.array([], dtype="datetime64[ns]")
+        late = completed_at - self.returned[e_pos]
+        # "no more than 72 elapsed hours after" the return; NaT (no return) is never within
+        within = completed & ~np.isnat(late) & (late <= np.timedelta64(WITHIN_HOURS, "h"))
+
+        def any_per_episode(flag: np.ndarray) -> np.ndarray:
+            out = np.zeros(n, dtype=bool)
+            out[e_pos[flag]] = True
+            return out
+
+        self.covered = any_per_episode(np.ones(len(e_pos), dtype=bool))
+        self.offered = any_per_episode(offered)
+        self.accepted = any_per_episode(offered & ~declined)
+        self.completed = any_per_episode(completed)
+        self.within = any_per_episode(within)
+        # declined = covered by at least one interview, and every one of them declined
+        self.declined = self.covered & ~any_per_episode(~declined)
+        self.declined_rthi = r_pos[declined]
+        self.declined_rthi_cic = self.cic[e_pos[declined]]
+
+        # per child: episodes, declined episodes, age at the first counted episode
+        self.child_episodes = np.bincount(codes, minlength=k)
+        self.child_declined = np.bincount(codes, weights=self.declined, minlength=k).astype(np.int64)
+        first = np.full(k, np.iinfo(np.int64).max, dtype=np.int64)
+        np.minimum.at(first, codes, self.missing.view(np.int64))
+        local = pd.Series(pd.to_datetime(first.view("datetime64[ns]"))).dt.tz_localize("UTC").dt.tz_convert(LONDON)
+        birth = pd.Series(pd.to_datetime(children["birth_date"]).to_numpy(dtype="datetime64[ns]"))
+        birth = pd.Series(_take(birth.to_numpy(), per_child_pos, np.datetime64("NaT")))
+        not_yet = (local.dt.month * 100 + local.dt.day).to_numpy() < (birth.dt.month * 100 + birth.dt.day).to_numpy()
+        age = (local.dt.year.to_numpy() - birth.dt.year.to_numpy() - not_yet).astype(float)
+        age[birth.isna().to_numpy() | (age < 0)] = np.nan
+        self.child_age = age
+
+
+def _most_common(ages: np.ndarray) -> int | None:
     """Mode of whole-year ages; ties go to the lower age."""
-    ages = ages.dropna()
-    if ages.empty:
+    ages = ages[~np.isnan(ages)].astype(np.int64)
+    if not len(ages):
         return None
-    counts = ages.astype(int).value_counts()
-    return int(counts[counts == counts.max()].index.min())
+    values, counts = np.unique(ages, return_counts=True)  # values ascending
+    return int(values[np.argmax(counts)])  # argmax gives the first (lowest) of equal counts
 
 
-def _group(ep: pd.DataFrame, per: pd.DataFrame, declined_pairs: pd.DataFrame, top: int | None) -> dict[str, Any]:
-    n = len(ep)
-    returned = ep["returned_at"].notna()
+def _ranked(refs: np.ndarray, episodes: np.ndarray, declined: np.ndarray, top: int | None) -> list[dict]:
+    """Most episodes first; ties: more declined, then reference; the first ``top``."""
+    candidates = np.arange(len(refs))
+    if top is not None and len(refs) > top:
+        if top == 0:
+            return []
+        cut = np.partition(episodes, len(episodes) - top)[len(episodes) - top]
+        candidates = candidates[episodes >= cut]  # only these can make the top
+    frame = pd.DataFrame(
+        {"child": refs[candidates].astype(str), "episodes": episodes[candidates], "declined": declined[candidates]}
+    )
+    frame = frame.sort_values(["episodes", "declined", "child"], ascending=[False, False, True], kind="mergesort")
+    if top is not None:
+        frame = frame.head(top)
+    return [
+        {
+            "child": child,
+            "episodes": int(n),
+            "declined": int(d),
+            "declined_pct": percentage(int(d), int(n), places=0),
+        }
+        for child, n, d in zip(frame["child"], frame["episodes"], frame["declined"])
+    ]
+
+
+def _group(c: _Counted, episodes: np.ndarray, children: np.ndarray, pairs: np.ndarray, top: int | None) -> dict:
+    """Every measure over the selected episodes, children and declined pairs."""
+    n = int(episodes.sum())
+    returned = episodes & ~np.isnat(c.returned)
     hours_n = int(returned.sum())
     average = None
     if hours_n:
-        total_ns = _exact_sum_ns(ep.loc[returned, "returned_at"] - ep.loc[returned, "missing_at"])
+        total_ns = _exact_sum_ns(c.returned[returned] - c.missing[returned])
         average = half_up(Fraction(total_ns, hours_n * _NS_PER_HOUR), 1)
-    timely_base = returned & ep["completed"]
-
-    ranked = per.sort_values(["episodes", "declined", "ref"], ascending=[False, False, True], kind="mergesort")
-    if top is not None:
-        ranked = ranked.head(top)
-    frequent = [
-        {
-            "child": str(ref),
-            "episodes": int(episodes),
-            "declined": int(declined),
-            "declined_pct": percentage(int(declined), int(episodes), places=0),
-        }
-        for ref, episodes, declined in zip(ranked["ref"], ranked["episodes"], ranked["declined"])
-    ]
+    judged = returned & c.completed
     return {
-        "children_missing": int(len(per)),
-        "episodes": int(n),
+        "children_missing": int(children.sum()),
+        "episodes": n,
         "average_hours_missing": average,
-        "most_common_age": _most_common(per["age"]),
-        "rthi_offered_pct": percentage(int(ep["offered"].sum()), n),
-        "rthi_accepted_pct": percentage(int(ep["accepted"].sum()), n),
-        "rthi_completed_pct": percentage(int(ep["completed"].sum()), n),
-        "rthi_completed_within_72h_pct": percentage(int((timely_base & ep["within"]).sum()), int(timely_base.sum())),
-        "episodes_declined": int(ep["declined"].sum()),
-        "children_declined": int((per["declined"] > 0).sum()),
-        "interviews_declined": int(declined_pairs["rthi_id"].nunique()),
-        "frequently_missing": frequent,
+        "most_common_age": _most_common(c.child_age[children]),
+        "rthi_offered_pct": percentage(int((episodes & c.offered).sum()), n),
+        "rthi_accepted_pct": percentage(int((episodes & c.accepted).sum()), n),
+        "rthi_completed_pct": percentage(int((episodes & c.completed).sum()), n),
+        "rthi_completed_within_72h_pct": percentage(int((judged & c.within).sum()), int(judged.sum())),
+        "episodes_declined": int((episodes & c.declined).sum()),
+        "children_declined": int((children & (c.child_declined > 0)).sum()),
+        "interviews_declined": int(np.unique(c.declined_rthi[pairs]).size),
+        "frequently_missing": _ranked(
+            c.child_ref[children], c.child_episodes[children], c.child_declined[children], top
+        ),
     }
 
 
@@ -246,17 +302,13 @@ def compute_measures(dataset, period: Period, top: int | None = 11) -> dict[str,
     """
     if top is not None and (int(top) != top or top < 0):
         raise ValueError(f"top must be a whole number of at least 0, not {top!r}")
-    ep, declined_pairs = _counted_episodes(dataset, period)
-    per = _children(ep)
+    counted = _Counted(dataset, period)
     out: dict[str, Any] = {"from": period.start.isoformat(), "to": period.end.isoformat()}
-    selections = {
-        "all": (slice(None), slice(None), slice(None)),
-        "CiC": (ep["cic"].to_numpy(), per["cic"].to_numpy(bool), declined_pairs["cic"].fillna(False).to_numpy(bool)),
-    }
-    selections["other"] = tuple(~mask for mask in selections["CiC"])
+    everyone = (np.ones_like(counted.cic), np.ones_like(counted.child_cic), np.ones_like(counted.declined_rthi_cic))
+    in_care = (counted.cic, counted.child_cic, counted.declined_rthi_cic)
+    selections = {"all": everyone, "CiC": in_care, "other": tuple(~mask for mask in in_care)}
     for group in GROUPS:
-        ep_mask, per_mask, pair_mask = selections[group]
-        out[group] = _group(ep.loc[ep_mask], per.loc[per_mask], declined_pairs.loc[pair_mask], top)
+        out[group] = _group(counted, *selections[group], top)
     return out
 
 

@@ -197,6 +197,9 @@ server.memory.heap.max_size={heap}
 server.memory.pagecache.size={pagecache}
 dbms.usage_report.enabled=false
 db.logs.query.enabled=OFF
+# Transaction logs: no 256 MB preallocated file per database, and bounded on disk.
+db.tx_log.preallocate=false
+db.tx_log.rotation.size=64M
 db.tx_log.rotation.retention_policy=1G size
 server.directories.data={DATA}
 server.directories.logs={LOGS}

@@ -29,3 +29,24 @@ def key(monkeypatch) -> str:
     """A reference key set as PEERMAP_KEY for commands run in-process."""
     monkeypatch.setenv("PEERMAP_KEY", TEST_KEY)
     return TEST_KEY
+
+
+@pytest.fixture(scope="session")
+def synthetic_year(tmp_path_factory) -> Path:
+    """The default synthetic County Durham year (seed 7), made once per test session.
+
+    The folder holds the data files, ``peermap.key`` and ``truth.json``.
+    """
+    from graph_models.synthetic import synthesise
+
+    folder = tmp_path_factory.mktemp("synthetic") / "durham"
+    synthesise(folder, seed=7)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def synthetic_dataset(synthetic_year):
+    """The default synthetic year loaded with its own key (shared: do not modify it)."""
+    from graph_models.load import load_folder
+
+    return load_folder(synthetic_year)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 import json
-import time
 from pathlib import Path
 
 import numpy as np
@@ -170,6 +169,8 @@ def test_hours_are_real_elapsed_hours_across_the_clocks_changing(tmp_path):
             episode("mar1", "A", "2023-03-25T22:00", "2023-03-26T22:00"),
         ],
     )
+    # 29 October alone: just the episode across the change, 25 elapsed hours (wall clock says 24)
+    assert compute_measures(ds, Period.from_dates("2022-10-29", "2022-10-29"))["all"]["average_hours_missing"] == 25.0
     october = compute_measures(ds, Period.from_month("2022-10"))["all"]
     assert october["episodes"] == 3
     # (25 + 1.5) / 2 = 13.25 → half up 13.3 (Python's round(13.25, 1) gives 13.2)
@@ -318,7 +319,8 @@ def test_declined_offered_accepted_completed(tmp_path):
 
     feb = compute_measures(ds, MARCH.previous())["all"]
     # February: a0 only, covered by r8 (declined) alone
-    assert (feb["episodes"], feb["episodes_declined"], feb["children_declined"], feb["interviews_declined"]) == (1, 1, 1, 1)
+    counts = ("episodes", "episodes_declined", "children_declined", "interviews_declined")
+    assert [feb[m] for m in counts] == [1, 1, 1, 1]
     assert (feb["rthi_offered_pct"], feb["rthi_accepted_pct"]) == (100.0, 0.0)
 
 
@@ -464,7 +466,7 @@ def test_children_in_care_and_others(tmp_path):
     assert (every["children_missing"], cic["children_missing"], other["children_missing"]) == (4, 1, 3)
     assert (every["episodes"], cic["episodes"], other["episodes"]) == (5, 2, 3)
     # all: (2+4+1+2+3)/5 = 2.4; CiC: (2+4)/2 = 3.0; other: (1+2+3)/3 = 2.0
-    assert (every["average_hours_missing"], cic["average_hours_missing"], other["average_hours_missing"]) == (2.4, 3.0, 2.0)
+    assert [g["average_hours_missing"] for g in (every, cic, other)] == [2.4, 3.0, 2.0]
     # ages: all 15, 13, 13, 11 → 13; CiC 15; other 13, 13, 11 → 13
     assert (every["most_common_age"], cic["most_common_age"], other["most_common_age"]) == (13, 15, 13)
     # offered: all c1a, c1b, c2 = 3/5 = 60.0; CiC 2/2 = 100.0; other c2 = 1/3 = 33.3
@@ -660,7 +662,9 @@ def _synthetic(n_episodes: int, seed: int = 1) -> Dataset:
         {
             "rthi_id": rthi_ids,
             "offered_at": pd.Series(missing[:n_rthis]).where(rng.random(n_rthis) < 0.99),
-            "outcome": pd.Series(rng.choice(["completed", "declined", "not_completed", "pending"], n_rthis), dtype="string"),
+            "outcome": pd.Series(
+                rng.choice(["completed", "declined", "not_completed", "pending"], n_rthis), dtype="string"
+            ),
             "completed_at": pd.Series(missing[:n_rthis] + pd.Timedelta(hours=80)),
         }
     )
@@ -670,11 +674,9 @@ def _synthetic(n_episodes: int, seed: int = 1) -> Dataset:
 
 
 @pytest.mark.slow
-def test_a_million_episodes_in_seconds():
+def test_a_million_episodes_add_up():
+    # speed is measured in benchmarks/, not here; this checks the national-scale path gives whole answers
     ds = _synthetic(1_000_000)
-    began = time.perf_counter()
     kpi = compute_measures(ds, Period.from_dates("2022-04-01", "2023-03-31"))
-    elapsed = time.perf_counter() - began
     assert kpi["all"]["episodes"] == 1_000_000
     assert kpi["all"]["episodes"] == kpi["CiC"]["episodes"] + kpi["other"]["episodes"]
-    assert elapsed < 30, f"compute_measures took {elapsed:.1f} s on a million episodes"

@@ -1,0 +1,179 @@
+"""Regenerate the parts of the docs that come from the code and from real runs.
+
+Blocks between ``<!-- generated: NAME -->`` and ``<!-- /generated -->`` are
+rewritten from their source, never typed by hand:
+
+- ``kpi-example`` (README.md): ``peermap kpi`` on the synthetic year;
+- ``cli-reference`` (docs/cli-reference.md): every command's ``--help``;
+- ``data-columns`` (docs/data-folder.md): the columns of each file, from graph_models/schema.py;
+- ``performance`` (docs/performance.md): the JSON results in benchmarks/results/.
+
+Usage::
+
+    python scripts/generate_docs.py            # rewrite the blocks
+    python scripts/generate_docs.py --check    # exit 1 if any block is out of date (the tests run this)
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import re
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BLOCK = re.compile(r"(<!-- generated: (?P<name>[\w-]+) -->\n)(?P<body>.*?)(<!-- /generated -->)", re.S)
+WIDTH = 100
+
+
+_SYNTHETIC: dict[str, Path] = {}
+
+
+def synthetic_year(data: Path | None) -> Path:
+    """The synthetic year (seed 7): the given folder, or one made once per run."""
+    if data is not None:
+        return data
+    if "year" not in _SYNTHETIC:
+        from graph_models.synthetic import synthesise
+
+        _SYNTHETIC["year"] = Path(tempfile.mkdtemp()) / "durham"
+        synthesise(_SYNTHETIC["year"], seed=7)
+    return _SYNTHETIC["year"]
+
+
+def validate_example(data: Path | None) -> str:
+    """What ``peermap validate`` says about the synthetic year."""
+    import subprocess
+
+    folder = synthetic_year(data)
+    with tempfile.TemporaryDirectory() as scratch:
+        result = subprocess.run([sys.executable, "-c", "from mapping.cli import main; main()", "validate",
+                                 str(folder), "--strict", "--rejects", str(Path(scratch) / "rejects.csv")],
+                                capture_output=True, text=True)
+    said = result.stderr.replace(str(Path(scratch) / "rejects.csv"), "rejects.csv").strip()
+    return f"```\n$ peermap validate data/durham --strict\n{said}\n$ echo $?\n{result.returncode}\n```\n"
+
+
+def kpi_example(data: Path | None) -> str:
+    """The measures table for the synthetic year, as ``peermap kpi`` prints it."""
+    from rich.console import Console
+
+    from graph_models.load import load_folder
+    from mapping.measures import compute_measures, format_measures
+    from mapping.periods import Period
+
+    dataset = load_folder(synthetic_year(data))
+    year = Period.from_dates("2022-04-01", "2023-03-31")
+    buffer = io.StringIO()
+    console = Console(file=buffer, width=WIDTH, color_system=None, highlight=False)
+    console.print(format_measures(compute_measures(dataset, year), compute_measures(dataset, year.previous())))
+    text = "\n".join(line.rstrip() for line in buffer.getvalue().splitlines())
+    return f"```\n{text}\n```\n"
+
+
+def cli_reference() -> str:
+    """Every command's ``--help`` text."""
+    import typer
+
+    from mapping.cli import app
+
+    command = typer.main.get_command(app)
+    parts = []
+    with typer.Context(command, info_name="peermap", terminal_width=WIDTH, max_content_width=WIDTH) as ctx:
+        parts.append(f"## peermap\n\n```\n{command.get_help(ctx)}\n```\n")
+        for name in command.list_commands(ctx):
+            sub = command.get_command(ctx, name)
+            with typer.Context(sub, info_name=name, parent=ctx, terminal_width=WIDTH, max_content_width=WIDTH) as sub_ctx:
+                parts.append(f"## peermap {name}\n\n```\n{sub.get_help(sub_ctx)}\n```\n")
+    return "\n".join(parts)
+
+
+def data_columns() -> str:
+    """A table per file of the data folder, from the contract in graph_models/schema.py."""
+    from graph_models.schema import TABLE_SPECS
+
+    parts = []
+    for spec in TABLE_SPECS:
+        parts.append(f"### {spec.file} ({'required' if spec.required else 'optional'})\n")
+        parts.append("| column | required | read as | allowed values |\n|---|---|---|---|")
+        for column in spec.columns:
+            allowed = ", ".join(f"`{c}`" for c in column.choices)
+            if column.kind == "int":
+                allowed = f"{column.low} to {column.high}"
+            parts.append(f"| `{column.name}` | {'yes' if column.required else ''} | {column.kind.replace('_', ' ')} | {allowed} |")
+        parts.append("")
+    return "\n".join(parts)
+
+
+def performance() -> str:
+    """Each benchmark's results, as the benchmark wrote them."""
+    results = sorted((ROOT / "benchmarks" / "results").glob("*.json"))
+    if not results:
+        return "No benchmark results yet: run `make benchmarks`.\n"
+    parts = []
+    for path in results:
+        result = json.loads(path.read_text())
+        parts.append(f"### {result['title']}\n\n{result.get('description', '')}\n")
+        machine = result.get("machine")
+        if machine:
+            parts.append("Measured on: " + ", ".join(f"{k} {v}" for k, v in machine.items()) + "\n")
+        if result.get("ratios"):
+            parts.append("| compared | ours | naive way | ours is faster by |\n|---|---|---|---|")
+            for r in result["ratios"]:
+                parts.append(f"| {r['measure']} | {r['ours']} | {r['naive']} | {r['ratio']}× |")
+            parts.append("")
+        if result.get("rows"):
+            parts.append("| measure | value | unit |\n|---|---|---|")
+            for r in result["rows"]:
+                parts.append(f"| {r['measure']} | {r['value']} | {r.get('unit', '')} |")
+            parts.append("")
+        parts.append(f"Source: `benchmarks/results/{path.name}`\n")
+    return "\n".join(parts)
+
+
+def sources(data: Path | None) -> dict[str, callable]:
+    return {
+        "kpi-example": lambda: kpi_example(data),
+        "validate-example": lambda: validate_example(data),
+        "cli-reference": cli_reference,
+        "data-columns": data_columns,
+        "performance": performance,
+    }
+
+
+FILES = ("README.md", "docs/cli-reference.md", "docs/data-folder.md", "docs/performance.md")
+
+
+def regenerate(check: bool, data: Path | None = None) -> list[str]:
+    """Rewrite (or, with ``check``, compare) every generated block; return the files that differ."""
+    makers = sources(data)
+    stale = []
+    for name in FILES:
+        path = ROOT / name
+        if not path.exists():
+            continue
+        text = path.read_text(encoding="utf-8")
+        new = BLOCK.sub(lambda m: m.group(1) + makers[m.group("name")]() + m.group(4), text)
+        if new != text:
+            stale.append(name)
+            if not check:
+                path.write_text(new, encoding="utf-8")
+    return stale
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="exit 1 if any generated block is out of date")
+    parser.add_argument("--data", type=Path, help="an existing synthetic folder (seed 7) instead of making one")
+    args = parser.parse_args()
+    stale = regenerate(args.check, args.data)
+    for name in stale:
+        print(f"{'out of date' if args.check else 'rewrote'}: {name}", file=sys.stderr)
+    return 1 if (args.check and stale) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
