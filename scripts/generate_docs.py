@@ -108,6 +108,13 @@ def data_columns() -> str:
     return "\n".join(parts)
 
 
+def cypher_cookbook() -> str:
+    """The recipes of graph_models/cookbook.py."""
+    from graph_models.cookbook import markdown
+
+    return markdown()
+
+
 def performance() -> str:
     """Each benchmark's results, as the benchmark wrote them."""
     results = sorted((ROOT / "benchmarks" / "results").glob("*.json"))
@@ -140,11 +147,12 @@ def sources(data: Path | None) -> dict[str, callable]:
         "validate-example": lambda: validate_example(data),
         "cli-reference": cli_reference,
         "data-columns": data_columns,
+        "cypher-cookbook": cypher_cookbook,
         "performance": performance,
     }
 
 
-FILES = ("README.md", "docs/cli-reference.md", "docs/data-folder.md", "docs/performance.md")
+FILES = ("README.md", "docs/cli-reference.md", "docs/data-folder.md", "docs/performance.md", "docs/neo4j.md")
 
 
 def regenerate(check: bool, data: Path | None = None) -> list[str]:

@@ -50,3 +50,29 @@ def synthetic_dataset(synthetic_year):
     from graph_models.load import load_folder
 
     return load_folder(synthetic_year)
+
+
+@pytest.fixture(scope="session")
+def neo4j_connection():
+    """The Neo4j server `make test` started (NEO4J_URI/USER/PASSWORD); the test fails, never skips, without it."""
+    import os
+
+    from graph_models.neo4j_store import Connection
+
+    missing = [name for name in ("NEO4J_URI", "NEO4J_USER", "NEO4J_PASSWORD") if not os.environ.get(name)]
+    if missing:
+        pytest.fail(f"{', '.join(missing)} not set: run the tests with `make test`, which starts the local Neo4j "
+                    '(or `eval "$(make -s neo4j-start)"` first)', pytrace=False)
+    return Connection.from_env()
+
+
+@pytest.fixture
+def graph(neo4j_connection):
+    """A driver on an empty graph. Neo4j tests share one server, so they run in one xdist group."""
+    from graph_models.neo4j_store import connect
+
+    driver = connect(neo4j_connection)
+    with driver.session(database=neo4j_connection.database) as session:
+        session.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS").consume()
+    yield driver
+    driver.close()
