@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha256sum | cut -c1-12)
 PYTEST_ARGS ?=
 
-.PHONY: help venv demo test browser notebooks clean
+.PHONY: help venv demo test browser notebooks docs benchmarks clean
 
 help:
 	@echo "make demo   - set up .venv, make the synthetic County Durham data, write the meeting pack to out/"
@@ -40,6 +40,16 @@ test: $(STAMP) browser
 	env="$$($(MAKE) -s neo4j-start)"; eval "$$env"; \
 	trap '$(MAKE) -s neo4j-stop' EXIT; \
 	$(PY) -m pytest -n 2 --dist loadfile $(PYTEST_ARGS)
+
+# Regenerate the generated parts of README.md and docs/ (the tests fail when they drift).
+docs: $(STAMP)
+	$(PY) scripts/generate_docs.py
+
+# Performance measurements (minutes; not part of `make test`), then docs/performance.md.
+benchmarks: $(STAMP)
+	@set -e; env="$$($(MAKE) -s neo4j-start)"; eval "$$env"; \
+	for bench in benchmarks/bench_*.py; do echo "== $$bench"; $(PY) $$bench; done
+	$(PY) scripts/generate_docs.py
 
 clean:
 	rm -rf out .pytest_cache

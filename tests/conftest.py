@@ -76,3 +76,60 @@ def graph(neo4j_connection):
         session.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS").consume()
     yield driver
     driver.close()
+
+
+class Browser:
+    """Headless Debian Chromium driven by selenium, recording every request and JavaScript error."""
+
+    def __init__(self, tmp_dir: Path):
+        from selenium import webdriver
+        from selenium.webdriver.chrome.service import Service
+
+        options = webdriver.ChromeOptions()
+        options.binary_location = "/usr/bin/chromium"
+        for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                     "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                     "--disable-dev-shm-usage", "--window-size=1400,1000", f"--user-data-dir={tmp_dir}"):
+            options.add_argument(flag)
+        options.set_capability("goog:loggingPrefs", {"performance": "ALL", "browser": "ALL"})
+        self.driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+        self.driver.set_page_load_timeout(60)
+        self.driver.get("about:blank")  # the new-tab page's own chrome:// loads happen here, not in a test
+
+    def open(self, path: Path, settle: float = 0.5) -> dict:
+        """Open a file; return the URLs it requested and the JavaScript errors it raised."""
+        import json
+        import time
+
+        self.driver.get_log("performance")  # drop what came before
+        self.driver.get_log("browser")
+        self.driver.get(Path(path).resolve().as_uri())
+        time.sleep(settle)
+        requests = []
+        for entry in self.driver.get_log("performance"):
+            message = json.loads(entry["message"])["message"]
+            if message["method"] == "Network.requestWillBeSent":
+                requests.append(message["params"]["request"]["url"])
+        errors = [e["message"] for e in self.driver.get_log("browser") if e["level"] == "SEVERE"]
+        errors += self.driver.execute_script("return window.__peermapErrors || []")
+        return {"requests": requests, "errors": errors}
+
+    def outside(self, requests: list[str], folder: Path) -> list[str]:
+        """Requests that left the folder: anything not a file inside it (data: URLs are inline)."""
+        inside = Path(folder).resolve().as_uri()
+        return [u for u in requests
+                if not (u.startswith(inside) or u.startswith(("data:", "blob:", "about:")))]
+
+    def close(self) -> None:
+        self.driver.quit()
+
+
+@pytest.fixture(scope="session")
+def browser(tmp_path_factory):
+    """One Chromium for the session; `make test` installs Debian's chromium and chromium-driver."""
+    if not Path("/usr/bin/chromium").exists() or not Path("/usr/bin/chromedriver").exists():
+        pytest.fail("Debian chromium and chromium-driver are not installed: run the tests with `make test`",
+                    pytrace=False)
+    instance = Browser(tmp_path_factory.mktemp("chromium-profile"))
+    yield instance
+    instance.close()
