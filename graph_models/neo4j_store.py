@@ -62,8 +62,9 @@ def connect(connection: Connection):
     from neo4j.exceptions import AuthError, ConfigurationError, ServiceUnavailable
 
     try:
+        retry = float(os.environ.get("PEERMAP_NEO4J_RETRY_SECONDS", "30"))
         driver = neo4j.GraphDatabase.driver(connection.uri, auth=(connection.user, connection.password),
-                                            connection_timeout=10, max_transaction_retry_time=60,
+                                            connection_timeout=10, max_transaction_retry_time=retry,
                                             notifications_min_severity="OFF")
     except (ValueError, ConfigurationError) as exc:
         raise StoreError(f"not a Neo4j address: {connection.uri} ({exc}); use bolt://HOST:PORT or neo4j://HOST:PORT") from None
