@@ -131,9 +131,9 @@ def integers(values: pd.Series, low: int, high: int) -> pd.Series:
 
 def id_list(values: pd.Series) -> pd.Series:
     """A ``;``-separated list cell → tuple of trimmed non-empty items."""
-    return values.astype("string").fillna("").map(
-        lambda cell: tuple(item.strip() for item in cell.split(";") if item.strip())
-    )
+    cells = values.astype("string").fillna("").tolist()
+    return pd.Series([tuple(item.strip() for item in cell.split(";") if item.strip()) for cell in cells],
+                     index=values.index, dtype=object)
 
 
 def name_key(values: pd.Series) -> pd.Series:

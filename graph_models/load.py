@@ -60,7 +60,7 @@ def _read_tables(folder: Path, problems: list[Problem]) -> tuple[dict[str, RawTa
 def _empty(spec: TableSpec) -> RawTable:
     frame = pd.DataFrame({c: pd.Series([], dtype="string") for c in spec.column_names})
     frame.index.name = "line"
-    return RawTable(spec, spec.file, frame, [])
+    return RawTable(spec, spec.file, frame, frame.copy())
 
 
 def _ids(frame: pd.DataFrame, column: str) -> frozenset:
@@ -107,20 +107,27 @@ def _interview_episodes(rthis: pd.DataFrame, known: frozenset, raw: RawTable,
                         problems: list[Problem]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Keep each interview's known episodes (unknown ones reported); reject it when none is known."""
     pairs = rthis[["rthi_id", "episode_ids"]].explode("episode_ids").dropna(subset=["episode_ids"])
-    pairs = pairs.rename(columns={"episode_ids": "episode_id"})
+    pairs = pairs.rename(columns={"episode_ids": "episode_id"}).astype("string")
     unknown = ~pairs["episode_id"].isin(known)
-    for line, row in pairs[unknown].iterrows():
+    for line, episode_id in pairs.loc[unknown, "episode_id"].items():  # only the unknown ones: few
         problems.append(Problem(raw.file, int(line), "episode_ids", WARNING,
-                                f"episode {row.episode_id!r} not found in episodes.csv: ignored", raw.row(line)))
-    pairs = pairs[~unknown].drop_duplicates()
-    kept = pairs.groupby(level=0)["episode_id"].agg(tuple)
-    none_known = rthis.index.difference(kept.index)
-    for line in none_known:
-        problems.append(Problem(raw.file, int(line), "episode_ids", REJECTED,
-                                "none of episode_ids is in episodes.csv", raw.row(line)))
-    rthis = rthis.drop(index=none_known)
-    rthis["episode_ids"] = kept.reindex(rthis.index)
-    return rthis, pairs.reset_index(drop=True)[["rthi_id", "episode_id"]].astype("string")
+                                f"episode {episode_id!r} not found in episodes.csv: ignored", raw.row(line)))
+    affected = pairs.index[unknown.to_numpy()].unique()
+    if len(affected):
+        known_pairs = pairs[~unknown]
+        remaining: dict[int, tuple] = {}
+        for line, episode_id in known_pairs.loc[known_pairs.index.isin(affected), "episode_id"].items():
+            remaining[line] = remaining.get(line, ()) + (episode_id,)  # few rows; groupby.agg(tuple) mangles here
+        kept = pd.Series(list(remaining.values()), index=list(remaining), dtype=object)
+        none_known = affected.difference(kept.index)
+        for line in none_known:
+            problems.append(Problem(raw.file, int(line), "episode_ids", REJECTED,
+                                    "none of episode_ids is in episodes.csv", raw.row(line)))
+        rthis = rthis.drop(index=none_known)
+        rthis.loc[kept.index, "episode_ids"] = kept
+        pairs = known_pairs
+    pairs = pairs.drop_duplicates()
+    return rthis, pairs.reset_index(drop=True)[["rthi_id", "episode_id"]]
 
 
 def _resolve_associates(links: pd.DataFrame, associates: pd.DataFrame, key: str) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -129,13 +136,15 @@ def _resolve_associates(links: pd.DataFrame, associates: pd.DataFrame, key: str)
     What resolves to nothing becomes an associate of its own, keyed by its
     normalised ``target_ref``.
     """
-    names = []  # (name_key, associate_id), in associates.csv order: the first match wins
-    for row in associates.itertuples():
-        for name in (row.associate_id, row.label, *(row.aliases or ())):
-            names.append((cells.name_key(pd.Series([name])).iloc[0], row.associate_id))
-    lookup = {}
-    for name, associate_id in names:
-        lookup.setdefault(name, associate_id)
+    names = pd.concat([  # every name that means an associate, in associates.csv order: the first match wins
+        pd.DataFrame({"name": associates["associate_id"], "associate_id": associates["associate_id"], "rank": 0}),
+        pd.DataFrame({"name": associates["label"], "associate_id": associates["associate_id"], "rank": 1}),
+        associates[["aliases", "associate_id"]].explode("aliases").rename(columns={"aliases": "name"}).assign(rank=2),
+    ]).dropna(subset=["name"])
+    names["order"] = names["associate_id"].map({a: i for i, a in enumerate(associates["associate_id"])})
+    names["key"] = cells.name_key(names["name"].astype("string"))
+    names = names.sort_values(["order", "rank"], kind="stable").drop_duplicates("key")
+    lookup = dict(zip(names["key"], names["associate_id"]))
     is_associate = links["target_type"].eq("associate")
     refs = links.loc[is_associate, "target_ref"]
     resolved = cells.name_key(refs).map(lookup).astype("string")

@@ -10,9 +10,10 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from graph_models.rejects import DataFolderError, Problem, REJECTED, WARNING, row_text
@@ -23,17 +24,22 @@ csv.field_size_limit(10_000_000)
 
 @dataclass
 class RawTable:
-    """The text cells of one table, its source file, and the line of each row."""
+    """The text cells of one table, its source file, and the line of each row.
+
+    ``source`` holds every column of the file as written (for the ``row`` of
+    rejects.csv); ``frame`` the contract's columns, matched by name. Both are
+    indexed by the physical line each row starts on.
+    """
 
     spec: TableSpec
     file: str
-    frame: pd.DataFrame  # the spec's columns as text ("" = empty); index = physical line
-    records: list = field(default_factory=list)  # the original cells, aligned with frame
+    frame: pd.DataFrame
+    source: pd.DataFrame
     excel: bool = False
 
     def row(self, line: int) -> str:
         """The original row at ``line`` as CSV text (for rejects.csv)."""
-        return row_text(self.records[self.frame.index.get_loc(line)])
+        return row_text(self.source.loc[line].tolist())
 
 
 def sha256_file(path: Path) -> str:
@@ -73,45 +79,79 @@ def _match_header(spec: TableSpec, file: str, header: list[str], problems: list[
     return positions
 
 
-def _frame(spec: TableSpec, positions: dict[str, int], records: list[list[str]], lines: list[int]) -> pd.DataFrame:
-    columns = {}
+def _table(spec: TableSpec, file: str, positions: dict[str, int], source: pd.DataFrame, excel: bool = False) -> RawTable:
+    """Pick the contract's columns out of ``source`` (all text, "" for empty); absent ones are empty."""
+    source = source.fillna("")
+    frame = pd.DataFrame(index=source.index)
     for name in spec.column_names:
         pos = positions.get(name)
-        columns[name] = [r[pos] if pos is not None and pos < len(r) else "" for r in records]
-    frame = pd.DataFrame(columns, index=pd.Index(lines, name="line"), dtype="string")
-    return frame.fillna("")
+        frame[name] = source[pos] if pos is not None else pd.Series("", index=source.index, dtype="string")
+    return RawTable(spec, file, frame, source, excel)
+
+
+def _drop_blank_rows(source: pd.DataFrame) -> pd.DataFrame:
+    if source.empty:
+        return source
+    filled = source.fillna("")
+    blank = pd.Series(True, index=source.index)
+    for column in filled.columns:
+        blank &= filled[column].str.strip() == ""
+    return source[~blank.to_numpy()]
+
+
+def _read_fast(path: Path, width: int) -> pd.DataFrame:
+    """pandas' C reader; the index is each row's physical line. Raises ParserError on ragged rows."""
+    source = pd.read_csv(path, encoding="utf-8-sig", header=None, skiprows=1, names=range(width), dtype="string",
+                         keep_default_na=False, na_filter=False, skip_blank_lines=False, engine="c")
+    # a quoted cell may hold line breaks: each one pushes every later row a physical line down
+    breaks = np.zeros(len(source), dtype=np.int64)
+    for column in source.columns:
+        values = source[column]
+        if values.str.contains("\n", regex=False).any():
+            breaks += values.str.count("\n").fillna(0).to_numpy(dtype=np.int64)
+    lines = 2 + np.arange(len(source)) + np.concatenate([[0], np.cumsum(breaks)[:-1]])
+    source.index = pd.Index(lines, name="line")
+    return _drop_blank_rows(source)
+
+
+def _read_slow(path: Path, width: int, problems: list[Problem]) -> pd.DataFrame:
+    """Python's csv reader, row by row: reports rows with more fields than the header."""
+    records, lines = [], []
+    with open(path, newline="", encoding="utf-8-sig") as handle:
+        reader = csv.reader(handle)
+        next(reader)
+        start = reader.line_num + 1
+        for record in reader:
+            line, start = start, reader.line_num + 1
+            if len(record) > width:
+                problems.append(Problem(path.name, line, "", REJECTED,
+                                        f"row has {len(record)} fields, the header has {width}", row_text(record)))
+                continue
+            records.append(record + [""] * (width - len(record)))
+            lines.append(line)
+    source = pd.DataFrame(records, columns=range(width), index=pd.Index(lines, name="line"), dtype="string")
+    return _drop_blank_rows(source)
 
 
 def read_csv_table(spec: TableSpec, path: Path, problems: list[Problem]) -> RawTable:
     """Read one CSV file (UTF-8, BOM or not) into text cells with their physical lines."""
     try:
         with open(path, newline="", encoding="utf-8-sig") as handle:
-            reader = csv.reader(handle)
-            try:
-                header = next(reader)
-            except StopIteration:
-                raise DataFolderError(f"{path.name}: the file is empty (it needs a header row)") from None
-            positions = _match_header(spec, path.name, header, problems)
-            records, lines = [], []
-            start = reader.line_num + 1
-            for record in reader:
-                line, start = start, reader.line_num + 1
-                if not any(cell.strip() for cell in record):
-                    continue  # a blank line is not a row
-                if len(record) > len(header):
-                    problems.append(Problem(path.name, line, "", REJECTED,
-                                            f"row has {len(record)} fields, the header has {len(header)}",
-                                            row_text(record)))
-                    continue
-                records.append(record)
-                lines.append(line)
+            header = next(csv.reader(handle), None)
+        if header is None:
+            raise DataFolderError(f"{path.name}: the file is empty (it needs a header row)")
+        positions = _match_header(spec, path.name, header, problems)
+        try:
+            source = _read_fast(path, len(header))
+        except (pd.errors.ParserError, ValueError):
+            source = _read_slow(path, len(header), problems)
     except UnicodeDecodeError as exc:
         raise DataFolderError(f"{path.name}: cannot be read as UTF-8 text ({exc.reason} at byte {exc.start})") from None
     except csv.Error as exc:
         raise DataFolderError(f"{path.name}: not a readable CSV file ({exc})") from None
     except OSError as exc:
         raise DataFolderError(f"{path.name}: cannot be read ({exc.strerror})") from None
-    return RawTable(spec, path.name, _frame(spec, positions, records, lines), records)
+    return _table(spec, path.name, positions, source)
 
 
 def _excel_text(value) -> str:
@@ -152,12 +192,11 @@ def read_workbook(specs, path: Path, problems: list[Problem]) -> dict[str, RawTa
             positions = _match_header(spec, label, header, problems)
             records, lines = [], []
             for number, values in enumerate(rows, start=2):
-                record = [_excel_text(v) for v in values]
-                if not any(cell.strip() for cell in record):
-                    continue
-                records.append(record)
+                records.append([_excel_text(v) for v in values][:len(header)] + [""] * max(0, len(header) - len(values)))
                 lines.append(number)
-            tables[spec.name] = RawTable(spec, label, _frame(spec, positions, records, lines), records, excel=True)
+            source = pd.DataFrame(records, columns=range(len(header)), index=pd.Index(lines, name="line"),
+                                  dtype="string")
+            tables[spec.name] = _table(spec, label, positions, _drop_blank_rows(source), excel=True)
     finally:
         book.close()
     return tables

@@ -84,24 +84,26 @@ class RowRule:
 
 
 def _schema(raw: RawTable, references: tuple[Reference, ...], rules: tuple[RowRule, ...],
-            unique_key: Callable[[pd.Series], pd.Series] | None) -> pa.DataFrameSchema:
+            unique_key: Callable[[pd.Series], pd.Series] | None, parsed: dict[str, pd.Series]) -> pa.DataFrameSchema:
+    """The pandera schema of one table's (trimmed) text cells. Checks store what they parse in ``parsed``."""
     columns = {}
     refs = {r.column: r for r in references}
     for column in raw.spec.columns:
         checks = []
         if column.required:
-            checks.append(pa.Check(lambda s: ~cells.blank(s), error="required value is missing"))
+            checks.append(pa.Check(lambda s: s != "", error="required value is missing"))
         if column.kind not in ("id", "text", "id_list"):
-            parse = _parser(column, raw.excel)
-            checks.append(pa.Check(lambda s, parse=parse: cells.blank(s) | parse(s).notna(),
-                                   error=_unreadable_reason(column)))
+            def readable(s, parse=_parser(column, raw.excel), name=column.name):
+                parsed[name] = parse(s.mask(s == ""))
+                return (s == "") | parsed[name].notna()
+            checks.append(pa.Check(readable, error=_unreadable_reason(column)))
         if column.name == raw.spec.id_column:
-            key = unique_key or (lambda s: s.str.strip())
-            checks.append(pa.Check(lambda s, key=key: cells.blank(s) | ~key(s).duplicated(keep="first"),
+            key = unique_key or (lambda s: s)
+            checks.append(pa.Check(lambda s, key=key: (s == "") | ~key(s).duplicated(keep="first"),
                                    error=f"duplicate {column.name}: an earlier row has it (the first row wins)"))
         if column.name in refs:
             ref = refs[column.name]
-            checks.append(pa.Check(lambda s, ref=ref: cells.blank(s) | s.str.strip().isin(ref.known),
+            checks.append(pa.Check(lambda s, ref=ref: (s == "") | s.isin(ref.known),
                                    error=f"{column.name} not found in {ref.target_file}"))
         columns[column.name] = pa.Column(nullable=True, checks=checks)
     frame_checks = [pa.Check(rule.ok, error=f"rule:{i}") for i, rule in enumerate(rules)]
@@ -112,17 +114,21 @@ def validate(raw: RawTable, problems: list[Problem], *, references: tuple[Refere
              rules: tuple[RowRule, ...] = (), unique_key=None) -> pd.DataFrame:
     """Check ``raw`` against its contract; report problems; return the typed rows that load.
 
-    The returned frame keeps the physical line as its index.
+    Cells are trimmed once, checked by pandera (each value parsed once, the
+    result kept for the typed table), and the returned frame keeps the
+    physical line as its index.
     """
-    frame = raw.frame
+    frame = pd.DataFrame({name: raw.frame[name].astype("string").str.strip().fillna("")
+                          for name in raw.spec.column_names}, index=raw.frame.index)
+    parsed: dict[str, pd.Series] = {}
     failures = pd.DataFrame(columns=["column", "check", "index"])
     try:
-        _schema(raw, references, rules, unique_key).validate(frame, lazy=True)
+        _schema(raw, references, rules, unique_key, parsed).validate(frame, lazy=True)
     except pa.errors.SchemaErrors as exc:
         failures = exc.failure_cases[["column", "check", "index"]].dropna(subset=["index"])
     required = set(raw.spec.required_columns)
     rejected: set[int] = set()
-    blanked: list[tuple[int, str]] = []
+    blanked: dict[str, list[int]] = {}
     seen = set()
     for column, check, line in failures.itertuples(index=False):  # one per failing cell: few
         line = int(line)
@@ -136,17 +142,20 @@ def validate(raw: RawTable, problems: list[Problem], *, references: tuple[Refere
             continue  # a frame-level rule fails once per column of the row
         seen.add((line, column, reason))
         if severity == WARNING:
-            value = frame.at[line, column]
-            reason = f"{reason}: {value!r} left blank"
-            blanked.append((line, column))
+            reason = f"{reason}: {frame.at[line, column]!r} left blank"
+            blanked.setdefault(column, []).append(line)
         else:
             rejected.add(line)
         problems.append(Problem(raw.file, line, column, severity, reason, raw.row(line)))
-    clean = frame.copy()
-    for line, column in blanked:
-        clean.at[line, column] = ""
-    clean = clean.drop(index=sorted(rejected))
-    typed = pd.DataFrame(index=clean.index)
+    kept = frame.index.difference(sorted(rejected), sort=False) if rejected else frame.index
+    typed = pd.DataFrame(index=kept)
     for column in raw.spec.columns:
-        typed[column.name] = _parser(column, raw.excel)(clean[column.name])
+        if column.name in parsed:
+            values = parsed[column.name].loc[kept]
+        else:
+            values = _parser(column, raw.excel)(frame[column.name].loc[kept].mask(frame[column.name].loc[kept] == ""))
+        if column.name in blanked:
+            values = values.copy()
+            values.loc[values.index.intersection(blanked[column.name])] = pd.NA
+        typed[column.name] = values
     return typed

@@ -1,0 +1,188 @@
+"""The weighted network of children and associates for one period.
+
+People are nodes; a tie joins two people with evidence between them (see
+:mod:`mapping.evidence`). A tie's ``weight`` is the sum of its evidence; its
+``cluster_weight`` leaves out "shared associate" evidence, because the
+associate is itself a node of the network, so community detection would
+otherwise count the same associate twice. Only ``risk`` ties carry weight:
+protective people (safety) and family or professionals (context) are kept, with
+weight 0, so pages can draw them apart.
+
+:class:`PeerNetwork` holds the two tables and hands out the graph in the form a
+job needs: :meth:`~PeerNetwork.to_networkx` for a meeting-sized network (rich
+algorithms, easy to draw), :meth:`~PeerNetwork.to_igraph` for a national one
+(compiled; Leiden runs on it), :meth:`~PeerNetwork.adjacency` (scipy sparse)
+for vectorised measures.
+
+Examples
+--------
+>>> people = pd.DataFrame({"ref": ["C-1", "C-2", "A-1"], "kind": ["child", "child", "associate"]})
+>>> rows = pd.DataFrame({"kind": ["found_together", "linked_associate"], "a": ["C-1", "C-1"],
+...                      "b": ["C-2", "A-1"], "weight": [2.0, 1.0], "tie_type": ["risk", "risk"],
+...                      "unverified": [False, True],
+...                      "first_seen": pd.to_datetime(["2023-03-01", "2023-03-02"]).tz_localize("Europe/London"),
+...                      "last_seen": pd.to_datetime(["2023-03-01", "2023-03-02"]).tz_localize("Europe/London")})
+>>> network = PeerNetwork.from_evidence(people, rows)
+>>> network.ties[["a", "b", "weight", "found_together", "linked_associate"]].values.tolist()
+[['C-1', 'C-2', 2.0, 1, 0], ['A-1', 'C-1', 1.0, 0, 1]]
+>>> sorted(network.to_networkx().degree())
+[('A-1', 1), ('C-1', 2), ('C-2', 1)]
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import sparse
+
+#: The kinds of evidence, in column order (the same as mapping.evidence.EVIDENCE_KINDS).
+KINDS = ("overlapping", "missing_together", "found_together", "named_together",
+         "shared_associate", "shared_place", "linked_associate")
+#: Evidence resting on recorded episodes rather than intelligence.
+EPISODE_KINDS = ("overlapping", "missing_together", "found_together")
+_TIE_TYPE_ORDER = {"risk": 0, "safety": 1, "context": 2}
+
+
+@dataclass
+class PeerNetwork:
+    """People and ties of one period.
+
+    Attributes
+    ----------
+    nodes : DataFrame
+        One row per person, index = node number: ``ref``, ``kind`` (``child``,
+        ``associate``) and whatever else the caller gave.
+    ties : DataFrame
+        One row per pair with evidence: ``a``, ``b`` (references, ``a < b``, so
+        between a child and an associate ``a`` is the associate's ``A-`` one),
+        ``a_node``, ``b_node``, ``weight``, ``cluster_weight``, ``tie_type``,
+        one count column per kind of evidence, ``first_seen``, ``last_seen``,
+        ``unverified`` (every piece of evidence is unverified intelligence).
+    """
+
+    nodes: pd.DataFrame
+    ties: pd.DataFrame
+
+    # -- construction -------------------------------------------------------------------------------------
+    @classmethod
+    def from_evidence(cls, people: pd.DataFrame, rows: pd.DataFrame) -> "PeerNetwork":
+        """Aggregate evidence rows into ties between the given people.
+
+        Each tie's ``a`` and ``b`` are ordered (``a < b``), so a pair appears
+        once whichever way the evidence was written.
+
+        Notes
+        -----
+        People and pairs are coded as integers and grouped once: O(k log k)
+        for k evidence rows.
+        """
+        nodes = people.reset_index(drop=True).copy()
+        extra = pd.Index(pd.concat([rows["a"], rows["b"]]).dropna().unique()).difference(pd.Index(nodes["ref"]))
+        if len(extra):
+            kinds = np.where(pd.Series(extra).str.startswith("A-"), "associate", "child")
+            nodes = pd.concat([nodes, pd.DataFrame({"ref": extra, "kind": kinds})], ignore_index=True)
+        index = pd.Index(nodes["ref"])
+        if rows.empty:
+            return cls(nodes, _empty_ties())
+        a = index.get_indexer(rows["a"]).astype(np.int64)
+        b = index.get_indexer(rows["b"]).astype(np.int64)
+        lo, hi = np.minimum(a, b), np.maximum(a, b)
+        n = np.int64(len(nodes))
+        pair = lo * n + hi
+        codes, pairs = pd.factorize(pair, sort=True)
+        kind = pd.Categorical(rows["kind"], categories=KINDS)
+        weight = rows["weight"].to_numpy(dtype=float)
+        m = len(pairs)
+        counts = np.zeros((m, len(KINDS)), dtype=np.int64)
+        np.add.at(counts, (codes, kind.codes), 1)
+        tie_type_code = rows["tie_type"].map(_TIE_TYPE_ORDER).fillna(0).to_numpy(dtype=np.int64)
+        best_type = np.full(m, 9, dtype=np.int64)
+        np.minimum.at(best_type, codes, tie_type_code)
+        not_shared = rows["kind"].ne("shared_associate").to_numpy(dtype=bool)
+        first = rows["first_seen"]
+        frame = pd.DataFrame({"code": codes, "weight": weight, "cw": np.where(not_shared, weight, 0.0),
+                              "unverified": rows["unverified"].to_numpy(dtype=bool),
+                              "first_seen": first, "last_seen": rows["last_seen"]})
+        grouped = frame.groupby("code", sort=True)
+        lo_n, hi_n = (pairs // n).astype(np.int64), (pairs % n).astype(np.int64)
+        refs = nodes["ref"].to_numpy(dtype=object)
+        ties = pd.DataFrame({
+            "a": refs[lo_n], "b": refs[hi_n], "a_node": lo_n, "b_node": hi_n,
+            "weight": grouped["weight"].sum().to_numpy(), "cluster_weight": grouped["cw"].sum().to_numpy(),
+            "tie_type": np.array(["risk", "safety", "context"], dtype=object)[np.minimum(best_type, 2)],
+        })
+        for k, name in enumerate(KINDS):
+            ties[name] = counts[:, k]
+        ties["first_seen"] = grouped["first_seen"].min().to_numpy()
+        ties["last_seen"] = grouped["last_seen"].max().to_numpy()
+        ties["unverified"] = grouped["unverified"].all().to_numpy()
+        # a ref sorts "A-" before "C-": keep a < b so every pair reads the same way
+        swap = ties["a"].to_numpy(dtype=object) > ties["b"].to_numpy(dtype=object)
+        if swap.any():
+            ties.loc[swap, ["a", "b"]] = ties.loc[swap, ["b", "a"]].to_numpy()
+            ties.loc[swap, ["a_node", "b_node"]] = ties.loc[swap, ["b_node", "a_node"]].to_numpy()
+        ties["pair"] = pairs
+        return cls(nodes, ties)
+
+    # -- views --------------------------------------------------------------------------------------------------
+    def risk_ties(self, weight: str = "cluster_weight") -> pd.DataFrame:
+        """The ties that carry weight (risk ties with ``weight`` above 0)."""
+        keep = self.ties["tie_type"].eq("risk").to_numpy(dtype=bool) & (self.ties[weight].to_numpy() > 0)
+        return self.ties[keep]
+
+    def adjacency(self, weight: str = "weight") -> sparse.csr_matrix:
+        """Symmetric sparse adjacency of the risk ties (node numbers as in ``nodes``)."""
+        ties = self.risk_ties(weight)
+        n = len(self.nodes)
+        a, b = ties["a_node"].to_numpy(), ties["b_node"].to_numpy()
+        w = ties[weight].to_numpy(dtype=float)
+        matrix = sparse.coo_matrix((np.concatenate([w, w]), (np.concatenate([a, b]), np.concatenate([b, a]))),
+                                   shape=(n, n))
+        return matrix.tocsr()
+
+    def to_igraph(self, weight: str = "cluster_weight"):
+        """An undirected igraph Graph of the risk ties, ``weight`` as the edge attribute ``weight``.
+
+        Vertex ``i`` is node ``i``; the vertex attribute ``name`` is its reference.
+        """
+        import igraph as ig
+
+        ties = self.risk_ties(weight)
+        graph = ig.Graph(n=len(self.nodes), edges=np.column_stack([ties["a_node"].to_numpy(),
+                                                                   ties["b_node"].to_numpy()]).tolist(),
+                         directed=False)
+        graph.es["weight"] = ties[weight].to_numpy(dtype=float).tolist()
+        graph.vs["name"] = self.nodes["ref"].tolist()
+        return graph
+
+    def to_networkx(self, include_safety: bool = False):
+        """A networkx Graph of the network, nodes named by reference, for meeting-sized work and drawing.
+
+        Node attributes are the columns of ``nodes``; edge attributes the
+        columns of ``ties``. With ``include_safety``, safety and context ties
+        (weight 0) are included too, for pages that draw them apart.
+        """
+        import networkx as nx
+
+        graph = nx.Graph()
+        for record in self.nodes.to_dict("records"):
+            graph.add_node(record["ref"], **{k: v for k, v in record.items() if k != "ref"})
+        ties = self.ties if include_safety else self.risk_ties("weight")
+        attributes = [c for c in ties.columns if c not in ("a", "b")]
+        graph.add_edges_from((r["a"], r["b"], {k: r[k] for k in attributes}) for r in ties.to_dict("records"))
+        return graph
+
+
+def _empty_ties() -> pd.DataFrame:
+    columns = {"a": "object", "b": "object", "a_node": "int64", "b_node": "int64", "weight": "float64",
+               "cluster_weight": "float64", "tie_type": "object"}
+    frame = pd.DataFrame({c: pd.Series([], dtype=t) for c, t in columns.items()})
+    for name in KINDS:
+        frame[name] = pd.Series([], dtype="int64")
+    frame["first_seen"] = pd.Series([], dtype="datetime64[ns, Europe/London]")
+    frame["last_seen"] = pd.Series([], dtype="datetime64[ns, Europe/London]")
+    frame["unverified"] = pd.Series([], dtype=bool)
+    frame["pair"] = pd.Series([], dtype="int64")
+    return frame
