@@ -64,10 +64,9 @@ def normalise_postcode(value: object) -> str | None:
 def normalise_postcodes(values: pd.Series) -> pd.Series:
     """Vectorised :func:`normalise_postcode`: malformed values become ``<NA>``."""
     text = values.astype("string").str.replace(r"\s+", "", regex=True).str.upper()
-    parts = text.str.extract(r"^([A-Z]{1,2}[0-9][A-Z0-9]?|GIR)([0-9][A-Z]{2})$")
-    ok = parts[0].notna() & ((parts[0] != "GIR") | (parts[1] == "0AA"))
-    out = (parts[0] + " " + parts[1]).where(ok)
-    return out.astype("string")
+    ok = text.str.match(r"^(?:[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}|GIR0AA)$").fillna(False).astype(bool)
+    spaced = text.str.replace(r"^(.+)([0-9][A-Z]{2})$", r"\1 \2", regex=True)
+    return spaced.where(ok).astype("string")
 
 
 def postcode_area(postcode: str) -> str | None:

@@ -115,11 +115,21 @@ def booleans(values: pd.Series) -> pd.Series:
     return out
 
 
+def lookup(values: pd.Series, keys, targets) -> pd.Series:
+    """``values`` looked up in ``keys`` → the matching ``targets`` (``NA`` where absent), vectorised.
+
+    A hash join through a pandas Index: much faster than ``Series.map(dict)``
+    on millions of text cells.
+    """
+    positions = pd.Index(keys).get_indexer(values)
+    table = np.array([*list(targets), None], dtype=object)
+    return pd.Series(table[positions], index=values.index, dtype="string")  # -1 (absent) takes the None slot
+
+
 def choices(values: pd.Series, allowed: tuple[str, ...]) -> pd.Series:
     """Case-insensitive match to one of ``allowed``, returned in its canonical spelling."""
-    canonical = {a.lower(): a for a in allowed}
     low = values.astype("string").str.strip().str.lower()
-    return low.map(canonical, na_action="ignore").astype("string")
+    return lookup(low, [a.lower() for a in allowed], allowed)
 
 
 def integers(values: pd.Series, low: int, high: int) -> pd.Series:

@@ -63,11 +63,12 @@ def _empty(spec: TableSpec) -> RawTable:
     return RawTable(spec, spec.file, frame, frame.copy())
 
 
-def _ids(frame: pd.DataFrame, column: str) -> frozenset:
-    return frozenset(frame[column].dropna())
+def _ids(frame: pd.DataFrame, column: str) -> pd.Index:
+    """The distinct IDs that loaded, as an Index (fast membership tests on millions of rows)."""
+    return pd.Index(frame[column].dropna().unique())
 
 
-def _known_child_link(known: frozenset) -> RowRule:
+def _known_child_link(known: pd.Index) -> RowRule:
     def ok(frame: pd.DataFrame) -> pd.Series:
         is_child = cells.choices(frame["target_type"], ("child",)).eq("child").fillna(False).astype(bool)
         return ~is_child | frame["target_ref"].str.strip().isin(known)
@@ -103,7 +104,7 @@ def _role_fits_target(frame: pd.DataFrame, raw: RawTable, problems: list[Problem
     return frame
 
 
-def _interview_episodes(rthis: pd.DataFrame, known: frozenset, raw: RawTable,
+def _interview_episodes(rthis: pd.DataFrame, known: pd.Index, raw: RawTable,
                         problems: list[Problem]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Keep each interview's known episodes (unknown ones reported); reject it when none is known."""
     pairs = rthis[["rthi_id", "episode_ids"]].explode("episode_ids").dropna(subset=["episode_ids"])
@@ -141,13 +142,12 @@ def _resolve_associates(links: pd.DataFrame, associates: pd.DataFrame, key: str)
         pd.DataFrame({"name": associates["label"], "associate_id": associates["associate_id"], "rank": 1}),
         associates[["aliases", "associate_id"]].explode("aliases").rename(columns={"aliases": "name"}).assign(rank=2),
     ]).dropna(subset=["name"])
-    names["order"] = names["associate_id"].map({a: i for i, a in enumerate(associates["associate_id"])})
+    names["order"] = pd.Index(associates["associate_id"]).get_indexer(names["associate_id"])
     names["key"] = cells.name_key(names["name"].astype("string"))
     names = names.sort_values(["order", "rank"], kind="stable").drop_duplicates("key")
-    lookup = dict(zip(names["key"], names["associate_id"]))
     is_associate = links["target_type"].eq("associate")
     refs = links.loc[is_associate, "target_ref"]
-    resolved = cells.name_key(refs).map(lookup).astype("string")
+    resolved = cells.lookup(cells.name_key(refs), names["key"], names["associate_id"])
     unresolved_key = cells.normalised_ref(refs)
     links["associate_key"] = pd.Series(pd.NA, index=links.index, dtype="string")
     links.loc[is_associate, "associate_key"] = resolved.fillna(unresolved_key).astype("string")
@@ -164,7 +164,7 @@ def _resolve_associates(links: pd.DataFrame, associates: pd.DataFrame, key: str)
     table = table.astype({"associate_key": "string", "associate_id": "string", "label": "string",
                           "role": "string", "approx_age": "Int64", "resolved": bool})
     table.insert(2, "ref", associate_references(key, table["associate_key"]))
-    links["associate_ref"] = links["associate_key"].map(dict(zip(table["associate_key"], table["ref"]))).astype("string")
+    links["associate_ref"] = cells.lookup(links["associate_key"], table["associate_key"], table["ref"])
     return links, table
 
 
@@ -207,9 +207,9 @@ def load_folder(path: str | Path, *, key: str | None = None, key_file: Path | No
 
     refs = child_references(key, children["child_id"])
     children.insert(1, "ref", refs)
-    child_ref = dict(zip(children["child_id"], refs))
     for table in (episodes, rthis, links):
-        table.insert(table.columns.get_loc("child_id") + 1, "child_ref", table["child_id"].map(child_ref).astype("string"))
+        table.insert(table.columns.get_loc("child_id") + 1, "child_ref",
+                     cells.lookup(table["child_id"], children["child_id"], refs))
 
     # handling: empty = P for sources other than police, C for police (SCHEMA.md)
     links["handling"] = links["handling"].fillna(
@@ -219,7 +219,7 @@ def load_folder(path: str | Path, *, key: str | None = None, key_file: Path | No
     links["unverified"] = ~fully_graded.astype(bool)
     is_child = links["target_type"].eq("child").fillna(False).astype(bool)
     links["target_child_id"] = links["target_ref"].where(is_child).astype("string")
-    links["target_child_ref"] = links["target_child_id"].map(child_ref).astype("string")
+    links["target_child_ref"] = cells.lookup(links["target_child_id"], children["child_id"], refs)
     links, associates = _resolve_associates(links, associates, key)
     is_place = links["target_type"].eq("place").fillna(False).astype(bool)
     links["target_postcode"] = normalise_postcodes(links["target_ref"]).where(is_place).astype("string")

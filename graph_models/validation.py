@@ -70,7 +70,7 @@ class Reference:
     """A column whose values must be IDs of rows already loaded from another table."""
 
     column: str
-    known: frozenset
+    known: pd.Index
     target_file: str
 
 

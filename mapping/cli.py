@@ -18,6 +18,8 @@ from typing import Optional
 import typer
 
 from mapping import console
+from mapping.command_options import (EXIT_INPUT, EXIT_STORE, DataDir, FromOpt, KeyFile, Neo4jOpt, PeriodOpt,
+                                     Postcodes, Rejects, SourceDir, ToOpt, neo4j_from_env, fail, load_data_folder, open_dataset)
 from mapping.console import say
 
 app = typer.Typer(
@@ -28,75 +30,6 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
-
-EXIT_INPUT = 2  # SCHEMA.md: missing file/column, unreadable file, no key, bad arguments
-EXIT_STORE = 3  # Neo4j down, refused us, or lost during a run
-
-
-# -- shared options ---------------------------------------------------------------------------
-DataDir = typer.Argument(..., metavar="DATA_DIR", help="The data folder (CSV files, or one .xlsx workbook).", show_default=False)
-KeyFile = typer.Option(None, "--key-file", help="File holding the reference key (else PEERMAP_KEY, "
-                                                 "else DATA_DIR/peermap.key).")
-Postcodes = typer.Option(None, "--postcodes", help="A full Code-Point Open (folder or zip) or ONSPD CSV "
-                                                    "instead of the embedded postcode index.")
-Rejects = typer.Option(None, "--rejects", help="Where to write rejects.csv (default: the output folder, "
-                                               "or the current folder).")
-PeriodOpt = typer.Option(None, "--period", help="A calendar month, YYYY-MM.")
-Neo4jOpt = typer.Option(None, "--neo4j", metavar="URI",
-                        help="Read from (or write to) this Neo4j server, e.g. bolt://127.0.0.1:7687, instead of a "
-                             "data folder. The user and password come from NEO4J_USER and NEO4J_PASSWORD; NEO4J_URI "
-                             "is used when --neo4j is not given.")
-SourceDir = typer.Argument(None, metavar="[DATA_DIR]", show_default=False,
-                           help="The data folder (CSV files, or one .xlsx workbook); leave out with --neo4j.")
-FromOpt = typer.Option(None, "--from", help="First local date of the period, YYYY-MM-DD (included).")
-ToOpt = typer.Option(None, "--to", help="Last local date of the period, YYYY-MM-DD (included).")
-
-
-def _fail(message: str, code: int = EXIT_INPUT) -> None:
-    say(f"peermap: {message}")
-    raise typer.Exit(code)
-
-
-def _postcode_index(path: Optional[Path]):
-    from geo.postcodes import default_index
-
-    return default_index(str(path) if path else None)
-
-
-def _load(data_dir: Path, key_file: Optional[Path], postcodes: Optional[Path], rejects_path: Path):
-    """Load a data folder, write its rejects file, and say what was found."""
-    from graph_models.load import load_folder
-    from graph_models.rejects import summarise, write_rejects
-
-    dataset = load_folder(data_dir, key_file=key_file, postcodes=_postcode_index(postcodes))
-    write_rejects(dataset.rejects, rejects_path)
-    counts = summarise(dataset.rejects)
-    loaded = ", ".join(f"{len(t):,} {name}" for name, t in dataset.tables().items()
-                       if name in ("children", "episodes", "rthis", "links") and len(t))
-    say(f"loaded {loaded}; {counts['rejected']:,} rows rejected, {counts['warnings']:,} warnings "
-        f"(see {rejects_path})")
-    return dataset
-
-
-def open_dataset(data_dir: Optional[Path], neo4j: Optional[str], key_file: Optional[Path],
-                 postcodes: Optional[Path], rejects_path: Path):
-    """The tables from a data folder or, with ``--neo4j``, from the graph: everything downstream is shared."""
-    if (data_dir is None) == (neo4j is None):
-        _fail("give a DATA_DIR or --neo4j URI (one of them, not both)")
-    if data_dir is not None:
-        return _load(data_dir, key_file, postcodes, rejects_path)
-    from graph_models.neo4j_store import Connection, connect, read_dataset
-
-    connection = Connection.from_env(neo4j)
-    driver = connect(connection)
-    try:
-        dataset = read_dataset(driver, database=connection.database, uri=connection.uri)
-    finally:
-        driver.close()
-    say(f"read {len(dataset.children):,} children, {len(dataset.episodes):,} episodes and "
-        f"{len(dataset.links):,} links from {connection.uri}")
-    return dataset
-
 
 # -- commands ---------------------------------------------------------------------------------
 @app.command()
@@ -124,9 +57,9 @@ def synth(
     try:
         first = dt.date.fromisoformat(start)
     except ValueError:
-        _fail(f"--start must be a date YYYY-MM-DD, not {start!r}")
+        fail(f"--start must be a date YYYY-MM-DD, not {start!r}")
     if min(children, episodes, months) < 1 or episodes < children or (links is not None and links < 0):
-        _fail("--children, --episodes and --months must be positive, with at least one episode a child")
+        fail("--children, --episodes and --months must be positive, with at least one episode a child")
     with console.progress() as report:
         summary = synthesise(out, seed=seed, children=children, episodes=episodes, links=links,
                              start=first, months=months, progress=report)
@@ -155,7 +88,7 @@ def validate(
     from graph_models.rejects import summarise
 
     rejects_path = rejects or Path("rejects.csv")
-    dataset = _load(data_dir, key_file, postcodes, rejects_path)
+    dataset = load_data_folder(data_dir, key_file, postcodes, rejects_path)
     counts = summarise(dataset.rejects)
     if as_json:
         tables = {name: len(t) for name, t in dataset.tables().items()}
@@ -195,7 +128,7 @@ def kpi(
     from mapping.periods import resolve_period
 
     span = resolve_period(period, date_from, date_to)
-    dataset = open_dataset(data_dir, neo4j or _env_neo4j(data_dir), key_file, postcodes,
+    dataset = open_dataset(data_dir, neo4j or neo4j_from_env(data_dir), key_file, postcodes,
                            rejects or Path("rejects.csv"))
     measures = compute_measures(dataset, span, top=top)
     if as_json:
@@ -230,7 +163,7 @@ def ingest(
     from graph_models.neo4j_store import ingest as merge_into
 
     connection = Connection.from_env(neo4j)
-    dataset = _load(data_dir, key_file, postcodes, rejects or Path("rejects.csv"))
+    dataset = load_data_folder(data_dir, key_file, postcodes, rejects or Path("rejects.csv"))
     driver = connect(connection)
     try:
         with console.progress() as report:
@@ -267,7 +200,7 @@ def forget(
     connection = Connection.from_env(neo4j)
     if not yes:
         if not sys.stdin.isatty():
-            _fail("forget removes records for good: add --yes to confirm")
+            fail("forget removes records for good: add --yes to confirm")
         typer.confirm(f"Remove child {child_id} and everything recorded about them from {connection.uri}?",
                       abort=True, err=True)
     driver = connect(connection)
@@ -276,7 +209,7 @@ def forget(
     finally:
         driver.close()
     if removed is None:
-        _fail(f"no child {child_id!r} in {connection.uri}: nothing removed", code=1)
+        fail(f"no child {child_id!r} in {connection.uri}: nothing removed", code=1)
     say(f"removed child {child_id}: " + ", ".join(f"{n:,} {what}" for what, n in removed.items() if what != "children"))
 
 
@@ -287,9 +220,10 @@ def demo(
 ):
     """Make the synthetic County Durham year and run everything peermap does on it.
 
-    Writes the data folder to OUT/data, its rejects to OUT/rejects.csv, and
-    the measures to OUT/kpi.json (the year) and OUT/kpi-month.json (its last
-    month).
+    Writes the data folder to OUT/data, its rejects to OUT/rejects.csv, the
+    measures to OUT/kpi.json (the year) and OUT/kpi-month.json (its last
+    month), and the full meeting pack for March 2023 to OUT/pack: open
+    OUT/pack/index.html in a browser (it needs no internet).
 
     Example:
 
@@ -304,18 +238,29 @@ def demo(
     with console.progress() as report:
         synthesise(data, seed=seed, start=start, progress=report)
     say(f"synthetic data folder: {data}")
-    dataset = _load(data, None, None, out / "rejects.csv")
+    dataset = load_data_folder(data, None, None, out / "rejects.csv")
     year = Period.from_dates("2022-04-01", "2023-03-31")
     month = Period.from_month("2023-03")
     for span, name in ((year, "kpi.json"), (month, "kpi-month.json")):
         (out / name).write_text(json.dumps(compute_measures(dataset, span), indent=2) + "\n")
     console.out.print(format_measures(compute_measures(dataset, year)))
     say(f"measures: {out / 'kpi.json'} (the year) and {out / 'kpi-month.json'} (March 2023)")
+    from exports.commands import demo_pack
+
+    demo_pack(dataset, out, month="2023-03")
 
 
-def _env_neo4j(data_dir: Optional[Path]) -> Optional[str]:
-    """NEO4J_URI stands in for --neo4j only when no DATA_DIR was given."""
-    return os.environ.get("NEO4J_URI") if data_dir is None else None
+def _register() -> None:
+    """Commands that live beside their own modules."""
+    from exports.commands import child_command, pack_command
+    from mapping.analyse_command import analyse_command
+
+    app.command("analyse")(analyse_command)
+    app.command("pack")(pack_command)
+    app.command("child")(child_command)
+
+
+_register()
 
 
 def main() -> None:
