@@ -63,7 +63,7 @@ def normalise_postcode(value: object) -> str | None:
 
 def normalise_postcodes(values: pd.Series) -> pd.Series:
     """Vectorised :func:`normalise_postcode`: malformed values become ``<NA>``."""
-    text = values.astype("string").str.replace(r"\s+", "", regex=True).str.upper()
+    text = values.astype("string").str.replace(r"[ \t\r\n\f\v]+", "", regex=True).str.upper()
     ok = text.str.match(r"^(?:[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}|GIR0AA)$").fillna(False).astype(bool)
     spaced = text.str.replace(r"^(.+)([0-9][A-Z]{2})$", r"\1 \2", regex=True)
     return spaced.where(ok).astype("string")

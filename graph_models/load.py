@@ -71,7 +71,7 @@ def _ids(frame: pd.DataFrame, column: str) -> pd.Index:
 def _known_child_link(known: pd.Index) -> RowRule:
     def ok(frame: pd.DataFrame) -> pd.Series:
         is_child = cells.choices(frame["target_type"], ("child",)).eq("child").fillna(False).astype(bool)
-        return ~is_child | frame["target_ref"].str.strip().isin(known)
+        return ~is_child | cells.isin(frame["target_ref"].str.strip(), known)
     return RowRule("target_ref", "target child not found in children.csv", ok)
 
 
@@ -109,7 +109,7 @@ def _interview_episodes(rthis: pd.DataFrame, known: pd.Index, raw: RawTable,
     """Keep each interview's known episodes (unknown ones reported); reject it when none is known."""
     pairs = rthis[["rthi_id", "episode_ids"]].explode("episode_ids").dropna(subset=["episode_ids"])
     pairs = pairs.rename(columns={"episode_ids": "episode_id"}).astype("string")
-    unknown = ~pairs["episode_id"].isin(known)
+    unknown = ~cells.isin(pairs["episode_id"], known)
     for line, episode_id in pairs.loc[unknown, "episode_id"].items():  # only the unknown ones: few
         problems.append(Problem(raw.file, int(line), "episode_ids", WARNING,
                                 f"episode {episode_id!r} not found in episodes.csv: ignored", raw.row(line)))
@@ -153,7 +153,7 @@ def _resolve_associates(links: pd.DataFrame, associates: pd.DataFrame, key: str)
     links.loc[is_associate, "associate_key"] = resolved.fillna(unresolved_key).astype("string")
 
     known = associates.assign(associate_key=associates["associate_id"], resolved=True)
-    loose = links.loc[is_associate & ~links["associate_key"].isin(known["associate_key"]),
+    loose = links.loc[is_associate & ~cells.isin(links["associate_key"].fillna(""), known["associate_key"]),
                       ["associate_key", "target_ref", "role"]]
     loose = loose.drop_duplicates("associate_key")  # label = the target_ref as first written
     loose = pd.DataFrame({

@@ -96,7 +96,8 @@ class PeerNetwork:
         weight = rows["weight"].to_numpy(dtype=float)
         m = len(pairs)
         counts = np.zeros((m, len(KINDS)), dtype=np.int64)
-        np.add.at(counts, (codes, kind.codes), 1)
+        occasions = rows["occasions"].to_numpy(dtype=np.int64) if "occasions" in rows else 1
+        np.add.at(counts, (codes, kind.codes), occasions)
         tie_type_code = rows["tie_type"].map(_TIE_TYPE_ORDER).fillna(0).to_numpy(dtype=np.int64)
         best_type = np.full(m, 9, dtype=np.int64)
         np.minimum.at(best_type, codes, tie_type_code)

@@ -9,7 +9,6 @@ meeting can follow a child over time; without the key nobody can reverse them.
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import hmac
 import os
@@ -21,9 +20,7 @@ import pandas as pd
 MIN_KEY_LENGTH = 16
 KEY_FILE_NAME = "peermap.key"
 
-_RFC4648 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
 _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-_TO_CROCKFORD = str.maketrans(_RFC4648, _CROCKFORD)
 
 KEY_HELP = (
     "peermap needs a key to make pseudonymous references. Set one of:\n"
@@ -42,23 +39,27 @@ class ReferenceCollision(ValueError):
     """Two different IDs gave the same reference: the run stops."""
 
 
-def crockford_base32(data: bytes) -> str:
-    """Crockford base32 of ``data`` (5 bits a character, most significant first, no padding).
+def crockford_code(digest: bytes) -> str:
+    """The first 10 characters of the Crockford base32 encoding of ``digest`` (its first 50 bits).
+
+    Base32 takes 5 bits a character, most significant first; Crockford's
+    alphabet leaves out I, L, O and U.
 
     Examples
     --------
-    >>> crockford_base32(b"\\x00\\x00\\x00\\x00\\x00")
-    '00000000'
-    >>> crockford_base32(b"\\xff\\xff\\xff\\xff\\xff")
-    'ZZZZZZZZ'
+    >>> crockford_code(bytes(7))
+    '0000000000'
+    >>> crockford_code(b"\\xff" * 7)
+    'ZZZZZZZZZZ'
     """
-    return base64.b32encode(data).decode("ascii").rstrip("=").translate(_TO_CROCKFORD)
+    bits = int.from_bytes(digest[:7], "big") >> 6
+    return "".join(_CROCKFORD[(bits >> shift) & 31] for shift in range(45, -1, -5))
 
 
 def reference(key: str, prefix: str, namespace: str, value: str) -> str:
     """One reference: ``prefix-`` + 10 Crockford characters of HMAC-SHA256(key, namespace:value)."""
     digest = hmac.new(key.encode("utf-8"), f"{namespace}:{value}".encode("utf-8"), hashlib.sha256).digest()
-    return f"{prefix}-{crockford_base32(digest)[:10]}"
+    return f"{prefix}-{crockford_code(digest)}"
 
 
 def _references(key: str, prefix: str, namespace: str, values: pd.Series) -> pd.Series:
@@ -68,7 +69,7 @@ def _references(key: str, prefix: str, namespace: str, values: pd.Series) -> pd.
     for value in unique:  # one HMAC per distinct ID; a few microseconds each
         mac = base.copy()
         mac.update(f"{namespace}:{value}".encode("utf-8"))
-        refs.append(f"{prefix}-{crockford_base32(mac.digest())[:10]}")
+        refs.append(f"{prefix}-{crockford_code(mac.digest())}")
     if len(set(refs)) != len(refs):
         raise ReferenceCollision(
             f"two different {namespace} IDs give the same reference; choose another key (PEERMAP_KEY) and run again"

@@ -103,7 +103,7 @@ def _schema(raw: RawTable, references: tuple[Reference, ...], rules: tuple[RowRu
                                    error=f"duplicate {column.name}: an earlier row has it (the first row wins)"))
         if column.name in refs:
             ref = refs[column.name]
-            checks.append(pa.Check(lambda s, ref=ref: (s == "") | s.isin(ref.known),
+            checks.append(pa.Check(lambda s, ref=ref: (s == "") | cells.isin(s, ref.known),
                                    error=f"{column.name} not found in {ref.target_file}"))
         columns[column.name] = pa.Column(nullable=True, checks=checks)
     frame_checks = [pa.Check(rule.ok, error=f"rule:{i}") for i, rule in enumerate(rules)]

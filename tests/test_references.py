@@ -71,6 +71,6 @@ def test_key_sources_and_clear_stop(tmp_path, monkeypatch):
 def test_collision_stops_the_run(monkeypatch):
     import graph_models.references as references
 
-    monkeypatch.setattr(references, "crockford_base32", lambda digest: "SAMEVALUE0")
+    monkeypatch.setattr(references, "crockford_code", lambda digest: "SAMEVALUE0")
     with pytest.raises(ReferenceCollision):
         child_references(TEST_KEY, pd.Series(["001", "002"]))
