@@ -30,11 +30,6 @@ MERGE (c)-[:WENT_MISSING]->(e)
 """
 
 
-def empty(driver) -> None:
-    with driver.session() as session:
-        session.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS").consume()
-
-
 def total_rows(sent: dict) -> int:
     return sum(sent.values())
 
@@ -64,12 +59,12 @@ def batched_episode_rate(driver, dataset) -> float:
 
 def run_scale(driver, name: str, size: dict, sample: int) -> tuple[list[dict], dict]:
     from graph_models.load import load_folder
-    from graph_models.neo4j_store import MERGE_CHILDREN, _records, counts, ingest
+    from graph_models.neo4j_store import MERGE_CHILDREN, _records, clear, counts, ingest
 
     folder = synthetic_folder(name, **size)
     with measure() as loading:
         dataset = load_folder(folder)
-    empty(driver)
+    clear(driver)
     with measure() as whole:
         sent = ingest(driver, dataset)
     graph = counts(driver)
@@ -80,12 +75,12 @@ def run_scale(driver, name: str, size: dict, sample: int) -> tuple[list[dict], d
             row(f"{name}: nodes in the graph", sum(v for k, v in graph.items() if k[0].isupper() and not k.isupper()), ""),
             row(f"{name}: peak memory of the Python side", whole.peak_mb, "MB")]
     # side by side on the same server: episodes only, into a graph holding just the children
-    empty(driver)
+    clear(driver)
     with driver.session() as session:
         session.execute_write(lambda tx: tx.run(MERGE_CHILDREN, rows=_records(
             dataset.children, dates=("birth_date",), props=("child_id", "ref"))).consume())
     batched = batched_episode_rate(driver, dataset)
-    empty(driver)
+    clear(driver)
     with driver.session() as session:
         session.execute_write(lambda tx: tx.run(MERGE_CHILDREN, rows=_records(
             dataset.children, dates=("birth_date",), props=("child_id", "ref"))).consume())
@@ -100,7 +95,7 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="Durham scale only")
     parser.add_argument("--sample", type=int, default=10_000, help="rows for the per-row way")
     args = parser.parse_args()
-    from graph_models.neo4j_store import Connection, connect
+    from graph_models.neo4j_store import Connection, clear, connect
 
     driver = connect(Connection.from_env())
     rows, ratios = [], []
@@ -110,7 +105,7 @@ def main() -> int:
         rows += r
         ratios.append(ratio)
         print(ratio, file=sys.stderr)
-    empty(driver)
+    clear(driver)
     driver.close()
     path = write_result("ingest", "Neo4j ingest",
                         "peermap ingest (batched UNWIND ... MERGE in managed transactions, 5,000 rows a batch) "

@@ -434,6 +434,13 @@ def forget(driver, child_id: str, *, database: str | None = None) -> dict[str, i
         return session.execute_write(work)
 
 
+def clear(driver, *, database: str | None = None) -> None:
+    """Delete every relationship and node, in small transactions (tests and benchmarks start from empty)."""
+    with driver.session(database=database) as session:
+        session.run("MATCH ()-[r]->() CALL (r) { DELETE r } IN TRANSACTIONS OF 5000 ROWS").consume()
+        session.run("MATCH (n) CALL (n) { DELETE n } IN TRANSACTIONS OF 5000 ROWS").consume()
+
+
 def counts(driver, *, database: str | None = None) -> dict[str, int]:
     """Nodes by label and relationships by type: what a load changed, for tests and reports."""
     nodes, _, _ = driver.execute_query("MATCH (n) UNWIND labels(n) AS label RETURN label, count(*) AS n",

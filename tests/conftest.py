@@ -69,11 +69,10 @@ def neo4j_connection():
 @pytest.fixture
 def graph(neo4j_connection):
     """A driver on an empty graph. Neo4j tests share one server, so they run in one xdist group."""
-    from graph_models.neo4j_store import connect
+    from graph_models.neo4j_store import clear, connect
 
     driver = connect(neo4j_connection)
-    with driver.session(database=neo4j_connection.database) as session:
-        session.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS").consume()
+    clear(driver, database=neo4j_connection.database)
     yield driver
     driver.close()
 

@@ -13,7 +13,7 @@ import pytest
 
 from conftest import TEST_KEY, write_folder
 from graph_models.load import load_folder
-from graph_models.neo4j_store import connect, counts, forget, ingest, read_dataset
+from graph_models.neo4j_store import clear, connect, counts, forget, ingest, read_dataset
 from mapping.measures import compute_measures
 from mapping.periods import Period
 
@@ -162,8 +162,7 @@ def test_a_load_killed_midway_then_run_again_ends_exact(graph, neo4j_connection,
     assert neo4j_connection.uri in status.stdout, "this test kills the local server that `make test` started"
     ingest(graph, synthetic_dataset)
     expected = counts(graph)
-    with graph.session() as session:
-        session.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS").consume()
+    clear(graph)
 
     load = subprocess.Popen([*PEERMAP, "ingest", str(synthetic_year), "--neo4j", neo4j_connection.uri,
                              "--batch-size", "100", "--rejects", str(synthetic_year.parent / "r.csv")],

@@ -1,0 +1,329 @@
+"""``hotspots.geojson`` and ``places.geojson`` (SCHEMA.md "What comes out"), for one audience.
+
+Both are RFC 7946 FeatureCollections in WGS84 (longitude, latitude; exterior
+rings counter-clockwise, every ring closed), with three members beside the
+features: ``classification`` (``OFFICIAL-SENSITIVE``), ``audience`` and
+``attribution`` (the coordinates come from Code-Point Open).
+
+What each audience gets (DESIGN.md, "Audiences and what leaves the tool"):
+
+``police``
+    Every area and place, with cluster ids, adults of concern and the
+    references of the children counted, and place names as written.
+``meeting``
+    The same areas and places, by reference only: no raw IDs and no names
+    other than the analyst's ``places.csv`` names (free-text place names can
+    hold a person's name, so a place not in ``places.csv`` is shown by its
+    postcode). The result must have been made without police-only
+    intelligence (``analyse_places(..., include_handling_c=False)``).
+``board``
+    Counts by postcode district only: one feature per district with hot-spot
+    areas (its outline drawn round every postcode of the district in the
+    index) and one point per district and place role; a count from 1 to 4 is
+    shown as ``"<5"`` and every count is text; no references, no places.
+    Also made without police-only intelligence.
+
+``worker`` gets neither file (its one page is a child's peer map).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from geo.places import ROLES
+from geo.postcodes import postcode_area
+
+AUDIENCES = ("police", "meeting", "board")
+CLASSIFICATION = "OFFICIAL-SENSITIVE"
+ATTRIBUTION = "Contains OS data © Crown copyright and database right"
+#: Coordinates are written to 6 decimal places (about 0.1 m).
+DECIMALS = 6
+
+
+class AudienceError(ValueError):
+    """An export asked for an audience it cannot be made for (the message says why)."""
+
+
+def suppress(count) -> str:
+    """A count for the ``board``: ``"0"``, ``"<5"`` for 1 to 4, else the number, as text.
+
+    Examples
+    --------
+    >>> [suppress(n) for n in (0, 3, 5, 12)]
+    ['0', '<5', '5', '12']
+    """
+    n = int(count)
+    return "<5" if 1 <= n <= 4 else str(n)
+
+
+def _check(result, audience: str) -> None:
+    if audience not in AUDIENCES:
+        raise AudienceError(f"hotspots.geojson and places.geojson are made for {', '.join(AUDIENCES)}, "
+                            f"not {audience!r}")
+    if audience != "police" and result.includes_handling_c:
+        raise AudienceError(f"the {audience} audience may not see police-only intelligence (handling C): "
+                            "analyse with include_handling_c=False for it")
+
+
+def _column(values) -> list:
+    """A column as JSON-ready Python values: NaN/NA to null, times to ISO dates, tuples joined by ``;``."""
+    values = pd.Series(values)
+    if isinstance(values.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_dtype(values.dtype):
+        text = values.dt.strftime("%Y-%m-%d")
+        return text.astype(object).where(text.notna(), None).tolist()
+    if values.dtype == object and len(values) and isinstance(values.iloc[0], tuple):
+        return [";".join(map(str, v)) for v in values]
+    out = values.astype(object)
+    return out.where(values.notna(), None).tolist()
+
+
+def _wgs84(geometries: gpd.GeoSeries) -> np.ndarray:
+    """BNG geometries → WGS84, rounded, rings oriented as RFC 7946 says."""
+    out = geometries.to_crs(4326).to_numpy()
+    out = shapely.transform(out, lambda xy: np.round(xy, DECIMALS))
+    return shapely.orient_polygons(out, exterior_cw=False)
+
+
+def _header(name: str, result, audience: str) -> dict:
+    period = result.period
+    return {"type": "FeatureCollection", "name": name, "classification": CLASSIFICATION, "audience": audience,
+            "period": period.as_dict() if period is not None else None, "attribution": ATTRIBUTION}
+
+
+def _feature_texts(columns: dict[str, list], geometries) -> list[str]:
+    """One JSON text per feature: properties from the columns, geometry written by shapely (in C)."""
+    names = list(columns)
+    shapes = shapely.to_geojson(np.asarray(geometries, dtype=object)) if len(geometries) else []
+    dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+    return ['{"type":"Feature","properties":' + dumps(dict(zip(names, values))) + ',"geometry":' + shape + "}"
+            for values, shape in zip(zip(*columns.values()), shapes)]
+
+
+def _collection(header: dict, columns: dict[str, list], geometries) -> dict:
+    features = [json.loads(text) for text in _feature_texts(columns, geometries)]
+    return {**header, "features": features}
+
+
+def _write(header: dict, columns: dict[str, list], geometries, path) -> Path:
+    """Stream the collection as text (a national map has hundreds of thousands of features)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    head = json.dumps(header, ensure_ascii=False, separators=(",", ":"))[:-1]
+    with open(path, "w", encoding="utf-8") as out:
+        out.write(head + ',"features":[')
+        out.write(",\n".join(_feature_texts(columns, geometries)))
+        out.write("]}\n")
+    return path
+
+
+# -- hot spots ---------------------------------------------------------------------------------------------------
+def _profiles(result, areas: pd.Series) -> tuple[list, list]:
+    """Each area's episodes by hour of day (24) and by weekday (7, Monday first)."""
+    t = result.time_of_day
+    hours = np.zeros((len(areas), 24), np.int64)
+    days = np.zeros((len(areas), 7), np.int64)
+    if len(t) and len(areas):
+        row = pd.Index(areas).get_indexer(t["area"])
+        keep = row >= 0
+        np.add.at(hours, (row[keep], t["hour"].to_numpy()[keep]), t["episodes"].to_numpy()[keep])
+        np.add.at(days, (row[keep], t["weekday"].to_numpy()[keep]), t["episodes"].to_numpy()[keep])
+    return hours.tolist(), days.tolist()
+
+
+def _hotspot_columns(result, audience: str, top: int | None) -> tuple[dict, object]:
+    areas = result.areas if top is None else result.areas.head(top)
+    by_hour, by_day = _profiles(result, areas["area"])
+    gi_p = areas["gi_p"].map(lambda p: float(f"{p:.3g}"), na_action="ignore")
+    columns = {c: _column(areas[c]) for c in (
+        "rank", "area", "children", "children_all", "episodes", "mentions", "unverified", "clusters", "n_clusters",
+        "clusters_meet", "adults_of_concern", "n_adults_of_concern", "last_seen", "first_seen", "trend",
+        "previous_episodes", "periods_present")}
+    columns["gi_z"] = _column(areas["gi_z"].round(3))
+    columns["gi_p"] = _column(gi_p)
+    columns.update({c: _column(areas[c]) for c in (
+        "contains_childrens_home", "episodes_from_childrens_homes", "peak_day", "peak_hour")})
+    columns["by_hour"], columns["by_weekday"] = by_hour, by_day
+    columns.update({c: _column(areas[c]) for c in ("places", "place_names", "postcodes", "district", "width_m")})
+    columns["lon"] = _column(areas["lon"].round(DECIMALS))
+    columns["lat"] = _column(areas["lat"].round(DECIMALS))
+    if audience == "police":
+        counted = result.mentions[result.mentions["counted"]]
+        refs = counted[["area", "child_ref"]].drop_duplicates().sort_values(["area", "child_ref"])
+        joined = refs.groupby("area")["child_ref"].agg(";".join)
+        columns["children_refs"] = _column(joined.reindex(areas["area"]).fillna(""))
+        columns["childrens_homes"] = _column(areas["childrens_homes"].map(";".join))
+    geometry = _wgs84(areas.geometry) if len(areas) else []
+    return columns, geometry
+
+
+def hotspot_features(result, audience: str = "meeting", top: int | None = None) -> dict:
+    """The ``hotspots.geojson`` FeatureCollection for ``audience`` (see the module docstring)."""
+    _check(result, audience)
+    columns, geometry = _board_hotspots(result) if audience == "board" else _hotspot_columns(result, audience, top)
+    return _collection(_header("hotspots", result, audience), columns, geometry)
+
+
+def write_hotspots_geojson(result, path, audience: str = "meeting", top: int | None = None) -> Path:
+    """Write ``hotspots.geojson``: the areas in rank order as WGS84 polygons.
+
+    Parameters
+    ----------
+    result : geo.hotspots.PlacesResult
+    path : str or Path
+    audience : {"police", "meeting", "board"}, default "meeting"
+        What may leave the tool (module docstring). ``meeting`` and ``board``
+        need a result made with ``include_handling_c=False``.
+    top : int, optional
+        Only the first ``top`` areas (all by default).
+
+    Returns
+    -------
+    Path
+
+    Examples
+    --------
+    >>> write_hotspots_geojson(result, "out/hotspots.geojson", audience="meeting")  # doctest: +SKIP
+
+    Notes
+    -----
+    Built column by column (one vectorised reprojection, geometry written by
+    shapely), then one JSON text per area: O(a) for a areas.
+    """
+    _check(result, audience)
+    columns, geometry = _board_hotspots(result) if audience == "board" else _hotspot_columns(result, audience, top)
+    return _write(_header("hotspots", result, audience), columns, geometry, path)
+
+
+# -- places ------------------------------------------------------------------------------------------------------
+def _place_columns(result, audience: str) -> tuple[dict, object]:
+    places = result.places
+    label = places["place"] if audience == "police" else places["listed_name"].fillna(places["postcode"])
+    columns = {"place": _column(label)}
+    columns.update({c: _column(places[c]) for c in (
+        "postcode", "district", "kind", "role", "roles", "children", "episodes", "children_all", "home", "area")})
+    columns["safe"] = _column(places["safe_place_children"] > 0)
+    if audience == "police":
+        columns["written_name"] = _column(places["written_name"])
+    for role in ROLES:
+        columns[f"{role}_children"] = _column(places[f"{role}_children"])
+        columns[f"{role}_episodes"] = _column(places[f"{role}_episodes"])
+    geometry = _wgs84(places.geometry) if len(places) else []
+    return columns, geometry
+
+
+def place_features(result, audience: str = "meeting") -> dict:
+    """The ``places.geojson`` FeatureCollection for ``audience`` (see the module docstring)."""
+    _check(result, audience)
+    columns, geometry = _board_places(result) if audience == "board" else _place_columns(result, audience)
+    return _collection(_header("places", result, audience), columns, geometry)
+
+
+def write_places_geojson(result, path, audience: str = "meeting") -> Path:
+    """Write ``places.geojson``: one WGS84 point per placed place (by district for the board).
+
+    Properties: ``place``, ``postcode``, ``role`` (the main role: how a map
+    draws it), ``roles`` (all of them), ``children`` and ``episodes`` (of the
+    main role), ``safe`` (a safe place: drawn apart, never risk), ``area``
+    (the hot-spot area it counts toward), and children and episodes per role.
+
+    Notes
+    -----
+    O(p) for p places, built column by column.
+    """
+    _check(result, audience)
+    columns, geometry = _board_places(result) if audience == "board" else _place_columns(result, audience)
+    return _write(_header("places", result, audience), columns, geometry, path)
+
+
+# -- board: postcode districts only ------------------------------------------------------------------------------
+def district_shapes(index, districts) -> gpd.GeoDataFrame:
+    """Outline (convex hull of every postcode of the district in the index) and centre, in BNG."""
+    districts = sorted(set(districts))
+    frames = []
+    for letters in sorted({postcode_area(d) for d in districts} - {None}):
+        table = index.area(letters)
+        if len(table):
+            frames.append(table.reset_index()[["postcode", "easting", "northing"]])
+    if not frames:
+        return gpd.GeoDataFrame({"district": []}, geometry=gpd.GeoSeries([], crs="EPSG:27700"))
+    every = pd.concat(frames, ignore_index=True).drop_duplicates("postcode")
+    every["district"] = every["postcode"].astype(str).str.split(" ").str[0]
+    every = every[every["district"].isin(districts)].sort_values("district", kind="stable")
+    codes, names = pd.factorize(every["district"], sort=True)
+    points = shapely.points(every[["easting", "northing"]].to_numpy(float))
+    hulls = shapely.convex_hull(shapely.multipoints(points, indices=codes))
+    outline = shapely.buffer(hulls, 250, quad_segs=4)  # a district of one postcode is still an area
+    centre = every.groupby("district")[["easting", "northing"]].mean().reindex(names)
+    return gpd.GeoDataFrame({"district": list(names), "centre_e": centre["easting"].to_numpy(),
+                             "centre_n": centre["northing"].to_numpy()}, geometry=list(outline), crs="EPSG:27700")
+
+
+def _trend_summary(trends: pd.Series) -> str:
+    counts = trends.dropna().value_counts()
+    return "; ".join(f"{word} {int(counts[word])}" for word in
+                     ("intensifying", "new", "persistent", "steady", "diminishing") if word in counts)
+
+
+def _board_hotspots(result) -> tuple[dict, object]:
+    areas = result.areas
+    counted = result.mentions[result.mentions["counted"]]
+    if areas.empty:
+        return {}, []
+    district_of = areas.set_index("area")["district"]
+    m = counted.assign(district=district_of.reindex(counted["area"]).to_numpy())
+    g = areas.groupby("district")
+    table = pd.DataFrame({
+        "areas": g.size(),
+        "children": m.groupby("district")["child_ref"].nunique(),
+        "episodes": m.dropna(subset=["episode_id"]).groupby("district")["episode_id"].nunique(),
+        "last_seen": g["last_seen"].max(),
+        "contains_childrens_home": g["contains_childrens_home"].any(),
+        "clusters_meet": g["clusters_meet"].any(),
+        "clusters": g["clusters"].agg(lambda s: len(set().union(*map(set, s)))),
+        "adults_of_concern": g["adults_of_concern"].agg(lambda s: len(set().union(*map(set, s)))),
+        "trend": g["trend"].agg(_trend_summary),
+    }).fillna({"children": 0, "episodes": 0})
+    last = table["last_seen"].astype("int64")
+    table = table.iloc[np.lexsort((table.index.to_numpy(), -last.to_numpy(), -table["episodes"].to_numpy(),
+                                   -table["children"].to_numpy()))]
+    shapes = district_shapes(result.postcodes, table.index).set_index("district")
+    geometry = _wgs84(shapes.geometry.reindex(table.index).set_crs("EPSG:27700", allow_override=True))
+    columns = {"rank": list(range(1, len(table) + 1)), "district": list(table.index)}
+    for c in ("areas", "children", "episodes", "clusters", "adults_of_concern"):
+        columns[c] = [suppress(v) for v in table[c]]
+    columns["last_seen"] = _column(table["last_seen"].dt.strftime("%Y-%m"))
+    columns["trend"] = _column(table["trend"])
+    columns["gi_z"] = columns["gi_p"] = [None] * len(table)
+    columns["contains_childrens_home"] = _column(table["contains_childrens_home"].astype(bool))
+    columns["clusters_meet"] = _column(table["clusters_meet"].astype(bool))
+    return columns, geometry
+
+
+def _board_places(result) -> tuple[dict, object]:
+    m = result.mentions
+    if m.empty:
+        return {}, []
+    district = m["postcode_placed"].astype(str).str.split(" ").str[0]
+    m = m.assign(district=district.to_numpy())
+    keys = ["district", "role"]
+    children = m[keys + ["child_ref"]].drop_duplicates().groupby(keys).size()
+    episodes = m.dropna(subset=["episode_id"])[keys + ["episode_id"]].drop_duplicates().groupby(keys).size()
+    table = pd.DataFrame({"children": children, "episodes": episodes}).fillna(0).reset_index()
+    table["order"] = table["role"].map({r: i for i, r in enumerate(ROLES)})
+    table = table.sort_values(["district", "order"], ignore_index=True)
+    shapes = district_shapes(result.postcodes, table["district"]).set_index("district")
+    centres = gpd.GeoSeries(gpd.points_from_xy(shapes["centre_e"], shapes["centre_n"]), index=shapes.index,
+                            crs="EPSG:27700")
+    geometry = _wgs84(centres.reindex(table["district"]))
+    columns = {"place": _column(table["district"]), "postcode": _column(table["district"]),
+               "district": _column(table["district"]), "role": _column(table["role"]),
+               "children": [suppress(v) for v in table["children"]],
+               "episodes": [suppress(v) for v in table["episodes"]],
+               "safe": _column(table["role"].eq("safe_place"))}
+    return columns, geometry

@@ -1,0 +1,130 @@
+"""hotspots.geojson and places.geojson: they open in geopandas, validate, and say only what the audience may see."""
+
+from __future__ import annotations
+
+import json
+
+import geopandas as gpd
+import numpy as np
+import pytest
+import shapely
+
+from geo.geojson import AudienceError, suppress, write_hotspots_geojson, write_places_geojson
+from geo.hotspots import analyse_places
+from geo.postcodes import bng_to_wgs84
+from mapping.periods import Period
+from place_folders import E0, N0, child, episode, link, load, make_index
+
+YEAR = Period.from_dates("2022-04-01", "2023-03-31")
+APRIL = Period.from_month("2023-04")
+HOTSPOT_PROPERTIES = {"rank", "children", "episodes", "clusters", "adults_of_concern", "last_seen", "trend", "gi_z",
+                      "gi_p", "contains_childrens_home", "clusters_meet"}
+PLACE_PROPERTIES = {"place", "postcode", "role", "children", "episodes"}
+
+
+def durham_box(margin_m: float = 1000) -> tuple[float, float, float, float]:
+    """(lon0, lat0, lon1, lat1) round the synthetic generator's County Durham grid square."""
+    from graph_models.synthetic import DURHAM_BOUNDS
+
+    e0, e1, n0, n1 = DURHAM_BOUNDS
+    lon, lat = bng_to_wgs84([e0 - margin_m, e0 - margin_m, e1 + margin_m, e1 + margin_m],
+                            [n0 - margin_m, n1 + margin_m, n0 - margin_m, n1 + margin_m])
+    return lon.min(), lat.min(), lon.max(), lat.max()
+
+
+def rings_closed(geometry) -> bool:
+    rings = [geometry.exterior, *geometry.interiors]
+    return all(np.array_equal(r.coords[0], r.coords[-1]) for r in rings)
+
+
+@pytest.fixture(scope="module")
+def written(synthetic_dataset, tmp_path_factory):
+    out = tmp_path_factory.mktemp("geojson")
+    police = analyse_places(synthetic_dataset, YEAR)
+    shareable = analyse_places(synthetic_dataset, YEAR, include_handling_c=False)
+    for audience, result in (("police", police), ("meeting", shareable), ("board", shareable)):
+        write_hotspots_geojson(result, out / audience / "hotspots.geojson", audience=audience)
+        write_places_geojson(result, out / audience / "places.geojson", audience=audience)
+    return out, police, shareable
+
+
+@pytest.mark.parametrize("audience", ["police", "meeting"])
+def test_synthetic_geojson_opens_and_validates(written, audience):
+    out, police, shareable = written
+    result = police if audience == "police" else shareable
+    lon0, lat0, lon1, lat1 = durham_box()
+    hotspots = gpd.read_file(out / audience / "hotspots.geojson")
+    places = gpd.read_file(out / audience / "places.geojson")
+    print(f"\n{audience}: {len(hotspots)} areas, {len(places)} places; box {lon0:.3f},{lat0:.3f} {lon1:.3f},{lat1:.3f}")
+    assert hotspots.crs.to_epsg() == 4326 and places.crs.to_epsg() == 4326
+    assert len(hotspots) == len(result.areas) and len(places) == len(result.places)
+    assert hotspots["rank"].tolist() == list(range(1, len(hotspots) + 1))  # in rank order
+    assert HOTSPOT_PROPERTIES <= set(hotspots.columns) and PLACE_PROPERTIES <= set(places.columns)
+    assert (hotspots.geom_type == "Polygon").all() and (places.geom_type == "Point").all()
+    assert hotspots.is_valid.all() and all(rings_closed(g) for g in hotspots.geometry)
+    for frame in (hotspots, places):
+        xy = shapely.get_coordinates(frame.geometry.to_numpy())
+        assert (xy[:, 0] >= lon0).all() and (xy[:, 0] <= lon1).all()
+        assert (xy[:, 1] >= lat0).all() and (xy[:, 1] <= lat1).all()
+    # RFC 7946: counter-clockwise exterior rings
+    assert all(g.exterior.is_ccw for g in hotspots.geometry)
+    raw = json.loads((out / audience / "hotspots.geojson").read_text())
+    assert raw["classification"] == "OFFICIAL-SENSITIVE" and raw["audience"] == audience
+    assert "Crown copyright" in raw["attribution"]
+
+
+def test_synthetic_board_geojson_is_districts_only(written, synthetic_dataset):
+    out, _, _ = written
+    hotspots = gpd.read_file(out / "board" / "hotspots.geojson")
+    places = gpd.read_file(out / "board" / "places.geojson")
+    assert hotspots.is_valid.all() and all(rings_closed(g) for g in hotspots.geometry)
+    districts = set(hotspots["district"])
+    assert all(" " not in d for d in districts | set(places["postcode"]))  # no full postcodes
+    for column in ("children", "episodes", "areas", "clusters", "adults_of_concern"):
+        assert all(v == "<5" or (v.isdigit() and (int(v) == 0 or int(v) >= 5)) for v in hotspots[column])
+    text = (out / "board" / "hotspots.geojson").read_text() + (out / "board" / "places.geojson").read_text()
+    assert "C-" not in text and "A-" not in text
+    assert not any(cid in text for cid in synthetic_dataset.children["child_id"].head(200))
+    # district outlines are drawn round every postcode of the district: inside north-east England
+    xy = shapely.get_coordinates(hotspots.geometry.to_numpy())
+    assert (xy[:, 0] > -3.5).all() and (xy[:, 0] < -0.5).all() and (xy[:, 1] > 54).all() and (xy[:, 1] < 55.5).all()
+
+
+def test_meeting_sees_no_raw_ids_or_names(tmp_path):
+    index = make_index(tmp_path / "index", {"XY1 1AA": (E0, N0), "XY1 1AB": (E0 + 100, N0)})
+    children = [child("100234"), child("100235")]
+    episodes = [episode("EP-7781", "100234", "2023-04-02T20:00", found_pc="XY1 1AA", found_place="Jordan's flat"),
+                episode("EP-7782", "100235", "2023-04-03T20:00", found_pc="XY1 1AB", found_place="the park")]
+    links = [link("L1", "100234", "Big Dave", "adult_of_concern", target_type="associate", episode_id="EP-7781")]
+    places = [{"place_name": "The Park", "postcode": "XY1 1AB", "kind": "park"}]
+    dataset = load(tmp_path / "data", children, episodes, links, places)
+    result = analyse_places(dataset, APRIL, postcodes=index, include_handling_c=False)
+    write_hotspots_geojson(result, tmp_path / "hotspots.geojson", audience="meeting")
+    write_places_geojson(result, tmp_path / "places.geojson", audience="meeting")
+    text = (tmp_path / "hotspots.geojson").read_text() + (tmp_path / "places.geojson").read_text()
+    for secret in ("100234", "100235", "EP-7781", "Child 1002", "Jordan", "Big Dave"):
+        assert secret not in text
+    assert "The Park" in text  # the analyst's own name for a place is fine
+    assert dataset.associates["ref"].iloc[0] in text  # adults of concern by reference
+
+    police = analyse_places(dataset, APRIL, postcodes=index)
+    write_places_geojson(police, tmp_path / "police.geojson", audience="police")
+    assert "Jordan's flat" in (tmp_path / "police.geojson").read_text()
+
+    board = tmp_path / "board.geojson"
+    write_places_geojson(result, board, audience="board")
+    features = json.loads(board.read_text())["features"]
+    assert {f["properties"]["postcode"] for f in features} == {"XY1"}
+    assert {f["properties"]["children"] for f in features} == {"<5"}
+
+
+def test_audience_rules_are_enforced(tmp_path):
+    index = make_index(tmp_path / "index", {"XY1 1AA": (E0, N0)})
+    dataset = load(tmp_path / "data", [child("1")], [episode("E1", "1", "2023-04-02T20:00", found_pc="XY1 1AA")])
+    everything = analyse_places(dataset, APRIL, postcodes=index)
+    for audience in ("meeting", "board"):
+        with pytest.raises(AudienceError, match="handling C"):
+            write_hotspots_geojson(everything, tmp_path / "x.geojson", audience=audience)
+    with pytest.raises(AudienceError, match="not 'worker'"):
+        write_places_geojson(everything, tmp_path / "x.geojson", audience="worker")
+    assert [suppress(n) for n in (0, 1, 4, 5, 17)] == ["0", "<5", "<5", "5", "17"]
