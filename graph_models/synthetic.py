@@ -1402,7 +1402,7 @@ def _make_episodes(rng, clock: _Clock, world: _World, kids: _Children, groups: _
 
     # found: nothing recorded, a friend's house, the town centre, a named place, a hot spot,
     # anywhere in the county, the family home, another town's centre, or a place nobody mapped
-    shares = [0.22, 0.18, 0.17, 0.15, 0.04, 0.12, 0.05, 0.055, 0.015]
+    shares = [0.22, 0.18, 0.17, 0.15, 0.06, 0.10, 0.05, 0.055, 0.015]
     cat = np.searchsorted(np.cumsum(shares), rng.random(len(f)) * sum(shares), side="right")
     fp = np.full(len(f), -1, np.int64)
     pl = np.full(len(f), -1, np.int64)
@@ -1422,7 +1422,11 @@ def _make_episodes(rng, clock: _Clock, world: _World, kids: _Children, groups: _
     fp[m[with_pc]] = world.place_pc[chosen[with_pc]]
     m = np.flatnonzero(cat == 4)
     if len(m):
+        # half go to the hot spot nearest home, half travel to any of them: a real hot spot
+        # draws children from across the county, not only from its own town
         hot = cKDTree(pool.xy[world.hot_pc]).query(pool.xy[kids.res_pc[c[m]]])[1]
+        travel = rng.random(len(m)) < 0.5
+        hot[travel] = rng.integers(0, len(world.hot_pc), travel.sum())
         fp[m] = pool.within(rng, world.hot_pc[hot], world.hot_radius[hot])
     m = cat == 5
     if world.national:
