@@ -1,0 +1,237 @@
+"""What each audience may see: the rules of DESIGN.md's audience table, as small reusable functions.
+
+==========  ============================================================================
+audience    sees
+==========  ============================================================================
+meeting     references (never raw case IDs); associates by their associates.csv label,
+            or by reference when unresolved; places; intelligence with handling ``P``
+            only; no notes, phones, vehicles or handles; no names unless ``--names``
+police      everything: raw IDs, names, notes, handling ``C``, vehicles, phones, handles
+board       measures and counts by postcode district (1-4 shown as ``<5``),
+            ``frequently_missing`` by rank only; no people, ties or network
+worker      one child's peer map with names and notes (``peermap child``)
+==========  ============================================================================
+
+Two steps keep an export inside its audience:
+
+1. :func:`restrict_dataset` before any analysis: what an audience may not see
+   must not shape what it is shown either (a handling-``C`` link must not make
+   a tie, even one explained in other words).
+2. :func:`people_view`, :func:`ties_view`, :func:`texts_view` and friends
+   when writing: which columns leave, and how people are called.
+
+Examples
+--------
+>>> policy = audience_policy("meeting")
+>>> policy.handling, policy.raw_ids, policy.names
+(('P',), False, False)
+>>> audience_policy("meeting", names=True).names
+True
+>>> audience_policy("board").people
+False
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+
+import numpy as np
+import pandas as pd
+
+from graph_models.dataset import Dataset
+
+AUDIENCES = ("meeting", "police", "board", "worker")
+#: Link target types that identify things (not people or places): police and worker only.
+IDENTIFIER_TYPES = ("vehicle", "phone", "online")
+_REF = re.compile(r"\b[AC]-[0-9A-HJKMNP-TV-Z]{10}\b")
+
+
+@dataclass(frozen=True)
+class AudiencePolicy:
+    """What one audience may see.
+
+    Attributes
+    ----------
+    name : the audience.
+    people : people, ties and the network may leave (not for ``board``).
+    raw_ids : raw case IDs (child_id, episode_id, link_id, associate_id).
+    names : children's display names and unresolved associates' raw names.
+    associate_labels : resolved associates by their associates.csv label.
+    handling : the handling codes of intelligence it may see.
+    notes : free-text notes.
+    identifiers : phones, vehicles, online handles.
+    small_counts : counts from 1 to 4 shown as they are (else ``<5``).
+    """
+
+    name: str
+    people: bool
+    raw_ids: bool
+    names: bool
+    associate_labels: bool
+    handling: tuple[str, ...]
+    notes: bool
+    identifiers: bool
+    small_counts: bool
+    unresolved_names: bool
+
+
+_POLICIES = {
+    "meeting": AudiencePolicy("meeting", people=True, raw_ids=False, names=False, associate_labels=True,
+                              handling=("P",), notes=False, identifiers=False, small_counts=True,
+                              unresolved_names=False),
+    "police": AudiencePolicy("police", people=True, raw_ids=True, names=True, associate_labels=True,
+                             handling=("P", "C"), notes=True, identifiers=True, small_counts=True,
+                             unresolved_names=True),
+    "board": AudiencePolicy("board", people=False, raw_ids=False, names=False, associate_labels=False,
+                            handling=("P",), notes=False, identifiers=False, small_counts=False,
+                            unresolved_names=False),
+    "worker": AudiencePolicy("worker", people=True, raw_ids=False, names=True, associate_labels=True,
+                             handling=("P",), notes=True, identifiers=False, small_counts=True,
+                             unresolved_names=True),
+}
+
+
+def audience_policy(audience: str, names: bool = False) -> AudiencePolicy:
+    """The policy of an audience; ``names=True`` (``--names``) lets a meeting see children's names."""
+    if audience not in _POLICIES:
+        raise ValueError(f"unknown audience {audience!r}: one of {', '.join(AUDIENCES)}")
+    policy = _POLICIES[audience]
+    if names and audience == "meeting":
+        policy = replace(policy, names=True)
+    return policy
+
+
+# -- before the analysis -----------------------------------------------------------------------------------------
+def restrict_dataset(dataset: Dataset, audience: str | AudiencePolicy) -> Dataset:
+    """The dataset an audience's analysis may be built from.
+
+    Drops links whose handling code the audience may not see, and, unless it
+    may see identifiers, vehicle, phone and online links; blanks notes unless
+    it may see them. Episodes, children and places are kept (the measures
+    need them); what leaves is decided again when writing.
+
+    Notes
+    -----
+    Boolean masks over the links: O(n).
+    """
+    policy = audience if isinstance(audience, AudiencePolicy) else audience_policy(audience)
+    links = dataset.links
+    keep = links["handling"].isin(policy.handling).fillna(False).to_numpy(dtype=bool).copy()
+    if not policy.identifiers:
+        keep &= ~links["target_type"].isin(IDENTIFIER_TYPES).fillna(False).to_numpy(dtype=bool)
+    links = links[keep].reset_index(drop=True)
+    if not policy.notes and "notes" in links:
+        links = links.assign(notes=pd.Series(pd.NA, index=links.index, dtype="string"))
+    associates = dataset.associates
+    if len(associates):
+        linked = associates["associate_key"].isin(links["associate_key"].dropna())
+        associates = associates[linked | associates["resolved"].to_numpy(dtype=bool)].reset_index(drop=True)
+    return replace(dataset, links=links, associates=associates)
+
+
+# -- when writing ----------------------------------------------------------------------------------------------------
+def associate_names(associates: pd.DataFrame, policy: AudiencePolicy) -> pd.Series:
+    """How the audience calls each associate, by reference: label when resolved (or when raw names may be
+    seen), else the reference itself."""
+    refs = associates["ref"].astype("string")
+    label = associates["label"].astype("string")
+    resolved = associates["resolved"].to_numpy(dtype=bool)
+    allowed = (resolved & policy.associate_labels) | (~resolved & policy.unresolved_names)
+    shown = label.where(allowed & label.notna().to_numpy(), refs)
+    return pd.Series(shown.to_numpy(), index=refs.to_numpy(), dtype="string")
+
+
+def texts_view(texts: pd.Series, names: pd.Series) -> pd.Series:
+    """Texts with each associate reference replaced by how the audience calls that associate.
+
+    Children stay as references in running text (meetings follow a child by
+    reference); the ``name`` column carries names where allowed.
+    """
+    swap = names[names.index.to_series().ne(names).to_numpy()]
+    if texts.empty or swap.empty:
+        return texts
+    lookup = swap.to_dict()
+    return texts.astype("string").str.replace(_REF, lambda m: lookup.get(m.group(0), m.group(0)), regex=True)
+
+
+def people_view(people: pd.DataFrame, children: pd.DataFrame, associates: pd.DataFrame,
+                policy: AudiencePolicy) -> pd.DataFrame:
+    """people.csv for an audience: ``name`` only where allowed, ``label`` for associates, ``id`` for police.
+
+    ``people`` is the analysis' people table (``ref``, ``kind``, ...).
+    """
+    if not policy.people:
+        return people.iloc[0:0]
+    out = people.copy()
+    child_name = pd.Series(children["display_name"].to_numpy(), index=children["ref"].to_numpy())
+    child_id = pd.Series(children["child_id"].to_numpy(), index=children["ref"].to_numpy())
+    shown = associate_names(associates, policy)
+    resolved = pd.Series(associates["resolved"].to_numpy(dtype=bool), index=associates["ref"].to_numpy())
+    raw_label = pd.Series(associates["label"].to_numpy(), index=associates["ref"].to_numpy())
+    is_child = out["kind"].eq("child").to_numpy(dtype=bool)
+    names = pd.Series(pd.NA, index=out.index, dtype="string")
+    if policy.names:
+        names[is_child] = out.loc[is_child, "ref"].map(child_name).astype("string")
+        allowed = out["ref"].map(resolved).fillna(False).to_numpy(dtype=bool) | policy.unresolved_names
+        pick = ~is_child & allowed
+        names[pick] = out.loc[pick, "ref"].map(raw_label).astype("string")
+    if "name" in out:
+        out["name"] = names
+    else:
+        out.insert(1, "name", names)
+    out.insert(out.columns.get_loc("kind") + 1, "label",
+               pd.Series(np.where(is_child, pd.NA, out["ref"].map(shown).astype(object)), index=out.index,
+                         dtype="string"))
+    if policy.raw_ids:
+        associate_id = pd.Series(associates["associate_id"].to_numpy(), index=associates["ref"].to_numpy())
+        ids = out["ref"].map(child_id).astype("string").fillna(out["ref"].map(associate_id).astype("string"))
+        out.insert(1, "id", ids)
+    return out
+
+
+def ties_view(ties: pd.DataFrame, policy: AudiencePolicy) -> pd.DataFrame:
+    """ties.csv for an audience (none for board)."""
+    if not policy.people:
+        return ties.iloc[0:0]
+    return ties
+
+
+def evidence_view(rows: pd.DataFrame, policy: AudiencePolicy) -> pd.DataFrame:
+    """Evidence rows for an audience: raw episode and link IDs only where allowed."""
+    if not policy.people:
+        return rows.iloc[0:0]
+    if policy.raw_ids:
+        return rows
+    return rows.drop(columns=[c for c in ("episode_a", "episode_b", "link_ids") if c in rows])
+
+
+def small_count(value) -> object:
+    """A count from 1 to 4 as ``"<5"`` (board): small numbers can identify children."""
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool) and 1 <= value <= 4:
+        return "<5"
+    return value
+
+
+#: Measures that count people or events (suppressed from 1 to 4 for the board).
+COUNT_MEASURES = ("children_missing", "episodes", "episodes_declined", "children_declined", "interviews_declined")
+
+
+def measures_view(measures: dict, policy: AudiencePolicy) -> dict:
+    """The kpi object for an audience: for the board, counts 1-4 as ``<5`` and frequently missing by rank only."""
+    if policy.small_counts and policy.people:
+        return measures
+    out = dict(measures)
+    for group in ("all", "CiC", "other"):
+        if group not in out:
+            continue
+        values = dict(out[group])
+        for name in COUNT_MEASURES:
+            if name in values:
+                values[name] = small_count(values[name])
+        if "frequently_missing" in values:
+            values["frequently_missing"] = [
+                {"rank": i + 1, "episodes": small_count(r["episodes"]), "declined": small_count(r["declined"]),
+                 "declined_pct": r["declined_pct"]} for i, r in enumerate(values["frequently_missing"])]
+        out[group] = values
+    return out

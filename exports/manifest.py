@@ -1,0 +1,133 @@
+"""The files that leave the tool, and the manifest that says what they are.
+
+SCHEMA.md: every export carries ``manifest.json`` with ``audience``, ``from``,
+``to``, ``version``, ``created_at``, ``inputs`` (input file → SHA-256) and
+``files`` (output file → SHA-256), so anyone holding a pack can check it is
+whole and see what it was made from. CSV cells that a spreadsheet would run as
+a formula (starting ``=``, ``+``, ``-`` other than a number, or ``@``) are
+prefixed with ``'``; output files are readable by their owner only.
+
+Examples
+--------
+>>> frame = pd.DataFrame({"text": ["=1+1", "-3.5", "@SUM(A1)", "fine"]})
+>>> neutralise_frame(frame)["text"].tolist()
+["'=1+1", '-3.5', "'@SUM(A1)", 'fine']
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from graph_models.reading import sha256_file
+from graph_models.rejects import neutralise
+
+MANIFEST = "manifest.json"
+
+
+def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """Every text cell made formula-safe as :func:`graph_models.rejects.neutralise` says.
+
+    Notes
+    -----
+    Vectorised: only the cells starting with ``=+-@`` are looked at one by one.
+    """
+    out = frame.copy()
+    for column in out.columns:
+        values = out[column]
+        if not (pd.api.types.is_string_dtype(values.dtype) or values.dtype == object):
+            continue
+        text = values.astype("string")
+        risky = text.str.match(r"^[=+\-@]").fillna(False).to_numpy(dtype=bool)
+        if risky.any():
+            fixed = values.astype(object).copy()
+            fixed[risky] = [neutralise(v) for v in text[risky].tolist()]
+            out[column] = fixed
+    return out
+
+
+def _private(path: Path):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.chmod(path, 0o600)
+    return os.fdopen(fd, "w", newline="", encoding="utf-8")
+
+
+def write_csv(frame: pd.DataFrame, path: Path) -> Path:
+    """Write a frame as CSV (owner-only, formulas neutralised, datetimes as ISO 8601)."""
+    path = Path(path)
+    out = neutralise_frame(frame)
+    for column in out.columns:
+        if isinstance(out[column].dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_dtype(out[column].dtype):
+            out[column] = out[column].dt.strftime("%Y-%m-%dT%H:%M:%S%z").fillna("")
+        elif out[column].dtype == bool:
+            out[column] = np.where(out[column], "yes", "no")
+    with _private(path) as handle:
+        out.to_csv(handle, index=False, lineterminator="\n")
+    return path
+
+
+def write_json(payload, path: Path) -> Path:
+    """Write JSON (owner-only)."""
+    path = Path(path)
+    with _private(path) as handle:
+        handle.write(json.dumps(payload, indent=2, ensure_ascii=False, default=str) + "\n")
+    return path
+
+
+def build_manifest(audience: str, period, inputs: dict, files: list[Path], out_dir: Path,
+                   extra: dict | None = None) -> dict:
+    """The manifest of one export.
+
+    Parameters
+    ----------
+    audience : who the export is for.
+    period : a :class:`mapping.periods.Period` (gives ``from`` and ``to``).
+    inputs : input file name → SHA-256 (``Dataset.inputs``).
+    files : the files written, each hashed here.
+    out_dir : the folder the file names are given relative to.
+    extra : more fields (settings, methods), added after the contract's.
+    """
+    from peermap import __version__
+
+    out_dir = Path(out_dir)
+    listed = {}
+    for file in sorted(Path(f) for f in files):
+        try:
+            name = str(file.relative_to(out_dir))
+        except ValueError:
+            name = file.name
+        listed[name] = sha256_file(file)
+    manifest = {
+        "audience": audience,
+        "from": period.start.isoformat(),
+        "to": period.end.isoformat(),
+        "version": __version__,
+        "created_at": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat(),
+        "inputs": dict(sorted(inputs.items())),
+        "files": listed,
+    }
+    if extra:
+        manifest.update({k: v for k, v in extra.items() if k not in manifest})
+    return manifest
+
+
+def write_manifest(out_dir: Path, audience: str, period, inputs: dict, files: list[Path],
+                   extra: dict | None = None) -> Path:
+    """Write ``manifest.json`` listing ``files`` (the manifest does not list itself)."""
+    out_dir = Path(out_dir)
+    manifest = build_manifest(audience, period, inputs, files, out_dir, extra)
+    return write_json(manifest, out_dir / MANIFEST)
+
+
+def check_manifest(out_dir: Path) -> list[str]:
+    """Files whose SHA-256 no longer matches the manifest (empty when the export is whole)."""
+    out_dir = Path(out_dir)
+    manifest = json.loads((out_dir / MANIFEST).read_text())
+    return [name for name, digest in manifest["files"].items()
+            if not (out_dir / name).exists() or sha256_file(out_dir / name) != digest]

@@ -1,0 +1,516 @@
+"""The meeting pack: one folder someone can open from a shared drive, with no server and no internet.
+
+:func:`write_pack` writes, for one audience (DESIGN.md, "Audiences and what
+leaves the tool"):
+
+==========================  ========  ========  ========
+file                        meeting   police    board
+==========================  ========  ========  ========
+index.html                  yes       yes       yes
+network.html                yes       yes       no
+map.html                    yes       yes       districts only
+people, clusters, ties,     yes       yes       no
+changes (.csv)
+hotspots, places (.geojson) yes       yes       districts only
+kpi.json                    yes       yes       counts 1-4 as "<5", ranks only
+network.graphml             yes       yes       no
+manifest.json               yes       yes       yes
+==========================  ========  ========  ========
+
+and appends a line to ``audit.jsonl`` beside the pack (:mod:`exports.audit`).
+
+Nothing is worked out twice. The order is:
+
+1. :func:`exports.audiences.restrict_dataset`: what the audience may not see
+   (handling ``C`` for a meeting; phones, vehicles and handles; notes) is
+   removed *before* any analysis, so it cannot shape what is shown either;
+2. :func:`mapping.analysis.analyse` on that dataset (people, clusters, ties,
+   changes, evidence), and :func:`geo.hotspots.analyse_places` with the
+   clusters and adults of concern it found;
+3. :func:`mapping.analysis.write_analysis` writes the CSV files and ``kpi.json``
+   as the audience allows; :mod:`geo.geojson` writes the GeoJSON;
+4. the pages and the GraphML are drawn from those same results through the
+   same audience views (:func:`exports.audiences.people_view`,
+   :func:`~exports.audiences.texts_view`, :func:`~exports.audiences.measures_view`),
+   so a page never shows what its files do not hold;
+5. :func:`exports.manifest.write_manifest` lists every file with its SHA-256.
+
+:func:`write_child_page` writes the ``worker`` audience's one page
+(:mod:`exports.child_page`) and its audit line.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from exports.audiences import (associate_names, audience_policy, evidence_view, measures_view, people_view,
+                               restrict_dataset, texts_view)
+from exports.audit import command_line, record_export
+from exports.escaping import display
+from exports.manifest import MANIFEST, build_manifest, write_manifest
+from exports.page import write_page
+from graph_models.dataset import Dataset
+from mapping.periods import Period
+
+PACK_AUDIENCES = ("meeting", "police", "board")
+ROLE_WORDS = {"adult_of_concern": "adult of concern", "protective": "protective (safety)", "peer": "peer",
+              "family": "family", "professional": "professional", "unknown": "unknown"}
+
+
+@dataclass
+class Pack:
+    """What :func:`build_pack` made, before and after writing (the tests and the benchmark read it)."""
+
+    out_dir: Path
+    audience: str
+    period: Period
+    files: list[Path] = field(default_factory=list)
+    nodes: pd.DataFrame | None = None
+    edges: pd.DataFrame | None = None
+    manifest_sha256: str = ""
+    audit: dict | None = None
+    timings: dict = field(default_factory=dict)
+
+
+# -- the network's frames ---------------------------------------------------------------------------------------
+def _pair_key(a: pd.Series, b: pd.Series) -> pd.Series:
+    a, b = a.astype(str), b.astype(str)
+    return pd.Series(np.where(a < b, a + "|" + b, b + "|" + a), index=a.index)
+
+
+def _evidence_by_pair(analysis, policy, shown: pd.Series, links: pd.DataFrame | None = None) -> dict[str, list[dict]]:
+    """Each tie's evidence in words, as the audience may see it (raw IDs and notes for police only)."""
+    from mapping.evidence import explain
+
+    rows = analysis.evidence
+    if rows.empty:
+        return {}
+    notes = pd.Series([""] * len(rows), index=rows.index, dtype=object)
+    if policy.notes and links is not None and len(links) and "link_ids" in rows:
+        note_of = links.set_index("link_id")["notes"].dropna().astype(str).to_dict()
+        notes = rows["link_ids"].map(lambda ids: "; ".join(
+            note_of[i] for i in re.split(r"[;,\s]+", display(ids)) if i in note_of), na_action="ignore").fillna("")
+    visible = evidence_view(rows, policy)
+    if policy.raw_ids or "detail" not in visible:
+        detail = explain(rows, show_ids=policy.raw_ids)
+    else:
+        detail = visible["detail"]
+    detail = texts_view(pd.Series(detail).astype("string").reset_index(drop=True), shown)
+    frame = pd.DataFrame({
+        "pair": _pair_key(rows["a"], rows["b"]).to_numpy(), "kind": rows["kind"].astype("string").to_numpy(),
+        "detail": detail.to_numpy(), "grading": rows["grading"].astype("string").fillna("episode record").to_numpy(),
+        "unverified": rows["unverified"].to_numpy(dtype=bool), "weight": rows["weight"].to_numpy(dtype=float),
+        "notes": notes.to_numpy(),
+    }).sort_values(["pair", "weight"], ascending=[True, False], kind="stable")
+    out: dict[str, list[dict]] = {}
+    for pair, kind, text, grading, unverified, note in zip(frame["pair"], frame["kind"], frame["detail"],
+                                                           frame["grading"], frame["unverified"], frame["notes"]):
+        if note:
+            text = f"{text}. Notes: {note}"
+        out.setdefault(pair, []).append({"kind": kind, "detail": text, "grading": grading, "unverified": unverified})
+    return out
+
+
+INTELLIGENCE_COLUMNS = ["link_id", "child_id", "child_ref", "child_name", "recorded_at", "target_type", "target_ref",
+                        "target_child_id", "target_child_ref", "associate_ref", "role", "episode_id", "rthi_id",
+                        "with_during_episode", "source", "source_grade", "intel_grade", "handling", "unverified",
+                        "notes"]
+
+
+def intelligence_rows(dataset: Dataset, period: Period) -> pd.DataFrame:
+    """Every intelligence link of the period as recorded (police only: raw IDs, notes, phones, vehicles, handles).
+
+    A link belongs to the period as :func:`mapping.evidence.period_rows` says.
+    """
+    from mapping.evidence import period_rows
+
+    links = period_rows(dataset, period).links.copy()
+    names = pd.Series(dataset.children["display_name"].to_numpy(), index=dataset.children["child_id"].to_numpy())
+    links["child_name"] = links["child_id"].map(names).astype("string")
+    for column in INTELLIGENCE_COLUMNS:
+        if column not in links:
+            links[column] = pd.NA
+    return links[INTELLIGENCE_COLUMNS].sort_values(["recorded_at", "link_id"], ignore_index=True)
+
+
+def shared_identifiers(intelligence: pd.DataFrame) -> pd.DataFrame:
+    """Phones, vehicles and handles linked to two or more children in the period (police)."""
+    ids = intelligence[intelligence["target_type"].isin(["phone", "vehicle", "online"]).fillna(False).to_numpy(dtype=bool)]
+    if ids.empty:
+        return pd.DataFrame(columns=["target_type", "target_ref", "children", "child_refs"])
+    key = ids["target_ref"].astype("string").str.lower().str.replace(r"\s+", "", regex=True)
+    grouped = ids.assign(key=key).groupby(["target_type", "key"])
+    out = pd.DataFrame({"target_ref": grouped["target_ref"].first(), "children": grouped["child_ref"].nunique(),
+                        "child_refs": grouped["child_ref"].agg(lambda s: ", ".join(sorted(set(s.dropna()))))})
+    out = out[out["children"] >= 2].reset_index().drop(columns="key")
+    return out.sort_values(["children", "target_type", "target_ref"], ascending=[False, True, True], ignore_index=True)
+
+
+def _ties_view(analysis, policy, shown: pd.Series) -> pd.DataFrame:
+    """ties.csv's rows for the audience, with ``why`` as write_analysis writes it."""
+    from mapping.analysis import why_texts, _pair_keys
+    from mapping.evidence import explain
+
+    ties = analysis.ties.copy()
+    if policy.raw_ids and len(ties):
+        network = analysis.network
+        why = why_texts(analysis.evidence, explain(analysis.evidence, show_ids=True), network)
+        ties["why"] = pd.Series(why.to_numpy(), index=network.ties["pair"].to_numpy()).reindex(
+            _pair_keys(ties, pd.Index(network.nodes["ref"]))).to_numpy()
+    ties["why"] = texts_view(ties["why"].astype("string"), shown)
+    return ties
+
+
+def network_frames(analysis, places, places_fc: dict, dataset: Dataset, policy) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The nodes and edges of ``network.html`` and ``network.graphml`` for an audience.
+
+    People come from the audience's people view; ties from the analysis (risk,
+    safety and context); safe places from the hot-spot step's place mentions,
+    joined to the children they are safe places for.
+    """
+    shown = associate_names(dataset.associates, policy)
+    people = people_view(analysis.people, dataset.children, dataset.associates, policy)
+    kind = people["kind"].astype(str)
+    name = people["name"].astype("string") if "name" in people else pd.Series(pd.NA, index=people.index)
+    label = people["label"].astype("string") if "label" in people else pd.Series(pd.NA, index=people.index)
+    shown_label = name.fillna(label).fillna(people["ref"].astype("string"))
+    role = people["role"].astype("string")
+    tie_type = people["tie_type"].astype("string") if "tie_type" in people else pd.Series("risk", index=people.index)
+    details = []
+    for row in people.to_dict("records"):
+        facts = [("Reference", row["ref"])]
+        if policy.raw_ids and display(row.get("id")):
+            facts.append(("Case ID", row.get("id")))
+        if display(row.get("name")):
+            facts.append(("Name", row.get("name")))
+        if row["kind"] == "associate" and display(row.get("label")) and row.get("label") != row["ref"]:
+            facts.append(("Known as", row.get("label")))
+        facts.append(("Kind", row["kind"]))
+        if display(row.get("role")):
+            facts.append(("Role", ROLE_WORDS.get(row.get("role"), display(row.get("role")))))
+        cluster = row.get("cluster")
+        facts.append(("Cluster", "none" if cluster is None or pd.isna(cluster) else int(cluster)))
+        facts.append(("Score: may need most support" if row["kind"] == "child" else "Score", row.get("score")))
+        facts += [("Ties", row.get("degree")), ("Bridging (betweenness)", row.get("betweenness"))]
+        if row["kind"] == "child":
+            facts.append(("Episodes in the period", row.get("episodes")))
+        else:
+            facts += [("Children reached", row.get("children_reached")), ("Clusters reached", row.get("clusters_reached"))]
+        details.append([(k, _fmt(v)) for k, v in facts if _fmt(v) != ""])
+    nodes = pd.DataFrame({
+        "id": people["ref"].astype(str).to_numpy(), "label": shown_label.to_numpy(), "kind": kind.to_numpy(),
+        "role": role.to_numpy(), "cluster": people["cluster"].to_numpy(), "score": people["score"].to_numpy(),
+        "degree": people["degree"].to_numpy(), "betweenness": people["betweenness"].to_numpy(),
+        "concern": role.eq("adult_of_concern").fillna(False).to_numpy(dtype=bool),
+        "safety": (tie_type.eq("safety").fillna(False) & kind.eq("associate")).to_numpy(dtype=bool),
+        "context": (tie_type.eq("context").fillna(False) & kind.eq("associate")).to_numpy(dtype=bool),
+        "details": details,
+    })
+
+    ties = _ties_view(analysis, policy, shown)
+    evidence = _evidence_by_pair(analysis, policy, shown, dataset.links)
+    pair = _pair_key(ties["a"], ties["b"]) if len(ties) else pd.Series([], dtype=str)
+    edges = pd.DataFrame({"from": ties["a"].astype(str), "to": ties["b"].astype(str)})
+    for column in ("weight", "tie_type", "unverified", "strength", "why", "first_seen", "last_seen",
+                   "overlapping", "missing_together", "found_together", "named_together", "shared_associate",
+                   "shared_place", "linked_associate"):
+        if column in ties:
+            edges[column] = ties[column].to_numpy()
+    edges["evidence"] = [evidence.get(p, []) for p in pair]
+
+    place_nodes, place_edges = _safe_places(places, places_fc, dataset, set(nodes["id"]))
+    if len(place_nodes):
+        nodes = pd.concat([nodes, place_nodes], ignore_index=True)
+        edges = pd.concat([edges, place_edges], ignore_index=True)
+    return nodes, edges
+
+
+def _fmt(value) -> str:
+    if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
+        return ""
+    if isinstance(value, (float, np.floating)):
+        return f"{float(value):.3f}".rstrip("0").rstrip(".")
+    return display(value)
+
+
+def _safe_places(places, places_fc: dict, dataset: Dataset, people: set) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Safe places as nodes tied (safety, weight 0) to the children they are safe places for."""
+    if places is None or places.mentions.empty:
+        return pd.DataFrame(), pd.DataFrame()
+    m = places.mentions
+    m = m[m["role"].eq("safe_place").fillna(False).to_numpy(dtype=bool) & m["child_ref"].isin(people).to_numpy()]
+    m = m[m["postcode_placed"].notna().to_numpy()]
+    if m.empty:
+        return pd.DataFrame(), pd.DataFrame()
+    name_of = {f["properties"].get("postcode"): display(f["properties"].get("place")) for f in places_fc.get("features", [])}
+    links = dataset.links.set_index("link_id")[["source", "source_grade", "intel_grade"]] if len(dataset.links) else None
+    nodes, edges = [], []
+    for postcode, group in m.groupby("postcode_placed", sort=True):
+        node_id = f"P-{postcode}"
+        label = name_of.get(postcode) or postcode
+        children = group["child_ref"].nunique()
+        nodes.append({"id": node_id, "label": label, "kind": "place", "role": "safe_place", "cluster": pd.NA,
+                      "score": 0.0, "degree": children, "betweenness": pd.NA, "concern": False, "safety": True,
+                      "context": False, "details": [("Place", label), ("Postcode", postcode),
+                                                    ("Children it is a safe place for", str(children))]})
+        for child, rows in group.groupby("child_ref", sort=True):
+            items = []
+            for row in rows.to_dict("records"):
+                grading = "episode record"
+                link_id = row.get("link_id")
+                if links is not None and display(link_id) and link_id in links.index:
+                    source = links.loc[link_id]
+                    grading = " ".join(x for x in (display(source["source"]),
+                                                    "/".join(display(v) for v in (source["source_grade"], source["intel_grade"])
+                                                             if display(v)) or "ungraded") if x)
+                when = row.get("at")
+                items.append({"kind": "safe_place", "grading": grading, "unverified": bool(row.get("unverified")),
+                              "detail": f"recorded as a safe place for {child}"
+                                        + (f" on {when.strftime('%d %b %Y')}" if when is not None and not pd.isna(when) else "")})
+            edges.append({"from": child, "to": node_id, "weight": 0.0, "tie_type": "safety",
+                          "unverified": all(i["unverified"] for i in items), "strength": "safety",
+                          "why": "a safe place (safety, not risk)", "evidence": items})
+    return pd.DataFrame(nodes), pd.DataFrame(edges)
+
+
+def cluster_places(analysis, places_fc: dict) -> pd.DataFrame:
+    """Each peer cluster's places of concern: ``cluster``, ``postcode``, ``place``, ``children``."""
+    rows = analysis.place_rows
+    if rows is None or rows.empty:
+        return pd.DataFrame(columns=["cluster", "postcode", "place", "children"])
+    cluster = analysis.people.set_index("ref")["cluster"]
+    frame = pd.DataFrame({"child": rows["a"].to_numpy(), "postcode": rows["via_key"].astype("string").to_numpy()})
+    frame["cluster"] = frame["child"].map(cluster).to_numpy()
+    frame = frame.dropna(subset=["cluster", "postcode"])
+    frame = frame[~frame["postcode"].str.startswith("name:")]
+    if frame.empty:
+        return pd.DataFrame(columns=["cluster", "postcode", "place", "children"])
+    out = frame.groupby(["cluster", "postcode"])["child"].nunique().rename("children").reset_index()
+    name_of = {f["properties"].get("postcode"): display(f["properties"].get("place")) for f in places_fc.get("features", [])}
+    out["place"] = out["postcode"].map(name_of)
+    out["cluster"] = out["cluster"].astype(int)
+    return out
+
+
+# -- the pack -----------------------------------------------------------------------------------------------------
+def _nav(board: bool) -> list[tuple[str, str]]:
+    return [("index.html", "Summary")] + ([] if board else [("network.html", "Network")]) + [("map.html", "Map")]
+
+
+def _private_tree(out: Path) -> None:
+    for path in out.iterdir():
+        if path.is_file():
+            os.chmod(path, 0o600)
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def build_pack(dataset: Dataset, period: Period, audience: str, out_dir: str | Path, names: bool = False,
+               basemap: str = "none", *, settings=None, postcodes=None, top: int = 11, seed: int = 7,
+               command: list[str] | None = None, user: str | None = None, audit: bool = True) -> Pack:
+    """:func:`write_pack`, returning what it made (see :class:`Pack`)."""
+    import time
+
+    from exports.graphml import write_graphml
+    from exports.index_page import index_page
+    from exports.map_page import map_page, resolve_basemap
+    from exports.network_page import network_page
+    from geo.geojson import hotspot_features, place_features, write_hotspots_geojson, write_places_geojson
+    from geo.hotspots import analyse_places
+    from mapping.analysis import analyse, write_analysis
+    from mapping.measures import compute_measures
+
+    if audience not in PACK_AUDIENCES:
+        raise ValueError(f"a pack is made for {', '.join(PACK_AUDIENCES)}, not {audience!r} "
+                         "(the worker audience gets one child's page: peermap child)")
+    resolve_basemap(basemap)  # a bad --basemap stops before anything is written
+    policy = audience_policy(audience, names=names)
+    board = not policy.people
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    pack = Pack(out, audience, period)
+    timings = pack.timings
+    clock = time.perf_counter()
+    restricted = restrict_dataset(dataset, policy)
+    analysis = analyse(restricted, period, settings, postcodes)
+    timings["analysis"] = time.perf_counter() - clock
+
+    clock = time.perf_counter()
+    people = analysis.people
+    cluster_of = dict(zip(people.loc[people["kind"].eq("child"), "ref"],
+                          people.loc[people["kind"].eq("child"), "cluster"]))
+    cluster_of = {k: int(v) for k, v in cluster_of.items() if v is not None and not pd.isna(v)}
+    concern = people.loc[people["role"].eq("adult_of_concern").fillna(False).to_numpy(dtype=bool), "ref"].tolist()
+    places = analyse_places(restricted, period, postcodes, cluster_of=cluster_of, adults_of_concern=concern,
+                            include_handling_c="C" in policy.handling)
+    analysis.hotspots = places
+    timings["hot spots"] = time.perf_counter() - clock
+
+    clock = time.perf_counter()
+    files = [f for f in write_analysis(analysis, out, audience, dataset, names=names) if Path(f).name != MANIFEST]
+    written = {Path(f).name for f in files}
+    if "hotspots.geojson" not in written:
+        files.append(write_hotspots_geojson(places, out / "hotspots.geojson", audience))
+    if "places.geojson" not in written:
+        files.append(write_places_geojson(places, out / "places.geojson", audience))
+    intelligence = None
+    if policy.raw_ids and policy.notes and policy.identifiers:
+        from exports.manifest import write_csv
+
+        intelligence = intelligence_rows(restricted, period)
+        files.append(write_csv(intelligence, out / "intelligence.csv"))
+    hotspots_fc = json.loads((out / "hotspots.geojson").read_text(encoding="utf-8"))
+    places_fc = json.loads((out / "places.geojson").read_text(encoding="utf-8"))
+    timings["data files"] = time.perf_counter() - clock
+
+    shown = associate_names(dataset.associates, policy)
+    names_by_ref = shown.to_dict()
+    nav = _nav(board)
+    subtitle = f"{period.label}, for the {audience} audience"
+    if not board:
+        clock = time.perf_counter()
+        nodes, edges = network_frames(analysis, places, places_fc, dataset, policy)
+        pack.nodes, pack.edges = nodes, edges
+        clusters = analysis.clusters.copy()
+        for column in ("summary", "places"):
+            clusters[column] = texts_view(clusters[column].astype("string"), shown)
+        filter_rows = pd.DataFrame({"cluster": clusters["cluster"],
+                                    "label": [f"Cluster {c}: {n} children. {display(s)}" for c, n, s in
+                                              zip(clusters["cluster"], clusters["n_children"], clusters["summary"])]})
+        page = network_page(nodes, edges, clusters=filter_rows, title="Peer network", subtitle=subtitle, nav=nav,
+                            seed=seed, intro="Children and the people around them in the period. Colour: peer cluster; "
+                                             "size: score (children: most connected, may need most support). Hover "
+                                             "over or click a tie to see why it exists.")
+        files.append(write_page(out / "network.html", page))
+        positions = {n["id"]: (n["x"], n["y"]) for n in page.data["pm-data"]["nodes"]}
+        files.append(write_graphml(nodes, edges, out / "network.graphml", positions))
+        timings["network page and GraphML"] = time.perf_counter() - clock
+
+    clock = time.perf_counter()
+    page = map_page(hotspots_fc, places_fc, cluster_places=None if board else cluster_places(analysis, places_fc),
+                    names=names_by_ref, basemap=basemap, title="Hot spots and places", subtitle=subtitle, nav=nav,
+                    intro=("Hot spots counted by postcode district; counts from 1 to 4 are shown as <5."
+                           if board else "Hot-spot areas ranked by children, then episodes, then the most recent; "
+                                         "places by what happened there. Switch layers in the box on the map."),
+                    table_title="Postcode districts, ranked" if board else "Hot-spot areas, ranked",
+                    labelled=1000 if board else 10)
+    files.append(write_page(out / "map.html", page))
+    timings["map page"] = time.perf_counter() - clock
+
+    clock = time.perf_counter()
+    measures = measures_view(compute_measures(dataset, period, top=top), policy)
+    previous = measures_view(compute_measures(dataset, period.previous(), top=top), policy)
+    if board:
+        people_rows = clusters_rows = changes_rows = None
+    else:
+        people_rows = people_view(analysis.people, dataset.children, dataset.associates, policy)
+        clusters_rows = analysis.clusters.copy()
+        for column in ("summary", "places"):
+            clusters_rows[column] = texts_view(clusters_rows[column].astype("string"), shown)
+        changes_rows = analysis.changes.copy()
+        for column in ("subject", "detail"):
+            changes_rows[column] = texts_view(changes_rows[column].astype("string"), shown)
+    listed = sorted({Path(f).name for f in files} | {"manifest.json"})
+    lead = {"meeting": "For the multi-agency mapping meeting: children by reference"
+                       + (" and name" if policy.names else "") + ", intelligence that may be shared with partners "
+                       "(handling P) only.",
+            "police": "For the police child-exploitation team: everything, including raw IDs, names, notes and "
+                      "police-only (handling C) intelligence.",
+            "board": "For the board: measures and counts by postcode district only. No child can be identified from "
+                     "this pack."}[audience]
+    page = index_page(period=period, previous_period=period.previous(), measures=measures, previous=previous,
+                      audience=audience, board=board, police=audience == "police", people=people_rows,
+                      clusters=clusters_rows, changes=changes_rows, hotspots=hotspots_fc, files=listed,
+                      show_names=policy.names, nav=nav, lead=lead,
+                      identifiers=None if intelligence is None else shared_identifiers(intelligence))
+    files.insert(0, write_page(out / "index.html", page))
+    timings["index page"] = time.perf_counter() - clock
+
+    extra = {"names": policy.names, "basemap": basemap or "none",
+             "settings": analysis.settings.as_dict(), "clustering": analysis.info.get("clustering"),
+             "betweenness": analysis.info.get("betweenness")}
+    if not board:
+        extra["network"] = {"people": int((pack.nodes["kind"] != "place").sum()),
+                            "places": int((pack.nodes["kind"] == "place").sum()), "ties": int(len(pack.edges))}
+    manifest = write_manifest(out, audience, period, dataset.inputs, files, extra)
+    _private_tree(out)
+    pack.files = [*files, manifest]
+    pack.manifest_sha256 = sha256_file(manifest)
+    if audit:
+        pack.audit = record_export(out, audience=audience, period=period.as_dict(),
+                                   command=command if command is not None else command_line(),
+                                   manifest_sha256=pack.manifest_sha256, user=user)
+    return pack
+
+
+def write_pack(dataset: Dataset, period: Period, audience: str, out_dir: str | Path, names: bool = False,
+               basemap: str = "none", **kwargs) -> Path:
+    """Write the pack of one period for one audience into ``out_dir``; returns ``out_dir``.
+
+    Parameters
+    ----------
+    dataset : the loaded tables (everything; the audience decides what leaves).
+    period : the period (SCHEMA.md "Periods"); the previous one is compared with it.
+    audience : ``meeting``, ``police`` or ``board`` (DESIGN.md's audience table).
+    out_dir : the folder to write (created if need be).
+    names : let a meeting see children's names (``--names``).
+    basemap : ``none`` (default: the pages make no request), ``osm``, or a tile URL template.
+    **kwargs : ``settings`` (:class:`mapping.settings.EvidenceSettings`), ``postcodes`` (an index),
+        ``top`` (frequently missing), ``seed`` (layout), ``command`` and ``user`` (for the audit line),
+        ``audit`` (False: no audit line, for tests of the pages alone).
+
+    Examples
+    --------
+    >>> write_pack(load_folder("data/durham"), Period.from_month("2023-03"), "meeting", "out/pack")  # doctest: +SKIP
+    PosixPath('out/pack')
+    """
+    return build_pack(dataset, period, audience, out_dir, names, basemap, **kwargs).out_dir
+
+
+def data_span(dataset: Dataset) -> Period:
+    """The local dates from the first to the last episode (a child page for "everything recorded")."""
+    times = dataset.episodes["missing_at"].dropna()
+    if times.empty:
+        today = pd.Timestamp.now(tz="Europe/London").date()
+        return Period(today, today)
+    local = times.dt.tz_convert("Europe/London") if isinstance(times.dtype, pd.DatetimeTZDtype) else times
+    return Period(local.min().date(), local.max().date())
+
+
+def write_child_page(dataset: Dataset, child_id: str, out_file: str | Path, period: Period | None = None, *,
+                     reader: str = "you", command: list[str] | None = None, user: str | None = None,
+                     audit: bool = True) -> Path:
+    """Write one child's peer map (``worker`` audience) to ``out_file`` and append its audit line.
+
+    The audit line carries the page's manifest (its SHA-256 and what it was made
+    from) and that manifest's SHA-256, as a pack's does.
+    """
+    from exports.child_page import child_map, page_of_map
+
+    out = Path(out_file)
+    found = child_map(dataset, child_id, period)
+    write_page(out, page_of_map(found, reader=reader))
+    span = period or data_span(dataset)
+    manifest = build_manifest("worker", span, dataset.inputs, [out], out.parent,
+                              extra={"child": found.child["ref"], "period_given": period is not None})
+    canonical = json.dumps(manifest, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    if audit:
+        record_export(out, audience="worker", period=span.as_dict() if period else None,
+                      command=command if command is not None else command_line(),
+                      manifest_sha256=hashlib.sha256(canonical).hexdigest(), user=user,
+                      extra={"manifest": manifest})
+    return out

@@ -1,0 +1,74 @@
+"""``peermap analyse``: the peer networks of one period, written for one audience.
+
+Registered in :mod:`mapping.cli` with ``app.command(name="analyse")(analyse_command)``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from mapping import console
+from mapping.command_options import (FromOpt, KeyFile, Neo4jOpt, PeriodOpt, Postcodes, Rejects, SourceDir, ToOpt, neo4j_from_env,
+                         fail, postcode_index, open_dataset)
+from mapping.console import say
+
+AUDIENCE_CHOICES = ("meeting", "police", "board")
+
+
+def analyse_command(
+    data_dir: Optional[Path] = SourceDir,
+    period: Optional[str] = PeriodOpt,
+    date_from: Optional[str] = FromOpt,
+    date_to: Optional[str] = ToOpt,
+    audience: str = typer.Option("meeting", "--audience",
+                                 help="Who the files are for: meeting (references, handling P intelligence only, no "
+                                      "notes, phones, vehicles or handles), police (everything) or board (measures "
+                                      "only, no people or ties)."),
+    names: bool = typer.Option(False, "--names", help="Let a meeting see children's names (display_name)."),
+    out: Path = typer.Option(..., "--out", help="Folder to write the files into (made if missing)."),
+    key_file: Optional[Path] = KeyFile,
+    postcodes: Optional[Path] = Postcodes,
+    rejects: Optional[Path] = Rejects,
+    neo4j: Optional[str] = Neo4jOpt,
+):
+    """Find the peer networks of a period: who is linked, why, the clusters, key people and what changed.
+
+    Writes people.csv (children and associates, most connected first),
+    clusters.csv (peer clusters with their children, associates, places and a
+    one-line summary), ties.csv (every pair with evidence between them, each
+    kind counted, and why in words), changes.csv (since the previous period),
+    kpi.json and manifest.json into --out, plus rejects.csv. What may appear
+    is decided by --audience; a child's score means "most connected: may need
+    most support".
+
+    Example (March 2023 for the mapping meeting):
+
+        peermap analyse data/durham --period 2023-03 --out out/2023-03
+
+    Example (the report's year, for the police child-exploitation team):
+
+        peermap analyse data/durham --from 2022-04-01 --to 2023-03-31 --audience police --out out/year
+    """
+    from mapping.analysis import analyse_for_audience, write_analysis
+    from mapping.periods import resolve_period
+
+    if audience not in AUDIENCE_CHOICES:
+        fail(f"--audience must be one of {', '.join(AUDIENCE_CHOICES)}, not {audience!r}")
+    span = resolve_period(period, date_from, date_to)
+    out.mkdir(parents=True, exist_ok=True)
+    dataset = open_dataset(data_dir, neo4j or neo4j_from_env(data_dir), key_file, postcodes,
+                           rejects or out / "rejects.csv")
+    with console.progress() as report:
+        report("analysing", 0, 1)
+        analysis = analyse_for_audience(dataset, span, audience, postcodes=postcode_index(postcodes))
+        report("analysing", 1, 1)
+    files = write_analysis(analysis, out, audience, dataset, names=names)
+    counts = analysis.info["counts"]
+    clusters = analysis.info["clustering"]["clusters"]
+    say(f"{span.label}: {counts['children']:,} children and {counts['associates']:,} associates, "
+        f"{counts['ties']:,} ties, {clusters:,} peer clusters, {len(analysis.changes):,} changes since "
+        f"{span.previous().label}")
+    say(f"wrote {', '.join(f.name for f in files)} to {out} for the {audience} audience")

@@ -1,0 +1,359 @@
+"""The whole peer-network analysis of one period, and the files it writes for an audience.
+
+:func:`analyse` runs the steps in order, each in its own module:
+
+1. evidence between people (:mod:`mapping.evidence`);
+2. the weighted network (:mod:`graph_models.network`);
+3. peer clusters (:mod:`mapping.clusters`);
+4. key people and adults of concern (:mod:`mapping.key_people`);
+5. change since the previous period (:mod:`mapping.changes`), from the same
+   analysis of the previous period;
+6. likely duplicate associates (:mod:`mapping.associates`).
+
+:func:`write_analysis` writes SCHEMA.md's ``people.csv``, ``clusters.csv``,
+``ties.csv``, ``changes.csv``, ``kpi.json`` and ``manifest.json`` for one
+audience (:mod:`exports.audiences` decides what may appear). Build the
+analysis from the dataset restricted for that audience
+(:func:`analyse_for_audience` does both), so that intelligence an audience may
+not see does not shape what it is shown.
+
+Examples
+--------
+>>> from graph_models.load import load_folder                       # doctest: +SKIP
+>>> from mapping.periods import Period                              # doctest: +SKIP
+>>> analysis = analyse_for_audience(load_folder("data/durham"), Period.from_month("2023-03"),
+...                                 "meeting")                      # doctest: +SKIP
+>>> write_analysis(analysis, "out/analysis", "meeting", dataset)    # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import time
+from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from geo.postcodes import PostcodeIndex
+from graph_models.dataset import Dataset
+from graph_models.network import KINDS, PeerNetwork
+from mapping.associates import duplicate_suggestions
+from mapping.changes import changes_since
+from mapping.clusters import Clustering, describe_clusters, find_clusters
+from mapping.evidence import Evidence, collect_evidence, explain, local_text
+from mapping.key_people import key_people
+from mapping.periods import Period
+from mapping.settings import EvidenceSettings
+
+#: SCHEMA.md's "What comes out" columns, then the ones we add.
+PEOPLE_COLUMNS = ["ref", "name", "kind", "role", "cluster", "degree", "betweenness", "score"]
+PEOPLE_EXTRA = ["rank", "strength", "bridging", "episodes", "adults_of_concern", "children_reached",
+                "clusters_reached", "tie_type"]
+CLUSTER_COLUMNS = ["cluster", "children", "associates", "ties", "places", "summary"]
+CLUSTER_EXTRA = ["n_children", "n_associates", "strongest_ties", "adults_of_concern", "weight"]
+TIE_COLUMNS = ["a", "b", "weight", *KINDS, "first_seen", "last_seen", "unverified", "why"]
+TIE_EXTRA = ["tie_type", "strength"]
+CHANGE_COLUMNS = ["kind", "subject", "detail"]
+
+#: How many pieces of evidence a tie's ``why`` spells out (the rest are counted).
+WHY_ITEMS = 3
+
+
+@dataclass
+class Analysis:
+    """One period's peer-network analysis.
+
+    Attributes
+    ----------
+    people, clusters, ties, changes : DataFrames with SCHEMA.md's columns (and more).
+    evidence : every piece of evidence, with its ``detail`` (the words).
+    network : the :class:`~graph_models.network.PeerNetwork`; its nodes carry
+        the people's measures, its ties every tie including safety and context.
+    clustering : how the clusters were found (method, modularity, seconds).
+    duplicates : likely duplicate associates, for the analyst to confirm.
+    place_rows : each child's links to places of concern (for maps).
+    roles : each associate's role and tie type.
+    info : methods and counts, for the manifest.
+    timings : seconds per stage.
+    handling_codes : the handling codes of the intelligence it was built from.
+    hotspots : left for the hot-spot step (``geo/hotspots.py``) to fill.
+    """
+
+    period: Period
+    settings: EvidenceSettings
+    people: pd.DataFrame
+    clusters: pd.DataFrame
+    ties: pd.DataFrame
+    changes: pd.DataFrame
+    evidence: pd.DataFrame
+    network: PeerNetwork
+    clustering: Clustering
+    duplicates: pd.DataFrame
+    place_rows: pd.DataFrame
+    roles: pd.DataFrame
+    info: dict = field(default_factory=dict)
+    timings: dict = field(default_factory=dict)
+    handling_codes: frozenset = frozenset()
+    hotspots: object = None
+
+
+def _pair_keys(rows: pd.DataFrame, index: pd.Index) -> np.ndarray:
+    a = index.get_indexer(rows["a"]).astype(np.int64)
+    b = index.get_indexer(rows["b"]).astype(np.int64)
+    n = np.int64(len(index))
+    return np.minimum(a, b) * n + np.maximum(a, b)
+
+
+def why_texts(rows: pd.DataFrame, network: PeerNetwork, explain_rows=explain, items: int = WHY_ITEMS) -> pd.Series:
+    """Each tie's explanation: its heaviest pieces of evidence in words, then how many more.
+
+    Only the pieces that are spelled out are put into words (``explain_rows``
+    is called on them alone). Returns a Series aligned with ``network.ties``.
+
+    Notes
+    -----
+    One sort of the evidence rows and array assembly of the texts: O(k log k).
+    """
+    if rows.empty:
+        return pd.Series([], dtype="string")
+    pair = _pair_keys(rows, pd.Index(network.nodes["ref"]))
+    first = rows["first_seen"].to_numpy(dtype="datetime64[ns]").astype(np.int64)
+    order = np.lexsort((first, -rows["weight"].to_numpy(dtype=float), pair))
+    ordered = pair[order]
+    head = np.concatenate([[True], ordered[1:] != ordered[:-1]])
+    group = np.cumsum(head) - 1
+    rank = np.arange(len(order)) - np.flatnonzero(head)[group]
+    shown = rank < items
+    words = np.array(explain_rows(rows.iloc[order[shown]]).astype(object).to_numpy(), dtype=object, copy=True)
+    words[pd.isna(words)] = ""
+    out = np.full(int(head.sum()), "", dtype=object)
+    for r in range(items):
+        at = rank[shown] == r
+        prefix = "; " if r else ""
+        out[group[shown][at]] = out[group[shown][at]] + prefix + words[at]
+    size = np.bincount(group)
+    more = size - items
+    tail = np.where(more > 0, "; and " + more.astype(str).astype(object) + " more", "")
+    out = out + tail
+    position = np.searchsorted(ordered[head], network.ties["pair"].to_numpy())
+    return pd.Series(out[position], dtype="string")
+
+
+def _strength_words(weight: pd.Series, settings: EvidenceSettings) -> np.ndarray:
+    return np.where(weight >= settings.strong_tie_weight, "strong",
+                    np.where(weight >= settings.strong_tie_weight / 2, "moderate",
+                             np.where(weight > 0, "weak", "none (safety or context)")))
+
+
+class _Stages:
+    """Times each stage, and lets a caller wrap each one (the benchmark measures peak memory per stage)."""
+
+    def __init__(self, hook=None):
+        self.timings: dict[str, float] = {}
+        self.hook = hook
+
+    @contextmanager
+    def __call__(self, name: str):
+        started = time.perf_counter()
+        with (self.hook(name) if self.hook else nullcontext()):
+            yield
+        self.timings[name] = time.perf_counter() - started
+
+
+#: Up to this many pieces of evidence, every piece gets its words in ``Analysis.evidence["detail"]``;
+#: above it only those spelled out in a tie's ``why`` (call :func:`mapping.evidence.explain` for others).
+EXPLAIN_ALL_UP_TO = 300_000
+
+
+def analyse(dataset: Dataset, period: Period, settings: EvidenceSettings | None = None,
+            postcodes: PostcodeIndex | None = None, *, previous: bool = True,
+            duplicates: bool = True, stage=None) -> Analysis:
+    """The peer-network analysis of one period.
+
+    Parameters
+    ----------
+    dataset : the loaded tables (restricted for the audience; see :func:`analyse_for_audience`).
+    period : the period (SCHEMA.md "Periods").
+    settings : windows, distances and weights (:class:`~mapping.settings.EvidenceSettings`).
+    postcodes : the postcode index for coordinates (the embedded one when ``None``).
+    previous : also analyse the previous period, for ``changes``.
+    duplicates : suggest likely duplicate associates.
+    stage : optional ``stage(name)`` context-manager factory wrapped around each stage.
+
+    Returns
+    -------
+    Analysis
+
+    Notes
+    -----
+    O(n log n + k) in episodes and links n and evidence k, plus community
+    detection (about linear in ties) and betweenness (exact when small,
+    sampled when large). See docs/analysis.md and docs/performance.md.
+    """
+    settings = settings or EvidenceSettings()
+    stages = _Stages(stage)
+    with stages("evidence"):
+        evidence: Evidence = collect_evidence(dataset, period, settings, postcodes)
+    rows = evidence.rows
+    children = evidence.period_rows.children
+    roles = evidence.roles
+
+    with stages("network"):
+        people_nodes = pd.concat([
+            pd.DataFrame({"ref": children["ref"].to_numpy(dtype=object), "kind": "child"}),
+            pd.DataFrame({"ref": roles["ref"].to_numpy(dtype=object), "kind": "associate"}),
+        ], ignore_index=True).drop_duplicates("ref").sort_values(["kind", "ref"], ascending=[False, True],
+                                                                   ignore_index=True)
+        network = PeerNetwork.from_evidence(people_nodes, rows)
+
+    with stages("clusters"):
+        clustering = find_clusters(network, settings)
+
+    with stages("key people"):
+        people, people_info = key_people(network, clustering.membership, roles, rows, settings)
+        episodes = evidence.period_rows.episodes.groupby("child_ref").size()
+        people["episodes"] = people["ref"].map(episodes).fillna(0).astype(int).where(people["kind"].eq("child"))
+        people["name"] = pd.Series(pd.NA, index=people.index, dtype="string")
+        people["cluster"] = people["cluster"].where(people["cluster"] > 0).astype("Int64")
+        people["tie_type"] = people["tie_type"].where(people["kind"].eq("associate"))
+        people = people[PEOPLE_COLUMNS + PEOPLE_EXTRA]
+
+    with stages("explanations"):
+        if len(rows) <= EXPLAIN_ALL_UP_TO:
+            rows = rows.assign(detail=explain(rows))
+            ties_why = why_texts(rows, network, lambda chosen: chosen["detail"])
+        else:
+            rows = rows.assign(detail=pd.Series(pd.NA, index=rows.index, dtype="string"))
+            ties_why = why_texts(rows, network)
+        ties = network.ties.copy()
+        ties["why"] = ties_why
+        ties["weight"] = ties["weight"].round(3)
+        ties["first_seen"] = local_text(ties["first_seen"], "%Y-%m-%d", with_time=False)
+        ties["last_seen"] = local_text(ties["last_seen"], "%Y-%m-%d", with_time=False)
+        ties["strength"] = _strength_words(ties["weight"], settings)
+        ties = ties.sort_values(["weight", "a", "b"], ascending=[False, True, True], ignore_index=True)
+        ties = ties[TIE_COLUMNS + TIE_EXTRA]
+
+    with stages("describe clusters"):
+        clusters = describe_clusters(network, clustering.membership, rows, evidence.place_rows, roles, settings)
+        clusters = clusters[CLUSTER_COLUMNS + CLUSTER_EXTRA]
+        measures = people.set_index("ref")
+        for column in ("cluster", "score", "degree", "betweenness", "role", "rank"):
+            network.nodes[column] = network.nodes["ref"].map(measures[column])
+
+    changes = pd.DataFrame(columns=CHANGE_COLUMNS)
+    if previous:
+        with stages("changes (the previous period analysed too)"):
+            before = analyse(dataset, period.previous(), settings, postcodes, previous=False, duplicates=False)
+            changes = changes_since(people, ties, before.people, before.ties, settings)
+
+    found_duplicates = pd.DataFrame()
+    if duplicates:
+        with stages("duplicate associates"):
+            found_duplicates = duplicate_suggestions(dataset.associates, settings.duplicate_similarity)
+
+    timings = {**stages.timings, **{f"evidence: {k}": v for k, v in evidence.timings.items()}}
+    handling = frozenset(evidence.period_rows.links["handling"].dropna().unique())
+    info = {
+        "clustering": {"method": clustering.method, "modularity": round(clustering.modularity, 4),
+                       "resolution": settings.leiden_resolution, "seed": settings.seed,
+                       "clusters": int(clustering.membership.max()) if len(clustering.membership) else 0,
+                       "splits": clustering.splits},
+        "betweenness": people_info["betweenness"],
+        "counts": {"children": int(people["kind"].eq("child").sum()),
+                   "associates": int(people["kind"].eq("associate").sum()),
+                   "ties": int(len(ties)), "evidence": int(len(rows)),
+                   "episodes": int(len(evidence.period_rows.episodes)),
+                   "links": int(len(evidence.period_rows.links))},
+        "settings": settings.as_dict(),
+    }
+    return Analysis(period, settings, people.reset_index(drop=True), clusters, ties, changes, rows, network,
+                    clustering, found_duplicates, evidence.place_rows, roles, info, timings, handling)
+
+
+def analyse_for_audience(dataset: Dataset, period: Period, audience: str,
+                         settings: EvidenceSettings | None = None, postcodes: PostcodeIndex | None = None,
+                         **kwargs) -> Analysis:
+    """:func:`analyse` on the dataset restricted for ``audience`` (:func:`exports.audiences.restrict_dataset`)."""
+    from exports.audiences import restrict_dataset
+
+    return analyse(restrict_dataset(dataset, audience), period, settings, postcodes, **kwargs)
+
+
+# -- writing --------------------------------------------------------------------------------------------------------
+def write_hotspot_files(analysis: Analysis, out_dir: Path, policy, dataset: Dataset) -> list[Path]:
+    """HOOK for the hot-spot step: write ``hotspots.geojson`` and ``places.geojson`` and return their paths.
+
+    ``geo/hotspots.py`` (another issue) fills this in; until the lead wires it,
+    nothing is written. ``analysis.place_rows`` and ``analysis.people`` give
+    each place's children and clusters; ``policy`` says what may appear.
+    """
+    return []
+
+
+def write_analysis(analysis: Analysis, out_dir: str | Path, audience: str, dataset: Dataset,
+                   names: bool = False, kpi: bool = True) -> list[Path]:
+    """Write the analysis for one audience; returns the files written (manifest last).
+
+    Writes ``people.csv``, ``clusters.csv``, ``ties.csv``, ``changes.csv``
+    (not for ``board``), ``kpi.json``, the hot-spot files (see
+    :func:`write_hotspot_files`), ``possible_duplicates.csv`` (audiences that
+    may see associates' raw names) and ``manifest.json``.
+
+    Raises
+    ------
+    ValueError
+        when the analysis was built from intelligence the audience may not see
+        (handling ``C`` for a meeting): analyse the restricted dataset instead.
+    """
+    from exports.audiences import (associate_names, audience_policy, measures_view, people_view,
+                                   texts_view)
+    from exports.manifest import write_csv, write_json, write_manifest
+    from mapping.measures import compute_measures
+
+    policy = audience_policy(audience, names=names)
+    hidden = set(analysis.handling_codes) - set(policy.handling)
+    if hidden and policy.people:
+        raise ValueError(f"this analysis was built from handling {', '.join(sorted(hidden))} intelligence, which the "
+                         f"{audience} audience may not see: analyse the dataset restricted for it "
+                         "(mapping.analysis.analyse_for_audience)")
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    files: list[Path] = []
+    if policy.people:
+        shown = associate_names(dataset.associates, policy)
+        people = people_view(analysis.people, dataset.children, dataset.associates, policy)
+        files.append(write_csv(people, out / "people.csv"))
+
+        clusters = analysis.clusters.copy()
+        for column in ("associates", "summary", "strongest_ties", "adults_of_concern"):
+            clusters[column] = texts_view(clusters[column].astype("string"), shown)
+        files.append(write_csv(clusters, out / "clusters.csv"))
+
+        ties = analysis.ties.copy()
+        if policy.raw_ids:
+            network = analysis.network
+            why = why_texts(analysis.evidence, network, lambda chosen: explain(chosen, show_ids=True))
+            ties["why"] = pd.Series(why.to_numpy(), index=network.ties["pair"].to_numpy()).reindex(
+                _pair_keys(ties, pd.Index(network.nodes["ref"]))).to_numpy()
+        ties["why"] = texts_view(ties["why"].astype("string"), shown)
+        files.append(write_csv(ties, out / "ties.csv"))
+
+        changes = analysis.changes.copy()
+        for column in ("subject", "detail"):
+            changes[column] = texts_view(changes[column].astype("string"), shown)
+        files.append(write_csv(changes, out / "changes.csv"))
+
+        if policy.unresolved_names and len(analysis.duplicates):
+            files.append(write_csv(analysis.duplicates, out / "possible_duplicates.csv"))
+    if kpi:
+        measures = measures_view(compute_measures(dataset, analysis.period), policy)
+        files.append(write_json({**analysis.period.as_dict(), **measures} if "from" not in measures else measures,
+                                out / "kpi.json"))
+    files.extend(write_hotspot_files(analysis, out, policy, dataset))
+    extra = {"names": policy.names, "settings": analysis.settings.as_dict(),
+             "clustering": analysis.info.get("clustering"), "betweenness": analysis.info.get("betweenness")}
+    files.append(write_manifest(out, audience, analysis.period, dataset.inputs, files, extra))
+    return files

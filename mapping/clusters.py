@@ -1,0 +1,373 @@
+"""Peer clusters: groups of children, and the associates around them, found in the weighted network.
+
+Community detection is Leiden (Traag, Waltman & van Eck 2019, via
+``leidenalg``) on the risk ties, seeded so the same data gives the same
+clusters every run. Leiden was chosen over Louvain by measuring both on the
+synthetic year (``compare_methods``; figures in docs/analysis.md): it scores
+the same or higher modularity, is as fast or faster, and, unlike Louvain, never
+returns a cluster that is internally disconnected.
+
+A cluster must be small enough to discuss in a meeting: one with more than
+``most_children_in_a_cluster`` children is split again with a higher
+resolution until every part fits. A cluster needs at least two children; a
+child with no risk tie, or whose only ties are to associates no other child
+shares, is in no cluster.
+
+Clusters are numbered 1, 2, ... by number of children (most first), then by
+total tie weight, then by their first child's reference, so numbering is
+stable for the same data. The words are "linked", never "member" or "gang":
+a tie means the two were recorded together, nothing more.
+
+References
+----------
+V. A. Traag, L. Waltman, N. J. van Eck (2019). From Louvain to Leiden:
+guaranteeing well-connected communities. Scientific Reports 9, 5233.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from graph_models.network import PeerNetwork
+from mapping.settings import EvidenceSettings
+
+#: Words of each kind of evidence in a summary ("3 found together").
+KIND_WORDS = {
+    "overlapping": "missing at the same time",
+    "missing_together": "went missing together",
+    "found_together": "found together",
+    "named_together": "named together",
+    "shared_associate": "shared associates",
+    "shared_place": "shared places",
+}
+
+
+@dataclass
+class Clustering:
+    """Which cluster each node is in (``membership``, 0 = none) and how it was found."""
+
+    membership: np.ndarray
+    method: str
+    modularity: float
+    seconds: float
+    splits: int = 0
+    info: dict = field(default_factory=dict)
+
+
+def _leiden(graph, resolution: float, seed: int, iterations: int = -1) -> np.ndarray:
+    import leidenalg
+
+    partition = leidenalg.find_partition(graph, leidenalg.RBConfigurationVertexPartition, weights="weight",
+                                         resolution_parameter=resolution, seed=seed, n_iterations=iterations)
+    return np.asarray(partition.membership, dtype=np.int64)
+
+
+def _louvain(graph, resolution: float, seed: int) -> np.ndarray:
+    import random
+
+    import igraph as ig
+
+    state = random.getstate()
+    random.seed(seed)
+    ig.set_random_number_generator(random)
+    try:
+        communities = graph.community_multilevel(weights="weight", resolution=resolution)
+    finally:
+        random.setstate(state)
+    return np.asarray(communities.membership, dtype=np.int64)
+
+
+def detect(graph, settings: EvidenceSettings, method: str = "leiden") -> np.ndarray:
+    """Community of each vertex of an igraph Graph with a ``weight`` edge attribute."""
+    if graph.ecount() == 0:
+        return np.arange(graph.vcount(), dtype=np.int64)
+    if method == "leiden":
+        iterations = -1 if graph.ecount() < 200_000 else 4
+        return _leiden(graph, settings.leiden_resolution, settings.seed, iterations)
+    if method == "louvain":
+        return _louvain(graph, settings.leiden_resolution, settings.seed)
+    raise ValueError(f"unknown method {method!r}: leiden or louvain")
+
+
+def _split_large(graph, membership: np.ndarray, is_child: np.ndarray, settings: EvidenceSettings,
+                 method: str) -> tuple[np.ndarray, int]:
+    """Split every community with too many children until each part fits.
+
+    Each oversized community is clustered again on its own (its own
+    modularity, starting at the base resolution, which already finds the
+    seams inside it), raising the resolution gently (x 1.25) only when it will
+    not split; each part still too big is split again the same way. Raising
+    the resolution fast would shatter a tight group into single children.
+
+    Notes
+    -----
+    A loop over the oversized communities (few), each re-clustered in C.
+    """
+    membership = membership.copy()
+    limit = settings.most_children_in_a_cluster
+    base = settings.leiden_resolution
+    next_label = int(membership.max()) + 1 if len(membership) else 0
+    splits = 0
+    queue = [(c, base) for c in _oversized(membership, is_child, limit)]
+    while queue:
+        community, resolution = queue.pop(0)
+        vertices = np.flatnonzero(membership == community)
+        if resolution > base * 2**8:
+            continue  # cannot be split: a tight group bigger than the limit is left whole
+        sub = graph.induced_subgraph(vertices.tolist())
+        tuned = EvidenceSettings(**{**settings.as_dict(), "leiden_resolution": resolution})
+        parts = detect(sub, tuned, method)
+        with_children = np.unique(parts[is_child[vertices]])
+        if len(with_children) < 2:
+            queue.append((community, resolution * 1.25))
+            continue
+        if _shattered(parts, is_child[vertices]):
+            parts = _bisect(sub)  # no seam to find: cut it in two along its weakest ties instead
+        splits += 1
+        labels = {}
+        for part in np.unique(parts):
+            labels[part] = community if part == parts[is_child[vertices]][0] else next_label
+            if labels[part] != community:
+                next_label += 1
+            membership[vertices[parts == part]] = labels[part]
+        for label in labels.values():
+            if is_child[membership == label].sum() > limit:
+                queue.append((label, base))
+    return membership, splits
+
+
+def _shattered(parts: np.ndarray, is_child: np.ndarray) -> bool:
+    """True when most children would be left on their own: the resolution broke a group up, not apart."""
+    sizes = np.bincount(parts, weights=is_child.astype(float))
+    kept = sizes[sizes >= 2].sum()
+    return kept < 0.5 * is_child.sum()
+
+
+def _bisect(graph) -> np.ndarray:
+    """Two parts along the weakest ties: the sign of the Fiedler vector of the weighted Laplacian.
+
+    Deterministic; used only when a community has no seam that community
+    detection can find at any resolution short of breaking it into single
+    children.
+
+    Notes
+    -----
+    Dense eigendecomposition of the community alone: O(v^3) for v people in
+    it (communities are split long before v is large).
+    """
+    from scipy.sparse.csgraph import laplacian
+
+    n = graph.vcount()
+    matrix = np.zeros((n, n))
+    ends = _edge_ends(graph)
+    weight = np.asarray(graph.es["weight"], dtype=float)
+    np.add.at(matrix, (ends[:, 0], ends[:, 1]), weight)
+    np.add.at(matrix, (ends[:, 1], ends[:, 0]), weight)
+    values, vectors = np.linalg.eigh(laplacian(matrix))
+    fiedler = vectors[:, 1] if n > 1 else np.zeros(n)
+    fiedler = fiedler * (np.sign(fiedler[0]) or 1.0)  # the sign of an eigenvector is arbitrary: fix it
+    halves = (fiedler > 0).astype(np.int64)
+    if halves.min() == halves.max():
+        halves[: n // 2] = 1 - halves[0]
+    return halves
+
+
+def _edge_ends(graph) -> np.ndarray:
+    return np.asarray(graph.get_edgelist(), dtype=np.int64).reshape(-1, 2)
+
+
+def _associate_leaves(network: PeerNetwork, is_child: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Associates with a risk tie to one person only, and that person.
+
+    They say nothing about which children belong together, yet their ties
+    would inflate their child's weight in the modularity's null model; they are
+    left out of the detection and put in their child's cluster afterwards.
+    """
+    ties = network.risk_ties("cluster_weight")
+    n = len(network.nodes)
+    ends = np.concatenate([ties["a_node"].to_numpy(), ties["b_node"].to_numpy()])
+    other = np.concatenate([ties["b_node"].to_numpy(), ties["a_node"].to_numpy()])
+    degree = np.bincount(ends, minlength=n)
+    leaf = ~is_child & (degree == 1)
+    anchor = np.arange(n)
+    anchor[ends[leaf[ends]]] = other[leaf[ends]]
+    return leaf, anchor
+
+
+def _oversized(membership: np.ndarray, is_child: np.ndarray, limit: int) -> list[int]:
+    counts = np.bincount(membership, weights=is_child.astype(float))
+    return [int(c) for c in np.flatnonzero(counts > limit)]
+
+
+def find_clusters(network: PeerNetwork, settings: EvidenceSettings | None = None,
+                  method: str = "leiden") -> Clustering:
+    """Peer clusters of the network's risk ties.
+
+    Parameters
+    ----------
+    network : the period's network.
+    settings : resolution, seed, largest cluster.
+    method : ``leiden`` (the default) or ``louvain`` (for comparison).
+
+    Returns
+    -------
+    Clustering with ``membership[i]`` = cluster number of node ``i`` (1, 2, ...
+    by size), 0 for none.
+
+    Notes
+    -----
+    Leiden is about O(m) per iteration for m ties; splitting re-runs it on the
+    oversized clusters only.
+    """
+    settings = settings or EvidenceSettings()
+    started = time.perf_counter()
+    is_child = network.nodes["kind"].eq("child").to_numpy(dtype=bool)
+    leaf, anchor = _associate_leaves(network, is_child)
+    graph = network.to_igraph("cluster_weight")
+    if leaf.any():
+        graph.delete_edges(np.flatnonzero(np.isin(_edge_ends(graph), np.flatnonzero(leaf)).any(axis=1)).tolist())
+    raw = detect(graph, settings, method)
+    raw, splits = _split_large(graph, raw, is_child, settings, method)
+    raw[leaf] = raw[anchor[leaf]]
+    full = network.to_igraph("cluster_weight")
+    quality = full.modularity(raw.tolist(), weights="weight") if full.ecount() else 0.0
+    membership = _number(raw, network, is_child, full)
+    return Clustering(membership, method, float(quality), time.perf_counter() - started, splits)
+
+
+def _number(raw: np.ndarray, network: PeerNetwork, is_child: np.ndarray, graph) -> np.ndarray:
+    """Clusters with at least two children, numbered by children, weight, then first child reference."""
+    n = len(raw)
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    degree = np.asarray(graph.strength(weights="weight"), dtype=float) if graph.ecount() else np.zeros(n)
+    frame = pd.DataFrame({"raw": raw, "child": is_child, "weight": degree,
+                          "first": np.where(is_child, network.nodes["ref"].to_numpy(dtype=object), "~")})
+    summary = frame.groupby("raw").agg(children=("child", "sum"), weight=("weight", "sum"), first=("first", "min"))
+    summary = summary[summary["children"] >= 2].sort_values(["children", "weight", "first"],
+                                                            ascending=[False, False, True])
+    number = pd.Series(np.arange(1, len(summary) + 1), index=summary.index)
+    return frame["raw"].map(number).fillna(0).to_numpy(dtype=np.int64)
+
+
+def compare_methods(network: PeerNetwork, settings: EvidenceSettings | None = None,
+                    truth: pd.Series | None = None) -> pd.DataFrame:
+    """Leiden beside Louvain on the same network: modularity, seconds, clusters (and ARI against ``truth``).
+
+    ``truth`` maps a child reference to its planted group, for synthetic data.
+    """
+    from sklearn.metrics import adjusted_rand_score
+
+    settings = settings or EvidenceSettings()
+    out = []
+    for method in ("leiden", "louvain"):
+        result = find_clusters(network, settings, method)
+        row = {"method": method, "modularity": round(result.modularity, 4), "seconds": round(result.seconds, 3),
+               "clusters": int(result.membership.max()) if len(result.membership) else 0,
+               "splits": result.splits}
+        if truth is not None:
+            refs = network.nodes["ref"]
+            found = pd.Series(result.membership, index=refs.to_numpy())
+            known = truth[truth.index.isin(found.index)]
+            labels = found.reindex(known.index).to_numpy()
+            labels = np.where(labels == 0, -np.arange(1, len(labels) + 1), labels)  # no cluster: on its own
+            row["ari"] = round(float(adjusted_rand_score(known.to_numpy(), labels)), 4)
+        out.append(row)
+    return pd.DataFrame(out)
+
+
+def describe_clusters(network: PeerNetwork, membership: np.ndarray, evidence: pd.DataFrame,
+                      place_rows: pd.DataFrame, roles: pd.DataFrame, settings: EvidenceSettings,
+                      top_ties: int = 3, top_places: int = 3) -> pd.DataFrame:
+    """One row per cluster: its children, associates, ties, strongest ties, places and a one-line summary.
+
+    Columns: ``cluster``, ``children`` and ``associates`` (references, ``;``
+    separated), ``ties`` (risk ties inside it), ``places``, ``summary``, and
+    ``n_children``, ``n_associates``, ``strongest_ties``, ``weight``,
+    ``adults_of_concern``.
+
+    Notes
+    -----
+    Groupbys over nodes, ties and evidence rows: O(n + m + k).
+    """
+    columns = ["cluster", "children", "associates", "ties", "places", "summary", "n_children", "n_associates",
+               "strongest_ties", "weight", "adults_of_concern"]
+    if len(membership) == 0 or membership.max() == 0:
+        return pd.DataFrame(columns=columns)
+    nodes = network.nodes.assign(cluster=membership)
+    nodes = nodes[nodes["cluster"] > 0]
+    ref_cluster = pd.Series(membership, index=network.nodes["ref"].to_numpy())
+    children = nodes[nodes["kind"] == "child"].sort_values("ref").groupby("cluster")["ref"]
+    associates = nodes[nodes["kind"] == "associate"].sort_values("ref").groupby("cluster")["ref"]
+    out = pd.DataFrame(index=pd.RangeIndex(1, int(membership.max()) + 1, name="cluster"))
+    out["children"] = children.agg("; ".join)
+    out["n_children"] = children.size()
+    out["associates"] = associates.agg("; ".join)
+    out["n_associates"] = associates.size()
+    out[["associates"]] = out[["associates"]].fillna("")
+    out["n_associates"] = out["n_associates"].fillna(0).astype(int)
+
+    ties = network.risk_ties("weight")
+    ca = ref_cluster.reindex(ties["a"].to_numpy()).to_numpy()
+    cb = ref_cluster.reindex(ties["b"].to_numpy()).to_numpy()
+    inside = ties[(ca == cb) & (ca > 0)].assign(cluster=ca[(ca == cb) & (ca > 0)])
+    out["ties"] = inside.groupby("cluster").size().reindex(out.index).fillna(0).astype(int)
+    out["weight"] = inside.groupby("cluster")["weight"].sum().reindex(out.index).fillna(0.0).round(2)
+    strongest = inside.sort_values(["cluster", "weight", "a", "b"], ascending=[True, False, True, True])
+    strongest = strongest.groupby("cluster").head(top_ties)
+    strongest_text = (strongest["a"] + " & " + strongest["b"] + " (" + strongest["weight"].round(1).astype(str) + ")")
+    out["strongest_ties"] = strongest_text.groupby(strongest["cluster"]).agg("; ".join).reindex(out.index).fillna("")
+
+    # evidence inside each cluster, counted by kind, for the summary
+    child_rows = evidence[evidence["kind"].isin(list(KIND_WORDS)) & evidence["tie_type"].eq("risk")]
+    ea = ref_cluster.reindex(child_rows["a"].to_numpy()).to_numpy()
+    eb = ref_cluster.reindex(child_rows["b"].to_numpy()).to_numpy()
+    same = (ea == eb) & (ea > 0)
+    kinds = pd.crosstab(ea[same], child_rows["kind"].to_numpy()[same]).reindex(out.index).fillna(0).astype(int)
+
+    # places: where the cluster's children were found or linked to places of concern
+    places = place_rows.assign(cluster=ref_cluster.reindex(place_rows["a"].to_numpy()).to_numpy())
+    places = places[places["cluster"] > 0]
+    place_counts = (places.groupby(["cluster", "via"]).agg(children=("a", "nunique"), times=("a", "size"))
+                    .reset_index().sort_values(["cluster", "children", "times", "via"],
+                                               ascending=[True, False, False, True]))
+    place_counts = place_counts.groupby("cluster").head(top_places)
+    place_text = place_counts["via"] + " (" + place_counts["children"].astype(str) + " children)"
+    out["places"] = place_text.groupby(place_counts["cluster"]).agg("; ".join).reindex(out.index).fillna("")
+
+    # adults of concern linked to the cluster's children
+    aoc_keys = roles.index[roles["role"].eq("adult_of_concern").fillna(False).to_numpy(dtype=bool)]
+    aoc_refs = set(roles.loc[aoc_keys, "ref"])
+    links = evidence[evidence["kind"].eq("linked_associate") & evidence["tie_type"].eq("risk")
+                     & evidence["b"].isin(aoc_refs)]
+    links = links.assign(cluster=ref_cluster.reindex(links["a"].to_numpy()).to_numpy())
+    links = links[links["cluster"] > 0]
+    aoc = links.groupby("cluster")["b"].agg(lambda s: "; ".join(sorted(set(s))))
+    out["adults_of_concern"] = aoc.reindex(out.index).fillna("")
+    out["summary"] = _summaries(out, kinds)
+    return out.reset_index()[columns]
+
+
+def _summaries(out: pd.DataFrame, kinds: pd.DataFrame) -> pd.Series:
+    """"5 children and 2 associates linked: 4 found together, 3 went missing together; places: ..."."""
+    head = (out["n_children"].astype(str) + " children"
+            + np.where(out["n_associates"] > 0, " and " + out["n_associates"].astype(str)
+                       + np.where(out["n_associates"] == 1, " associate", " associates"), "")
+            + " linked")
+    parts = pd.Series("", index=out.index)
+    for kind in ("found_together", "missing_together", "named_together", "shared_associate", "shared_place",
+                 "overlapping"):
+        if kind in kinds:
+            count = kinds[kind]
+            piece = np.where(count > 0, count.astype(str) + " " + KIND_WORDS[kind], "")
+            parts = parts + np.where((parts != "") & (piece != ""), ", ", "") + piece
+    text = head + np.where(parts != "", ": " + parts, "")
+    text = text + np.where(out["places"] != "", "; places: " + out["places"].str.split("; ").str[0], "")
+    count_aoc = out["adults_of_concern"].str.count("A-")
+    text = text + np.where(count_aoc > 0, "; " + count_aoc.astype(str)
+                           + np.where(count_aoc == 1, " adult of concern linked", " adults of concern linked"), "")
+    return pd.Series(text, index=out.index).astype(str)

@@ -1,0 +1,202 @@
+"""Key people: the children who may need most support, and the adults of concern who reach most children.
+
+Children are victims (DESIGN.md). A child's score says **"most connected: may
+need most support"**, never that a child recruits or harms others:
+
+    child score = strength x (1 + bridging) + adult_of_concern_bonus x adults of concern
+
+where *strength* is the sum of the weights of the child's risk ties (to other
+children and to associates), *bridging* is the share of those ties that reach
+outside the child's own cluster (the participation coefficient, 0 when every
+tie is inside one cluster, towards 1 when spread evenly over many), and
+*adults of concern* is how many adults of concern the intelligence links to
+the child. Scores are scaled to 0-100 (100 = the most connected child of the
+period).
+
+Associates are ranked apart, as people to disrupt:
+
+    associate score = children reached x clusters reached x concern
+
+*children reached* counts each child linked by risk intelligence once (half
+when all of it is unverified); *clusters reached* is how many peer clusters
+those children are in (at least 1); *concern* is 1 for an adult of concern,
+``unknown_concern`` (0.5) when the role is unknown and ``peer_concern``
+(0.25) for a peer: a peer is usually another young person, and children are
+never ranked as people to disrupt. A name associates.csv does not know that is
+a single word ("Josh", "Tats") may be several people: until the analyst says
+who it is, its clusters are not multiplied in (it counts children only).
+Protective people, family and professionals score 0: they are safety or
+context, never risk. Scaled 0-100.
+
+``degree`` is how many people a person has risk ties with. ``betweenness`` is
+how often a person lies on the shortest paths between others (shorter for
+heavier ties): exact on a meeting-sized network, estimated from a seeded sample
+of starting points on a national one (exact betweenness on 200,000 people takes
+minutes; the sample keeps it to seconds).
+
+References
+----------
+R. Guimerà, L. A. N. Amaral (2005). Functional cartography of complex metabolic
+networks. Nature 433, 895-900 (the participation coefficient).
+U. Brandes, C. Pich (2007). Centrality estimation in large networks. Int. J.
+Bifurcation and Chaos 17(7) (betweenness from sampled sources).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from graph_models.network import PeerNetwork
+from mapping.settings import EvidenceSettings
+
+
+def participation(network: PeerNetwork, membership: np.ndarray) -> np.ndarray:
+    """Participation coefficient of each node over the clusters of its neighbours.
+
+    A neighbour in no cluster counts as a cluster of its own.
+
+    Notes
+    -----
+    One sparse pass over the ties: O(m log m).
+    """
+    ties = network.risk_ties("cluster_weight")
+    n = len(network.nodes)
+    if ties.empty:
+        return np.zeros(n)
+    a, b = ties["a_node"].to_numpy(), ties["b_node"].to_numpy()
+    w = ties["cluster_weight"].to_numpy(dtype=float)
+    group = np.where(membership > 0, membership, -1 - np.arange(n))  # unclustered: own group
+    src = np.concatenate([a, b])
+    dst_group = np.concatenate([group[b], group[a]])
+    weight = np.concatenate([w, w])
+    frame = pd.DataFrame({"src": src, "g": dst_group, "w": weight})
+    by_group = frame.groupby(["src", "g"], sort=False)["w"].sum()
+    total = frame.groupby("src")["w"].sum()
+    share = by_group / total.reindex(by_group.index.get_level_values(0)).to_numpy()
+    concentration = (share**2).groupby(level=0).sum()
+    out = np.zeros(n)
+    out[concentration.index.to_numpy()] = 1.0 - concentration.to_numpy()
+    return np.clip(out, 0.0, 1.0)
+
+
+def betweenness(network: PeerNetwork, settings: EvidenceSettings) -> tuple[np.ndarray, str]:
+    """Normalised betweenness of each node, and how it was computed (``exact`` or ``sampled``).
+
+    Distances are 1 / tie weight, so a path over heavy ties is short.
+
+    Notes
+    -----
+    Exact: Brandes' algorithm in igraph, O(n m + n^2 log n). Sampled: the same
+    from ``betweenness_samples`` seeded sources, O(s (m + n log n)), scaled by
+    n / s.
+    """
+    n = len(network.nodes)
+    graph = network.to_igraph("cluster_weight")
+    if graph.ecount() == 0 or n < 3:
+        return np.zeros(n), "exact"
+    distance = [1.0 / w for w in graph.es["weight"]]
+    scale = 2.0 / ((n - 1) * (n - 2))
+    touched = np.flatnonzero(np.asarray(graph.degree()) > 0)
+    if len(touched) <= settings.exact_betweenness_up_to:
+        sub = graph.induced_subgraph(touched.tolist())
+        values = np.zeros(n)
+        values[touched] = np.asarray(sub.betweenness(directed=False, weights=[1.0 / w for w in sub.es["weight"]]))
+        return values * scale, "exact"
+    rng = np.random.default_rng(settings.seed)
+    samples = min(settings.betweenness_samples, len(touched))
+    sources = np.sort(rng.choice(touched, size=samples, replace=False))
+    raw = np.asarray(graph.betweenness(directed=False, weights=distance, sources=sources.tolist()))
+    # each undirected path is found from one end only when sampled: scale to all sources, both ends
+    return raw * (len(touched) / samples) * scale, "sampled"
+
+
+def key_people(network: PeerNetwork, membership: np.ndarray, roles: pd.DataFrame, evidence: pd.DataFrame,
+               settings: EvidenceSettings | None = None) -> tuple[pd.DataFrame, dict]:
+    """Degree, bridging, betweenness and score of every person; and how betweenness was computed.
+
+    Parameters
+    ----------
+    network : the period's network.
+    membership : cluster of each node (0 = none), from :func:`mapping.clusters.find_clusters`.
+    roles : associate roles by ``associate_key`` (:func:`mapping.associates.associate_roles`).
+    evidence : the evidence rows (to see which links are unverified).
+
+    Returns
+    -------
+    (people, info): one row per node with ``ref``, ``kind``, ``cluster``,
+    ``degree``, ``strength``, ``bridging``, ``betweenness``,
+    ``adults_of_concern`` (children), ``children_reached`` and
+    ``clusters_reached`` (associates), ``score`` (0-100) and ``rank`` (within
+    its kind); info says how betweenness was computed.
+
+    Notes
+    -----
+    Sparse sums over the ties and groupbys over the links: O(m log m), plus
+    betweenness (see :func:`betweenness`).
+    """
+    settings = settings or EvidenceSettings()
+    nodes = network.nodes
+    n = len(nodes)
+    refs = nodes["ref"].to_numpy(dtype=object)
+    is_child = nodes["kind"].eq("child").to_numpy(dtype=bool)
+    all_risk = network.risk_ties("weight")
+    a, b = all_risk["a_node"].to_numpy(), all_risk["b_node"].to_numpy()
+    w = all_risk["weight"].to_numpy(dtype=float)
+    degree = np.bincount(np.concatenate([a, b]), minlength=n)
+    strength = np.bincount(np.concatenate([a, b]), weights=np.concatenate([w, w]), minlength=n)
+    bridging = participation(network, membership)
+    between, how = betweenness(network, settings)
+
+    role_by_ref = pd.Series(roles["role"].to_numpy(), index=roles["ref"].to_numpy())
+    role = pd.Series(refs).map(role_by_ref).astype("string")
+    tie_type_by_ref = pd.Series(roles["tie_type"].to_numpy(), index=roles["ref"].to_numpy())
+    tie_type = pd.Series(refs).map(tie_type_by_ref).astype(object).where(lambda t: t.notna(), "risk").to_numpy()
+
+    links = evidence[evidence["kind"].eq("linked_associate") & evidence["tie_type"].eq("risk")]
+    per_pair = links.groupby(["a", "b"], sort=False)["unverified"].all().reset_index()
+    aoc_refs = role_by_ref.index[role_by_ref.eq("adult_of_concern").fillna(False).to_numpy(dtype=bool)]
+    child_aoc = per_pair[per_pair["b"].isin(aoc_refs)].groupby("a").size()
+    adults = pd.Series(refs).map(child_aoc).fillna(0).to_numpy(dtype=float)
+
+    cluster_of = pd.Series(membership, index=refs)
+    per_pair["reach"] = np.where(per_pair["unverified"], 0.5, 1.0)
+    per_pair["cluster"] = cluster_of.reindex(per_pair["a"].to_numpy()).to_numpy()
+    reached = per_pair.groupby("b")["reach"].sum()
+    clusters = per_pair[per_pair["cluster"] > 0].groupby("b")["cluster"].nunique()
+    children_reached = pd.Series(refs).map(reached).fillna(0.0).to_numpy()
+    clusters_reached = pd.Series(refs).map(clusters).fillna(0).to_numpy(dtype=int)
+
+    child_raw = strength * (1.0 + bridging) + settings.adult_of_concern_bonus * adults
+    concern = role.map({"adult_of_concern": 1.0, "peer": settings.peer_concern}).fillna(
+        settings.unknown_concern).to_numpy(dtype=float)
+    label = pd.Series(refs).map(pd.Series(roles["label"].to_numpy(), index=roles["ref"].to_numpy())).astype("string")
+    unresolved = pd.Series(refs).isin(roles.loc[~roles["resolved"].to_numpy(dtype=bool), "ref"]).to_numpy()
+    one_word = label.str.strip().str.count(r"\s+").fillna(0).eq(0).to_numpy(dtype=bool)
+    ambiguous = one_word & unresolved
+    spread = np.where(ambiguous, 1, np.maximum(clusters_reached, 1))
+    associate_raw = np.where(tie_type == "risk", children_reached * spread * concern, 0.0)
+    raw = np.where(is_child, child_raw, associate_raw)
+    score = np.zeros(n)
+    for mask in (is_child, ~is_child):
+        top = raw[mask].max() if mask.any() else 0.0
+        if top > 0:
+            score[mask] = 100.0 * raw[mask] / top
+    people = pd.DataFrame({
+        "ref": refs, "kind": nodes["kind"].to_numpy(), "role": role.to_numpy(), "cluster": membership,
+        "degree": degree, "strength": strength.round(3), "bridging": bridging.round(3),
+        "betweenness": between.round(5), "adults_of_concern": np.where(is_child, adults, np.nan),
+        "children_reached": np.where(is_child, np.nan, children_reached),
+        "clusters_reached": np.where(is_child, np.nan, clusters_reached), "tie_type": tie_type,
+        "score": score.round(1),
+    })
+    people["rank"] = (people.groupby("kind")["score"].rank(method="first", ascending=False)).astype(int)
+    order = people.assign(_child=~is_child).sort_values(["score", "_child", "ref"], ascending=[False, True, True])
+    return order.drop(columns="_child").reset_index(drop=True), {"betweenness": how}
+
+
+def adults_of_concern(people: pd.DataFrame) -> pd.DataFrame:
+    """The adults of concern, most children and clusters reached first (people to disrupt)."""
+    aoc = people[people["kind"].eq("associate") & people["role"].eq("adult_of_concern").fillna(False)]
+    return aoc.sort_values(["children_reached", "clusters_reached", "ref"], ascending=[False, False, True],
+                           ignore_index=True)

@@ -1,0 +1,258 @@
+"""The pack's pages in a real browser (Debian Chromium, headless): they open, work, and ask nothing of the network.
+
+One meeting pack of the synthetic year's last month (what ``peermap demo``
+makes) and one child's map are opened in Chromium; every request the browser
+makes and every JavaScript error is recorded (tests/conftest.py). The
+screenshots in docs/images/ come from these tests.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import time
+from pathlib import Path
+
+import pytest
+
+from mapping.periods import Period
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parent.parent
+IMAGES = ROOT / "docs" / "images"
+MONTH = Period.from_month("2023-03")
+
+
+@pytest.fixture(scope="module")
+def meeting_pack(synthetic_dataset, tmp_path_factory):
+    from exports.pack import build_pack
+
+    out = tmp_path_factory.mktemp("packs") / "meeting"
+    return build_pack(synthetic_dataset, MONTH, "meeting", out, command=["peermap", "pack", "test"], user="tester")
+
+
+@pytest.fixture(scope="module")
+def child_map_file(synthetic_year, synthetic_dataset, tmp_path_factory):
+    from exports.pack import write_child_page
+
+    truth = json.loads((synthetic_year / "truth.json").read_text())
+    child = truth["groups"][0]["children"][0]
+    out = tmp_path_factory.mktemp("sessions") / "child.html"
+    return write_child_page(synthetic_dataset, child, out, command=["peermap", "child", "test"], user="tester")
+
+
+def _screenshot(browser, name: str, width: int = 1200, height: int = 760, scroll: int = 0) -> None:
+    """A small PNG for docs/pack.md, taken at a fixed window size."""
+    driver = browser.driver
+    size = driver.get_window_size()
+    try:
+        driver.set_window_size(width, height)
+        driver.execute_script("window.scrollTo(0, arguments[0]);", scroll)
+        time.sleep(0.3)
+        IMAGES.mkdir(parents=True, exist_ok=True)
+        driver.save_screenshot(str(IMAGES / name))
+    finally:
+        driver.set_window_size(size["width"], size["height"])
+
+
+def _open(browser, page: Path) -> dict:
+    seen = browser.open(page, settle=0.5)
+    for _ in range(40):  # the pages set peermapReady once drawn; index has no script of its own
+        if browser.driver.execute_script("return document.readyState") == "complete" and (
+                page.name == "index.html" or page.name.endswith("child.html")
+                or browser.driver.execute_script("return window.peermapReady === true")):
+            break
+        time.sleep(0.1)
+    seen["errors"] += [e for e in browser.driver.execute_script("return window.__peermapErrors || []")
+                       if e not in seen["errors"]]
+    return seen
+
+
+@pytest.mark.parametrize("page", ["index.html", "network.html", "map.html"])
+def test_pack_pages_open_without_errors_or_requests(browser, meeting_pack, page):
+    seen = _open(browser, meeting_pack.out_dir / page)
+    assert seen["errors"] == []
+    assert browser.outside(seen["requests"], meeting_pack.out_dir) == []
+    markings = browser.driver.execute_script(
+        "return Array.from(document.querySelectorAll('.marking')).map(function (m) { return m.textContent; })")
+    assert markings == ["OFFICIAL-SENSITIVE", "OFFICIAL-SENSITIVE"]
+    assert browser.driver.execute_script("return document.title").startswith("OFFICIAL-SENSITIVE")
+
+
+def test_network_shows_every_person_and_safe_place(browser, meeting_pack):
+    _open(browser, meeting_pack.out_dir / "network.html")
+    with open(meeting_pack.out_dir / "people.csv", newline="", encoding="utf-8") as handle:
+        people = list(csv.DictReader(handle))
+    manifest = json.loads((meeting_pack.out_dir / "manifest.json").read_text())
+    counts = browser.driver.execute_script(
+        "return [window.peermap.nodes.length, window.peermap.edges.length, window.peermap.nodeView.length]")
+    assert manifest["network"]["people"] == len(people)
+    assert counts[0] == len(people) + manifest["network"]["places"]
+    assert counts[1] == manifest["network"]["ties"]
+    assert counts[2] == counts[0]  # everything shown until a filter is chosen
+    print(f"network: {counts[0]} nodes ({len(people)} people, {manifest['network']['places']} safe places), "
+          f"{counts[1]} ties")
+
+
+def test_network_tie_says_why(browser, meeting_pack):
+    """Clicking a tie writes its evidence, as text, in the details panel."""
+    _open(browser, meeting_pack.out_dir / "network.html")
+    driver = browser.driver
+    text = driver.execute_script("""
+        var p = window.peermap, edge = p.edges.get({filter: function (e) { return !e.dashes; }})[0];
+        p.network.selectEdges([edge.id]);
+        p.network.body.emitter.emit("click", {nodes: [], edges: [edge.id]});
+        return document.getElementById("details-body").textContent;""")
+    assert "Why linked" in text or "safety" in text
+    assert "graded" in text or "episode record" in text
+
+
+def test_network_cluster_filter(browser, meeting_pack):
+    _open(browser, meeting_pack.out_dir / "network.html")
+    driver = browser.driver
+    shown = driver.execute_script("""
+        var select = document.getElementById("cluster");
+        select.value = select.options[2].value;
+        select.dispatchEvent(new Event("change"));
+        return [window.peermap.nodeView.length, window.peermap.nodes.length, select.value];""")
+    assert 0 < shown[0] < shown[1]
+    driver.execute_script("""var s = document.getElementById("cluster"); s.value = "all";
+                             s.dispatchEvent(new Event("change"));""")
+
+
+def test_map_shows_the_hotspot_layer(browser, meeting_pack):
+    _open(browser, meeting_pack.out_dir / "map.html")
+    features = json.loads((meeting_pack.out_dir / "hotspots.geojson").read_text())["features"]
+    drawn = browser.driver.execute_script("return document.querySelectorAll('path.pm-hotspot').length")
+    assert len(features) > 0 and drawn == len(features)
+    layers = browser.driver.execute_script(
+        "return Array.from(document.querySelectorAll('.leaflet-control-layers-overlays label'))"
+        ".map(function (l) { return l.textContent.trim(); })")
+    assert any(name.startswith("Hot-spot areas") for name in layers)
+    assert any(name.startswith("Safe places") for name in layers)
+    assert any(name.startswith("Missing from") for name in layers)
+    attribution = browser.driver.execute_script(
+        "return document.querySelector('.leaflet-control-attribution').textContent")
+    assert "Contains OS data © Crown copyright and database right" in attribution
+    # the ranked table's first button opens the first area's popup
+    browser.driver.execute_script("document.querySelector('button[data-area]').click()")
+    popup = browser.driver.execute_script("var p = document.querySelector('.leaflet-popup-content'); "
+                                          "return p ? p.textContent : ''")
+    assert popup.startswith("Hot spot 1")
+    assert "Trend" in popup
+
+
+def test_child_map_opens(browser, child_map_file):
+    seen = _open(browser, child_map_file)
+    assert seen["errors"] == []
+    assert browser.outside(seen["requests"], child_map_file.parent) == []
+    text = browser.driver.execute_script("return document.body.innerText")
+    assert "People and places that help keep you safe" in text
+    assert "The times you went missing" in text
+    shapes = browser.driver.execute_script("return document.querySelectorAll('svg.peer-map .shape').length")
+    assert shapes > 0
+
+
+def test_print_marks_every_page(browser, meeting_pack):
+    """In print, the markings are the frame's header and footer rows, which browsers repeat on every sheet."""
+    _open(browser, meeting_pack.out_dir / "index.html")
+    driver = browser.driver
+    driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
+    try:
+        groups = driver.execute_script("""
+            var frame = document.querySelector('table.pm-frame');
+            return [getComputedStyle(frame.tHead).display, getComputedStyle(frame.tFoot).display,
+                    getComputedStyle(document.querySelector('nav.pm-nav')).display];""")
+    finally:
+        driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})
+    assert groups == ["table-header-group", "table-footer-group", "none"]
+    pdf = driver.print_page()  # prints without error
+    assert len(pdf) > 1000
+
+
+def test_keyboard_reaches_the_controls(browser, meeting_pack):
+    _open(browser, meeting_pack.out_dir / "network.html")
+    from selenium.webdriver.common.keys import Keys
+
+    body = browser.driver.find_element("tag name", "body")
+    body.send_keys(Keys.TAB)
+    first = browser.driver.execute_script("return document.activeElement.className")
+    assert first == "skip"
+    reached = set()
+    for _ in range(14):
+        browser.driver.switch_to.active_element.send_keys(Keys.TAB)
+        reached.add(browser.driver.execute_script("return document.activeElement.id"))
+    assert {"cluster", "find", "show-safety", "network"} <= reached
+
+
+def test_pack_screenshots_for_the_docs(browser, meeting_pack, child_map_file):
+    """The pictures in docs/pack.md, from this browser."""
+    _open(browser, meeting_pack.out_dir / "index.html")
+    _screenshot(browser, "pack-index.png")
+    _open(browser, meeting_pack.out_dir / "network.html")
+    browser.driver.execute_script("""
+        var p = window.peermap, id = p.nodes.get({filter: function (n) { return n.shape === 'triangle'; }})[0];
+        id = id ? id.id : p.nodes.getIds()[0];
+        p.network.selectNodes([id]); p.network.focus(id, {scale: 1.1, animation: false});
+        p.network.body.emitter.emit("click", {nodes: [id], edges: []});""")
+    _screenshot(browser, "pack-network.png", scroll=90)
+    _open(browser, meeting_pack.out_dir / "map.html")
+    _screenshot(browser, "pack-map.png", scroll=90)
+    _open(browser, child_map_file)
+    _screenshot(browser, "child-map.png", scroll=330)
+    for name in ("pack-index.png", "pack-network.png", "pack-map.png", "child-map.png"):
+        assert (IMAGES / name).stat().st_size < 600_000
+
+
+def test_basemap_url_is_the_only_place_requests_go(browser, synthetic_dataset, tmp_path):
+    """With a tile server asked for, the map loads tiles from it and from nowhere else."""
+    from exports.pack import build_pack
+
+    pack = build_pack(synthetic_dataset, MONTH, "board", tmp_path / "board",
+                      basemap="https://tiles.invalid/{z}/{x}/{y}.png", audit=False)
+    seen = browser.open(pack.out_dir / "map.html", settle=1.0)
+    outside = browser.outside(seen["requests"], pack.out_dir)
+    assert outside and all(u.startswith("https://tiles.invalid/") for u in outside)
+    policy = browser.driver.execute_script(
+        "return document.querySelector('meta[http-equiv=\"Content-Security-Policy\"]').content")
+    assert "img-src data: https://tiles.invalid" in policy
+
+
+# -- a network of 2,000 people --------------------------------------------------------------------------------------
+def test_two_thousand_node_network_opens_and_is_interactive(browser, tmp_path):
+    from selenium.webdriver.common.action_chains import ActionChains
+
+    from exports.network_page import network_page
+    from exports.page import write_page
+    from pack_folders import big_network
+
+    nodes, edges, clusters = big_network(2000)
+    page = write_page(tmp_path / "network.html", network_page(nodes, edges, clusters=clusters, title="2,000 people"))
+    seen = _open(browser, page)
+    assert seen["errors"] == []
+    assert browser.outside(seen["requests"], tmp_path) == []
+    driver = browser.driver
+    assert driver.execute_script("return window.peermap.nodes.length") == 2000
+    # hover over a node: vis-network shows its tooltip, built as text
+    target = driver.execute_script("""
+        var p = window.peermap, n = p.network, id = "C-0000000042";
+        n.focus(id, {scale: 2.5, animation: false});
+        n.redraw();
+        var at = n.canvasToDOM(n.getPosition(id)), box = document.getElementById("network").getBoundingClientRect();
+        return [at.x, at.y, box.width, box.height, n.getNodeAt(at)];""")
+    canvas = driver.find_element("css selector", "#network canvas")
+    ActionChains(driver).move_to_element_with_offset(canvas, int(target[0] - target[2] / 2),
+                                                     int(target[1] - target[3] / 2)).perform()
+    tooltip = ""
+    for _ in range(30):
+        tooltip = driver.execute_script("var t = document.querySelector('div.vis-tooltip'); "
+                                        "return t && t.style.visibility !== 'hidden' ? t.textContent : ''")
+        if tooltip:
+            break
+        time.sleep(0.1)
+    assert tooltip.startswith(target[4])
+    ActionChains(driver).click().perform()
+    time.sleep(0.2)
+    details = driver.execute_script("return document.getElementById('details-body').textContent")
+    assert details.startswith(target[4]) and "Ties (" in details

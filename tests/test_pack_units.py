@@ -1,0 +1,256 @@
+"""The pieces of the pack, without a browser: escaping, inlined assets, the page shell, layout, audit, GraphML,
+child maps, and the files each audience gets."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import stat
+from pathlib import Path
+
+import pytest
+
+from mapping.periods import Period
+
+MONTH = Period.from_month("2023-03")
+
+
+# -- escaping -----------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("text", ["</script><script>alert(1)</script>", "<!-- x -->", "a & b < c > d",
+                                  "line\u2028separator\u2029", "'quotes\" and `ticks`"])
+def test_script_json_holds_no_markup_and_round_trips(text):
+    from exports.escaping import script_json
+
+    out = script_json({"name": text, "list": [text]})
+    assert "<" not in out and ">" not in out and "&" not in out
+    assert "\u2028" not in out and "\u2029" not in out
+    assert json.loads(out) == {"name": text, "list": [text]}
+
+
+def test_html_escapes_every_special_character():
+    from exports.escaping import html
+
+    assert html('<img src=x onerror="a">\'&') == "&lt;img src=x onerror=&#34;a&#34;&gt;&#39;&amp;"
+    assert html(None) == "" and html(float("nan")) == ""
+
+
+# -- inlined assets -----------------------------------------------------------------------------------------------
+def test_assets_come_from_installed_packages_and_link_nothing():
+    from exports import assets
+
+    assert "vis-network" in assets.vis_network_js()[:200]
+    assert "Leaflet 1.9" in assets.leaflet_js()[:200]
+    css = assets.leaflet_css()
+    assert "url(images/" not in css and css.count("data:image/png;base64,") >= 3
+    for text in (assets.vis_network_js(), assets.leaflet_js()):
+        assert "sourceMappingURL" not in text
+        assert not re.search(r"</script|<!--", text, re.I)
+    # every address in the libraries is a licence notice, a namespace or an error message, and known
+    assert "http://www.w3.org/2000/svg" in assets.library_urls()
+    assert not any("cdn" in url.lower() for url in assets.library_urls())
+
+
+# -- the page shell ----------------------------------------------------------------------------------------------
+def test_page_policy_allows_exactly_its_own_scripts():
+    from exports.page import Page, script_hash
+
+    html = Page(title="t", body="<p>x</p>", scripts=["var a = 1;"], data={"pm-data": {"x": "</script>"}}).render()
+    from html import unescape
+
+    policy = unescape(re.search(r'http-equiv="Content-Security-Policy" content="([^"]+)"', html).group(1))
+    assert "default-src 'none'" in policy and "connect-src 'none'" in policy and "img-src data:;" in policy
+    inline = re.findall(r"<script>(.*?)</script>", html, re.S)
+    assert sorted(script_hash(s) for s in inline) == sorted(re.findall(r"'sha256-[^']+'", policy))
+    assert html.count(">OFFICIAL-SENSITIVE<") == 2
+    assert "<title>OFFICIAL-SENSITIVE: t</title>" in html
+    assert "\\u003c/script\\u003e" in html  # the data island holds no markup
+
+
+def test_pages_hold_no_web_address_but_the_libraries_and_attribution(tmp_path, synthetic_dataset):
+    from exports import assets
+    from exports.pack import write_pack
+
+    folder = write_pack(synthetic_dataset, MONTH, "meeting", tmp_path / "pack", audit=False)
+    allowed = set(assets.library_urls())
+    for page in ("index.html", "network.html", "map.html"):
+        found = set(assets.URL.findall((folder / page).read_text()))
+        assert found <= allowed, f"{page}: {sorted(found - allowed)}"
+
+
+def test_contrast_meets_wcag_aa():
+    from exports.page import CLUSTER_COLOURS, CONCERN_COLOUR, SAFETY_COLOUR, TEXT_PAIRS, contrast
+
+    for name, (text, background) in TEXT_PAIRS.items():
+        assert contrast(text, background) >= 4.5, name
+    # cluster colours never stand for safety or concern
+    assert SAFETY_COLOUR not in CLUSTER_COLOURS and CONCERN_COLOUR not in CLUSTER_COLOURS
+
+
+@pytest.mark.parametrize("value, origin", [
+    ("none", None), ("osm", "https://tile.openstreetmap.org"),
+    ("https://tiles.example.org/{z}/{x}/{y}.png", "https://tiles.example.org"),
+])
+def test_basemap_choices(value, origin):
+    from exports.map_page import resolve_basemap
+    from exports.page import basemap_origin
+
+    tiles, _ = resolve_basemap(value)
+    assert (basemap_origin(tiles) if tiles else None) == origin
+
+
+@pytest.mark.parametrize("value", ["javascript:alert(1)", "https://tiles.example.org/tile.png", "ftp://x/{z}/{x}/{y}"])
+def test_bad_basemaps_are_refused(value):
+    from exports.map_page import resolve_basemap
+
+    with pytest.raises(ValueError):
+        resolve_basemap(value)
+
+
+# -- layout -------------------------------------------------------------------------------------------------------
+def test_layout_is_seeded_and_places_everyone():
+    from exports.layout import layout_positions
+    from pack_folders import big_network
+
+    nodes, edges, _ = big_network(300)
+    first = layout_positions(nodes["id"], edges, seed=7)
+    assert layout_positions(nodes["id"], edges, seed=7) == first
+    assert set(first) == set(nodes["id"])
+    assert len(set(first.values())) == len(first)  # nobody on top of anybody else
+
+
+# -- audit --------------------------------------------------------------------------------------------------------
+def test_audit_appends_one_line_per_export(tmp_path):
+    from exports.audit import read_audit, record_export
+
+    for audience in ("meeting", "board"):
+        record_export(tmp_path / audience, audience=audience, period={"from": "2023-03-01", "to": "2023-03-31"},
+                      command=["peermap", "pack"], manifest_sha256="a" * 64, user="analyst")
+    log = tmp_path / "audit.jsonl"
+    first_line = log.read_text().splitlines()[0]
+    record_export(tmp_path / "police", audience="police", period=None, command="peermap pack",
+                  manifest_sha256="b" * 64)
+    lines = log.read_text().splitlines()
+    assert len(lines) == 3 and lines[0] == first_line
+    entries = read_audit(tmp_path)
+    assert [e["audience"] for e in entries] == ["meeting", "board", "police"]
+    assert set(entries[0]) >= {"user", "time", "audience", "period", "command", "manifest_sha256"}
+    assert stat.S_IMODE(os.stat(log).st_mode) == 0o600
+
+
+def test_pack_audit_line_names_its_manifest(synthetic_dataset, tmp_path):
+    import hashlib
+
+    from exports.audit import read_audit
+    from exports.manifest import check_manifest
+    from exports.pack import build_pack
+
+    pack = build_pack(synthetic_dataset, MONTH, "board", tmp_path / "board", command=["peermap", "pack", "x"],
+                      user="analyst")
+    entry = read_audit(tmp_path)[-1]
+    manifest = tmp_path / "board" / "manifest.json"
+    assert entry["manifest_sha256"] == hashlib.sha256(manifest.read_bytes()).hexdigest() == pack.manifest_sha256
+    assert entry["audience"] == "board" and entry["period"] == {"from": "2023-03-01", "to": "2023-03-31"}
+    assert entry["command"] == ["peermap", "pack", "x"] and entry["user"] == "analyst"
+    assert check_manifest(tmp_path / "board") == []
+    listed = set(json.loads(manifest.read_text())["files"])
+    assert listed == {p.name for p in (tmp_path / "board").iterdir()} - {"manifest.json"}
+    for path in (tmp_path / "board").iterdir():
+        assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+
+
+def test_child_page_audit_line(synthetic_year, synthetic_dataset, tmp_path):
+    import hashlib
+
+    from exports.audit import read_audit
+    from exports.pack import write_child_page
+
+    child = json.loads((synthetic_year / "truth.json").read_text())["groups"][1]["children"][0]
+    out = write_child_page(synthetic_dataset, child, tmp_path / "c.html", command=["peermap", "child"], user="worker1")
+    entry = read_audit(tmp_path)[-1]
+    canonical = json.dumps(entry["manifest"], sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    assert entry["audience"] == "worker" and entry["user"] == "worker1"
+    assert entry["manifest_sha256"] == hashlib.sha256(canonical.encode()).hexdigest()
+    assert entry["manifest"]["files"] == {"c.html": hashlib.sha256(out.read_bytes()).hexdigest()}
+
+
+# -- child maps ---------------------------------------------------------------------------------------------------
+def test_child_map_finds_the_planted_group_and_no_police_only_intelligence(synthetic_year, synthetic_dataset):
+    from exports.child_page import child_map
+
+    truth = json.loads((synthetic_year / "truth.json").read_text())
+    group = truth["groups"][0]
+    found = child_map(synthetic_dataset, group["children"][0])
+    children = {i.key.split(":", 1)[1] for i in found.items if i.kind == "child"}
+    assert set(group["children"][1:]) & children, "none of the child's planted peers is on their map"
+    assert {i.step for i in found.items} <= {1, 2}
+    assert not any(i.kind in ("phone", "vehicle", "online") for i in found.items)
+    links = synthetic_dataset.links.set_index("link_id")
+    police_only = set(links.index[links["handling"].eq("C").fillna(False).to_numpy(dtype=bool)])
+    notes = {f.notes for i in found.items for f in i.facts if f.notes}
+    c_notes = set(links.loc[list(police_only), "notes"].dropna()) - set(
+        links.loc[~links.index.isin(police_only), "notes"].dropna())
+    assert not (notes & c_notes)
+    assert found.episodes and all(e["how_long"] for e in found.episodes)
+
+
+def test_child_map_by_reference_and_unknown_child(synthetic_dataset):
+    from exports.child_page import ChildNotFound, child_map
+
+    row = synthetic_dataset.children.iloc[0]
+    assert child_map(synthetic_dataset, row["ref"]).child["child_id"] == row["child_id"]
+    with pytest.raises(ChildNotFound):
+        child_map(synthetic_dataset, "no-such-child")
+
+
+# -- GraphML ------------------------------------------------------------------------------------------------------
+def test_graphml_opens_and_drops_characters_xml_cannot_hold(tmp_path):
+    import networkx as nx
+    import pandas as pd
+
+    from exports.graphml import write_graphml
+
+    nodes = pd.DataFrame({"id": ["C-1", "C-2"], "label": ["a\x00b\x0bc <&>", "d"], "kind": "child", "cluster": [1, 1],
+                          "score": [1.0, 2.0], "concern": False, "safety": False, "context": False})
+    edges = pd.DataFrame({"from": ["C-1"], "to": ["C-2"], "weight": [1.5], "tie_type": ["risk"], "unverified": [True],
+                          "why": ["found together\x01"]})
+    graph = nx.read_graphml(write_graphml(nodes, edges, tmp_path / "n.graphml", {"C-1": (0, 0), "C-2": (1, 1)}))
+    assert graph.nodes["C-1"]["label"] == "abc <&>"
+    assert graph.edges["C-1", "C-2"]["weight"] == 1.5 and graph.edges["C-1", "C-2"]["unverified"] is True
+    assert graph.nodes["C-2"]["x"] == 1
+
+
+def test_pack_refuses_the_worker_audience(synthetic_dataset, tmp_path):
+    from exports.pack import write_pack
+
+    with pytest.raises(ValueError, match="peermap child"):
+        write_pack(synthetic_dataset, MONTH, "worker", tmp_path / "x")
+
+
+# -- the commands ---------------------------------------------------------------------------------------------------
+@pytest.fixture
+def cli(monkeypatch):
+    """The peermap app with the pack and child commands registered (as mapping/cli.py registers them)."""
+    import typer
+    from typer.testing import CliRunner
+
+    from exports.commands import child_command, pack_command
+
+    app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_markup_mode=None)
+    app.command("pack")(pack_command)
+    app.command("child")(child_command)
+    return lambda *args: CliRunner().invoke(app, [str(a) for a in args])
+
+
+def test_pack_command_writes_a_pack_and_rejects_beside_it(cli, synthetic_year, tmp_path):
+    result = cli("pack", synthetic_year, "--period", "2023-03", "--audience", "board", "--out", tmp_path / "packs" / "b")
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "packs" / "b" / "index.html").exists()
+    assert (tmp_path / "packs" / "rejects.csv").exists() and not (tmp_path / "packs" / "b" / "rejects.csv").exists()
+    assert (tmp_path / "packs" / "audit.jsonl").exists()
+
+
+def test_commands_refuse_bad_input(cli, synthetic_year, tmp_path):
+    assert cli("pack", synthetic_year, "--period", "2023-03", "--out", tmp_path / "p", "--basemap", "ftp://x").exit_code == 2
+    assert cli("child", "nobody", synthetic_year, "--out", tmp_path / "c.html").exit_code == 2
+    assert cli("pack", synthetic_year, "--period", "2023-03", "--audience", "worker", "--out", tmp_path / "p").exit_code == 2
