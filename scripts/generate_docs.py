@@ -62,14 +62,16 @@ def kpi_example(data: Path | None) -> str:
     from rich.console import Console
 
     from graph_models.load import load_folder
-    from mapping.measures import compute_measures, format_measures
+    from mapping.measures import compute_measures, format_frequently_missing_table, format_measures_table
     from mapping.periods import Period
 
     dataset = load_folder(synthetic_year(data))
     year = Period.from_dates("2022-04-01", "2023-03-31")
     buffer = io.StringIO()
     console = Console(file=buffer, width=WIDTH, color_system=None, highlight=False)
-    console.print(format_measures(compute_measures(dataset, year), compute_measures(dataset, year.previous())))
+    measures = compute_measures(dataset, year)
+    console.print(format_measures_table(measures, compute_measures(dataset, year.previous())))
+    console.print(format_frequently_missing_table(measures, "CiC"))
     text = "\n".join(line.rstrip() for line in buffer.getvalue().splitlines())
     return f"```\n{text}\n```\n"
 
