@@ -13,6 +13,7 @@ PYTEST_ARGS ?=
 help:
 	@echo "make demo   - set up .venv, make the synthetic County Durham data, write the meeting pack to out/"
 	@echo "make test   - set up .venv, Chromium and a local Neo4j, and run the whole test suite"
+	@echo "make notebooks - open the analyst notebooks in JupyterLab (starts the local Neo4j for notebook 02)"
 	@echo "make neo4j-start / neo4j-stop - run the local Neo4j server (eval \"\$$(make -s neo4j-start)\")"
 
 $(STAMP): pyproject.toml
@@ -39,7 +40,13 @@ test: $(STAMP) browser
 	@set -e; \
 	env="$$($(MAKE) -s neo4j-start)"; eval "$$env"; \
 	trap '$(MAKE) -s neo4j-stop' EXIT; \
-	$(PY) -m pytest -n 2 --dist loadfile $(PYTEST_ARGS)
+	$(PY) -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
+
+# The analyst notebooks in JupyterLab, with the local Neo4j running for notebook 02.
+notebooks: $(STAMP)
+	@$(PY) -c "import jupyterlab" 2>/dev/null || $(PY) -m pip install --quiet -e '.[test,notebooks]'
+	@set -e; env="$$($(MAKE) -s neo4j-start)"; eval "$$env"; \
+	$(PY) -m jupyter lab notebooks/
 
 # Regenerate the generated parts of README.md and docs/ (the tests fail when they drift).
 docs: $(STAMP)

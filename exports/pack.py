@@ -51,6 +51,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from graph_models.reading import sha256_file
 from exports.audiences import (associate_names, audience_policy, evidence_view, measures_view, people_view,
                                restrict_dataset, texts_view)
 from exports.audit import command_line, record_export
@@ -154,21 +155,6 @@ def shared_identifiers(intelligence: pd.DataFrame) -> pd.DataFrame:
     return out.sort_values(["children", "target_type", "target_ref"], ascending=[False, True, True], ignore_index=True)
 
 
-def _ties_view(analysis, policy, shown: pd.Series) -> pd.DataFrame:
-    """ties.csv's rows for the audience, with ``why`` as write_analysis writes it."""
-    from mapping.analysis import why_texts, _pair_keys
-    from mapping.evidence import explain
-
-    ties = analysis.ties.copy()
-    if policy.raw_ids and len(ties):
-        network = analysis.network
-        why = why_texts(analysis.evidence, explain(analysis.evidence, show_ids=True), network)
-        ties["why"] = pd.Series(why.to_numpy(), index=network.ties["pair"].to_numpy()).reindex(
-            _pair_keys(ties, pd.Index(network.nodes["ref"]))).to_numpy()
-    ties["why"] = texts_view(ties["why"].astype("string"), shown)
-    return ties
-
-
 def network_frames(analysis, places, places_fc: dict, dataset: Dataset, policy) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The nodes and edges of ``network.html`` and ``network.graphml`` for an audience.
 
@@ -215,7 +201,9 @@ def network_frames(analysis, places, places_fc: dict, dataset: Dataset, policy) 
         "details": details,
     })
 
-    ties = _ties_view(analysis, policy, shown)
+    from mapping.analysis import audience_ties
+
+    ties = audience_ties(analysis, policy, shown)
     evidence = _evidence_by_pair(analysis, policy, shown, dataset.links)
     pair = _pair_key(ties["a"], ties["b"]) if len(ties) else pd.Series([], dtype=str)
     edges = pd.DataFrame({"from": ties["a"].astype(str), "to": ties["b"].astype(str)})
@@ -311,14 +299,6 @@ def _private_tree(out: Path) -> None:
             os.chmod(path, 0o600)
 
 
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def build_pack(dataset: Dataset, period: Period, audience: str, out_dir: str | Path, names: bool = False,
                basemap: str = "none", *, settings=None, postcodes=None, top: int = 11, seed: int = 7,
                command: list[str] | None = None, user: str | None = None, audit: bool = True) -> Pack:
@@ -329,9 +309,7 @@ def build_pack(dataset: Dataset, period: Period, audience: str, out_dir: str | P
     from exports.index_page import index_page
     from exports.map_page import map_page, resolve_basemap
     from exports.network_page import network_page
-    from geo.geojson import hotspot_features, place_features, write_hotspots_geojson, write_places_geojson
-    from geo.hotspots import analyse_places
-    from mapping.analysis import analyse, write_analysis
+    from mapping.analysis import analyse, places_of, write_analysis
     from mapping.measures import compute_measures
 
     if audience not in PACK_AUDIENCES:
@@ -350,23 +328,11 @@ def build_pack(dataset: Dataset, period: Period, audience: str, out_dir: str | P
     timings["analysis"] = time.perf_counter() - clock
 
     clock = time.perf_counter()
-    people = analysis.people
-    cluster_of = dict(zip(people.loc[people["kind"].eq("child"), "ref"],
-                          people.loc[people["kind"].eq("child"), "cluster"]))
-    cluster_of = {k: int(v) for k, v in cluster_of.items() if v is not None and not pd.isna(v)}
-    concern = people.loc[people["role"].eq("adult_of_concern").fillna(False).to_numpy(dtype=bool), "ref"].tolist()
-    places = analyse_places(restricted, period, postcodes, cluster_of=cluster_of, adults_of_concern=concern,
-                            include_handling_c="C" in policy.handling)
-    analysis.hotspots = places
+    places = analysis.hotspots = places_of(analysis, restricted, postcodes, include_handling_c="C" in policy.handling)
     timings["hot spots"] = time.perf_counter() - clock
 
     clock = time.perf_counter()
     files = [f for f in write_analysis(analysis, out, audience, dataset, names=names) if Path(f).name != MANIFEST]
-    written = {Path(f).name for f in files}
-    if "hotspots.geojson" not in written:
-        files.append(write_hotspots_geojson(places, out / "hotspots.geojson", audience))
-    if "places.geojson" not in written:
-        files.append(write_places_geojson(places, out / "places.geojson", audience))
     intelligence = None
     if policy.raw_ids and policy.notes and policy.identifiers:
         from exports.manifest import write_csv

@@ -471,7 +471,8 @@ def place_table(mentions: pd.DataFrame, roles: pd.DataFrame, listed: pd.DataFram
     if mentions.empty:
         return pd.DataFrame(columns=["place", "listed_name", "written_name", "postcode", "district", "kind", "home",
                                      "easting", "northing", "lon", "lat", "role", "roles", "children", "episodes",
-                                     "children_all"])
+                                     "children_all"]
+                            + [f"{role}_{measure}" for role in ROLES for measure in ("children", "episodes")])
     m = mentions if "pc_code" in mentions else with_codes(mentions)
     first = m.drop_duplicates("pc_code")
     first = first.iloc[np.argsort(first["postcode_placed"].to_numpy(dtype="U8"), kind="stable")]

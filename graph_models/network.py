@@ -92,33 +92,36 @@ class PeerNetwork:
         n = np.int64(len(nodes))
         pair = lo * n + hi
         codes, pairs = pd.factorize(pair, sort=True)
-        kind = pd.Categorical(rows["kind"], categories=KINDS)
-        weight = rows["weight"].to_numpy(dtype=float)
         m = len(pairs)
-        counts = np.zeros((m, len(KINDS)), dtype=np.int64)
-        occasions = rows["occasions"].to_numpy(dtype=np.int64) if "occasions" in rows else 1
-        np.add.at(counts, (codes, kind.codes), occasions)
+        kind = pd.Categorical(rows["kind"], categories=KINDS).codes.astype(np.int64)
+        occasions = rows["occasions"].to_numpy(dtype=np.int64) if "occasions" in rows else np.ones(len(rows), np.int64)
+        counts = np.bincount(codes * len(KINDS) + kind, weights=occasions,
+                             minlength=m * len(KINDS)).reshape(m, len(KINDS)).astype(np.int64)
+        weight = rows["weight"].to_numpy(dtype=float)
+        not_shared = rows["kind"].ne("shared_associate").to_numpy(dtype=bool)
         tie_type_code = rows["tie_type"].map(_TIE_TYPE_ORDER).fillna(0).to_numpy(dtype=np.int64)
         best_type = np.full(m, 9, dtype=np.int64)
         np.minimum.at(best_type, codes, tie_type_code)
-        not_shared = rows["kind"].ne("shared_associate").to_numpy(dtype=bool)
-        first = rows["first_seen"]
-        frame = pd.DataFrame({"code": codes, "weight": weight, "cw": np.where(not_shared, weight, 0.0),
-                              "unverified": rows["unverified"].to_numpy(dtype=bool),
-                              "first_seen": first, "last_seen": rows["last_seen"]})
-        grouped = frame.groupby("code", sort=True)
+        first, last = _nanoseconds(rows["first_seen"]), _nanoseconds(rows["last_seen"])
+        big = np.iinfo(np.int64).max
+        tie_first = np.full(m, big)
+        tie_last = np.full(m, np.iinfo(np.int64).min)
+        np.minimum.at(tie_first, codes, np.where(first == _NAT, big, first))
+        np.maximum.at(tie_last, codes, last)
+        verified = np.bincount(codes, weights=~rows["unverified"].to_numpy(dtype=bool), minlength=m)
         lo_n, hi_n = (pairs // n).astype(np.int64), (pairs % n).astype(np.int64)
         refs = nodes["ref"].to_numpy(dtype=object)
         ties = pd.DataFrame({
             "a": refs[lo_n], "b": refs[hi_n], "a_node": lo_n, "b_node": hi_n,
-            "weight": grouped["weight"].sum().to_numpy(), "cluster_weight": grouped["cw"].sum().to_numpy(),
+            "weight": np.bincount(codes, weights=weight, minlength=m),
+            "cluster_weight": np.bincount(codes, weights=np.where(not_shared, weight, 0.0), minlength=m),
             "tie_type": np.array(["risk", "safety", "context"], dtype=object)[np.minimum(best_type, 2)],
         })
         for k, name in enumerate(KINDS):
             ties[name] = counts[:, k]
-        ties["first_seen"] = grouped["first_seen"].min().to_numpy()
-        ties["last_seen"] = grouped["last_seen"].max().to_numpy()
-        ties["unverified"] = grouped["unverified"].all().to_numpy()
+        ties["first_seen"] = _london(np.where(tie_first == big, _NAT, tie_first))
+        ties["last_seen"] = _london(tie_last)
+        ties["unverified"] = verified == 0
         # a ref sorts "A-" before "C-": keep a < b so every pair reads the same way
         swap = ties["a"].to_numpy(dtype=object) > ties["b"].to_numpy(dtype=object)
         if swap.any():
@@ -174,6 +177,26 @@ class PeerNetwork:
         attributes = [c for c in ties.columns if c not in ("a", "b")]
         graph.add_edges_from((r["a"], r["b"], {k: r[k] for k in attributes}) for r in ties.to_dict("records"))
         return graph
+
+
+_NAT = np.iinfo(np.int64).min
+
+
+def _nanoseconds(times: pd.Series) -> np.ndarray:
+    """Datetimes (tz-aware or not) as int64 nanoseconds since the epoch, UTC; NaT as the smallest int64.
+
+    Never through Python objects: ``to_numpy()`` on a tz-aware column makes a
+    Timestamp per row, which at millions of rows takes minutes.
+    """
+    values = pd.Series(times)
+    if isinstance(values.dtype, pd.DatetimeTZDtype):
+        values = values.dt.tz_convert("UTC").dt.tz_localize(None)
+    return values.to_numpy(dtype="datetime64[ns]").astype(np.int64)
+
+
+def _london(nanoseconds: np.ndarray) -> pd.Series:
+    out = pd.Series(pd.to_datetime(np.asarray(nanoseconds, dtype=np.int64), unit="ns", utc=True))
+    return out.dt.tz_convert("Europe/London")
 
 
 def _empty_ties() -> pd.DataFrame:

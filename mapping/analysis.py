@@ -38,7 +38,7 @@ import pandas as pd
 
 from geo.postcodes import PostcodeIndex
 from graph_models.dataset import Dataset
-from graph_models.network import KINDS, PeerNetwork
+from graph_models.network import KINDS, PeerNetwork, _nanoseconds
 from mapping.associates import duplicate_suggestions
 from mapping.changes import changes_since
 from mapping.clusters import Clustering, describe_clusters, find_clusters
@@ -78,7 +78,7 @@ class Analysis:
     info : methods and counts, for the manifest.
     timings : seconds per stage.
     handling_codes : the handling codes of the intelligence it was built from.
-    hotspots : left for the hot-spot step (``geo/hotspots.py``) to fill.
+    hotspots : the places and hot-spot areas (:func:`places_of`), once worked out.
     """
 
     period: Period
@@ -119,7 +119,7 @@ def why_texts(rows: pd.DataFrame, network: PeerNetwork, explain_rows=explain, it
     if rows.empty:
         return pd.Series([], dtype="string")
     pair = _pair_keys(rows, pd.Index(network.nodes["ref"]))
-    first = rows["first_seen"].to_numpy(dtype="datetime64[ns]").astype(np.int64)
+    first = _nanoseconds(rows["first_seen"])
     order = np.lexsort((first, -rows["weight"].to_numpy(dtype=float), pair))
     ordered = pair[order]
     head = np.concatenate([[True], ordered[1:] != ordered[:-1]])
@@ -283,14 +283,46 @@ def analyse_for_audience(dataset: Dataset, period: Period, audience: str,
 
 
 # -- writing --------------------------------------------------------------------------------------------------------
-def write_hotspot_files(analysis: Analysis, out_dir: Path, policy, dataset: Dataset) -> list[Path]:
-    """HOOK for the hot-spot step: write ``hotspots.geojson`` and ``places.geojson`` and return their paths.
+def places_of(analysis: Analysis, dataset: Dataset, postcodes: PostcodeIndex | None = None,
+              include_handling_c: bool = True):
+    """The period's places and hot-spot areas (:func:`geo.hotspots.analyse_places`), told the clusters and
+    adults of concern this analysis found, so each area can say which clusters meet there and who is linked."""
+    from geo.hotspots import analyse_places
 
-    ``geo/hotspots.py`` (another issue) fills this in; until the lead wires it,
-    nothing is written. ``analysis.place_rows`` and ``analysis.people`` give
-    each place's children and clusters; ``policy`` says what may appear.
+    people = analysis.people
+    children = people[people["kind"].eq("child") & people["cluster"].notna()]
+    cluster_of = {ref: int(cluster) for ref, cluster in zip(children["ref"], children["cluster"])}
+    concern = people.loc[people["role"].eq("adult_of_concern").fillna(False).to_numpy(dtype=bool), "ref"].tolist()
+    return analyse_places(dataset, analysis.period, postcodes, cluster_of=cluster_of, adults_of_concern=concern,
+                          include_handling_c=include_handling_c)
+
+
+def write_hotspot_files(analysis: Analysis, out_dir: Path, policy, dataset: Dataset) -> list[Path]:
+    """Write ``hotspots.geojson`` and ``places.geojson`` for the audience; returns their paths.
+
+    Uses ``analysis.hotspots`` when a caller has already worked the places out
+    (the pack does, for its map), else works them out here.
     """
-    return []
+    from geo.geojson import write_hotspots_geojson, write_places_geojson
+
+    if analysis.hotspots is None:
+        analysis.hotspots = places_of(analysis, dataset, include_handling_c="C" in policy.handling)
+    return [write_hotspots_geojson(analysis.hotspots, Path(out_dir) / "hotspots.geojson", policy.name),
+            write_places_geojson(analysis.hotspots, Path(out_dir) / "places.geojson", policy.name)]
+
+
+def audience_ties(analysis: Analysis, policy, shown: pd.Series) -> pd.DataFrame:
+    """ties.csv's rows for an audience: ``why`` with raw IDs for those who may see them, names as allowed."""
+    from exports.audiences import texts_view
+
+    ties = analysis.ties.copy()
+    if policy.raw_ids and len(ties):
+        network = analysis.network
+        why = why_texts(analysis.evidence, network, lambda chosen: explain(chosen, show_ids=True))
+        ties["why"] = pd.Series(why.to_numpy(), index=network.ties["pair"].to_numpy()).reindex(
+            _pair_keys(ties, pd.Index(network.nodes["ref"]))).to_numpy()
+    ties["why"] = texts_view(ties["why"].astype("string"), shown)
+    return ties
 
 
 def write_analysis(analysis: Analysis, out_dir: str | Path, audience: str, dataset: Dataset,
@@ -332,14 +364,7 @@ def write_analysis(analysis: Analysis, out_dir: str | Path, audience: str, datas
             clusters[column] = texts_view(clusters[column].astype("string"), shown)
         files.append(write_csv(clusters, out / "clusters.csv"))
 
-        ties = analysis.ties.copy()
-        if policy.raw_ids:
-            network = analysis.network
-            why = why_texts(analysis.evidence, network, lambda chosen: explain(chosen, show_ids=True))
-            ties["why"] = pd.Series(why.to_numpy(), index=network.ties["pair"].to_numpy()).reindex(
-                _pair_keys(ties, pd.Index(network.nodes["ref"]))).to_numpy()
-        ties["why"] = texts_view(ties["why"].astype("string"), shown)
-        files.append(write_csv(ties, out / "ties.csv"))
+        files.append(write_csv(audience_ties(analysis, policy, shown), out / "ties.csv"))
 
         changes = analysis.changes.copy()
         for column in ("subject", "detail"):

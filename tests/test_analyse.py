@@ -71,7 +71,8 @@ def test_meeting_output_keeps_to_the_meeting_audience(tmp_path):
     analysis = analyse_for_audience(dataset, MARCH, "meeting")
     files = write_analysis(analysis, tmp_path / "meeting", "meeting", dataset)
     names = {f.name for f in files}
-    assert {"people.csv", "clusters.csv", "ties.csv", "changes.csv", "kpi.json", "manifest.json"} <= names
+    assert {"people.csv", "clusters.csv", "ties.csv", "changes.csv", "kpi.json", "hotspots.geojson",
+            "places.geojson", "manifest.json"} <= names
     text = all_text(tmp_path / "meeting")
     for secret in ("QK1", "QK2", "QK3", "Amy", "Secretname", "Hiddenname", "HYPERLINK", "NOTE-SHOULD-NOT-LEAK",
                    "POLICE-ONLY-NOTE", "Uncleman", "07700", "LNQ", "EPQ", "ASQ1"):
@@ -119,7 +120,8 @@ def test_board_gets_no_people_or_ties(tmp_path):
     dataset = load_folder(meeting_folder(tmp_path), key=TEST_KEY)
     analysis = analyse_for_audience(dataset, MARCH, "board")
     files = write_analysis(analysis, tmp_path / "board", "board", dataset)
-    assert {f.name for f in files} == {"kpi.json", "manifest.json"}
+    # measures, and places by postcode district only (geo/geojson.py's board writer)
+    assert {f.name for f in files} == {"kpi.json", "hotspots.geojson", "places.geojson", "manifest.json"}
     text = all_text(tmp_path / "board")
     assert "C-" not in text and "A-" not in text
     kpi = json.loads((tmp_path / "board" / "kpi.json").read_text())
@@ -146,7 +148,8 @@ def test_manifest_lists_inputs_and_files_with_their_hashes(tmp_path):
     assert (manifest["audience"], manifest["from"], manifest["to"]) == ("meeting", "2023-03-01", "2023-03-31")
     assert manifest["version"] == __version__ and manifest["created_at"].endswith("+00:00")
     assert manifest["inputs"]["links.csv"] == sha256_file(tmp_path / "data" / "links.csv")
-    assert set(manifest["files"]) == {"people.csv", "clusters.csv", "ties.csv", "changes.csv", "kpi.json"}
+    assert set(manifest["files"]) == {"people.csv", "clusters.csv", "ties.csv", "changes.csv", "kpi.json",
+                                      "hotspots.geojson", "places.geojson"}
     assert check_manifest(out) == []
     (out / "ties.csv").write_text("tampered\n")
     assert check_manifest(out) == ["ties.csv"]
