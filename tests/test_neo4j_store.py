@@ -211,3 +211,18 @@ def test_every_cookbook_recipe_runs_and_answers(graph, tmp_path):
     assert [(a["label"], a["children_reached"]) for a in answers["adults_reaching_several"]] == [("Big Dave", 2)]
     assert answers["missing_from_homes"][0]["postcode"] == "DH1 1AD" and answers["missing_from_homes"][0]["a_placement"]
     assert [a["child"] for a in answers["children_linked_to_child"]] == [ref["002"]]
+
+
+def test_analyse_from_neo4j_equals_analyse_from_the_folder(graph, neo4j_connection, synthetic_year, synthetic_dataset,
+                                                           tmp_path):
+    ingest(graph, synthetic_dataset)
+    env = {"PEERMAP_NEO4J_RETRY_SECONDS": "5"}
+    from_folder = run("analyse", synthetic_year, "--period", "2023-03", "--out", tmp_path / "folder",
+                      "--rejects", tmp_path / "r.csv", env=env)
+    from_graph = run("analyse", "--neo4j", neo4j_connection.uri, "--period", "2023-03", "--out", tmp_path / "graph",
+                     env=env)
+    assert from_folder.returncode == 0, from_folder.stderr
+    assert from_graph.returncode == 0, from_graph.stderr
+    for name in ("people.csv", "clusters.csv", "ties.csv", "changes.csv", "kpi.json", "hotspots.geojson",
+                 "places.geojson"):
+        assert (tmp_path / "graph" / name).read_text() == (tmp_path / "folder" / name).read_text(), name
