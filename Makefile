@@ -36,11 +36,15 @@ browser:
 	fi
 	@/usr/bin/chromium --version
 
+# Tests on two cores, then the tests that share the one Neo4j server, one at a time.
 test: $(STAMP) browser
 	@set -e; \
 	env="$$($(MAKE) -s neo4j-start)"; eval "$$env"; \
 	trap '$(MAKE) -s neo4j-stop' EXIT; \
-	$(PY) -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
+	status=0; \
+	$(PY) -m pytest -n 2 --dist loadfile -m "not neo4j" $(PYTEST_ARGS) || status=$$?; \
+	$(PY) -m pytest -m neo4j $(PYTEST_ARGS) || status=$$?; \
+	exit $$status
 
 # The analyst notebooks in JupyterLab, with the local Neo4j running for notebook 02.
 notebooks: $(STAMP)

@@ -68,7 +68,7 @@ def neo4j_connection():
 
 @pytest.fixture
 def graph(neo4j_connection):
-    """A driver on an empty graph. Neo4j tests share one server, so they run in one xdist group."""
+    """A driver on an empty graph. Neo4j tests share one server, so `make test` runs them one at a time."""
     from graph_models.neo4j_store import clear, connect
 
     driver = connect(neo4j_connection)

@@ -85,12 +85,12 @@ def test_a_tight_group_is_not_shattered_into_single_children():
     assert sizes.max() <= 6 and sizes.sum() == 9  # cut in two, nobody left on their own
 
 
-def test_leiden_and_louvain_compared_on_the_same_network():
+def test_leiden_leidenalg_and_louvain_compared_on_the_same_network():
     left, right = ["C-A1", "C-A2", "C-A3", "C-A4"], ["C-B1", "C-B2", "C-B3", "C-B4"]
     net, _ = network(clique(left) + clique(right) + [("C-A1", "C-B1", 0.2)])
     truth = pd.Series({**{r: "left" for r in left}, **{r: "right" for r in right}})
     table = compare_methods(net, truth=truth)
-    assert list(table["method"]) == ["leiden", "louvain"]
+    assert list(table["method"]) == ["leiden", "leidenalg", "louvain"]
     assert (table["ari"] == 1.0).all() and (table["modularity"] > 0.3).all()
 
 

@@ -17,7 +17,7 @@ from graph_models.neo4j_store import clear, connect, counts, forget, ingest, rea
 from mapping.measures import compute_measures
 from mapping.periods import Period
 
-pytestmark = [pytest.mark.neo4j, pytest.mark.xdist_group("neo4j")]
+pytestmark = pytest.mark.neo4j  # run one at a time (make test runs the neo4j tests serially)
 
 ROOT = Path(__file__).resolve().parent.parent
 PEERMAP = [sys.executable, "-c", "from mapping.cli import main; main()"]

@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 
 # notebook 02 ingests into the shared server, so these run in the Neo4j group, one at a time
-pytestmark = [pytest.mark.neo4j, pytest.mark.xdist_group("neo4j")]
+pytestmark = pytest.mark.neo4j  # run one at a time (make test runs the neo4j tests serially)
 
 #: a notebook must finish well inside this on the Durham-sized data (the brief: under a minute)
 TIMEOUT_SECONDS = 240
