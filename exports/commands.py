@@ -7,9 +7,10 @@ Register them (and call :func:`demo_pack` from ``peermap demo``) with::
     app.command("child")(child_command)
 
 Both read a data folder or, with ``--neo4j``, the shared store, through
-:func:`mapping.command_options.open_dataset`, like every other command. ``rejects.csv`` (it
-holds raw rows) is written beside the output by default, never inside a pack:
-a pack is made to be shared.
+:func:`mapping.command_options.open_dataset`, like every other command.
+``rejects.csv`` goes in the ``--out`` folder as SCHEMA.md says (for ``child``,
+the folder of the page), readable by its owner only and never listed in a
+manifest: it holds raw rows, so it is moved out before a pack is shared.
 """
 
 from __future__ import annotations
@@ -60,8 +61,10 @@ def pack_command(
                                                                      "PEERMAP_KEY, else DATA_DIR/peermap.key)."),
     postcodes: Optional[Path] = typer.Option(None, "--postcodes", help="A full Code-Point Open (folder or zip) or "
                                                                        "ONSPD CSV instead of the embedded index."),
-    rejects: Optional[Path] = typer.Option(None, "--rejects", help="Where to write rejects.csv (default: beside the "
-                                                                   "pack folder, never inside it: it holds raw rows)."),
+    rejects: Optional[Path] = typer.Option(None, "--rejects", help="Where to write rejects.csv (default: in the pack "
+                                                                   "folder, as SCHEMA.md says, readable by its owner "
+                                                                   "only and not listed in the manifest: it holds raw "
+                                                                   "rows, so move it out before sharing the pack)."),
     neo4j: Optional[str] = typer.Option(None, "--neo4j", metavar="URI",
                                         help="Read from this Neo4j server instead of a data folder (NEO4J_USER, "
                                              "NEO4J_PASSWORD; NEO4J_URI when --neo4j is not given)."),
@@ -102,7 +105,7 @@ def pack_command(
     if names and audience is not PackAudience.meeting:
         say("peermap: --names only changes a meeting pack (police packs always show names, board packs never do)")
     source = neo4j or (os.environ.get("NEO4J_URI") if data_dir is None else None)
-    dataset = open_dataset(data_dir, source, key_file, postcodes, rejects or out.resolve().parent / "rejects.csv")
+    dataset = open_dataset(data_dir, source, key_file, postcodes, rejects or out.resolve() / "rejects.csv")
     pack = build_pack(dataset, span, audience.value, out, names=names, basemap=basemap, postcodes=None if postcodes
                       is None else _index(postcodes), top=top, command=_argv())
     say(f"wrote the {audience.value} pack for {span.label} to {out} ({len(pack.files)} files); "

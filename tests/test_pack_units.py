@@ -242,11 +242,17 @@ def cli(monkeypatch):
     return lambda *args: CliRunner().invoke(app, [str(a) for a in args])
 
 
-def test_pack_command_writes_a_pack_and_rejects_beside_it(cli, synthetic_year, tmp_path):
+def test_pack_command_writes_a_pack_with_its_private_rejects_file(cli, synthetic_year, tmp_path):
+    import json
+    import stat
+
     result = cli("pack", synthetic_year, "--period", "2023-03", "--audience", "board", "--out", tmp_path / "packs" / "b")
     assert result.exit_code == 0, result.output
-    assert (tmp_path / "packs" / "b" / "index.html").exists()
-    assert (tmp_path / "packs" / "rejects.csv").exists() and not (tmp_path / "packs" / "b" / "rejects.csv").exists()
+    pack = tmp_path / "packs" / "b"
+    assert (pack / "index.html").exists()
+    # SCHEMA.md: rejects.csv goes in the command's --out folder; it holds raw rows, so owner-only and unlisted
+    assert stat.S_IMODE((pack / "rejects.csv").stat().st_mode) == 0o600
+    assert "rejects.csv" not in json.loads((pack / "manifest.json").read_text())["files"]
     assert (tmp_path / "packs" / "audit.jsonl").exists()
 
 
