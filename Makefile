@@ -53,7 +53,8 @@ notebooks: $(STAMP)
 	$(PY) -m jupyter lab notebooks/
 
 # Regenerate the generated parts of README.md and docs/ (the tests fail when they drift).
-docs: $(STAMP)
+docs: $(STAMP) browser
+	PEERMAP_SCREENSHOTS=docs/images $(PY) -m pytest -q tests/test_pack_browser.py
 	$(PY) scripts/generate_docs.py
 
 # Performance measurements (minutes; not part of `make test`), then docs/performance.md.
