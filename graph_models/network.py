@@ -64,6 +64,10 @@ class PeerNetwork:
 
     nodes: pd.DataFrame
     ties: pd.DataFrame
+    #: For each evidence row it was built from: the node numbers of ``a`` and ``b``, and the row of ``ties``.
+    row_a: np.ndarray | None = None
+    row_b: np.ndarray | None = None
+    row_tie: np.ndarray | None = None
 
     # -- construction -------------------------------------------------------------------------------------
     @classmethod
@@ -128,7 +132,7 @@ class PeerNetwork:
             ties.loc[swap, ["a", "b"]] = ties.loc[swap, ["b", "a"]].to_numpy()
             ties.loc[swap, ["a_node", "b_node"]] = ties.loc[swap, ["b_node", "a_node"]].to_numpy()
         ties["pair"] = pairs
-        return cls(nodes, ties)
+        return cls(nodes, ties, a, b, codes.astype(np.int64))
 
     # -- views --------------------------------------------------------------------------------------------------
     def risk_ties(self, weight: str = "cluster_weight") -> pd.DataFrame:

@@ -97,6 +97,7 @@ class Analysis:
     timings: dict = field(default_factory=dict)
     handling_codes: frozenset = frozenset()
     hotspots: object = None
+    tie_pairs: np.ndarray | None = None  # each row of ``ties``: its pair code in ``network.ties["pair"]``
 
 
 def _pair_keys(rows: pd.DataFrame, index: pd.Index) -> np.ndarray:
@@ -109,36 +110,41 @@ def _pair_keys(rows: pd.DataFrame, index: pd.Index) -> np.ndarray:
 def why_texts(rows: pd.DataFrame, network: PeerNetwork, explain_rows=explain, items: int = WHY_ITEMS) -> pd.Series:
     """Each tie's explanation: its heaviest pieces of evidence in words, then how many more.
 
-    Only the pieces that are spelled out are put into words (``explain_rows``
-    is called on them alone). Returns a Series aligned with ``network.ties``.
+    ``rows`` are the evidence rows ``network`` was built from. Only the pieces
+    that are spelled out are put into words (``explain_rows`` is called on
+    them alone). Returns a Series aligned with ``network.ties``.
 
     Notes
     -----
     One sort of the evidence rows and array assembly of the texts: O(k log k).
     """
-    if rows.empty:
-        return pd.Series([], dtype="string")
-    pair = _pair_keys(rows, pd.Index(network.nodes["ref"]))
+    m = len(network.ties)
+    if rows.empty or m == 0:
+        return pd.Series([""] * m, dtype="string")
+    tie = network.row_tie if network.row_tie is not None and len(network.row_tie) == len(rows) \
+        else _tie_of_rows(rows, network)
     first = _nanoseconds(rows["first_seen"])
-    order = np.lexsort((first, -rows["weight"].to_numpy(dtype=float), pair))
-    ordered = pair[order]
+    order = np.lexsort((first, -rows["weight"].to_numpy(dtype=float), tie))
+    ordered = tie[order]
     head = np.concatenate([[True], ordered[1:] != ordered[:-1]])
-    group = np.cumsum(head) - 1
-    rank = np.arange(len(order)) - np.flatnonzero(head)[group]
+    group_start = np.flatnonzero(head)
+    rank = np.arange(len(order)) - group_start[np.cumsum(head) - 1]
     shown = rank < items
     words = np.array(explain_rows(rows.iloc[order[shown]]).astype(object).to_numpy(), dtype=object, copy=True)
     words[pd.isna(words)] = ""
-    out = np.full(int(head.sum()), "", dtype=object)
+    out = np.full(m, "", dtype=object)
+    tie_shown, rank_shown = ordered[shown], rank[shown]
     for r in range(items):
-        at = rank[shown] == r
-        prefix = "; " if r else ""
-        out[group[shown][at]] = out[group[shown][at]] + prefix + words[at]
-    size = np.bincount(group)
-    more = size - items
-    tail = np.where(more > 0, "; and " + more.astype(str).astype(object) + " more", "")
-    out = out + tail
-    position = np.searchsorted(ordered[head], network.ties["pair"].to_numpy())
-    return pd.Series(out[position], dtype="string")
+        at = rank_shown == r
+        out[tie_shown[at]] = out[tie_shown[at]] + ("; " if r else "") + words[at]
+    more = np.bincount(tie, minlength=m) - items
+    out[more > 0] = out[more > 0] + "; and " + more[more > 0].astype(str).astype(object) + " more"
+    return pd.Series(out, dtype="string")
+
+
+def _tie_of_rows(rows: pd.DataFrame, network: PeerNetwork) -> np.ndarray:
+    pair = _pair_keys(rows, pd.Index(network.nodes["ref"]))
+    return np.searchsorted(network.ties["pair"].to_numpy(), pair)
 
 
 def _strength_words(weight: pd.Series, settings: EvidenceSettings) -> np.ndarray:
@@ -222,18 +228,24 @@ def analyse(dataset: Dataset, period: Period, settings: EvidenceSettings | None 
 
     with stages("explanations"):
         if len(rows) <= EXPLAIN_ALL_UP_TO:
-            rows = rows.assign(detail=explain(rows))
+            rows["detail"] = explain(rows)
             ties_why = why_texts(rows, network, lambda chosen: chosen["detail"])
         else:
-            rows = rows.assign(detail=pd.Series(pd.NA, index=rows.index, dtype="string"))
+            rows["detail"] = pd.Series(pd.NA, index=rows.index, dtype="string")
             ties_why = why_texts(rows, network)
-        ties = network.ties.copy()
-        ties["why"] = ties_why
-        ties["weight"] = ties["weight"].round(3)
-        ties["first_seen"] = local_text(ties["first_seen"], "%Y-%m-%d", with_time=False)
-        ties["last_seen"] = local_text(ties["last_seen"], "%Y-%m-%d", with_time=False)
-        ties["strength"] = _strength_words(ties["weight"], settings)
-        ties = ties.sort_values(["weight", "a", "b"], ascending=[False, True, True], ignore_index=True)
+        source = network.ties
+        ties = pd.DataFrame({column: source[column] for column in TIE_COLUMNS if column in source})
+        ties["why"] = ties_why.to_numpy()
+        ties["weight"] = source["weight"].round(3).to_numpy()
+        ties["first_seen"] = local_text(source["first_seen"], "%Y-%m-%d", with_time=False).to_numpy()
+        ties["last_seen"] = local_text(source["last_seen"], "%Y-%m-%d", with_time=False).to_numpy()
+        ties["tie_type"] = source["tie_type"].to_numpy()
+        ties["strength"] = _strength_words(source["weight"], settings)
+        # heaviest first; equal weights in reference order
+        order = np.lexsort((ties["b"].to_numpy(dtype=object).astype(str), ties["a"].to_numpy(dtype=object).astype(str),
+                            -ties["weight"].to_numpy()))
+        ties = ties.iloc[order].reset_index(drop=True)
+        tie_pairs = source["pair"].to_numpy()[order]
         ties = ties[TIE_COLUMNS + TIE_EXTRA]
 
     with stages("describe clusters"):
@@ -270,7 +282,8 @@ def analyse(dataset: Dataset, period: Period, settings: EvidenceSettings | None 
         "settings": settings.as_dict(),
     }
     return Analysis(period, settings, people.reset_index(drop=True), clusters, ties, changes, rows, network,
-                    clustering, found_duplicates, evidence.place_rows, roles, info, timings, handling)
+                    clustering, found_duplicates, evidence.place_rows, roles, info, timings, handling,
+                    tie_pairs=tie_pairs)
 
 
 def analyse_for_audience(dataset: Dataset, period: Period, audience: str,
@@ -319,8 +332,9 @@ def audience_ties(analysis: Analysis, policy, shown: pd.Series) -> pd.DataFrame:
     if policy.raw_ids and len(ties):
         network = analysis.network
         why = why_texts(analysis.evidence, network, lambda chosen: explain(chosen, show_ids=True))
-        ties["why"] = pd.Series(why.to_numpy(), index=network.ties["pair"].to_numpy()).reindex(
-            _pair_keys(ties, pd.Index(network.nodes["ref"]))).to_numpy()
+        pairs = analysis.tie_pairs if analysis.tie_pairs is not None else _pair_keys(
+            ties, pd.Index(network.nodes["ref"]))
+        ties["why"] = why.to_numpy()[np.searchsorted(network.ties["pair"].to_numpy(), pairs)]
     ties["why"] = texts_view(ties["why"].astype("string"), shown)
     return ties
 
