@@ -127,42 +127,46 @@ def _split_large(graph, membership: np.ndarray, is_child: np.ndarray, settings: 
     modularity, starting at the base resolution, which already finds the
     seams inside it), raising the resolution gently (x 1.25) only when it will
     not split; each part still too big is split again the same way. Raising
-    the resolution fast would shatter a tight group into single children.
+    the resolution fast would shatter a tight group into single children; a
+    community with no seam at all is cut in two along its weakest ties.
 
     Notes
     -----
-    A loop over the oversized communities (few), each re-clustered in C.
+    A loop over the oversized communities, each re-clustered in C on its own
+    vertices only: O(sum of their sizes x depth of splitting).
     """
     membership = membership.copy()
     limit = settings.most_children_in_a_cluster
     base = settings.leiden_resolution
     next_label = int(membership.max()) + 1 if len(membership) else 0
     splits = 0
-    queue = [(c, base) for c in _oversized(membership, is_child, limit)]
+    order = np.argsort(membership, kind="stable")
+    bounds = np.flatnonzero(np.diff(np.concatenate([[-1], membership[order], [membership.max() + 1 if len(membership)
+                                                                               else 0]])))
+    groups = [order[bounds[k]:bounds[k + 1]] for k in range(len(bounds) - 1)]
+    queue = [(vertices, base) for vertices in groups if is_child[vertices].sum() > limit]
     while queue:
-        community, resolution = queue.pop(0)
-        vertices = np.flatnonzero(membership == community)
+        vertices, resolution = queue.pop()
         if resolution > base * 2**8:
             continue  # cannot be split: a tight group bigger than the limit is left whole
         sub = graph.induced_subgraph(vertices.tolist())
         tuned = EvidenceSettings(**{**settings.as_dict(), "leiden_resolution": resolution})
         parts = detect(sub, tuned, method)
-        with_children = np.unique(parts[is_child[vertices]])
-        if len(with_children) < 2:
-            queue.append((community, resolution * 1.25))
+        children = is_child[vertices]
+        if len(np.unique(parts[children])) < 2:
+            queue.append((vertices, resolution * 1.25))
             continue
-        if _shattered(parts, is_child[vertices]):
+        if _shattered(parts, children):
             parts = _bisect(sub)  # no seam to find: cut it in two along its weakest ties instead
         splits += 1
-        labels = {}
+        keep = parts[children][0]  # the part holding the first child keeps the label
         for part in np.unique(parts):
-            labels[part] = community if part == parts[is_child[vertices]][0] else next_label
-            if labels[part] != community:
+            members = vertices[parts == part]
+            if part != keep:
+                membership[members] = next_label
                 next_label += 1
-            membership[vertices[parts == part]] = labels[part]
-        for label in labels.values():
-            if is_child[membership == label].sum() > limit:
-                queue.append((label, base))
+            if is_child[members].sum() > limit:
+                queue.append((members, base))
     return membership, splits
 
 
@@ -224,11 +228,6 @@ def _associate_leaves(network: PeerNetwork, is_child: np.ndarray) -> tuple[np.nd
     return leaf, anchor
 
 
-def _oversized(membership: np.ndarray, is_child: np.ndarray, limit: int) -> list[int]:
-    counts = np.bincount(membership, weights=is_child.astype(float))
-    return [int(c) for c in np.flatnonzero(counts > limit)]
-
-
 def find_clusters(network: PeerNetwork, settings: EvidenceSettings | None = None,
                   method: str = "leiden") -> Clustering:
     """Peer clusters of the network's risk ties.
@@ -259,9 +258,8 @@ def find_clusters(network: PeerNetwork, settings: EvidenceSettings | None = None
     raw = detect(graph, settings, method)
     raw, splits = _split_large(graph, raw, is_child, settings, method)
     raw[leaf] = raw[anchor[leaf]]
-    full = network.to_igraph("cluster_weight")
-    quality = full.modularity(raw.tolist(), weights="weight") if full.ecount() else 0.0
-    membership = _number(raw, network, is_child, full)
+    quality = graph.modularity(raw.tolist(), weights="weight") if graph.ecount() else 0.0
+    membership = _number(raw, network, is_child, graph)
     return Clustering(membership, method, float(quality), time.perf_counter() - started, splits)
 
 
@@ -338,8 +336,8 @@ def describe_clusters(network: PeerNetwork, membership: np.ndarray, evidence: pd
     out["n_associates"] = out["n_associates"].fillna(0).astype(int)
 
     ties = network.risk_ties("weight")
-    ca = ref_cluster.reindex(ties["a"].to_numpy()).to_numpy()
-    cb = ref_cluster.reindex(ties["b"].to_numpy()).to_numpy()
+    ca = membership[ties["a_node"].to_numpy()]
+    cb = membership[ties["b_node"].to_numpy()]
     inside = ties[(ca == cb) & (ca > 0)].assign(cluster=ca[(ca == cb) & (ca > 0)])
     out["ties"] = inside.groupby("cluster").size().reindex(out.index).fillna(0).astype(int)
     out["weight"] = inside.groupby("cluster")["weight"].sum().reindex(out.index).fillna(0.0).round(2)
@@ -349,14 +347,24 @@ def describe_clusters(network: PeerNetwork, membership: np.ndarray, evidence: pd
     out["strongest_ties"] = strongest_text.groupby(strongest["cluster"]).agg("; ".join).reindex(out.index).fillna("")
 
     # evidence inside each cluster, counted by kind, for the summary
-    child_rows = evidence[evidence["kind"].isin(list(KIND_WORDS)) & evidence["tie_type"].eq("risk")]
-    ea = ref_cluster.reindex(child_rows["a"].to_numpy()).to_numpy()
-    eb = ref_cluster.reindex(child_rows["b"].to_numpy()).to_numpy()
+    child_kind = evidence["kind"].isin(list(KIND_WORDS)).to_numpy(dtype=bool) & evidence["tie_type"].eq(
+        "risk").to_numpy(dtype=bool)
+    if network.row_a is not None and len(network.row_a) == len(evidence):
+        ea, eb = membership[network.row_a[child_kind]], membership[network.row_b[child_kind]]
+    else:
+        ea = ref_cluster.reindex(evidence["a"].to_numpy()[child_kind]).to_numpy()
+        eb = ref_cluster.reindex(evidence["b"].to_numpy()[child_kind]).to_numpy()
     same = (ea == eb) & (ea > 0)
-    kinds = pd.crosstab(ea[same], child_rows["kind"].to_numpy()[same]).reindex(out.index).fillna(0).astype(int)
+    kind_code = pd.Categorical(evidence["kind"].to_numpy()[child_kind][same], categories=list(KIND_WORDS)).codes
+    occasions = evidence["occasions"].to_numpy()[child_kind][same] if "occasions" in evidence else 1
+    counts = np.bincount(ea[same] * len(KIND_WORDS) + kind_code, weights=np.ones(int(same.sum())) * occasions,
+                         minlength=(len(out) + 1) * len(KIND_WORDS)).reshape(-1, len(KIND_WORDS))
+    kinds = pd.DataFrame(counts[1:len(out) + 1].astype(int), index=out.index, columns=list(KIND_WORDS))
 
     # places: where the cluster's children were found or linked to places of concern
-    places = place_rows.assign(cluster=ref_cluster.reindex(place_rows["a"].to_numpy()).to_numpy())
+    node_of = pd.Index(network.nodes["ref"])
+    place_cluster = membership[node_of.get_indexer(place_rows["a"])] if len(place_rows) else np.zeros(0, int)
+    places = place_rows.assign(cluster=place_cluster)
     places = places[places["cluster"] > 0]
     place_counts = (places.groupby(["cluster", "via"]).agg(children=("a", "nunique"), times=("a", "size"))
                     .reset_index().sort_values(["cluster", "children", "times", "via"],
@@ -370,7 +378,7 @@ def describe_clusters(network: PeerNetwork, membership: np.ndarray, evidence: pd
     aoc_refs = set(roles.loc[aoc_keys, "ref"])
     links = evidence[evidence["kind"].eq("linked_associate") & evidence["tie_type"].eq("risk")
                      & evidence["b"].isin(aoc_refs)]
-    links = links.assign(cluster=ref_cluster.reindex(links["a"].to_numpy()).to_numpy())
+    links = links.assign(cluster=membership[node_of.get_indexer(links["a"])] if len(links) else 0)
     links = links[links["cluster"] > 0]
     aoc = links.groupby("cluster")["b"].agg(lambda s: "; ".join(sorted(set(s))))
     out["adults_of_concern"] = aoc.reindex(out.index).fillna("")

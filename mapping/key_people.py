@@ -51,6 +51,10 @@ from graph_models.network import PeerNetwork
 from mapping.settings import EvidenceSettings
 
 
+#: A sampled betweenness visits about this many ties in all: fewer sources on a bigger network.
+SAMPLED_EDGE_VISITS = 40_000_000
+
+
 def participation(network: PeerNetwork, membership: np.ndarray) -> np.ndarray:
     """Participation coefficient of each node over the clusters of its neighbours.
 
@@ -88,8 +92,9 @@ def betweenness(network: PeerNetwork, settings: EvidenceSettings) -> tuple[np.nd
     Notes
     -----
     Exact: Brandes' algorithm in igraph, O(n m + n^2 log n). Sampled: the same
-    from ``betweenness_samples`` seeded sources, O(s (m + n log n)), scaled by
-    n / s.
+    from s seeded sources (``betweenness_samples``, fewer on a network so big
+    that s x m would pass :data:`SAMPLED_EDGE_VISITS`, at least 8),
+    O(s (m + n log n)), scaled by n / s: a rough estimate, for ranking.
     """
     n = len(network.nodes)
     graph = network.to_igraph("cluster_weight")
@@ -104,7 +109,8 @@ def betweenness(network: PeerNetwork, settings: EvidenceSettings) -> tuple[np.nd
         values[touched] = np.asarray(sub.betweenness(directed=False, weights=[1.0 / w for w in sub.es["weight"]]))
         return values * scale, "exact"
     rng = np.random.default_rng(settings.seed)
-    samples = min(settings.betweenness_samples, len(touched))
+    affordable = max(8, SAMPLED_EDGE_VISITS // max(graph.ecount(), 1))  # keep it to seconds on any network
+    samples = min(settings.betweenness_samples, affordable, len(touched))
     sources = np.sort(rng.choice(touched, size=samples, replace=False))
     raw = np.asarray(graph.betweenness(directed=False, weights=distance, sources=sources.tolist()))
     # each undirected path is found from one end only when sampled: scale to all sources, both ends
