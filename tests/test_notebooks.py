@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import sys
-import time
 from pathlib import Path
 
 import nbformat
@@ -75,13 +74,10 @@ def test_notebook_runs_top_to_bottom(path, synthetic_year, graph, tmp_path, monk
     nb = nbformat.read(path, as_version=4)
     client = NotebookClient(nb, timeout=TIMEOUT_SECONDS, kernel_name="python3", km=_kernel_manager(),
                             resources={"metadata": {"path": str(tmp_path)}})
-    started = time.perf_counter()
     try:
-        client.execute()
+        client.execute()  # nbclient's own per-cell timeout stops a hung cell; speed is not asserted here
     except CellExecutionError as error:
         pytest.fail(f"{path.name} failed:\n{error}", pytrace=False)
-    seconds = time.perf_counter() - started
-    assert seconds < TIMEOUT_SECONDS
     errors = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
     assert errors == []
 
