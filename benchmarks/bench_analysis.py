@@ -44,9 +44,13 @@ def analyse_scale(name: str, size: dict) -> tuple[list[dict], object, object]:
     truth = json.loads((folder / "truth.json").read_text())
     year = Period.from_dates(truth["period"]["from"], truth["period"]["to"])
     rows = []
-    with measure() as loading:
-        dataset = load_folder(folder)
-    rows.append(row(f"{name}: load and validate the folder (not part of the analysis)", loading.seconds, "s"))
+    from geo.postcodes import default_index
+
+    with measure() as loading:  # as peermap analyse loads: unknown postcodes checked against the index
+        dataset = load_folder(folder, postcodes=default_index())
+    rows.append(row(f"{name}: load and validate the folder, postcodes looked up (not part of the analysis)",
+                    loading.seconds, "s"))
+    rows.append(row(f"{name}: load and validate the folder, peak memory", loading.peak_mb, "MB"))
     stages: list[tuple[str, object]] = []
 
     @contextmanager
@@ -55,11 +59,8 @@ def analyse_scale(name: str, size: dict) -> tuple[list[dict], object, object]:
             yield
         stages.append((label, took))
 
-    from geo.postcodes import default_index
-
-    default_index().lookup(["DH1 1AB"])  # the postcode index's first area file is not the analysis
     with measure() as whole:
-        analysis = analyse(dataset, year, stage=stage)
+        analysis = analyse(dataset, year, stage=stage, duplicates=False)
     for label, took in stages:
         if label.startswith("changes"):
             continue  # nested: the previous period's own stages are inside it
@@ -68,6 +69,13 @@ def analyse_scale(name: str, size: dict) -> tuple[list[dict], object, object]:
     changes = [took for label, took in stages if label.startswith("changes")]
     if changes:
         rows.append(row(f"{name}: changes since the previous period (analysing it too)", changes[-1].seconds, "s"))
+    with measure() as duplicates:
+        from mapping.associates import duplicate_suggestions
+
+        suggested = duplicate_suggestions(dataset.associates, analysis.settings.duplicate_similarity)
+    rows.append(row(f"{name}: likely duplicate associates (police only; {len(suggested):,} suggested among "
+                    f"{len(dataset.associates):,})", duplicates.seconds, "s"))
+    analysis.duplicates = suggested.head(0)
     with tempfile.TemporaryDirectory() as out, measure() as writing:
         write_analysis(analysis, out, "police", dataset, kpi=False)
     rows.append(row(f"{name}: whole analysis of the year (all stages above)", whole.seconds, "s"))
@@ -106,8 +114,8 @@ def planted_figures(name: str, dataset, analysis, truth) -> list[dict]:
     return rows
 
 
-def methods(name: str, analysis, truth=None, dataset=None) -> list[dict]:
-    """Leiden beside Louvain on the same network."""
+def methods(name: str, analysis, truth=None, dataset=None, which=("leiden", "leidenalg", "louvain")) -> list[dict]:
+    """Leiden (igraph's and leidenalg's) beside Louvain on the same network."""
     import pandas as pd
 
     from mapping.clusters import compare_methods
@@ -117,7 +125,7 @@ def methods(name: str, analysis, truth=None, dataset=None) -> list[dict]:
         ref = dict(zip(dataset.children["child_id"], dataset.children["ref"]))
         planted = pd.Series({ref[c]: g["id"] for g in truth["groups"] for c in g["children"]})
         planted = planted[~planted.index.duplicated(keep=False)]
-    table = compare_methods(analysis.network, analysis.settings, truth=planted)
+    table = compare_methods(analysis.network, analysis.settings, truth=planted, methods=which)
     rows = []
     for r in table.to_dict("records"):
         rows.append(row(f"{name}: {r['method']} modularity", r["modularity"], ""))
@@ -197,7 +205,7 @@ def main() -> int:
     national = synthetic_folder("national", **NATIONAL)
     if not args.quick:
         national_rows, dataset, analysis, truth = analyse_scale("national", NATIONAL)
-        rows += national_rows + methods("national", analysis)
+        rows += national_rows + methods("national", analysis, which=("leiden", "louvain"))
         print("\n".join(f"{r['measure']}: {r['value']} {r['unit']}" for r in national_rows), file=sys.stderr,
               flush=True)
         del analysis

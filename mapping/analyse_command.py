@@ -40,9 +40,10 @@ def analyse_command(
     clusters.csv (peer clusters with their children, associates, places and a
     one-line summary), ties.csv (every pair with evidence between them, each
     kind counted, and why in words), changes.csv (since the previous period),
-    kpi.json and manifest.json into --out, plus rejects.csv. What may appear
-    is decided by --audience; a child's score means "most connected: may need
-    most support".
+    hotspots.geojson and places.geojson, kpi.json and manifest.json into
+    --out, plus rejects.csv (and possible_duplicates.csv for the police). What
+    may appear is decided by --audience; a child's score means "most
+    connected: may need most support", never anything a child has done.
 
     Example (March 2023 for the mapping meeting):
 

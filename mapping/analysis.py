@@ -35,6 +35,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from geo.postcodes import PostcodeIndex
 from graph_models.dataset import Dataset
@@ -42,7 +44,7 @@ from graph_models.network import KINDS, PeerNetwork, _nanoseconds
 from mapping.associates import duplicate_suggestions
 from mapping.changes import changes_since
 from mapping.clusters import Clustering, describe_clusters, find_clusters
-from mapping.evidence import Evidence, collect_evidence, explain, local_text
+from mapping.evidence import Evidence, _arrow, _series, collect_evidence, explain, local_text
 from mapping.key_people import key_people
 from mapping.periods import Period
 from mapping.settings import EvidenceSettings
@@ -107,17 +109,19 @@ def _pair_keys(rows: pd.DataFrame, index: pd.Index) -> np.ndarray:
     return np.minimum(a, b) * n + np.maximum(a, b)
 
 
-def why_texts(rows: pd.DataFrame, network: PeerNetwork, explain_rows=explain, items: int = WHY_ITEMS) -> pd.Series:
+def why_texts(rows: pd.DataFrame, network: PeerNetwork, explain_rows=None, items: int = WHY_ITEMS) -> pd.Series:
     """Each tie's explanation: its heaviest pieces of evidence in words, then how many more.
 
     ``rows`` are the evidence rows ``network`` was built from. Only the pieces
-    that are spelled out are put into words (``explain_rows`` is called on
-    them alone). Returns a Series aligned with ``network.ties``.
+    that are spelled out are put into words: ``explain_rows(rows, positions)``
+    (default :func:`mapping.evidence.explain`) is called on them alone.
+    Returns a Series aligned with ``network.ties``.
 
     Notes
     -----
     One sort of the evidence rows and array assembly of the texts: O(k log k).
     """
+    explain_rows = explain_rows or (lambda frame, at: explain(frame, positions=at))
     m = len(network.ties)
     if rows.empty or m == 0:
         return pd.Series([""] * m, dtype="string")
@@ -130,16 +134,20 @@ def why_texts(rows: pd.DataFrame, network: PeerNetwork, explain_rows=explain, it
     group_start = np.flatnonzero(head)
     rank = np.arange(len(order)) - group_start[np.cumsum(head) - 1]
     shown = rank < items
-    words = np.array(explain_rows(rows.iloc[order[shown]]).astype(object).to_numpy(), dtype=object, copy=True)
-    words[pd.isna(words)] = ""
-    out = np.full(m, "", dtype=object)
+    words = _arrow(explain_rows(rows, order[shown]).reset_index(drop=True).fillna(""))
     tie_shown, rank_shown = ordered[shown], rank[shown]
+    parts = []
     for r in range(items):
-        at = rank_shown == r
-        out[tie_shown[at]] = out[tie_shown[at]] + ("; " if r else "") + words[at]
+        at = np.flatnonzero(rank_shown == r)
+        slot = np.full(m, -1, dtype=np.int64)
+        slot[tie_shown[at]] = at
+        parts.append(pc.take(words, pa.array(slot, mask=slot < 0)))
     more = np.bincount(tie, minlength=m) - items
-    out[more > 0] = out[more > 0] + "; and " + more[more > 0].astype(str).astype(object) + " more"
-    return pd.Series(out, dtype="string")
+    count = pa.array(np.maximum(more, 0), mask=more <= 0).cast(pa.large_string())
+    parts.append(pc.binary_join_element_wise(pa.scalar("and ", pa.large_string()), count,
+                                             pa.scalar(" more", pa.large_string()), pa.scalar("", pa.large_string())))
+    joined = pc.binary_join_element_wise(*parts, pa.scalar("; ", pa.large_string()), null_handling="skip")
+    return _series(joined)
 
 
 def _tie_of_rows(rows: pd.DataFrame, network: PeerNetwork) -> np.ndarray:
@@ -185,7 +193,7 @@ def analyse(dataset: Dataset, period: Period, settings: EvidenceSettings | None 
     settings : windows, distances and weights (:class:`~mapping.settings.EvidenceSettings`).
     postcodes : the postcode index for coordinates (the embedded one when ``None``).
     previous : also analyse the previous period, for ``changes``.
-    duplicates : suggest likely duplicate associates.
+    duplicates : suggest likely duplicate associates (those linked in the period, against associates.csv).
     stage : optional ``stage(name)`` context-manager factory wrapped around each stage.
 
     Returns
@@ -229,13 +237,13 @@ def analyse(dataset: Dataset, period: Period, settings: EvidenceSettings | None 
     with stages("explanations"):
         if len(rows) <= EXPLAIN_ALL_UP_TO:
             rows["detail"] = explain(rows)
-            ties_why = why_texts(rows, network, lambda chosen: chosen["detail"])
+            ties_why = why_texts(rows, network, lambda frame, at: frame["detail"].iloc[at])
         else:
-            rows["detail"] = pd.Series(pd.NA, index=rows.index, dtype="string")
-            ties_why = why_texts(rows, network)
+            ties_why = why_texts(rows, network, lambda frame, at: explain(frame, positions=at))
+            rows["detail"] = np.full(len(rows), None, dtype=object)  # words made on demand: explain()
         source = network.ties
         ties = pd.DataFrame({column: source[column] for column in TIE_COLUMNS if column in source})
-        ties["why"] = ties_why.to_numpy()
+        ties["why"] = ties_why.set_axis(ties.index)
         ties["weight"] = source["weight"].round(3).to_numpy()
         ties["first_seen"] = local_text(source["first_seen"], "%Y-%m-%d", with_time=False).to_numpy()
         ties["last_seen"] = local_text(source["last_seen"], "%Y-%m-%d", with_time=False).to_numpy()
@@ -264,7 +272,9 @@ def analyse(dataset: Dataset, period: Period, settings: EvidenceSettings | None 
     found_duplicates = pd.DataFrame()
     if duplicates:
         with stages("duplicate associates"):
-            found_duplicates = duplicate_suggestions(dataset.associates, settings.duplicate_similarity)
+            known = dataset.associates
+            in_period = known["resolved"].to_numpy(dtype=bool) | known["associate_key"].isin(roles.index).to_numpy()
+            found_duplicates = duplicate_suggestions(known[in_period], settings.duplicate_similarity)
 
     timings = {**stages.timings, **{f"evidence: {k}": v for k, v in evidence.timings.items()}}
     handling = frozenset(evidence.period_rows.links["handling"].dropna().unique())
@@ -289,9 +299,14 @@ def analyse(dataset: Dataset, period: Period, settings: EvidenceSettings | None 
 def analyse_for_audience(dataset: Dataset, period: Period, audience: str,
                          settings: EvidenceSettings | None = None, postcodes: PostcodeIndex | None = None,
                          **kwargs) -> Analysis:
-    """:func:`analyse` on the dataset restricted for ``audience`` (:func:`exports.audiences.restrict_dataset`)."""
-    from exports.audiences import restrict_dataset
+    """:func:`analyse` on the dataset restricted for ``audience`` (:func:`exports.audiences.restrict_dataset`).
 
+    Likely duplicate associates are looked for only when the audience may see
+    associates' raw names (the police), unless ``duplicates`` says otherwise.
+    """
+    from exports.audiences import audience_policy, restrict_dataset
+
+    kwargs.setdefault("duplicates", audience_policy(audience).unresolved_names)
     return analyse(restrict_dataset(dataset, audience), period, settings, postcodes, **kwargs)
 
 
@@ -331,7 +346,7 @@ def audience_ties(analysis: Analysis, policy, shown: pd.Series) -> pd.DataFrame:
     ties = analysis.ties.copy()
     if policy.raw_ids and len(ties):
         network = analysis.network
-        why = why_texts(analysis.evidence, network, lambda chosen: explain(chosen, show_ids=True))
+        why = why_texts(analysis.evidence, network, lambda frame, at: explain(frame, show_ids=True, positions=at))
         pairs = analysis.tie_pairs if analysis.tie_pairs is not None else _pair_keys(
             ties, pd.Index(network.nodes["ref"]))
         ties["why"] = why.to_numpy()[np.searchsorted(network.ties["pair"].to_numpy(), pairs)]

@@ -83,8 +83,9 @@ def duplicate_suggestions(associates: pd.DataFrame, similarity: float = 88.0) ->
     Every name an associate goes by (label and aliases) is compared with every
     other associate's that opens alike (the first three letters of the first
     name and the surname's initial, or the first three letters of the surname
-    and the first name's initial), with rapidfuzz's token-sort ratio; a pair is suggested when any of
-    their names scores at least ``similarity`` (0-100). Pairs of two resolved
+    and the first name's initial), with rapidfuzz's ratio (edit similarity);
+    a pair is suggested when any of their names scores at least
+    ``similarity`` (0-100). Pairs of two resolved
     associates are left out (the analyst has already told them apart), so each
     suggestion involves at least one name associates.csv does not know.
 
@@ -121,7 +122,7 @@ def duplicate_suggestions(associates: pd.DataFrame, similarity: float = 88.0) ->
     found = []
     for _, block in blocks.groupby("block", sort=True):  # loop over name blocks, each compared in C
         keys = block["key"].tolist()
-        scores = process.cdist(keys, keys, scorer=fuzz.token_sort_ratio, score_cutoff=similarity, workers=1)
+        scores = process.cdist(keys, keys, scorer=fuzz.ratio, score_cutoff=similarity, workers=-1)
         i, j = np.nonzero(np.triu(scores, k=1))
         if len(i):
             rows = block.iloc[i][["owner", "name"]].to_numpy(), block.iloc[j][["owner", "name"]].to_numpy()

@@ -1,11 +1,15 @@
 """Peer clusters: groups of children, and the associates around them, found in the weighted network.
 
-Community detection is Leiden (Traag, Waltman & van Eck 2019, via
-``leidenalg``) on the risk ties, seeded so the same data gives the same
-clusters every run. Leiden was chosen over Louvain by measuring both on the
-synthetic year (``compare_methods``; figures in docs/analysis.md): it scores
-the same or higher modularity, is as fast or faster, and, unlike Louvain, never
-returns a cluster that is internally disconnected.
+Community detection is Leiden (Traag, Waltman & van Eck 2019) maximising
+modularity on the risk ties, run by igraph's C implementation
+(``Graph.community_leiden``), seeded so the same data gives the same clusters
+every run. Chosen by measuring it beside leidenalg's Leiden and igraph's
+Louvain on the same networks (``compare_methods``; benchmarks/bench_analysis.py
+writes the figures, and docs/analysis.md shows them): at meeting size the three
+agree closely; on a national network igraph's Leiden is the fastest of the
+three; and Leiden guarantees every cluster is connected inside, which Louvain
+does not: a meeting must never be told two groups are linked when nothing
+joins them.
 
 A cluster must be small enough to discuss in a meeting: one with more than
 ``most_children_in_a_cluster`` children is split again with a higher
@@ -135,6 +139,8 @@ def _split_large(graph, membership: np.ndarray, is_child: np.ndarray, settings: 
     A loop over the oversized communities, each re-clustered in C on its own
     vertices only: O(sum of their sizes x depth of splitting).
     """
+    if method == "leiden":
+        return _split_large_together(graph, membership, is_child, settings)
     membership = membership.copy()
     limit = settings.most_children_in_a_cluster
     base = settings.leiden_resolution
@@ -167,6 +173,88 @@ def _split_large(graph, membership: np.ndarray, is_child: np.ndarray, settings: 
                 next_label += 1
             if is_child[members].sum() > limit:
                 queue.append((members, base))
+    return membership, splits
+
+
+def _oversized_groups(membership: np.ndarray, is_child: np.ndarray, limit: int) -> list[np.ndarray]:
+    """The vertices of each community with more than ``limit`` children."""
+    if len(membership) == 0:
+        return []
+    children = np.bincount(membership, weights=is_child.astype(float))
+    big = np.flatnonzero(children > limit)
+    order = np.argsort(membership, kind="stable")
+    starts = np.searchsorted(membership[order], big, side="left")
+    ends = np.searchsorted(membership[order], big, side="right")
+    return [order[a:b] for a, b in zip(starts, ends)]
+
+
+def _split_large_together(graph, membership: np.ndarray, is_child: np.ndarray,
+                          settings: EvidenceSettings) -> tuple[np.ndarray, int]:
+    """:func:`_split_large` for igraph's Leiden, every oversized community of a round in one call.
+
+    Each community's own modularity, at its own resolution, is the constant
+    Potts model with node weights sqrt(resolution) x strength / sqrt(2 x its
+    total tie weight), once the ties between communities are cut: so one
+    Leiden run over all of them at once optimises each on its own, as
+    splitting them one by one would, without thousands of calls.
+
+    Notes
+    -----
+    O(sum of the oversized communities' ties) per round, in C; rounds are few.
+    """
+    membership = membership.copy()
+    limit = settings.most_children_in_a_cluster
+    base = settings.leiden_resolution
+    next_label = int(membership.max()) + 1 if len(membership) else 0
+    splits = 0
+    queue = [(vertices, base) for vertices in _oversized_groups(membership, is_child, limit)]
+    while queue:
+        queue = [(v, r) for v, r in queue if r <= base * 2**8]  # past that: a tight group left whole
+        if not queue:
+            break
+        vertices = np.concatenate([v for v, _ in queue])
+        component = np.repeat(np.arange(len(queue)), [len(v) for v, _ in queue])
+        resolution = np.repeat([r for _, r in queue], [len(v) for v, _ in queue])
+        order = np.argsort(vertices)
+        vertices, component, resolution = vertices[order], component[order], resolution[order]
+        sub = graph.induced_subgraph(vertices.tolist())
+        ends = _edge_ends(sub)
+        if len(ends):
+            sub.delete_edges(np.flatnonzero(component[ends[:, 0]] != component[ends[:, 1]]).tolist())
+        strength = np.asarray(sub.strength(weights="weight"), dtype=float) if sub.ecount() else np.zeros(len(vertices))
+        twice_total = np.bincount(component, weights=strength)[component]
+        node_weight = np.where(twice_total > 0, np.sqrt(resolution) * strength / np.sqrt(np.maximum(twice_total, 1e-12)),
+                               0.0)
+        with _seeded(settings.seed):
+            found = sub.community_leiden(objective_function="CPM", weights="weight", node_weights=node_weight.tolist(),
+                                         resolution=1.0,
+                                         n_iterations=-1 if sub.ecount() <= LEIDEN_UNTIL_STABLE_UP_TO else 2)
+        parts_all = np.asarray(found.membership, dtype=np.int64)
+        by_component = np.argsort(component, kind="stable")
+        bounds = np.searchsorted(component[by_component], np.arange(len(queue) + 1))
+        next_queue = []
+        for c, (old, r) in enumerate(queue):
+            at = by_component[bounds[c]:bounds[c + 1]]
+            members, parts = vertices[at], parts_all[at]
+            children = is_child[members]
+            if len(np.unique(parts[children])) < 2:
+                next_queue.append((members, r * 1.25))
+                continue
+            if _shattered(parts, children):  # no seam to find: cut it in two along its weakest ties instead
+                parts = _bisect(graph.induced_subgraph(members.tolist()))
+            splits += 1
+            keep = parts[children][0]
+            label = membership[members[0]]
+            for part in np.unique(parts):
+                these = members[parts == part]
+                if part != keep:
+                    membership[these] = next_label
+                    next_label += 1
+                else:
+                    membership[these] = label
+                if is_child[these].sum() > limit:
+                    next_queue.append((these, base))
+        queue = next_queue
     return membership, splits
 
 

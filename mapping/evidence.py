@@ -6,13 +6,16 @@ rows of evidence, one row per thing that links them, so that "why are these two
 linked?" always has an answer a worker can read out in a meeting:
 
 ``overlapping``
-    missing at overlapping times, and close in place (where one went missing
+    missing at the same time (for at least ``overlap_least_share`` of the time
+    either was missing, both were), and close in place (where one went missing
     from or was found is within ``close_in_place_km`` of where the other was,
     or in the same postcode district when a postcode has no coordinates).
-    Weighted by the share of their time missing they had in common, and capped
-    per pair: on its own it is weak evidence.
+    Weighted by the share of their time missing they had in common, capped per
+    pair, one row per pair of children counting the ``occasions``: on its own
+    it is weak evidence.
 ``missing_together``
-    went missing from the same postcode within ``missing_together_hours``.
+    went missing from the same place (within ``same_place_metres``, or the
+    same postcode) within ``missing_together_hours``.
 ``found_together``
     found at the same place within ``found_together_hours``.
 ``named_together``
@@ -33,11 +36,12 @@ ties of type ``safety`` with weight 0; family and professionals are
 
 Notes
 -----
-The pairwise searches join on place and time together. Each episode's places
-go into buckets (a 10 km grid cell and its neighbours, a postcode district, a
-postcode, a found-at place), and within a bucket a sorted sweep
-(``numpy.searchsorted``) finds the episodes that start while another is
-running. That is O(n log n + k) for n episodes and k candidate pairs close in
+The pairwise searches join on place and time together (:func:`close_pairs`).
+Each episode's places go into buckets (a grid cell as wide as the distance and
+its neighbours; a postcode district, a postcode or a found-at place name when
+there are no coordinates), and within a bucket a sorted sweep
+(:func:`interval_join`, ``numpy.searchsorted``) finds the episodes that start
+while another is running. That is O(n log n + k) for n episodes and k candidate pairs close in
 both place and time; pairs that merely overlap in time somewhere else in the
 country are never looked at. There is no Python loop over episodes or pairs.
 """
@@ -49,6 +53,8 @@ from typing import Iterator
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from geo.postcodes import PostcodeIndex, normalise_postcodes
 from graph_models import cells
@@ -110,9 +116,10 @@ def period_rows(dataset: Dataset, period: Period) -> PeriodRows:
     in_period = (has_episode & links["episode_id"].isin(episode_ids)) | (
         ~has_episode & period.contains(links["recorded_at"]))
     links = links[in_period.to_numpy(dtype=bool)].reset_index(drop=True)
-    mentioned = pd.Index(episodes["child_ref"]).union(pd.Index(links["child_ref"])).union(
-        pd.Index(links["target_child_ref"].dropna()))
-    children = dataset.children[dataset.children["ref"].isin(mentioned)].reset_index(drop=True)
+    refs = dataset.children["ref"]
+    mentioned = (refs.isin(episodes["child_ref"]) | refs.isin(links["child_ref"])
+                 | refs.isin(links["target_child_ref"].dropna()))
+    children = dataset.children[mentioned.to_numpy(dtype=bool)].reset_index(drop=True)
     associates = dataset.associates[dataset.associates["associate_key"].isin(
         links["associate_key"].dropna())].reset_index(drop=True)
     return PeriodRows(period, episodes, links, children, associates)
@@ -311,17 +318,22 @@ def interval_join(probe_key: np.ndarray, probe_start: np.ndarray, probe_end: np.
     """
     if len(probe_key) == 0 or len(home_key) == 0:
         return
-    keys, inverse = np.unique(np.concatenate([probe_key, home_key]), return_inverse=True)
-    pk, hk = inverse[:len(probe_key)].astype(np.int64), inverse[len(probe_key):].astype(np.int64)
-    t0 = min(probe_start.min(), home_start.min())
-    span = np.int64(max(probe_end.max(), home_start.max()) - t0 + 2)
+    keys = np.unique(home_key)  # the buckets that hold anything; probes elsewhere find nothing
+    hk = np.searchsorted(keys, home_key).astype(np.int64)
+    at = np.minimum(np.searchsorted(keys, probe_key), len(keys) - 1)
+    useful = np.flatnonzero(keys[at] == probe_key)
+    if len(useful) == 0:
+        return
+    pk = at[useful].astype(np.int64)
+    t0 = min(probe_start[useful].min(), home_start.min())
+    span = np.int64(max(probe_end[useful].max(), home_start.max()) - t0 + 2)
     if len(keys) * float(span) >= 2.0**62:
         raise ValueError("times span too long to search (check for impossible dates)")
     combined = hk * span + (home_start - t0)
     order = np.argsort(combined, kind="stable")
     ordered = combined[order]
-    lo = np.searchsorted(ordered, pk * span + (probe_start - t0), side="left")
-    hi = np.searchsorted(ordered, pk * span + (probe_end - t0), side="left")
+    lo = np.searchsorted(ordered, pk * span + (probe_start[useful] - t0), side="left")
+    hi = np.searchsorted(ordered, pk * span + (probe_end[useful] - t0), side="left")
     counts = np.maximum(hi - lo, 0)
     cumulative = np.cumsum(counts)
     first = 0
@@ -331,7 +343,7 @@ def interval_join(probe_key: np.ndarray, probe_start: np.ndarray, probe_end: np.
         c = counts[first:last]
         total = int(c.sum())
         if total:
-            probe = np.repeat(np.arange(first, last, dtype=np.int64), c)
+            probe = np.repeat(useful[first:last], c)
             offsets = np.repeat(lo[first:last] - (np.cumsum(c) - c), c)
             yield probe, order[offsets + np.arange(total, dtype=np.int64)]
         first = last
@@ -418,11 +430,6 @@ def close_pairs(owner: np.ndarray, x: np.ndarray, y: np.ndarray, fallback: np.nd
                 a, b = probes[pi], homes[hi]
                 keep_pairs(a, b, np.ones(len(a), dtype=bool))
     return _unique_pairs(found, n_owners)
-
-
-def _codes(values: pd.Series) -> np.ndarray:
-    """Integer code of each value (-1 for NA), for bucketing."""
-    return pd.factorize(values.astype("string"))[0].astype(np.int64)
 
 
 def overlapping_episode_pairs(table: EpisodeTable, settings: EvidenceSettings,
@@ -745,11 +752,6 @@ def associate_link_evidence(links: pd.DataFrame, roles: pd.DataFrame, settings: 
         "with_during": linked["with_during_episode"].astype("boolean").fillna(False),
     })
     return _typed(rows)
-
-
-def _join_text(left: pd.Series, right: pd.Series, sep: str) -> pd.Series:
-    left, right = left.astype("string"), right.astype("string")
-    return (left + sep + right).fillna(left).fillna(right).astype("string")
 
 
 #: Roles of a place, as bit flags, so each child's roles of a place combine without a Python loop.
@@ -1094,7 +1096,8 @@ def _hours_text(minutes: pd.Series) -> pd.Series:
     return text.astype("string")
 
 
-def explain(rows: pd.DataFrame, names: pd.Series | None = None, show_ids: bool = False) -> pd.Series:
+def explain(rows: pd.DataFrame, names: pd.Series | None = None, show_ids: bool = False,
+            positions: np.ndarray | None = None) -> pd.Series:
     """The readable explanation of each evidence row.
 
     Parameters
@@ -1103,27 +1106,51 @@ def explain(rows: pd.DataFrame, names: pd.Series | None = None, show_ids: bool =
     names : how to call associates in the words, by their ``associate_key``
         (default: their ``A-`` reference, which every audience may see).
     show_ids : add raw episode and link IDs (for the police audience only).
+    positions : explain only these rows (by position), in this order.
 
     Notes
     -----
-    Vectorised string building, each kind's words made on its own rows: O(k) for k rows.
+    Vectorised string building, each kind's words made from its own rows and
+    only the columns they need: O(k) for k rows explained.
     """
-    text = pd.Series(pd.NA, index=rows.index, dtype="string")
-    if rows.empty:
-        return text
+    positions = np.arange(len(rows)) if positions is None else np.asarray(positions)
+    if len(positions) == 0:
+        return pd.Series([], dtype="string")
+    pieces, where = [], []
     for kind, words in _WORDS.items():
-        mask = rows["kind"].eq(kind).fillna(False).to_numpy(dtype=bool)
-        if mask.any():
-            part = rows[mask]
-            via = part["via"].astype("string")
-            if names is not None:
+        mask = np.flatnonzero(rows["kind"].eq(kind).to_numpy(dtype=bool, na_value=False)[positions])
+        if len(mask):
+            part = rows.iloc[positions[mask], [rows.columns.get_loc(c) for c in _NEEDS[kind]]]
+            via = part["via"].astype("string") if "via" in part else None
+            if names is not None and via is not None:
                 via = part["via_key"].map(names).astype("string").fillna(via)
-            text[mask] = words(part, via).to_numpy()
+            pieces.append(_arrow(words(part, via)))
+            where.append(mask)
+    # put each kind's words back in the order asked for, all in Arrow (no Python string per row)
+    done = np.concatenate(where) if where else np.empty(0, np.int64)
+    words_all = pa.concat_arrays(pieces) if pieces else pa.array([], pa.large_string())
+    slot = np.full(len(positions), -1, dtype=np.int64)
+    slot[done] = np.arange(len(done))
+    out = _series(pc.take(words_all, pa.array(slot, mask=slot < 0)))
     if show_ids:
-        episodes = (rows["episode_a"] + " and " + rows["episode_b"]).fillna(rows["episode_a"]).fillna(rows["episode_b"])
-        ids = (" (episodes " + episodes + ")").fillna("") + (" (links " + rows["link_ids"] + ")").fillna("")
-        text = text + ids
-    return text.astype("string")
+        part = rows.iloc[positions, [rows.columns.get_loc(c) for c in ("episode_a", "episode_b", "link_ids")]]
+        part = part.reset_index(drop=True)
+        episodes = (part["episode_a"] + " and " + part["episode_b"]).fillna(part["episode_a"]).fillna(
+            part["episode_b"])
+        out = out + (" (episodes " + episodes + ")").fillna("") + (" (links " + part["link_ids"] + ")").fillna("")
+    return out.set_axis(rows.index[positions]).astype("string")
+
+
+def _arrow(text: pd.Series) -> pa.Array:
+    """A text Series as one Arrow large_string array (no copy when it is Arrow-backed already)."""
+    values = pa.array(text.astype("string").array, type=pa.large_string())
+    return values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
+
+
+def _series(values) -> pd.Series:
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    return pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array([values.cast(pa.large_string())])))
 
 
 def _flag(rows: pd.DataFrame, column: str, words: str) -> pd.Series:
@@ -1185,6 +1212,17 @@ def _linked_words(rows: pd.DataFrame, via: pd.Series) -> pd.Series:
     return (word + "linked in intelligence" + _grading_words(rows) + " on " + _day(rows["first_seen"])
             + _flag(rows, "with_during", ", with them while missing") + _flag(rows, "unverified", " (unverified)"))
 
+
+#: The columns each kind's words are made from.
+_NEEDS = {
+    "overlapping": ("occasions", "occasion_start", "occasion_end", "shared_share", "distance_km", "place"),
+    "missing_together": ("place", "minutes_apart", "first_seen"),
+    "found_together": ("place", "minutes_apart", "first_seen"),
+    "named_together": ("tie_type", "grading", "first_seen", "with_during", "unverified"),
+    "shared_associate": ("via", "via_key", "place", "grading", "via_children", "unverified"),
+    "shared_place": ("via", "via_key", "place", "via_children", "unverified"),
+    "linked_associate": ("tie_type", "grading", "first_seen", "with_during", "unverified"),
+}
 
 _WORDS = {
     "overlapping": _overlapping_words, "missing_together": _missing_words, "found_together": _found_words,

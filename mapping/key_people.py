@@ -159,19 +159,26 @@ def key_people(network: PeerNetwork, membership: np.ndarray, roles: pd.DataFrame
     tie_type_by_ref = pd.Series(roles["tie_type"].to_numpy(), index=roles["ref"].to_numpy())
     tie_type = pd.Series(refs).map(tie_type_by_ref).astype(object).where(lambda t: t.notna(), "risk").to_numpy()
 
-    links = evidence[evidence["kind"].eq("linked_associate") & evidence["tie_type"].eq("risk")]
-    per_pair = links.groupby(["a", "b"], sort=False)["unverified"].all().reset_index()
-    aoc_refs = role_by_ref.index[role_by_ref.eq("adult_of_concern").fillna(False).to_numpy(dtype=bool)]
-    child_aoc = per_pair[per_pair["b"].isin(aoc_refs)].groupby("a").size()
-    adults = pd.Series(refs).map(child_aoc).fillna(0).to_numpy(dtype=float)
-
-    cluster_of = pd.Series(membership, index=refs)
-    per_pair["reach"] = np.where(per_pair["unverified"], 0.5, 1.0)
-    per_pair["cluster"] = cluster_of.reindex(per_pair["a"].to_numpy()).to_numpy()
-    reached = per_pair.groupby("b")["reach"].sum()
-    clusters = per_pair[per_pair["cluster"] > 0].groupby("b")["cluster"].nunique()
-    children_reached = pd.Series(refs).map(reached).fillna(0.0).to_numpy()
-    clusters_reached = pd.Series(refs).map(clusters).fillna(0).to_numpy(dtype=int)
+    # the intelligence linking children and associates, one entry per (child, associate)
+    linked = (evidence["kind"].eq("linked_associate").to_numpy(dtype=bool)
+              & evidence["tie_type"].eq("risk").to_numpy(dtype=bool))
+    if network.row_a is not None and len(network.row_a) == len(evidence):
+        child_node, associate_node = network.row_a[linked], network.row_b[linked]
+    else:
+        index = pd.Index(refs)
+        child_node = index.get_indexer(evidence["a"].to_numpy()[linked])
+        associate_node = index.get_indexer(evidence["b"].to_numpy()[linked])
+    pair_codes, pairs = pd.factorize(associate_node.astype(np.int64) * n + child_node)
+    verified = np.bincount(pair_codes, weights=~evidence["unverified"].to_numpy(dtype=bool)[linked],
+                           minlength=len(pairs)) > 0
+    pair_child, pair_associate = pairs % n, pairs // n
+    is_adult_of_concern = role.eq("adult_of_concern").fillna(False).to_numpy(dtype=bool)
+    adults = np.bincount(pair_child[is_adult_of_concern[pair_associate]], minlength=n).astype(float)
+    children_reached = np.bincount(pair_associate, weights=np.where(verified, 1.0, 0.5), minlength=n)
+    child_cluster = membership[pair_child]
+    width = int(membership.max()) + 1 if n else 1
+    spread_pairs = np.unique(pair_associate[child_cluster > 0] * width + child_cluster[child_cluster > 0])
+    clusters_reached = np.bincount(spread_pairs // width, minlength=n)
 
     child_raw = strength * (1.0 + bridging) + settings.adult_of_concern_bonus * adults
     concern = role.map({"adult_of_concern": 1.0, "peer": settings.peer_concern}).fillna(

@@ -37,8 +37,10 @@ class EvidenceSettings:
         Weight of two episodes that overlap completely (same start, same end).
         Partly overlapping episodes weigh in proportion to the share of their
         time missing they have in common (the time both were missing divided
-        by the time either was): a child missing for three days who overlaps a
-        three-hour episode shares 4% of the time, and weighs 0.02, not 0.5.
+        by the time either was): two children out from 8 pm, one back at
+        midnight and the other at 2 am, share 4 of 6 hours and weigh 0.33. A
+        child missing for three days who overlaps a three-hour episode shares
+        4% of the time: too little to count at all (``overlap_least_share``).
     overlap_least_share : float, default 0.5
         Two episodes count as "missing at the same time" only when, for at
         least this share of the time either child was missing, both were
@@ -133,9 +135,10 @@ class EvidenceSettings:
         Bridging (betweenness) is computed exactly on networks up to this many
         people; above it, from a sample of starting points.
     betweenness_samples : int, default 200
-        Starting points sampled for betweenness on a large network.
+        Starting points sampled for betweenness on a large network (fewer,
+        at least 8, on a network so big that 200 would take minutes).
     duplicate_similarity : float, default 88
-        Two associates' names this similar (0-100, rapidfuzz token-sort ratio)
+        Two associates' names this similar (0-100, rapidfuzz ratio: edit similarity)
         are suggested as possibly the same person, for the analyst to confirm
         in associates.csv.
     """

@@ -143,6 +143,27 @@ def performance() -> str:
     return "\n".join(parts)
 
 
+def cluster_methods() -> str:
+    """Leiden (igraph's and leidenalg's) beside Louvain, from the analysis benchmark's results."""
+    path = ROOT / "benchmarks" / "results" / "analysis.json"
+    if not path.exists():
+        return "No analysis benchmark results yet: run `make benchmarks`.\n"
+    found = {r["measure"]: r["value"] for r in json.loads(path.read_text())["rows"]}
+    names = {"leiden": "Leiden (igraph)", "leidenalg": "Leiden (leidenalg)", "louvain": "Louvain"}
+    scales = {"durham": "synthetic Durham year", "national": "synthetic national year (1,000,000 episodes)"}
+    lines = ["| network | method | modularity | seconds (with splitting) | clusters | adjusted Rand index "
+             "against the planted groups |", "|---|---|---|---|---|---|"]
+    for scale, scale_name in scales.items():
+        for method, method_name in names.items():
+            key = f"{scale}: {method}"
+            if f"{key} modularity" not in found:
+                continue
+            lines.append(f"| {scale_name} | {method_name} | {found[f'{key} modularity']} | "
+                         f"{found.get(f'{key} seconds (with splitting)', '')} | {found.get(f'{key} clusters', '')} | "
+                         f"{found.get(f'{key} ARI against planted groups', '')} |")
+    return "\n".join(lines) + "\n\nSource: `benchmarks/results/analysis.json` (`make benchmarks`).\n"
+
+
 def sources(data: Path | None) -> dict[str, callable]:
     return {
         "kpi-example": lambda: kpi_example(data),
@@ -151,10 +172,12 @@ def sources(data: Path | None) -> dict[str, callable]:
         "data-columns": data_columns,
         "cypher-cookbook": cypher_cookbook,
         "performance": performance,
+        "cluster-methods": cluster_methods,
     }
 
 
-FILES = ("README.md", "docs/cli-reference.md", "docs/data-folder.md", "docs/performance.md", "docs/neo4j.md")
+FILES = ("README.md", "docs/cli-reference.md", "docs/data-folder.md", "docs/performance.md", "docs/neo4j.md",
+         "docs/analysis.md")
 
 
 def regenerate(check: bool, data: Path | None = None) -> list[str]:

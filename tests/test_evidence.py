@@ -307,3 +307,17 @@ def test_close_pairs_never_pairs_a_child_with_itself():
     i, j = close_pairs(owner, x, x, np.full(4, -1), np.zeros(4, np.int64), np.full(4, 10, np.int64), 1000.0,
                        np.array([0, 0, 1, 1]), 4)
     assert set(zip(i.tolist(), j.tolist())) == {(0, 2), (0, 3), (1, 2), (1, 3)}
+
+
+def test_every_setting_is_documented_with_its_default():
+    from dataclasses import fields
+    from pathlib import Path
+
+    page = (Path(__file__).resolve().parent.parent / "docs" / "analysis.md").read_text()
+    settings = EvidenceSettings()
+    for field in fields(EvidenceSettings):
+        value = getattr(settings, field.name)
+        shown = int(value) if isinstance(value, float) and value == int(value) and field.name != "overlap_weight" \
+            else value
+        assert f"| `{field.name}` | {shown} |" in page, f"docs/analysis.md: add {field.name} (default {shown})"
+        assert f"    {field.name} : " in EvidenceSettings.__doc__, f"EvidenceSettings docstring: {field.name}"
