@@ -49,7 +49,7 @@ test: $(STAMP) browser
 # The analyst notebooks in JupyterLab, with the local Neo4j running for notebook 02.
 notebooks: $(STAMP)
 	@$(PY) -c "import jupyterlab" 2>/dev/null || $(PY) -m pip install --quiet -e '.[test,notebooks]'
-	@set -e; env="$$($(MAKE) -s neo4j-start)"; eval "$$env"; \
+	@set -e; env="$$($(MAKE) -s neo4j-start NEO4J_HEAP=2g NEO4J_PAGECACHE=3g)"; eval "$$env"; \
 	$(PY) -m jupyter lab notebooks/
 
 # Regenerate the generated parts of README.md and docs/ (the tests fail when they drift).
@@ -59,7 +59,7 @@ docs: $(STAMP) browser
 
 # Performance measurements (minutes; not part of `make test`), then docs/performance.md.
 benchmarks: $(STAMP)
-	@set -e; env="$$($(MAKE) -s neo4j-start)"; eval "$$env"; \
+	@set -e; env="$$($(MAKE) -s neo4j-start NEO4J_HEAP=2g NEO4J_PAGECACHE=3g)"; eval "$$env"; \
 	for bench in benchmarks/bench_*.py; do echo "== $$bench"; $(PY) $$bench; done
 	$(PY) scripts/generate_docs.py
 

@@ -94,131 +94,51 @@ def _plain(values: pd.Series) -> list:
     return [list(v) if isinstance(v, tuple) else (bool(v) if isinstance(v, np.bool_) else v) for v in out]
 
 
-def _records(frame: pd.DataFrame, *, stamps: tuple[str, ...] = (), dates: tuple[str, ...] = (),
-             props: tuple[str, ...] = (), extra: dict[str, list] | None = None) -> list[dict]:
-    """One parameter map per row: ``props`` go into a nested ``props`` map (SET n += row.props)."""
-    columns: dict[str, list] = {}
-    for name in frame.columns:
-        if name in stamps:
-            columns[name] = _epoch_ms(frame[name])
-        elif name in dates:
-            columns[name] = [None if pd.isna(v) else v.strftime("%Y-%m-%d") for v in frame[name]]
-        else:
-            columns[name] = _plain(frame[name])
-    columns.update(extra or {})
-    names = list(columns)
-    rows = []
-    for values in zip(*columns.values()):
-        row = dict(zip(names, values))
-        row["props"] = {p: row[p] for p in props}
-        rows.append(row)
+def _records(frame: pd.DataFrame, *, keys: dict[str, str] | None = None, props: tuple[str, ...] = (),
+             stamps: tuple[str, ...] = (), dates: tuple[str, ...] = (),
+             extra: dict[str, list] | None = None) -> list[dict]:
+    """One parameter map per row.
+
+    ``keys`` (row field: column; what the statements match and merge on) and
+    ``extra`` are fields of the row itself, named unlike any property; ``props``
+    go into a nested ``props`` map and times (``stamps`` as epoch
+    milliseconds, ``dates`` as ``YYYY-MM-DD``) into ``times``. Neo4j cannot tell
+    a row from a node, so a statement that read ``row.role`` and set ``r.role``
+    would be planned with an Eager step.
+    """
+    made: dict[str, list] = {}
+
+    def column(name: str) -> list:
+        if name not in made:
+            if name in stamps:
+                made[name] = _epoch_ms(frame[name])
+            elif name in dates:
+                made[name] = [None if pd.isna(v) else v.strftime("%Y-%m-%d") for v in frame[name]]
+            else:
+                made[name] = _plain(frame[name])
+        return made[name]
+
+    top = {field: column(name) for field, name in (keys or {}).items()}
+    top.update(extra or {})
+    nested = {"props": {name: column(name) for name in props},
+              "times": {name: column(name) for name in (*stamps, *dates)}}
+    rows = [dict(zip(top, values)) for values in zip(*top.values())] if top else [{} for _ in range(len(frame))]
+    for group, columns in nested.items():
+        names = list(columns)
+        for row, values in zip(rows, zip(*columns.values()) if names else ((),) * len(rows)):
+            row[group] = dict(zip(names, values))
     return rows
 
 
 # -- the fixed Cypher ------------------------------------------------------------------------
-MERGE_CHILDREN = """
-UNWIND $rows AS row
-MERGE (c:Child {child_id: row.child_id})
-SET c += row.props,
-    c.birth_date = CASE WHEN row.birth_date IS NULL THEN null ELSE date(row.birth_date) END
-WITH c, row
-OPTIONAL MATCH (c)-[old:LIVES_AT|PLACED_AT]->(p:Place)
-WHERE (type(old) = 'LIVES_AT' AND (row.home_postcode IS NULL OR p.key <> row.home_postcode))
-   OR (type(old) = 'PLACED_AT' AND (row.placement_postcode IS NULL OR p.key <> row.placement_postcode))
-DELETE old
-WITH DISTINCT c, row
-FOREACH (pc IN CASE WHEN row.home_postcode IS NULL THEN [] ELSE [row.home_postcode] END |
-  MERGE (p:Place {key: pc}) ON CREATE SET p.postcode = pc
-  MERGE (c)-[:LIVES_AT]->(p))
-FOREACH (pc IN CASE WHEN row.placement_postcode IS NULL THEN [] ELSE [row.placement_postcode] END |
-  MERGE (p:Place {key: pc}) ON CREATE SET p.postcode = pc
-  MERGE (c)-[:PLACED_AT]->(p))
-"""
-
-MERGE_PLACES = """
-UNWIND $rows AS row
-MERGE (p:Place {key: row.key})
-SET p += row.props, p.listed = true
-FOREACH (pc IN CASE WHEN row.postcode IS NULL THEN [] ELSE [row.postcode] END |
-  MERGE (q:Place {key: pc}) ON CREATE SET q.postcode = pc)
-"""
-
-MERGE_ASSOCIATES = """
-UNWIND $rows AS row
-MERGE (a:Associate {associate_key: row.associate_key})
-SET a += row.props
-"""
-
-MERGE_EPISODES = """
-UNWIND $rows AS row
-MATCH (c:Child {child_id: row.child_id})
-MERGE (e:Episode {episode_id: row.episode_id})
-SET e += row.props,
-    e.missing_at = datetime({epochMillis: row.missing_at}),
-    e.returned_at = CASE WHEN row.returned_at IS NULL THEN null ELSE datetime({epochMillis: row.returned_at}) END
-WITH c, e, row
-OPTIONAL MATCH (e)<-[w:WENT_MISSING]-(other:Child) WHERE other <> c
-DELETE w
-WITH DISTINCT c, e, row
-MERGE (c)-[:WENT_MISSING]->(e)
-WITH e, row
-OPTIONAL MATCH (e)-[old:MISSING_FROM|FOUND_AT]->(p:Place)
-WHERE (type(old) = 'MISSING_FROM' AND NOT p.key IN row.from_keys)
-   OR (type(old) = 'FOUND_AT' AND NOT p.key IN [f IN row.found IN | f.key])
-DELETE old
-WITH DISTINCT e, row
-FOREACH (k IN row.from_keys |
-  MERGE (p:Place {key: k}) ON CREATE SET p.postcode = k
-  MERGE (e)-[:MISSING_FROM]->(p))
-FOREACH (f IN row.found |
-  MERGE (p:Place {key: f.key}) ON CREATE SET p.postcode = f.postcode, p.name = f.name
-  MERGE (e)-[:FOUND_AT]->(p))
-""".replace("[f IN row.found IN | f.key]", "[f IN row.found | f.key]")
-
-MERGE_INTERVIEWS = """
-UNWIND $rows AS row
-MATCH (c:Child {child_id: row.child_id})
-MERGE (i:Interview {rthi_id: row.rthi_id})
-SET i += row.props,
-    i.offered_at = CASE WHEN row.offered_at IS NULL THEN null ELSE datetime({epochMillis: row.offered_at}) END,
-    i.completed_at = CASE WHEN row.completed_at IS NULL THEN null ELSE datetime({epochMillis: row.completed_at}) END
-WITH c, i, row
-OPTIONAL MATCH (i)<-[w:INTERVIEWED_IN]-(other:Child) WHERE other <> c
-DELETE w
-WITH DISTINCT c, i, row
-MERGE (c)-[:INTERVIEWED_IN]->(i)
-WITH i, row
-OPTIONAL MATCH (i)-[old:COVERS]->(e:Episode) WHERE NOT e.episode_id IN row.episode_ids
-DELETE old
-WITH DISTINCT i, row
-UNWIND row.episode_ids AS episode_id
-MATCH (e:Episode {episode_id: episode_id})
-MERGE (i)-[:COVERS]->(e)
-"""
-
-# A link is one LINKED_TO relationship keyed by link_id. If next month's folder points the
-# same link_id at another target, the old relationship is removed first.
-_LINK_START = """
-UNWIND $rows AS row
-MATCH (c:Child {child_id: row.child_id})
-"""
-_LINK_END = """
-WITH c, t, row
-OPTIONAL MATCH ()-[old:LINKED_TO {link_id: row.link_id}]->(x)
-WHERE NOT (startNode(old) = c AND x = t)
-DELETE old
-WITH DISTINCT c, t, row
-MERGE (c)-[r:LINKED_TO {link_id: row.link_id}]->(t)
-SET r += row.props, r.recorded_at = datetime({epochMillis: row.recorded_at})
-"""
-MERGE_LINKS = {
-    "child": _LINK_START + "MATCH (t:Child {child_id: row.target_child_id})" + _LINK_END,
-    "associate": _LINK_START + "MERGE (t:Associate {associate_key: row.associate_key})" + _LINK_END,
-    "place": _LINK_START + "MERGE (t:Place {key: row.target_key})\n"
-                           "ON CREATE SET t.postcode = row.target_postcode, t.name = row.target_name" + _LINK_END,
-    "identifier": _LINK_START + "MERGE (t:Identifier {key: row.target_key})\n"
-                                "ON CREATE SET t.kind = row.target_type, t.value = row.target_ref" + _LINK_END,
-}
+# Each table is loaded by a few short statements run in order inside one transaction per
+# batch, every one of them ``UNWIND $rows AS row`` over the same rows: the nodes, then removal
+# of what next month's folder says is no longer so, then the relationships. Written so that
+# Neo4j plans none of them with an Eager operator (which holds every row of the batch before
+# writing): properties are set one by one by name (``SET n += map`` could write the key the
+# MERGE reads), and no statement reads ``row.x`` while it sets a property named ``x`` (Neo4j
+# cannot tell the row is not a node). Removal statements keep an Eager step, holding only the
+# relationships they remove.
 
 CHILD_PROPS = ("child_id", "ref", "display_name", "sex", "legal_status", "placement_type", "home_postcode",
                "placement_postcode", "school", "ce_risk", "exploitation_type")
@@ -226,17 +146,170 @@ EPISODE_PROPS = ("episode_id", "child_id", "child_ref", "missing_from_postcode",
 INTERVIEW_PROPS = ("rthi_id", "child_id", "child_ref", "episode_ids", "outcome", "worker")
 ASSOCIATE_PROPS = ("associate_key", "associate_id", "ref", "label", "aliases", "role", "approx_age", "resolved")
 PLACE_PROPS = ("place_name", "name_key", "postcode", "kind")
-LINK_PROPS = ("link_id", "child_id", "child_ref", "target_type", "target_ref", "role", "episode_id", "rthi_id",
+LINK_PROPS = ("link_id", "child_ref", "target_type", "target_ref", "role", "episode_id", "rthi_id",
               "with_during_episode", "source", "source_grade", "intel_grade", "handling", "unverified", "notes",
               "target_child_id", "target_child_ref", "associate_key", "associate_ref", "target_postcode")
 
 
-def _place_key(postcode, name) -> str | None:
-    if isinstance(postcode, str):
-        return postcode
-    if isinstance(name, str):
-        return "name:" + cells.name_key(pd.Series([name])).iloc[0]
-    return None
+def _set(variable: str, props: tuple[str, ...], key: str = "") -> str:
+    """``v.p = row.props.p, ...`` for the allow-listed property names (the MERGE key left to MERGE)."""
+    return ",\n    ".join(f"{variable}.{p} = row.props.{p}" for p in props if p != key)
+
+
+def _stamp(field: str) -> str:
+    return f"CASE WHEN row.times.{field} IS NULL THEN null ELSE datetime({{epochMillis: row.times.{field}}}) END"
+
+
+def _remove_stale(match: str, where: str) -> str:
+    """Delete the relationships ``old`` that ``match`` finds and ``where`` says are no longer so.
+
+    Neo4j plans these with an Eager step just before the delete; it holds only
+    the stale relationships, usually none.
+    """
+    return f"""UNWIND $rows AS row
+MATCH {match}
+WHERE {where}
+DELETE old"""
+
+
+def _merge_places(keys: str, on_create: str) -> str:
+    """Make the places named by ``keys`` (a list expression over ``row``) that do not exist yet."""
+    return f"""UNWIND $rows AS row
+UNWIND {keys} AS place
+MERGE (p:Place {{key: place.key}})
+ON CREATE SET {on_create}"""
+
+
+def _relate(start: str, keys: str, relationship: str) -> str:
+    """MERGE ``relationship`` from the node ``start`` to each Place whose key is in ``keys``."""
+    return f"""UNWIND $rows AS row
+MATCH {start}
+UNWIND {keys} AS key
+MATCH (p:Place {{key: key}})
+MERGE (n)-[:{relationship}]->(p)"""
+
+
+CHILD_STATEMENTS = (
+    f"""UNWIND $rows AS row
+MERGE (c:Child {{child_id: row.child}})
+SET {_set("c", CHILD_PROPS, "child_id")},
+    c.birth_date = CASE WHEN row.times.birth_date IS NULL THEN null ELSE date(row.times.birth_date) END""",
+    # a child who moved: the old home or placement goes
+    _remove_stale("(:Child {child_id: row.child})-[old:LIVES_AT|PLACED_AT]->(p:Place)",
+                  "(type(old) = 'LIVES_AT' AND (row.home IS NULL OR p.key <> row.home))\n"
+                  "   OR (type(old) = 'PLACED_AT' AND (row.placement IS NULL OR p.key <> row.placement))"),
+    _merge_places("[pc IN [row.home, row.placement] WHERE pc IS NOT NULL | {key: pc}]",
+                  "p.postcode = place.key"),
+    _relate("(n:Child {child_id: row.child})", "[pc IN [row.home] WHERE pc IS NOT NULL]", "LIVES_AT"),
+    _relate("(n:Child {child_id: row.child})", "[pc IN [row.placement] WHERE pc IS NOT NULL]",
+            "PLACED_AT"),
+)
+
+PLACE_STATEMENTS = (
+    _merge_places("[pc IN row.postcode_keys | {key: pc}]", "p.postcode = place.key"),
+    f"""UNWIND $rows AS row
+MERGE (p:Place {{key: row.key}})
+SET {_set("p", PLACE_PROPS)},
+    p.listed = true""",
+)
+
+ASSOCIATE_STATEMENTS = (
+    f"""UNWIND $rows AS row
+MERGE (a:Associate {{associate_key: row.associate}})
+SET {_set("a", ASSOCIATE_PROPS, "associate_key")}""",
+)
+
+EPISODE_STATEMENTS = (
+    f"""UNWIND $rows AS row
+MERGE (e:Episode {{episode_id: row.episode}})
+SET {_set("e", EPISODE_PROPS, "episode_id")},
+    e.missing_at = {_stamp("missing_at")},
+    e.returned_at = {_stamp("returned_at")}""",
+    # an episode recorded against the wrong child, or its places corrected: the old relationships go
+    _remove_stale("(:Episode {episode_id: row.episode})<-[old:WENT_MISSING]-(other:Child)",
+                  "other.child_id <> row.child"),
+    _remove_stale("(:Episode {episode_id: row.episode})-[old:MISSING_FROM|FOUND_AT]->(p:Place)",
+                  "(type(old) = 'MISSING_FROM' AND NOT p.key IN row.from_keys)\n"
+                  "   OR (type(old) = 'FOUND_AT' AND NOT p.key IN [f IN row.found | f.key])"),
+    """UNWIND $rows AS row
+MATCH (c:Child {child_id: row.child})
+MATCH (e:Episode {episode_id: row.episode})
+MERGE (c)-[:WENT_MISSING]->(e)""",
+    _merge_places("[k IN row.from_keys | {key: k, postcode: k}] + row.found",
+                  "p.postcode = place.postcode, p.name = place.name"),
+    _relate("(n:Episode {episode_id: row.episode})", "row.from_keys", "MISSING_FROM"),
+    _relate("(n:Episode {episode_id: row.episode})", "[f IN row.found | f.key]", "FOUND_AT"),
+)
+
+INTERVIEW_STATEMENTS = (
+    f"""UNWIND $rows AS row
+MERGE (i:Interview {{rthi_id: row.interview}})
+SET {_set("i", INTERVIEW_PROPS, "rthi_id")},
+    i.offered_at = {_stamp("offered_at")},
+    i.completed_at = {_stamp("completed_at")}""",
+    _remove_stale("(:Interview {rthi_id: row.interview})<-[old:INTERVIEWED_IN]-(other:Child)",
+                  "other.child_id <> row.child"),
+    _remove_stale("(:Interview {rthi_id: row.interview})-[old:COVERS]->(e:Episode)",
+                  "NOT e.episode_id IN row.covers"),
+    """UNWIND $rows AS row
+MATCH (c:Child {child_id: row.child})
+MATCH (i:Interview {rthi_id: row.interview})
+MERGE (c)-[:INTERVIEWED_IN]->(i)""",
+    """UNWIND $rows AS row
+MATCH (i:Interview {rthi_id: row.interview})
+UNWIND row.covers AS episode_id
+MATCH (e:Episode {episode_id: episode_id})
+MERGE (i)-[:COVERS]->(e)""",
+)
+
+# A link is one LINKED_TO relationship keyed by link_id. If next month's folder points the
+# same link_id at another child or target, the old relationship is removed first.
+#: Per kind of target: its label, its key property, the row field holding the key, and how a
+#: new one is made (``None``: a child target must already be in children.csv).
+_LINK_TARGETS = {
+    "child": ("Child", "child_id", "target_child", None),
+    "associate": ("Associate", "associate_key", "associate", ""),
+    "place": ("Place", "key", "target_key", "ON CREATE SET t.postcode = row.new_postcode, t.name = row.new_name"),
+    "identifier": ("Identifier", "key", "target_key", "ON CREATE SET t.kind = row.new_kind, t.value = row.new_value"),
+}
+
+
+def _link_statements(label: str, key: str, field: str, on_create: str | None) -> tuple[str, ...]:
+    target = f"(t:{label} {{{key}: row.{field}}})"
+    made = () if on_create is None else (f"UNWIND $rows AS row\nMERGE {target}\n{on_create}".rstrip(),)
+    return made + (
+        _remove_stale("(s)-[old:LINKED_TO {link_id: row.link}]->(x)",
+                      f"NOT (s.child_id = row.child AND x:{label} AND x.{key} = row.{field})"),
+        f"""UNWIND $rows AS row
+MATCH (c:Child {{child_id: row.child}})
+MATCH {target}
+MERGE (c)-[r:LINKED_TO {{link_id: row.link}}]->(t)
+SET {_set("r", LINK_PROPS, "link_id")},
+    r.recorded_at = {_stamp("recorded_at")}""",
+    )
+
+
+LINK_STATEMENTS = {kind: _link_statements(*target) for kind, target in _LINK_TARGETS.items()}
+
+
+def _child_rows(children: pd.DataFrame) -> list[dict]:
+    return _records(children, keys={"child": "child_id", "home": "home_postcode", "placement": "placement_postcode"},
+                    props=CHILD_PROPS, dates=("birth_date",))
+
+
+def _place_rows(places: pd.DataFrame) -> list[dict]:
+    postcode_keys = [[p] if isinstance(p, str) else [] for p in _plain(places["postcode"])]
+    return _records(places.assign(key="name:" + places["name_key"]), keys={"key": "key"}, props=PLACE_PROPS,
+                    extra={"postcode_keys": postcode_keys})
+
+
+def _associate_rows(associates: pd.DataFrame) -> list[dict]:
+    return _records(associates, keys={"associate": "associate_key"}, props=ASSOCIATE_PROPS)
+
+
+def _interview_rows(rthis: pd.DataFrame) -> list[dict]:
+    return _records(rthis, keys={"interview": "rthi_id", "child": "child_id", "covers": "episode_ids"},
+                    props=INTERVIEW_PROPS, stamps=("offered_at", "completed_at"))
 
 
 def _episode_rows(episodes: pd.DataFrame) -> list[dict]:
@@ -251,27 +324,74 @@ def _episode_rows(episodes: pd.DataFrame) -> list[dict]:
         if name:
             places.append({"key": "name:" + key, "postcode": None, "name": name})
         found.append(places)
-    return _records(episodes, stamps=("missing_at", "returned_at"), props=EPISODE_PROPS,
-                    extra={"from_keys": from_keys, "found": found})
+    return _records(episodes, keys={"episode": "episode_id", "child": "child_id"}, props=EPISODE_PROPS,
+                    stamps=("missing_at", "returned_at"), extra={"from_keys": from_keys, "found": found})
 
 
-def _link_rows(links: pd.DataFrame) -> dict[str, list[dict]]:
-    kind = links["target_type"].where(links["target_type"].isin(["child", "associate", "place"]), "identifier")
+def _link_kind(links: pd.DataFrame) -> pd.Series:
+    return links["target_type"].where(links["target_type"].isin(["child", "associate", "place"]), "identifier")
+
+
+def _link_rows(links: pd.DataFrame) -> list[dict]:
+    kind = _link_kind(links)
     named = "name:" + cells.name_key(links["target_ref"])
     ident = links["target_type"] + ":" + cells.name_key(links["target_ref"])
     target_key = links["target_postcode"].fillna(named).where(kind == "place", ident)
     target_name = links["target_ref"].where(links["target_postcode"].isna())
-    rows = _records(links, stamps=("recorded_at",), props=LINK_PROPS,
-                    extra={"target_key": _plain(target_key), "target_name": _plain(target_name)})
-    grouped: dict[str, list[dict]] = {k: [] for k in MERGE_LINKS}
-    for row, k in zip(rows, kind):
-        grouped[k].append(row)
-    return grouped
+    return _records(links, keys={"link": "link_id", "child": "child_id", "associate": "associate_key",
+                                 "new_postcode": "target_postcode", "new_kind": "target_type",
+                                 "new_value": "target_ref"}, props=LINK_PROPS, stamps=("recorded_at",),
+                    extra={"target_child": _plain(links["target_child_id"]), "target_key": _plain(target_key),
+                           "new_name": _plain(target_name)})
 
 
-def _batches(rows: list[dict], size: int) -> Iterable[list[dict]]:
-    for start in range(0, len(rows), size):
-        yield rows[start:start + size]
+@dataclass(frozen=True)
+class LoadStep:
+    """One table (or one kind of link): its rows, how they become parameters, the statements that merge them."""
+
+    name: str
+    frame: pd.DataFrame
+    to_rows: Callable[[pd.DataFrame], list[dict]]
+    statements: tuple[str, ...]
+
+    def batches(self, size: int) -> Iterable[list[dict]]:
+        """Parameter rows a batch at a time (never the whole table as Python dicts at once)."""
+        for start in range(0, len(self.frame), size):
+            yield self.to_rows(self.frame.iloc[start:start + size])
+
+
+def load_steps(dataset: Dataset) -> list[LoadStep]:
+    """The tables in the order they must be merged (nodes before what links to them)."""
+    steps = [
+        LoadStep("children", dataset.children, _child_rows, CHILD_STATEMENTS),
+        LoadStep("places", dataset.places, _place_rows, PLACE_STATEMENTS),
+        LoadStep("associates", dataset.associates, _associate_rows, ASSOCIATE_STATEMENTS),
+        LoadStep("episodes", dataset.episodes, _episode_rows, EPISODE_STATEMENTS),
+        LoadStep("interviews", dataset.rthis, _interview_rows, INTERVIEW_STATEMENTS),
+    ]
+    kind = _link_kind(dataset.links).to_numpy(dtype=object)
+    for name, statements in LINK_STATEMENTS.items():
+        these = dataset.links[kind == name]
+        if len(these):
+            steps.append(LoadStep(f"links ({name})", these, _link_rows, statements))
+    return steps
+
+
+def write_batch(session, statements: tuple[str, ...], rows: list[dict]) -> None:
+    """Run a step's statements over one batch in one managed write transaction (retried when transient)."""
+    def work(tx):
+        for statement in statements:
+            tx.run(statement, rows=rows).consume()
+
+    session.execute_write(work)
+
+
+def create_schema(driver, *, database: str | None = None) -> None:
+    """Uniqueness constraints and indexes, created if missing, and waited for."""
+    with driver.session(database=database) as session:
+        for statement in CONSTRAINTS:
+            session.run(statement).consume()
+        session.run("CALL db.awaitIndexes(300)").consume()
 
 
 def ingest(driver, dataset: Dataset, *, database: str | None = None, batch_size: int = BATCH_SIZE,
@@ -282,32 +402,19 @@ def ingest(driver, dataset: Dataset, *, database: str | None = None, batch_size:
     endpoints (links on ``link_id``), so a second load, or a re-run after an
     interrupted one, ends with exactly the same graph.
     """
-    with driver.session(database=database) as session:
-        for statement in CONSTRAINTS:
-            session.run(statement).consume()
-        session.run("CALL db.awaitIndexes(300)").consume()
-    places = dataset.places.assign(key="name:" + dataset.places["name_key"])
-    steps = [
-        ("children", MERGE_CHILDREN, _records(dataset.children, dates=("birth_date",), props=CHILD_PROPS)),
-        ("places", MERGE_PLACES, _records(places, props=PLACE_PROPS)),
-        ("associates", MERGE_ASSOCIATES, _records(dataset.associates, props=ASSOCIATE_PROPS)),
-        ("episodes", MERGE_EPISODES, _episode_rows(dataset.episodes)),
-        ("interviews", MERGE_INTERVIEWS, _records(dataset.rthis, stamps=("offered_at", "completed_at"),
-                                                  props=INTERVIEW_PROPS)),
-    ]
-    steps += [(f"links ({kind})", MERGE_LINKS[kind], rows) for kind, rows in _link_rows(dataset.links).items() if rows]
+    create_schema(driver, database=database)
     sent = {}
     with driver.session(database=database) as session:
-        for name, query, rows in steps:
-            done = 0
+        for step in load_steps(dataset):
+            done, total = 0, len(step.frame)
             if progress:
-                progress(name, 0, len(rows))
-            for batch in _batches(rows, batch_size):
-                session.execute_write(lambda tx, b=batch, q=query: tx.run(q, rows=b).consume())
-                done += len(batch)
+                progress(step.name, 0, total)
+            for rows in step.batches(batch_size):
+                write_batch(session, step.statements, rows)
+                done += len(rows)
                 if progress:
-                    progress(name, done, len(rows))
-            sent[name] = len(rows)
+                    progress(step.name, done, total)
+            sent[step.name] = total
     return sent
 
 
@@ -319,7 +426,8 @@ READ = {
     "rthis": "MATCH (i:Interview) RETURN i{.*, offered_at: i.offered_at.epochMillis, "
              "completed_at: i.completed_at.epochMillis} AS row",
     "rthi_episodes": "MATCH (i:Interview)-[:COVERS]->(e:Episode) RETURN {rthi_id: i.rthi_id, episode_id: e.episode_id} AS row",
-    "links": "MATCH (:Child)-[r:LINKED_TO]->() RETURN r{.*, recorded_at: r.recorded_at.epochMillis} AS row",
+    "links": "MATCH (c:Child)-[r:LINKED_TO]->() RETURN r{.*, child_id: c.child_id, "
+             "recorded_at: r.recorded_at.epochMillis} AS row",
     "places": "MATCH (p:Place) WHERE p.listed RETURN p{.place_name, .name_key, .postcode, .kind} AS row",
     "associates": "MATCH (a:Associate) RETURN a{.*} AS row",
 }

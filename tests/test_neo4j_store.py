@@ -101,6 +101,64 @@ def test_next_months_folder_adds_and_updates(graph, tmp_path):
     assert_same_tables(dataset, read_dataset(graph))
 
 
+def test_corrections_move_relationships_instead_of_adding_them(graph, tmp_path):
+    """Next month's folder corrects who an episode, interview or link belongs to, and where a child lives."""
+    ingest(graph, load_folder(small_folder(tmp_path / "feb"), key=TEST_KEY))
+    before = counts(graph)
+    march = small_folder(
+        tmp_path / "mar",
+        children=[CHILDREN[0], {**CHILDREN[1], "home_postcode": "DH1 1AG"}, CHILDREN[2]],
+        episodes=EPISODES[:1] + [{**EPISODES[1], "child_id": "003"}] + EPISODES[2:],  # E2 was Cal's, not Ben's
+        rthis=[{**RTHIS[0], "episode_ids": "E1;E3", "child_id": "003"}],
+        links=LINKS[:2] + [{**LINKS[2], "child_id": "002", "target_ref": "003"}] + LINKS[3:]
+        + [{"link_id": "L7", "child_id": "002", "recorded_at": "2023-03-07", "target_type": "place",
+            "target_ref": "Market Square", "role": "frequents"}])
+    dataset = load_folder(march, key=TEST_KEY)
+    ingest(graph, dataset)
+    assert counts(graph) == {**before, "Place": before["Place"] + 2, "COVERS": before["COVERS"] + 1,
+                             "LINKED_TO": before["LINKED_TO"] + 1}
+    assert_same_tables(dataset, read_dataset(graph))
+    owners, _, _ = graph.execute_query(
+        "MATCH (c:Child)-[:WENT_MISSING]->(:Episode {episode_id: 'E2'}) RETURN c.child_id AS child")
+    assert [r["child"] for r in owners] == ["003"]
+    home, _, _ = graph.execute_query("MATCH (:Child {child_id: '002'})-[:LIVES_AT]->(p) RETURN p.key AS key")
+    assert [r["key"] for r in home] == ["DH1 1AG"]
+    peer, _, _ = graph.execute_query(
+        "MATCH (a:Child)-[:LINKED_TO {link_id: 'L3'}]->(b:Child) RETURN a.child_id AS a, b.child_id AS b")
+    assert [(r["a"], r["b"]) for r in peer] == [("002", "003")]
+    square, _, _ = graph.execute_query(
+        "MATCH (:Child {child_id: '002'})-[:LINKED_TO {link_id: 'L7'}]->(p:Place) RETURN p.name AS name, p.postcode AS pc")
+    assert [(r["name"], r["pc"]) for r in square] == [("Market Square", None)]
+
+
+def _operators(plan: dict) -> set[str]:
+    """Every operator of an EXPLAIN plan, without the ``@neo4j`` suffix."""
+    names = {plan["operatorType"].split("@")[0]}
+    for child in plan.get("children", []):
+        names |= _operators(child)
+    return names
+
+
+def test_load_statements_plan_without_eager_operators(graph):
+    """Eager would hold every row of a batch before writing: the statements that merge are written to avoid it.
+
+    Removal statements (``DELETE``, no ``MERGE``) keep one, holding only the stale relationships.
+    """
+    from graph_models.neo4j_store import (ASSOCIATE_STATEMENTS, CHILD_STATEMENTS, EPISODE_STATEMENTS,
+                                          INTERVIEW_STATEMENTS, LINK_STATEMENTS, PLACE_STATEMENTS, create_schema)
+
+    create_schema(graph)
+    statements = [*CHILD_STATEMENTS, *PLACE_STATEMENTS, *ASSOCIATE_STATEMENTS, *EPISODE_STATEMENTS,
+                  *INTERVIEW_STATEMENTS, *(s for group in LINK_STATEMENTS.values() for s in group)]
+    merging = [s for s in statements if "MERGE" in s]
+    assert len(merging) >= 20 and all("MERGE" in s or "DELETE" in s for s in statements)
+    with graph.session() as session:
+        for statement in merging:
+            operators = _operators(session.run("EXPLAIN " + statement, rows=[]).consume().plan)
+            assert "Eager" not in operators, f"{sorted(operators)}\n{statement}"
+            assert operators & {"Merge", "LockingMerge"}, statement
+
+
 def test_hostile_text_is_stored_as_text(graph, tmp_path):
     hostile = "x'}) DETACH DELETE n //\"<script>alert(1)</script>=cmd|' /C calc'!A0 \\u0000 ${x}"
     children = [{**CHILDREN[0], "display_name": hostile, "school": hostile}, CHILDREN[1], CHILDREN[2]]
