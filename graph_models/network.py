@@ -31,10 +31,12 @@ Examples
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from scipy import sparse
 
 #: The kinds of evidence, in column order (the same as mapping.evidence.EVIDENCE_KINDS).
@@ -68,6 +70,8 @@ class PeerNetwork:
     row_a: np.ndarray | None = None
     row_b: np.ndarray | None = None
     row_tie: np.ndarray | None = None
+    #: Built graphs by weight column (see :meth:`to_igraph`); not part of the network's value.
+    _graphs: dict = field(default_factory=dict, repr=False, compare=False)
 
     # -- construction -------------------------------------------------------------------------------------
     @classmethod
@@ -83,15 +87,18 @@ class PeerNetwork:
         for k evidence rows.
         """
         nodes = people.reset_index(drop=True).copy()
-        extra = pd.Index(pd.concat([rows["a"], rows["b"]]).dropna().unique()).difference(pd.Index(nodes["ref"]))
+        row_refs = pa.concat_arrays([_text(rows["a"]), _text(rows["b"])])
+        unknown = pc.unique(row_refs).drop_null()
+        unknown = unknown.filter(pc.invert(pc.is_in(unknown, value_set=_text(nodes["ref"]))))
+        extra = pd.Index(unknown.to_pylist(), dtype=object).difference(pd.Index(nodes["ref"]))
         if len(extra):
             kinds = np.where(pd.Series(extra).str.startswith("A-"), "associate", "child")
             nodes = pd.concat([nodes, pd.DataFrame({"ref": extra, "kind": kinds})], ignore_index=True)
-        index = pd.Index(nodes["ref"])
         if rows.empty:
             return cls(nodes, _empty_ties())
-        a = index.get_indexer(rows["a"]).astype(np.int64)
-        b = index.get_indexer(rows["b"]).astype(np.int64)
+        node_refs = _text(nodes["ref"])
+        a = _index_in(row_refs[:len(rows)], node_refs)
+        b = _index_in(row_refs[len(rows):], node_refs)
         lo, hi = np.minimum(a, b), np.maximum(a, b)
         n = np.int64(len(nodes))
         pair = lo * n + hi
@@ -114,9 +121,14 @@ class PeerNetwork:
         np.maximum.at(tie_last, codes, last)
         verified = np.bincount(codes, weights=~rows["unverified"].to_numpy(dtype=bool), minlength=m)
         lo_n, hi_n = (pairs // n).astype(np.int64), (pairs % n).astype(np.int64)
-        refs = nodes["ref"].to_numpy(dtype=object)
+        # a ref sorts "A-" before "C-": keep a < b so every pair reads the same way
+        rank = np.empty(len(nodes), dtype=np.int64)
+        rank[np.argsort(nodes["ref"].to_numpy(dtype=str), kind="stable")] = np.arange(len(nodes))
+        swap = rank[lo_n] > rank[hi_n]
+        lo_n, hi_n = np.where(swap, hi_n, lo_n), np.where(swap, lo_n, hi_n)
         ties = pd.DataFrame({
-            "a": refs[lo_n], "b": refs[hi_n], "a_node": lo_n, "b_node": hi_n,
+            "a": _text_series(pc.take(node_refs, lo_n)), "b": _text_series(pc.take(node_refs, hi_n)),
+            "a_node": lo_n, "b_node": hi_n,
             "weight": np.bincount(codes, weights=weight, minlength=m),
             "cluster_weight": np.bincount(codes, weights=np.where(not_shared, weight, 0.0), minlength=m),
             "tie_type": np.array(["risk", "safety", "context"], dtype=object)[np.minimum(best_type, 2)],
@@ -126,19 +138,25 @@ class PeerNetwork:
         ties["first_seen"] = _london(np.where(tie_first == big, _NAT, tie_first))
         ties["last_seen"] = _london(tie_last)
         ties["unverified"] = verified == 0
-        # a ref sorts "A-" before "C-": keep a < b so every pair reads the same way
-        swap = ties["a"].to_numpy(dtype=object) > ties["b"].to_numpy(dtype=object)
-        if swap.any():
-            ties.loc[swap, ["a", "b"]] = ties.loc[swap, ["b", "a"]].to_numpy()
-            ties.loc[swap, ["a_node", "b_node"]] = ties.loc[swap, ["b_node", "a_node"]].to_numpy()
         ties["pair"] = pairs
         return cls(nodes, ties, a, b, codes.astype(np.int64))
 
     # -- views --------------------------------------------------------------------------------------------------
     def risk_ties(self, weight: str = "cluster_weight") -> pd.DataFrame:
         """The ties that carry weight (risk ties with ``weight`` above 0)."""
-        keep = self.ties["tie_type"].eq("risk").to_numpy(dtype=bool) & (self.ties[weight].to_numpy() > 0)
-        return self.ties[keep]
+        return self.ties[self._risk_mask(weight)]
+
+    def _risk_mask(self, weight: str) -> np.ndarray:
+        return self.ties["tie_type"].eq("risk").to_numpy(dtype=bool) & (self.ties[weight].to_numpy() > 0)
+
+    def risk_arrays(self, weight: str = "cluster_weight") -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``a_node``, ``b_node`` and ``weight`` of the risk ties (as :meth:`risk_ties`), as arrays.
+
+        Cheaper than :meth:`risk_ties` on a national network: no copy of the other columns.
+        """
+        keep = self._risk_mask(weight)
+        return (self.ties["a_node"].to_numpy(dtype=np.int64)[keep], self.ties["b_node"].to_numpy(dtype=np.int64)[keep],
+                self.ties[weight].to_numpy(dtype=float)[keep])
 
     def adjacency(self, weight: str = "weight") -> sparse.csr_matrix:
         """Symmetric sparse adjacency of the risk ties (node numbers as in ``nodes``)."""
@@ -153,17 +171,26 @@ class PeerNetwork:
     def to_igraph(self, weight: str = "cluster_weight"):
         """An undirected igraph Graph of the risk ties, ``weight`` as the edge attribute ``weight``.
 
-        Vertex ``i`` is node ``i``; the vertex attribute ``name`` is its reference.
+        Vertex ``i`` is node ``i``; the vertex attribute ``name`` is its reference; edge ``k`` is the
+        ``k``-th of :meth:`risk_arrays`. Built once per weight column (a national graph takes seconds);
+        each call returns its own copy, which the caller may change.
         """
         import igraph as ig
 
-        ties = self.risk_ties(weight)
-        graph = ig.Graph(n=len(self.nodes), edges=np.column_stack([ties["a_node"].to_numpy(),
-                                                                   ties["b_node"].to_numpy()]).tolist(),
-                         directed=False)
-        graph.es["weight"] = ties[weight].to_numpy(dtype=float).tolist()
-        graph.vs["name"] = self.nodes["ref"].tolist()
-        return graph
+        key = (weight, len(self.ties), len(self.nodes))
+        graph = self._graphs.get(key)
+        if graph is None:
+            a, b, w = self.risk_arrays(weight)
+            graph = ig.Graph(n=len(self.nodes), edges=np.column_stack([a, b]).tolist(), directed=False)
+            graph.es["weight"] = w.tolist()
+            graph.vs["name"] = self.nodes["ref"].tolist()
+            self._graphs.clear()  # one at a time: a national graph is hundreds of MB
+            self._graphs[key] = graph
+        return graph.copy()
+
+    def forget_graphs(self) -> None:
+        """Let go of the graphs :meth:`to_igraph` keeps."""
+        self._graphs.clear()
 
     def to_networkx(self, include_safety: bool = False):
         """A networkx Graph of the network, nodes named by reference, for meeting-sized work and drawing.
@@ -184,6 +211,28 @@ class PeerNetwork:
 
 
 _NAT = np.iinfo(np.int64).min
+
+
+def _text(values) -> pa.Array:
+    """References as one Arrow large_string array (no Python object per row when already Arrow-backed)."""
+    array = values.array if isinstance(values, (pd.Series, pd.Index)) else values
+    if hasattr(array, "__arrow_array__"):
+        out = pa.array(array)
+    else:
+        out = pa.array(np.asarray(array, dtype=object), from_pandas=True)
+    if isinstance(out, pa.ChunkedArray):
+        out = out.combine_chunks()
+    return out.cast(pa.large_string()) if out.type != pa.large_string() else out
+
+
+def _index_in(values: pa.Array, among: pa.Array) -> np.ndarray:
+    """Position of each value in ``among`` (unique), -1 where absent: ``Index.get_indexer`` hashed in Arrow."""
+    return pc.index_in(values, value_set=among).fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+
+
+def _text_series(values: pa.Array) -> pd.Series:
+    """An Arrow string array as a pandas ``str`` Series (what pandas makes of Python strings), without copying."""
+    return pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array([values]), dtype=pd.StringDtype("pyarrow", np.nan)))
 
 
 def _nanoseconds(times: pd.Series) -> np.ndarray:

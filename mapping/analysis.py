@@ -109,45 +109,77 @@ def _pair_keys(rows: pd.DataFrame, index: pd.Index) -> np.ndarray:
     return np.minimum(a, b) * n + np.maximum(a, b)
 
 
-def why_texts(rows: pd.DataFrame, network: PeerNetwork, explain_rows=None, items: int = WHY_ITEMS) -> pd.Series:
+def why_texts(rows: pd.DataFrame, network: PeerNetwork, explain_rows=None, items: int = WHY_ITEMS,
+              order: np.ndarray | None = None) -> pd.Series:
     """Each tie's explanation: its heaviest pieces of evidence in words, then how many more.
 
     ``rows`` are the evidence rows ``network`` was built from. Only the pieces
     that are spelled out are put into words: ``explain_rows(rows, positions)``
-    (default :func:`mapping.evidence.explain`) is called on them alone.
-    Returns a Series aligned with ``network.ties``.
+    (default :func:`mapping.evidence.explain`) is called on them alone, in
+    row order. Returns a Series aligned with ``network.ties``, or, given
+    ``order`` (positions of ``network.ties``), with ``network.ties.iloc[order]``.
 
     Notes
     -----
-    One sort of the evidence rows and array assembly of the texts: O(k log k).
+    One sort of the evidence rows of ties with more than one piece, and array
+    assembly of the texts (every reordering done on integers, each text taken
+    once): O(k log k).
     """
     explain_rows = explain_rows or (lambda frame, at: explain(frame, positions=at))
     m = len(network.ties)
     if rows.empty or m == 0:
-        return pd.Series([""] * m, dtype="string")
+        return pd.Series([""] * (m if order is None else len(order)), dtype="string")
     tie = network.row_tie if network.row_tie is not None and len(network.row_tie) == len(rows) \
         else _tie_of_rows(rows, network)
-    first = _nanoseconds(rows["first_seen"])
-    order = np.lexsort((first, -rows["weight"].to_numpy(dtype=float), tie))
-    ordered = tie[order]
+    pieces = np.bincount(tie, minlength=m)
+    # a tie with one piece of evidence shows it; the others sort theirs: heaviest, then earliest, then row order
+    single = np.flatnonzero(pieces[tie] == 1)
+    several = np.flatnonzero(pieces[tie] > 1)
+    first = _nanoseconds(rows["first_seen"])[several]
+    several = several[np.lexsort((first, -rows["weight"].to_numpy(dtype=float)[several], tie[several]))]
+    ordered = tie[several]
     head = np.concatenate([[True], ordered[1:] != ordered[:-1]])
     group_start = np.flatnonzero(head)
-    rank = np.arange(len(order)) - group_start[np.cumsum(head) - 1]
+    rank = np.arange(len(several)) - group_start[np.cumsum(head) - 1]
     shown = rank < items
-    words = _arrow(explain_rows(rows, order[shown]).reset_index(drop=True).fillna(""))
-    tie_shown, rank_shown = ordered[shown], rank[shown]
-    parts = []
-    for r in range(items):
-        at = np.flatnonzero(rank_shown == r)
-        slot = np.full(m, -1, dtype=np.int64)
-        slot[tie_shown[at]] = at
-        parts.append(pc.take(words, pa.array(slot, mask=slot < 0)))
-    more = np.bincount(tie, minlength=m) - items
-    count = pa.array(np.maximum(more, 0), mask=more <= 0).cast(pa.large_string())
-    parts.append(pc.binary_join_element_wise(pa.scalar("and ", pa.large_string()), count,
-                                             pa.scalar(" more", pa.large_string()), pa.scalar("", pa.large_string())))
-    joined = pc.binary_join_element_wise(*parts, pa.scalar("; ", pa.large_string()), null_handling="skip")
-    return _series(joined)
+    at_rows = np.concatenate([single, several[shown]])
+    tie_shown = np.concatenate([tie[single], ordered[shown]])
+    rank_shown = np.concatenate([np.zeros(len(single), dtype=np.int64), rank[shown]])
+    final = np.arange(m) if order is None else np.asarray(order, dtype=np.int64)  # ties in the order returned
+    position = np.empty(m, dtype=np.int64)
+    position[final] = np.arange(m)
+    shown_at = position[tie_shown]
+    by_position = np.argsort(shown_at, kind="stable")
+    bounds = np.searchsorted(shown_at[by_position], np.arange(0, m + WHY_CHUNK, WHY_CHUNK))
+    chunks = []
+    for c, start in enumerate(range(0, m, WHY_CHUNK)):  # a block of ties at a time: the words never all at once
+        stop = min(m, start + WHY_CHUNK)
+        these = by_position[bounds[c]:bounds[c + 1]]
+        these_rows = at_rows[these]
+        in_row_order = np.argsort(these_rows, kind="stable")
+        words = _arrow(explain_rows(rows, these_rows[in_row_order]).reset_index(drop=True).fillna(""))
+        word_of = np.empty(len(these), dtype=np.int64)  # shown piece -> its words
+        word_of[in_row_order] = np.arange(len(these))
+        local = shown_at[these] - start
+        ranks = rank_shown[these]
+        parts = []
+        for r in range(items):
+            at = np.flatnonzero(ranks == r)
+            slot = np.full(stop - start, -1, dtype=np.int64)
+            slot[local[at]] = word_of[at]
+            parts.append(pc.take(words, pa.array(slot, mask=slot < 0)))
+        more = pieces[final[start:stop]] - items
+        count = pa.array(np.maximum(more, 0), mask=more <= 0).cast(pa.large_string())
+        parts.append(pc.binary_join_element_wise(pa.scalar("and ", pa.large_string()), count,
+                                                 pa.scalar(" more", pa.large_string()),
+                                                 pa.scalar("", pa.large_string())))
+        chunks.append(pc.binary_join_element_wise(*parts, pa.scalar("; ", pa.large_string()), null_handling="skip"))
+        del words, parts
+    return pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array(chunks, type=pa.large_string())))
+
+
+#: Ties explained at a time by :func:`why_texts` (bounds the memory the words take on a national network).
+WHY_CHUNK = 1_000_000
 
 
 def _tie_of_rows(rows: pd.DataFrame, network: PeerNetwork) -> np.ndarray:
@@ -155,10 +187,31 @@ def _tie_of_rows(rows: pd.DataFrame, network: PeerNetwork) -> np.ndarray:
     return np.searchsorted(network.ties["pair"].to_numpy(), pair)
 
 
-def _strength_words(weight: pd.Series, settings: EvidenceSettings) -> np.ndarray:
-    return np.where(weight >= settings.strong_tie_weight, "strong",
-                    np.where(weight >= settings.strong_tie_weight / 2, "moderate",
-                             np.where(weight > 0, "weak", "none (safety or context)")))
+def _taken(column: pd.Series, order: np.ndarray) -> pd.Series:
+    """``column.iloc[order]`` with a fresh index; Arrow text is taken in Arrow."""
+    if isinstance(column.array, pd.arrays.ArrowStringArray):
+        values = pa.chunked_array(column.array._pa_array).combine_chunks()
+        return pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array([pc.take(values, order)]), dtype=column.dtype))
+    return column.iloc[order].reset_index(drop=True)
+
+
+def _ref_rank(network: PeerNetwork, nodes: pd.Series) -> np.ndarray:
+    """Each node's place in reference order (sorting by it sorts by reference, without comparing strings per tie)."""
+    refs = network.nodes["ref"].to_numpy(dtype=str)
+    rank = np.empty(len(refs), dtype=np.int64)
+    rank[np.argsort(refs, kind="stable")] = np.arange(len(refs))
+    return rank[nodes.to_numpy(dtype=np.int64)]
+
+
+_STRENGTHS = pa.array(["strong", "moderate", "weak", "none (safety or context)"], pa.large_string())
+
+
+def _strength_words(weight: pd.Series, settings: EvidenceSettings) -> pd.Series:
+    w = np.asarray(weight, dtype=float)
+    code = np.where(w >= settings.strong_tie_weight, 0,
+                    np.where(w >= settings.strong_tie_weight / 2, 1, np.where(w > 0, 2, 3)))
+    return pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array([pc.take(_STRENGTHS, code)]),
+                                                dtype=pd.StringDtype("pyarrow", np.nan)))
 
 
 class _Stages:
@@ -227,6 +280,7 @@ def analyse(dataset: Dataset, period: Period, settings: EvidenceSettings | None 
 
     with stages("key people"):
         people, people_info = key_people(network, clustering.membership, roles, rows, settings)
+        network.forget_graphs()
         episodes = evidence.period_rows.episodes.groupby("child_ref").size()
         people["episodes"] = people["ref"].map(episodes).fillna(0).astype(int).where(people["kind"].eq("child"))
         people["name"] = pd.Series(pd.NA, index=people.index, dtype="string")
@@ -235,24 +289,23 @@ def analyse(dataset: Dataset, period: Period, settings: EvidenceSettings | None 
         people = people[PEOPLE_COLUMNS + PEOPLE_EXTRA]
 
     with stages("explanations"):
+        source = network.ties
+        # heaviest first; equal weights in reference order (ordered on integers, then each column taken once)
+        weight = source["weight"].round(3).to_numpy()
+        order = np.lexsort((_ref_rank(network, source["b_node"]), _ref_rank(network, source["a_node"]), -weight))
         if len(rows) <= EXPLAIN_ALL_UP_TO:
             rows["detail"] = explain(rows)
-            ties_why = why_texts(rows, network, lambda frame, at: frame["detail"].iloc[at])
+            ties_why = why_texts(rows, network, lambda frame, at: frame["detail"].iloc[at], order=order)
         else:
-            ties_why = why_texts(rows, network, lambda frame, at: explain(frame, positions=at))
+            ties_why = why_texts(rows, network, lambda frame, at: explain(frame, positions=at), order=order)
             rows["detail"] = np.full(len(rows), None, dtype=object)  # words made on demand: explain()
-        source = network.ties
-        ties = pd.DataFrame({column: source[column] for column in TIE_COLUMNS if column in source})
-        ties["why"] = ties_why.set_axis(ties.index)
-        ties["weight"] = source["weight"].round(3).to_numpy()
-        ties["first_seen"] = local_text(source["first_seen"], "%Y-%m-%d", with_time=False).to_numpy()
-        ties["last_seen"] = local_text(source["last_seen"], "%Y-%m-%d", with_time=False).to_numpy()
-        ties["tie_type"] = source["tie_type"].to_numpy()
-        ties["strength"] = _strength_words(source["weight"], settings)
-        # heaviest first; equal weights in reference order
-        order = np.lexsort((ties["b"].to_numpy(dtype=object).astype(str), ties["a"].to_numpy(dtype=object).astype(str),
-                            -ties["weight"].to_numpy()))
-        ties = ties.iloc[order].reset_index(drop=True)
+        ties = pd.DataFrame({column: _taken(source[column], order) for column in TIE_COLUMNS if column in source})
+        ties["why"] = ties_why
+        ties["weight"] = weight[order]
+        ties["first_seen"] = local_text(source["first_seen"].iloc[order], "%Y-%m-%d", with_time=False).to_numpy()
+        ties["last_seen"] = local_text(source["last_seen"].iloc[order], "%Y-%m-%d", with_time=False).to_numpy()
+        ties["tie_type"] = _taken(source["tie_type"], order)
+        ties["strength"] = _strength_words(pd.Series(source["weight"].to_numpy()[order]), settings)
         tie_pairs = source["pair"].to_numpy()[order]
         ties = ties[TIE_COLUMNS + TIE_EXTRA]
 

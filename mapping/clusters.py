@@ -38,6 +38,7 @@ import numpy as np
 import pandas as pd
 
 from graph_models.network import PeerNetwork
+from mapping.evidence import isin, positions_in
 from mapping.settings import EvidenceSettings
 
 #: Words of each kind of evidence in a summary ("3 found together").
@@ -124,7 +125,7 @@ def detect(graph, settings: EvidenceSettings, method: str = "leiden") -> np.ndar
 
 
 def _split_large(graph, membership: np.ndarray, is_child: np.ndarray, settings: EvidenceSettings,
-                 method: str) -> tuple[np.ndarray, int]:
+                 method: str, ends: np.ndarray | None = None) -> tuple[np.ndarray, int]:
     """Split every community with too many children until each part fits.
 
     Each oversized community is clustered again on its own (its own
@@ -140,7 +141,7 @@ def _split_large(graph, membership: np.ndarray, is_child: np.ndarray, settings: 
     vertices only: O(sum of their sizes x depth of splitting).
     """
     if method == "leiden":
-        return _split_large_together(graph, membership, is_child, settings)
+        return _split_large_together(graph, membership, is_child, settings, ends)
     membership = membership.copy()
     limit = settings.most_children_in_a_cluster
     base = settings.leiden_resolution
@@ -188,8 +189,35 @@ def _oversized_groups(membership: np.ndarray, is_child: np.ndarray, limit: int) 
     return [order[a:b] for a, b in zip(starts, ends)]
 
 
+#: Above this many vertices, the ties between communities are cut in the whole graph (whose ends are known
+#: without asking igraph for them) before the subgraph is taken; below it, in the subgraph.
+CUT_IN_WHOLE_GRAPH_ABOVE = 20_000
+
+
+def _communities_apart(graph, vertices: np.ndarray, component: np.ndarray, ends: np.ndarray | None):
+    """The subgraph of ``vertices`` (sorted) without the ties between different ``component``s.
+
+    The same graph either way: cutting the ties before taking the subgraph
+    keeps the other ties in the same order as cutting them after.
+    """
+    if ends is not None and len(vertices) > CUT_IN_WHOLE_GRAPH_ABOVE:
+        where = np.full(graph.vcount(), -1, dtype=np.int64)
+        where[vertices] = component
+        ca, cb = where[ends[:, 0]], where[ends[:, 1]]
+        cut = np.flatnonzero((ca >= 0) & (cb >= 0) & (ca != cb))
+        whole = graph.copy() if len(cut) else graph
+        if len(cut):
+            whole.delete_edges(cut.tolist())
+        return whole.induced_subgraph(vertices.tolist())
+    sub = graph.induced_subgraph(vertices.tolist())
+    sub_ends = _edge_ends(sub)
+    if len(sub_ends):
+        sub.delete_edges(np.flatnonzero(component[sub_ends[:, 0]] != component[sub_ends[:, 1]]).tolist())
+    return sub
+
+
 def _split_large_together(graph, membership: np.ndarray, is_child: np.ndarray,
-                          settings: EvidenceSettings) -> tuple[np.ndarray, int]:
+                          settings: EvidenceSettings, ends: np.ndarray | None = None) -> tuple[np.ndarray, int]:
     """:func:`_split_large` for igraph's Leiden, every oversized community of a round in one call.
 
     Each community's own modularity, at its own resolution, is the constant
@@ -217,10 +245,7 @@ def _split_large_together(graph, membership: np.ndarray, is_child: np.ndarray,
         resolution = np.repeat([r for _, r in queue], [len(v) for v, _ in queue])
         order = np.argsort(vertices)
         vertices, component, resolution = vertices[order], component[order], resolution[order]
-        sub = graph.induced_subgraph(vertices.tolist())
-        ends = _edge_ends(sub)
-        if len(ends):
-            sub.delete_edges(np.flatnonzero(component[ends[:, 0]] != component[ends[:, 1]]).tolist())
+        sub = _communities_apart(graph, vertices, component, ends)
         strength = np.asarray(sub.strength(weights="weight"), dtype=float) if sub.ecount() else np.zeros(len(vertices))
         twice_total = np.bincount(component, weights=strength)[component]
         node_weight = np.where(twice_total > 0, np.sqrt(resolution) * strength / np.sqrt(np.maximum(twice_total, 1e-12)),
@@ -305,10 +330,10 @@ def _associate_leaves(network: PeerNetwork, is_child: np.ndarray) -> tuple[np.nd
     would inflate their child's weight in the modularity's null model; they are
     left out of the detection and put in their child's cluster afterwards.
     """
-    ties = network.risk_ties("cluster_weight")
+    a, b, _ = network.risk_arrays("cluster_weight")
     n = len(network.nodes)
-    ends = np.concatenate([ties["a_node"].to_numpy(), ties["b_node"].to_numpy()])
-    other = np.concatenate([ties["b_node"].to_numpy(), ties["a_node"].to_numpy()])
+    ends = np.concatenate([a, b])
+    other = np.concatenate([b, a])
     degree = np.bincount(ends, minlength=n)
     leaf = ~is_child & (degree == 1)
     anchor = np.arange(n)
@@ -341,10 +366,13 @@ def find_clusters(network: PeerNetwork, settings: EvidenceSettings | None = None
     is_child = network.nodes["kind"].eq("child").to_numpy(dtype=bool)
     leaf, anchor = _associate_leaves(network, is_child)
     graph = network.to_igraph("cluster_weight")
-    if leaf.any():
-        graph.delete_edges(np.flatnonzero(np.isin(_edge_ends(graph), np.flatnonzero(leaf)).any(axis=1)).tolist())
+    a, b, _ = network.risk_arrays("cluster_weight")  # the graph's edges, in order
+    drop = leaf[a] | leaf[b]
+    if drop.any():
+        graph.delete_edges(np.flatnonzero(drop).tolist())
+    ends = np.column_stack([a[~drop], b[~drop]])
     raw = detect(graph, settings, method)
-    raw, splits = _split_large(graph, raw, is_child, settings, method)
+    raw, splits = _split_large(graph, raw, is_child, settings, method, ends)
     raw[leaf] = raw[anchor[leaf]]
     quality = graph.modularity(raw.tolist(), weights="weight") if graph.ecount() else 0.0
     membership = _number(raw, network, is_child, graph)
@@ -410,68 +438,98 @@ def describe_clusters(network: PeerNetwork, membership: np.ndarray, evidence: pd
                "strongest_ties", "weight", "adults_of_concern"]
     if len(membership) == 0 or membership.max() == 0:
         return pd.DataFrame(columns=columns)
-    nodes = network.nodes.assign(cluster=membership)
-    nodes = nodes[nodes["cluster"] > 0]
-    ref_cluster = pd.Series(membership, index=network.nodes["ref"].to_numpy())
-    children = nodes[nodes["kind"] == "child"].sort_values("ref").groupby("cluster")["ref"]
-    associates = nodes[nodes["kind"] == "associate"].sort_values("ref").groupby("cluster")["ref"]
+    refs = network.nodes["ref"].to_numpy(dtype=object)
+    rank = np.empty(len(refs), dtype=np.int64)  # place in reference order: sorts by reference on integers
+    rank[np.argsort(refs.astype(str), kind="stable")] = np.arange(len(refs))
+    kind = network.nodes["kind"].to_numpy(dtype=object)
     out = pd.DataFrame(index=pd.RangeIndex(1, int(membership.max()) + 1, name="cluster"))
-    out["children"] = children.agg("; ".join)
-    out["n_children"] = children.size()
-    out["associates"] = associates.agg("; ".join)
-    out["n_associates"] = associates.size()
+    for which, column in (("child", "children"), ("associate", "associates")):
+        pick = np.flatnonzero((membership > 0) & (kind == which))
+        pick = pick[np.lexsort((rank[pick], membership[pick]))]  # by cluster, then reference
+        joined, size = _joined(membership[pick], refs[pick])
+        out[column] = joined
+        out[f"n_{column}"] = size
     out[["associates"]] = out[["associates"]].fillna("")
     out["n_associates"] = out["n_associates"].fillna(0).astype(int)
 
-    ties = network.risk_ties("weight")
-    ca = membership[ties["a_node"].to_numpy()]
-    cb = membership[ties["b_node"].to_numpy()]
-    inside = ties[(ca == cb) & (ca > 0)].assign(cluster=ca[(ca == cb) & (ca > 0)])
-    out["ties"] = inside.groupby("cluster").size().reindex(out.index).fillna(0).astype(int)
-    out["weight"] = inside.groupby("cluster")["weight"].sum().reindex(out.index).fillna(0.0).round(2)
-    strongest = inside.sort_values(["cluster", "weight", "a", "b"], ascending=[True, False, True, True])
-    strongest = strongest.groupby("cluster").head(top_ties)
-    strongest_text = (strongest["a"] + " & " + strongest["b"] + " (" + strongest["weight"].round(1).astype(str) + ")")
-    out["strongest_ties"] = strongest_text.groupby(strongest["cluster"]).agg("; ".join).reindex(out.index).fillna("")
+    a, b, w = network.risk_arrays("weight")
+    ca, cb = membership[a], membership[b]
+    keep = np.flatnonzero((ca == cb) & (ca > 0))
+    a, b, w, cluster = a[keep], b[keep], w[keep], ca[keep]
+    out["ties"] = pd.Series(np.bincount(cluster, minlength=len(out) + 1)[1:], index=out.index).astype(int)
+    out["weight"] = pd.Series(w).groupby(cluster).sum().reindex(out.index).fillna(0.0).round(2)
+    strongest = np.lexsort((rank[b], rank[a], -w, cluster))
+    head = np.concatenate([[True], cluster[strongest][1:] != cluster[strongest][:-1]])
+    within = np.arange(len(strongest)) - np.flatnonzero(head)[np.cumsum(head) - 1]
+    strongest = strongest[within < top_ties]
+    strongest_text = (pd.Series(refs[a[strongest]]) + " & " + pd.Series(refs[b[strongest]]) + " ("
+                      + pd.Series(w[strongest]).round(1).astype(str) + ")")
+    out["strongest_ties"] = _joined(cluster[strongest], strongest_text.to_numpy(dtype=object))[0].reindex(
+        out.index).fillna("")
 
     # evidence inside each cluster, counted by kind, for the summary
-    child_kind = evidence["kind"].isin(list(KIND_WORDS)).to_numpy(dtype=bool) & evidence["tie_type"].eq(
-        "risk").to_numpy(dtype=bool)
+    kind_of_row = positions_in(evidence["kind"], list(KIND_WORDS))
+    child_kind = (kind_of_row >= 0) & evidence["tie_type"].eq("risk").to_numpy(dtype=bool)
     if network.row_a is not None and len(network.row_a) == len(evidence):
         ea, eb = membership[network.row_a[child_kind]], membership[network.row_b[child_kind]]
     else:
+        ref_cluster = pd.Series(membership, index=network.nodes["ref"].to_numpy())
         ea = ref_cluster.reindex(evidence["a"].to_numpy()[child_kind]).to_numpy()
         eb = ref_cluster.reindex(evidence["b"].to_numpy()[child_kind]).to_numpy()
     same = (ea == eb) & (ea > 0)
-    kind_code = pd.Categorical(evidence["kind"].to_numpy()[child_kind][same], categories=list(KIND_WORDS)).codes
+    kind_code = kind_of_row[child_kind][same]
     occasions = evidence["occasions"].to_numpy()[child_kind][same] if "occasions" in evidence else 1
     counts = np.bincount(ea[same] * len(KIND_WORDS) + kind_code, weights=np.ones(int(same.sum())) * occasions,
                          minlength=(len(out) + 1) * len(KIND_WORDS)).reshape(-1, len(KIND_WORDS))
     kinds = pd.DataFrame(counts[1:len(out) + 1].astype(int), index=out.index, columns=list(KIND_WORDS))
 
     # places: where the cluster's children were found or linked to places of concern
-    node_of = pd.Index(network.nodes["ref"])
-    place_cluster = membership[node_of.get_indexer(place_rows["a"])] if len(place_rows) else np.zeros(0, int)
-    places = place_rows.assign(cluster=place_cluster)
-    places = places[places["cluster"] > 0]
+    place_cluster = membership[positions_in(place_rows["a"], network.nodes["ref"])] if len(place_rows) \
+        else np.zeros(0, int)
+    places = pd.DataFrame({"a": place_rows["a"].to_numpy(), "via": place_rows["via"].to_numpy(),
+                           "cluster": place_cluster}) if len(place_rows) else place_rows.assign(cluster=place_cluster)
+    places = places[places["cluster"].to_numpy() > 0]
     place_counts = (places.groupby(["cluster", "via"]).agg(children=("a", "nunique"), times=("a", "size"))
                     .reset_index().sort_values(["cluster", "children", "times", "via"],
                                                ascending=[True, False, False, True]))
     place_counts = place_counts.groupby("cluster").head(top_places)
     place_text = place_counts["via"] + " (" + place_counts["children"].astype(str) + " children)"
-    out["places"] = place_text.groupby(place_counts["cluster"]).agg("; ".join).reindex(out.index).fillna("")
+    out["places"] = _joined(place_counts["cluster"].to_numpy(), place_text.to_numpy(dtype=object))[0].astype(
+        "string").reindex(out.index).fillna("")
 
     # adults of concern linked to the cluster's children
     aoc_keys = roles.index[roles["role"].eq("adult_of_concern").fillna(False).to_numpy(dtype=bool)]
-    aoc_refs = set(roles.loc[aoc_keys, "ref"])
-    links = evidence[evidence["kind"].eq("linked_associate") & evidence["tie_type"].eq("risk")
-                     & evidence["b"].isin(aoc_refs)]
-    links = links.assign(cluster=membership[node_of.get_indexer(links["a"])] if len(links) else 0)
-    links = links[links["cluster"] > 0]
-    aoc = links.groupby("cluster")["b"].agg(lambda s: "; ".join(sorted(set(s))))
+    aoc_refs = sorted(set(roles.loc[aoc_keys, "ref"]))
+    linked = (evidence["kind"].eq("linked_associate").to_numpy(dtype=bool, na_value=False)
+              & evidence["tie_type"].eq("risk").to_numpy(dtype=bool, na_value=False)
+              & isin(evidence["b"], pd.Series(aoc_refs, dtype=object)))
+    picked = evidence.loc[linked, ["a", "b"]]  # the few rows first: no Python string per evidence row
+    links = pd.DataFrame({"a": picked["a"].to_numpy(dtype=object), "b": picked["b"].to_numpy(dtype=object)})
+    links["cluster"] = membership[positions_in(links["a"], network.nodes["ref"])] if len(links) else 0
+    links = links[links["cluster"].to_numpy() > 0].drop_duplicates(["cluster", "b"])
+    links = links.iloc[np.lexsort((links["b"].to_numpy(dtype=str), links["cluster"].to_numpy()))]
+    aoc = _joined(links["cluster"].to_numpy(), links["b"].to_numpy(dtype=object))[0].astype("string")
     out["adults_of_concern"] = aoc.reindex(out.index).fillna("")
     out["summary"] = _summaries(out, kinds)
     return out.reset_index()[columns]
+
+
+def _joined(keys: np.ndarray, texts: np.ndarray) -> tuple[pd.Series, pd.Series]:
+    """The texts of each run of equal ``keys`` (sorted) joined with "; " in their order, and each run's length.
+
+    ``groupby(keys).agg("; ".join)`` without a pandas object per group: one
+    Python join per group on plain strings.
+    """
+    keys = np.asarray(keys)
+    if len(keys) == 0:
+        empty = pd.Index([], dtype=np.int64, name="cluster")
+        return pd.Series([], index=empty, dtype=object), pd.Series([], index=empty, dtype=np.int64)
+    head = np.flatnonzero(np.concatenate([[True], keys[1:] != keys[:-1]]))
+    ends = np.append(head[1:], len(keys))
+    items = list(texts)
+    index = pd.Index(keys[head], name="cluster")
+    joined = ["; ".join(items[start:end]) for start, end in zip(head.tolist(), ends.tolist())]
+    return pd.Series(joined, index=index), pd.Series(ends - head, index=index)
 
 
 def _summaries(out: pd.DataFrame, kinds: pd.DataFrame) -> pd.Series:

@@ -99,6 +99,48 @@ class PeriodRows:
     associates: pd.DataFrame
 
 
+def _arrow_text(values) -> pa.Array:
+    """Text (a Series, Index or array; Arrow-backed or not) as one Arrow large_string array, nulls for unknown."""
+    if isinstance(values, (pd.Series, pd.Index)):
+        values = values.array
+        if isinstance(values, pd.arrays.ArrowStringArray) or hasattr(values, "__arrow_array__"):
+            out = pa.array(values)
+        else:
+            out = pa.array(np.asarray(values, dtype=object), from_pandas=True)
+    elif isinstance(values, (pa.Array, pa.ChunkedArray)):
+        out = values
+    else:
+        out = pa.array(np.asarray(values, dtype=object), from_pandas=True)
+    if isinstance(out, pa.ChunkedArray):
+        out = out.combine_chunks()
+    if out.type != pa.large_string():
+        out = out.cast(pa.large_string())
+    return out
+
+
+def isin(values, among) -> np.ndarray:
+    """``values.isin(among)`` for text, hashed in Arrow: a bool array (unknown matches unknown, as in pandas).
+
+    pandas' ``isin`` on Arrow strings makes a Python object of every value of
+    ``among``: at a million values that alone takes seconds.
+    """
+    left = _arrow_text(values)
+    right = pc.unique(_arrow_text(among))
+    if len(left) == 0:
+        return np.zeros(0, dtype=bool)
+    found = pc.is_in(left, value_set=right, skip_nulls=False)
+    return found.fill_null(False).to_numpy(zero_copy_only=False).astype(bool, copy=False)
+
+
+def positions_in(values, among) -> np.ndarray:
+    """Where each of ``values`` is in ``among`` (text, its first occurrence), -1 where it is not: hashed in Arrow."""
+    left = _arrow_text(values)
+    if len(left) == 0:
+        return np.zeros(0, dtype=np.int64)
+    found = pc.index_in(left, value_set=_arrow_text(among))
+    return found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+
+
 def period_rows(dataset: Dataset, period: Period) -> PeriodRows:
     """Episodes whose ``missing_at`` is in the period, and the links that belong to it.
 
@@ -111,17 +153,16 @@ def period_rows(dataset: Dataset, period: Period) -> PeriodRows:
     """
     episodes = dataset.episodes[period.contains(dataset.episodes["missing_at"])].reset_index(drop=True)
     links = dataset.links
-    episode_ids = pd.Index(episodes["episode_id"])
-    has_episode = links["episode_id"].notna()
-    in_period = (has_episode & links["episode_id"].isin(episode_ids)) | (
-        ~has_episode & period.contains(links["recorded_at"]))
-    links = links[in_period.to_numpy(dtype=bool)].reset_index(drop=True)
+    has_episode = links["episode_id"].notna().to_numpy(dtype=bool)
+    in_period = (has_episode & isin(links["episode_id"], episodes["episode_id"])) | (
+        ~has_episode & period.contains(links["recorded_at"]).to_numpy(dtype=bool))
+    links = links[in_period].reset_index(drop=True)
     refs = dataset.children["ref"]
-    mentioned = (refs.isin(episodes["child_ref"]) | refs.isin(links["child_ref"])
-                 | refs.isin(links["target_child_ref"].dropna()))
-    children = dataset.children[mentioned.to_numpy(dtype=bool)].reset_index(drop=True)
-    associates = dataset.associates[dataset.associates["associate_key"].isin(
-        links["associate_key"].dropna())].reset_index(drop=True)
+    mentioned = (isin(refs, episodes["child_ref"]) | isin(refs, links["child_ref"])
+                 | isin(refs, links["target_child_ref"].dropna()))
+    children = dataset.children[mentioned].reset_index(drop=True)
+    associates = dataset.associates[isin(dataset.associates["associate_key"],
+                                         links["associate_key"].dropna())].reset_index(drop=True)
     return PeriodRows(period, episodes, links, children, associates)
 
 
@@ -217,6 +258,8 @@ class EpisodeTable:
     found_key: Coded           # found_at_postcode, else the places.csv postcode of found_at_place, else its name
     found_place: Coded         # found_at_place as written
     found_postcode: Coded      # found_at_postcode, else the places.csv postcode of found_at_place
+    child_text: pa.Array | None = None    # child_refs in Arrow, made when first needed
+    episode_text: pa.Array | None = None  # frame["episode_id"] in Arrow, made when first needed
 
     def found_label(self, rows: np.ndarray) -> pd.Series:
         """What to call where each of these episodes ended: ``Wharton Park (DH1 4QP)``, a postcode or a name."""
@@ -332,7 +375,11 @@ def interval_join(probe_key: np.ndarray, probe_start: np.ndarray, probe_end: np.
     combined = hk * span + (home_start - t0)
     order = np.argsort(combined, kind="stable")
     ordered = combined[order]
-    lo = np.searchsorted(ordered, pk * span + (probe_start[useful] - t0), side="left")
+    # probes in the homes' order: the binary searches then walk forward through memory
+    needle = pk * span + (probe_start[useful] - t0)
+    by_needle = np.argsort(needle, kind="stable")
+    useful, pk, needle = useful[by_needle], pk[by_needle], needle[by_needle]
+    lo = np.searchsorted(ordered, needle, side="left")
     hi = np.searchsorted(ordered, pk * span + (probe_end[useful] - t0), side="left")
     counts = np.maximum(hi - lo, 0)
     cumulative = np.cumsum(counts)
@@ -387,8 +434,11 @@ def close_pairs(owner: np.ndarray, x: np.ndarray, y: np.ndarray, fallback: np.nd
     runs, so only pairs close in both place and time are ever generated;
     candidates are then checked for distance (and share) and deduplicated.
     A share s also narrows the search: the later interval must start within
-    the first (1 - s) of the earlier one. O(n log n + k) for n points and k
-    candidates.
+    the first (1 - s) of the earlier one. The points are sorted once by
+    (cell, start) and each of the nine neighbouring cells is searched in turn,
+    so the binary searches run over sorted probes; the distance test comes
+    before the other tests, which run on the candidates that pass it.
+    O(n log n + k) for n points and k candidates.
     """
     owner = np.asarray(owner, dtype=np.int64)
     if len(owner) < 2:
@@ -401,9 +451,11 @@ def close_pairs(owner: np.ndarray, x: np.ndarray, y: np.ndarray, fallback: np.nd
     has_xy = ~(np.isnan(x) | np.isnan(y))
     found: list[np.ndarray] = []
 
-    def keep_pairs(a: np.ndarray, b: np.ndarray, keep: np.ndarray) -> None:
+    def keep_pairs(a: np.ndarray, b: np.ndarray, keep: np.ndarray | None) -> None:
+        if keep is not None:  # close in place: the cheapest test first, the rest on what passes it
+            a, b = a[keep], b[keep]
         oa, ob = owner[a], owner[b]
-        keep &= child[oa] != child[ob]
+        keep = child[oa] != child[ob]
         if least_share > 0:
             common = np.minimum(end[a], end[b]) - np.maximum(start[a], start[b])
             union = np.maximum(end[a], end[b]) - np.minimum(start[a], start[b])
@@ -415,12 +467,16 @@ def close_pairs(owner: np.ndarray, x: np.ndarray, y: np.ndarray, fallback: np.nd
         cx = np.floor(x[p] / radius_m).astype(np.int64) + 1
         cy = np.floor(y[p] / radius_m).astype(np.int64) + 1
         cell = cx * np.int64(1 << 31) + cy
-        probe_cells = ((cx[:, None] + _GRID_NEIGHBOURS[:, 0]) * np.int64(1 << 31)
-                       + (cy[:, None] + _GRID_NEIGHBOURS[:, 1])).ravel()
-        probe_point = np.repeat(p, len(_GRID_NEIGHBOURS))
-        for pi, hi in interval_join(probe_cells, start[probe_point], reach[probe_point], cell, start[p], max_pairs):
-            a, b = probe_point[pi], p[hi]
-            keep_pairs(a, b, (x[a] - x[b]) ** 2 + (y[a] - y[b]) ** 2 <= radius_m * radius_m)
+        # points in (cell, start) order: each neighbour's probes are then already sorted, so every
+        # search below walks forward through memory
+        by_cell = np.lexsort((start[p], cell))
+        p, cell = p[by_cell], cell[by_cell]
+        p_start, p_reach = start[p], reach[p]
+        for dx, dy in _GRID_NEIGHBOURS:
+            for pi, hi in interval_join(cell + (dx * np.int64(1 << 31) + dy), p_start, p_reach, cell, p_start,
+                                        max_pairs):
+                a, b = p[pi], p[hi]
+                keep_pairs(a, b, (x[a] - x[b]) ** 2 + (y[a] - y[b]) ** 2 <= radius_m * radius_m)
     blind = np.flatnonzero(~has_xy & (fallback >= 0))
     if len(blind):
         every = np.flatnonzero(fallback >= 0)
@@ -428,7 +484,7 @@ def close_pairs(owner: np.ndarray, x: np.ndarray, y: np.ndarray, fallback: np.nd
             for pi, hi in interval_join(fallback[probes], start[probes], reach[probes], fallback[homes],
                                         start[homes], max_pairs):
                 a, b = probes[pi], homes[hi]
-                keep_pairs(a, b, np.ones(len(a), dtype=bool))
+                keep_pairs(a, b, None)
     return _unique_pairs(found, n_owners)
 
 
@@ -487,12 +543,22 @@ def _empty_rows() -> pd.DataFrame:
 
 
 def _typed(frame: pd.DataFrame) -> pd.DataFrame:
-    for column in EVIDENCE_COLUMNS:
-        if column not in frame:
+    absent = [column for column in EVIDENCE_COLUMNS if column not in frame]
+    if absent and len(frame):
+        # a column a kind does not have: its one typed "unknown" repeated, not a million NAs converted
+        template = _typed_columns(pd.DataFrame({column: [pd.NA] for column in absent}), absent)
+        repeat = np.zeros(len(frame), dtype=np.int64)
+        for column in absent:
+            frame[column] = pd.Series(template[column].array.take(repeat), index=frame.index)
+    else:
+        for column in absent:
             frame[column] = pd.NA
-    frame = frame[list(EVIDENCE_COLUMNS)]
+    return _typed_columns(frame[list(EVIDENCE_COLUMNS)], EVIDENCE_COLUMNS)
+
+
+def _typed_columns(frame: pd.DataFrame, columns) -> pd.DataFrame:
     floats = ("weight", "distance_km", "shared_share", "minutes_apart")
-    for column in EVIDENCE_COLUMNS:
+    for column in columns:
         if column in floats:
             frame[column] = pd.to_numeric(frame[column], errors="coerce").astype(float)
         elif column in ("unverified", "with_during"):
@@ -563,20 +629,33 @@ def overlapping_evidence(table: EpisodeTable, homes: pd.DataFrame, settings: Evi
     bi, bj = i[best], j[best]
     keep_order = first_child[best]
     ea, eb = np.where(keep_order, bi, bj), np.where(keep_order, bj, bi)
-    ep = table.frame["episode_id"].to_numpy(dtype=object)
     rows = pd.DataFrame({
         "kind": "overlapping",
-        "a": pd.Series(table.child_refs[table.child[ea]], dtype="string"),
-        "b": pd.Series(table.child_refs[table.child[eb]], dtype="string"),
+        "a": _child_refs(table, ea),
+        "b": _child_refs(table, eb),
         "tie_type": RISK, "weight": np.minimum(total, settings.overlap_most_per_pair), "unverified": False,
         "first_seen": _from_seconds(first), "last_seen": _from_seconds(last),
         "occasion_start": _from_seconds(lo[best]), "occasion_end": _from_seconds(hi[best]),
-        "episode_a": ep[ea], "episode_b": ep[eb],
+        "episode_a": _episode_ids(table, ea), "episode_b": _episode_ids(table, eb),
         "place": _pair_place(table, ea, eb) + pd.Series(np.where(both_live[best], " (where both live)", ""),
                                                         dtype="string"),
         "distance_km": _closest_km(table, ea, eb), "shared_share": share[best], "occasions": occasions,
     })
     return _typed(rows)
+
+
+def _child_refs(table: EpisodeTable, rows: np.ndarray) -> pd.Series:
+    """The child reference of each of these episodes, taken in Arrow (no Python string per row)."""
+    if table.child_text is None:
+        table.child_text = _arrow_text(table.child_refs)
+    return _series(pc.take(table.child_text, np.asarray(table.child[rows], dtype=np.int64)))
+
+
+def _episode_ids(table: EpisodeTable, rows: np.ndarray) -> pd.Series:
+    """The ``episode_id`` of each of these episodes, taken in Arrow."""
+    if table.episode_text is None:
+        table.episode_text = _arrow_text(table.frame["episode_id"])
+    return _series(pc.take(table.episode_text, np.asarray(rows, dtype=np.int64)))
 
 
 def _closest_km(table: EpisodeTable, i: np.ndarray, j: np.ndarray) -> np.ndarray:
@@ -631,19 +710,18 @@ def missing_together_evidence(table: EpisodeTable, homes: pd.DataFrame, settings
         return _empty_rows()
     postcode = table.from_postcode.at(i)
     same_postcode = (table.from_postcode.codes[i] == table.from_postcode.codes[j]) & (table.from_postcode.codes[i] >= 0)
-    ra = pd.Series(table.child_refs[table.child[i]], dtype="string")
-    rb = pd.Series(table.child_refs[table.child[j]], dtype="string")
+    ra = _child_refs(table, i)
+    rb = _child_refs(table, j)
     both_live = same_postcode & _both_live_there(ra, rb, postcode, homes)
     a, b = _ordered(ra, rb)
     swap = (ra != a).to_numpy()
-    ep = table.frame["episode_id"].to_numpy(dtype=object)
     weight = settings.missing_together_weight * np.where(both_live, settings.shared_home_factor, 1.0)
     apart = _apart_m(table.from_x, table.from_y, i, j)
     rows = pd.DataFrame({
         "kind": "missing_together", "a": a, "b": b, "weight": weight, "tie_type": RISK, "unverified": False,
         "first_seen": _from_seconds(np.minimum(table.start[i], table.start[j])),
         "last_seen": _from_seconds(np.maximum(table.start[i], table.start[j])),
-        "episode_a": np.where(swap, ep[j], ep[i]), "episode_b": np.where(swap, ep[i], ep[j]),
+        "episode_a": _episode_ids(table, np.where(swap, j, i)), "episode_b": _episode_ids(table, np.where(swap, i, j)),
         "place": (_two_places(table.from_postcode.at(i), table.from_postcode.at(j), apart)
                   + pd.Series(np.where(both_live, " (where both live)", ""), dtype="string")),
         "distance_km": apart / 1000.0,
@@ -670,17 +748,16 @@ def found_together_evidence(table: EpisodeTable, settings: EvidenceSettings) -> 
                         settings.found_together_hours * 3600, settings.same_place_metres, table.child)
     if len(i) == 0:
         return _empty_rows()
-    ra = pd.Series(table.child_refs[table.child[i]], dtype="string")
-    a, b = _ordered(ra, pd.Series(table.child_refs[table.child[j]], dtype="string"))
+    ra = _child_refs(table, i)
+    a, b = _ordered(ra, _child_refs(table, j))
     swap = (ra != a).to_numpy()
-    ep = table.frame["episode_id"].to_numpy(dtype=object)
     apart = _apart_m(table.found_x, table.found_y, i, j)
     rows = pd.DataFrame({
         "kind": "found_together", "a": a, "b": b, "weight": settings.found_together_weight, "tie_type": RISK,
         "unverified": False,
         "first_seen": _from_seconds(np.minimum(table.returned[i], table.returned[j])),
         "last_seen": _from_seconds(np.maximum(table.returned[i], table.returned[j])),
-        "episode_a": np.where(swap, ep[j], ep[i]), "episode_b": np.where(swap, ep[i], ep[j]),
+        "episode_a": _episode_ids(table, np.where(swap, j, i)), "episode_b": _episode_ids(table, np.where(swap, i, j)),
         "place": _two_places(table.found_label(i), table.found_label(j), apart), "distance_km": apart / 1000.0,
         "minutes_apart": np.abs(table.returned[i] - table.returned[j]) / 60.0,
     })
@@ -741,7 +818,8 @@ def associate_link_evidence(links: pd.DataFrame, roles: pd.DataFrame, settings: 
                    & links["associate_ref"].notna().to_numpy()].reset_index(drop=True)
     if linked.empty:
         return _empty_rows()
-    tie_type = linked["associate_key"].map(roles["tie_type"]).fillna(RISK).to_numpy(dtype=object)
+    tie_type = _by_key(linked["associate_key"], roles, "tie_type")
+    tie_type[pd.isna(tie_type)] = RISK
     weight = np.where(tie_type == RISK, _link_weight(linked, settings.associate_link_weight, settings), 0.0)
     rows = pd.DataFrame({
         "kind": "linked_associate", "a": linked["child_ref"], "b": linked["associate_ref"], "weight": weight,
@@ -877,6 +955,15 @@ def _with_more(links: np.ndarray, more: np.ndarray) -> np.ndarray:
     return out
 
 
+def _by_key(keys: pd.Series, table: pd.DataFrame, column: str) -> np.ndarray:
+    """``keys.map(table[column])`` (``table`` indexed by unique keys) as an object array, looked up in Arrow."""
+    at = positions_in(keys, table.index)
+    values = table[column].to_numpy(dtype=object)
+    out = np.full(len(at), None, dtype=object)
+    out[at >= 0] = values[at[at >= 0]]
+    return out
+
+
 def shared_associate_evidence(associate_rows: pd.DataFrame, roles: pd.DataFrame,
                               settings: EvidenceSettings) -> pd.DataFrame:
     """One row per pair of children linked to the same (risk) associate."""
@@ -884,7 +971,8 @@ def shared_associate_evidence(associate_rows: pd.DataFrame, roles: pd.DataFrame,
     if risk.empty:
         return _empty_rows()
     rows = shared_pairs(risk.assign(place=pd.NA), "shared_associate", settings.shared_associate_weight, settings)
-    rows["place"] = rows["via_key"].map(roles["role"]).astype("string")  # the associate's role, for the words
+    rows["place"] = pd.Series(_by_key(rows["via_key"], roles, "role"), index=rows.index).astype(
+        "string")  # the associate's role, for the words
     return rows
 
 
@@ -912,7 +1000,7 @@ def concern_places(table: EpisodeTable, links: pd.DataFrame, places: pd.DataFram
     })
     found = np.flatnonzero(table.found_key.known() & (table.returned != _NO_TIME))
     finds = pd.DataFrame({
-        "a": pd.Series(table.child_refs[table.child[found]], dtype="string"),
+        "a": _child_refs(table, found),
         "via_key": table.found_key.at(found),
         "via": table.found_label(found), "place": "found there",
         "unverified": False, "first_seen": _from_seconds(table.returned[found]),
@@ -920,7 +1008,7 @@ def concern_places(table: EpisodeTable, links: pd.DataFrame, places: pd.DataFram
         "link_ids": pd.NA, "grading": "episode record", "handling": pd.NA,
     })
     both = pd.concat([from_links, finds], ignore_index=True)
-    both = both[~both["via_key"].isin(not_of_concern).to_numpy(dtype=bool)].reset_index(drop=True)
+    both = both[~isin(both["via_key"], pd.Series(sorted(not_of_concern), dtype=object))].reset_index(drop=True)
     # one label per place: the places.csv name where it has one, else the first written
     named = places.dropna(subset=["postcode"]).drop_duplicates("postcode")
     canonical = pd.Series((named["place_name"].astype("string") + " (" + named["postcode"] + ")").to_numpy(),
@@ -1117,8 +1205,10 @@ def explain(rows: pd.DataFrame, names: pd.Series | None = None, show_ids: bool =
     if len(positions) == 0:
         return pd.Series([], dtype="string")
     pieces, where = [], []
-    for kind, words in _WORDS.items():
-        mask = np.flatnonzero(rows["kind"].eq(kind).to_numpy(dtype=bool, na_value=False)[positions])
+    kinds = list(_WORDS)
+    kind_code = positions_in(rows["kind"], kinds)[positions]  # one pass over the kinds, not one per kind
+    for code, (kind, words) in enumerate(_WORDS.items()):
+        mask = np.flatnonzero(kind_code == code)
         if len(mask):
             part = rows.iloc[positions[mask], [rows.columns.get_loc(c) for c in _NEEDS[kind]]]
             via = part["via"].astype("string") if "via" in part else None
@@ -1129,9 +1219,12 @@ def explain(rows: pd.DataFrame, names: pd.Series | None = None, show_ids: bool =
     # put each kind's words back in the order asked for, all in Arrow (no Python string per row)
     done = np.concatenate(where) if where else np.empty(0, np.int64)
     words_all = pa.concat_arrays(pieces) if pieces else pa.array([], pa.large_string())
-    slot = np.full(len(positions), -1, dtype=np.int64)
-    slot[done] = np.arange(len(done))
-    out = _series(pc.take(words_all, pa.array(slot, mask=slot < 0)))
+    if len(done) == len(positions) and (len(done) == 0 or (done[0] == 0 and np.all(np.diff(done) == 1))):
+        out = _series(words_all)  # already in the order asked for (positions in row order, kinds in blocks)
+    else:
+        slot = np.full(len(positions), -1, dtype=np.int64)
+        slot[done] = np.arange(len(done))
+        out = _series(pc.take(words_all, pa.array(slot, mask=slot < 0)))
     if show_ids:
         part = rows.iloc[positions, [rows.columns.get_loc(c) for c in ("episode_a", "episode_b", "link_ids")]]
         part = part.reset_index(drop=True)
@@ -1157,21 +1250,73 @@ def _flag(rows: pd.DataFrame, column: str, words: str) -> pd.Series:
     return pd.Series(np.where(rows[column].to_numpy(dtype=bool), words, ""), index=rows.index, dtype="string")
 
 
+_EMPTY = pa.scalar("", pa.large_string())
+
+
+def _piece(part):
+    """A piece of :func:`_cat`: words as an Arrow scalar, a Series or array of text as an Arrow array."""
+    if isinstance(part, str):
+        return pa.scalar(part, pa.large_string())
+    if isinstance(part, (pa.Array, pa.Scalar)):
+        return part
+    return _arrow(pd.Series(part))
+
+
+def _cat(index: pd.Index, *parts) -> pd.Series:
+    """The pieces joined end to end, in one pass (unknown where any piece is unknown, as ``+`` does)."""
+    joined = pc.binary_join_element_wise(*[_piece(p) for p in parts], _EMPTY)
+    if isinstance(joined, pa.Scalar):
+        joined = pa.array([joined.as_py()] * len(index), pa.large_string())
+    return _series(joined).set_axis(index)
+
+
+def _or_empty(text: pa.Array) -> pa.Array:
+    return pc.fill_null(text, _EMPTY)
+
+
+def _when_mask(mask: np.ndarray, words: str) -> pa.Array:
+    """``words`` where ``mask``, else empty."""
+    return pc.if_else(pa.array(np.asarray(mask, dtype=bool)), pa.scalar(words, pa.large_string()), _EMPTY)
+
+
+def _int_text(values: np.ndarray, unknown: np.ndarray | None = None) -> pa.Array:
+    """Whole numbers as text (``12``), unknown where ``unknown``."""
+    return pa.array(np.asarray(values, dtype=np.int64), mask=unknown).cast(pa.large_string())
+
+
+def _grading_piece(rows: pd.DataFrame) -> pa.Array:
+    return _or_empty(pc.binary_join_element_wise(pa.scalar(" [", pa.large_string()), _arrow(rows["grading"]),
+                                                 pa.scalar("]", pa.large_string()), _EMPTY))
+
+
 def _grading_words(rows: pd.DataFrame) -> pd.Series:
     return (" [" + rows["grading"].astype("string") + "]").fillna("")
 
 
+def _km_text(km: np.ndarray) -> pa.Array:
+    """Kilometres to one decimal place as pandas writes them (``3.5``, ``12.0``); unknown where NaN."""
+    unknown = np.isnan(km)
+    tenths = np.rint(np.round(np.where(unknown, 0.0, km), 1) * 10).astype(np.int64)
+    whole, tenth = np.divmod(tenths, 10)
+    return pc.binary_join_element_wise(_int_text(whole, unknown), _int_text(tenth), pa.scalar(".", pa.large_string()))
+
+
 def _overlapping_words(rows: pd.DataFrame, via: pd.Series) -> pd.Series:
-    share = (rows["shared_share"] * 100).round().astype("Int64").astype("string")
-    distance = rows["distance_km"].round(1).astype("string")
-    far = (", " + distance + " km apart").fillna(", same postcode district")
-    far = far.where(~(rows["distance_km"] < 0.1).fillna(False).to_numpy(dtype=bool), "")
-    times = rows["occasions"].to_numpy()
-    many = pd.Series(np.where(times > 1, " on " + times.astype(str) + " occasions, most closely", ""),
-                     index=rows.index, dtype="string")
-    return ("missing at the same time" + many + " " + _when(rows["occasion_start"]) + " to "
-            + _when(rows["occasion_end"]) + " (" + share + "% of their time missing shared)" + far + ", from "
-            + rows["place"].fillna("?"))
+    share = np.round(rows["shared_share"].to_numpy(dtype=float) * 100)
+    share_text = _int_text(np.nan_to_num(share), np.isnan(share))
+    km = rows["distance_km"].to_numpy(dtype=float)
+    far = pc.fill_null(pc.binary_join_element_wise(pa.scalar(", ", pa.large_string()), _km_text(km),
+                                                   pa.scalar(" km apart", pa.large_string()), _EMPTY),
+                       pa.scalar(", same postcode district", pa.large_string()))
+    far = pc.if_else(pa.array(~np.isnan(km) & (np.nan_to_num(km, nan=1.0) < 0.1)), _EMPTY, far)
+    times = rows["occasions"].to_numpy(dtype=np.int64)
+    many = pc.if_else(pa.array(times > 1),
+                      pc.binary_join_element_wise(pa.scalar(" on ", pa.large_string()), _int_text(times),
+                                                  pa.scalar(" occasions, most closely", pa.large_string()), _EMPTY),
+                      _EMPTY)
+    place = pc.fill_null(_arrow(rows["place"]), pa.scalar("?", pa.large_string()))
+    return _cat(rows.index, "missing at the same time", many, " ", _when(rows["occasion_start"]), " to ",
+                _when(rows["occasion_end"]), " (", share_text, "% of their time missing shared)", far, ", from ", place)
 
 
 def _missing_words(rows: pd.DataFrame, via: pd.Series) -> pd.Series:
@@ -1184,33 +1329,47 @@ def _found_words(rows: pd.DataFrame, via: pd.Series) -> pd.Series:
             + _when(rows["first_seen"]))
 
 
+def _by_tie_type(rows: pd.DataFrame, safety: str, context: str, risk: str) -> pa.Array:
+    kind = rows["tie_type"].to_numpy(dtype=object)
+    code = np.where(kind == SAFETY, 0, np.where(kind == CONTEXT, 1, 2))
+    return pc.take(pa.array([safety, context, risk], pa.large_string()), code)
+
+
 def _named_words(rows: pd.DataFrame, via: pd.Series) -> pd.Series:
-    word = pd.Series(np.where(rows["tie_type"].eq(SAFETY), "named as a protective friend",
-                              np.where(rows["tie_type"].eq(CONTEXT), "recorded as family",
-                                       "named together in intelligence")), index=rows.index, dtype="string")
-    return (word + _grading_words(rows) + " on " + _day(rows["first_seen"])
-            + _flag(rows, "with_during", ", with them while missing") + _flag(rows, "unverified", " (unverified)"))
+    word = _by_tie_type(rows, "named as a protective friend", "recorded as family", "named together in intelligence")
+    return _cat(rows.index, word, _grading_piece(rows), " on ", _day(rows["first_seen"]),
+                _when_mask(rows["with_during"].to_numpy(dtype=bool), ", with them while missing"),
+                _when_mask(rows["unverified"].to_numpy(dtype=bool), " (unverified)"))
+
+
+def _children_piece(rows: pd.DataFrame, before: str) -> pa.Array:
+    count = rows["via_children"]
+    text = _int_text(count.fillna(0).to_numpy(dtype=np.int64), count.isna().to_numpy(dtype=bool))
+    return _or_empty(pc.binary_join_element_wise(pa.scalar(before, pa.large_string()), text,
+                                                 pa.scalar(" children", pa.large_string()), _EMPTY))
 
 
 def _shared_associate_words(rows: pd.DataFrame, via: pd.Series) -> pd.Series:
-    role = rows["place"].astype("string").str.replace("_", " ")
-    return ("both linked to " + via + (" (" + role + ")").fillna("") + _grading_words(rows)
-            + (", who is linked to " + rows["via_children"].astype("string") + " children").fillna("")
-            + _flag(rows, "unverified", " (unverified)"))
+    role = pc.replace_substring(_arrow(rows["place"]), "_", " ")
+    role = _or_empty(pc.binary_join_element_wise(pa.scalar(" (", pa.large_string()), role,
+                                                 pa.scalar(")", pa.large_string()), _EMPTY))
+    return _cat(rows.index, "both linked to ", via, role, _grading_piece(rows),
+                _children_piece(rows, ", who is linked to "),
+                _when_mask(rows["unverified"].to_numpy(dtype=bool), " (unverified)"))
 
 
 def _shared_place_words(rows: pd.DataFrame, via: pd.Series) -> pd.Series:
-    return ("both linked to " + via + (" (" + rows["place"].astype("string") + ")").fillna("")
-            + (", a place linked to " + rows["via_children"].astype("string") + " children").fillna("")
-            + _flag(rows, "unverified", " (unverified)"))
+    place = _or_empty(pc.binary_join_element_wise(pa.scalar(" (", pa.large_string()), _arrow(rows["place"]),
+                                                  pa.scalar(")", pa.large_string()), _EMPTY))
+    return _cat(rows.index, "both linked to ", via, place, _children_piece(rows, ", a place linked to "),
+                _when_mask(rows["unverified"].to_numpy(dtype=bool), " (unverified)"))
 
 
 def _linked_words(rows: pd.DataFrame, via: pd.Series) -> pd.Series:
-    word = pd.Series(np.where(rows["tie_type"].eq(SAFETY), "protective person, safety: ",
-                              np.where(rows["tie_type"].eq(CONTEXT), "family or professional: ", "")),
-                     index=rows.index, dtype="string")
-    return (word + "linked in intelligence" + _grading_words(rows) + " on " + _day(rows["first_seen"])
-            + _flag(rows, "with_during", ", with them while missing") + _flag(rows, "unverified", " (unverified)"))
+    word = _by_tie_type(rows, "protective person, safety: ", "family or professional: ", "")
+    return _cat(rows.index, word, "linked in intelligence", _grading_piece(rows), " on ", _day(rows["first_seen"]),
+                _when_mask(rows["with_during"].to_numpy(dtype=bool), ", with them while missing"),
+                _when_mask(rows["unverified"].to_numpy(dtype=bool), " (unverified)"))
 
 
 #: The columns each kind's words are made from.

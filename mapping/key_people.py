@@ -48,6 +48,7 @@ import numpy as np
 import pandas as pd
 
 from graph_models.network import PeerNetwork
+from mapping.evidence import isin, positions_in
 from mapping.settings import EvidenceSettings
 
 
@@ -64,21 +65,21 @@ def participation(network: PeerNetwork, membership: np.ndarray) -> np.ndarray:
     -----
     One sparse pass over the ties: O(m log m).
     """
-    ties = network.risk_ties("cluster_weight")
+    a, b, w = network.risk_arrays("cluster_weight")
     n = len(network.nodes)
-    if ties.empty:
+    if len(a) == 0:
         return np.zeros(n)
-    a, b = ties["a_node"].to_numpy(), ties["b_node"].to_numpy()
-    w = ties["cluster_weight"].to_numpy(dtype=float)
     group = np.where(membership > 0, membership, -1 - np.arange(n))  # unclustered: own group
     src = np.concatenate([a, b])
     dst_group = np.concatenate([group[b], group[a]])
-    weight = np.concatenate([w, w])
-    frame = pd.DataFrame({"src": src, "g": dst_group, "w": weight})
-    by_group = frame.groupby(["src", "g"], sort=False)["w"].sum()
-    total = frame.groupby("src")["w"].sum()
-    share = by_group / total.reindex(by_group.index.get_level_values(0)).to_numpy()
-    concentration = (share**2).groupby(level=0).sum()
+    weight = pd.Series(np.concatenate([w, w]))
+    # (node, neighbour's group) as one integer key: one hash grouping instead of two
+    width = np.int64(n + max(int(membership.max()) if len(membership) else 0, 0) + 1)
+    by_group = weight.groupby(src * width + (dst_group + n), sort=False).sum()
+    group_src = by_group.index.to_numpy() // width
+    total = weight.groupby(src).sum()
+    share = by_group.to_numpy() / total.reindex(group_src).to_numpy()
+    concentration = pd.Series(share**2).groupby(group_src).sum()
     out = np.zeros(n)
     out[concentration.index.to_numpy()] = 1.0 - concentration.to_numpy()
     return np.clip(out, 0.0, 1.0)
@@ -100,7 +101,7 @@ def betweenness(network: PeerNetwork, settings: EvidenceSettings) -> tuple[np.nd
     graph = network.to_igraph("cluster_weight")
     if graph.ecount() == 0 or n < 3:
         return np.zeros(n), "exact"
-    distance = [1.0 / w for w in graph.es["weight"]]
+    distance = (1.0 / np.asarray(graph.es["weight"], dtype=float)).tolist()
     scale = 2.0 / ((n - 1) * (n - 2))
     touched = np.flatnonzero(np.asarray(graph.degree()) > 0)
     if len(touched) <= settings.exact_betweenness_up_to:
@@ -146,18 +147,22 @@ def key_people(network: PeerNetwork, membership: np.ndarray, roles: pd.DataFrame
     n = len(nodes)
     refs = nodes["ref"].to_numpy(dtype=object)
     is_child = nodes["kind"].eq("child").to_numpy(dtype=bool)
-    all_risk = network.risk_ties("weight")
-    a, b = all_risk["a_node"].to_numpy(), all_risk["b_node"].to_numpy()
-    w = all_risk["weight"].to_numpy(dtype=float)
+    a, b, w = network.risk_arrays("weight")
     degree = np.bincount(np.concatenate([a, b]), minlength=n)
     strength = np.bincount(np.concatenate([a, b]), weights=np.concatenate([w, w]), minlength=n)
     bridging = participation(network, membership)
     between, how = betweenness(network, settings)
 
-    role_by_ref = pd.Series(roles["role"].to_numpy(), index=roles["ref"].to_numpy())
-    role = pd.Series(refs).map(role_by_ref).astype("string")
-    tie_type_by_ref = pd.Series(roles["tie_type"].to_numpy(), index=roles["ref"].to_numpy())
-    tie_type = pd.Series(refs).map(tie_type_by_ref).astype(object).where(lambda t: t.notna(), "risk").to_numpy()
+    at = positions_in(refs, roles["ref"])  # each node's row of roles (-1: none)
+
+    def by_ref(column: str) -> pd.Series:
+        values = roles[column].to_numpy(dtype=object)
+        out = np.full(n, None, dtype=object)
+        out[at >= 0] = values[at[at >= 0]]
+        return pd.Series(out)
+
+    role = by_ref("role").astype("string")
+    tie_type = by_ref("tie_type").where(lambda t: t.notna(), "risk").to_numpy()
 
     # the intelligence linking children and associates, one entry per (child, associate)
     linked = (evidence["kind"].eq("linked_associate").to_numpy(dtype=bool)
@@ -183,8 +188,8 @@ def key_people(network: PeerNetwork, membership: np.ndarray, roles: pd.DataFrame
     child_raw = strength * (1.0 + bridging) + settings.adult_of_concern_bonus * adults
     concern = role.map({"adult_of_concern": 1.0, "peer": settings.peer_concern}).fillna(
         settings.unknown_concern).to_numpy(dtype=float)
-    label = pd.Series(refs).map(pd.Series(roles["label"].to_numpy(), index=roles["ref"].to_numpy())).astype("string")
-    unresolved = pd.Series(refs).isin(roles.loc[~roles["resolved"].to_numpy(dtype=bool), "ref"]).to_numpy()
+    label = by_ref("label").astype("string")
+    unresolved = isin(refs, roles.loc[~roles["resolved"].to_numpy(dtype=bool), "ref"])
     one_word = label.str.strip().str.count(r"\s+").fillna(0).eq(0).to_numpy(dtype=bool)
     ambiguous = one_word & unresolved
     spread = np.where(ambiguous, 1, np.maximum(clusters_reached, 1))
