@@ -6,10 +6,10 @@ modularity on the risk ties, run by igraph's C implementation
 every run. Chosen by measuring it beside leidenalg's Leiden and igraph's
 Louvain on the same networks (``compare_methods``; benchmarks/bench_analysis.py
 writes the figures, and docs/analysis.md shows them): at meeting size the three
-agree closely; on a national network igraph's Leiden is the fastest of the
-three; and Leiden guarantees every cluster is connected inside, which Louvain
-does not: a meeting must never be told two groups are linked when nothing
-joins them.
+agree closely; on a national network igraph's Leiden takes about as long as
+Louvain (leidenalg's is not run there: it is several times slower); and Leiden
+guarantees every cluster is connected inside, which Louvain does not: a
+meeting must never be told two groups are linked when nothing joins them.
 
 A cluster must be small enough to discuss in a meeting: one with more than
 ``most_children_in_a_cluster`` children is split again with a higher
