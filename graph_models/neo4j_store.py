@@ -172,6 +172,25 @@ WHERE {where}
 DELETE old"""
 
 
+def _merge_node(variable: str, label: str, key: str, field: str, props: tuple[str, ...],
+                stamps: tuple[str, ...] = ()) -> str:
+    """MERGE each row's node on its key, then set its allow-listed properties and times."""
+    sets = ",\n    ".join([_set(variable, props, key), *(f"{variable}.{t} = {_stamp(t)}" for t in stamps)])
+    return f"""UNWIND $rows AS row
+MERGE ({variable}:{label} {{{key}: row.{field}}})
+SET {sets}"""
+
+
+def _owned_by_child(label: str, key: str, field: str, relationship: str) -> tuple[str, str]:
+    """Take ``relationship`` away from any other child (a record corrected), then MERGE it from this one."""
+    return (_remove_stale(f"(:{label} {{{key}: row.{field}}})<-[old:{relationship}]-(other:Child)",
+                          "other.child_id <> row.child"),
+            f"""UNWIND $rows AS row
+MATCH (c:Child {{child_id: row.child}})
+MATCH (n:{label} {{{key}: row.{field}}})
+MERGE (c)-[:{relationship}]->(n)""")
+
+
 def _merge_places(keys: str, on_create: str) -> str:
     """Make the places named by ``keys`` (a list expression over ``row``) that do not exist yet."""
     return f"""UNWIND $rows AS row
@@ -213,28 +232,15 @@ SET {_set("p", PLACE_PROPS)},
     p.listed = true""",
 )
 
-ASSOCIATE_STATEMENTS = (
-    f"""UNWIND $rows AS row
-MERGE (a:Associate {{associate_key: row.associate}})
-SET {_set("a", ASSOCIATE_PROPS, "associate_key")}""",
-)
+ASSOCIATE_STATEMENTS = (_merge_node("a", "Associate", "associate_key", "associate", ASSOCIATE_PROPS),)
 
 EPISODE_STATEMENTS = (
-    f"""UNWIND $rows AS row
-MERGE (e:Episode {{episode_id: row.episode}})
-SET {_set("e", EPISODE_PROPS, "episode_id")},
-    e.missing_at = {_stamp("missing_at")},
-    e.returned_at = {_stamp("returned_at")}""",
+    _merge_node("e", "Episode", "episode_id", "episode", EPISODE_PROPS, stamps=("missing_at", "returned_at")),
     # an episode recorded against the wrong child, or its places corrected: the old relationships go
-    _remove_stale("(:Episode {episode_id: row.episode})<-[old:WENT_MISSING]-(other:Child)",
-                  "other.child_id <> row.child"),
+    *_owned_by_child("Episode", "episode_id", "episode", "WENT_MISSING"),
     _remove_stale("(:Episode {episode_id: row.episode})-[old:MISSING_FROM|FOUND_AT]->(p:Place)",
                   "(type(old) = 'MISSING_FROM' AND NOT p.key IN row.from_keys)\n"
                   "   OR (type(old) = 'FOUND_AT' AND NOT p.key IN [f IN row.found | f.key])"),
-    """UNWIND $rows AS row
-MATCH (c:Child {child_id: row.child})
-MATCH (e:Episode {episode_id: row.episode})
-MERGE (c)-[:WENT_MISSING]->(e)""",
     _merge_places("[k IN row.from_keys | {key: k, postcode: k}] + row.found",
                   "p.postcode = place.postcode, p.name = place.name"),
     _relate("(n:Episode {episode_id: row.episode})", "row.from_keys", "MISSING_FROM"),
@@ -242,19 +248,10 @@ MERGE (c)-[:WENT_MISSING]->(e)""",
 )
 
 INTERVIEW_STATEMENTS = (
-    f"""UNWIND $rows AS row
-MERGE (i:Interview {{rthi_id: row.interview}})
-SET {_set("i", INTERVIEW_PROPS, "rthi_id")},
-    i.offered_at = {_stamp("offered_at")},
-    i.completed_at = {_stamp("completed_at")}""",
-    _remove_stale("(:Interview {rthi_id: row.interview})<-[old:INTERVIEWED_IN]-(other:Child)",
-                  "other.child_id <> row.child"),
+    _merge_node("i", "Interview", "rthi_id", "interview", INTERVIEW_PROPS, stamps=("offered_at", "completed_at")),
+    *_owned_by_child("Interview", "rthi_id", "interview", "INTERVIEWED_IN"),
     _remove_stale("(:Interview {rthi_id: row.interview})-[old:COVERS]->(e:Episode)",
                   "NOT e.episode_id IN row.covers"),
-    """UNWIND $rows AS row
-MATCH (c:Child {child_id: row.child})
-MATCH (i:Interview {rthi_id: row.interview})
-MERGE (c)-[:INTERVIEWED_IN]->(i)""",
     """UNWIND $rows AS row
 MATCH (i:Interview {rthi_id: row.interview})
 UNWIND row.covers AS episode_id
