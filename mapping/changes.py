@@ -95,18 +95,14 @@ def changes_since(people: pd.DataFrame, ties: pd.DataFrame, previous_people: pd.
     # merges and splits: clusters sharing at least two children across the periods
     overlap = pairs.groupby(["cluster", "cluster_before"]).size()
     overlap = overlap[overlap >= 2].reset_index()
-    merged = overlap.groupby("cluster")["cluster_before"].agg(lambda s: sorted(s.tolist()))
-    merged = merged[merged.map(len) >= 2] if len(merged) else merged
-    if len(merged):
-        rows.append(pd.DataFrame({"kind": "clusters_merged", "subject": "cluster " + merged.index.astype(str),
-                                  "detail": "brings together last period's clusters "
-                                  + merged.apply(lambda c: " and ".join(map(str, c))).to_numpy()}))
-    split = overlap.groupby("cluster_before")["cluster"].agg(lambda s: sorted(s.tolist()))
-    split = split[split.map(len) >= 2] if len(split) else split
-    if len(split):
-        rows.append(pd.DataFrame({"kind": "cluster_split", "subject": "last period's cluster " + split.index.astype(str),
-                                  "detail": "now split between clusters "
-                                  + split.apply(lambda c: " and ".join(map(str, c))).to_numpy()}))
+    for by, other, kind, subject, detail in (
+            ("cluster", "cluster_before", "clusters_merged", "cluster ", "brings together last period's clusters "),
+            ("cluster_before", "cluster", "cluster_split", "last period's cluster ", "now split between clusters ")):
+        grouped = overlap.groupby(by)[other].agg(lambda s: sorted(s.tolist()))
+        grouped = grouped[grouped.map(len) >= 2] if len(grouped) else grouped
+        if len(grouped):
+            rows.append(pd.DataFrame({"kind": kind, "subject": subject + grouped.index.astype(str),
+                                      "detail": detail + grouped.apply(lambda c: " and ".join(map(str, c))).to_numpy()}))
 
     # new strong ties between children
     def strong_child_ties(frame: pd.DataFrame) -> pd.DataFrame:

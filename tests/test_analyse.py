@@ -224,6 +224,27 @@ def test_change_since_last_period(tmp_path):
     assert list(aoc["subject"]) == [x] and ref["3"] in aoc.iloc[0]["detail"] and ref["1"] not in aoc.iloc[0]["detail"]
 
 
+def test_clusters_that_merged_or_split_are_named_with_last_periods_clusters():
+    from mapping.changes import changes_since
+
+    def people(clusters: dict[str, int]) -> pd.DataFrame:
+        return pd.DataFrame({"ref": list(clusters), "kind": "child", "role": "", "cluster": list(clusters.values())})
+
+    ties = pd.DataFrame(columns=["a", "b", "weight", "tie_type"])
+    # last period: 1 = a, b; 2 = c, d; 3 = e, f, g, h; 4 = i, j
+    before = people({"a": 1, "b": 1, "c": 2, "d": 2, "e": 3, "f": 3, "g": 3, "h": 3, "i": 4, "j": 4})
+    # now: a-d together (1 and 2 merged), e-h in two (3 split); i alone moves to 1 (one child moving is
+    # not a merge of cluster 4, and cluster 4 is not split by it)
+    now = people({"a": 1, "b": 1, "c": 1, "d": 1, "i": 1, "e": 2, "f": 2, "g": 3, "h": 3, "j": 4, "k": 4})
+    changes = changes_since(now, ties, before, ties)
+    merged = changes[changes["kind"] == "clusters_merged"]
+    split = changes[changes["kind"] == "cluster_split"]
+    assert list(merged["subject"]) == ["cluster 1"]
+    assert list(merged["detail"]) == ["brings together last period's clusters 1 and 2"]
+    assert list(split["subject"]) == ["last period's cluster 3"]
+    assert list(split["detail"]) == ["now split between clusters 2 and 3"]
+
+
 # -- the command line ---------------------------------------------------------------------------------------------------
 def test_analyse_command_writes_the_files_and_rejects(tmp_path):
     folder = meeting_folder(tmp_path)
