@@ -218,6 +218,36 @@ class PostcodeIndex:
         found["lon"], found["lat"] = lon, lat
         return found.sort_values("postcode", ignore_index=True)
 
+    def coordinates(self, postcodes) -> tuple[np.ndarray, np.ndarray]:
+        """Easting and northing (BNG metres) of each postcode as given, NaN where unknown or malformed.
+
+        For searches over many rows: aligned with the input, no degrees
+        worked out, each postcode area looked up as a whole (:meth:`lookup`
+        is the one to use for a table of coordinates).
+
+        Examples
+        --------
+        >>> x, y = PostcodeIndex().coordinates(["dh1 1ab", "not one", None])
+        >>> [int(x[0]), int(y[0])], bool(np.isnan(x[1])), bool(np.isnan(x[2]))
+        ([430316, 543630], True, True)
+        """
+        codes = normalise_postcodes(pd.Series(list(postcodes), dtype="string"))
+        x = np.full(len(codes), np.nan)
+        y = np.full(len(codes), np.nan)
+        if self._all is not None:
+            tables = [(self._all, np.flatnonzero(codes.notna().to_numpy(dtype=bool)))]
+        else:  # the rows of each area together: one sort of the area codes
+            area, names = pd.factorize(codes.str.extract(r"^([A-Z]{1,2})[0-9]", expand=False))
+            order = np.argsort(area, kind="stable")
+            bounds = np.searchsorted(area[order], np.arange(len(names) + 1))
+            tables = [(self.area(name), order[bounds[k]:bounds[k + 1]]) for k, name in enumerate(names)]
+        for table, rows in tables:
+            at = table.index.get_indexer(codes.iloc[rows])
+            hit = at >= 0
+            x[rows[hit]] = table["easting"].to_numpy(dtype=float)[at[hit]]
+            y[rows[hit]] = table["northing"].to_numpy(dtype=float)[at[hit]]
+        return x, y
+
     def unknown(self, postcodes) -> list[str]:
         """The distinct normalised postcodes that the index does not hold."""
         wanted = set(normalise_postcodes(pd.Series(list(postcodes), dtype="string")).dropna())

@@ -104,13 +104,14 @@ class PeerNetwork:
         pair = lo * n + hi
         codes, pairs = pd.factorize(pair, sort=True)
         m = len(pairs)
-        kind = pd.Categorical(rows["kind"], categories=KINDS).codes.astype(np.int64)
+        kind = _index_in(_text(rows["kind"]), pa.array(KINDS, pa.large_string()))
         occasions = rows["occasions"].to_numpy(dtype=np.int64) if "occasions" in rows else np.ones(len(rows), np.int64)
         counts = np.bincount(codes * len(KINDS) + kind, weights=occasions,
                              minlength=m * len(KINDS)).reshape(m, len(KINDS)).astype(np.int64)
         weight = rows["weight"].to_numpy(dtype=float)
-        not_shared = rows["kind"].ne("shared_associate").to_numpy(dtype=bool)
-        tie_type_code = rows["tie_type"].map(_TIE_TYPE_ORDER).fillna(0).to_numpy(dtype=np.int64)
+        not_shared = kind != KINDS.index("shared_associate")
+        tie_types = pa.array(list(_TIE_TYPE_ORDER), pa.large_string())  # risk, safety, context: their codes
+        tie_type_code = np.maximum(_index_in(_text(rows["tie_type"]), tie_types), 0)  # unknown: risk
         best_type = np.full(m, 9, dtype=np.int64)
         np.minimum.at(best_type, codes, tie_type_code)
         first, last = _nanoseconds(rows["first_seen"]), _nanoseconds(rows["last_seen"])
@@ -181,7 +182,8 @@ class PeerNetwork:
         graph = self._graphs.get(key)
         if graph is None:
             a, b, w = self.risk_arrays(weight)
-            graph = ig.Graph(n=len(self.nodes), edges=np.column_stack([a, b]).tolist(), directed=False)
+            # pairs of Python ints from a zip: several times faster for igraph to take than a list of lists
+            graph = ig.Graph(n=len(self.nodes), edges=zip(a.tolist(), b.tolist()), directed=False)
             graph.es["weight"] = w.tolist()
             graph.vs["name"] = self.nodes["ref"].tolist()
             self._graphs.clear()  # one at a time: a national graph is hundreds of MB

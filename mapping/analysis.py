@@ -44,7 +44,7 @@ from graph_models.network import KINDS, PeerNetwork, _nanoseconds
 from mapping.associates import duplicate_suggestions
 from mapping.changes import changes_since
 from mapping.clusters import Clustering, describe_clusters, find_clusters
-from mapping.evidence import Evidence, _arrow, _series, collect_evidence, explain, local_text
+from mapping.evidence import Evidence, _arrow, _series, collect_evidence, explain, local_text, positions_in
 from mapping.key_people import key_people
 from mapping.periods import Period
 from mapping.settings import EvidenceSettings
@@ -203,6 +203,24 @@ def _ref_rank(network: PeerNetwork, nodes: pd.Series) -> np.ndarray:
     return rank[nodes.to_numpy(dtype=np.int64)]
 
 
+def _heaviest_first(weight: np.ndarray, a_rank: np.ndarray, b_rank: np.ndarray) -> np.ndarray:
+    """The order of ties by weight (3 decimals) heaviest first, then by the ranks of their two ends.
+
+    One sort of a single integer key when weight and ranks fit in 63 bits
+    (always, below a few million people), else a three-key lexsort.
+    """
+    if len(weight) == 0:
+        return np.zeros(0, dtype=np.int64)
+    thousandths = np.rint(weight * 1000).astype(np.int64)
+    heaviest = int(thousandths.max())
+    span = heaviest - int(thousandths.min()) + 1
+    people = int(max(a_rank.max(), b_rank.max())) + 1
+    if float(span) * people * people >= 2.0**62:
+        return np.lexsort((b_rank, a_rank, -weight))
+    key = (heaviest - thousandths) * np.int64(people * people) + a_rank * np.int64(people) + b_rank
+    return np.argsort(key, kind="stable")
+
+
 _STRENGTHS = pa.array(["strong", "moderate", "weak", "none (safety or context)"], pa.large_string())
 
 
@@ -292,7 +310,7 @@ def analyse(dataset: Dataset, period: Period, settings: EvidenceSettings | None 
         source = network.ties
         # heaviest first; equal weights in reference order (ordered on integers, then each column taken once)
         weight = source["weight"].round(3).to_numpy()
-        order = np.lexsort((_ref_rank(network, source["b_node"]), _ref_rank(network, source["a_node"]), -weight))
+        order = _heaviest_first(weight, _ref_rank(network, source["a_node"]), _ref_rank(network, source["b_node"]))
         if len(rows) <= EXPLAIN_ALL_UP_TO:
             rows["detail"] = explain(rows)
             ties_why = why_texts(rows, network, lambda frame, at: frame["detail"].iloc[at], order=order)
@@ -312,9 +330,9 @@ def analyse(dataset: Dataset, period: Period, settings: EvidenceSettings | None 
     with stages("describe clusters"):
         clusters = describe_clusters(network, clustering.membership, rows, evidence.place_rows, roles, settings)
         clusters = clusters[CLUSTER_COLUMNS + CLUSTER_EXTRA]
-        measures = people.set_index("ref")
+        at = positions_in(network.nodes["ref"], people["ref"])  # every node is a person: each one's row
         for column in ("cluster", "score", "degree", "betweenness", "role", "rank"):
-            network.nodes[column] = network.nodes["ref"].map(measures[column])
+            network.nodes[column] = people[column].iloc[at].set_axis(network.nodes.index)
 
     changes = pd.DataFrame(columns=CHANGE_COLUMNS)
     if previous:

@@ -103,9 +103,18 @@ def _louvain(graph, resolution: float, seed: int) -> np.ndarray:
     return np.asarray(communities.membership, dtype=np.int64)
 
 
-#: Up to this many ties, Leiden iterates until nothing changes; above it, two passes (the second
-#: adds well under 1% of modularity on the national network, at several times the time).
-LEIDEN_UNTIL_STABLE_UP_TO = 500_000
+#: Up to this many ties, Leiden iterates until nothing changes; above it, :data:`LEIDEN_PASSES_ABOVE` passes.
+#: On a national network further passes change modularity and the agreement with planted groups only in the
+#: third decimal, for about a third more time (docs/analysis.md); a meeting-sized network is far below the
+#: limit and always iterates to the end.
+LEIDEN_UNTIL_STABLE_UP_TO = 100_000
+LEIDEN_PASSES_ABOVE = 1
+
+
+def _iterations(graph) -> int:
+    """Leiden's ``n_iterations`` for this graph: until stable (-1) when small, else a fixed number of passes."""
+    return -1 if graph.ecount() <= LEIDEN_UNTIL_STABLE_UP_TO else LEIDEN_PASSES_ABOVE
+
 
 METHODS = ("leiden", "leidenalg", "louvain")
 
@@ -114,7 +123,7 @@ def detect(graph, settings: EvidenceSettings, method: str = "leiden") -> np.ndar
     """Community of each vertex of an igraph Graph with a ``weight`` edge attribute."""
     if graph.ecount() == 0:
         return np.arange(graph.vcount(), dtype=np.int64)
-    iterations = -1 if graph.ecount() <= LEIDEN_UNTIL_STABLE_UP_TO else 2
+    iterations = _iterations(graph)
     if method == "leiden":
         return _leiden(graph, settings.leiden_resolution, settings.seed, iterations)
     if method == "leidenalg":
@@ -125,7 +134,8 @@ def detect(graph, settings: EvidenceSettings, method: str = "leiden") -> np.ndar
 
 
 def _split_large(graph, membership: np.ndarray, is_child: np.ndarray, settings: EvidenceSettings,
-                 method: str, ends: np.ndarray | None = None) -> tuple[np.ndarray, int]:
+                 method: str, ends: np.ndarray | None = None,
+                 weights: np.ndarray | None = None) -> tuple[np.ndarray, int]:
     """Split every community with too many children until each part fits.
 
     Each oversized community is clustered again on its own (its own
@@ -141,7 +151,7 @@ def _split_large(graph, membership: np.ndarray, is_child: np.ndarray, settings: 
     vertices only: O(sum of their sizes x depth of splitting).
     """
     if method == "leiden":
-        return _split_large_together(graph, membership, is_child, settings, ends)
+        return _split_large_together(graph, membership, is_child, settings, ends, weights)
     membership = membership.copy()
     limit = settings.most_children_in_a_cluster
     base = settings.leiden_resolution
@@ -189,26 +199,32 @@ def _oversized_groups(membership: np.ndarray, is_child: np.ndarray, limit: int) 
     return [order[a:b] for a, b in zip(starts, ends)]
 
 
-#: Above this many vertices, the ties between communities are cut in the whole graph (whose ends are known
-#: without asking igraph for them) before the subgraph is taken; below it, in the subgraph.
+#: Above this many vertices, the subgraph is built from the whole graph's tie arrays (numpy, then one igraph
+#: constructor); below it, igraph takes the subgraph and cuts the ties between communities itself.
 CUT_IN_WHOLE_GRAPH_ABOVE = 20_000
 
 
-def _communities_apart(graph, vertices: np.ndarray, component: np.ndarray, ends: np.ndarray | None):
+def _communities_apart(graph, vertices: np.ndarray, component: np.ndarray, ends: np.ndarray | None,
+                       weights: np.ndarray | None = None):
     """The subgraph of ``vertices`` (sorted) without the ties between different ``component``s.
 
-    The same graph either way: cutting the ties before taking the subgraph
-    keeps the other ties in the same order as cutting them after.
+    ``ends`` and ``weights`` are the whole graph's ties in edge order. The
+    same graph either way: vertices renumbered in order, the kept ties in
+    their order in the whole graph.
     """
-    if ends is not None and len(vertices) > CUT_IN_WHOLE_GRAPH_ABOVE:
+    import igraph as ig
+
+    if ends is not None and weights is not None and len(vertices) > CUT_IN_WHOLE_GRAPH_ABOVE:
         where = np.full(graph.vcount(), -1, dtype=np.int64)
         where[vertices] = component
         ca, cb = where[ends[:, 0]], where[ends[:, 1]]
-        cut = np.flatnonzero((ca >= 0) & (cb >= 0) & (ca != cb))
-        whole = graph.copy() if len(cut) else graph
-        if len(cut):
-            whole.delete_edges(cut.tolist())
-        return whole.induced_subgraph(vertices.tolist())
+        kept = np.flatnonzero((ca >= 0) & (ca == cb))
+        position = np.full(graph.vcount(), -1, dtype=np.int64)
+        position[vertices] = np.arange(len(vertices))
+        sub = ig.Graph(n=len(vertices), edges=zip(position[ends[kept, 0]].tolist(), position[ends[kept, 1]].tolist()),
+                       directed=False)
+        sub.es["weight"] = weights[kept].tolist()
+        return sub
     sub = graph.induced_subgraph(vertices.tolist())
     sub_ends = _edge_ends(sub)
     if len(sub_ends):
@@ -217,7 +233,8 @@ def _communities_apart(graph, vertices: np.ndarray, component: np.ndarray, ends:
 
 
 def _split_large_together(graph, membership: np.ndarray, is_child: np.ndarray,
-                          settings: EvidenceSettings, ends: np.ndarray | None = None) -> tuple[np.ndarray, int]:
+                          settings: EvidenceSettings, ends: np.ndarray | None = None,
+                          weights: np.ndarray | None = None) -> tuple[np.ndarray, int]:
     """:func:`_split_large` for igraph's Leiden, every oversized community of a round in one call.
 
     Each community's own modularity, at its own resolution, is the constant
@@ -245,7 +262,7 @@ def _split_large_together(graph, membership: np.ndarray, is_child: np.ndarray,
         resolution = np.repeat([r for _, r in queue], [len(v) for v, _ in queue])
         order = np.argsort(vertices)
         vertices, component, resolution = vertices[order], component[order], resolution[order]
-        sub = _communities_apart(graph, vertices, component, ends)
+        sub = _communities_apart(graph, vertices, component, ends, weights)
         strength = np.asarray(sub.strength(weights="weight"), dtype=float) if sub.ecount() else np.zeros(len(vertices))
         twice_total = np.bincount(component, weights=strength)[component]
         node_weight = np.where(twice_total > 0, np.sqrt(resolution) * strength / np.sqrt(np.maximum(twice_total, 1e-12)),
@@ -253,7 +270,7 @@ def _split_large_together(graph, membership: np.ndarray, is_child: np.ndarray,
         with _seeded(settings.seed):
             found = sub.community_leiden(objective_function="CPM", weights="weight", node_weights=node_weight.tolist(),
                                          resolution=1.0,
-                                         n_iterations=-1 if sub.ecount() <= LEIDEN_UNTIL_STABLE_UP_TO else 2)
+                                         n_iterations=_iterations(sub))
         parts_all = np.asarray(found.membership, dtype=np.int64)
         by_component = np.argsort(component, kind="stable")
         bounds = np.searchsorted(component[by_component], np.arange(len(queue) + 1))
@@ -366,13 +383,13 @@ def find_clusters(network: PeerNetwork, settings: EvidenceSettings | None = None
     is_child = network.nodes["kind"].eq("child").to_numpy(dtype=bool)
     leaf, anchor = _associate_leaves(network, is_child)
     graph = network.to_igraph("cluster_weight")
-    a, b, _ = network.risk_arrays("cluster_weight")  # the graph's edges, in order
+    a, b, w = network.risk_arrays("cluster_weight")  # the graph's edges, in order
     drop = leaf[a] | leaf[b]
     if drop.any():
         graph.delete_edges(np.flatnonzero(drop).tolist())
     ends = np.column_stack([a[~drop], b[~drop]])
     raw = detect(graph, settings, method)
-    raw, splits = _split_large(graph, raw, is_child, settings, method, ends)
+    raw, splits = _split_large(graph, raw, is_child, settings, method, ends, w[~drop])
     raw[leaf] = raw[anchor[leaf]]
     quality = graph.modularity(raw.tolist(), weights="weight") if graph.ecount() else 0.0
     membership = _number(raw, network, is_child, graph)

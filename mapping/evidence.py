@@ -149,21 +149,29 @@ def period_rows(dataset: Dataset, period: Period) -> PeriodRows:
 
     Notes
     -----
-    O(n) vectorised filters.
+    O(n) vectorised filters; a table wholly inside the period is not copied.
     """
-    episodes = dataset.episodes[period.contains(dataset.episodes["missing_at"])].reset_index(drop=True)
+    episodes = _rows_where(dataset.episodes, period.contains(dataset.episodes["missing_at"]))
     links = dataset.links
     has_episode = links["episode_id"].notna().to_numpy(dtype=bool)
     in_period = (has_episode & isin(links["episode_id"], episodes["episode_id"])) | (
         ~has_episode & period.contains(links["recorded_at"]).to_numpy(dtype=bool))
-    links = links[in_period].reset_index(drop=True)
+    links = _rows_where(links, in_period)
     refs = dataset.children["ref"]
     mentioned = (isin(refs, episodes["child_ref"]) | isin(refs, links["child_ref"])
                  | isin(refs, links["target_child_ref"].dropna()))
-    children = dataset.children[mentioned].reset_index(drop=True)
-    associates = dataset.associates[isin(dataset.associates["associate_key"],
-                                         links["associate_key"].dropna())].reset_index(drop=True)
+    children = _rows_where(dataset.children, mentioned)
+    associates = _rows_where(dataset.associates, isin(dataset.associates["associate_key"],
+                                                      links["associate_key"].dropna()))
     return PeriodRows(period, episodes, links, children, associates)
+
+
+def _rows_where(frame: pd.DataFrame, keep) -> pd.DataFrame:
+    """``frame[keep]`` numbered from 0; the frame itself (not a copy of it) when every row is kept."""
+    keep = np.asarray(keep, dtype=bool)
+    if keep.all():
+        return frame.reset_index(drop=True)
+    return frame[keep].reset_index(drop=True)
 
 
 # -- places of episodes ------------------------------------------------------------------------------------------
@@ -193,16 +201,9 @@ def place_postcodes(names: pd.Series, places: pd.DataFrame) -> pd.Series:
 
 def _coordinates_of(values: np.ndarray, index: PostcodeIndex | None) -> tuple[np.ndarray, np.ndarray]:
     """Easting and northing of each distinct postcode (NaN when unknown or no index)."""
-    x = np.full(len(values), np.nan)
-    y = np.full(len(values), np.nan)
     if index is None or len(values) == 0:
-        return x, y
-    found = index.lookup(values).set_index("postcode")
-    position = found.index.get_indexer(pd.Index(values))
-    hit = position >= 0
-    x[hit] = found["easting"].to_numpy(dtype=float)[position[hit]]
-    y[hit] = found["northing"].to_numpy(dtype=float)[position[hit]]
-    return x, y
+        return np.full(len(values), np.nan), np.full(len(values), np.nan)
+    return index.coordinates(values)
 
 
 @dataclass
@@ -330,12 +331,15 @@ def episode_table(episodes: pd.DataFrame, places: pd.DataFrame, index: PostcodeI
 # -- the sweep ------------------------------------------------------------------------------------------------------
 def interval_join(probe_key: np.ndarray, probe_start: np.ndarray, probe_end: np.ndarray,
                   home_key: np.ndarray, home_start: np.ndarray,
-                  max_pairs: int = 20_000_000) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+                  max_pairs: int = 500_000) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """Pairs (probe, home) with the same key and ``probe_start <= home_start < probe_end``.
 
-    Homes are sorted once by (key, start); each probe finds its range with two
-    binary searches, and the ranges are expanded with ``numpy.repeat``. Pairs
-    are yielded in chunks of at most about ``max_pairs`` so memory stays bounded.
+    Homes are sorted once by (key, start) (not at all when they come so); each
+    probe finds its range with two binary searches, and the ranges are expanded
+    with ``numpy.repeat``. Pairs are yielded in chunks of at most about
+    ``max_pairs``: memory stays bounded, and half a million pairs at a time keeps
+    the arrays each chunk's tests work on in the processor's cache (about three
+    times faster than 20 million at a time on a national year).
 
     Parameters
     ----------
@@ -373,8 +377,11 @@ def interval_join(probe_key: np.ndarray, probe_start: np.ndarray, probe_end: np.
     if len(keys) * float(span) >= 2.0**62:
         raise ValueError("times span too long to search (check for impossible dates)")
     combined = hk * span + (home_start - t0)
-    order = np.argsort(combined, kind="stable")
-    ordered = combined[order]
+    if len(combined) < 2 or bool(np.all(combined[1:] >= combined[:-1])):
+        order, ordered = None, combined  # homes already in (key, start) order: no sort, no gather
+    else:
+        order = np.argsort(combined, kind="stable")
+        ordered = combined[order]
     # probes in the homes' order: the binary searches then walk forward through memory
     needle = pk * span + (probe_start[useful] - t0)
     by_needle = np.argsort(needle, kind="stable")
@@ -391,8 +398,9 @@ def interval_join(probe_key: np.ndarray, probe_start: np.ndarray, probe_end: np.
         total = int(c.sum())
         if total:
             probe = np.repeat(useful[first:last], c)
-            offsets = np.repeat(lo[first:last] - (np.cumsum(c) - c), c)
-            yield probe, order[offsets + np.arange(total, dtype=np.int64)]
+            home = np.repeat(lo[first:last] - (np.cumsum(c) - c), c)
+            home += np.arange(total, dtype=np.int64)
+            yield probe, (home if order is None else order[home])
         first = last
 
 
@@ -415,7 +423,7 @@ _GRID_NEIGHBOURS = np.array([(dx, dy) for dx in (-1, 0, 1) for dy in (-1, 0, 1)]
 
 def close_pairs(owner: np.ndarray, x: np.ndarray, y: np.ndarray, fallback: np.ndarray, start: np.ndarray,
                 end: np.ndarray, radius_m: float, child: np.ndarray, n_owners: int, least_share: float = 0.0,
-                max_pairs: int = 20_000_000) -> tuple[np.ndarray, np.ndarray]:
+                max_pairs: int = 500_000) -> tuple[np.ndarray, np.ndarray]:
     """Pairs of owners (i < j) of different children with points close in place and intervals overlapping.
 
     Each point belongs to an owner (an episode; an episode may have several
@@ -450,46 +458,54 @@ def close_pairs(owner: np.ndarray, x: np.ndarray, y: np.ndarray, fallback: np.nd
         reach = end
     has_xy = ~(np.isnan(x) | np.isnan(y))
     found: list[np.ndarray] = []
+    point_child = np.asarray(child)[owner]
 
-    def keep_pairs(a: np.ndarray, b: np.ndarray, keep: np.ndarray | None) -> None:
-        if keep is not None:  # close in place: the cheapest test first, the rest on what passes it
-            a, b = a[keep], b[keep]
-        oa, ob = owner[a], owner[b]
-        keep = child[oa] != child[ob]
+    def keep_pairs(a: np.ndarray, b: np.ndarray, o: np.ndarray, c: np.ndarray, s: np.ndarray,
+                   e: np.ndarray) -> None:
+        """Keep the pairs of points ``a``, ``b`` of different children whose intervals share enough
+        (owners ``o``, children ``c``, starts ``s`` and ends ``e`` in the points' order of ``a`` and ``b``)."""
+        keep = c[a] != c[b]
         if least_share > 0:
-            common = np.minimum(end[a], end[b]) - np.maximum(start[a], start[b])
-            union = np.maximum(end[a], end[b]) - np.minimum(start[a], start[b])
+            ea, eb, sa, sb = e[a], e[b], s[a], s[b]
+            common = np.minimum(ea, eb) - np.maximum(sa, sb)
+            union = np.maximum(ea, eb) - np.minimum(sa, sb)
             keep &= common >= least_share * np.maximum(union, 1)
-        found.append(_pair_key(oa[keep], ob[keep], n_owners))
+        found.append(_pair_key(o[a[keep]], o[b[keep]], n_owners))
 
     p = np.flatnonzero(has_xy)
     if len(p) and radius_m > 0:
         cx = np.floor(x[p] / radius_m).astype(np.int64) + 1
         cy = np.floor(y[p] / radius_m).astype(np.int64) + 1
         cell = cx * np.int64(1 << 31) + cy
-        # points in (cell, start) order: each neighbour's probes are then already sorted, so every
-        # search below walks forward through memory
+        # points in (cell, start) order, and every array the tests read taken in that order once: each
+        # neighbour's probes are then already sorted, and each chunk's tests read memory nearly in sequence
         by_cell = np.lexsort((start[p], cell))
         p, cell = p[by_cell], cell[by_cell]
-        p_start, p_reach = start[p], reach[p]
+        p_start, p_reach, px, py = start[p], reach[p], x[p], y[p]
+        p_owner, p_child, p_end = owner[p], point_child[p], end[p]
+        limit = radius_m * radius_m
         for dx, dy in _GRID_NEIGHBOURS:
             for pi, hi in interval_join(cell + (dx * np.int64(1 << 31) + dy), p_start, p_reach, cell, p_start,
                                         max_pairs):
-                a, b = p[pi], p[hi]
-                keep_pairs(a, b, (x[a] - x[b]) ** 2 + (y[a] - y[b]) ** 2 <= radius_m * radius_m)
+                # close in place: the cheapest test first, the rest on what passes it
+                apart = px[pi] - px[hi]
+                apart *= apart
+                north = py[pi] - py[hi]
+                apart += north * north
+                close = np.flatnonzero(apart <= limit)
+                keep_pairs(pi[close], hi[close], p_owner, p_child, p_start, p_end)
     blind = np.flatnonzero(~has_xy & (fallback >= 0))
     if len(blind):
         every = np.flatnonzero(fallback >= 0)
         for probes, homes in ((blind, every), (every, blind)):
             for pi, hi in interval_join(fallback[probes], start[probes], reach[probes], fallback[homes],
                                         start[homes], max_pairs):
-                a, b = probes[pi], homes[hi]
-                keep_pairs(a, b, None)
+                keep_pairs(probes[pi], homes[hi], owner, point_child, start, end)
     return _unique_pairs(found, n_owners)
 
 
 def overlapping_episode_pairs(table: EpisodeTable, settings: EvidenceSettings,
-                              max_pairs: int = 20_000_000) -> tuple[np.ndarray, np.ndarray]:
+                              max_pairs: int = 500_000) -> tuple[np.ndarray, np.ndarray]:
     """Pairs of episodes (i < j) of different children that overlap in time and are close in place.
 
     Close in place: where one went missing from or was found is within
@@ -637,8 +653,11 @@ def overlapping_evidence(table: EpisodeTable, homes: pd.DataFrame, settings: Evi
         "first_seen": _from_seconds(first), "last_seen": _from_seconds(last),
         "occasion_start": _from_seconds(lo[best]), "occasion_end": _from_seconds(hi[best]),
         "episode_a": _episode_ids(table, ea), "episode_b": _episode_ids(table, eb),
-        "place": _pair_place(table, ea, eb) + pd.Series(np.where(both_live[best], " (where both live)", ""),
-                                                        dtype="string"),
+        "place": _series(pc.binary_join_element_wise(
+            _arrow(_pair_place(table, ea, eb)),
+            pc.if_else(pa.array(both_live[best]), pa.scalar(" (where both live)", pa.large_string()),
+                       pa.scalar("", pa.large_string())),
+            pa.scalar("", pa.large_string()))),
         "distance_km": _closest_km(table, ea, eb), "shared_share": share[best], "occasions": occasions,
     })
     return _typed(rows)
@@ -671,16 +690,16 @@ def _closest_km(table: EpisodeTable, i: np.ndarray, j: np.ndarray) -> np.ndarray
 
 def _pair_place(table: EpisodeTable, i: np.ndarray, j: np.ndarray) -> pd.Series:
     """"DH1 1AB and DH1 4XY": where each went missing from (or was found, when that is not known)."""
-    return pd.Series(_pair_text(_start_places(table, i), _start_places(table, j), " and "), dtype="string")
+    return _pair_text(_start_places(table, i), _start_places(table, j), " and ")
 
 
-def _start_places(table: EpisodeTable, rows: np.ndarray) -> np.ndarray:
+def _start_places(table: EpisodeTable, rows: np.ndarray) -> pa.Array:
+    """Where each of these episodes started, in Arrow: its postcode, else :meth:`EpisodeTable.from_label`."""
     codes = table.from_postcode.codes[rows]
-    values = table.from_postcode.values
-    out = np.where(codes >= 0, values[np.maximum(codes, 0)] if len(values) else None, None).astype(object)
-    unknown = np.flatnonzero(codes < 0)
-    if len(unknown):
-        out[unknown] = _objects(table.from_label(rows[unknown]))
+    out = pc.take(_arrow_text(table.from_postcode.values), pa.array(codes, mask=codes < 0))
+    unknown = codes < 0
+    if unknown.any():
+        out = pc.replace_with_mask(out, pa.array(unknown), _arrow_text(table.from_label(rows[unknown])))
     return out
 
 
@@ -844,16 +863,12 @@ def _objects(values) -> np.ndarray:
     return out
 
 
-def _pair_text(left: np.ndarray, right: np.ndarray, sep: str) -> np.ndarray:
-    """``left + sep + right``; just one side where the other is missing or the same."""
-    out = left.copy()
-    has_left = pd.notna(left)
-    has_right = pd.notna(right)
-    both = has_left & has_right & (left != right)
-    out[both] = left[both] + sep + right[both]
-    only_right = ~has_left & has_right
-    out[only_right] = right[only_right]
-    return out
+def _pair_text(left, right, sep: str) -> pd.Series:
+    """``left + sep + right``; just one side where the other is missing or the same (text made in Arrow)."""
+    left, right = _arrow_text(left), _arrow_text(right)
+    joined = pc.binary_join_element_wise(left, right, pa.scalar(sep, pa.large_string()))
+    differ = pc.fill_null(pc.not_equal(left, right), False)
+    return _series(pc.if_else(differ, joined, pc.coalesce(left, right)))
 
 
 def shared_pairs(rows: pd.DataFrame, kind: str, base: float, settings: EvidenceSettings,
@@ -1045,19 +1060,25 @@ def diminish_repeats(rows: pd.DataFrame, settings: EvidenceSettings) -> pd.DataF
 
     Notes
     -----
-    One sort and one cumulative count: O(k log k).
+    One sort of integer codes: O(k log k).
     """
     if not settings.repeats_count_less or rows.empty:
         return rows
-    repeated = rows["kind"].isin(REPEATED_KINDS).to_numpy(dtype=bool)
+    repeated = isin(rows["kind"], list(REPEATED_KINDS))
     if not repeated.any():
         return rows
-    part = rows.loc[repeated, ["kind", "a", "b", "weight"]]
-    order = part.sort_values(["kind", "a", "b", "weight"], ascending=[True, True, True, False], kind="stable")
-    rank = order.groupby(["kind", "a", "b"], sort=False).cumcount() + 1
-    rows = rows.copy()
-    rows.loc[rank.index, "weight"] = order["weight"] / rank
-    return rows
+    at = np.flatnonzero(repeated)
+    # rank within each (kind, a, b), heaviest first, on integer codes: one stable sort, no string comparisons
+    kind, a, b = (pd.factorize(rows[column].iloc[at])[0] for column in ("kind", "a", "b"))
+    weight = rows["weight"].to_numpy(dtype=float)
+    order = np.lexsort((-weight[at], b, a, kind))
+    key = np.stack([kind[order], a[order], b[order]])
+    head = np.concatenate([[True], np.any(key[:, 1:] != key[:, :-1], axis=0)])
+    starts = np.flatnonzero(head)
+    rank = np.arange(len(order)) - starts[np.cumsum(head) - 1] + 1
+    diminished = weight.copy()
+    diminished[at[order]] = weight[at[order]] / rank
+    return rows.assign(weight=diminished)
 
 
 # -- all of it -------------------------------------------------------------------------------------------------
@@ -1206,7 +1227,7 @@ def explain(rows: pd.DataFrame, names: pd.Series | None = None, show_ids: bool =
         return pd.Series([], dtype="string")
     pieces, where = [], []
     kinds = list(_WORDS)
-    kind_code = positions_in(rows["kind"], kinds)[positions]  # one pass over the kinds, not one per kind
+    kind_code = positions_in(rows["kind"].iloc[positions], kinds)  # one pass over the kinds, not one per kind
     for code, (kind, words) in enumerate(_WORDS.items()):
         mask = np.flatnonzero(kind_code == code)
         if len(mask):

@@ -63,7 +63,7 @@ def participation(network: PeerNetwork, membership: np.ndarray) -> np.ndarray:
 
     Notes
     -----
-    One sparse pass over the ties: O(m log m).
+    One hash of (node, neighbour's cluster) over the ties, then weighted counts: O(m).
     """
     a, b, w = network.risk_arrays("cluster_weight")
     n = len(network.nodes)
@@ -72,16 +72,15 @@ def participation(network: PeerNetwork, membership: np.ndarray) -> np.ndarray:
     group = np.where(membership > 0, membership, -1 - np.arange(n))  # unclustered: own group
     src = np.concatenate([a, b])
     dst_group = np.concatenate([group[b], group[a]])
-    weight = pd.Series(np.concatenate([w, w]))
-    # (node, neighbour's group) as one integer key: one hash grouping instead of two
+    weight = np.concatenate([w, w])
+    # (node, neighbour's group) as one integer key, hashed once; the sums are then counts with weights
     width = np.int64(n + max(int(membership.max()) if len(membership) else 0, 0) + 1)
-    by_group = weight.groupby(src * width + (dst_group + n), sort=False).sum()
-    group_src = by_group.index.to_numpy() // width
-    total = weight.groupby(src).sum()
-    share = by_group.to_numpy() / total.reindex(group_src).to_numpy()
-    concentration = pd.Series(share**2).groupby(group_src).sum()
-    out = np.zeros(n)
-    out[concentration.index.to_numpy()] = 1.0 - concentration.to_numpy()
+    codes, keys = pd.factorize(src * width + (dst_group + n))
+    by_group = np.bincount(codes, weights=weight, minlength=len(keys))
+    group_src = keys // width
+    total = np.bincount(src, weights=weight, minlength=n)
+    concentration = np.bincount(group_src, weights=(by_group / total[group_src]) ** 2, minlength=n)
+    out = np.where(total > 0, 1.0 - concentration, 0.0)
     return np.clip(out, 0.0, 1.0)
 
 
