@@ -72,9 +72,13 @@ def analyse_scale(name: str, size: dict) -> tuple[list[dict], object, object]:
     with measure() as duplicates:
         from mapping.associates import duplicate_suggestions
 
-        suggested = duplicate_suggestions(dataset.associates, analysis.settings.duplicate_similarity)
+        people = analysis.people
+        cluster_of = people.loc[people["kind"].eq("child").to_numpy(dtype=bool)].set_index("ref")["cluster"]
+        suggested = duplicate_suggestions(dataset.associates, analysis.settings.duplicate_similarity,
+                                          links=dataset.links, cluster_of=cluster_of)
     rows.append(row(f"{name}: likely duplicate associates (police only; {len(suggested):,} suggested among "
-                    f"{len(dataset.associates):,})", duplicates.seconds, "s"))
+                    f"{len(dataset.associates):,}, alike names near the same children or clusters)",
+                    duplicates.seconds, "s"))
     analysis.duplicates = suggested.head(0)
     with tempfile.TemporaryDirectory() as out, measure() as writing:
         write_analysis(analysis, out, "police", dataset, kpi=False)

@@ -60,7 +60,7 @@ class PeerNetwork:
         One row per pair with evidence: ``a``, ``b`` (references, ``a < b``, so
         between a child and an associate ``a`` is the associate's ``A-`` one),
         ``a_node``, ``b_node``, ``weight``, ``cluster_weight``, ``tie_type``,
-        one count column per kind of evidence, ``first_seen``, ``last_seen``,
+        one count column per kind of evidence (int32), ``first_seen``, ``last_seen``,
         ``unverified`` (every piece of evidence is unverified intelligence).
     """
 
@@ -102,12 +102,12 @@ class PeerNetwork:
         lo, hi = np.minimum(a, b), np.maximum(a, b)
         n = np.int64(len(nodes))
         pair = lo * n + hi
-        codes, pairs = pd.factorize(pair, sort=True)
+        pairs, codes = np.unique(pair, return_inverse=True)  # sorted pairs; faster than a sorted factorize
         m = len(pairs)
         kind = _index_in(_text(rows["kind"]), pa.array(KINDS, pa.large_string()))
         occasions = rows["occasions"].to_numpy(dtype=np.int64) if "occasions" in rows else np.ones(len(rows), np.int64)
         counts = np.bincount(codes * len(KINDS) + kind, weights=occasions,
-                             minlength=m * len(KINDS)).reshape(m, len(KINDS)).astype(np.int64)
+                             minlength=m * len(KINDS)).reshape(m, len(KINDS)).astype(np.int32)  # half the memory
         weight = rows["weight"].to_numpy(dtype=float)
         not_shared = kind != KINDS.index("shared_associate")
         tie_types = pa.array(list(_TIE_TYPE_ORDER), pa.large_string())  # risk, safety, context: their codes
@@ -259,7 +259,7 @@ def _empty_ties() -> pd.DataFrame:
                "cluster_weight": "float64", "tie_type": "object"}
     frame = pd.DataFrame({c: pd.Series([], dtype=t) for c, t in columns.items()})
     for name in KINDS:
-        frame[name] = pd.Series([], dtype="int64")
+        frame[name] = pd.Series([], dtype="int32")
     frame["first_seen"] = pd.Series([], dtype="datetime64[ns, Europe/London]")
     frame["last_seen"] = pd.Series([], dtype="datetime64[ns, Europe/London]")
     frame["unverified"] = pd.Series([], dtype=bool)

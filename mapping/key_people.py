@@ -52,8 +52,10 @@ from mapping.evidence import isin, positions_in
 from mapping.settings import EvidenceSettings
 
 
-#: A sampled betweenness visits about this many ties in all: fewer sources on a bigger network.
-SAMPLED_EDGE_VISITS = 40_000_000
+#: A sampled betweenness visits about this many ties in all: fewer sources on a bigger network (a national
+#: one gets a handful), but never fewer than :data:`LEAST_SOURCES`.
+SAMPLED_EDGE_VISITS = 20_000_000
+LEAST_SOURCES = 4
 
 
 def participation(network: PeerNetwork, membership: np.ndarray) -> np.ndarray:
@@ -93,7 +95,7 @@ def betweenness(network: PeerNetwork, settings: EvidenceSettings) -> tuple[np.nd
     -----
     Exact: Brandes' algorithm in igraph, O(n m + n^2 log n). Sampled: the same
     from s seeded sources (``betweenness_samples``, fewer on a network so big
-    that s x m would pass :data:`SAMPLED_EDGE_VISITS`, at least 8),
+    that s x m would pass :data:`SAMPLED_EDGE_VISITS`, at least :data:`LEAST_SOURCES`),
     O(s (m + n log n)), scaled by n / s: a rough estimate, for ranking.
     """
     n = len(network.nodes)
@@ -109,7 +111,7 @@ def betweenness(network: PeerNetwork, settings: EvidenceSettings) -> tuple[np.nd
         values[touched] = np.asarray(sub.betweenness(directed=False, weights=[1.0 / w for w in sub.es["weight"]]))
         return values * scale, "exact"
     rng = np.random.default_rng(settings.seed)
-    affordable = max(8, SAMPLED_EDGE_VISITS // max(graph.ecount(), 1))  # keep it to seconds on any network
+    affordable = max(LEAST_SOURCES, SAMPLED_EDGE_VISITS // max(graph.ecount(), 1))  # seconds on any network
     samples = min(settings.betweenness_samples, affordable, len(touched))
     sources = np.sort(rng.choice(touched, size=samples, replace=False))
     raw = np.asarray(graph.betweenness(directed=False, weights=distance, sources=sources.tolist()))

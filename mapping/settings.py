@@ -136,7 +136,7 @@ class EvidenceSettings:
         people; above it, from a sample of starting points.
     betweenness_samples : int, default 200
         Starting points sampled for betweenness on a large network (fewer,
-        at least 8, on a network so big that 200 would take minutes).
+        at least 4, on a network so big that 200 would take minutes).
     duplicate_similarity : float, default 88
         Two associates' names this similar (0-100, rapidfuzz ratio: edit similarity)
         are suggested as possibly the same person, for the analyst to confirm

@@ -178,6 +178,7 @@ def test_aliases_resolve_and_likely_duplicates_are_suggested(tmp_path):
         link("L2", "2", "associate", "  DAVID   SMITH "),
         link("L3", "3", "associate", "Davd Smith"),  # a misspelling: resolves to nothing
         link("L4", "3", "associate", "Kayleigh Jones"),
+        link("L5", "2", "associate", "Davd Smith"),  # near the same child as David Smith: worth asking
     ], associates=[{"associate_id": "X1", "label": "David Smith", "aliases": "Big Dave", "role": "adult_of_concern"}])
     dataset = load_folder(folder, key=TEST_KEY)
     keys = dataset.links.set_index("link_id")["associate_key"]
@@ -188,7 +189,7 @@ def test_aliases_resolve_and_likely_duplicates_are_suggested(tmp_path):
     assert {row["a_label"], row["b_label"]} == {"David Smith", "Davd Smith"} and row["similarity"] >= 88
     assert row["suggestion"] == "if they are one person, add Davd Smith as an alias of David Smith"
     analysis = analyse(dataset, MARCH)
-    assert len(analysis.duplicates) == 1
+    assert len(analysis.duplicates) == 1 and analysis.duplicates.iloc[0]["shared_children"] == 1
     write_analysis(analysis, tmp_path / "police", "police", dataset)
     assert "Davd Smith" in (tmp_path / "police" / "possible_duplicates.csv").read_text()
 
