@@ -182,7 +182,7 @@ class PeerNetwork:
         graph = self._graphs.get(key)
         if graph is None:
             a, b, w = self.risk_arrays(weight)
-            # pairs of Python ints from a zip: several times faster for igraph to take than a list of lists
+            # pairs of Python ints from a zip: faster for igraph to take than a list of lists
             graph = ig.Graph(n=len(self.nodes), edges=zip(a.tolist(), b.tolist()), directed=False)
             graph.es["weight"] = w.tolist()
             graph.vs["name"] = self.nodes["ref"].tolist()

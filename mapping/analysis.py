@@ -207,11 +207,13 @@ def _ref_rank(network: PeerNetwork, nodes: pd.Series) -> np.ndarray:
 def _heaviest_first(weight: np.ndarray, a_rank: np.ndarray, b_rank: np.ndarray) -> np.ndarray:
     """The order of ties by weight (3 decimals) heaviest first, then by the ranks of their two ends.
 
-    One sort of a single integer key when weight and ranks fit in 63 bits
-    (always, below a few million people), else a three-key lexsort.
+    One sort of a single integer key when the weights are finite and the
+    weight range times people squared fits in 63 bits, else a three-key lexsort.
     """
     if len(weight) == 0:
         return np.zeros(0, dtype=np.int64)
+    if not np.isfinite(weight).all() or np.abs(weight).max() > 1e12:
+        return np.lexsort((b_rank, a_rank, -weight))
     thousandths = np.rint(weight * 1000).astype(np.int64)
     heaviest = int(thousandths.max())
     span = heaviest - int(thousandths.min()) + 1
@@ -338,6 +340,8 @@ def analyse(dataset: Dataset, period: Period, settings: EvidenceSettings | None 
         clusters = describe_clusters(network, clustering.membership, rows, evidence.place_rows, roles, settings)
         clusters = clusters[CLUSTER_COLUMNS + CLUSTER_EXTRA]
         at = positions_in(network.nodes["ref"], people["ref"])  # every node is a person: each one's row
+        if (at < 0).any():
+            raise ValueError("key_people left out some nodes of the network")
         for column in ("cluster", "score", "degree", "betweenness", "role", "rank"):
             network.nodes[column] = people[column].iloc[at].set_axis(network.nodes.index)
 

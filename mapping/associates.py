@@ -14,7 +14,7 @@ associate of its own, keyed by its normalised name. The loader does that
   associates.csv. Nothing is merged automatically: two people with similar
   names may be two people. Given the links (and the peer clusters), it keeps
   only alike names found around the same child or cluster: at national scale
-  names alone pair millions of strangers who share a common name.
+  names alone pair a great many strangers who share a common name.
 
 Examples
 --------

@@ -167,7 +167,7 @@ def period_rows(dataset: Dataset, period: Period) -> PeriodRows:
 
 
 def _rows_where(frame: pd.DataFrame, keep) -> pd.DataFrame:
-    """``frame[keep]`` numbered from 0; the frame itself (not a copy of it) when every row is kept."""
+    """``frame[keep]`` numbered from 0; when every row is kept, a new frame sharing the data (no copy made)."""
     keep = np.asarray(keep, dtype=bool)
     if keep.all():
         return frame.reset_index(drop=True)
@@ -338,8 +338,8 @@ def interval_join(probe_key: np.ndarray, probe_start: np.ndarray, probe_end: np.
     probe finds its range with two binary searches, and the ranges are expanded
     with ``numpy.repeat``. Pairs are yielded in chunks of at most about
     ``max_pairs``: memory stays bounded, and half a million pairs at a time keeps
-    the arrays each chunk's tests work on in the processor's cache (about three
-    times faster than 20 million at a time on a national year).
+    the arrays each chunk's tests work on in the processor's cache (faster, on
+    a national year, than chunks of tens of millions).
 
     Parameters
     ----------

@@ -364,3 +364,15 @@ def test_residential_homes_are_not_clustered_because_their_children_live_togethe
     assert ours <= without + max(3, 0.05 * len(pairs))  # living together is not what puts them together
     assert ours <= 0.3 * len(pairs)
     assert share < 0.25
+
+
+def test_ties_are_ordered_heaviest_first_then_by_the_references_of_their_ends():
+    from mapping.analysis import _heaviest_first
+
+    rng = np.random.default_rng(11)
+    weight = rng.choice([0.0, 0.5, 1.25, 3.0, 7.333], 5000)  # many equal weights: the references decide
+    a_rank, b_rank = rng.integers(0, 300, 5000), rng.integers(0, 300, 5000)
+    expected = np.lexsort((b_rank, a_rank, -weight))
+    assert np.array_equal(_heaviest_first(weight, a_rank, b_rank), expected)
+    weight[7] = np.nan  # cannot be an integer key: the three-key sort instead, NaN last as before
+    assert np.array_equal(_heaviest_first(weight, a_rank, b_rank), np.lexsort((b_rank, a_rank, -weight)))

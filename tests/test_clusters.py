@@ -78,6 +78,26 @@ def test_big_clusters_are_split_until_they_fit():
     assert groups_of(net, small) == {frozenset(g) for g in groups}  # split along the groups, not at random
 
 
+def test_splitting_builds_the_same_subgraphs_from_arrays_as_igraph_does(monkeypatch):
+    """Above CUT_IN_WHOLE_GRAPH_ABOVE vertices the parts to split are built from the tie arrays in numpy;
+    forced on for every split here, the clusters must be exactly those of igraph's own subgraphs."""
+    import mapping.clusters as clusters
+
+    rng = np.random.default_rng(3)
+    groups = [[f"C-{g:02d}{i}" for i in range(6)] for g in range(30)]
+    ties = [t for group in groups for t in clique(group, 3.0)]
+    everyone = [child for group in groups for child in group]
+    ties += [(everyone[i], everyone[j], 1.0) for i, j in rng.integers(0, len(everyone), (200, 2)) if i != j]
+    net, _ = network(ties)
+    settings = EvidenceSettings(most_children_in_a_cluster=4)
+    by_igraph = find_clusters(net, settings)
+    monkeypatch.setattr(clusters, "CUT_IN_WHOLE_GRAPH_ABOVE", 0)
+    by_arrays = find_clusters(net, settings)
+    assert by_igraph.splits > 10
+    assert np.array_equal(by_igraph.membership, by_arrays.membership)
+    assert np.bincount(by_arrays.membership)[1:].max() <= 4
+
+
 def test_a_tight_group_is_not_shattered_into_single_children():
     net, _ = network(clique([f"C-{i:02d}" for i in range(9)], 3.0))
     clustering = find_clusters(net, EvidenceSettings(most_children_in_a_cluster=6))
