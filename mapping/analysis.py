@@ -44,7 +44,8 @@ from graph_models.network import KINDS, PeerNetwork, _nanoseconds
 from mapping.associates import duplicate_suggestions
 from mapping.changes import changes_since
 from mapping.clusters import Clustering, describe_clusters, find_clusters
-from mapping.evidence import Evidence, _arrow, _series, collect_evidence, explain, local_text, positions_in
+from mapping.evidence import (Evidence, _arrow, _series, collect_evidence, explain, isin, local_text,
+                              positions_in)
 from mapping.key_people import key_people
 from mapping.memory import release_free_memory
 from mapping.periods import Period
@@ -355,7 +356,7 @@ def analyse(dataset: Dataset, period: Period, settings: EvidenceSettings | None 
     if duplicates:
         with stages("duplicate associates"):
             known = dataset.associates
-            in_period = known["resolved"].to_numpy(dtype=bool) | known["associate_key"].isin(roles.index).to_numpy()
+            in_period = known["resolved"].to_numpy(dtype=bool) | isin(known["associate_key"], roles.index)
             # alike names count when they come near the same children: sharing a child, or a peer cluster
             cluster_of = people.loc[people["kind"].eq("child").to_numpy(dtype=bool)].set_index("ref")["cluster"]
             found_duplicates = duplicate_suggestions(known[in_period], settings.duplicate_similarity,
