@@ -244,7 +244,9 @@ def main() -> int:
         "The whole peer-network analysis of a synthetic year (evidence, network, Leiden clusters, key people, "
         "explanations, change since the previous period, duplicate associates) at Durham scale (356 children, "
         "1,535 episodes) and national scale (200,000 children, 1,000,000 episodes, 2,000,000 links; in a fresh "
-        "process of its own, as `peermap analyse` runs), with the time and the process's peak memory at the end of each stage; Leiden beside Louvain on the same "
+        "process of its own, as `peermap analyse` runs), with the time and peak memory of each stage (resident memory "
+        "of the process and of the second process that finds a national network's clusters while this one measures "
+        "bridging and writes the explanations, sampled every 50 ms); Leiden beside Louvain on the same "
         "network; and the overlap search (missing at the same time, close in place) on 50,000 episodes beside "
         "the naive way that compares every pair, in the same run. The machine is shared with other work: "
         "times are wall-clock.", rows, ratios)

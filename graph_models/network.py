@@ -182,8 +182,7 @@ class PeerNetwork:
         graph = self._graphs.get(key)
         if graph is None:
             a, b, w = self.risk_arrays(weight)
-            # pairs of Python ints from a zip: faster for igraph to take than a list of lists
-            graph = ig.Graph(n=len(self.nodes), edges=zip(a.tolist(), b.tolist()), directed=False)
+            graph = ig.Graph(n=len(self.nodes), edges=edge_pairs(a, b), directed=False)
             graph.es["weight"] = w.tolist()
             graph.vs["name"] = self.nodes["ref"].tolist()
             self._graphs.clear()  # one at a time: a national graph is hundreds of MB
@@ -213,6 +212,17 @@ class PeerNetwork:
 
 
 _NAT = np.iinfo(np.int64).min
+
+
+def edge_pairs(a: np.ndarray, b: np.ndarray, chunk: int = 1 << 16):
+    """``(a[k], b[k])`` as pairs of Python ints, made a chunk at a time, for igraph's Graph constructor.
+
+    Pairs of ints are what igraph takes fastest (it converts a numpy array of
+    pairs more slowly); made a chunk at a time, a national graph's millions of
+    ties never exist as Python lists all at once (hundreds of MB).
+    """
+    for start in range(0, len(a), chunk):
+        yield from zip(a[start:start + chunk].tolist(), b[start:start + chunk].tolist())
 
 
 def _text(values) -> pa.Array:

@@ -42,11 +42,12 @@ from geo.postcodes import PostcodeIndex
 from graph_models.dataset import Dataset
 from graph_models.network import KINDS, PeerNetwork, _nanoseconds
 from mapping.associates import duplicate_suggestions
+from mapping.background_clusters import clusters_meanwhile
 from mapping.changes import changes_since
-from mapping.clusters import Clustering, describe_clusters, find_clusters
+from mapping.clusters import Clustering, describe_clusters
 from mapping.evidence import (Evidence, _arrow, _series, collect_evidence, explain, isin, local_text,
                               positions_in)
-from mapping.key_people import key_people
+from mapping.key_people import betweenness, key_people
 from mapping.memory import release_free_memory
 from mapping.periods import Period
 from mapping.settings import EvidenceSettings
@@ -291,6 +292,7 @@ def analyse(dataset: Dataset, period: Period, settings: EvidenceSettings | None 
     stages = _Stages(stage)
     with stages("evidence"):
         evidence: Evidence = collect_evidence(dataset, period, settings, postcodes)
+    evidence.episodes = None  # the episode table is not needed again (hundreds of MB on a national year)
     rows = evidence.rows
     children = evidence.period_rows.children
     roles = evidence.roles
@@ -303,39 +305,45 @@ def analyse(dataset: Dataset, period: Period, settings: EvidenceSettings | None 
                                                                    ignore_index=True)
         network = PeerNetwork.from_evidence(people_nodes, rows)
 
-    with stages("clusters"):
-        clustering = find_clusters(network, settings)
+    # a national network's clusters are found in a second process meanwhile: bridging first, while that process
+    # holds its largest graphs, then the explanations, whose words take this process's most memory
+    with clusters_meanwhile(network, settings) as clustering_of:
+        with stages("bridging (betweenness)"):
+            between = betweenness(network, settings)
+            network.forget_graphs()  # its graph is hundreds of MB: not kept through the explanations
+
+        with stages("explanations"):
+            source = network.ties
+            # heaviest first; equal weights in reference order (ordered on integers, then each column taken once)
+            weight = source["weight"].round(3).to_numpy()
+            order = _heaviest_first(weight, _ref_rank(network, source["a_node"]), _ref_rank(network, source["b_node"]))
+            if len(rows) <= EXPLAIN_ALL_UP_TO:
+                rows["detail"] = explain(rows)
+                ties_why = why_texts(rows, network, lambda frame, at: frame["detail"].iloc[at], order=order)
+            else:
+                ties_why = why_texts(rows, network, lambda frame, at: explain(frame, positions=at), order=order)
+                rows["detail"] = np.full(len(rows), None, dtype=object)  # words made on demand: explain()
+            ties = pd.DataFrame({column: _taken(source[column], order) for column in TIE_COLUMNS if column in source})
+            ties["why"] = ties_why
+            ties["weight"] = weight[order]
+            ties["first_seen"] = local_text(source["first_seen"].iloc[order], "%Y-%m-%d", with_time=False).to_numpy()
+            ties["last_seen"] = local_text(source["last_seen"].iloc[order], "%Y-%m-%d", with_time=False).to_numpy()
+            ties["tie_type"] = _taken(source["tie_type"], order)
+            ties["strength"] = _strength_words(pd.Series(source["weight"].to_numpy()[order]), settings)
+            tie_pairs = source["pair"].to_numpy()[order]
+            ties = ties[TIE_COLUMNS + TIE_EXTRA]
+
+        with stages("clusters (waiting for the second process)" if clustering_of.elsewhere else "clusters"):
+            clustering = clustering_of()
 
     with stages("key people"):
-        people, people_info = key_people(network, clustering.membership, roles, rows, settings)
-        network.forget_graphs()
+        people, people_info = key_people(network, clustering.membership, roles, rows, settings, between)
         episodes = evidence.period_rows.episodes.groupby("child_ref").size()
         people["episodes"] = people["ref"].map(episodes).fillna(0).astype(int).where(people["kind"].eq("child"))
         people["name"] = pd.Series(pd.NA, index=people.index, dtype="string")
         people["cluster"] = people["cluster"].where(people["cluster"] > 0).astype("Int64")
         people["tie_type"] = people["tie_type"].where(people["kind"].eq("associate"))
         people = people[PEOPLE_COLUMNS + PEOPLE_EXTRA]
-
-    with stages("explanations"):
-        source = network.ties
-        # heaviest first; equal weights in reference order (ordered on integers, then each column taken once)
-        weight = source["weight"].round(3).to_numpy()
-        order = _heaviest_first(weight, _ref_rank(network, source["a_node"]), _ref_rank(network, source["b_node"]))
-        if len(rows) <= EXPLAIN_ALL_UP_TO:
-            rows["detail"] = explain(rows)
-            ties_why = why_texts(rows, network, lambda frame, at: frame["detail"].iloc[at], order=order)
-        else:
-            ties_why = why_texts(rows, network, lambda frame, at: explain(frame, positions=at), order=order)
-            rows["detail"] = np.full(len(rows), None, dtype=object)  # words made on demand: explain()
-        ties = pd.DataFrame({column: _taken(source[column], order) for column in TIE_COLUMNS if column in source})
-        ties["why"] = ties_why
-        ties["weight"] = weight[order]
-        ties["first_seen"] = local_text(source["first_seen"].iloc[order], "%Y-%m-%d", with_time=False).to_numpy()
-        ties["last_seen"] = local_text(source["last_seen"].iloc[order], "%Y-%m-%d", with_time=False).to_numpy()
-        ties["tie_type"] = _taken(source["tie_type"], order)
-        ties["strength"] = _strength_words(pd.Series(source["weight"].to_numpy()[order]), settings)
-        tie_pairs = source["pair"].to_numpy()[order]
-        ties = ties[TIE_COLUMNS + TIE_EXTRA]
 
     with stages("describe clusters"):
         clusters = describe_clusters(network, clustering.membership, rows, evidence.place_rows, roles, settings)

@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from graph_models.network import PeerNetwork
+from graph_models.network import PeerNetwork, edge_pairs
 from mapping.evidence import isin, positions_in
 from mapping.settings import EvidenceSettings
 
@@ -80,26 +80,26 @@ def _seeded(seed: int):
         random.setstate(state)
 
 
-def _leiden(graph, resolution: float, seed: int, iterations: int = -1) -> np.ndarray:
+def _leiden(graph, weights: np.ndarray, resolution: float, seed: int, iterations: int = -1) -> np.ndarray:
     """Leiden in igraph's C core (the same algorithm as leidenalg, by the same author, several times faster)."""
     with _seeded(seed):
-        communities = graph.community_leiden(objective_function="modularity", weights="weight",
+        communities = graph.community_leiden(objective_function="modularity", weights=weights,
                                              resolution=resolution, n_iterations=iterations)
     return np.asarray(communities.membership, dtype=np.int64)
 
 
-def _leidenalg(graph, resolution: float, seed: int, iterations: int = -1) -> np.ndarray:
+def _leidenalg(graph, weights: np.ndarray, resolution: float, seed: int, iterations: int = -1) -> np.ndarray:
     """Leiden from the leidenalg package (kept for comparison)."""
     import leidenalg
 
-    partition = leidenalg.find_partition(graph, leidenalg.RBConfigurationVertexPartition, weights="weight",
+    partition = leidenalg.find_partition(graph, leidenalg.RBConfigurationVertexPartition, weights=weights.tolist(),
                                          resolution_parameter=resolution, seed=seed, n_iterations=iterations)
     return np.asarray(partition.membership, dtype=np.int64)
 
 
-def _louvain(graph, resolution: float, seed: int) -> np.ndarray:
+def _louvain(graph, weights: np.ndarray, resolution: float, seed: int) -> np.ndarray:
     with _seeded(seed):
-        communities = graph.community_multilevel(weights="weight", resolution=resolution)
+        communities = graph.community_multilevel(weights=weights, resolution=resolution)
     return np.asarray(communities.membership, dtype=np.int64)
 
 
@@ -118,23 +118,22 @@ def _iterations(graph) -> int:
 METHODS = ("leiden", "leidenalg", "louvain")
 
 
-def detect(graph, settings: EvidenceSettings, method: str = "leiden") -> np.ndarray:
-    """Community of each vertex of an igraph Graph with a ``weight`` edge attribute."""
+def detect(graph, weights: np.ndarray, settings: EvidenceSettings, method: str = "leiden") -> np.ndarray:
+    """Community of each vertex of an igraph Graph whose edge ``k`` weighs ``weights[k]``."""
     if graph.ecount() == 0:
         return np.arange(graph.vcount(), dtype=np.int64)
     iterations = _iterations(graph)
     if method == "leiden":
-        return _leiden(graph, settings.leiden_resolution, settings.seed, iterations)
+        return _leiden(graph, weights, settings.leiden_resolution, settings.seed, iterations)
     if method == "leidenalg":
-        return _leidenalg(graph, settings.leiden_resolution, settings.seed, iterations)
+        return _leidenalg(graph, weights, settings.leiden_resolution, settings.seed, iterations)
     if method == "louvain":
-        return _louvain(graph, settings.leiden_resolution, settings.seed)
+        return _louvain(graph, weights, settings.leiden_resolution, settings.seed)
     raise ValueError(f"unknown method {method!r}: one of {', '.join(METHODS)}")
 
 
 def _split_large(graph, membership: np.ndarray, is_child: np.ndarray, settings: EvidenceSettings,
-                 method: str, ends: np.ndarray | None = None,
-                 weights: np.ndarray | None = None) -> tuple[np.ndarray, int]:
+                 method: str, ends: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, int]:
     """Split every community with too many children until each part fits.
 
     Each oversized community is clustered again on its own (its own
@@ -143,6 +142,8 @@ def _split_large(graph, membership: np.ndarray, is_child: np.ndarray, settings: 
     not split; each part still too big is split again the same way. Raising
     the resolution fast would shatter a tight group into single children; a
     community with no seam at all is cut in two along its weakest ties.
+
+    ``ends`` and ``weights`` are the graph's ties in edge order.
 
     Notes
     -----
@@ -165,15 +166,15 @@ def _split_large(graph, membership: np.ndarray, is_child: np.ndarray, settings: 
         vertices, resolution = queue.pop()
         if resolution > base * 2**8:
             continue  # cannot be split: a tight group bigger than the limit is left whole
-        sub = graph.induced_subgraph(vertices.tolist())
+        sub, sub_weights = _communities_apart(graph, vertices, np.zeros(len(vertices), dtype=np.int64), ends, weights)
         tuned = EvidenceSettings(**{**settings.as_dict(), "leiden_resolution": resolution})
-        parts = detect(sub, tuned, method)
+        parts = detect(sub, sub_weights, tuned, method)
         children = is_child[vertices]
         if len(np.unique(parts[children])) < 2:
             queue.append((vertices, resolution * 1.25))
             continue
         if _shattered(parts, children):
-            parts = _bisect(sub)  # no seam to find: cut it in two along its weakest ties instead
+            parts = _bisect(sub, sub_weights)  # no seam to find: cut it in two along its weakest ties instead
         splits += 1
         keep = parts[children][0]  # the part holding the first child keeps the label
         for part in np.unique(parts):
@@ -203,38 +204,33 @@ def _oversized_groups(membership: np.ndarray, is_child: np.ndarray, limit: int) 
 CUT_IN_WHOLE_GRAPH_ABOVE = 20_000
 
 
-def _communities_apart(graph, vertices: np.ndarray, component: np.ndarray, ends: np.ndarray | None,
-                       weights: np.ndarray | None = None):
-    """The subgraph of ``vertices`` (sorted) without the ties between different ``component``s.
+def _communities_apart(graph, vertices: np.ndarray, component: np.ndarray, ends: np.ndarray,
+                       weights: np.ndarray) -> tuple[object, np.ndarray]:
+    """The subgraph of ``vertices`` (sorted) without the ties between different ``component``s, and its weights.
 
     ``ends`` and ``weights`` are the whole graph's ties in edge order. Either
     way the same vertices (renumbered in order), ties and weights; the ties
     may be numbered in another order, which Leiden does not depend on (a
     test compares the clusters both ways give).
     """
-    import igraph as ig
-
-    if ends is not None and weights is not None and len(vertices) > CUT_IN_WHOLE_GRAPH_ABOVE:
+    if len(vertices) > CUT_IN_WHOLE_GRAPH_ABOVE:
         where = np.full(graph.vcount(), -1, dtype=np.int64)
         where[vertices] = component
         ca, cb = where[ends[:, 0]], where[ends[:, 1]]
         kept = np.flatnonzero((ca >= 0) & (ca == cb))
         position = np.full(graph.vcount(), -1, dtype=np.int64)
         position[vertices] = np.arange(len(vertices))
-        sub = ig.Graph(n=len(vertices), edges=zip(position[ends[kept, 0]].tolist(), position[ends[kept, 1]].tolist()),
-                       directed=False)
-        sub.es["weight"] = weights[kept].tolist()
-        return sub
-    sub = graph.induced_subgraph(vertices.tolist())
-    sub_ends = _edge_ends(sub)
-    if len(sub_ends):
-        sub.delete_edges(np.flatnonzero(component[sub_ends[:, 0]] != component[sub_ends[:, 1]]).tolist())
-    return sub
+        return _graph(len(vertices), position[ends[kept]]), weights[kept]
+    sub_ends = _edge_ends(graph.induced_subgraph(vertices.tolist()))
+    if len(sub_ends) == 0:
+        return _graph(len(vertices), sub_ends), np.zeros(0)
+    ids = np.asarray(graph.get_eids(edge_pairs(vertices[sub_ends[:, 0]], vertices[sub_ends[:, 1]])), dtype=np.int64)
+    kept = component[sub_ends[:, 0]] == component[sub_ends[:, 1]]
+    return _graph(len(vertices), sub_ends[kept]), weights[ids[kept]]
 
 
 def _split_large_together(graph, membership: np.ndarray, is_child: np.ndarray,
-                          settings: EvidenceSettings, ends: np.ndarray | None = None,
-                          weights: np.ndarray | None = None) -> tuple[np.ndarray, int]:
+                          settings: EvidenceSettings, ends: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, int]:
     """:func:`_split_large` for igraph's Leiden, every oversized community of a round in one call.
 
     Each community's own modularity, at its own resolution, is the constant
@@ -262,15 +258,15 @@ def _split_large_together(graph, membership: np.ndarray, is_child: np.ndarray,
         resolution = np.repeat([r for _, r in queue], [len(v) for v, _ in queue])
         order = np.argsort(vertices)
         vertices, component, resolution = vertices[order], component[order], resolution[order]
-        sub = _communities_apart(graph, vertices, component, ends, weights)
-        strength = np.asarray(sub.strength(weights="weight"), dtype=float) if sub.ecount() else np.zeros(len(vertices))
+        sub, sub_weights = _communities_apart(graph, vertices, component, ends, weights)
+        strength = (np.asarray(sub.strength(weights=sub_weights), dtype=float) if sub.ecount()
+                    else np.zeros(len(vertices)))
         twice_total = np.bincount(component, weights=strength)[component]
         node_weight = np.where(twice_total > 0, np.sqrt(resolution) * strength / np.sqrt(np.maximum(twice_total, 1e-12)),
                                0.0)
         with _seeded(settings.seed):
-            found = sub.community_leiden(objective_function="CPM", weights="weight", node_weights=node_weight.tolist(),
-                                         resolution=1.0,
-                                         n_iterations=_iterations(sub))
+            found = sub.community_leiden(objective_function="CPM", weights=sub_weights, node_weights=node_weight,
+                                         resolution=1.0, n_iterations=_iterations(sub))
         parts_all = np.asarray(found.membership, dtype=np.int64)
         by_component = np.argsort(component, kind="stable")
         bounds = np.searchsorted(component[by_component], np.arange(len(queue) + 1))
@@ -283,7 +279,8 @@ def _split_large_together(graph, membership: np.ndarray, is_child: np.ndarray,
                 next_queue.append((members, r * 1.25))
                 continue
             if _shattered(parts, children):  # no seam to find: cut it in two along its weakest ties instead
-                parts = _bisect(graph.induced_subgraph(members.tolist()))
+                parts = _bisect(*_communities_apart(graph, members, np.zeros(len(members), dtype=np.int64), ends,
+                                                    weights))
             splits += 1
             keep = parts[children][0]
             label = membership[members[0]]
@@ -307,7 +304,7 @@ def _shattered(parts: np.ndarray, is_child: np.ndarray) -> bool:
     return kept < 0.5 * is_child.sum()
 
 
-def _bisect(graph) -> np.ndarray:
+def _bisect(graph, weights: np.ndarray) -> np.ndarray:
     """Two parts along the weakest ties: the sign of the Fiedler vector of the weighted Laplacian.
 
     Deterministic; used only when a community has no seam that community
@@ -324,9 +321,8 @@ def _bisect(graph) -> np.ndarray:
     n = graph.vcount()
     matrix = np.zeros((n, n))
     ends = _edge_ends(graph)
-    weight = np.asarray(graph.es["weight"], dtype=float)
-    np.add.at(matrix, (ends[:, 0], ends[:, 1]), weight)
-    np.add.at(matrix, (ends[:, 1], ends[:, 0]), weight)
+    np.add.at(matrix, (ends[:, 0], ends[:, 1]), weights)
+    np.add.at(matrix, (ends[:, 1], ends[:, 0]), weights)
     values, vectors = np.linalg.eigh(laplacian(matrix))
     fiedler = vectors[:, 1] if n > 1 else np.zeros(n)
     fiedler = fiedler * (np.sign(fiedler[0]) or 1.0)  # the sign of an eigenvector is arbitrary: fix it
@@ -334,6 +330,18 @@ def _bisect(graph) -> np.ndarray:
     if halves.min() == halves.max():
         halves[: n // 2] = 1 - halves[0]
     return halves
+
+
+def _graph(n: int, ends: np.ndarray):
+    """An undirected igraph Graph of ``n`` vertices whose edge ``k`` joins ``ends[k]``.
+
+    Its weights stay beside it in a numpy array, handed to each igraph call:
+    as an edge attribute they would be a Python float per tie (hundreds of MB
+    on a national network).
+    """
+    import igraph as ig
+
+    return ig.Graph(n=n, edges=edge_pairs(ends[:, 0], ends[:, 1]), directed=False)
 
 
 def _edge_ends(graph) -> np.ndarray:
@@ -382,26 +390,25 @@ def find_clusters(network: PeerNetwork, settings: EvidenceSettings | None = None
     started = time.perf_counter()
     is_child = network.nodes["kind"].eq("child").to_numpy(dtype=bool)
     leaf, anchor = _associate_leaves(network, is_child)
-    graph = network.to_igraph("cluster_weight")
-    a, b, w = network.risk_arrays("cluster_weight")  # the graph's edges, in order
-    drop = leaf[a] | leaf[b]
-    if drop.any():
-        graph.delete_edges(np.flatnonzero(drop).tolist())
-    ends = np.column_stack([a[~drop], b[~drop]])
-    raw = detect(graph, settings, method)
-    raw, splits = _split_large(graph, raw, is_child, settings, method, ends, w[~drop])
+    a, b, w = network.risk_arrays("cluster_weight")
+    keep = ~(leaf[a] | leaf[b])
+    ends, weights = np.column_stack([a[keep], b[keep]]), w[keep]
+    del a, b, w, keep  # a national network's are hundreds of MB
+    graph = _graph(len(network.nodes), ends)  # edge k is ends[k], weighing weights[k]
+    raw = detect(graph, weights, settings, method)
+    raw, splits = _split_large(graph, raw, is_child, settings, method, ends, weights)
     raw[leaf] = raw[anchor[leaf]]
-    quality = graph.modularity(raw.tolist(), weights="weight") if graph.ecount() else 0.0
-    membership = _number(raw, network, is_child, graph)
+    quality = graph.modularity(raw.tolist(), weights=weights) if graph.ecount() else 0.0
+    membership = _number(raw, network, is_child, graph, weights)
     return Clustering(membership, method, float(quality), time.perf_counter() - started, splits)
 
 
-def _number(raw: np.ndarray, network: PeerNetwork, is_child: np.ndarray, graph) -> np.ndarray:
+def _number(raw: np.ndarray, network: PeerNetwork, is_child: np.ndarray, graph, weights: np.ndarray) -> np.ndarray:
     """Clusters with at least two children, numbered by children, weight, then first child reference."""
     n = len(raw)
     if n == 0:
         return np.zeros(0, dtype=np.int64)
-    degree = np.asarray(graph.strength(weights="weight"), dtype=float) if graph.ecount() else np.zeros(n)
+    degree = np.asarray(graph.strength(weights=weights), dtype=float) if graph.ecount() else np.zeros(n)
     frame = pd.DataFrame({"raw": raw, "child": is_child, "weight": degree,
                           "first": np.where(is_child, network.nodes["ref"].to_numpy(dtype=object), "~")})
     summary = frame.groupby("raw").agg(children=("child", "sum"), weight=("weight", "sum"), first=("first", "min"))

@@ -48,6 +48,8 @@ country are never looked at. There is no Python loop over episodes or pairs.
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Iterator
 
@@ -1081,6 +1083,11 @@ def diminish_repeats(rows: pd.DataFrame, settings: EvidenceSettings) -> pd.DataF
     return rows.assign(weight=diminished)
 
 
+#: Threads that make the kinds of evidence side by side: numpy, Arrow and pandas let go of the
+#: interpreter in their array work, so two kinds run at once on two cores (rows come out in the same order).
+EVIDENCE_THREADS = max(1, min(4, os.cpu_count() or 1))
+
+
 # -- all of it -------------------------------------------------------------------------------------------------
 @dataclass
 class Evidence:
@@ -1128,35 +1135,46 @@ def collect_evidence(dataset: Dataset, period: Period, settings: EvidenceSetting
     settings = settings or EvidenceSettings()
     index = postcodes if postcodes is not None else default_index()
     timings = {}
+
+    def timed(name, make):
+        clock = time.perf_counter()
+        made = make()
+        timings[name] = time.perf_counter() - clock
+        return made
+
     clock = time.perf_counter()
     rows_of_period = period_rows(dataset, period)
-    table = episode_table(rows_of_period.episodes, dataset.places, index, settings)
-    roles = associate_roles(rows_of_period.associates, rows_of_period.links)
-    homes = homes_of(dataset.children)
+    with ThreadPoolExecutor(EVIDENCE_THREADS) as pool:
+        table_made = pool.submit(episode_table, rows_of_period.episodes, dataset.places, index, settings)
+        roles = associate_roles(rows_of_period.associates, rows_of_period.links)
+        homes = homes_of(dataset.children)
+        table = table_made.result()
     timings["prepare"] = time.perf_counter() - clock
 
-    parts = []
-    for name, make in (
-        ("overlapping", lambda: overlapping_evidence(table, homes, settings)),
-        ("missing_together", lambda: missing_together_evidence(table, homes, settings)),
-        ("found_together", lambda: found_together_evidence(table, settings)),
-        ("named_together", lambda: named_together_evidence(rows_of_period.links, settings)),
-    ):
-        clock = time.perf_counter()
-        parts.append(make())
-        timings[name] = time.perf_counter() - clock
-    clock = time.perf_counter()
-    associate_rows = associate_link_evidence(rows_of_period.links, roles, settings)
-    parts.append(associate_rows)
-    parts.append(shared_associate_evidence(associate_rows, roles, settings))
-    timings["associates"] = time.perf_counter() - clock
-    clock = time.perf_counter()
-    residential = dataset.places.loc[dataset.places["kind"].eq("residential_home").fillna(False).to_numpy(dtype=bool),
-                                     "postcode"]
-    not_of_concern = set(homes["postcode"]) | set(residential.dropna())
-    place_rows = concern_places(table, rows_of_period.links, dataset.places, not_of_concern)
-    parts.append(shared_place_evidence(place_rows, settings))
-    timings["shared_place"] = time.perf_counter() - clock
+    def associates():
+        linked = associate_link_evidence(rows_of_period.links, roles, settings)
+        return [linked, shared_associate_evidence(linked, roles, settings)]
+
+    def places():
+        residential = dataset.places.loc[dataset.places["kind"].eq("residential_home").fillna(False)
+                                         .to_numpy(dtype=bool), "postcode"]
+        not_of_concern = set(homes["postcode"]) | set(residential.dropna())
+        found = concern_places(table, rows_of_period.links, dataset.places, not_of_concern)
+        return found, shared_place_evidence(found, settings)
+
+    # the kinds are independent: the longest first, so the others fill the second thread meanwhile
+    with ThreadPoolExecutor(EVIDENCE_THREADS) as pool:
+        made = {name: pool.submit(timed, name, make) for name, make in (
+            ("overlapping", lambda: overlapping_evidence(table, homes, settings)),
+            ("shared_place", places),
+            ("associates", associates),
+            ("found_together", lambda: found_together_evidence(table, settings)),
+            ("missing_together", lambda: missing_together_evidence(table, homes, settings)),
+            ("named_together", lambda: named_together_evidence(rows_of_period.links, settings)),
+        )}
+        place_rows, shared_places = made["shared_place"].result()
+        parts = [made[name].result() for name in ("overlapping", "missing_together", "found_together",
+                                                   "named_together")] + made["associates"].result() + [shared_places]
     parts = [p for p in parts if len(p)]
     rows = pd.concat(parts, ignore_index=True) if parts else _empty_rows()
     rows = diminish_repeats(_typed(rows), settings)

@@ -102,13 +102,13 @@ def betweenness(network: PeerNetwork, settings: EvidenceSettings) -> tuple[np.nd
     graph = network.to_igraph("cluster_weight")
     if graph.ecount() == 0 or n < 3:
         return np.zeros(n), "exact"
-    distance = (1.0 / np.asarray(graph.es["weight"], dtype=float)).tolist()
+    distance = 1.0 / np.asarray(graph.es["weight"], dtype=float)  # an array: igraph takes it, no Python floats
     scale = 2.0 / ((n - 1) * (n - 2))
     touched = np.flatnonzero(np.asarray(graph.degree()) > 0)
     if len(touched) <= settings.exact_betweenness_up_to:
         sub = graph.induced_subgraph(touched.tolist())
         values = np.zeros(n)
-        values[touched] = np.asarray(sub.betweenness(directed=False, weights=[1.0 / w for w in sub.es["weight"]]))
+        values[touched] = np.asarray(sub.betweenness(directed=False, weights=1.0 / np.asarray(sub.es["weight"])))
         return values * scale, "exact"
     rng = np.random.default_rng(settings.seed)
     affordable = max(LEAST_SOURCES, SAMPLED_EDGE_VISITS // max(graph.ecount(), 1))  # seconds on any network
@@ -120,7 +120,8 @@ def betweenness(network: PeerNetwork, settings: EvidenceSettings) -> tuple[np.nd
 
 
 def key_people(network: PeerNetwork, membership: np.ndarray, roles: pd.DataFrame, evidence: pd.DataFrame,
-               settings: EvidenceSettings | None = None) -> tuple[pd.DataFrame, dict]:
+               settings: EvidenceSettings | None = None,
+               between: tuple[np.ndarray, str] | None = None) -> tuple[pd.DataFrame, dict]:
     """Degree, bridging, betweenness and score of every person; and how betweenness was computed.
 
     Parameters
@@ -129,6 +130,7 @@ def key_people(network: PeerNetwork, membership: np.ndarray, roles: pd.DataFrame
     membership : cluster of each node (0 = none), from :func:`mapping.clusters.find_clusters`.
     roles : associate roles by ``associate_key`` (:func:`mapping.associates.associate_roles`).
     evidence : the evidence rows (to see which links are unverified).
+    between : :func:`betweenness` of the network when already measured (it does not depend on the clusters).
 
     Returns
     -------
@@ -152,7 +154,7 @@ def key_people(network: PeerNetwork, membership: np.ndarray, roles: pd.DataFrame
     degree = np.bincount(np.concatenate([a, b]), minlength=n)
     strength = np.bincount(np.concatenate([a, b]), weights=np.concatenate([w, w]), minlength=n)
     bridging = participation(network, membership)
-    between, how = betweenness(network, settings)
+    between, how = between if between is not None else betweenness(network, settings)
 
     at = positions_in(refs, roles["ref"])  # each node's row of roles (-1: none)
 

@@ -1,0 +1,149 @@
+"""Peer clusters of a national network found in a second process, while this one goes on.
+
+Leiden on a national network takes tens of seconds in igraph's C code, which
+holds Python's interpreter lock: a thread cannot run it beside other work. A
+second process can. It is given only what :func:`mapping.clusters.find_clusters`
+reads (each person's reference and kind, and the risk ties' ends and weights,
+in the same order), so it finds exactly the clusters this process would, while
+this one writes the explanations and measures bridging. A meeting-sized network
+is clustered here, when asked: starting a process costs more than it saves.
+
+The second process is a fresh interpreter running this module
+(``python -m mapping.background_clusters``), not a ``multiprocessing`` child:
+nothing of the caller's script is imported again in it (a script without an
+``if __name__ == "__main__"`` guard would otherwise run itself once more), and
+if it dies the caller is told at once rather than left waiting.
+
+Examples
+--------
+>>> with clusters_meanwhile(network, settings) as clustering_of:   # doctest: +SKIP
+...     ...                                 # work that does not need the clusters
+...     clustering = clustering_of()        # waits for the second process, if there is one
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import subprocess
+import sys
+import threading
+import traceback
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Callable, Iterator
+
+import numpy as np
+import pandas as pd
+
+from graph_models.network import PeerNetwork
+from mapping.clusters import Clustering, find_clusters
+from mapping.settings import EvidenceSettings
+
+#: Networks with more ties than this are clustered in a second process (a national one has millions;
+#: a county's year has thousands, clustered in well under a second here).
+SECOND_PROCESS_ABOVE_TIES = 250_000
+
+
+class SecondProcessError(RuntimeError):
+    """The second process could not find the clusters (its own error, or it stopped)."""
+
+
+def clustering_input(network: PeerNetwork, weight: str = "cluster_weight") -> PeerNetwork:
+    """The part of ``network`` that community detection reads: people, and the risk ties of ``weight``.
+
+    Its :meth:`~PeerNetwork.risk_arrays` are the network's own, in the same
+    order, so Leiden sees the same graph; it is a small fraction of the whole
+    to send to another process (no evidence counts, dates or reference text
+    per tie).
+    """
+    keep = network.ties["tie_type"].eq("risk").to_numpy(dtype=bool) & (network.ties[weight].to_numpy() > 0)
+    ties = pd.DataFrame({
+        "a_node": network.ties["a_node"].to_numpy(dtype=np.int64)[keep],
+        "b_node": network.ties["b_node"].to_numpy(dtype=np.int64)[keep],
+        weight: network.ties[weight].to_numpy(dtype=float)[keep],
+        "tie_type": pd.Categorical.from_codes(np.zeros(int(keep.sum()), dtype=np.int8), ["risk"]),
+    })
+    return PeerNetwork(network.nodes[["ref", "kind"]].reset_index(drop=True), ties)
+
+
+@contextmanager
+def clusters_meanwhile(network: PeerNetwork, settings: EvidenceSettings, method: str = "leiden",
+                       second_process_above: int | None = None) -> Iterator[Callable[[], Clustering]]:
+    """Start finding ``network``'s clusters; yield a function that returns them when they are needed.
+
+    Above ``second_process_above`` ties (default :data:`SECOND_PROCESS_ABOVE_TIES`)
+    a second process runs :func:`~mapping.clusters.find_clusters` while the
+    caller goes on; at or below it, the function finds them here when first
+    called. The function's ``elsewhere`` attribute says which. It raises
+    :class:`SecondProcessError` when the second process fails or stops;
+    leaving the block before it has finished stops it.
+    """
+    limit = SECOND_PROCESS_ABOVE_TIES if second_process_above is None else second_process_above
+    found: list[Clustering] = []
+    if len(network.ties) <= limit:
+        def here() -> Clustering:
+            if not found:
+                found.append(find_clusters(network, settings, method))
+            return found[0]
+
+        here.elsewhere = False
+        yield here
+        return
+
+    package_root = str(Path(__file__).resolve().parent.parent)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")]))}
+    process = subprocess.Popen([sys.executable, "-m", "mapping.background_clusters"], stdin=subprocess.PIPE,
+                               stdout=subprocess.PIPE, env=env)
+    task = (clustering_input(network), settings, method)
+
+    def send() -> None:  # in a thread: the pipe takes the network only as fast as the new process reads it
+        try:
+            with process.stdin:
+                pickle.dump(task, process.stdin, protocol=pickle.HIGHEST_PROTOCOL)
+        except (BrokenPipeError, OSError):
+            pass  # it stopped: the answer (or its absence) says why
+
+    sender = threading.Thread(target=send, name="send network to second process", daemon=True)
+    sender.start()
+
+    def there() -> Clustering:
+        if not found:
+            try:
+                status, value = pickle.load(process.stdout)
+            except EOFError:
+                raise SecondProcessError(f"the second process finding the clusters stopped "
+                                         f"(exit code {process.wait()})") from None
+            sender.join()
+            if status != "ok":
+                raise SecondProcessError(f"the second process could not find the clusters:\n{value}")
+            found.append(value)
+        return found[0]
+
+    there.elsewhere = True
+    try:
+        yield there
+    finally:
+        if process.poll() is None and not found:
+            process.kill()
+        sender.join()
+        process.stdout.close()
+        process.wait()
+
+
+def _serve() -> int:
+    """The second process: read (network, settings, method) on stdin, write ("ok", Clustering) on stdout."""
+    answer = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # stray prints go to stderr, not into the answer
+    network, settings, method = pickle.load(sys.stdin.buffer)
+    try:
+        reply = ("ok", find_clusters(network, settings, method))
+    except Exception:  # the caller raises it, with this traceback
+        reply = ("error", traceback.format_exc())
+    with answer:
+        pickle.dump(reply, answer, protocol=pickle.HIGHEST_PROTOCOL)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(_serve())

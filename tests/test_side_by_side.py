@@ -1,0 +1,111 @@
+"""Work done side by side gives exactly what it gives one step at a time.
+
+A national analysis makes its kinds of evidence in threads and finds its peer
+clusters in a second process while the explanations are written. Both are
+checked here on the synthetic County Durham year, with its decoys (children
+sharing a residential home, chance overlaps, stray associates), by forcing
+the side-by-side paths on and comparing every output with the plain run.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import psutil
+import pytest
+
+import mapping.background_clusters as background
+import mapping.evidence as evidence_module
+from mapping.analysis import analyse
+from mapping.background_clusters import SecondProcessError, clusters_meanwhile
+from mapping.clusters import find_clusters
+from mapping.evidence import collect_evidence
+from mapping.periods import Period
+from mapping.settings import EvidenceSettings
+
+
+@pytest.fixture(scope="module")
+def year(synthetic_year) -> Period:
+    truth = json.loads((synthetic_year / "truth.json").read_text())
+    return Period.from_dates(truth["period"]["from"], truth["period"]["to"])
+
+
+@pytest.fixture(scope="module")
+def plain(synthetic_dataset, year):
+    """The year analysed one step at a time: evidence in one thread, clusters in this process."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(evidence_module, "EVIDENCE_THREADS", 1)
+        patch.setattr(background, "SECOND_PROCESS_ABOVE_TIES", 10**12)
+        return analyse(synthetic_dataset, year)
+
+
+def test_evidence_made_in_threads_is_the_evidence_made_in_one(synthetic_dataset, year, plain, monkeypatch):
+    monkeypatch.setattr(evidence_module, "EVIDENCE_THREADS", 4)
+    threaded = collect_evidence(synthetic_dataset, year)
+    assert len(threaded.rows) > 1000 and threaded.rows["kind"].nunique() >= 5  # every kind of evidence is there
+    pd.testing.assert_frame_equal(threaded.rows.drop(columns="detail", errors="ignore"),
+                                  plain.evidence.drop(columns="detail", errors="ignore"))
+    pd.testing.assert_frame_equal(threaded.place_rows, plain.place_rows)
+
+
+@pytest.fixture
+def spawned(monkeypatch) -> list:
+    """Every second process started, as its Popen (other tests may have children of their own, e.g. a browser)."""
+    made = []
+    real_popen = background.subprocess.Popen
+
+    def popen(*args, **kwargs):
+        made.append(real_popen(*args, **kwargs))
+        return made[-1]
+
+    monkeypatch.setattr(background.subprocess, "Popen", popen)
+    return made
+
+
+def test_clusters_found_in_a_second_process_are_the_clusters_found_here(synthetic_dataset, year, plain, monkeypatch,
+                                                                        spawned):
+    monkeypatch.setattr(background, "SECOND_PROCESS_ABOVE_TIES", 0)  # every network goes to a second process
+    aside = analyse(synthetic_dataset, year, previous=False)
+    assert len(spawned) == 1, "the second process was not used"
+    assert spawned[0].returncode == 0
+    assert "clusters (waiting for the second process)" in aside.timings and "clusters" in plain.timings
+    assert plain.info["clustering"]["clusters"] >= 10
+    assert np.array_equal(aside.clustering.membership, plain.clustering.membership)
+    assert aside.clustering.modularity == pytest.approx(plain.clustering.modularity)
+    for name in ("people", "clusters", "ties"):
+        pd.testing.assert_frame_equal(getattr(aside, name), getattr(plain, name), obj=name)
+
+
+def test_the_second_process_reports_its_error(plain, spawned):
+    settings = EvidenceSettings()
+    with clusters_meanwhile(plain.network, settings, method="no-such-method", second_process_above=0) as clustering_of:
+        with pytest.raises(SecondProcessError, match="unknown method 'no-such-method'"):
+            clustering_of()
+    assert spawned[0].returncode is not None, "the second process was left running"
+
+
+def test_a_second_process_that_dies_is_reported_not_waited_for(plain, spawned):
+    with clusters_meanwhile(plain.network, EvidenceSettings(), second_process_above=0) as clustering_of:
+        spawned[0].kill()
+        with pytest.raises(SecondProcessError, match="stopped"):
+            clustering_of()
+
+
+def test_leaving_early_stops_the_second_process(plain, spawned):
+    with pytest.raises(KeyboardInterrupt):
+        with clusters_meanwhile(plain.network, EvidenceSettings(), second_process_above=0):
+            assert spawned[0].poll() is None  # still working
+            raise KeyboardInterrupt
+    assert spawned[0].returncode is not None and psutil.pid_exists(spawned[0].pid) is False
+
+
+def test_meeting_sized_networks_are_clustered_here_and_only_once(plain, monkeypatch):
+    calls = []
+    monkeypatch.setattr(background, "find_clusters", lambda *a: calls.append(a) or find_clusters(*a))
+    monkeypatch.setattr(background.subprocess, "Popen", None)  # starting a process would fail
+    with clusters_meanwhile(plain.network, EvidenceSettings()) as clustering_of:
+        first, again = clustering_of(), clustering_of()
+    assert first is again and len(calls) == 1
+    assert np.array_equal(first.membership, plain.clustering.membership)
