@@ -85,7 +85,7 @@ def analyse_scale(name: str, size: dict) -> tuple[list[dict], object, object]:
     analysis.duplicates = suggested.head(0)
     with tempfile.TemporaryDirectory() as out, measure() as writing:
         write_analysis(analysis, out, "police", dataset, kpi=False)
-    rows.append(row(f"{name}: whole analysis of the year (all stages above)", whole.seconds, "s"))
+    rows.append(row(f"{name}: whole analysis of the year (the stages above but duplicate associates)", whole.seconds, "s"))
     rows.append(row(f"{name}: whole analysis, peak memory", whole.peak_mb, "MB"))
     rows.append(row(f"{name}: writing people, clusters, ties, changes (police)", writing.seconds, "s"))
     counts = analysis.info["counts"]

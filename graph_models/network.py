@@ -39,6 +39,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from scipy import sparse
 
+from graph_models.arrow_text import arrow_text, positions_in
+
 #: The kinds of evidence, in column order (the same as mapping.evidence.EVIDENCE_KINDS).
 KINDS = ("overlapping", "missing_together", "found_together", "named_together",
          "shared_associate", "shared_place", "linked_associate")
@@ -87,31 +89,31 @@ class PeerNetwork:
         for k evidence rows.
         """
         nodes = people.reset_index(drop=True).copy()
-        row_refs = pa.concat_arrays([_text(rows["a"]), _text(rows["b"])])
+        row_refs = pa.concat_arrays([arrow_text(rows["a"]), arrow_text(rows["b"])])
         unknown = pc.unique(row_refs).drop_null()
-        unknown = unknown.filter(pc.invert(pc.is_in(unknown, value_set=_text(nodes["ref"]))))
+        unknown = unknown.filter(pc.invert(pc.is_in(unknown, value_set=arrow_text(nodes["ref"]))))
         extra = pd.Index(unknown.to_pylist(), dtype=object).difference(pd.Index(nodes["ref"]))
         if len(extra):
             kinds = np.where(pd.Series(extra).str.startswith("A-"), "associate", "child")
             nodes = pd.concat([nodes, pd.DataFrame({"ref": extra, "kind": kinds})], ignore_index=True)
         if rows.empty:
             return cls(nodes, _empty_ties())
-        node_refs = _text(nodes["ref"])
-        a = _index_in(row_refs[:len(rows)], node_refs)
-        b = _index_in(row_refs[len(rows):], node_refs)
+        node_refs = arrow_text(nodes["ref"])
+        a = positions_in(row_refs[:len(rows)], node_refs)
+        b = positions_in(row_refs[len(rows):], node_refs)
         lo, hi = np.minimum(a, b), np.maximum(a, b)
         n = np.int64(len(nodes))
         pair = lo * n + hi
         pairs, codes = np.unique(pair, return_inverse=True)  # sorted pairs; faster than a sorted factorize
         m = len(pairs)
-        kind = _index_in(_text(rows["kind"]), pa.array(KINDS, pa.large_string()))
+        kind = positions_in(arrow_text(rows["kind"]), pa.array(KINDS, pa.large_string()))
         occasions = rows["occasions"].to_numpy(dtype=np.int64) if "occasions" in rows else np.ones(len(rows), np.int64)
         counts = np.bincount(codes * len(KINDS) + kind, weights=occasions,
                              minlength=m * len(KINDS)).reshape(m, len(KINDS)).astype(np.int32)  # half the memory
         weight = rows["weight"].to_numpy(dtype=float)
         not_shared = kind != KINDS.index("shared_associate")
         tie_types = pa.array(list(_TIE_TYPE_ORDER), pa.large_string())  # risk, safety, context: their codes
-        tie_type_code = np.maximum(_index_in(_text(rows["tie_type"]), tie_types), 0)  # unknown: risk
+        tie_type_code = np.maximum(positions_in(arrow_text(rows["tie_type"]), tie_types), 0)  # unknown: risk
         best_type = np.full(m, 9, dtype=np.int64)
         np.minimum.at(best_type, codes, tie_type_code)
         first, last = _nanoseconds(rows["first_seen"]), _nanoseconds(rows["last_seen"])
@@ -223,23 +225,6 @@ def edge_pairs(a: np.ndarray, b: np.ndarray, chunk: int = 1 << 16):
     """
     for start in range(0, len(a), chunk):
         yield from zip(a[start:start + chunk].tolist(), b[start:start + chunk].tolist())
-
-
-def _text(values) -> pa.Array:
-    """References as one Arrow large_string array (no Python object per row when already Arrow-backed)."""
-    array = values.array if isinstance(values, (pd.Series, pd.Index)) else values
-    if hasattr(array, "__arrow_array__"):
-        out = pa.array(array)
-    else:
-        out = pa.array(np.asarray(array, dtype=object), from_pandas=True)
-    if isinstance(out, pa.ChunkedArray):
-        out = out.combine_chunks()
-    return out.cast(pa.large_string()) if out.type != pa.large_string() else out
-
-
-def _index_in(values: pa.Array, among: pa.Array) -> np.ndarray:
-    """Position of each value in ``among`` (unique), -1 where absent: ``Index.get_indexer`` hashed in Arrow."""
-    return pc.index_in(values, value_set=among).fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
 
 
 def _text_series(values: pa.Array) -> pd.Series:

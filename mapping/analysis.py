@@ -39,14 +39,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from geo.postcodes import PostcodeIndex
+from graph_models.arrow_text import isin, positions_in
 from graph_models.dataset import Dataset
 from graph_models.network import KINDS, PeerNetwork, _nanoseconds
 from mapping.associates import duplicate_suggestions
 from mapping.background_clusters import clusters_meanwhile
 from mapping.changes import changes_since
 from mapping.clusters import Clustering, describe_clusters
-from mapping.evidence import (Evidence, _arrow, _series, collect_evidence, explain, isin, local_text,
-                              positions_in)
+from mapping.evidence import Evidence, _arrow, collect_evidence, explain, local_text
 from mapping.key_people import betweenness, key_people
 from mapping.memory import release_free_memory
 from mapping.periods import Period

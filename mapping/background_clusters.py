@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import os
 import pickle
+import signal
 import subprocess
 import sys
 import threading
@@ -111,9 +112,11 @@ def clusters_meanwhile(network: PeerNetwork, settings: EvidenceSettings, method:
         if not found:
             try:
                 status, value = pickle.load(process.stdout)
-            except EOFError:
-                raise SecondProcessError(f"the second process finding the clusters stopped "
-                                         f"(exit code {process.wait()})") from None
+            except (EOFError, pickle.UnpicklingError):  # it stopped before (or while) answering
+                code = process.wait()
+                why = " (killed: often the machine ran out of memory)" if code == -signal.SIGKILL else ""
+                raise SecondProcessError(f"the second process finding the clusters stopped (exit code {code}){why}"
+                                         ) from None
             sender.join()
             if status != "ok":
                 raise SecondProcessError(f"the second process could not find the clusters:\n{value}")
@@ -133,6 +136,7 @@ def clusters_meanwhile(network: PeerNetwork, settings: EvidenceSettings, method:
 
 def _serve() -> int:
     """The second process: read (network, settings, method) on stdin, write ("ok", Clustering) on stdout."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the caller, which stops this process itself
     answer = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # stray prints go to stderr, not into the answer
     network, settings, method = pickle.load(sys.stdin.buffer)

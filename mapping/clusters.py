@@ -37,8 +37,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from graph_models.arrow_text import isin, positions_in
 from graph_models.network import PeerNetwork, edge_pairs
-from mapping.evidence import isin, positions_in
 from mapping.settings import EvidenceSettings
 
 #: Words of each kind of evidence in a summary ("3 found together").

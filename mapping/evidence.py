@@ -58,8 +58,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from geo.postcodes import PostcodeIndex, normalise_postcodes
+from geo.postcodes import PostcodeIndex
 from graph_models import cells
+from graph_models.arrow_text import arrow_text, isin, positions_in
 from graph_models.dataset import Dataset
 from graph_models.schema import CONCERN_ROLES
 from mapping.associates import SAFETY_ROLES, CONTEXT_ROLES, associate_roles
@@ -99,48 +100,6 @@ class PeriodRows:
     links: pd.DataFrame
     children: pd.DataFrame
     associates: pd.DataFrame
-
-
-def _arrow_text(values) -> pa.Array:
-    """Text (a Series, Index or array; Arrow-backed or not) as one Arrow large_string array, nulls for unknown."""
-    if isinstance(values, (pd.Series, pd.Index)):
-        values = values.array
-        if isinstance(values, pd.arrays.ArrowStringArray) or hasattr(values, "__arrow_array__"):
-            out = pa.array(values)
-        else:
-            out = pa.array(np.asarray(values, dtype=object), from_pandas=True)
-    elif isinstance(values, (pa.Array, pa.ChunkedArray)):
-        out = values
-    else:
-        out = pa.array(np.asarray(values, dtype=object), from_pandas=True)
-    if isinstance(out, pa.ChunkedArray):
-        out = out.combine_chunks()
-    if out.type != pa.large_string():
-        out = out.cast(pa.large_string())
-    return out
-
-
-def isin(values, among) -> np.ndarray:
-    """``values.isin(among)`` for text, hashed in Arrow: a bool array (unknown matches unknown, as in pandas).
-
-    pandas' ``isin`` on Arrow strings makes a Python object of every value of
-    ``among``: at a million values that alone takes seconds.
-    """
-    left = _arrow_text(values)
-    right = pc.unique(_arrow_text(among))
-    if len(left) == 0:
-        return np.zeros(0, dtype=bool)
-    found = pc.is_in(left, value_set=right, skip_nulls=False)
-    return found.fill_null(False).to_numpy(zero_copy_only=False).astype(bool, copy=False)
-
-
-def positions_in(values, among) -> np.ndarray:
-    """Where each of ``values`` is in ``among`` (text, its first occurrence), -1 where it is not: hashed in Arrow."""
-    left = _arrow_text(values)
-    if len(left) == 0:
-        return np.zeros(0, dtype=np.int64)
-    found = pc.index_in(left, value_set=_arrow_text(among))
-    return found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
 
 
 def period_rows(dataset: Dataset, period: Period) -> PeriodRows:
@@ -668,14 +627,14 @@ def overlapping_evidence(table: EpisodeTable, homes: pd.DataFrame, settings: Evi
 def _child_refs(table: EpisodeTable, rows: np.ndarray) -> pd.Series:
     """The child reference of each of these episodes, taken in Arrow (no Python string per row)."""
     if table.child_text is None:
-        table.child_text = _arrow_text(table.child_refs)
+        table.child_text = arrow_text(table.child_refs)
     return _series(pc.take(table.child_text, np.asarray(table.child[rows], dtype=np.int64)))
 
 
 def _episode_ids(table: EpisodeTable, rows: np.ndarray) -> pd.Series:
     """The ``episode_id`` of each of these episodes, taken in Arrow."""
     if table.episode_text is None:
-        table.episode_text = _arrow_text(table.frame["episode_id"])
+        table.episode_text = arrow_text(table.frame["episode_id"])
     return _series(pc.take(table.episode_text, np.asarray(rows, dtype=np.int64)))
 
 
@@ -698,10 +657,10 @@ def _pair_place(table: EpisodeTable, i: np.ndarray, j: np.ndarray) -> pd.Series:
 def _start_places(table: EpisodeTable, rows: np.ndarray) -> pa.Array:
     """Where each of these episodes started, in Arrow: its postcode, else :meth:`EpisodeTable.from_label`."""
     codes = table.from_postcode.codes[rows]
-    out = pc.take(_arrow_text(table.from_postcode.values), pa.array(codes, mask=codes < 0))
+    out = pc.take(arrow_text(table.from_postcode.values), pa.array(codes, mask=codes < 0))
     unknown = codes < 0
     if unknown.any():
-        out = pc.replace_with_mask(out, pa.array(unknown), _arrow_text(table.from_label(rows[unknown])))
+        out = pc.replace_with_mask(out, pa.array(unknown), arrow_text(table.from_label(rows[unknown])))
     return out
 
 
@@ -867,7 +826,7 @@ def _objects(values) -> np.ndarray:
 
 def _pair_text(left, right, sep: str) -> pd.Series:
     """``left + sep + right``; just one side where the other is missing or the same (text made in Arrow)."""
-    left, right = _arrow_text(left), _arrow_text(right)
+    left, right = arrow_text(left), arrow_text(right)
     joined = pc.binary_join_element_wise(left, right, pa.scalar(sep, pa.large_string()))
     differ = pc.fill_null(pc.not_equal(left, right), False)
     return _series(pc.if_else(differ, joined, pc.coalesce(left, right)))

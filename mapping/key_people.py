@@ -47,8 +47,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from graph_models.arrow_text import isin, positions_in
 from graph_models.network import PeerNetwork
-from mapping.evidence import isin, positions_in
 from mapping.settings import EvidenceSettings
 
 
