@@ -67,14 +67,15 @@ def measure():
     result = Measured()
     sampler = subprocess.Popen([sys.executable, "-c", _SAMPLER, str(os.getpid())], stdin=subprocess.PIPE,
                                stdout=subprocess.PIPE, text=True)
-    sampler.stdout.readline()  # "ready": it is sampling
+    if sampler.stdout.readline().strip() != "ready":
+        raise RuntimeError("the memory sampler did not start (see its error above)")
     started = time.perf_counter()
     try:
         yield result
     finally:
         result.seconds = time.perf_counter() - started
         answer, _ = sampler.communicate("stop\n")
-        result.peak_mb = int(answer.strip()) / 2**20
+        result.peak_mb = int(answer.strip()) / 2**20 if answer.strip().isdigit() else float("nan")
 
 
 def synthetic_folder(name: str, seed: int = 7, **size) -> Path:

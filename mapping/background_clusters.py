@@ -92,11 +92,14 @@ def clusters_meanwhile(network: PeerNetwork, settings: EvidenceSettings, method:
         yield here
         return
 
+    task = (clustering_input(network), settings, method)
     package_root = str(Path(__file__).resolve().parent.parent)
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")]))}
-    process = subprocess.Popen([sys.executable, "-m", "mapping.background_clusters"], stdin=subprocess.PIPE,
-                               stdout=subprocess.PIPE, env=env)
-    task = (clustering_input(network), settings, method)
+    # -P: the caller's working folder is not put on the path (a folder named mapping/ there would be imported)
+    process = subprocess.Popen([sys.executable, "-P", "-m", "mapping.background_clusters", str(os.getpid())],
+                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)
+    sending_failed: list[BaseException] = []
+    answered: list[bool] = []  # it has replied (clusters or its error), and ends on its own
 
     def send() -> None:  # in a thread: the pipe takes the network only as fast as the new process reads it
         try:
@@ -104,9 +107,9 @@ def clusters_meanwhile(network: PeerNetwork, settings: EvidenceSettings, method:
                 pickle.dump(task, process.stdin, protocol=pickle.HIGHEST_PROTOCOL)
         except (BrokenPipeError, OSError):
             pass  # it stopped: the answer (or its absence) says why
-
-    sender = threading.Thread(target=send, name="send network to second process", daemon=True)
-    sender.start()
+        except BaseException as exc:  # the caller raises it (e.g. a network that cannot be pickled)
+            sending_failed.append(exc)
+            process.kill()
 
     def there() -> Clustering:
         if not found:
@@ -114,9 +117,14 @@ def clusters_meanwhile(network: PeerNetwork, settings: EvidenceSettings, method:
                 status, value = pickle.load(process.stdout)
             except (EOFError, pickle.UnpicklingError):  # it stopped before (or while) answering
                 code = process.wait()
+                sender.join()
+                if sending_failed:
+                    raise SecondProcessError("the network could not be sent to the second process") \
+                        from sending_failed[0]
                 why = " (killed: often the machine ran out of memory)" if code == -signal.SIGKILL else ""
                 raise SecondProcessError(f"the second process finding the clusters stopped (exit code {code}){why}"
                                          ) from None
+            answered.append(True)
             sender.join()
             if status != "ok":
                 raise SecondProcessError(f"the second process could not find the clusters:\n{value}")
@@ -124,19 +132,36 @@ def clusters_meanwhile(network: PeerNetwork, settings: EvidenceSettings, method:
         return found[0]
 
     there.elsewhere = True
+    sender = threading.Thread(target=send, name="send network to second process", daemon=True)
     try:
+        sender.start()
         yield there
     finally:
-        if process.poll() is None and not found:
+        if process.poll() is None and not answered:
             process.kill()
-        sender.join()
+        if sender.ident is not None:
+            sender.join()
         process.stdout.close()
         process.wait()
+
+
+def _die_with(parent: int) -> None:
+    """Be stopped when the caller ends, however it ends (Linux): no Leiden left running for nobody."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass  # not Linux: the caller still stops it when it leaves the block
+    if os.getppid() != parent:  # it ended before the line above
+        os._exit(1)
 
 
 def _serve() -> int:
     """The second process: read (network, settings, method) on stdin, write ("ok", Clustering) on stdout."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the caller, which stops this process itself
+    if len(sys.argv) > 1:
+        _die_with(int(sys.argv[1]))
     answer = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # stray prints go to stderr, not into the answer
     network, settings, method = pickle.load(sys.stdin.buffer)

@@ -1044,7 +1044,8 @@ def diminish_repeats(rows: pd.DataFrame, settings: EvidenceSettings) -> pd.DataF
 
 #: Threads that make the kinds of evidence side by side: numpy, Arrow and pandas let go of the
 #: interpreter in their array work, so two kinds run at once on two cores (rows come out in the same order).
-EVIDENCE_THREADS = max(1, min(4, os.cpu_count() or 1))
+EVIDENCE_THREADS = max(1, min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
+                                 else os.cpu_count() or 1))
 
 
 # -- all of it -------------------------------------------------------------------------------------------------
@@ -1108,6 +1109,9 @@ def collect_evidence(dataset: Dataset, period: Period, settings: EvidenceSetting
         roles = associate_roles(rows_of_period.associates, rows_of_period.links)
         homes = homes_of(dataset.children)
         table = table_made.result()
+    # the texts the kinds take from, made once here rather than by each thread that first needs them
+    table.child_text = arrow_text(table.child_refs)
+    table.episode_text = arrow_text(table.frame["episode_id"])
     timings["prepare"] = time.perf_counter() - clock
 
     def associates():
@@ -1134,6 +1138,9 @@ def collect_evidence(dataset: Dataset, period: Period, settings: EvidenceSetting
         place_rows, shared_places = made["shared_place"].result()
         parts = [made[name].result() for name in ("overlapping", "missing_together", "found_together",
                                                    "named_together")] + made["associates"].result() + [shared_places]
+    # each kind's own time (they overlap), in a fixed order whichever finished first
+    timings = {name: timings[name] for name in ("prepare", "overlapping", "missing_together", "found_together",
+                                                "named_together", "associates", "shared_place")}
     parts = [p for p in parts if len(p)]
     rows = pd.concat(parts, ignore_index=True) if parts else _empty_rows()
     rows = diminish_repeats(_typed(rows), settings)

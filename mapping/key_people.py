@@ -102,7 +102,7 @@ def betweenness(network: PeerNetwork, settings: EvidenceSettings) -> tuple[np.nd
     graph = network.to_igraph("cluster_weight")
     if graph.ecount() == 0 or n < 3:
         return np.zeros(n), "exact"
-    distance = 1.0 / np.asarray(graph.es["weight"], dtype=float)  # an array: igraph takes it, no Python floats
+    distance = 1.0 / np.asarray(graph.es["weight"], dtype=float)  # handed to igraph as an array
     scale = 2.0 / ((n - 1) * (n - 2))
     touched = np.flatnonzero(np.asarray(graph.degree()) > 0)
     if len(touched) <= settings.exact_betweenness_up_to:
