@@ -58,13 +58,9 @@ def clustering_input(network: PeerNetwork, weight: str = "cluster_weight") -> Pe
     to send to another process (no evidence counts, dates or reference text
     per tie).
     """
-    keep = network.ties["tie_type"].eq("risk").to_numpy(dtype=bool) & (network.ties[weight].to_numpy() > 0)
-    ties = pd.DataFrame({
-        "a_node": network.ties["a_node"].to_numpy(dtype=np.int64)[keep],
-        "b_node": network.ties["b_node"].to_numpy(dtype=np.int64)[keep],
-        weight: network.ties[weight].to_numpy(dtype=float)[keep],
-        "tie_type": pd.Categorical.from_codes(np.zeros(int(keep.sum()), dtype=np.int8), ["risk"]),
-    })
+    a, b, w = network.risk_arrays(weight)
+    ties = pd.DataFrame({"a_node": a, "b_node": b, weight: w,
+                         "tie_type": pd.Categorical.from_codes(np.zeros(len(a), dtype=np.int8), ["risk"])})
     return PeerNetwork(network.nodes[["ref", "kind"]].reset_index(drop=True), ties)
 
 
