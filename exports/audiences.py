@@ -7,7 +7,8 @@ meeting     references (never raw case IDs); associates by their associates.csv 
             or by reference when unresolved; places; intelligence with handling ``P``
             only; no notes, phones, vehicles or handles; no names unless ``--names``
 police      everything: raw IDs, names, notes, handling ``C``, vehicles, phones, handles
-board       measures and counts by postcode district (1-4 shown as ``<5``),
+board       measures and counts by postcode district, suppressed so that no count
+            from 1 to 4 can be worked out (:mod:`exports.board`),
             ``frequently_missing`` by rank only; no people, ties or network
 worker      one child's peer map with names and notes (``peermap child``)
 ==========  ============================================================================
@@ -17,7 +18,7 @@ Two steps keep an export inside its audience:
 1. :func:`restrict_dataset` before any analysis: what an audience may not see
    must not shape what it is shown either (a handling-``C`` link must not make
    a tie, even one explained in other words).
-2. :func:`people_view`, :func:`ties_view`, :func:`texts_view` and friends
+2. :func:`people_view`, :func:`children_view`, :func:`texts_view` and friends
    when writing: which columns leave, and how people are called.
 
 Examples
@@ -61,7 +62,7 @@ class AudiencePolicy:
     handling : the handling codes of intelligence it may see.
     notes : free-text notes.
     identifiers : phones, vehicles, online handles.
-    small_counts : counts from 1 to 4 shown as they are (else ``<5``).
+    small_counts : counts from 1 to 4 shown as they are (else suppressed: :mod:`exports.board`).
     """
 
     name: str
@@ -190,48 +191,27 @@ def people_view(people: pd.DataFrame, children: pd.DataFrame, associates: pd.Dat
     return out
 
 
-def ties_view(ties: pd.DataFrame, policy: AudiencePolicy) -> pd.DataFrame:
-    """ties.csv for an audience (none for board)."""
-    if not policy.people:
-        return ties.iloc[0:0]
-    return ties
+def children_view(children: pd.DataFrame, day, policy: AudiencePolicy) -> pd.DataFrame:
+    """What a meeting needs to know of each child, by reference: age on ``day`` (the end of the period),
+    in care or not, CE risk; school and exploitation type only where names may be seen (DESIGN.md).
 
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> kids = pd.DataFrame({"ref": ["C-1"], "birth_date": pd.to_datetime(["2007-05-01"]), "legal_status": ["CiC"],
+    ...                      "ce_risk": ["high"], "school": ["Park School"], "exploitation_type": ["CCE"]})
+    >>> children_view(kids, dt.date(2023, 3, 31), audience_policy("meeting")).to_dict("records")
+    [{'age': 15, 'in_care': 'yes', 'ce_risk': 'high'}]
+    """
+    from mapping.periods import ages_on
 
-def evidence_view(rows: pd.DataFrame, policy: AudiencePolicy) -> pd.DataFrame:
-    """Evidence rows for an audience: raw episode and link IDs only where allowed."""
-    if not policy.people:
-        return rows.iloc[0:0]
-    if policy.raw_ids:
-        return rows
-    return rows.drop(columns=[c for c in ("episode_a", "episode_b", "link_ids") if c in rows])
-
-
-def small_count(value) -> object:
-    """A count from 1 to 4 as ``"<5"`` (board): small numbers can identify children."""
-    if isinstance(value, (int, np.integer)) and not isinstance(value, bool) and 1 <= value <= 4:
-        return "<5"
-    return value
-
-
-#: Measures that count people or events (suppressed from 1 to 4 for the board).
-COUNT_MEASURES = ("children_missing", "episodes", "episodes_declined", "children_declined", "interviews_declined")
-
-
-def measures_view(measures: dict, policy: AudiencePolicy) -> dict:
-    """The kpi object for an audience: for the board, counts 1-4 as ``<5`` and frequently missing by rank only."""
-    if policy.small_counts and policy.people:
-        return measures
-    out = dict(measures)
-    for group in ("all", "CiC", "other"):
-        if group not in out:
-            continue
-        values = dict(out[group])
-        for name in COUNT_MEASURES:
-            if name in values:
-                values[name] = small_count(values[name])
-        if "frequently_missing" in values:
-            values["frequently_missing"] = [
-                {"rank": i + 1, "episodes": small_count(r["episodes"]), "declined": small_count(r["declined"]),
-                 "declined_pct": r["declined_pct"]} for i, r in enumerate(values["frequently_missing"])]
-        out[group] = values
+    out = pd.DataFrame(index=pd.Index(children["ref"].to_numpy(), name="ref"))
+    out["age"] = ages_on(children["birth_date"], day).to_numpy()
+    status = children["legal_status"].astype("string")
+    out["in_care"] = np.where(status.isna().to_numpy(), None,
+                              np.where(status.eq("CiC").fillna(False).to_numpy(dtype=bool), "yes", "no"))
+    out["ce_risk"] = children["ce_risk"].astype("string").to_numpy()
+    if policy.names:
+        out["school"] = children["school"].astype("string").to_numpy()
+        out["exploitation_type"] = children["exploitation_type"].astype("string").to_numpy()
     return out

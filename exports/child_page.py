@@ -2,40 +2,43 @@
 
 ``peermap child CHILD_ID`` writes one page a worker can open, or print, and
 go through with the young person: the child in the middle, the people and
-places around them within two steps, what keeps them safe as well as what
-worries us, and a timeline of the times they were missing. It is written in
-plain words and large type for a young person to read, and it may show names
-and notes (DESIGN.md: the worker audience), but never handling-``C``
-intelligence, phones, vehicles or online handles (they are removed before
-anything is drawn, by :func:`exports.audiences.restrict_dataset`).
+places around them, what keeps them safe as well as what worries us, and the
+times they went missing, in plain words and large type.
 
-What counts as "around" them, from the loaded tables alone:
+It is built from **that child's own records only** (DESIGN.md, the worker
+row): their own episodes, their own return interviews and the intelligence
+recorded about them. "You", "your return interview" and "with you while you
+were missing" are said only of those. Other children's records appear only as
+counts, with no names, dates, places or notes ("Stuart Younger is also linked
+to 2 other young people"); another young person is named only where this
+child's own record names them; protective people and safe places come from this
+child's records alone. It may show names and notes, but never handling-``C``
+intelligence, phones, vehicles or online handles (removed before anything is
+drawn, by :func:`exports.audiences.restrict_dataset`).
 
-- **one step**: everyone and everything the child's own intelligence links
-  name (other children, associates, places), the children whose intelligence
-  names them, and the places their episodes started from or ended at;
-- **two steps**: for each person one step away, who and what *their* links
-  name (for another child: their own links; for an associate: the other
-  children linked to that associate). Places are not followed a second step:
-  a bus station links to everyone.
-
-Every link keeps its source and grades beside it, and a link graded ``3``,
-``D`` or ``E``, or not graded, says "not confirmed" (SCHEMA.md).
+Every record keeps its source and grades beside it in words (the legend of
+:mod:`mapping.explain`); one graded ``3``, ``D`` or ``E``, or not graded, says
+"not confirmed" (SCHEMA.md). The latest :data:`EPISODES_IN_FULL` times the child
+went missing are listed in full and the earlier ones counted by month, so a
+page prints on a few sheets. Ages are on the last day of the period, or, with
+no period, on the day the page is made, and the page says which.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from dataclasses import dataclass, field
 
 import pandas as pd
 
-from exports.audiences import associate_names, audience_policy, restrict_dataset
+from exports.audiences import audience_policy, restrict_dataset
 from exports.escaping import display
 from exports.page import CONCERN_COLOUR, ENV, NEUTRAL_COLOUR, SAFETY_COLOUR, Page
 from graph_models.dataset import Dataset
 from mapping.associates import associate_roles
-from mapping.periods import Period
+from mapping.explain import grade_words, plural
+from mapping.periods import LONDON, Period, ages_on
 
 PERSON_WORDS = {
     "peer": "a friend or someone you know",
@@ -55,14 +58,20 @@ PLACE_WORDS = {
     "safe_place": "a safe place",
     None: "a place",
 }
-SOURCE_WORDS = {"rthi": "your return interview", "police": "the police", "school": "school", "worker": "a worker",
-                "partner": "a partner agency"}
+#: Who recorded it, said to the young person about their own record.
+SOURCE_WORDS = {"rthi": "from your return interview", "police": "from the police", "school": "from school",
+                "worker": "from a worker", "partner": "from a partner agency"}
+NO_SOURCE_WORDS = "who recorded it is not written down"
 SAFETY_PERSON_ROLES = ("protective",)
 CONCERN_PERSON_ROLES = ("adult_of_concern",)
 SAFETY_PLACE_ROLES = ("safe_place",)
 CONCERN_PLACE_ROLES = ("exploitation_location",)
-#: How many people and places the drawing shows on each ring (the lists below show everyone).
-DRAWN_FIRST, DRAWN_SECOND = 16, 24
+#: How many people and places the drawing shows (the lists below show everyone).
+DRAWN_FIRST = 16
+#: How many of one person's or place's records a card lists (the latest; the rest are counted).
+FACTS_SHOWN = 4
+#: How many of the latest times missing are listed in full; earlier ones are counted by month.
+EPISODES_IN_FULL = 10
 
 
 class ChildNotFound(LookupError):
@@ -71,7 +80,7 @@ class ChildNotFound(LookupError):
 
 @dataclass
 class Fact:
-    """One thing recorded that puts a person or place on the map."""
+    """One of the child's own records that puts a person or place on the map."""
 
     when: pd.Timestamp | None
     words: str
@@ -80,18 +89,27 @@ class Fact:
     unverified: bool = False
     notes: str = ""
 
+    @property
+    def source_sentence(self) -> str:
+        """Who recorded it, starting a sentence: the first letter in capitals, the rest as written."""
+        return self.source[:1].upper() + self.source[1:]
+
+    @property
+    def day(self) -> str:
+        return _long_day(self.when) if self.when is not None else "date not recorded"
+
 
 @dataclass
 class Item:
-    """A person or place on a child's map."""
+    """A person or place on a child's map, from the child's own records."""
 
     key: str
     kind: str                  # child, associate, place
     label: str
     role: str | None
-    step: int
-    via: str | None = None     # key of the one-step item it is reached through
     facts: list[Fact] = field(default_factory=list)
+    #: How many other young people are linked to this person or place (counted, never named).
+    others: int = 0
 
     @property
     def safety(self) -> bool:
@@ -114,6 +132,20 @@ class Item:
             return CHILD_WORDS
         return PERSON_WORDS.get(self.role, PERSON_WORDS[None])
 
+    @property
+    def latest(self) -> list[Fact]:
+        """The records to list, latest first."""
+        return sorted(self.facts, key=lambda f: (f.when is None, -(f.when.value if f.when is not None else 0)))
+
+    @property
+    def others_words(self) -> str:
+        if not self.others:
+            return ""
+        who = plural(self.others, "other young person", "other young people")
+        if self.kind == "place":
+            return f"{who} also went missing from, were found at or are linked to this place"
+        return f"{self.label} is also linked to {who}"
+
 
 @dataclass
 class ChildMap:
@@ -123,12 +155,15 @@ class ChildMap:
     period: Period | None
     items: list[Item]
     episodes: list[dict]
+    earlier: list[dict] = field(default_factory=list)   # earlier times missing, counted by month
+    age_note: str = ""
 
     def step(self, n: int) -> list[Item]:
-        return [i for i in self.items if i.step == n]
+        """The people and places around the child (``n`` = 1; nothing is two steps away: that is others' records)."""
+        return self.items if n == 1 else []
 
 
-# -- what is around the child -----------------------------------------------------------------------------------
+# -- the child's own records ------------------------------------------------------------------------------------
 def _find_child(children: pd.DataFrame, child: str) -> pd.Series:
     text = str(child).strip()
     match = children[children["child_id"].eq(text).fillna(False).to_numpy(dtype=bool)
@@ -138,184 +173,192 @@ def _find_child(children: pd.DataFrame, child: str) -> pd.Series:
     return match.iloc[0]
 
 
-def _grading(row) -> str:
-    parts = [display(row.get("source_grade")), display(row.get("intel_grade"))]
-    return "/".join(p for p in parts if p) or "not graded"
+def _long_day(when) -> str:
+    """``4 March 2023`` in local time."""
+    when = pd.Timestamp(when)
+    if when.tzinfo is not None:
+        when = when.tz_convert(LONDON)
+    return f"{when.day} {when.strftime('%B %Y')}"
 
 
 def _link_fact(row, words: str) -> Fact:
     source = display(row.get("source"))
     with_during = row.get("with_during_episode")
     if with_during is True:
-        words += ", with you while you were missing"
-    return Fact(when=_time(row.get("recorded_at")), words=words, source=SOURCE_WORDS.get(source, source),
-                grading=_grading(row), unverified=bool(row.get("unverified")), notes=display(row.get("notes")))
+        words = "with you while you were missing"
+    return Fact(when=_time(row.get("recorded_at")), words=words, source=SOURCE_WORDS.get(source, NO_SOURCE_WORDS),
+                grading=grade_words(row.get("source_grade"), row.get("intel_grade"), bool(row.get("unverified"))),
+                unverified=bool(row.get("unverified")), notes=display(row.get("notes")))
 
 
 def _time(value):
     return None if value is None or pd.isna(value) else value
 
 
-def _place_key(row) -> tuple[str, str]:
-    postcode = display(row.get("target_postcode"))
-    name = display(row.get("target_ref"))
-    return ("place:" + (postcode or name.lower()), name)
+def _in_window(links: pd.DataFrame, episodes: pd.DataFrame, period: Period | None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The links and episodes of the window: a link belongs to it when its episode does, or, naming no episode,
+    when it was recorded in it (as :func:`mapping.evidence.period_rows` says)."""
+    if period is None:
+        return links, episodes
+    episodes = episodes[period.contains(episodes["missing_at"]).to_numpy(dtype=bool)]
+    has_episode = links["episode_id"].notna().to_numpy(dtype=bool)
+    keep = (has_episode & links["episode_id"].isin(episodes["episode_id"]).to_numpy(dtype=bool)) | (
+        ~has_episode & period.contains(links["recorded_at"]).to_numpy(dtype=bool))
+    return links[keep], episodes
 
 
-def child_map(dataset: Dataset, child: str, period: Period | None = None) -> ChildMap:
-    """The people and places within two steps of one child, and their episodes (worker audience).
+def child_map(dataset: Dataset, child: str, period: Period | None = None,
+              today: dt.date | None = None) -> ChildMap:
+    """The people and places in one child's own records, and their times missing (worker audience).
 
     Parameters
     ----------
     dataset : the loaded tables; restricted here to what the worker audience may see.
     child : the child's ``child_id`` or ``C-`` reference.
-    period : only episodes and links of this period (links by ``recorded_at``); ``None``: everything.
+    period : only episodes and links of this period; ``None``: everything recorded.
+    today : the day ages are given on when there is no period (default: the day the page is made).
 
     Notes
     -----
-    Boolean masks over the links, then small loops over the child's own
-    neighbours (tens of rows): O(n) in links.
+    Boolean masks over the tables, then loops over the child's own records
+    (tens of rows): O(n) in links.
     """
     data = restrict_dataset(dataset, audience_policy("worker"))
     me = _find_child(data.children, child)
-    links, episodes = data.links, data.episodes
-    if period is not None:
-        links = links[period.contains(links["recorded_at"]).to_numpy(dtype=bool)]
-        episodes = episodes[period.contains(episodes["missing_at"]).to_numpy(dtype=bool)]
+    me_id = me["child_id"]
+    links, episodes = _in_window(data.links, data.episodes, period)
+    own = links[links["child_id"].eq(me_id).fillna(False).to_numpy(dtype=bool)]
+    mine = episodes[episodes["child_id"].eq(me_id).fillna(False).to_numpy(dtype=bool)].sort_values("missing_at")
     names = dict(zip(data.children["child_id"], data.children["display_name"]))
     refs = dict(zip(data.children["child_id"], data.children["ref"]))
-    roles = associate_roles(data.associates, data.links) if len(data.associates) else pd.DataFrame()
-    called = associate_names(data.associates, audience_policy("worker")) if len(data.associates) else pd.Series()
+    roles = associate_roles(data.associates, own) if len(data.associates) else pd.DataFrame()
     place_names = dict(zip(data.places["postcode"], data.places["place_name"]))
-
+    homes = {display(me.get("home_postcode")): "Home", display(me.get("placement_postcode")): "Where you live"}
+    homes.pop("", None)
     items: dict[str, Item] = {}
 
-    def child_label(child_id: str) -> str:
-        return display(names.get(child_id)) or display(refs.get(child_id)) or "another young person"
-
-    def add(key, kind, label, role, step, via, fact):
-        item = items.get(key)
-        if item is None or item.step > step:
-            old = item
-            item = Item(key, kind, label, role, step, via)
-            if old is not None:
-                item.facts = old.facts
-            items[key] = item
-        if role in CONCERN_PERSON_ROLES + CONCERN_PLACE_ROLES + SAFETY_PERSON_ROLES + SAFETY_PLACE_ROLES:
-            item.role = item.role if item.role in CONCERN_PERSON_ROLES + CONCERN_PLACE_ROLES else role
+    def add(key, kind, label, role, fact):
+        item = items.setdefault(key, Item(key, kind, label, role))
+        if role in CONCERN_PERSON_ROLES + CONCERN_PLACE_ROLES:
+            item.role = role
+        elif role in SAFETY_PERSON_ROLES + SAFETY_PLACE_ROLES and not item.concern:
+            item.role = role
+        elif item.role is None:
+            item.role = role
         if fact is not None:
             item.facts.append(fact)
+        return item
 
-    def follow(source_child: str, step: int, via: str | None, me_id: str):
-        own = links[links["child_id"].eq(source_child).fillna(False).to_numpy(dtype=bool)]
-        for row in own.to_dict("records"):
-            kind = row.get("target_type")
-            if kind == "child":
-                other = row.get("target_child_id")
-                if other == me_id or pd.isna(other):
-                    continue
-                add(f"child:{other}", "child", child_label(other), None, step, via,
-                    _link_fact(row, "named together in what was recorded"))
-            elif kind == "associate":
-                key = row.get("associate_key")
-                if pd.isna(key):
-                    continue
-                role = display(roles["role"].get(key)) if len(roles) and key in roles.index else display(row.get("role"))
-                ref = display(roles["ref"].get(key)) if len(roles) and key in roles.index else ""
-                label = display(called.get(ref)) or display(row.get("target_ref"))
-                add(f"associate:{key}", "associate", label, role or None, step, via,
-                    _link_fact(row, PERSON_WORDS.get(role or None, PERSON_WORDS[None])))
-            elif kind == "place" and step == 1:
-                key, name = _place_key(row)
-                postcode = display(row.get("target_postcode"))
-                label = f"{place_names[postcode]} ({postcode})" if postcode in place_names else name
-                role = display(row.get("role")) or None
-                add(key, "place", label, role, step, via, _link_fact(row, PLACE_WORDS.get(role, PLACE_WORDS[None])))
-        naming = links[links["target_child_id"].eq(source_child).fillna(False).to_numpy(dtype=bool)]
-        for row in naming.to_dict("records"):
-            other = row.get("child_id")
-            if other == me_id:
+    def place_label(postcode: str, name: str = "") -> str:
+        if postcode in homes:
+            return f"{homes[postcode]} ({postcode})"
+        listed = place_names.get(postcode)
+        if listed:
+            return f"{listed} ({postcode})"
+        if name and postcode:
+            return f"{name} ({postcode})"
+        return name or postcode
+
+    for row in own.to_dict("records"):
+        kind = row.get("target_type")
+        if kind == "child":
+            other = row.get("target_child_id")
+            if pd.isna(other) or other == me_id:
                 continue
-            add(f"child:{other}", "child", child_label(other), None, step, via,
-                _link_fact(row, "named together in what was recorded"))
+            label = display(names.get(other)) or display(refs.get(other)) or CHILD_WORDS
+            add(f"child:{other}", "child", label, None, _link_fact(row, "named in your record"))
+        elif kind == "associate":
+            key = row.get("associate_key")
+            if pd.isna(key):
+                continue
+            known = len(roles) and key in roles.index
+            role = display(roles["role"].get(key)) if known else display(row.get("role"))
+            label = (display(roles["label"].get(key)) if known else "") or display(row.get("target_ref"))
+            add(f"associate:{key}", "associate", label, role or None, _link_fact(row, "named in your record"))
+        elif kind == "place":
+            postcode = display(row.get("target_postcode"))
+            name = display(row.get("target_ref"))
+            key = "place:" + (postcode or name.lower())
+            role = display(row.get("role")) or None
+            add(key, "place", place_label(postcode, "" if postcode else name), role,
+                _link_fact(row, "written down as " + PLACE_WORDS.get(role, PLACE_WORDS[None])))
 
-    me_id = me["child_id"]
-    follow(me_id, 1, None, me_id)
-
-    # places of the child's own episodes
-    mine = episodes[episodes["child_id"].eq(me_id).fillna(False).to_numpy(dtype=bool)].sort_values("missing_at")
-    homes = {display(me.get("home_postcode")): "home", display(me.get("placement_postcode")): "where you live"}
     for row in mine.to_dict("records"):
         start = row.get("missing_at")
         postcode = display(row.get("missing_from_postcode"))
         if postcode:
-            label = homes.get(postcode)
-            label = f"{label} ({postcode})" if label else (
-                f"{place_names[postcode]} ({postcode})" if postcode in place_names else postcode)
-            add(f"place:{postcode}", "place", label, "missing_from", 1, None,
-                Fact(start, "you went missing from here", source="the missing episode", grading="recorded"))
+            add(f"place:{postcode}", "place", place_label(postcode), "missing_from",
+                Fact(start, "you went missing from here", source="from the record of the time you went missing"))
         found_pc, found_name = display(row.get("found_at_postcode")), display(row.get("found_at_place"))
         if found_pc or found_name:
             key = "place:" + (found_pc or found_name.lower())
-            label = found_name + (f" ({found_pc})" if found_pc and found_name else "") if found_name else (
-                f"{place_names[found_pc]} ({found_pc})" if found_pc in place_names else found_pc)
-            add(key, "place", label, "found_at", 1, None,
-                Fact(_time(row.get("returned_at")) or start, "you were found here", source="the missing episode",
-                     grading="recorded"))
+            add(key, "place", place_label(found_pc, found_name), "found_at",
+                Fact(_time(row.get("returned_at")) or start, "you were found here",
+                     source="from the record of the time you went missing"))
 
-    # two steps: through the people one step away
-    for item in [i for i in items.values() if i.step == 1 and i.kind != "place"]:
-        if item.kind == "child":
-            follow(item.key.split(":", 1)[1], 2, item.key, me_id)
-        else:
-            key = item.key.split(":", 1)[1]
-            others = links[links["associate_key"].eq(key).fillna(False).to_numpy(dtype=bool)
-                           & links["child_id"].ne(me_id).fillna(True).to_numpy(dtype=bool)]
-            for row in others.to_dict("records"):
-                other = row["child_id"]
-                add(f"child:{other}", "child", child_label(other), None, 2, item.key,
-                    _link_fact(row, f"also linked to {item.label}"))
-
-    ordered = sorted(items.values(), key=lambda i: (i.step, not i.safety, not i.concern, i.kind, i.label.lower()))
-    child = {
-        "child_id": display(me["child_id"]), "ref": display(me["ref"]), "name": display(me.get("display_name")),
-        "age": _age(me.get("birth_date")),
-    }
-    return ChildMap(child, period, ordered, _timeline(mine, data, homes, place_names))
+    _count_others(items, links, episodes, me_id)
+    ordered = sorted(items.values(), key=lambda i: (not i.safety, not i.concern, i.kind, i.label.lower()))
+    if period is not None:
+        on, age_note = period.end, f"on {_long_day(pd.Timestamp(period.end))}, the end of the period"
+    else:
+        on = today or dt.date.today()
+        age_note = f"on {_long_day(pd.Timestamp(on))}, the day this page was made"
+    age = ages_on(pd.Series([me.get("birth_date")]), on).iloc[0]
+    child = {"child_id": display(me_id), "ref": display(me["ref"]), "name": display(me.get("display_name")),
+             "age": "" if pd.isna(age) else str(int(age))}
+    full, earlier = _timeline(mine, data, me_id, homes, place_names)
+    return ChildMap(child, period, ordered, full, earlier, age_note)
 
 
-def _age(birth) -> str:
-    if birth is None or pd.isna(birth):
-        return ""
-    today = pd.Timestamp.now(tz=None).normalize()
-    birth = pd.Timestamp(birth)
-    years = today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
-    return str(years) if years >= 0 else ""
+def _count_others(items: dict[str, Item], links: pd.DataFrame, episodes: pd.DataFrame, me_id: str) -> None:
+    """How many other young people each associate and place is linked to in the window: counts only."""
+    others = links[links["child_id"].ne(me_id).fillna(True).to_numpy(dtype=bool)]
+    by_associate = others.dropna(subset=["associate_key"]).groupby("associate_key")["child_id"].nunique()
+    place_children: dict[str, set] = {}
+    for column in ("target_postcode",):
+        for key, child_ids in others.dropna(subset=[column]).groupby(column)["child_id"]:
+            place_children.setdefault(key, set()).update(child_ids)
+    other_episodes = episodes[episodes["child_id"].ne(me_id).fillna(True).to_numpy(dtype=bool)]
+    for column in ("missing_from_postcode", "found_at_postcode"):
+        for key, child_ids in other_episodes.dropna(subset=[column]).groupby(column)["child_id"]:
+            place_children.setdefault(key, set()).update(child_ids)
+    for item in items.values():
+        kind, key = item.key.split(":", 1)
+        if kind == "associate":
+            item.others = int(by_associate.get(key, 0))
+        elif kind == "place":
+            item.others = len(place_children.get(key, ()))
 
 
 def _hours(start, end) -> str:
     if end is None or pd.isna(end):
         return "still missing when this was written"
-    hours = (end - start).total_seconds() / 3600
-    if hours < 1:
-        return f"missing for {round(hours * 60)} minutes"
-    return f"missing for {hours:.0f} hour{'s' if round(hours) != 1 else ''}" if hours < 48 else \
-        f"missing for {hours / 24:.1f} days"
+    minutes = round((end - start).total_seconds() / 60)
+    if minutes < 60:
+        return f"missing for {plural(minutes, 'minute')}"
+    hours = round(minutes / 60)
+    if hours < 48:
+        return f"missing for {plural(hours, 'hour')}"
+    return f"missing for {(end - start).total_seconds() / 86400:.1f} days"
 
 
-def _timeline(mine: pd.DataFrame, data: Dataset, homes: dict, place_names: dict) -> list[dict]:
-    interviews = data.rthi_episodes.merge(data.rthis, on="rthi_id", how="left")
+def _timeline(mine: pd.DataFrame, data: Dataset, me_id: str, homes: dict,
+              place_names: dict) -> tuple[list[dict], list[dict]]:
+    """The latest times missing in full (with this child's own interviews), and the earlier ones by month."""
+    rthis = data.rthis[data.rthis["child_id"].eq(me_id).fillna(False).to_numpy(dtype=bool)]
+    interviews = data.rthi_episodes.merge(rthis, on="rthi_id", how="inner")
     by_episode = {eid: group for eid, group in interviews.groupby("episode_id")} if len(interviews) else {}
+    rows = mine.sort_values("missing_at", ascending=False).to_dict("records")
     out = []
-    for row in mine.to_dict("records"):
-        start = row["missing_at"]
+    for row in rows[:EPISODES_IN_FULL]:
+        start = row["missing_at"].tz_convert(LONDON)
         frm = display(row.get("missing_from_postcode"))
-        where_from = homes.get(frm) or place_names.get(frm) or frm
+        where_from = homes.get(frm, "").lower() or place_names.get(frm) or frm
         if where_from and where_from != frm and frm:
             where_from = f"{where_from} ({frm})"
         found = display(row.get("found_at_place")) or place_names.get(display(row.get("found_at_postcode"))) or \
             display(row.get("found_at_postcode"))
-        talk = "no return interview recorded"
+        talk = "No return interview is recorded."
         group = by_episode.get(row["episode_id"])
         if group is not None and len(group):
             outcomes = group["outcome"].astype("string").tolist()
@@ -323,20 +366,24 @@ def _timeline(mine: pd.DataFrame, data: Dataset, homes: dict, place_names: dict)
                 done = group[group["outcome"].eq("completed")].iloc[0]
                 who = display(done.get("worker"))
                 when = done.get("completed_at")
-                talk = "you talked about it" + (f" with {who}" if who else "") + (
-                    f" on {when.strftime('%d %B %Y')}" if when is not None and not pd.isna(when) else "")
+                talk = "You talked about it" + (f" with {who}" if who else "") + (
+                    f" on {_long_day(when)}" if when is not None and not pd.isna(when) else "") + "."
             elif all(o == "declined" for o in outcomes):
-                talk = "you chose not to talk about it"
+                talk = "You chose not to talk about it."
             elif "pending" in outcomes:
-                talk = "a return interview is still to happen"
+                talk = "A return interview is still to happen."
             else:
-                talk = "a return interview was offered"
+                talk = "A return interview was offered."
         out.append({
-            "date": start.strftime("%a %d %B %Y"), "time": start.strftime("%H:%M"),
-            "how_long": _hours(start, row.get("returned_at")), "from": where_from or "not recorded",
+            "date": f"{start.strftime('%a')} {_long_day(start)}", "time": start.strftime("%H:%M"),
+            "how_long": _hours(row["missing_at"], row.get("returned_at")), "from": where_from or "not recorded",
             "found": found or "not recorded", "talk": talk,
         })
-    return out
+    earlier = {}
+    for row in rows[EPISODES_IN_FULL:]:
+        month = row["missing_at"].tz_convert(LONDON).strftime("%B %Y")
+        earlier[month] = earlier.get(month, 0) + 1
+    return out, [{"month": month, "times": plural(n, "time")} for month, n in earlier.items()]
 
 
 # -- the drawing --------------------------------------------------------------------------------------------------
@@ -372,57 +419,38 @@ def _short(text: str, limit: int = 26) -> str:
 
 
 def drawing(child_map: ChildMap, width: int = 1100, height: int = 780) -> dict:
-    """Positions for the SVG: the child at the centre, one step on an inner ring, two steps outside.
+    """Positions for the SVG: the child at the centre and the people and places of their own records round it.
 
-    People and places one step away go round the inner ring, safety first, then
-    everyone else, each with a slice of the circle as wide as the number of
-    two-step items reached through it; those sit on the outer ring within that
-    slice (a radial tree), so lines do not cross. Labels sit outside their symbol, away from
-    the centre, so neighbours' words do not run into each other.
+    Safety first, then what worries us, then everyone else, evenly round the
+    ring. A person or place also linked to other young people gets a small grey
+    bubble further out with how many ("+2"): a count, never who. Labels sit
+    outside their symbol, away from the centre, so neighbours' words do not run
+    into each other.
     """
     cx, cy = width / 2, height / 2
     first = child_map.step(1)[:DRAWN_FIRST]
-    shown = {i.key for i in first}
-    second = [i for i in child_map.step(2) if i.via in shown][:DRAWN_SECOND]
-    below: dict[str, list[Item]] = {}
-    for item in second:
-        below.setdefault(item.via, []).append(item)
-    # a radial tree: each one-step item gets a slice of the circle as wide as what hangs from it
-    share = [max(1, len(below.get(i.key, []))) for i in first]
-    total = float(sum(share)) or 1.0
-    angle, start = {}, -math.pi / 2
-    for item, width_of in zip(first, share):
-        sweep = 2 * math.pi * width_of / total
-        angle[item.key] = start + sweep / 2
-        children = below.get(item.key, [])
-        for k, child in enumerate(children):
-            angle[child.key] = start + sweep * (k + 0.5) / len(children)
-        start += sweep
-    r1, r2 = min(cx, cy) * 0.45, min(cx, cy) * 0.82
-    pos = {}
-    for item in first + second:
-        radius = r1 if item.step == 1 else r2
-        a = angle[item.key]
-        pos[item.key] = (cx + radius * math.cos(a), cy + radius * math.sin(a))
-    shapes, lines, labels = [], [], []
-    for item in first + second:
-        x, y = pos[item.key]
-        px, py = (cx, cy) if item.step == 1 else pos[item.via]
-        lines.append({"x1": round(px, 1), "y1": round(py, 1), "x2": round(x, 1), "y2": round(y, 1),
-                      "dashed": item.unverified, "safety": item.safety})
-        size = 15 if item.step == 1 else 11
-        tag, attrs = _shape(item, round(x, 1), round(y, 1), size)
-        shapes.append({"tag": tag, "attrs": attrs, "safety": item.safety, "title": f"{item.label}: {item.words}"})
-        a = angle[item.key]
+    r1, r2 = min(cx, cy) * 0.52, min(cx, cy) * 0.86
+    shapes, lines, labels, counts = [], [], [], []
+    for k, item in enumerate(first):
+        a = -math.pi / 2 + 2 * math.pi * (k + 0.5) / max(len(first), 1)
         dx, dy = math.cos(a), math.sin(a)
-        gap = size + 8
+        x, y = cx + r1 * dx, cy + r1 * dy
+        lines.append({"x1": cx, "y1": cy, "x2": round(x, 1), "y2": round(y, 1), "dashed": item.unverified,
+                      "safety": item.safety})
+        tag, attrs = _shape(item, round(x, 1), round(y, 1), 15)
+        shapes.append({"tag": tag, "attrs": attrs, "safety": item.safety, "title": f"{item.label}: {item.words}"})
         anchor = "start" if dx > 0.15 else ("end" if dx < -0.15 else "middle")
-        lx, ly = x + dx * gap, y + dy * gap + (5 if anchor != "middle" else (14 if dy > 0 else -4))
+        lx, ly = x + dx * 23, y + dy * 23 + (5 if anchor != "middle" else (14 if dy > 0 else -4))
         labels.append({"x": round(lx, 1), "y": round(ly, 1), "text": _short(item.label), "anchor": anchor,
-                       "size": 16 if item.step == 1 else 13})
-    hidden = len(child_map.items) - len(first) - len(second)
+                       "size": 16})
+        if item.others:
+            ox, oy = cx + r2 * dx, cy + r2 * dy
+            counts.append({"x1": round(x + dx * 17, 1), "y1": round(y + dy * 17, 1), "x2": round(ox, 1),
+                           "y2": round(oy, 1), "cx": round(ox, 1), "cy": round(oy, 1), "text": f"+{item.others}",
+                           "title": item.others_words})
+    hidden = len(child_map.items) - len(first)
     return {"width": width, "height": height, "cx": cx, "cy": cy, "shapes": shapes, "lines": lines,
-            "labels": labels, "hidden": hidden}
+            "labels": labels, "counts": counts, "hidden": hidden}
 
 
 CHILD_CSS = """
@@ -435,8 +463,10 @@ body.large h2 { font-size: 1.5rem; margin-top: 1.5em; }
 .child-map .line { stroke: #4D4D4D; stroke-width: 2; }
 .child-map .line.dashed { stroke-dasharray: 7 6; }
 .child-map .line.safety { stroke: #00664A; stroke-width: 3; }
+.child-map .line.others { stroke: #767676; stroke-width: 1.5; stroke-dasharray: 3 4; }
 .child-map .shape { stroke: #1A1A1A; stroke-width: 2; }
 .child-map .shape.safety { stroke: #00664A; stroke-width: 4; }
+.child-map .others circle { fill: #F2F2F2; stroke: #767676; stroke-width: 1.5; }
 ul.around { list-style: none; padding: 0; display: grid; grid-template-columns: repeat(auto-fill, minmax(20rem, 1fr));
             gap: .8em; }
 ul.around > li { border: 2px solid #8C8C8C; border-radius: .5em; padding: .6em .8em; break-inside: avoid; }
@@ -445,35 +475,49 @@ ul.around > li.concern { border-color: #A63D00; border-width: 3px; }
 ul.around .who { font-weight: bold; font-size: 1.15em; }
 ul.facts { margin: .3em 0 0; padding-left: 1.1em; font-size: .95em; }
 ol.timeline { padding-left: 1.4em; }
-ol.timeline li { margin: .2em 0 .9em; break-inside: avoid; }
+ol.timeline li { margin: .2em 0 .7em; break-inside: avoid; }
 .legend { display: flex; flex-wrap: wrap; gap: .5em 1.5em; margin: .5em 0; padding: 0; list-style: none; }
 .legend svg { vertical-align: middle; }
+@media print {
+  body.large { font-size: 11pt; }
+  .child-map svg.peer-map { max-height: 15cm; }
+  ul.around { grid-template-columns: 1fr 1fr; gap: .4em; }
+  ul.around > li { padding: .3em .5em; }
+  body.large h2 { margin-top: .8em; }
+}
 """
 
 CHILD_BODY = ENV.from_string("""
 <p class="lead">This map shows the people and places around {{ who }}{% if period %} from {{ period }}{% endif %}:
-the ones that help keep {{ pronoun }} safe, and the ones we worry about. It comes from what has been written down
-about the times {{ pronoun_subject }} went missing. Anything marked <span class="badge unverified">not confirmed</span>
-was told to someone but has not been checked.</p>
+the ones that help keep {{ pronoun }} safe, and the ones we worry about. It comes only from what has been written down
+about {{ pronoun }}: the times {{ pronoun_subject }} went missing, {{ possessive }} return interviews and what others told us about
+{{ pronoun }}. Anything marked <span class="badge unverified">not confirmed</span> was told to someone but has not been
+checked.</p>
 
 <section class="child-map" aria-labelledby="map-heading">
 <h2 id="map-heading">The map</h2>
 <ul class="legend" aria-label="What the shapes mean">
 <li><svg width="26" height="26" aria-hidden="true"><circle cx="13" cy="13" r="10" fill="#56B4E9" stroke="#1A1A1A" stroke-width="2"/></svg> a young person</li>
-<li><svg width="26" height="26" aria-hidden="true"><circle cx="13" cy="13" r="10" fill="#CC79A7" stroke="#1A1A1A" stroke-width="2"/></svg> someone else you know</li>
-<li><svg width="26" height="26" aria-hidden="true"><circle cx="13" cy="13" r="10" fill="#009E73" stroke="#00664A" stroke-width="4"/></svg> someone who helps keep you safe</li>
+<li><svg width="26" height="26" aria-hidden="true"><circle cx="13" cy="13" r="10" fill="#CC79A7" stroke="#1A1A1A" stroke-width="2"/></svg> someone else {{ pronoun_subject }} know{{ s }}</li>
+<li><svg width="26" height="26" aria-hidden="true"><circle cx="13" cy="13" r="10" fill="#009E73" stroke="#00664A" stroke-width="4"/></svg> someone who helps keep {{ pronoun }} safe</li>
 <li><svg width="26" height="26" aria-hidden="true"><polygon points="13,2 25,22 1,22" fill="#D55E00" stroke="#1A1A1A" stroke-width="2"/></svg> an adult we are worried about</li>
 <li><svg width="26" height="26" aria-hidden="true"><rect x="3" y="3" width="20" height="20" fill="#E69F00" stroke="#1A1A1A" stroke-width="2"/></svg> a place</li>
 <li><svg width="26" height="26" aria-hidden="true"><polygon points="13,1 24,10 24,24 2,24 2,10" fill="#009E73" stroke="#00664A" stroke-width="4"/></svg> a safe place</li>
 <li><svg width="26" height="26" aria-hidden="true"><polygon points="13,1 25,13 13,25 1,13" fill="#D55E00" stroke="#1A1A1A" stroke-width="2"/></svg> a place we are worried about</li>
 <li><svg width="40" height="26" aria-hidden="true"><line x1="2" y1="13" x2="38" y2="13" stroke="#4D4D4D" stroke-width="2" stroke-dasharray="7 6"/></svg> not confirmed</li>
+<li><svg width="30" height="26" aria-hidden="true"><circle cx="15" cy="13" r="11" fill="#F2F2F2" stroke="#767676" stroke-width="1.5"/><text x="15" y="17" text-anchor="middle" font-size="11">+2</text></svg> also linked to other young people (how many, not who)</li>
 </ul>
 <svg class="peer-map" viewBox="0 0 {{ d.width }} {{ d.height }}" role="img" aria-labelledby="map-title map-desc">
 <title id="map-title">Peer map of {{ who }}</title>
-<desc id="map-desc">{{ who }} in the middle; {{ first|length }} people and places close by on the inner ring, and
-{{ second|length }} more two steps away on the outer ring. Everyone is listed below the map.</desc>
+<desc id="map-desc">{{ who }} in the middle, and {{ first|length }} people and places round {{ pronoun }}. Everyone is listed below
+the map.</desc>
 {% for l in d.lines %}
 <line class="line{% if l.dashed %} dashed{% endif %}{% if l.safety %} safety{% endif %}" x1="{{ l.x1 }}" y1="{{ l.y1 }}" x2="{{ l.x2 }}" y2="{{ l.y2 }}"/>
+{% endfor %}
+{% for c in d.counts %}
+<g class="others"><line class="line others" x1="{{ c.x1 }}" y1="{{ c.y1 }}" x2="{{ c.x2 }}" y2="{{ c.y2 }}"/>
+<circle cx="{{ c.cx }}" cy="{{ c.cy }}" r="17"><title>{{ c.title }}</title></circle>
+<text x="{{ c.cx }}" y="{{ c.cy + 5 }}" text-anchor="middle" font-size="14">{{ c.text }}</text></g>
 {% endfor %}
 {% for s in d.shapes %}
 <{{ s.tag }} class="shape{% if s.safety %} safety{% endif %}"{% for k, v in s.attrs.items() %} {{ k }}="{{ v }}"{% endfor %}><title>{{ s.title }}</title></{{ s.tag }}>
@@ -492,13 +536,13 @@ was told to someone but has not been checked.</p>
 <div class="who">{{ item.label }}</div>
 <div>{{ item.words }}{% if item.safety %} <span class="badge safety">safe</span>{% endif %}{% if item.concern %} <span class="badge concern">worry</span>{% endif %}
 {% if item.unverified %} <span class="badge unverified">not confirmed</span>{% endif %}</div>
-{% if item.via %}<div class="muted">through {{ labels[item.via] }}</div>{% endif %}
 <ul class="facts">
-{% for f in item.facts[:6] %}
-<li>{{ f.words }}{% if f.when %}, {{ f.when.strftime('%d %B %Y') }}{% endif %}{% if f.source %}; from {{ f.source }}{% endif %}{% if f.grading %} (graded {{ f.grading }}){% endif %}{% if f.unverified %}, <span class="badge unverified">not confirmed</span>{% endif %}{% if f.notes %}<br><span class="muted">Note: {{ f.notes }}</span>{% endif %}</li>
+{% for f in item.latest[:facts_shown] %}
+<li>{{ f.day }}: {{ f.words }}. {{ f.source_sentence }}{% if f.grading %} ({{ f.grading }}){% endif %}.{% if f.notes %}<br><span class="muted">Note: {{ f.notes }}</span>{% endif %}</li>
 {% endfor %}
-{% if item.facts|length > 6 %}<li class="muted">and {{ item.facts|length - 6 }} more times</li>{% endif %}
+{% if item.facts|length > facts_shown %}<li class="muted">and {{ item.facts|length - facts_shown }} more {{ "time" if item.facts|length - facts_shown == 1 else "times" }} before that</li>{% endif %}
 </ul>
+{% if item.others %}<div class="muted">{{ item.others_words }}.</div>{% endif %}
 </li>
 {% endmacro %}
 
@@ -509,24 +553,29 @@ was told to someone but has not been checked.</p>
 </section>
 
 <section aria-labelledby="close-heading">
-<h2 id="close-heading">Close by: one step away</h2>
+<h2 id="close-heading">People and places around {{ pronoun }}</h2>
 {% if close %}<ul class="around">{% for item in close %}{{ card(item) }}{% endfor %}</ul>{% else %}<p>No one written down.</p>{% endif %}
-</section>
-
-<section aria-labelledby="far-heading">
-<h2 id="far-heading">Two steps away</h2>
-{% if far %}<ul class="around">{% for item in far %}{{ card(item) }}{% endfor %}</ul>{% else %}<p>No one written down.</p>{% endif %}
 </section>
 
 <section aria-labelledby="time-heading">
 <h2 id="time-heading">The times {{ pronoun_subject }} went missing</h2>
 {% if episodes %}
+{% if earlier %}<p>The latest {{ episodes|length }}, most recent first:</p>{% endif %}
 <ol class="timeline">
 {% for e in episodes %}
-<li><strong>{{ e.date }}, {{ e.time }}</strong>: {{ e.how_long }}. From {{ e.from }}; found at {{ e.found }}. {{ e.talk|capitalize }}.</li>
+<li><strong>{{ e.date }}, {{ e.time }}</strong>: {{ e.how_long }}. From {{ e.from }}; found at {{ e.found }}. {{ e.talk }}</li>
 {% endfor %}
 </ol>
+{% if earlier %}<p>Before that: {% for m in earlier %}{{ m.month }} ({{ m.times }}){% if not loop.last %}, {% endif %}{% endfor %}.</p>{% endif %}
 {% else %}<p>No times recorded{% if period %} in this period{% endif %}.</p>{% endif %}
+</section>
+
+<section aria-labelledby="words-heading">
+<h2 id="words-heading">What the words mean</h2>
+<p>After each record: who wrote it down, how much the source is trusted (reliable, untested, not reliable) and how
+the information was known (directly; second-hand and checked against something else; second-hand only; not known;
+thought to be false). Anything second-hand and unchecked, not graded, or from a source that is not reliable, is
+<span class="badge unverified">not confirmed</span>.</p>
 </section>
 """)
 
@@ -547,18 +596,18 @@ def child_page(dataset: Dataset, child: str, period: Period | None = None, *, re
 def page_of_map(found: ChildMap, reader: str = "you") -> Page:
     """The page of a :class:`ChildMap` (see :func:`child_page`)."""
     name = found.child["name"] or found.child["ref"]
-    who = "you" if reader == "you" else name
-    labels = {i.key: i.label for i in found.items}
+    you = reader == "you"
+    who = "you" if you else name
     safe = [i for i in found.items if i.safety]
-    close = [i for i in found.items if i.step == 1 and not i.safety]
-    far = [i for i in found.items if i.step == 2 and not i.safety]
+    close = [i for i in found.items if not i.safety]
     body = CHILD_BODY.render(
-        who=who, pronoun="you" if reader == "you" else "them", pronoun_subject="you" if reader == "you" else "they",
-        s="", period=found.period.label if found.period else "", d=drawing(found), first=found.step(1)[:DRAWN_FIRST],
-        second=[i for i in found.step(2)][:DRAWN_SECOND], centre=_short(name, 18), safe=safe, close=close, far=far,
-        labels=labels, episodes=found.episodes,
+        who=who, pronoun="you" if you else "them", pronoun_subject="you" if you else "they",
+        possessive="your" if you else "their", s="", period=found.period.label if found.period else "",
+        d=drawing(found), first=found.step(1)[:DRAWN_FIRST], centre=_short(name, 18), safe=safe, close=close,
+        episodes=found.episodes, earlier=found.earlier, facts_shown=FACTS_SHOWN,
     )
-    subtitle = f"{name} ({found.child['ref']})" + (f", age {found.child['age']}" if found.child["age"] else "")
+    subtitle = f"{name} ({found.child['ref']})" + (f", age {found.child['age']} {found.age_note}"
+                                                    if found.child["age"] else "")
     return Page(title=f"Peer map: {name}", subtitle=subtitle, body=body, styles=[CHILD_CSS], body_class="large",
                 footer="For a worker's session with this young person. Names and notes are shown: keep it safe, "
                        "and do not leave a copy with anyone else.")

@@ -49,7 +49,8 @@ INDEX_BODY = ENV.from_string("""
 <tr><th scope="row">{{ row.label }}</th>{% for cell in row.cells %}<td class="num">{{ cell.now }}</td><td class="num prev">{{ cell.before }}</td>{% endfor %}</tr>
 {% endfor %}
 </tbody></table>
-<p class="muted">n/a: nothing to measure in the period. {% if board %}A count from 1 to 4 is shown as &lt;5. {% endif %}
+<p class="muted">n/a: nothing to measure in the period. {% if board %}A count from 1 to 4 is shown as &lt;5; "hidden" is a
+percentage or average over fewer than 5, or a figure from which a count under 5 could be worked out. {% endif %}
 Definitions: SCHEMA.md, "Measures".</p>
 
 <h3 id="frequent-heading">Frequently missing{% if board %} (by rank only){% endif %}</h3>
@@ -63,12 +64,18 @@ Definitions: SCHEMA.md, "Measures".</p>
 
 {% if not board %}
 <section aria-labelledby="changes-heading">
-<h2 id="changes-heading">What changed since {{ previous_period }}</h2>
-{% if changes %}
-<table class="pm-table"><thead><tr><th scope="col">Change</th><th scope="col">Who or what</th><th scope="col">Detail</th></tr></thead>
-<tbody>{% for c in changes %}<tr><td>{{ c.kind }}</td><td>{{ c.subject }}</td><td>{{ c.detail }}</td></tr>{% endfor %}</tbody></table>
-{% if more_changes %}<p class="muted">{{ more_changes }} more in changes.csv.</p>{% endif %}
-{% else %}<p>Nothing new since the previous period.</p>{% endif %}
+<h2 id="changes-heading">What needs a decision: changes since {{ previous_period }}</h2>
+{% if first_period %}<p>{{ period }} is the first period in the data (its first episode is on {{ coverage_from }}), so there is
+nothing earlier to compare with: no change is listed.</p>
+{% elif changes %}
+<p class="muted">Most urgent first: children newly linked to an adult of concern, then clusters that grew, merged or split,
+then adults of concern reaching more children, then the rest. Clusters keep their number from last period when they hold
+mostly the same children.</p>
+<table class="pm-table"><thead><tr><th scope="col" class="num">#</th><th scope="col">Change</th><th scope="col">Who or what</th><th scope="col">Detail</th></tr></thead>
+<tbody>{% for c in changes %}<tr><td class="num">{{ c.rank }}</td><td>{{ c.kind }}</td><td>{{ c.subject }}</td><td>{{ c.detail }}</td></tr>{% endfor %}</tbody></table>
+{% if more_changes %}<p>{{ more_changes }} more {{ "change" if more_changes == 1 else "changes" }}, less urgent, are in
+<a href="changes.csv">changes.csv</a>.</p>{% endif %}
+{% else %}<p>Nothing changed since the previous period.</p>{% endif %}
 </section>
 
 <section aria-labelledby="clusters-heading">
@@ -77,7 +84,7 @@ Definitions: SCHEMA.md, "Measures".</p>
 belonging to a gang.</p>
 {% if clusters %}
 <table class="pm-table"><thead><tr><th scope="col" class="num">Cluster</th><th scope="col" class="num">Children</th>
-<th scope="col" class="num">Associates</th><th scope="col" class="num">Ties</th><th scope="col">Summary</th><th scope="col">Places</th></tr></thead>
+<th scope="col" class="num">Associates</th><th scope="col" class="num">Risk ties</th><th scope="col">Summary</th><th scope="col">Places</th></tr></thead>
 <tbody>{% for c in clusters %}<tr><td class="num">{{ c.cluster }}</td><td class="num">{{ c.n_children }}</td><td class="num">{{ c.n_associates }}</td>
 <td class="num">{{ c.ties }}</td><td>{{ c.summary }}</td><td>{{ c.places }}</td></tr>{% endfor %}</tbody></table>
 {% else %}<p>No clusters in the period.</p>{% endif %}
@@ -89,7 +96,7 @@ belonging to a gang.</p>
 bridges clusters: they may need most support. It never means they recruit or offend.</p>
 {% if children %}
 <table class="pm-table"><thead><tr><th scope="col" class="num">#</th><th scope="col">Child</th>{% if show_names %}<th scope="col">Name</th>{% endif %}
-<th scope="col" class="num">Cluster</th><th scope="col" class="num">Episodes</th><th scope="col" class="num">Ties</th><th scope="col" class="num">Score</th></tr></thead>
+<th scope="col" class="num">Cluster</th><th scope="col" class="num">Missing episodes, {{ period }}</th><th scope="col" class="num">People linked by risk ties, {{ period }}</th><th scope="col" class="num">Score (0-100)</th></tr></thead>
 <tbody>{% for p in children %}<tr><td class="num">{{ loop.index }}</td><td>{{ p.ref }}</td>{% if show_names %}<td>{{ p.name }}</td>{% endif %}
 <td class="num">{{ p.cluster }}</td><td class="num">{{ p.episodes }}</td><td class="num">{{ p.degree }}</td><td class="num">{{ p.score }}</td></tr>{% endfor %}</tbody></table>
 {% else %}<p>No children in the network this period.</p>{% endif %}
@@ -99,8 +106,8 @@ bridges clusters: they may need most support. It never means they recruit or off
 <h2 id="concern-heading" class="concern-text">Adults of concern</h2>
 <p class="muted">Ranked apart from the children, by how many children and clusters they reach: people to disrupt.</p>
 {% if adults %}
-<table class="pm-table"><thead><tr><th scope="col" class="num">#</th><th scope="col">Adult</th><th scope="col" class="num">Children reached</th>
-<th scope="col" class="num">Clusters reached</th><th scope="col" class="num">Cluster</th></tr></thead>
+<table class="pm-table"><thead><tr><th scope="col" class="num">#</th><th scope="col">Adult</th><th scope="col" class="num">Children linked, {{ period }}</th>
+<th scope="col" class="num">Their peer clusters, {{ period }}</th><th scope="col" class="num">Cluster</th></tr></thead>
 <tbody>{% for p in adults %}<tr><td class="num">{{ loop.index }}</td><td>{{ p.label }}</td><td class="num">{{ p.children_reached }}</td>
 <td class="num">{{ p.clusters_reached }}</td><td class="num">{{ p.cluster }}</td></tr>{% endfor %}</tbody></table>
 {% else %}<p>No adult of concern linked to a child in the period{% if not police %} (from the intelligence this audience may see){% endif %}.</p>{% endif %}
@@ -136,6 +143,12 @@ bridges clusters: they may need most support. It never means they recruit or off
 </section>
 """)
 
+#: The change kinds of changes.csv in words.
+CHANGE_WORDS = {"child_linked_to_adult_of_concern": "child newly linked to an adult of concern",
+                "cluster_grew": "cluster grew", "cluster_changed": "cluster changed", "clusters_merged": "clusters merged",
+                "cluster_split": "cluster split", "adult_reaches_more_children": "adult of concern reaches more children",
+                "new_cluster": "new cluster", "tie_now_strong": "tie now strong"}
+
 FILE_WORDS = {
     "network.html": "the peer network", "map.html": "the hot-spot map", "people.csv": "children and associates, by score",
     "clusters.csv": "peer clusters", "ties.csv": "ties and why", "changes.csv": "changes since the previous period",
@@ -146,20 +159,28 @@ FILE_WORDS = {
 }
 
 
-def _measure_rows(measures: dict, previous: dict) -> list[dict]:
+def _measure_rows(measures: dict, previous: dict, board=None) -> list[dict]:
+    """Each measure's cells, this period beside the previous one; for the board, as its suppression allows."""
     rows = []
     for measure, label in LABELS.items():
-        cells = [{"now": format_value(measure, measures[g][measure]), "before": format_value(measure, previous[g][measure])}
-                 for g in GROUPS]
+        if board is not None:
+            cells = [{"now": board.text("now", g, measure), "before": board.text("before", g, measure)} for g in GROUPS]
+        else:
+            cells = [{"now": format_value(measure, measures[g][measure]),
+                      "before": format_value(measure, previous[g][measure])} for g in GROUPS]
         rows.append({"label": label, "cells": cells})
     return rows
 
 
-def _frequent(measures: dict, board: bool) -> list[dict]:
+def _frequent(measures: dict, board=None) -> list[dict]:
     out = []
     for rank, row in enumerate(measures["all"]["frequently_missing"], start=1):
+        if board is not None:
+            out.append({"rank": rank, "child": "", **{f: board.frequent_text("now", rank, f)
+                                                      for f in ("episodes", "declined", "declined_pct")}})
+            continue
         pct = row.get("declined_pct")
-        out.append({"rank": row.get("rank", rank), "child": display(row.get("child")), "episodes": display(row["episodes"]),
+        out.append({"rank": rank, "child": display(row.get("child")), "episodes": display(row["episodes"]),
                     "declined": display(row["declined"]), "declined_pct": "n/a" if pct is None else f"{pct}%"})
     return out
 
@@ -176,11 +197,14 @@ def index_page(*, period, previous_period, measures: dict, previous: dict, audie
                police: bool = False, people: pd.DataFrame | None = None, clusters: pd.DataFrame | None = None,
                changes: pd.DataFrame | None = None, hotspots: dict | None = None, files: list[str] = (),
                show_names: bool = False, nav: list | None = None, lead: str = "", top: int = 10,
-               top_changes: int = 40, identifiers: pd.DataFrame | None = None) -> Page:
+               top_changes: int = 10, identifiers: pd.DataFrame | None = None, first_period: bool = False,
+               coverage_from: str = "", board_measures=None) -> Page:
     """The front page of a pack (see the module docstring).
 
     ``people``, ``clusters``, ``changes`` are the audience's views (names and
-    labels already decided); ``hotspots`` the pack's ``hotspots.geojson`` collection.
+    labels already decided); ``hotspots`` the pack's ``hotspots.geojson``
+    collection as the page shows it. For the board, ``board_measures``
+    (:class:`exports.board.BoardMeasures`) says how each measure reads.
     """
     children, adults, cluster_rows, change_rows = [], [], [], []
     if people is not None and len(people):
@@ -205,8 +229,9 @@ def index_page(*, period, previous_period, measures: dict, previous: dict, audie
                                                                    "summary", "places")})
     if changes is not None and len(changes):
         for row in changes.head(top_changes).to_dict("records"):
-            change_rows.append({"kind": display(row.get("kind")).replace("_", " "), "subject": display(row.get("subject")),
-                                "detail": display(row.get("detail"))})
+            change_rows.append({"rank": display(row.get("rank")), "kind": CHANGE_WORDS.get(display(row.get("kind")),
+                                                                                   display(row.get("kind"))),
+                                "subject": display(row.get("subject")), "detail": display(row.get("detail"))})
     spots = []
     features = (hotspots or {}).get("features", [])
     for feature in features[:top]:
@@ -222,12 +247,14 @@ def index_page(*, period, previous_period, measures: dict, previous: dict, audie
     body = INDEX_BODY.render(
         lead=lead, pages=[(f, w[0].upper() + w[1:]) for f, w in pages], period=period.label,
         previous_period=previous_period.label, groups=[{"title": GROUP_TITLES[g]} for g in GROUPS],
-        measure_rows=_measure_rows(measures, previous), frequent=_frequent(measures, board), board=board,
+        measure_rows=_measure_rows(measures, previous, board_measures), frequent=_frequent(measures, board_measures),
+        board=board,
         police=police, changes=change_rows, more_changes=max(0, (0 if changes is None else len(changes)) - top_changes),
         clusters=cluster_rows, children=children, adults=adults, show_names=show_names, hotspots=spots,
         more_hotspots=max(0, len(features) - top),
         files=[(f, FILE_WORDS.get(f, "")) for f in files if f not in ("index.html",)],
-        identifiers=shared, show_identifiers=identifiers is not None,
+        identifiers=shared, show_identifiers=identifiers is not None, first_period=first_period,
+        coverage_from=coverage_from,
     )
     return Page(title=f"Mapping pack, {period.label}", subtitle=f"for the {audience} audience", body=body,
                 nav=nav or [], current="index.html", styles=[INDEX_CSS],

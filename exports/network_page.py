@@ -53,17 +53,6 @@ from exports.escaping import display
 from exports.layout import layout_positions
 from exports.page import CONCERN_COLOUR, ENV, NEUTRAL_COLOUR, SAFETY_COLOUR, Page, cluster_colour
 
-KIND_WORDS = {
-    "overlapping": "missing at the same time, close by",
-    "missing_together": "went missing together",
-    "found_together": "found together",
-    "named_together": "named together in intelligence",
-    "shared_associate": "linked to the same person",
-    "shared_place": "linked to the same place",
-    "linked_associate": "linked in intelligence",
-    "safe_place": "safe place",
-}
-
 #: Node sizes in pixels at zoom 1 (by score, lowest to highest).
 SIZE_MIN, SIZE_MAX = 9.0, 34.0
 
@@ -130,8 +119,12 @@ def _width(weight: float) -> float:
     return round(1.0 + 2.2 * math.log1p(max(float(weight), 0.0)), 2)
 
 
-def vis_edges(edges: pd.DataFrame) -> tuple[list[dict], dict]:
-    """vis-network edge objects (drawing only) and each tie's evidence (shown as text)."""
+def vis_edges(edges: pd.DataFrame, numbers: bool = False) -> tuple[list[dict], dict]:
+    """vis-network edge objects (drawing only) and each tie's evidence (shown as text).
+
+    A tie is drawn as wide as its weight; its words say its strength, and only
+    with ``numbers`` (the police) its weight too.
+    """
     out, meta = [], {}
     for i, row in enumerate(edges.to_dict("records")):
         edge_id = f"e{i}"
@@ -148,12 +141,11 @@ def vis_edges(edges: pd.DataFrame) -> tuple[list[dict], dict]:
         out.append(edge)
         evidence = []
         for item in row.get("evidence") or []:
-            evidence.append({k: display(item.get(k)) for k in ("kind", "detail", "when", "place", "source",
-                                                                "grading")}
+            evidence.append({k: display(item.get(k)) for k in ("kind", "detail")}
                             | {"unverified": bool(item.get("unverified")) if not pd.isna(item.get("unverified"))
-                               else False,
-                               "kind_words": KIND_WORDS.get(display(item.get("kind")), display(item.get("kind")))})
-        meta[edge_id] = {"tie_type": tie_type, "unverified": unverified, "weight": round(weight, 2),
+                               else False})
+        meta[edge_id] = {"tie_type": tie_type, "unverified": unverified,
+                         "weight": round(weight, 2) if numbers else None,
                          "strength": display(row.get("strength")), "why": display(row.get("why")),
                          "evidence": evidence}
     return out, meta
@@ -177,6 +169,9 @@ div.vis-tooltip, .pm-tip { max-width: 28rem; white-space: normal; font-family: i
                             border-radius: .3em; box-shadow: 0 2px 6px rgba(0,0,0,.3); }
 .pm-tip ul, #details ul { margin: .3em 0; padding-left: 1.1em; }
 .pm-tip .tip-head { font-weight: bold; }
+.words-legend { margin-top: .8em; font-size: .95rem; }
+.words-legend dt { font-weight: bold; margin-top: .4em; }
+.words-legend ul { display: flex; flex-wrap: wrap; gap: .2em 1.5em; list-style: none; padding: 0; margin: .2em 0; }
 @media (max-width: 60rem) { .network-layout { grid-template-columns: 1fr; } }
 @media print {
   .network-layout { display: block; }
@@ -200,13 +195,8 @@ NETWORK_JS = r"""
     var list = PM.add(parent, "ul");
     items.slice(0, limit).forEach(function (item) {
       var li = PM.add(list, "li");
-      PM.add(li, "strong", null, item.kind_words + ": ");
       li.appendChild(document.createTextNode(item.detail));
-      var extra = [];
-      if (item.source) { extra.push("source: " + item.source); }
-      if (item.grading) { extra.push("graded " + item.grading); }
-      if (extra.length) { li.appendChild(document.createTextNode(" (" + extra.join(", ") + ")")); }
-      if (item.unverified) { li.appendChild(document.createTextNode(" ")); PM.add(li, "span", "badge unverified", "unverified"); }
+      if (item.unverified) { li.appendChild(document.createTextNode(" ")); PM.add(li, "span", "badge unverified", "not confirmed"); }
     });
     if (items.length > limit) { PM.add(list, "li", "muted", "and " + (items.length - limit) + " more"); }
     return list;
@@ -224,10 +214,10 @@ NETWORK_JS = r"""
     var edge = edgeById[id];
     var a = meta.nodes[edge.from], b = meta.nodes[edge.to];
     PM.add(parent, "div", "tip-head", (a ? a.heading : edge.from) + " and " + (b ? b.heading : edge.to));
-    var line = m.tie_type === "risk" ? (m.strength ? m.strength + " tie" : "tie") + ", weight " + m.weight
+    var line = m.tie_type === "risk" ? (m.strength ? m.strength + " tie" : "tie") + (m.weight === null ? "" : " (weight " + m.weight + ")")
              : (m.tie_type === "safety" ? "safety: not counted as risk" : "context: family or professional, not counted as risk");
     PM.add(parent, "div", m.tie_type === "safety" ? "safety-text" : null, line);
-    if (m.unverified) { PM.add(parent, "span", "badge unverified", "unverified: every piece of this is ungraded or graded 3, D or E"); }
+    if (m.unverified) { PM.add(parent, "span", "badge unverified", "not confirmed: every piece of this is ungraded or graded 3, D or E"); }
     if (m.why) { PM.add(parent, "p", null, "Why linked: " + m.why); }
     evidenceList(parent, m.evidence, limit);
   }
@@ -373,7 +363,7 @@ NETWORK_BODY = ENV.from_string("""
 <li><svg width="22" height="22" aria-hidden="true"><polygon points="11,1 13.6,8 21,8 15,12.6 17.3,20 11,15.5 4.7,20 7,12.6 1,8 8.4,8" fill="#009E73" stroke="#00664A" stroke-width="1.5"/></svg> <span class="safety-text">protective person (safety)</span></li>
 <li><svg width="22" height="22" aria-hidden="true"><polygon points="6,2 16,2 21,11 16,20 6,20 1,11" fill="#009E73" stroke="#00664A" stroke-width="1.5"/></svg> <span class="safety-text">safe place (safety)</span></li>
 <li><svg width="22" height="22" aria-hidden="true"><rect x="3" y="3" width="16" height="16" fill="#BFBFBF" stroke="#1A1A1A" stroke-width="1.5"/></svg> family or professional</li>
-<li><svg width="40" height="22" aria-hidden="true"><line x1="2" y1="11" x2="38" y2="11" stroke="#4D4D4D" stroke-width="3"/></svg> tie (width: weight)</li>
+<li><svg width="40" height="22" aria-hidden="true"><line x1="2" y1="11" x2="38" y2="11" stroke="#4D4D4D" stroke-width="3"/></svg> tie (wider: stronger)</li>
 <li><svg width="40" height="22" aria-hidden="true"><line x1="2" y1="11" x2="38" y2="11" stroke="#4D4D4D" stroke-width="3" stroke-dasharray="6 6"/></svg> unverified tie</li>
 <li><svg width="40" height="22" aria-hidden="true"><line x1="2" y1="11" x2="38" y2="11" stroke="#00664A" stroke-width="3"/></svg> <span class="safety-text">safety tie</span></li>
 </ul>
@@ -388,11 +378,22 @@ NETWORK_BODY = ENV.from_string("""
 </aside>
 </div>
 {% if words %}<p class="muted">{{ words }}</p>{% endif %}
+<details class="words-legend" open>
+<summary>What the words mean</summary>
+<dl>
+<dt>Strength of a tie</dt>
+<dd><ul>{% for word, meaning in strengths %}<li><strong>{{ word }}</strong>: {{ meaning }}</li>{% endfor %}</ul></dd>
+<dt>Grades of intelligence (police 3x5x2), given in brackets after each record</dt>
+<dd><ul>{% for code, w in sources.items() %}<li>{{ code }}: {{ w }}</li>{% endfor %}
+{% for code, w in information.items() %}<li>{{ code }}: information {{ w }}</li>{% endfor %}
+<li><strong>{{ not_confirmed }}</strong>: ungraded, or graded 3, D or E: told to someone, not checked; never a fact</li></ul></dd>
+</dl>
+</details>
 """)
 
 
 def network_data(nodes: pd.DataFrame, edges: pd.DataFrame, clusters: pd.DataFrame | None = None,
-                 seed: int = 7) -> dict:
+                 seed: int = 7, numbers: bool = False) -> dict:
     """The JSON the page's script reads: vis nodes and edges with positions, their facts, the cluster list."""
     nodes = nodes.reset_index(drop=True)
     edges = edges.reset_index(drop=True)
@@ -403,7 +404,7 @@ def network_data(nodes: pd.DataFrame, edges: pd.DataFrame, clusters: pd.DataFram
                                  "weight": pd.to_numeric(edges["weight"], errors="coerce").fillna(0).clip(lower=0.1)})
     positions = layout_positions(nodes["id"].astype(str), layout_edges, seed=seed)
     vnodes, node_meta = vis_nodes(nodes, positions)
-    vedges, edge_meta = vis_edges(edges)
+    vedges, edge_meta = vis_edges(edges, numbers)
     score = nodes["score"] if "score" in nodes else pd.Series(0.0, index=nodes.index)
     order = nodes.assign(_score=pd.to_numeric(score, errors="coerce").fillna(-1),
                          _label=nodes["label"].astype("string").fillna(nodes["id"].astype(str)).str.lower())
@@ -420,11 +421,20 @@ def network_data(nodes: pd.DataFrame, edges: pd.DataFrame, clusters: pd.DataFram
 
 def network_page(nodes: pd.DataFrame, edges: pd.DataFrame, *, clusters: pd.DataFrame | None = None,
                  title: str = "Peer network", subtitle: str = "", nav: list | None = None, intro: str = "",
-                 words: str = "", seed: int = 7) -> Page:
-    """The network page (see the module docstring for the frames it takes)."""
-    data = network_data(nodes, edges, clusters, seed)
+                 words: str = "", seed: int = 7, numbers: bool = False,
+                 strengths: list[tuple[str, str]] | None = None) -> Page:
+    """The network page (see the module docstring for the frames it takes).
+
+    ``numbers`` shows each tie's weight beside its strength word (the police
+    audience); ``strengths`` is the strength legend (:func:`mapping.explain.strength_legend`).
+    """
+    from mapping.explain import INFORMATION_GRADE_WORDS, NOT_CONFIRMED, SOURCE_GRADE_WORDS
+
+    data = network_data(nodes, edges, clusters, seed, numbers)
     unclustered = any(m["cluster"] is None and not m["safety"] and not m["context"] for m in data["meta"]["nodes"].values())
-    body = NETWORK_BODY.render(intro=intro, words=words, unclustered=unclustered)
+    body = NETWORK_BODY.render(intro=intro, words=words, unclustered=unclustered, strengths=strengths or [],
+                               sources=SOURCE_GRADE_WORDS, information=INFORMATION_GRADE_WORDS,
+                               not_confirmed=NOT_CONFIRMED)
     return Page(title=title, subtitle=subtitle, body=body, nav=nav or [], current="network.html",
                 styles=[assets.vis_network_css(), NETWORK_CSS], scripts=[assets.vis_network_js(), NETWORK_JS],
                 data={"pm-data": data},

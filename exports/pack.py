@@ -31,7 +31,7 @@ Nothing is worked out twice. The order is:
    as the audience allows; :mod:`geo.geojson` writes the GeoJSON;
 4. the pages and the GraphML are drawn from those same results through the
    same audience views (:func:`exports.audiences.people_view`,
-   :func:`~exports.audiences.texts_view`, :func:`~exports.audiences.measures_view`),
+   :func:`~exports.audiences.texts_view`; the board's suppression, :mod:`exports.board`),
    so a page never shows what its files do not hold;
 5. :func:`exports.manifest.write_manifest` lists every file with its SHA-256.
 
@@ -52,13 +52,14 @@ import numpy as np
 import pandas as pd
 
 from graph_models.reading import sha256_file
-from exports.audiences import (associate_names, audience_policy, evidence_view, measures_view, people_view,
-                               restrict_dataset, texts_view)
+from exports.audiences import (associate_names, audience_policy, children_view, people_view, restrict_dataset,
+                               texts_view)
 from exports.audit import command_line, record_export
 from exports.escaping import display
 from exports.manifest import MANIFEST, build_manifest, write_manifest
 from exports.page import write_page
 from graph_models.dataset import Dataset
+from mapping.explain import grade_words, source_noun, strength_legend
 from mapping.periods import Period
 
 PACK_AUDIENCES = ("meeting", "police", "board")
@@ -88,8 +89,12 @@ def _pair_key(a: pd.Series, b: pd.Series) -> pd.Series:
 
 
 def _evidence_by_pair(analysis, policy, shown: pd.Series, links: pd.DataFrame | None = None) -> dict[str, list[dict]]:
-    """Each tie's evidence in words, as the audience may see it (raw IDs and notes for police only)."""
-    from mapping.evidence import explain
+    """Each tie's evidence in words (:mod:`mapping.explain`), as the audience may see it.
+
+    The police get the grade codes, the raw IDs and the notes of the links;
+    everyone else the sentences the analysis made, in words only.
+    """
+    from mapping.explain import explain
 
     rows = analysis.evidence
     if rows.empty:
@@ -99,24 +104,22 @@ def _evidence_by_pair(analysis, policy, shown: pd.Series, links: pd.DataFrame | 
         note_of = links.set_index("link_id")["notes"].dropna().astype(str).to_dict()
         notes = rows["link_ids"].map(lambda ids: "; ".join(
             note_of[i] for i in re.split(r"[;,\s]+", display(ids)) if i in note_of), na_action="ignore").fillna("")
-    visible = evidence_view(rows, policy)
-    if policy.raw_ids or "detail" not in visible:
-        detail = explain(rows, show_ids=policy.raw_ids)
+    if policy.raw_ids or "detail" not in rows or rows["detail"].isna().any():
+        detail = explain(rows, analysis.records, police=policy.raw_ids)
     else:
-        detail = visible["detail"]
+        detail = rows["detail"]
     detail = texts_view(pd.Series(detail).astype("string").reset_index(drop=True), shown)
     frame = pd.DataFrame({
         "pair": _pair_key(rows["a"], rows["b"]).to_numpy(), "kind": rows["kind"].astype("string").to_numpy(),
-        "detail": detail.to_numpy(), "grading": rows["grading"].astype("string").fillna("episode record").to_numpy(),
-        "unverified": rows["unverified"].to_numpy(dtype=bool), "weight": rows["weight"].to_numpy(dtype=float),
-        "notes": notes.to_numpy(),
+        "detail": detail.to_numpy(), "unverified": rows["unverified"].to_numpy(dtype=bool),
+        "weight": rows["weight"].to_numpy(dtype=float), "notes": notes.to_numpy(),
     }).sort_values(["pair", "weight"], ascending=[True, False], kind="stable")
     out: dict[str, list[dict]] = {}
-    for pair, kind, text, grading, unverified, note in zip(frame["pair"], frame["kind"], frame["detail"],
-                                                           frame["grading"], frame["unverified"], frame["notes"]):
+    for pair, kind, text, unverified, note in zip(frame["pair"], frame["kind"], frame["detail"], frame["unverified"],
+                                                  frame["notes"]):
         if note:
             text = f"{text}. Notes: {note}"
-        out.setdefault(pair, []).append({"kind": kind, "detail": text, "grading": grading, "unverified": unverified})
+        out.setdefault(pair, []).append({"kind": kind, "detail": text, "unverified": unverified})
     return out
 
 
@@ -170,27 +173,8 @@ def network_frames(analysis, places, places_fc: dict, dataset: Dataset, policy) 
     shown_label = name.fillna(label).fillna(people["ref"].astype("string"))
     role = people["role"].astype("string")
     tie_type = people["tie_type"].astype("string") if "tie_type" in people else pd.Series("risk", index=people.index)
-    details = []
-    for row in people.to_dict("records"):
-        facts = [("Reference", row["ref"])]
-        if policy.raw_ids and display(row.get("id")):
-            facts.append(("Case ID", row.get("id")))
-        if display(row.get("name")):
-            facts.append(("Name", row.get("name")))
-        if row["kind"] == "associate" and display(row.get("label")) and row.get("label") != row["ref"]:
-            facts.append(("Known as", row.get("label")))
-        facts.append(("Kind", row["kind"]))
-        if display(row.get("role")):
-            facts.append(("Role", ROLE_WORDS.get(row.get("role"), display(row.get("role")))))
-        cluster = row.get("cluster")
-        facts.append(("Cluster", "none" if cluster is None or pd.isna(cluster) else int(cluster)))
-        facts.append(("Score: may need most support" if row["kind"] == "child" else "Score", row.get("score")))
-        facts += [("Ties", row.get("degree")), ("Bridging (betweenness)", row.get("betweenness"))]
-        if row["kind"] == "child":
-            facts.append(("Episodes in the period", row.get("episodes")))
-        else:
-            facts += [("Children reached", row.get("children_reached")), ("Clusters reached", row.get("clusters_reached"))]
-        details.append([(k, _fmt(v)) for k, v in facts if _fmt(v) != ""])
+    details = person_details(people, children_view(dataset.children, analysis.period.end, policy),
+                             analysis.period, policy)
     nodes = pd.DataFrame({
         "id": people["ref"].astype(str).to_numpy(), "label": shown_label.to_numpy(), "kind": kind.to_numpy(),
         "role": role.to_numpy(), "cluster": people["cluster"].to_numpy(), "score": people["score"].to_numpy(),
@@ -219,6 +203,68 @@ def network_frames(analysis, places, places_fc: dict, dataset: Dataset, policy) 
         nodes = pd.concat([nodes, place_nodes], ignore_index=True)
         edges = pd.concat([edges, place_edges], ignore_index=True)
     return nodes, edges
+
+
+#: Said of a safety or context associate instead of a score (they are never counted as risk).
+NOT_RISK_WORDS = {"safety": "safety: not counted as risk", "context": "context: not counted as risk"}
+
+
+def person_details(people: pd.DataFrame, children: pd.DataFrame, period: Period, policy) -> list[list[tuple]]:
+    """What the network page says of each person: ``(label, value)`` pairs, every count naming its window.
+
+    ``people`` is the audience's people view; ``children`` the audience's
+    :func:`exports.audiences.children_view`. Counts are those of ``people.csv``
+    (one definition, so the same number on every page); the police also see
+    the bridging measure as a number, others see no raw measure.
+    """
+    window = f"this period ({period.label})"
+    out = []
+    for row in people.to_dict("records"):
+        facts = [("Reference", row["ref"])]
+        if policy.raw_ids and display(row.get("id")):
+            facts.append(("Case ID", row.get("id")))
+        if display(row.get("name")):
+            facts.append(("Name", row.get("name")))
+        if row["kind"] == "associate" and display(row.get("label")) and row.get("label") != row["ref"]:
+            facts.append(("Known as", row.get("label")))
+        cluster = row.get("cluster")
+        cluster = "none" if cluster is None or pd.isna(cluster) else int(cluster)
+        if row["kind"] == "child":
+            facts.append(("Child", "a young person"))
+            if row["ref"] in children.index:
+                child = children.loc[row["ref"]]
+                facts.append((f"Age on {period.end.strftime('%d %b %Y')}", child.get("age")))
+                facts.append(("In care", child.get("in_care")))
+                facts.append(("Child exploitation risk", child.get("ce_risk")))
+                for column, words in (("school", "School"), ("exploitation_type", "Exploitation type")):
+                    if column in child:
+                        facts.append((words, child.get(column)))
+            facts.append(("Peer cluster", cluster))
+            facts.append((f"Missing episodes {window}", _count(row.get("episodes"))))
+            facts.append((f"People linked by risk ties {window}", _count(row.get("degree"))))
+            facts.append((f"Adults of concern linked {window}", _count(row.get("adults_of_concern"))))
+            facts.append(("Score (most connected: may need most support), 0-100", row.get("score")))
+        else:
+            facts.append(("Role", ROLE_WORDS.get(row.get("role"), display(row.get("role")) or "unknown")))
+            tie_type = display(row.get("tie_type")) or "risk"
+            facts.append((f"Children linked {window}", _count(row.get("children_reached"))))
+            facts.append((f"Peer clusters of those children {window}", _count(row.get("clusters_reached"))))
+            if tie_type == "risk":
+                facts.append(("Peer cluster", cluster))
+                facts.append(("Score (people to disrupt), 0-100", row.get("score")))
+            else:
+                facts.append(("Counted as", NOT_RISK_WORDS[tie_type]))
+        if policy.raw_ids:
+            facts.append(("Bridging (betweenness, police only)", row.get("betweenness")))
+        out.append([(k, _fmt(v)) for k, v in facts if _fmt(v) != ""])
+    return out
+
+
+def _count(value):
+    """A count as a whole number (never ``2.0``); unknown stays unknown."""
+    if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
+        return None
+    return int(value)
 
 
 def _fmt(value) -> str:
@@ -252,17 +298,16 @@ def _safe_places(places, places_fc: dict, dataset: Dataset, people: set) -> tupl
         for child, rows in group.groupby("child_ref", sort=True):
             items = []
             for row in rows.to_dict("records"):
-                grading = "episode record"
+                when = row.get("at")
+                day = when.strftime("%d %b %Y") if when is not None and not pd.isna(when) else "a date not recorded"
                 link_id = row.get("link_id")
+                record = f"{child}'s record of {day}"
                 if links is not None and display(link_id) and link_id in links.index:
                     source = links.loc[link_id]
-                    grading = " ".join(x for x in (display(source["source"]),
-                                                    "/".join(display(v) for v in (source["source_grade"], source["intel_grade"])
-                                                             if display(v)) or "ungraded") if x)
-                when = row.get("at")
-                items.append({"kind": "safe_place", "grading": grading, "unverified": bool(row.get("unverified")),
-                              "detail": f"recorded as a safe place for {child}"
-                                        + (f" on {when.strftime('%d %b %Y')}" if when is not None and not pd.isna(when) else "")})
+                    record = (f"{child}'s {source_noun(source['source'])} of {day} "
+                              f"({grade_words(source['source_grade'], source['intel_grade'])})")
+                items.append({"kind": "safe_place", "unverified": bool(row.get("unverified")),
+                              "detail": f"{record} names {label} as a safe place"})
             edges.append({"from": child, "to": node_id, "weight": 0.0, "tie_type": "safety",
                           "unverified": all(i["unverified"] for i in items), "strength": "safety",
                           "why": "a safe place (safety, not risk)", "evidence": items})
@@ -286,6 +331,20 @@ def cluster_places(analysis, places_fc: dict) -> pd.DataFrame:
     out["place"] = out["postcode"].map(name_of)
     out["cluster"] = out["cluster"].astype(int)
     return out
+
+
+def _board_shown(collection: dict, text) -> dict:
+    """A board FeatureCollection as its pages show it: each suppressed number as ``text(properties, field)``."""
+    features = []
+    for feature in collection.get("features", []):
+        props = dict(feature["properties"])
+        for key in [k for k in props if k.endswith("_suppressed")]:
+            field_name = key[: -len("_suppressed")]
+            if props[key]:
+                props[field_name] = text(feature["properties"], field_name)
+            del props[key]
+        features.append({**feature, "properties": props})
+    return {**collection, "features": features}
 
 
 # -- the pack -----------------------------------------------------------------------------------------------------
@@ -341,6 +400,13 @@ def build_pack(dataset: Dataset, period: Period, audience: str, out_dir: str | P
         files.append(write_csv(intelligence, out / "intelligence.csv"))
     hotspots_fc = json.loads((out / "hotspots.geojson").read_text(encoding="utf-8"))
     places_fc = json.loads((out / "places.geojson").read_text(encoding="utf-8"))
+    if board:  # pages say "<5" or "hidden" where the files hold null
+        from exports.board import board_districts
+        from geo.geojson import district_table
+
+        districts = board_districts(district_table(places))
+        hotspots_fc = _board_shown(hotspots_fc, lambda p, k: districts.text(p["district"], k))
+        places_fc = _board_shown(places_fc, lambda p, k: "<5")
     timings["data files"] = time.perf_counter() - clock
 
     shown = associate_names(dataset.associates, policy)
@@ -358,7 +424,7 @@ def build_pack(dataset: Dataset, period: Period, audience: str, out_dir: str | P
                                     "label": [f"Cluster {c}: {n} children. {display(s)}" for c, n, s in
                                               zip(clusters["cluster"], clusters["n_children"], clusters["summary"])]})
         page = network_page(nodes, edges, clusters=filter_rows, title="Peer network", subtitle=subtitle, nav=nav,
-                            seed=seed, intro="Children and the people around them in the period. Colour: peer cluster; "
+                            seed=seed, numbers=policy.raw_ids, strengths=strength_legend(analysis.settings), intro="Children and the people around them in the period. Colour: peer cluster; "
                                              "size: score (children: most connected, may need most support). Hover "
                                              "over or click a tie to see why it exists.")
         files.append(write_page(out / "network.html", page))
@@ -378,8 +444,15 @@ def build_pack(dataset: Dataset, period: Period, audience: str, out_dir: str | P
     timings["map page"] = time.perf_counter() - clock
 
     clock = time.perf_counter()
-    measures = measures_view(compute_measures(dataset, period, top=top), policy)
-    previous = measures_view(compute_measures(dataset, period.previous(), top=top), policy)
+    board_view = None
+    if board:
+        from exports.board import board_measures
+
+        board_view = board_measures(dataset, period, top=top)
+        measures, previous = board_view.measures["now"], board_view.measures["before"]
+    else:
+        measures = compute_measures(dataset, period, top=top)
+        previous = compute_measures(dataset, period.previous(), top=top)
     if board:
         people_rows = clusters_rows = changes_rows = None
     else:
@@ -401,7 +474,8 @@ def build_pack(dataset: Dataset, period: Period, audience: str, out_dir: str | P
     page = index_page(period=period, previous_period=period.previous(), measures=measures, previous=previous,
                       audience=audience, board=board, police=audience == "police", people=people_rows,
                       clusters=clusters_rows, changes=changes_rows, hotspots=hotspots_fc, files=listed,
-                      show_names=policy.names, nav=nav, lead=lead,
+                      show_names=policy.names, nav=nav, lead=lead, first_period=analysis.info.get("first_period", False),
+                      coverage_from=analysis.info.get("coverage_from") or "", board_measures=board_view,
                       identifiers=None if intelligence is None else shared_identifiers(intelligence))
     files.insert(0, write_page(out / "index.html", page))
     timings["index page"] = time.perf_counter() - clock

@@ -19,9 +19,10 @@ What each audience gets (DESIGN.md, "Audiences and what leaves the tool"):
 ``board``
     Counts by postcode district only: one feature per district with hot-spot
     areas (its outline drawn round every postcode of the district in the
-    index) and one point per district and place role; a count from 1 to 4 is
-    shown as ``"<5"`` and every count is text; no references, no places.
-    Also made without police-only intelligence.
+    index) and one point per district and place role; every count a number,
+    and each one suppressed (SCHEMA.md, "The board audience") ``null`` with
+    ``<field>_suppressed: true``; no references, no places. Also made
+    without police-only intelligence.
 
 ``worker`` gets neither file (its one page is a child's peer map).
 """
@@ -50,16 +51,11 @@ class AudienceError(ValueError):
     """An export asked for an audience it cannot be made for (the message says why)."""
 
 
-def suppress(count) -> str:
-    """A count for the ``board``: ``"0"``, ``"<5"`` for 1 to 4, else the number, as text.
-
-    Examples
-    --------
-    >>> [suppress(n) for n in (0, 3, 5, 12)]
-    ['0', '<5', '5', '12']
-    """
-    n = int(count)
-    return "<5" if 1 <= n <= 4 else str(n)
+def _board(board):
+    if board is None:
+        raise AudienceError("the board's districts are written with their suppression: pass "
+                            "board=exports.board.board_districts(district_table(result))")
+    return board
 
 
 def _check(result, audience: str) -> None:
@@ -162,14 +158,15 @@ def _hotspot_columns(result, audience: str, top: int | None) -> tuple[dict, obje
     return columns, geometry
 
 
-def hotspot_features(result, audience: str = "meeting", top: int | None = None) -> dict:
+def hotspot_features(result, audience: str = "meeting", top: int | None = None, board=None) -> dict:
     """The ``hotspots.geojson`` FeatureCollection for ``audience`` (see the module docstring)."""
     _check(result, audience)
-    columns, geometry = _board_hotspots(result) if audience == "board" else _hotspot_columns(result, audience, top)
+    columns, geometry = _board_hotspots(result, _board(board)) if audience == "board" else \
+        _hotspot_columns(result, audience, top)
     return _collection(_header("hotspots", result, audience), columns, geometry)
 
 
-def write_hotspots_geojson(result, path, audience: str = "meeting", top: int | None = None) -> Path:
+def write_hotspots_geojson(result, path, audience: str = "meeting", top: int | None = None, board=None) -> Path:
     """Write ``hotspots.geojson``: the areas in rank order as WGS84 polygons.
 
     Parameters
@@ -181,6 +178,8 @@ def write_hotspots_geojson(result, path, audience: str = "meeting", top: int | N
         need a result made with ``include_handling_c=False``.
     top : int, optional
         Only the first ``top`` areas (all by default).
+    board : the board's suppressed district table (``exports.board.board_districts(district_table(result))``),
+        needed when ``audience`` is ``board``.
 
     Returns
     -------
@@ -196,7 +195,8 @@ def write_hotspots_geojson(result, path, audience: str = "meeting", top: int | N
     shapely), then one JSON text per area: O(a) for a areas.
     """
     _check(result, audience)
-    columns, geometry = _board_hotspots(result) if audience == "board" else _hotspot_columns(result, audience, top)
+    columns, geometry = _board_hotspots(result, _board(board)) if audience == "board" else \
+        _hotspot_columns(result, audience, top)
     return _write(_header("hotspots", result, audience), columns, geometry, path)
 
 
@@ -264,17 +264,28 @@ def district_shapes(index, districts) -> gpd.GeoDataFrame:
                              "centre_n": centre["northing"].to_numpy()}, geometry=list(outline), crs="EPSG:27700")
 
 
-def _trend_summary(trends: pd.Series) -> str:
-    counts = trends.dropna().value_counts()
-    return "; ".join(f"{word} {int(counts[word])}" for word in
-                     ("intensifying", "new", "persistent", "steady", "diminishing") if word in counts)
+#: The trend words a district's areas are counted by (an area with no earlier period has "no trend").
+TREND_WORDS = ("intensifying", "new", "persistent", "steady", "diminishing", "no trend")
 
 
-def _board_hotspots(result) -> tuple[dict, object]:
+def trend_column(word: str) -> str:
+    """The property counting a district's areas with a trend word: ``trend_new``, ``trend_no_trend``."""
+    return "trend_" + word.replace(" ", "_")
+
+
+def district_table(result) -> pd.DataFrame:
+    """The hot-spot areas counted by postcode district (the board's table, before its suppression).
+
+    Index ``district``; columns ``areas``, ``children``, ``episodes``,
+    ``clusters``, ``adults_of_concern`` (whole numbers), ``trend_<word>`` (how
+    many of its areas have each of :data:`TREND_WORDS`: :func:`trend_column`), ``last_seen``,
+    ``contains_childrens_home``, ``clusters_meet``.
+    """
     areas = result.areas
     counted = result.mentions[result.mentions["counted"]]
     if areas.empty:
-        return {}, []
+        return pd.DataFrame(columns=["areas", "children", "episodes", "clusters", "adults_of_concern",
+                                     *[trend_column(w) for w in TREND_WORDS]])
     district_of = areas.set_index("area")["district"]
     m = counted.assign(district=district_of.reindex(counted["area"]).to_numpy())
     g = areas.groupby("district")
@@ -282,23 +293,45 @@ def _board_hotspots(result) -> tuple[dict, object]:
         "areas": g.size(),
         "children": m.groupby("district")["child_ref"].nunique(),
         "episodes": m.dropna(subset=["episode_id"]).groupby("district")["episode_id"].nunique(),
+        "clusters": g["clusters"].agg(lambda s: len(set().union(*map(set, s)))),
+        "adults_of_concern": g["adults_of_concern"].agg(lambda s: len(set().union(*map(set, s)))),
         "last_seen": g["last_seen"].max(),
         "contains_childrens_home": g["contains_childrens_home"].any(),
         "clusters_meet": g["clusters_meet"].any(),
-        "clusters": g["clusters"].agg(lambda s: len(set().union(*map(set, s)))),
-        "adults_of_concern": g["adults_of_concern"].agg(lambda s: len(set().union(*map(set, s)))),
-        "trend": g["trend"].agg(_trend_summary),
     }).fillna({"children": 0, "episodes": 0})
-    last = table["last_seen"].astype("int64")
-    table = table.iloc[np.lexsort((table.index.to_numpy(), -last.to_numpy(), -table["episodes"].to_numpy(),
-                                   -table["children"].to_numpy()))]
+    words = areas["trend"].astype(object).where(areas["trend"].notna(), "no trend")
+    for word in TREND_WORDS:
+        table[trend_column(word)] = words.eq(word).groupby(areas["district"]).sum().reindex(table.index).fillna(0)
+    for column in ("areas", "children", "episodes", "clusters", "adults_of_concern",
+                   *[trend_column(w) for w in TREND_WORDS]):
+        table[column] = table[column].astype(np.int64)
+    table.index.name = "district"
+    return table
+
+
+def _board_hotspots(result, board) -> tuple[dict, object]:
+    """The board's districts: counts as numbers, each suppressed one ``null`` with ``<field>_suppressed: true``.
+
+    ``board`` is the suppressed district table (:func:`exports.board.board_districts`); features are in rank
+    order by what the board may see (a suppressed count never orders a district).
+    """
+    table = board.table
+    if table.empty:
+        return {}, []
+    shown = np.array([-1 if board.value(d, "children") is None else board.value(d, "children") for d in table.index])
+    episodes = np.array([-1 if board.value(d, "episodes") is None else board.value(d, "episodes") for d in table.index])
+    order = np.lexsort((table.index.to_numpy(), -episodes, -shown))
+    table = table.iloc[order]
     shapes = district_shapes(result.postcodes, table.index).set_index("district")
     geometry = _wgs84(shapes.geometry.reindex(table.index).set_crs("EPSG:27700", allow_override=True))
     columns = {"rank": list(range(1, len(table) + 1)), "district": list(table.index)}
-    for c in ("areas", "children", "episodes", "clusters", "adults_of_concern"):
-        columns[c] = [suppress(v) for v in table[c]]
+    for c in ("areas", "children", "episodes", "clusters", "adults_of_concern",
+              *[trend_column(w) for w in TREND_WORDS]):
+        values = [board.value(d, c) for d in table.index]
+        columns[c] = values
+        columns[f"{c}_suppressed"] = [v is None for v in values]
     columns["last_seen"] = _column(table["last_seen"].dt.strftime("%Y-%m"))
-    columns["trend"] = _column(table["trend"])
+    columns["trend"] = [board.trend_text(d) for d in table.index]
     columns["gi_z"] = columns["gi_p"] = [None] * len(table)
     columns["contains_childrens_home"] = _column(table["contains_childrens_home"].astype(bool))
     columns["clusters_meet"] = _column(table["clusters_meet"].astype(bool))
@@ -306,6 +339,7 @@ def _board_hotspots(result) -> tuple[dict, object]:
 
 
 def _board_places(result) -> tuple[dict, object]:
+    """Places counted by district and role; a count from 1 to 4 is ``null`` with ``<field>_suppressed: true``."""
     m = result.mentions
     if m.empty:
         return {}, []
@@ -314,7 +348,7 @@ def _board_places(result) -> tuple[dict, object]:
     keys = ["district", "role"]
     children = m[keys + ["child_ref"]].drop_duplicates().groupby(keys).size()
     episodes = m.dropna(subset=["episode_id"])[keys + ["episode_id"]].drop_duplicates().groupby(keys).size()
-    table = pd.DataFrame({"children": children, "episodes": episodes}).fillna(0).reset_index()
+    table = pd.DataFrame({"children": children, "episodes": episodes}).fillna(0).astype(np.int64).reset_index()
     table["order"] = table["role"].map({r: i for i, r in enumerate(ROLES)})
     table = table.sort_values(["district", "order"], ignore_index=True)
     shapes = district_shapes(result.postcodes, table["district"]).set_index("district")
@@ -322,8 +356,10 @@ def _board_places(result) -> tuple[dict, object]:
                             crs="EPSG:27700")
     geometry = _wgs84(centres.reindex(table["district"]))
     columns = {"place": _column(table["district"]), "postcode": _column(table["district"]),
-               "district": _column(table["district"]), "role": _column(table["role"]),
-               "children": [suppress(v) for v in table["children"]],
-               "episodes": [suppress(v) for v in table["episodes"]],
-               "safe": _column(table["role"].eq("safe_place"))}
+               "district": _column(table["district"]), "role": _column(table["role"])}
+    for c in ("children", "episodes"):
+        small = ((table[c] >= 1) & (table[c] <= 4)).to_numpy()
+        columns[c] = [None if hide else int(v) for v, hide in zip(table[c], small)]
+        columns[f"{c}_suppressed"] = small.tolist()
+    columns["safe"] = _column(table["role"].eq("safe_place"))
     return columns, geometry

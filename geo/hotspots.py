@@ -398,14 +398,22 @@ def _rank(areas: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return ranked
 
 
-def _lists(labels, values, order) -> pd.Series:
+def _lists(labels, values, order, numeric: bool = False) -> pd.Series:
     """Sorted distinct ``values`` per label as tuples, indexed by ``order`` (empty tuple where none).
 
+    With ``numeric``, the values are whole numbers (cluster numbers), sorted as
+    numbers and kept as ints (``(4, 12)``, never ``("12.0", "4.0")``).
     One sort and one split: no per-group pandas call, so 100,000 areas take well under a second.
     """
     order = pd.Index(order)
-    frame = pd.DataFrame({"label": np.asarray(labels), "value": pd.Series(values, dtype="string").to_numpy()})
+    if numeric:
+        value = pd.array(pd.to_numeric(pd.Series(values, dtype=object), errors="coerce"), dtype="Int64")
+    else:
+        value = pd.Series(values, dtype="string").to_numpy()
+    frame = pd.DataFrame({"label": np.asarray(labels), "value": value})
     frame = frame.dropna().drop_duplicates().sort_values(["label", "value"], kind="stable")
+    if numeric:
+        frame["value"] = frame["value"].astype(np.int64).astype(object)
     out = pd.Series([()] * len(order), index=order, dtype=object)
     if frame.empty:
         return out
@@ -678,7 +686,7 @@ def analyse_places(dataset, period, postcodes: PostcodeIndex | None = None, clus
         m["cluster"] = pd.Series(np.append(cluster, None)[child_codes], index=m.index, dtype=object)
     else:
         m["cluster"] = None
-    areas["clusters"] = _lists(m["label"].to_numpy(), m["cluster"], idx).to_numpy()
+    areas["clusters"] = _lists(m["label"].to_numpy(), m["cluster"], idx, numeric=True).to_numpy()
     areas["n_clusters"] = areas["clusters"].map(len)
     areas["clusters_meet"] = areas["n_clusters"] >= 2
     aoc = _adults_of_concern(dataset, include_handling_c, adults_of_concern)

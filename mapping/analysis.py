@@ -44,9 +44,12 @@ from graph_models.dataset import Dataset
 from graph_models.network import KINDS, PeerNetwork, _nanoseconds
 from mapping.associates import duplicate_suggestions
 from mapping.background_clusters import clusters_meanwhile
-from mapping.changes import changes_since
+from mapping.changes import changes_since, empty_changes
+from mapping.cluster_numbers import (carried, clustered_children, coverage_start, first_period, numbers_before,
+                                     people_nodes, renumber)
 from mapping.clusters import Clustering, describe_clusters
-from mapping.evidence import Evidence, _arrow, collect_evidence, explain, local_text
+from mapping.evidence import Evidence, _arrow, collect_evidence
+from mapping.explain import STRENGTHS, EvidenceRecords, explain, local_text, strength_codes
 from mapping.key_people import betweenness, key_people
 from mapping.memory import release_free_memory
 from mapping.periods import Period
@@ -103,6 +106,7 @@ class Analysis:
     handling_codes: frozenset = frozenset()
     hotspots: object = None
     tie_pairs: np.ndarray | None = None  # each row of ``ties``: its pair code in ``network.ties["pair"]``
+    records: EvidenceRecords | None = None  # what the evidence rows point at, for their words
 
 
 def _pair_keys(rows: pd.DataFrame, index: pd.Index) -> np.ndarray:
@@ -128,7 +132,8 @@ def why_texts(rows: pd.DataFrame, network: PeerNetwork, explain_rows=None, items
     assembly of the texts (every reordering done on integers, each text taken
     once): O(k log k).
     """
-    explain_rows = explain_rows or (lambda frame, at: explain(frame, positions=at))
+    if explain_rows is None:
+        raise ValueError("why_texts needs explain_rows (e.g. lambda frame, at: explain(frame, records, positions=at))")
     m = len(network.ties)
     if rows.empty or m == 0:
         return pd.Series([""] * (m if order is None else len(order)), dtype="string")
@@ -226,14 +231,11 @@ def _heaviest_first(weight: np.ndarray, a_rank: np.ndarray, b_rank: np.ndarray) 
     return np.argsort(key, kind="stable")
 
 
-_STRENGTHS = pa.array(["strong", "moderate", "weak", "none (safety or context)"], pa.large_string())
-
-
 def _strength_words(weight: pd.Series, settings: EvidenceSettings) -> pd.Series:
-    w = np.asarray(weight, dtype=float)
-    code = np.where(w >= settings.strong_tie_weight, 0,
-                    np.where(w >= settings.strong_tie_weight / 2, 1, np.where(w > 0, 2, 3)))
-    return pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array([pc.take(_STRENGTHS, code)]),
+    """Each tie's strength in words (:func:`mapping.explain.strength_codes`)."""
+    code = strength_codes(weight, settings)
+    return pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array([pc.take(pa.array(STRENGTHS, pa.large_string()),
+                                                                          code)]),
                                                 dtype=pd.StringDtype("pyarrow", np.nan)))
 
 
@@ -265,7 +267,7 @@ EXPLAIN_ALL_UP_TO = 300_000
 
 def analyse(dataset: Dataset, period: Period, settings: EvidenceSettings | None = None,
             postcodes: PostcodeIndex | None = None, *, previous: bool = True,
-            duplicates: bool = True, stage=None) -> Analysis:
+            duplicates: bool = True, stage=None, carry: pd.Series | None = None) -> Analysis:
     """The peer-network analysis of one period.
 
     Parameters
@@ -274,9 +276,12 @@ def analyse(dataset: Dataset, period: Period, settings: EvidenceSettings | None 
     period : the period (SCHEMA.md "Periods").
     settings : windows, distances and weights (:class:`~mapping.settings.EvidenceSettings`).
     postcodes : the postcode index for coordinates (the embedded one when ``None``).
-    previous : also analyse the previous period, for ``changes``.
+    previous : also analyse the previous period, for ``changes`` and for the cluster numbers to carry on
+        (:mod:`mapping.cluster_numbers`); nothing to compare in the data's first period.
     duplicates : suggest likely duplicate associates (those linked in the period, against associates.csv).
     stage : optional ``stage(name)`` context-manager factory wrapped around each stage.
+    carry : the previous period's carried cluster of each clustered child (when ``previous`` is False);
+        ``None``: clusters keep the numbers they were found with (by size).
 
     Returns
     -------
@@ -292,18 +297,14 @@ def analyse(dataset: Dataset, period: Period, settings: EvidenceSettings | None 
     stages = _Stages(stage)
     with stages("evidence"):
         evidence: Evidence = collect_evidence(dataset, period, settings, postcodes)
-    evidence.episodes = None  # the episode table is not needed again (hundreds of MB on a national year)
+    records = EvidenceRecords.of(evidence.episodes, evidence.period_rows.links)  # what the words are made from
+    evidence.episodes = None  # the rest of the episode table is not needed again (hundreds of MB on a national year)
     rows = evidence.rows
     children = evidence.period_rows.children
     roles = evidence.roles
 
     with stages("network"):
-        people_nodes = pd.concat([
-            pd.DataFrame({"ref": children["ref"].to_numpy(dtype=object), "kind": "child"}),
-            pd.DataFrame({"ref": roles["ref"].to_numpy(dtype=object), "kind": "associate"}),
-        ], ignore_index=True).drop_duplicates("ref").sort_values(["kind", "ref"], ascending=[False, True],
-                                                                   ignore_index=True)
-        network = PeerNetwork.from_evidence(people_nodes, rows)
+        network = PeerNetwork.from_evidence(people_nodes(children, roles), rows)
 
     # a national network's clusters are found in a second process meanwhile: bridging first, while that process
     # holds its largest graphs, then the explanations, whose words take this process's most memory
@@ -318,10 +319,11 @@ def analyse(dataset: Dataset, period: Period, settings: EvidenceSettings | None 
             weight = source["weight"].round(3).to_numpy()
             order = _heaviest_first(weight, _ref_rank(network, source["a_node"]), _ref_rank(network, source["b_node"]))
             if len(rows) <= EXPLAIN_ALL_UP_TO:
-                rows["detail"] = explain(rows)
+                rows["detail"] = explain(rows, records)
                 ties_why = why_texts(rows, network, lambda frame, at: frame["detail"].iloc[at], order=order)
             else:
-                ties_why = why_texts(rows, network, lambda frame, at: explain(frame, positions=at), order=order)
+                ties_why = why_texts(rows, network, lambda frame, at: explain(frame, records, positions=at),
+                                     order=order)
                 rows["detail"] = np.full(len(rows), None, dtype=object)  # words made on demand: explain()
             ties = pd.DataFrame({column: _taken(source[column], order) for column in TIE_COLUMNS if column in source})
             ties["why"] = ties_why
@@ -335,6 +337,18 @@ def analyse(dataset: Dataset, period: Period, settings: EvidenceSettings | None 
 
         with stages("clusters (waiting for the second process)" if clustering_of.elsewhere else "clusters"):
             clustering = clustering_of()
+
+    # the previous period (for what changed) and the numbers its clusters carried, for this period's to carry on
+    before, first = None, first_period(dataset, period)
+    if previous and not first:
+        with stages("previous period (for changes and cluster numbers)"):
+            chain = numbers_before(dataset, period.previous(), settings, postcodes, settings.cluster_number_history - 1)
+            before = analyse(dataset, period.previous(), settings, postcodes, previous=False, duplicates=False,
+                             carry=chain)
+            carry = clustered_children(before.people["ref"], before.people["kind"],
+                                       before.people["cluster"].fillna(0).to_numpy(dtype=np.int64))
+    clustering.membership = renumber(clustering.membership, carried(
+        clustered_children(network.nodes["ref"], network.nodes["kind"], clustering.membership), carry))
 
     with stages("key people"):
         people, people_info = key_people(network, clustering.membership, roles, rows, settings, between)
@@ -354,10 +368,9 @@ def analyse(dataset: Dataset, period: Period, settings: EvidenceSettings | None 
         for column in ("cluster", "score", "degree", "betweenness", "role", "rank"):
             network.nodes[column] = people[column].iloc[at].set_axis(network.nodes.index)
 
-    changes = pd.DataFrame(columns=CHANGE_COLUMNS)
-    if previous:
-        with stages("changes (the previous period analysed too)"):
-            before = analyse(dataset, period.previous(), settings, postcodes, previous=False, duplicates=False)
+    changes = empty_changes()
+    if before is not None:
+        with stages("changes"):
             changes = changes_since(people, ties, before.people, before.ties, settings)
 
     found_duplicates = pd.DataFrame()
@@ -375,7 +388,7 @@ def analyse(dataset: Dataset, period: Period, settings: EvidenceSettings | None 
     info = {
         "clustering": {"method": clustering.method, "modularity": round(clustering.modularity, 4),
                        "resolution": settings.leiden_resolution, "seed": settings.seed,
-                       "clusters": int(clustering.membership.max()) if len(clustering.membership) else 0,
+                       "clusters": int(len(np.unique(clustering.membership[clustering.membership > 0]))),
                        "splits": clustering.splits},
         "betweenness": people_info["betweenness"],
         "counts": {"children": int(people["kind"].eq("child").sum()),
@@ -384,10 +397,12 @@ def analyse(dataset: Dataset, period: Period, settings: EvidenceSettings | None 
                    "episodes": int(len(evidence.period_rows.episodes)),
                    "links": int(len(evidence.period_rows.links))},
         "settings": settings.as_dict(),
+        "first_period": bool(first),
+        "coverage_from": coverage_start(dataset),
     }
     return Analysis(period, settings, people.reset_index(drop=True), clusters, ties, changes, rows, network,
                     clustering, found_duplicates, evidence.place_rows, roles, info, timings, handling,
-                    tie_pairs=tie_pairs)
+                    tie_pairs=tie_pairs, records=records)
 
 
 def analyse_for_audience(dataset: Dataset, period: Period, audience: str,
@@ -425,11 +440,16 @@ def write_hotspot_files(analysis: Analysis, out_dir: Path, policy, dataset: Data
     Uses ``analysis.hotspots`` when a caller has already worked the places out
     (the pack does, for its map), else works them out here.
     """
-    from geo.geojson import write_hotspots_geojson, write_places_geojson
+    from geo.geojson import district_table, write_hotspots_geojson, write_places_geojson
 
     if analysis.hotspots is None:
         analysis.hotspots = places_of(analysis, dataset, include_handling_c="C" in policy.handling)
-    return [write_hotspots_geojson(analysis.hotspots, Path(out_dir) / "hotspots.geojson", policy.name),
+    board = None
+    if not policy.people:
+        from exports.board import board_districts
+
+        board = board_districts(district_table(analysis.hotspots))
+    return [write_hotspots_geojson(analysis.hotspots, Path(out_dir) / "hotspots.geojson", policy.name, board=board),
             write_places_geojson(analysis.hotspots, Path(out_dir) / "places.geojson", policy.name)]
 
 
@@ -440,7 +460,8 @@ def audience_ties(analysis: Analysis, policy, shown: pd.Series) -> pd.DataFrame:
     ties = analysis.ties.copy()
     if policy.raw_ids and len(ties):
         network = analysis.network
-        why = why_texts(analysis.evidence, network, lambda frame, at: explain(frame, show_ids=True, positions=at))
+        why = why_texts(analysis.evidence, network,
+                        lambda frame, at: explain(frame, analysis.records, positions=at, police=True))
         pairs = analysis.tie_pairs if analysis.tie_pairs is not None else _pair_keys(
             ties, pd.Index(network.nodes["ref"]))
         ties["why"] = why.to_numpy()[np.searchsorted(network.ties["pair"].to_numpy(), pairs)]
@@ -463,8 +484,7 @@ def write_analysis(analysis: Analysis, out_dir: str | Path, audience: str, datas
         when the analysis was built from intelligence the audience may not see
         (handling ``C`` for a meeting): analyse the restricted dataset instead.
     """
-    from exports.audiences import (associate_names, audience_policy, measures_view, people_view,
-                                   texts_view)
+    from exports.audiences import associate_names, audience_policy, people_view, texts_view
     from exports.manifest import write_csv, write_json, write_manifest
     from mapping.measures import compute_measures
 
@@ -497,9 +517,13 @@ def write_analysis(analysis: Analysis, out_dir: str | Path, audience: str, datas
         if policy.unresolved_names and len(analysis.duplicates):
             files.append(write_csv(analysis.duplicates, out / "possible_duplicates.csv"))
     if kpi:
-        measures = measures_view(compute_measures(dataset, analysis.period), policy)
-        files.append(write_json({**analysis.period.as_dict(), **measures} if "from" not in measures else measures,
-                                out / "kpi.json"))
+        if policy.people:
+            measures = compute_measures(dataset, analysis.period)
+        else:
+            from exports.board import board_measures
+
+            measures = board_measures(dataset, analysis.period).json("now")
+        files.append(write_json(measures, out / "kpi.json"))
     files.extend(write_hotspot_files(analysis, out, policy, dataset))
     extra = {"names": policy.names, "settings": analysis.settings.as_dict(),
              "clustering": analysis.info.get("clustering"), "betweenness": analysis.info.get("betweenness")}

@@ -50,6 +50,8 @@ KIND_WORDS = {
     "shared_associate": "shared associates",
     "shared_place": "shared places",
 }
+#: The words of one piece of evidence of a kind, where they differ ("1 shared associate").
+KIND_WORDS_ONE = {"shared_associate": "shared associate", "shared_place": "shared place"}
 
 
 @dataclass
@@ -517,7 +519,8 @@ def describe_clusters(network: PeerNetwork, membership: np.ndarray, evidence: pd
                     .reset_index().sort_values(["cluster", "children", "times", "via"],
                                                ascending=[True, False, False, True]))
     place_counts = place_counts.groupby("cluster").head(top_places)
-    place_text = place_counts["via"] + " (" + place_counts["children"].astype(str) + " children)"
+    place_text = place_counts["via"] + " (" + place_counts["children"].astype(str) + np.where(
+        place_counts["children"] == 1, " child)", " children)")
     out["places"] = _joined(place_counts["cluster"].to_numpy(), place_text.to_numpy(dtype=object))[0].astype(
         "string").reindex(out.index).fillna("")
 
@@ -534,6 +537,10 @@ def describe_clusters(network: PeerNetwork, membership: np.ndarray, evidence: pd
     links = links.iloc[np.lexsort((links["b"].to_numpy(dtype=str), links["cluster"].to_numpy()))]
     aoc = _joined(links["cluster"].to_numpy(), links["b"].to_numpy(dtype=object))[0].astype("string")
     out["adults_of_concern"] = aoc.reindex(out.index).fillna("")
+    # numbers carried from last period need not run 1, 2, 3...: only the numbers in use are clusters
+    used = out["n_children"].fillna(0).to_numpy() > 0
+    out, kinds = out[used].copy(), kinds[used]
+    out["n_children"] = out["n_children"].astype(int)
     out["summary"] = _summaries(out, kinds)
     return out.reset_index()[columns]
 
@@ -567,7 +574,8 @@ def _summaries(out: pd.DataFrame, kinds: pd.DataFrame) -> pd.Series:
                  "overlapping"):
         if kind in kinds:
             count = kinds[kind]
-            piece = np.where(count > 0, count.astype(str) + " " + KIND_WORDS[kind], "")
+            words = np.where(count == 1, KIND_WORDS_ONE.get(kind, KIND_WORDS[kind]), KIND_WORDS[kind])
+            piece = np.where(count > 0, count.astype(str) + " " + words, "")
             parts = parts + np.where((parts != "") & (piece != ""), ", ", "") + piece
     text = head + np.where(parts != "", ": " + parts, "")
     text = text + np.where(out["places"] != "", "; places: " + out["places"].str.split("; ").str[0], "")

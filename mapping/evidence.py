@@ -84,7 +84,15 @@ EVIDENCE_COLUMNS = (
     "kind", "a", "b", "weight", "tie_type", "unverified", "first_seen", "last_seen", "occasions",
     "episode_a", "episode_b", "place", "distance_km", "shared_share", "occasion_start", "occasion_end",
     "minutes_apart", "via", "via_key", "via_children", "link_ids", "grading", "handling", "with_during",
+    "record_a", "record_b", "record_a_type", "record_b_type", "place_a", "place_b", "more_a", "more_b",
 )
+
+#: What ``record_a`` / ``record_b`` point at: nothing, a row of the period's episodes, a row of its links.
+NO_RECORD, EPISODE_RECORD, LINK_RECORD = 0, 1, 2
+#: Which place of an episode ``place_a`` / ``place_b`` name: where it started, where it ended.
+MISSING_FROM, FOUND_AT = 0, 1
+_RECORD_COLUMNS = {"record_a": -1, "record_b": -1, "record_a_type": NO_RECORD, "record_b_type": NO_RECORD,
+                   "place_a": -1, "place_b": -1, "more_a": 0, "more_b": 0}
 
 _SECOND = np.int64(1)
 _NO_TIME = np.iinfo(np.int64).min
@@ -514,42 +522,78 @@ def window_pairs(x: np.ndarray, y: np.ndarray, key: np.ndarray, times: np.ndarra
 
 
 # -- evidence rows ----------------------------------------------------------------------------------------------
-def _empty_rows() -> pd.DataFrame:
-    frame = pd.DataFrame({c: pd.Series([], dtype="string") for c in EVIDENCE_COLUMNS})
-    return _typed(frame)
+_FLOATS = ("weight", "distance_km", "shared_share", "minutes_apart")
+_TIMES = ("first_seen", "last_seen", "occasion_start", "occasion_end")
+_FLAGS = ("unverified", "with_during")
 
 
 def _typed(frame: pd.DataFrame) -> pd.DataFrame:
-    absent = [column for column in EVIDENCE_COLUMNS if column not in frame]
-    if absent and len(frame):
-        # a column a kind does not have: its one typed "unknown" repeated, not a million NAs converted
-        template = _typed_columns(pd.DataFrame({column: [pd.NA] for column in absent}), absent)
-        repeat = np.zeros(len(frame), dtype=np.int64)
-        for column in absent:
-            frame[column] = pd.Series(template[column].array.take(repeat), index=frame.index)
-    else:
-        for column in absent:
-            frame[column] = pd.NA
-    return _typed_columns(frame[list(EVIDENCE_COLUMNS)], EVIDENCE_COLUMNS)
+    """Evidence rows with every column of :data:`EVIDENCE_COLUMNS`, each of its one type.
 
-
-def _typed_columns(frame: pd.DataFrame, columns) -> pd.DataFrame:
-    floats = ("weight", "distance_km", "shared_share", "minutes_apart")
-    for column in columns:
-        if column in floats:
-            frame[column] = pd.to_numeric(frame[column], errors="coerce").astype(float)
-        elif column in ("unverified", "with_during"):
-            frame[column] = frame[column].astype("boolean").fillna(False).astype(bool)
-        elif column == "via_children":
-            frame[column] = pd.to_numeric(frame[column], errors="coerce").astype("Int64")
-        elif column == "occasions":
-            frame[column] = pd.to_numeric(frame[column], errors="coerce").fillna(1).astype(np.int64)
-        elif column in ("first_seen", "last_seen", "occasion_start", "occasion_end"):
-            if not isinstance(frame[column].dtype, pd.DatetimeTZDtype):
-                frame[column] = pd.to_datetime(frame[column], utc=True).dt.tz_convert(LONDON)
+    A column already of its type is kept as it is, and a column a kind does not
+    have is filled with its "unknown" in one array operation: a meeting-sized
+    kind of evidence costs a millisecond here, not a conversion per column.
+    """
+    n = len(frame)
+    data = {}
+    for column in EVIDENCE_COLUMNS:
+        if column in frame:
+            data[column] = _typed_column(frame[column], column)
         else:
-            frame[column] = frame[column].astype("string")
-    return frame
+            data[column] = _unknown_column(column, n)
+    return pd.DataFrame(data, index=pd.RangeIndex(n) if n != len(frame.index) else frame.index)
+
+
+def _unknown_column(column: str, n: int):
+    if column in _FLOATS:
+        return np.full(n, np.nan)
+    if column in _FLAGS:
+        return np.zeros(n, dtype=bool)
+    if column == "occasions":
+        return np.ones(n, dtype=np.int64)
+    if column in _RECORD_COLUMNS:
+        return np.full(n, _RECORD_COLUMNS[column], dtype=_record_dtype(column))
+    if column == "via_children":
+        return pd.arrays.IntegerArray(np.zeros(n, dtype=np.int64), np.ones(n, dtype=bool))
+    if column in _TIMES:
+        return pd.Series(np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")).dt.tz_localize("UTC").dt.tz_convert(
+            LONDON).array
+    return pd.Series(pa.nulls(n, pa.large_string()).to_pandas(types_mapper=pd.ArrowDtype)).astype("string").array
+
+
+def _record_dtype(column: str):
+    return np.int64 if column in ("record_a", "record_b") else np.int32
+
+
+def _typed_column(values: pd.Series, column: str):
+    if column in _FLOATS:
+        return values.to_numpy(dtype=float) if values.dtype == float else \
+            pd.to_numeric(values, errors="coerce").astype(float).to_numpy()
+    if column in _FLAGS:
+        return values.astype("boolean").fillna(False).to_numpy(dtype=bool) if values.dtype != bool else values.to_numpy()
+    if column == "via_children":
+        return pd.to_numeric(values, errors="coerce").astype("Int64").array
+    if column == "occasions":
+        return pd.to_numeric(values, errors="coerce").fillna(1).to_numpy(dtype=np.int64)
+    if column in _RECORD_COLUMNS:
+        dtype = _record_dtype(column)
+        if values.dtype == dtype:
+            return values.to_numpy()
+        return pd.to_numeric(values, errors="coerce").fillna(_RECORD_COLUMNS[column]).to_numpy(dtype=dtype)
+    if column in _TIMES:
+        if isinstance(values.dtype, pd.DatetimeTZDtype):
+            return values.dt.tz_convert(LONDON).array if str(values.dtype.tz) != LONDON else values.array
+        return pd.to_datetime(values, utc=True).dt.tz_convert(LONDON).array
+    if values.dtype == _STRING:
+        return values.array
+    return values.astype(_STRING).array
+
+
+_STRING = pd.Series([], dtype="string").dtype
+
+
+def _empty_rows() -> pd.DataFrame:
+    return _typed(pd.DataFrame())
 
 
 def _ordered(a: pd.Series, b: pd.Series) -> tuple[pd.Series, pd.Series]:
@@ -614,13 +658,11 @@ def overlapping_evidence(table: EpisodeTable, homes: pd.DataFrame, settings: Evi
         "first_seen": _from_seconds(first), "last_seen": _from_seconds(last),
         "occasion_start": _from_seconds(lo[best]), "occasion_end": _from_seconds(hi[best]),
         "episode_a": _episode_ids(table, ea), "episode_b": _episode_ids(table, eb),
-        "place": _series(pc.binary_join_element_wise(
-            _arrow(_pair_place(table, ea, eb)),
-            pc.if_else(pa.array(both_live[best]), pa.scalar(" (where both live)", pa.large_string()),
-                       pa.scalar("", pa.large_string())),
-            pa.scalar("", pa.large_string()))),
-        "distance_km": _closest_km(table, ea, eb), "shared_share": share[best], "occasions": occasions,
+        "place": _where_both_live(both_live[best]),
+        "shared_share": share[best], "occasions": occasions,
+        "record_a": ea, "record_b": eb, "record_a_type": EPISODE_RECORD, "record_b_type": EPISODE_RECORD,
     })
+    rows["distance_km"], rows["place_a"], rows["place_b"] = _closest_places(table, ea, eb)
     return _typed(rows)
 
 
@@ -638,43 +680,47 @@ def _episode_ids(table: EpisodeTable, rows: np.ndarray) -> pd.Series:
     return _series(pc.take(table.episode_text, np.asarray(rows, dtype=np.int64)))
 
 
-def _closest_km(table: EpisodeTable, i: np.ndarray, j: np.ndarray) -> np.ndarray:
-    """The shortest distance between the places of two episodes, km (NaN when none has coordinates)."""
+def _closest_places(table: EpisodeTable, i: np.ndarray, j: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The closest of the places of two episodes: its distance in km, and which place of each it is.
+
+    Of the four pairings (where each went missing from or was found), the one
+    with the shortest distance; so an explanation names exactly the two places
+    its distance is between. Where no pairing has coordinates, the distance is
+    NaN and the places are the first pairing in the same postcode district
+    (what made the two close, :func:`overlapping_episode_pairs`).
+    """
+    n = len(table.start)
     best = np.full(len(i), np.inf)
-    for ax, ay in ((table.from_x, table.from_y), (table.found_x, table.found_y)):
-        for bx, by in ((table.from_x, table.from_y), (table.found_x, table.found_y)):
+    at_i = np.full(len(i), -1, dtype=np.int32)
+    at_j = np.full(len(i), -1, dtype=np.int32)
+    district = table.district.codes
+    same_district = np.zeros(len(i), dtype=bool)
+    for which_i, (ax, ay) in enumerate(((table.from_x, table.from_y), (table.found_x, table.found_y))):
+        for which_j, (bx, by) in enumerate(((table.from_x, table.from_y), (table.found_x, table.found_y))):
             d = np.hypot(ax[i] - bx[j], ay[i] - by[j])
-            best = np.fmin(best, d)
+            closer = d < best
+            best = np.where(closer, d, best)
+            at_i[closer], at_j[closer] = which_i, which_j
+            di, dj = district[i + which_i * n], district[j + which_j * n]
+            first = np.isinf(best) & ~same_district & (di >= 0) & (di == dj)
+            at_i[first], at_j[first] = which_i, which_j
+            same_district |= first
     best[np.isinf(best)] = np.nan
-    return best / 1000.0
+    return best / 1000.0, at_i, at_j
 
 
-def _pair_place(table: EpisodeTable, i: np.ndarray, j: np.ndarray) -> pd.Series:
-    """"DH1 1AB and DH1 4XY": where each went missing from (or was found, when that is not known)."""
-    return _pair_text(_start_places(table, i), _start_places(table, j), " and ")
+def _where_both_live(both_live: np.ndarray) -> pd.Series:
+    """``place`` of episode evidence: "where both live" when the place is a home of both children, else unknown."""
+    return _series(pc.if_else(pa.array(np.asarray(both_live, dtype=bool)),
+                              pa.scalar(WHERE_BOTH_LIVE, pa.large_string()), pa.scalar(None, pa.large_string())))
 
 
-def _start_places(table: EpisodeTable, rows: np.ndarray) -> pa.Array:
-    """Where each of these episodes started, in Arrow: its postcode, else :meth:`EpisodeTable.from_label`."""
-    codes = table.from_postcode.codes[rows]
-    out = pc.take(arrow_text(table.from_postcode.values), pa.array(codes, mask=codes < 0))
-    unknown = codes < 0
-    if unknown.any():
-        out = pc.replace_with_mask(out, pa.array(unknown), arrow_text(table.from_label(rows[unknown])))
-    return out
+#: The ``place`` of episode evidence from the one postcode where both children live (it weighs less).
+WHERE_BOTH_LIVE = "where both live"
 
 
 def _apart_m(ax: np.ndarray, ay: np.ndarray, i: np.ndarray, j: np.ndarray) -> np.ndarray:
     return np.hypot(ax[i] - ax[j], ay[i] - ay[j])
-
-
-def _two_places(left: pd.Series, right: pd.Series, metres: np.ndarray) -> pd.Series:
-    """"DH1 1AB" when both are the same, else "DH1 1AB and DH1 1AD (120 m apart)"."""
-    left, right = left.reset_index(drop=True).astype("string"), right.reset_index(drop=True).astype("string")
-    same = (left == right).fillna(False).to_numpy(dtype=bool)
-    apart = pd.Series(np.round(metres), dtype="Float64").astype("Int64").astype("string")
-    both = left + " and " + right + (" (" + apart + " m apart)").fillna("")
-    return both.where(~same, left).fillna(left).fillna(right).astype("string")
 
 
 def missing_together_evidence(table: EpisodeTable, homes: pd.DataFrame, settings: EvidenceSettings) -> pd.DataFrame:
@@ -702,10 +748,10 @@ def missing_together_evidence(table: EpisodeTable, homes: pd.DataFrame, settings
         "first_seen": _from_seconds(np.minimum(table.start[i], table.start[j])),
         "last_seen": _from_seconds(np.maximum(table.start[i], table.start[j])),
         "episode_a": _episode_ids(table, np.where(swap, j, i)), "episode_b": _episode_ids(table, np.where(swap, i, j)),
-        "place": (_two_places(table.from_postcode.at(i), table.from_postcode.at(j), apart)
-                  + pd.Series(np.where(both_live, " (where both live)", ""), dtype="string")),
-        "distance_km": apart / 1000.0,
+        "place": _where_both_live(both_live), "distance_km": apart / 1000.0,
         "minutes_apart": np.abs(table.start[i] - table.start[j]) / 60.0,
+        "record_a": np.where(swap, j, i), "record_b": np.where(swap, i, j), "record_a_type": EPISODE_RECORD,
+        "record_b_type": EPISODE_RECORD, "place_a": MISSING_FROM, "place_b": MISSING_FROM,
     })
     return _typed(rows)
 
@@ -738,8 +784,9 @@ def found_together_evidence(table: EpisodeTable, settings: EvidenceSettings) -> 
         "first_seen": _from_seconds(np.minimum(table.returned[i], table.returned[j])),
         "last_seen": _from_seconds(np.maximum(table.returned[i], table.returned[j])),
         "episode_a": _episode_ids(table, np.where(swap, j, i)), "episode_b": _episode_ids(table, np.where(swap, i, j)),
-        "place": _two_places(table.found_label(i), table.found_label(j), apart), "distance_km": apart / 1000.0,
-        "minutes_apart": np.abs(table.returned[i] - table.returned[j]) / 60.0,
+        "distance_km": apart / 1000.0, "minutes_apart": np.abs(table.returned[i] - table.returned[j]) / 60.0,
+        "record_a": np.where(swap, j, i), "record_b": np.where(swap, i, j), "record_a_type": EPISODE_RECORD,
+        "record_b_type": EPISODE_RECORD, "place_a": FOUND_AT, "place_b": FOUND_AT,
     })
     return _typed(rows)
 
@@ -765,12 +812,12 @@ def named_together_evidence(links: pd.DataFrame, settings: EvidenceSettings) -> 
     A link with role ``protective`` is safety and ``family``/``professional``
     context: kept and explained, never weighed as risk.
     """
-    named = links[links["target_type"].eq("child").fillna(False).to_numpy(dtype=bool)
-                  & links["target_child_ref"].notna().to_numpy()
-                  & (links["target_child_ref"] != links["child_ref"]).fillna(False).to_numpy(dtype=bool)]
-    if named.empty:
+    keep = (links["target_type"].eq("child").fillna(False).to_numpy(dtype=bool)
+            & links["target_child_ref"].notna().to_numpy()
+            & (links["target_child_ref"] != links["child_ref"]).fillna(False).to_numpy(dtype=bool))
+    if not keep.any():
         return _empty_rows()
-    named = named.reset_index(drop=True)
+    named = links[keep].reset_index(drop=True)
     a, b = _ordered(named["child_ref"], named["target_child_ref"])
     role = named["role"].astype("string")
     tie_type = np.where(role.isin(SAFETY_ROLES).fillna(False), SAFETY,
@@ -782,7 +829,7 @@ def named_together_evidence(links: pd.DataFrame, settings: EvidenceSettings) -> 
         "first_seen": named["recorded_at"], "last_seen": named["recorded_at"],
         "episode_a": named["episode_id"], "link_ids": named["link_id"], "grading": _grading(named),
         "handling": named["handling"], "with_during": named["with_during_episode"].astype("boolean").fillna(False),
-        "via": role,
+        "via": role, "record_a": np.flatnonzero(keep), "record_a_type": LINK_RECORD,
     })
     return _typed(rows)
 
@@ -794,10 +841,11 @@ def associate_link_evidence(links: pd.DataFrame, roles: pd.DataFrame, settings: 
     :func:`mapping.associates.associate_roles`) decides the tie type: protective
     people are safety, family and professionals context, everyone else risk.
     """
-    linked = links[links["target_type"].eq("associate").fillna(False).to_numpy(dtype=bool)
-                   & links["associate_ref"].notna().to_numpy()].reset_index(drop=True)
-    if linked.empty:
+    keep = (links["target_type"].eq("associate").fillna(False).to_numpy(dtype=bool)
+            & links["associate_ref"].notna().to_numpy())
+    if not keep.any():
         return _empty_rows()
+    linked = links[keep].reset_index(drop=True)
     tie_type = _by_key(linked["associate_key"], roles, "tie_type")
     tie_type[pd.isna(tie_type)] = RISK
     weight = np.where(tie_type == RISK, _link_weight(linked, settings.associate_link_weight, settings), 0.0)
@@ -808,6 +856,7 @@ def associate_link_evidence(links: pd.DataFrame, roles: pd.DataFrame, settings: 
         "via": linked["associate_ref"], "via_key": linked["associate_key"], "link_ids": linked["link_id"],
         "grading": _grading(linked), "handling": linked["handling"],
         "with_during": linked["with_during_episode"].astype("boolean").fillna(False),
+        "record_a": np.flatnonzero(keep), "record_a_type": LINK_RECORD,
     })
     return _typed(rows)
 
@@ -838,7 +887,8 @@ def shared_pairs(rows: pd.DataFrame, kind: str, base: float, settings: EvidenceS
 
     ``rows`` has one row per link of a child (``a``) to a thing: ``via_key``,
     ``via`` (its label), ``place`` (the role given, for places), ``unverified``,
-    ``first_seen``, ``last_seen``, ``link_ids``, ``grading``, ``handling``.
+    ``first_seen``, ``last_seen``, ``link_ids``, ``grading``, ``handling``, and
+    the record it rests on (``record_a``, ``record_a_type``).
     Each child's links to a thing are reduced to the one that speaks for it
     (verified first, then earliest). A thing linked to n children (2 <= n <=
     ``most_children_for_shared``) gives each pair ``base`` x min(1, 1 / ln n),
@@ -902,6 +952,12 @@ def shared_pairs(rows: pd.DataFrame, kind: str, base: float, settings: EvidenceS
         values = _objects(rows[column])[best]
         return values[left], values[right]
 
+    def record_side(column: str, dtype) -> tuple[np.ndarray, np.ndarray]:
+        values = rows[column].to_numpy(dtype=dtype)[best]
+        return values[left], values[right]
+
+    record_l, record_r = record_side("record_a", np.int64)
+    type_l, type_r = record_side("record_a_type", np.int32)
     links_l, links_r = side("link_ids")
     grading_l, grading_r = side("grading")
     handling_l, handling_r = side("handling")
@@ -920,6 +976,8 @@ def shared_pairs(rows: pd.DataFrame, kind: str, base: float, settings: EvidenceS
                                          _with_more(links_r, g_links[right] - 1), "; "), dtype="string"),
         "grading": pd.Series(_pair_text(grading_l, grading_r, " and "), dtype="string"),
         "handling": pd.Series(_pair_text(handling_l, handling_r, ";"), dtype="string"),
+        "record_a": record_l, "record_b": record_r, "record_a_type": type_l, "record_b_type": type_r,
+        "more_a": g_links[left] - 1, "more_b": g_links[right] - 1,
     })
     return _typed(out)
 
@@ -961,8 +1019,9 @@ def concern_places(table: EpisodeTable, links: pd.DataFrame, places: pd.DataFram
     ``via`` (label), ``place`` (roles), ``unverified``, ``first_seen``,
     ``last_seen``, ``link_ids``, ``grading``, ``handling``.
     """
-    place_links = links[links["target_type"].eq("place").fillna(False).to_numpy(dtype=bool)
-                        & links["role"].isin(CONCERN_ROLES).fillna(False).to_numpy(dtype=bool)].reset_index(drop=True)
+    is_place = (links["target_type"].eq("place").fillna(False).to_numpy(dtype=bool)
+                & links["role"].isin(CONCERN_ROLES).fillna(False).to_numpy(dtype=bool))
+    place_links = links[is_place].reset_index(drop=True)
     postcode = place_links["target_postcode"].astype("string").fillna(place_postcodes(place_links["target_ref"], places))
     key = postcode.fillna("name:" + cells.name_key(place_links["target_ref"])).astype("string")
     text = place_links["target_ref"].astype("string").str.strip()
@@ -973,6 +1032,7 @@ def concern_places(table: EpisodeTable, links: pd.DataFrame, places: pd.DataFram
         "unverified": place_links["unverified"].to_numpy(dtype=bool),
         "first_seen": place_links["recorded_at"], "last_seen": place_links["recorded_at"],
         "link_ids": place_links["link_id"], "grading": _grading(place_links), "handling": place_links["handling"],
+        "record_a": np.flatnonzero(is_place), "record_a_type": LINK_RECORD,
     })
     found = np.flatnonzero(table.found_key.known() & (table.returned != _NO_TIME))
     finds = pd.DataFrame({
@@ -982,6 +1042,7 @@ def concern_places(table: EpisodeTable, links: pd.DataFrame, places: pd.DataFram
         "unverified": False, "first_seen": _from_seconds(table.returned[found]),
         "last_seen": _from_seconds(table.returned[found]),
         "link_ids": pd.NA, "grading": "episode record", "handling": pd.NA,
+        "record_a": found, "record_a_type": EPISODE_RECORD,
     })
     both = pd.concat([from_links, finds], ignore_index=True)
     both = both[~isin(both["via_key"], pd.Series(sorted(not_of_concern), dtype=object))].reset_index(drop=True)
@@ -1147,98 +1208,7 @@ def collect_evidence(dataset: Dataset, period: Period, settings: EvidenceSetting
     return Evidence(rows, rows_of_period, roles, place_rows, table, timings)
 
 
-# -- explanations --------------------------------------------------------------------------------------------------
-def local_text(times: pd.Series, day_format: str = "%d %b %Y", with_time: bool = True) -> pd.Series:
-    """Local (Europe/London) dates, and times to the minute, as text: ``04 Mar 2023 20:15``.
-
-    Notes
-    -----
-    strftime on a million tz-aware timestamps takes about a minute; here only
-    the distinct days are formatted, and times of day come from a table of the
-    1,440 minutes: O(n) array work.
-    """
-    values = pd.Series(times)
-    if isinstance(values.dtype, pd.DatetimeTZDtype):
-        values = values.dt.tz_convert(LONDON).dt.tz_localize(None)
-    raw = values.to_numpy(dtype="datetime64[ns]")
-    missing = np.isnat(raw)
-    day = raw.astype("datetime64[D]")
-    codes, days = pd.factorize(day[~missing])
-    day_text = np.asarray(pd.DatetimeIndex(days).strftime(day_format), dtype=object)
-    out = np.full(len(raw), None, dtype=object)
-    text = day_text[codes] if len(codes) else np.empty(0, dtype=object)
-    if with_time:
-        minute = ((raw[~missing] - day[~missing]) // np.timedelta64(1, "m")).astype(np.int64)
-        clock = np.array([f" {m // 60:02d}:{m % 60:02d}" for m in range(1440)], dtype=object)
-        text = text + clock[minute]
-    out[~missing] = text
-    return pd.Series(out, index=values.index, dtype="string")
-
-
-def _when(times: pd.Series) -> pd.Series:
-    return local_text(times)
-
-
-def _day(times: pd.Series) -> pd.Series:
-    return local_text(times, with_time=False)
-
-
-def _hours_text(minutes: pd.Series) -> pd.Series:
-    m = minutes.round().astype("Int64")
-    text = (m.astype("string") + " minutes apart").where(m < 120, (minutes / 60).round(1).astype("string") + " hours apart")
-    return text.astype("string")
-
-
-def explain(rows: pd.DataFrame, names: pd.Series | None = None, show_ids: bool = False,
-            positions: np.ndarray | None = None) -> pd.Series:
-    """The readable explanation of each evidence row.
-
-    Parameters
-    ----------
-    rows : evidence rows (columns :data:`EVIDENCE_COLUMNS`).
-    names : how to call associates in the words, by their ``associate_key``
-        (default: their ``A-`` reference, which every audience may see).
-    show_ids : add raw episode and link IDs (for the police audience only).
-    positions : explain only these rows (by position), in this order.
-
-    Notes
-    -----
-    Vectorised string building, each kind's words made from its own rows and
-    only the columns they need: O(k) for k rows explained.
-    """
-    positions = np.arange(len(rows)) if positions is None else np.asarray(positions)
-    if len(positions) == 0:
-        return pd.Series([], dtype="string")
-    pieces, where = [], []
-    kinds = list(_WORDS)
-    kind_code = positions_in(rows["kind"].iloc[positions], kinds)  # one pass over the kinds, not one per kind
-    for code, (kind, words) in enumerate(_WORDS.items()):
-        mask = np.flatnonzero(kind_code == code)
-        if len(mask):
-            part = rows.iloc[positions[mask], [rows.columns.get_loc(c) for c in _NEEDS[kind]]]
-            via = part["via"].astype("string") if "via" in part else None
-            if names is not None and via is not None:
-                via = part["via_key"].map(names).astype("string").fillna(via)
-            pieces.append(_arrow(words(part, via)))
-            where.append(mask)
-    # put each kind's words back in the order asked for, all in Arrow (no Python string per row)
-    done = np.concatenate(where) if where else np.empty(0, np.int64)
-    words_all = pa.concat_arrays(pieces) if pieces else pa.array([], pa.large_string())
-    if len(done) == len(positions) and (len(done) == 0 or (done[0] == 0 and np.all(np.diff(done) == 1))):
-        out = _series(words_all)  # already in the order asked for (positions in row order, kinds in blocks)
-    else:
-        slot = np.full(len(positions), -1, dtype=np.int64)
-        slot[done] = np.arange(len(done))
-        out = _series(pc.take(words_all, pa.array(slot, mask=slot < 0)))
-    if show_ids:
-        part = rows.iloc[positions, [rows.columns.get_loc(c) for c in ("episode_a", "episode_b", "link_ids")]]
-        part = part.reset_index(drop=True)
-        episodes = (part["episode_a"] + " and " + part["episode_b"]).fillna(part["episode_a"]).fillna(
-            part["episode_b"])
-        out = out + (" (episodes " + episodes + ")").fillna("") + (" (links " + part["link_ids"] + ")").fillna("")
-    return out.set_axis(rows.index[positions]).astype("string")
-
-
+# -- text in Arrow -------------------------------------------------------------------------------------------------
 def _arrow(text: pd.Series) -> pa.Array:
     """A text Series as one Arrow large_string array (no copy when it is Arrow-backed already)."""
     values = pa.array(text.astype("string").array, type=pa.large_string())
@@ -1249,147 +1219,3 @@ def _series(values) -> pd.Series:
     if isinstance(values, pa.ChunkedArray):
         values = values.combine_chunks()
     return pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array([values.cast(pa.large_string())])))
-
-
-def _flag(rows: pd.DataFrame, column: str, words: str) -> pd.Series:
-    return pd.Series(np.where(rows[column].to_numpy(dtype=bool), words, ""), index=rows.index, dtype="string")
-
-
-_EMPTY = pa.scalar("", pa.large_string())
-
-
-def _piece(part):
-    """A piece of :func:`_cat`: words as an Arrow scalar, a Series or array of text as an Arrow array."""
-    if isinstance(part, str):
-        return pa.scalar(part, pa.large_string())
-    if isinstance(part, (pa.Array, pa.Scalar)):
-        return part
-    return _arrow(pd.Series(part))
-
-
-def _cat(index: pd.Index, *parts) -> pd.Series:
-    """The pieces joined end to end, in one pass (unknown where any piece is unknown, as ``+`` does)."""
-    joined = pc.binary_join_element_wise(*[_piece(p) for p in parts], _EMPTY)
-    if isinstance(joined, pa.Scalar):
-        joined = pa.array([joined.as_py()] * len(index), pa.large_string())
-    return _series(joined).set_axis(index)
-
-
-def _or_empty(text: pa.Array) -> pa.Array:
-    return pc.fill_null(text, _EMPTY)
-
-
-def _when_mask(mask: np.ndarray, words: str) -> pa.Array:
-    """``words`` where ``mask``, else empty."""
-    return pc.if_else(pa.array(np.asarray(mask, dtype=bool)), pa.scalar(words, pa.large_string()), _EMPTY)
-
-
-def _int_text(values: np.ndarray, unknown: np.ndarray | None = None) -> pa.Array:
-    """Whole numbers as text (``12``), unknown where ``unknown``."""
-    return pa.array(np.asarray(values, dtype=np.int64), mask=unknown).cast(pa.large_string())
-
-
-def _grading_piece(rows: pd.DataFrame) -> pa.Array:
-    return _or_empty(pc.binary_join_element_wise(pa.scalar(" [", pa.large_string()), _arrow(rows["grading"]),
-                                                 pa.scalar("]", pa.large_string()), _EMPTY))
-
-
-def _grading_words(rows: pd.DataFrame) -> pd.Series:
-    return (" [" + rows["grading"].astype("string") + "]").fillna("")
-
-
-def _km_text(km: np.ndarray) -> pa.Array:
-    """Kilometres to one decimal place as pandas writes them (``3.5``, ``12.0``); unknown where NaN."""
-    unknown = np.isnan(km)
-    tenths = np.rint(np.round(np.where(unknown, 0.0, km), 1) * 10).astype(np.int64)
-    whole, tenth = np.divmod(tenths, 10)
-    return pc.binary_join_element_wise(_int_text(whole, unknown), _int_text(tenth), pa.scalar(".", pa.large_string()))
-
-
-def _overlapping_words(rows: pd.DataFrame, via: pd.Series) -> pd.Series:
-    share = np.round(rows["shared_share"].to_numpy(dtype=float) * 100)
-    share_text = _int_text(np.nan_to_num(share), np.isnan(share))
-    km = rows["distance_km"].to_numpy(dtype=float)
-    far = pc.fill_null(pc.binary_join_element_wise(pa.scalar(", ", pa.large_string()), _km_text(km),
-                                                   pa.scalar(" km apart", pa.large_string()), _EMPTY),
-                       pa.scalar(", same postcode district", pa.large_string()))
-    far = pc.if_else(pa.array(~np.isnan(km) & (np.nan_to_num(km, nan=1.0) < 0.1)), _EMPTY, far)
-    times = rows["occasions"].to_numpy(dtype=np.int64)
-    many = pc.if_else(pa.array(times > 1),
-                      pc.binary_join_element_wise(pa.scalar(" on ", pa.large_string()), _int_text(times),
-                                                  pa.scalar(" occasions, most closely", pa.large_string()), _EMPTY),
-                      _EMPTY)
-    place = pc.fill_null(_arrow(rows["place"]), pa.scalar("?", pa.large_string()))
-    return _cat(rows.index, "missing at the same time", many, " ", _when(rows["occasion_start"]), " to ",
-                _when(rows["occasion_end"]), " (", share_text, "% of their time missing shared)", far, ", from ", place)
-
-
-def _missing_words(rows: pd.DataFrame, via: pd.Series) -> pd.Series:
-    return ("went missing from " + rows["place"].fillna("?") + " " + _hours_text(rows["minutes_apart"]) + ", "
-            + _when(rows["first_seen"]))
-
-
-def _found_words(rows: pd.DataFrame, via: pd.Series) -> pd.Series:
-    return ("found at " + rows["place"].fillna("?") + " " + _hours_text(rows["minutes_apart"]) + ", "
-            + _when(rows["first_seen"]))
-
-
-def _by_tie_type(rows: pd.DataFrame, safety: str, context: str, risk: str) -> pa.Array:
-    kind = rows["tie_type"].to_numpy(dtype=object)
-    code = np.where(kind == SAFETY, 0, np.where(kind == CONTEXT, 1, 2))
-    return pc.take(pa.array([safety, context, risk], pa.large_string()), code)
-
-
-def _named_words(rows: pd.DataFrame, via: pd.Series) -> pd.Series:
-    word = _by_tie_type(rows, "named as a protective friend", "recorded as family", "named together in intelligence")
-    return _cat(rows.index, word, _grading_piece(rows), " on ", _day(rows["first_seen"]),
-                _when_mask(rows["with_during"].to_numpy(dtype=bool), ", with them while missing"),
-                _when_mask(rows["unverified"].to_numpy(dtype=bool), " (unverified)"))
-
-
-def _children_piece(rows: pd.DataFrame, before: str) -> pa.Array:
-    count = rows["via_children"]
-    text = _int_text(count.fillna(0).to_numpy(dtype=np.int64), count.isna().to_numpy(dtype=bool))
-    return _or_empty(pc.binary_join_element_wise(pa.scalar(before, pa.large_string()), text,
-                                                 pa.scalar(" children", pa.large_string()), _EMPTY))
-
-
-def _shared_associate_words(rows: pd.DataFrame, via: pd.Series) -> pd.Series:
-    role = pc.replace_substring(_arrow(rows["place"]), "_", " ")
-    role = _or_empty(pc.binary_join_element_wise(pa.scalar(" (", pa.large_string()), role,
-                                                 pa.scalar(")", pa.large_string()), _EMPTY))
-    return _cat(rows.index, "both linked to ", via, role, _grading_piece(rows),
-                _children_piece(rows, ", who is linked to "),
-                _when_mask(rows["unverified"].to_numpy(dtype=bool), " (unverified)"))
-
-
-def _shared_place_words(rows: pd.DataFrame, via: pd.Series) -> pd.Series:
-    place = _or_empty(pc.binary_join_element_wise(pa.scalar(" (", pa.large_string()), _arrow(rows["place"]),
-                                                  pa.scalar(")", pa.large_string()), _EMPTY))
-    return _cat(rows.index, "both linked to ", via, place, _children_piece(rows, ", a place linked to "),
-                _when_mask(rows["unverified"].to_numpy(dtype=bool), " (unverified)"))
-
-
-def _linked_words(rows: pd.DataFrame, via: pd.Series) -> pd.Series:
-    word = _by_tie_type(rows, "protective person, safety: ", "family or professional: ", "")
-    return _cat(rows.index, word, "linked in intelligence", _grading_piece(rows), " on ", _day(rows["first_seen"]),
-                _when_mask(rows["with_during"].to_numpy(dtype=bool), ", with them while missing"),
-                _when_mask(rows["unverified"].to_numpy(dtype=bool), " (unverified)"))
-
-
-#: The columns each kind's words are made from.
-_NEEDS = {
-    "overlapping": ("occasions", "occasion_start", "occasion_end", "shared_share", "distance_km", "place"),
-    "missing_together": ("place", "minutes_apart", "first_seen"),
-    "found_together": ("place", "minutes_apart", "first_seen"),
-    "named_together": ("tie_type", "grading", "first_seen", "with_during", "unverified"),
-    "shared_associate": ("via", "via_key", "place", "grading", "via_children", "unverified"),
-    "shared_place": ("via", "via_key", "place", "via_children", "unverified"),
-    "linked_associate": ("tie_type", "grading", "first_seen", "with_during", "unverified"),
-}
-
-_WORDS = {
-    "overlapping": _overlapping_words, "missing_together": _missing_words, "found_together": _found_words,
-    "named_together": _named_words, "shared_associate": _shared_associate_words,
-    "shared_place": _shared_place_words, "linked_associate": _linked_words,
-}

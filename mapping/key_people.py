@@ -17,9 +17,10 @@ Associates are ranked apart, as people to disrupt:
 
     associate score = children reached x clusters reached x concern
 
-*children reached* counts each child linked by risk intelligence once (half
-when all of it is unverified); *clusters reached* is how many peer clusters
-those children are in (at least 1); *concern* is 1 for an adult of concern,
+*children reached* is how many children the intelligence links them to in
+the period (a whole number: the count every page shows), weighed in the score
+as half a child where all of that intelligence is unverified; *clusters
+reached* is how many peer clusters those children are in (at least 1); *concern* is 1 for an adult of concern,
 ``unknown_concern`` (0.5) when the role is unknown and ``peer_concern``
 (0.25) for a peer: a peer is usually another young person, and children are
 never ranked as people to disrupt. A name associates.csv does not know that is
@@ -167,9 +168,9 @@ def key_people(network: PeerNetwork, membership: np.ndarray, roles: pd.DataFrame
     role = by_ref("role").astype("string")
     tie_type = by_ref("tie_type").where(lambda t: t.notna(), "risk").to_numpy()
 
-    # the intelligence linking children and associates, one entry per (child, associate)
-    linked = (evidence["kind"].eq("linked_associate").to_numpy(dtype=bool)
-              & evidence["tie_type"].eq("risk").to_numpy(dtype=bool))
+    # the intelligence linking children and associates, one entry per (child, associate); an associate's links
+    # all have its one tie type, so protective people reach the children they keep safe, with no score
+    linked = evidence["kind"].eq("linked_associate").to_numpy(dtype=bool)
     if network.row_a is not None and len(network.row_a) == len(evidence):
         child_node, associate_node = network.row_a[linked], network.row_b[linked]
     else:
@@ -182,7 +183,9 @@ def key_people(network: PeerNetwork, membership: np.ndarray, roles: pd.DataFrame
     pair_child, pair_associate = pairs % n, pairs // n
     is_adult_of_concern = role.eq("adult_of_concern").fillna(False).to_numpy(dtype=bool)
     adults = np.bincount(pair_child[is_adult_of_concern[pair_associate]], minlength=n).astype(float)
-    children_reached = np.bincount(pair_associate, weights=np.where(verified, 1.0, 0.5), minlength=n)
+    children_reached = np.bincount(pair_associate, minlength=n)
+    # the score's reach: a child linked by unverified intelligence alone counts half
+    reach = np.bincount(pair_associate, weights=np.where(verified, 1.0, 0.5), minlength=n)
     child_cluster = membership[pair_child]
     width = int(membership.max()) + 1 if n else 1
     spread_pairs = np.unique(pair_associate[child_cluster > 0] * width + child_cluster[child_cluster > 0])
@@ -196,7 +199,7 @@ def key_people(network: PeerNetwork, membership: np.ndarray, roles: pd.DataFrame
     one_word = label.str.strip().str.count(r"\s+").fillna(0).eq(0).to_numpy(dtype=bool)
     ambiguous = one_word & unresolved
     spread = np.where(ambiguous, 1, np.maximum(clusters_reached, 1))
-    associate_raw = np.where(tie_type == "risk", children_reached * spread * concern, 0.0)
+    associate_raw = np.where(tie_type == "risk", reach * spread * concern, 0.0)
     raw = np.where(is_child, child_raw, associate_raw)
     score = np.zeros(n)
     for mask in (is_child, ~is_child):
@@ -206,11 +209,15 @@ def key_people(network: PeerNetwork, membership: np.ndarray, roles: pd.DataFrame
     people = pd.DataFrame({
         "ref": refs, "kind": nodes["kind"].to_numpy(), "role": role.to_numpy(), "cluster": membership,
         "degree": degree, "strength": strength.round(3), "bridging": bridging.round(3),
-        "betweenness": between.round(5), "adults_of_concern": np.where(is_child, adults, np.nan),
-        "children_reached": np.where(is_child, np.nan, children_reached),
-        "clusters_reached": np.where(is_child, np.nan, clusters_reached), "tie_type": tie_type,
+        "betweenness": between.round(5),
+        "adults_of_concern": pd.array(np.where(is_child, adults, 0).astype(np.int64), dtype="Int64"),
+        "children_reached": pd.array(children_reached.astype(np.int64), dtype="Int64"),
+        "clusters_reached": pd.array(clusters_reached.astype(np.int64), dtype="Int64"), "tie_type": tie_type,
         "score": score.round(1),
     })
+    for column, kept in (("adults_of_concern", is_child), ("children_reached", ~is_child),
+                         ("clusters_reached", ~is_child)):
+        people.loc[~kept, column] = pd.NA
     people["rank"] = (people.groupby("kind")["score"].rank(method="first", ascending=False)).astype(int)
     order = people.assign(_child=~is_child).sort_values(["score", "_child", "ref"], ascending=[False, True, True])
     return order.drop(columns="_child").reset_index(drop=True), {"betweenness": how}

@@ -246,6 +246,22 @@ def _ranked(refs: np.ndarray, episodes: np.ndarray, declined: np.ndarray, top: i
     ]
 
 
+def _bases(c: _Counted, episodes: np.ndarray, children: np.ndarray) -> dict:
+    """What each percentage and statistic is counted over: ``(numerator, denominator)`` of each percentage,
+    and how many episodes or children each statistic is over (the board's suppression needs them)."""
+    n = int(episodes.sum())
+    returned = episodes & ~np.isnat(c.returned)
+    judged = returned & c.completed
+    return {
+        "average_hours_missing": int(returned.sum()),
+        "most_common_age": int((~np.isnan(c.child_age[children])).sum()),
+        "rthi_offered_pct": (int((episodes & c.offered).sum()), n),
+        "rthi_accepted_pct": (int((episodes & c.accepted).sum()), n),
+        "rthi_completed_pct": (int((episodes & c.completed).sum()), n),
+        "rthi_completed_within_72h_pct": (int((judged & c.within).sum()), int(judged.sum())),
+    }
+
+
 def _group(c: _Counted, episodes: np.ndarray, children: np.ndarray, pairs: np.ndarray, top: int | None) -> dict:
     """Every measure over the selected episodes, children and declined pairs."""
     n = int(episodes.sum())
@@ -255,16 +271,14 @@ def _group(c: _Counted, episodes: np.ndarray, children: np.ndarray, pairs: np.nd
     if hours_n:
         total_ns = _exact_sum_ns(c.returned[returned] - c.missing[returned])
         average = half_up(Fraction(total_ns, hours_n * _NS_PER_HOUR), 1)
-    judged = returned & c.completed
+    bases = _bases(c, episodes, children)
     return {
         "children_missing": int(children.sum()),
         "episodes": n,
         "average_hours_missing": average,
         "most_common_age": _most_common(c.child_age[children]),
-        "rthi_offered_pct": percentage(int((episodes & c.offered).sum()), n),
-        "rthi_accepted_pct": percentage(int((episodes & c.accepted).sum()), n),
-        "rthi_completed_pct": percentage(int((episodes & c.completed).sum()), n),
-        "rthi_completed_within_72h_pct": percentage(int((judged & c.within).sum()), int(judged.sum())),
+        **{m: percentage(*bases[m]) for m in ("rthi_offered_pct", "rthi_accepted_pct", "rthi_completed_pct",
+                                              "rthi_completed_within_72h_pct")},
         "episodes_declined": int((episodes & c.declined).sum()),
         "children_declined": int((children & (c.child_declined > 0)).sum()),
         "interviews_declined": int(np.unique(c.declined_rthi[pairs]).size),
@@ -310,6 +324,20 @@ def compute_measures(dataset, period: Period, top: int | None = 11) -> dict[str,
     for group in GROUPS:
         out[group] = _group(counted, *selections[group], top)
     return out
+
+
+def measure_bases(dataset, period: Period) -> dict[str, dict]:
+    """For each group, what each percentage and statistic of :func:`compute_measures` is counted over.
+
+    ``{"all": {"rthi_offered_pct": (numerator, denominator), ..., "average_hours_missing": episodes with a
+    return, "most_common_age": children with a birth date}, "CiC": ..., "other": ...}``: what the board's
+    suppression needs (SCHEMA.md, "The board audience"), never shown itself.
+    """
+    counted = _Counted(dataset, period)
+    everyone = (np.ones_like(counted.cic), np.ones_like(counted.child_cic))
+    in_care = (counted.cic, counted.child_cic)
+    selections = {"all": everyone, "CiC": in_care, "other": tuple(~mask for mask in in_care)}
+    return {group: _bases(counted, *selections[group]) for group in GROUPS}
 
 
 # -- for people -----------------------------------------------------------------

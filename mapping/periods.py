@@ -257,3 +257,22 @@ def resolve_period(period: str | None, date_from: object = None, date_to: object
             f"both dates are included, so --from must be on or before --to, e.g. {RANGE_EXAMPLE}"
         )
     return Period(start, end)
+
+
+def ages_on(birth_dates: pd.Series, day: dt.date) -> pd.Series:
+    """Each age in whole years on ``day`` (the end of a period, for a meeting; today, for a worker's page).
+
+    Unknown where the birth date is unknown or after ``day``.
+
+    Examples
+    --------
+    >>> ages_on(pd.Series(pd.to_datetime(["2007-03-31", "2007-04-01", None])), dt.date(2023, 3, 31)).tolist()
+    [16, 15, <NA>]
+    """
+    birth = pd.to_datetime(pd.Series(birth_dates), errors="coerce")
+    if isinstance(birth.dtype, pd.DatetimeTZDtype):
+        birth = birth.dt.tz_convert(LONDON).dt.tz_localize(None)
+    not_yet = (birth.dt.month * 100 + birth.dt.day) > (day.month * 100 + day.day)
+    years = day.year - birth.dt.year - not_yet.astype("Int64")
+    years = years.astype("Int64")
+    return years.where(years >= 0).astype("Int64")

@@ -111,6 +111,12 @@ class EvidenceSettings:
         still ranked): "both know the bus station" says nothing about a pair.
     associate_link_weight : float, default 1.0
         Weight of each verified link between a child and an associate.
+    cluster_number_history : int, default 12
+        A cluster keeps last period's number when it holds mostly the same
+        children; last period's numbers come the same way from the period
+        before, back to the first period of the data or at most this many
+        periods (each earlier period's clusters are found again, which takes
+        a moment per period).
     most_children_in_a_cluster : int, default 12
         A cluster with more children than this is split again until each part
         is small enough to discuss in a meeting.
@@ -120,7 +126,12 @@ class EvidenceSettings:
         Seed of the community detection, so the same data gives the same
         clusters every run.
     strong_tie_weight : float, default 2.0
-        A tie at least this heavy is a "strong" tie in summaries and changes.
+        A tie at least this heavy is called "strong" (one direct, verified
+        piece of evidence such as being found together, or several weaker ones).
+    moderate_tie_weight : float, default 1.0
+        A tie at least this heavy (and lighter than strong) is called
+        "moderate"; lighter risk ties are "weak". Meeting and worker pages show
+        these words, never the weights.
     adult_of_concern_bonus : float, default 2.0
         In a child's score, each adult of concern linked to the child adds this
         much (on the tie-weight scale).
@@ -164,9 +175,11 @@ class EvidenceSettings:
     most_children_for_shared: int = 50
     associate_link_weight: float = 1.0
     most_children_in_a_cluster: int = 12
+    cluster_number_history: int = 12
     leiden_resolution: float = 1.0
     seed: int = 42
     strong_tie_weight: float = 2.0
+    moderate_tie_weight: float = 1.0
     adult_of_concern_bonus: float = 2.0
     peer_concern: float = 0.25
     unknown_concern: float = 0.5
@@ -183,6 +196,8 @@ class EvidenceSettings:
                 object.__setattr__(self, f.name, float(value))
             if value is None or (isinstance(value, (int, float)) and value < 0):
                 raise ValueError(f"setting {f.name} must be a number of at least 0, not {value!r}")
+        if self.moderate_tie_weight > self.strong_tie_weight:
+            raise ValueError("moderate_tie_weight must not be above strong_tie_weight")
         if self.most_children_in_a_cluster < 2:
             raise ValueError("most_children_in_a_cluster must be at least 2")
 

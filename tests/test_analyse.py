@@ -125,7 +125,7 @@ def test_board_gets_no_people_or_ties(tmp_path):
     text = all_text(tmp_path / "board")
     assert "C-" not in text and "A-" not in text
     kpi = json.loads((tmp_path / "board" / "kpi.json").read_text())
-    assert kpi["all"]["children_missing"] == "<5"
+    assert kpi["all"]["children_missing"] is None and kpi["all"]["children_missing_suppressed"] is True
     assert all("child" not in row for row in kpi["all"]["frequently_missing"])
 
 
@@ -212,17 +212,31 @@ def test_change_since_last_period(tmp_path):
     dataset = load_folder(folder, key=TEST_KEY)
     ref = dict(zip(dataset.children["child_id"], dataset.children["ref"]))
     x = dataset.associates["ref"].iloc[0]
-    changes = analyse(dataset, MARCH).changes
+    march = analyse(dataset, MARCH)
+    changes = march.changes
     print("\n" + changes.to_string())
     got = {(row.kind, row.subject) for row in changes.itertuples()}
-    assert ("new_child_in_cluster", ref["3"]) in got
-    assert ("new_child_in_cluster", ref["1"]) not in got
+    # first: child 3 is newly linked to X (child 1 was linked to X last month too)
+    assert ("child_linked_to_adult_of_concern", ref["3"]) in got
+    assert ("child_linked_to_adult_of_concern", ref["1"]) not in got
+    assert changes.iloc[0]["kind"] == "child_linked_to_adult_of_concern" and changes.iloc[0]["rank"] == 1
+    # the cluster of 1 and 2 keeps February's number and grew by child 3
+    february = analyse(dataset, MARCH.previous())
+    number = int(february.people.set_index("ref").loc[ref["1"], "cluster"])
+    assert int(march.people.set_index("ref").loc[ref["3"], "cluster"]) == number
+    grew = changes[changes["kind"] == "cluster_grew"]
+    assert list(grew["subject"]) == [f"cluster {number}"] and ref["3"] in grew.iloc[0]["detail"]
+    assert "3 children now, 2 last period" in grew.iloc[0]["detail"]
+    # 4 and 5 are a new cluster; their strong tie is part of that change, not a decision of its own
     assert any(kind == "new_cluster" for kind, _ in got)
-    new_ties = {s for k, s in got if k == "new_tie"}
-    assert " & ".join(sorted([ref["1"], ref["3"]])) in new_ties
-    assert " & ".join(sorted([ref["1"], ref["2"]])) not in new_ties  # there last month too
-    aoc = changes[changes["kind"] == "adult_of_concern_new_children"]
-    assert list(aoc["subject"]) == [x] and ref["3"] in aoc.iloc[0]["detail"] and ref["1"] not in aoc.iloc[0]["detail"]
+    assert not any(kind == "tie_now_strong" for kind, _ in got)
+    # X reaches 2 children now and 1 last month
+    aoc = changes[changes["kind"] == "adult_reaches_more_children"]
+    assert list(aoc["subject"]) == [x] and aoc.iloc[0]["detail"] == "linked to 2 children in 1 cluster this period (1 last period)"
+    # ranked: decisions first, and every row has its rank
+    assert list(changes["rank"]) == list(range(1, len(changes) + 1))
+    order = list(changes["kind"])
+    assert order.index("cluster_grew") < order.index("adult_reaches_more_children") < order.index("new_cluster")
 
 
 def test_clusters_that_merged_or_split_are_named_with_last_periods_clusters():
@@ -241,7 +255,7 @@ def test_clusters_that_merged_or_split_are_named_with_last_periods_clusters():
     merged = changes[changes["kind"] == "clusters_merged"]
     split = changes[changes["kind"] == "cluster_split"]
     assert list(merged["subject"]) == ["cluster 1"]
-    assert list(merged["detail"]) == ["brings together last period's clusters 1 and 2"]
+    assert list(merged["detail"]) == ["brings together last period's clusters 1 and 2: 5 children now"]
     assert list(split["subject"]) == ["last period's cluster 3"]
     assert list(split["detail"]) == ["now split between clusters 2 and 3"]
 

@@ -13,8 +13,8 @@ import pytest
 
 from conftest import TEST_KEY, write_folder
 from graph_models.load import load_folder
-from mapping.evidence import (EVIDENCE_KINDS, close_pairs, collect_evidence, explain, interval_join,
-                              overlapping_episode_pairs)
+from mapping.evidence import EVIDENCE_KINDS, close_pairs, collect_evidence, interval_join, overlapping_episode_pairs
+from mapping.explain import EvidenceRecords, explain
 from mapping.periods import Period
 from mapping.settings import EvidenceSettings
 
@@ -44,7 +44,10 @@ def evidence(tmp_path, children, episodes, links=(), settings=None, **tables):
     dataset = load_folder(folder, key=TEST_KEY)
     found = collect_evidence(dataset, MARCH, settings)
     ref = dict(zip(dataset.children["child_id"], dataset.children["ref"]))
-    return found.rows.assign(detail=explain(found.rows)), ref, dataset
+    records = EvidenceRecords.of(found.episodes, found.period_rows.links)
+    rows = found.rows.assign(detail=explain(found.rows, records))
+    rows.attrs["records"] = records
+    return rows, ref, dataset
 
 
 def between(rows, ref, x, y, kind=None):
@@ -66,9 +69,12 @@ def test_overlapping_episodes_close_in_place_are_linked_and_explained(tmp_path):
     assert row["shared_share"] == pytest.approx(0.6)
     assert row["weight"] == pytest.approx(0.3)
     assert row["distance_km"] == pytest.approx(3.45, abs=0.01)
-    assert "missing at the same time 04 Mar 2023 11:00 to 04 Mar 2023 14:00" in row["detail"]
-    assert "60% of their time missing shared" in row["detail"] and "3.5 km apart" in row["detail"]
-    assert "DH1 1AB and DH1 3EB" in row["detail"] or "DH1 3EB and DH1 1AB" in row["detail"]
+    # each child's own episode by its dates, and the two places the distance is between
+    assert f"{ref['1']} missing 04 Mar 2023 10:00 to 04 Mar 2023 14:00" in row["detail"]
+    assert f"{ref['2']} missing 04 Mar 2023 11:00 to 04 Mar 2023 15:00" in row["detail"]
+    assert "(60% of their time missing shared)" in row["detail"]
+    assert (f"{ref['1']} went missing from DH1 1AB" in row["detail"]
+            and f"{ref['2']} went missing from DH1 3EB" in row["detail"] and row["detail"].endswith(", 3.5 km apart"))
     assert not row["unverified"] and row["occasions"] == 1
 
 
@@ -97,7 +103,7 @@ def test_without_coordinates_the_same_postcode_district_counts_as_close(tmp_path
         episode("E3", "3", "2023-03-04T10:00", "2023-03-04T14:00", missing_from="DL3 9ZZ"),
     ])
     assert len(between(rows, ref, "1", "2", "overlapping")) == 1
-    assert "same postcode district" in between(rows, ref, "1", "2").iloc[0]["detail"]
+    assert between(rows, ref, "1", "2").iloc[0]["detail"].endswith("both in postcode district DH1")
     assert between(rows, ref, "1", "3").empty and between(rows, ref, "2", "3").empty
 
 
@@ -138,7 +144,7 @@ def test_overlap_in_time_alone_is_capped_per_pair(tmp_path):
     overlap = between(rows, ref, "1", "2", "overlapping")
     assert len(overlap) == 1 and overlap.iloc[0]["occasions"] == 10  # one row for the pair, every occasion counted
     assert overlap["weight"].sum() == pytest.approx(EvidenceSettings().overlap_most_per_pair)
-    assert overlap.iloc[0]["detail"].startswith("missing at the same time on 10 occasions, most closely")
+    assert overlap.iloc[0]["detail"].startswith("missing at the same time on 10 occasions (the closest shown): ")
 
 
 # -- went missing together, found together -------------------------------------------------------------------------
@@ -151,7 +157,10 @@ def test_missing_from_the_same_place_within_the_window(tmp_path):
     together = between(rows, ref, "1", "2", "missing_together")
     assert len(together) == 1 and together.iloc[0]["weight"] == 1.0
     text = together.iloc[0]["detail"]
-    assert text.startswith("went missing from DH1 1AB and DH1 1AD (78 m apart) 40 minutes apart")
+    assert text == (f"went missing 40 minutes apart: {ref['1']} from DH1 1AB on 04 Mar 2023 20:00 and {ref['2']} "
+                    "from DH1 1AD on 04 Mar 2023 20:40, 78 m apart") or text == (
+        f"went missing 40 minutes apart: {ref['2']} from DH1 1AD on 04 Mar 2023 20:40 and {ref['1']} "
+        "from DH1 1AB on 04 Mar 2023 20:00, 78 m apart")
     assert between(rows, ref, "1", "3", "missing_together").empty  # 3.5 hours later: not together
 
 
@@ -161,7 +170,9 @@ def test_missing_together_from_where_both_live_counts_less(tmp_path):
         episode("E2", "2", "2023-03-04T20:30", "2023-03-04T22:30", missing_from="DH1 1AB"),
     ])
     together = between(rows, ref, "1", "2", "missing_together").iloc[0]
-    assert together["weight"] == 0.5 and "(where both live)" in together["detail"]
+    assert together["weight"] == 0.5 and together["detail"].endswith("the same place on 04 Mar 2023 20:30, where "
+                                                                     "both live") or together["detail"].endswith(
+        "the same place on 04 Mar 2023 20:00, where both live")
     overlap = between(rows, ref, "1", "2", "overlapping").iloc[0]
     assert overlap["weight"] == pytest.approx(0.5 * 1.5 / 2.5 * 0.5)  # shared 1.5 h of 2.5 h, halved
 
@@ -176,9 +187,12 @@ def test_found_together_nearby_and_by_place_name(tmp_path):
     ], places=[{"place_name": "Wharton Park", "postcode": "DH1 4QP", "kind": "park"}])
     found = between(rows, ref, "1", "2", "found_together").iloc[0]
     assert found["weight"] == 2.0
-    assert "found at DH1 3EB and DH1 4QP (180 m apart) 90 minutes apart" in found["detail"]
+    assert found["detail"].startswith("found 90 minutes apart: ") and found["detail"].endswith(", 180 m apart")
+    assert f"{ref['1']} at DH1 3EB on 05 Mar 2023 01:00" in found["detail"]
+    assert f"{ref['2']} at DH1 4QP on 05 Mar 2023 02:30" in found["detail"]
     assert len(between(rows, ref, "2", "3", "found_together")) == 1
-    assert "wharton  PARK (DH1 4QP)" in between(rows, ref, "2", "3", "found_together").iloc[0]["detail"]
+    assert f"{ref['3']} at wharton  PARK (DH1 4QP) on 05 Mar 2023 02:00" in between(
+        rows, ref, "2", "3", "found_together").iloc[0]["detail"]
     assert between(rows, ref, "1", "4", "found_together").empty  # 8 hours apart
 
 
@@ -191,11 +205,12 @@ def test_named_together_with_grading_and_unverified(tmp_path):
     ])
     verified = between(rows, ref, "1", "2", "named_together").iloc[0]
     assert verified["weight"] == pytest.approx(2.0 * 1.5) and not verified["unverified"]
-    assert verified["detail"] == ("named together in intelligence [rthi 1/A] on 10 Mar 2023, "
-                                  "with them while missing")
+    assert verified["detail"] == (f"{ref['1']}'s return interview of 10 Mar 2023 (source reliable, known directly) "
+                                  f"names {ref['2']} as with them while missing")
     loose = between(rows, ref, "1", "3", "named_together").iloc[0]
     assert loose["weight"] == pytest.approx(1.0) and loose["unverified"]
-    assert loose["detail"].endswith("(unverified)") and "[partner ungraded]" in loose["detail"]
+    assert loose["detail"] == (f"{ref['1']}'s partner agency record of 10 Mar 2023 (not graded, not confirmed) "
+                               f"names {ref['3']}")
 
 
 def test_repeated_intelligence_counts_less_each_time(tmp_path):
@@ -221,10 +236,13 @@ def test_shared_associate_resolved_through_aliases_and_protective_people_are_saf
     assert len(shared) == 1  # the two spellings are one associate; the protective nan makes no risk tie
     row = shared.iloc[0]
     assert row["via"] == dave and row["weight"] == 1.0
-    assert row["detail"].startswith(f"both linked to {dave} (adult of concern)")
+    first, second = sorted([ref["1"], ref["2"]])
+    assert row["detail"] == (f"both linked to {dave} (adult of concern), who is linked to 2 children in this "
+                             f"period: {first}'s return interview of 10 Mar 2023 (source reliable, known directly) "
+                             f"and {second}'s return interview of 10 Mar 2023 (source reliable, known directly)")
     nan = rows[rows["kind"].eq("linked_associate") & rows["tie_type"].eq("safety")]
     assert len(nan) == 2 and (nan["weight"] == 0).all()
-    assert nan.iloc[0]["detail"].startswith("protective person, safety: linked in intelligence")
+    assert nan.iloc[0]["detail"].endswith(" as someone who helps keep them safe")
 
 
 def test_shared_place_of_concern_but_not_where_children_live(tmp_path):
@@ -238,7 +256,13 @@ def test_shared_place_of_concern_but_not_where_children_live(tmp_path):
     ], places=[{"place_name": "Wharton Park", "postcode": "DH1 4QP", "kind": "park"}])
     shared = between(rows, ref, "1", "2", "shared_place")
     assert len(shared) == 1 and shared.iloc[0]["weight"] == 0.5
-    assert shared.iloc[0]["detail"].startswith("both linked to Wharton Park (DH1 4QP)")
+    said = {ref["1"]: f"{ref['1']}'s return interview of 10 Mar 2023 (source reliable, known directly) names it as "
+                      "a place they go",
+            ref["2"]: f"{ref['2']}'s return interview of 10 Mar 2023 (source reliable, known directly) names it as "
+                      "where they were found"}
+    first, second = sorted(said)
+    assert shared.iloc[0]["detail"] == ("both linked to Wharton Park (DH1 4QP), a place linked to 2 children in "
+                                        f"this period: {said[first]} and {said[second]}")
     assert between(rows, ref, "2", "3").empty and between(rows, ref, "1", "3").empty
 
 
@@ -249,7 +273,8 @@ def test_every_kind_is_listed_and_explanations_can_show_ids(tmp_path):
     ])
     assert set(rows["kind"]) <= set(EVIDENCE_KINDS)
     assert "E1" not in " ".join(rows["detail"])
-    with_ids = explain(rows, show_ids=True)
+    with_ids = explain(rows, rows.attrs["records"], police=True)
+    assert with_ids.str.contains("(source reliable, known directly; graded 1/A)", regex=False).sum() == 0  # episodes
     assert with_ids.str.contains(f"(episodes E{'2 and E1' if ref['2'] < ref['1'] else '1 and E2'})",
                                  regex=False).all()
 

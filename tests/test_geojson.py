@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 import shapely
 
-from geo.geojson import AudienceError, suppress, write_hotspots_geojson, write_places_geojson
+from exports.board import board_districts
+from geo.geojson import AudienceError, district_table, write_hotspots_geojson, write_places_geojson
 from geo.hotspots import analyse_places
 from geo.postcodes import bng_to_wgs84
 from mapping.periods import Period
@@ -43,7 +44,8 @@ def written(synthetic_dataset, tmp_path_factory):
     police = analyse_places(synthetic_dataset, YEAR)
     shareable = analyse_places(synthetic_dataset, YEAR, include_handling_c=False)
     for audience, result in (("police", police), ("meeting", shareable), ("board", shareable)):
-        write_hotspots_geojson(result, out / audience / "hotspots.geojson", audience=audience)
+        board = board_districts(district_table(result)) if audience == "board" else None
+        write_hotspots_geojson(result, out / audience / "hotspots.geojson", audience=audience, board=board)
         write_places_geojson(result, out / audience / "places.geojson", audience=audience)
     return out, police, shareable
 
@@ -80,8 +82,11 @@ def test_synthetic_board_geojson_is_districts_only(written, synthetic_dataset):
     assert hotspots.is_valid.all() and all(rings_closed(g) for g in hotspots.geometry)
     districts = set(hotspots["district"])
     assert all(" " not in d for d in districts | set(places["postcode"]))  # no full postcodes
+    raw = json.loads((out / "board" / "hotspots.geojson").read_text())["features"]
     for column in ("children", "episodes", "areas", "clusters", "adults_of_concern"):
-        assert all(v == "<5" or (v.isdigit() and (int(v) == 0 or int(v) >= 5)) for v in hotspots[column])
+        for feature in raw:  # a number, never text; a count from 1 to 4 is null and said to be suppressed
+            value, hidden = feature["properties"][column], feature["properties"][f"{column}_suppressed"]
+            assert (value is None and hidden) or (isinstance(value, int) and not hidden and not 1 <= value <= 4)
     text = (out / "board" / "hotspots.geojson").read_text() + (out / "board" / "places.geojson").read_text()
     assert "C-" not in text and "A-" not in text
     assert not any(cid in text for cid in synthetic_dataset.children["child_id"].head(200))
@@ -115,7 +120,8 @@ def test_meeting_sees_no_raw_ids_or_names(tmp_path):
     write_places_geojson(result, board, audience="board")
     features = json.loads(board.read_text())["features"]
     assert {f["properties"]["postcode"] for f in features} == {"XY1"}
-    assert {f["properties"]["children"] for f in features} == {"<5"}
+    assert {f["properties"]["children"] for f in features} == {None}
+    assert all(f["properties"]["children_suppressed"] for f in features)
 
 
 def test_audience_rules_are_enforced(tmp_path):
@@ -127,4 +133,6 @@ def test_audience_rules_are_enforced(tmp_path):
             write_hotspots_geojson(everything, tmp_path / "x.geojson", audience=audience)
     with pytest.raises(AudienceError, match="not 'worker'"):
         write_places_geojson(everything, tmp_path / "x.geojson", audience="worker")
-    assert [suppress(n) for n in (0, 1, 4, 5, 17)] == ["0", "<5", "<5", "5", "17"]
+    shareable = analyse_places(dataset, APRIL, postcodes=index, include_handling_c=False)
+    with pytest.raises(AudienceError, match="suppression"):  # the board's districts never go out unsuppressed
+        write_hotspots_geojson(shareable, tmp_path / "x.geojson", audience="board")

@@ -109,17 +109,26 @@ def test_board_pack_holds_measures_and_districts_only(packs, distinctive, datase
                  _full_texts(dataset) | distinctive.c_only_refs)
     assert found == {}, f"the board pack holds: {sorted(found.items())[:5]}"
     kpi = json.loads((folder / "kpi.json").read_text())
+
+    def number_or_suppressed(values: dict, key: str) -> None:
+        value = values[key]
+        if value is None and values.get(f"{key}_suppressed"):
+            return
+        assert isinstance(value, int) and not isinstance(value, bool) and not 1 <= value <= 4, (key, value)
+
+    for row in kpi["all"]["frequently_missing"]:  # by rank only: no reference
+        assert set(row) <= {"rank", "episodes", "declined", "declined_pct", "episodes_suppressed",
+                            "declined_suppressed", "declined_pct_suppressed"}
+        number_or_suppressed(row, "episodes")
+        number_or_suppressed(row, "declined")
     for group in ("all", "CiC", "other"):
-        for row in kpi[group]["frequently_missing"]:
-            assert set(row) == {"rank", "episodes", "declined", "declined_pct"}
         for name in ("children_missing", "episodes", "episodes_declined", "children_declined", "interviews_declined"):
-            value = kpi[group][name]
-            assert value == "<5" or value == 0 or value >= 5
+            number_or_suppressed(kpi[group], name)
     for name in ("hotspots.geojson", "places.geojson"):
         for feature in json.loads((folder / name).read_text())["features"]:
             props = feature["properties"]
             for key in ("children", "episodes"):
-                assert props[key] == "<5" or props[key] == "0" or int(props[key]) >= 5
+                number_or_suppressed(props, key)
             assert re.fullmatch(r"[A-Z]{1,2}[0-9][A-Z0-9]?", props["district"])
 
 
