@@ -174,7 +174,7 @@ def people_view(people: pd.DataFrame, children: pd.DataFrame, associates: pd.Dat
     names = pd.Series(pd.NA, index=out.index, dtype="string")
     if policy.names:
         names[is_child] = out.loc[is_child, "ref"].map(child_name).astype("string")
-        allowed = out["ref"].map(resolved).fillna(False).to_numpy(dtype=bool) | policy.unresolved_names
+        allowed = out["ref"].map(resolved).astype("boolean").fillna(False).to_numpy(dtype=bool) | policy.unresolved_names
         pick = ~is_child & allowed
         names[pick] = out.loc[pick, "ref"].map(raw_label).astype("string")
     if "name" in out:

@@ -69,7 +69,11 @@ CONCERN_PLACE_ROLES = ("exploitation_location",)
 #: How many people and places the drawing shows (the lists below show everyone).
 DRAWN_FIRST = 16
 #: How many of one person's or place's records a card lists (the latest; the rest are counted).
-FACTS_SHOWN = 4
+FACTS_SHOWN = 1
+#: How many places of the times missing are named, latest first (the rest are counted).
+PLACES_LISTED = 10
+#: What a fact from the child's own episode says (the rest are intelligence records).
+EPISODE_FACTS = ("you went missing from here", "you were found here")
 #: How many of the latest times missing are listed in full; earlier ones are counted by month.
 EPISODES_IN_FULL = 10
 
@@ -138,6 +142,17 @@ class Item:
         return sorted(self.facts, key=lambda f: (f.when is None, -(f.when.value if f.when is not None else 0)))
 
     @property
+    def written(self) -> list[Fact]:
+        """The intelligence records naming this place, latest first (not the episodes' own places)."""
+        return [f for f in self.latest if f.words not in EPISODE_FACTS]
+
+    def episode_days(self, words: str, most: int = 4) -> str:
+        """The days of the times missing that started or ended here, latest first: ``9 Mar 2023, 1 May 2022``."""
+        days = [_short_day(f.when) for f in self.latest if f.words == words]
+        shown = ", ".join(days[:most])
+        return shown + (f" and {len(days) - most} more" if len(days) > most else "")
+
+    @property
     def others_words(self) -> str:
         if not self.others:
             return ""
@@ -171,6 +186,14 @@ def _find_child(children: pd.DataFrame, child: str) -> pd.Series:
     if match.empty:
         raise ChildNotFound(f"no child {text!r} in the data (give the case-system child_id or the C- reference)")
     return match.iloc[0]
+
+
+def _short_day(when) -> str:
+    """``4 Mar 2023`` in local time."""
+    when = pd.Timestamp(when)
+    if when.tzinfo is not None:
+        when = when.tz_convert(LONDON)
+    return f"{when.day} {when.strftime('%b %Y')}"
 
 
 def _long_day(when) -> str:
@@ -208,7 +231,7 @@ def _in_window(links: pd.DataFrame, episodes: pd.DataFrame, period: Period | Non
 
 
 def child_map(dataset: Dataset, child: str, period: Period | None = None,
-              today: dt.date | None = None) -> ChildMap:
+              today: dt.date | None = None, restricted: bool = False) -> ChildMap:
     """The people and places in one child's own records, and their times missing (worker audience).
 
     Parameters
@@ -217,13 +240,14 @@ def child_map(dataset: Dataset, child: str, period: Period | None = None,
     child : the child's ``child_id`` or ``C-`` reference.
     period : only episodes and links of this period; ``None``: everything recorded.
     today : the day ages are given on when there is no period (default: the day the page is made).
+    restricted : ``dataset`` is already :func:`exports.audiences.restrict_dataset` for the worker (many pages).
 
     Notes
     -----
     Boolean masks over the tables, then loops over the child's own records
     (tens of rows): O(n) in links.
     """
-    data = restrict_dataset(dataset, audience_policy("worker"))
+    data = dataset if restricted else restrict_dataset(dataset, audience_policy("worker"))
     me = _find_child(data.children, child)
     me_id = me["child_id"]
     links, episodes = _in_window(data.links, data.episodes, period)
@@ -231,7 +255,8 @@ def child_map(dataset: Dataset, child: str, period: Period | None = None,
     mine = episodes[episodes["child_id"].eq(me_id).fillna(False).to_numpy(dtype=bool)].sort_values("missing_at")
     names = dict(zip(data.children["child_id"], data.children["display_name"]))
     refs = dict(zip(data.children["child_id"], data.children["ref"]))
-    roles = associate_roles(data.associates, own) if len(data.associates) else pd.DataFrame()
+    mentioned = data.associates["associate_key"].isin(own["associate_key"].dropna()).to_numpy(dtype=bool)
+    roles = associate_roles(data.associates[mentioned], own) if mentioned.any() else pd.DataFrame()
     place_names = dict(zip(data.places["postcode"], data.places["place_name"]))
     homes = {display(me.get("home_postcode")): "Home", display(me.get("placement_postcode")): "Where you live"}
     homes.pop("", None)
@@ -273,7 +298,11 @@ def child_map(dataset: Dataset, child: str, period: Period | None = None,
                 continue
             known = len(roles) and key in roles.index
             role = display(roles["role"].get(key)) if known else display(row.get("role"))
-            label = (display(roles["label"].get(key)) if known else "") or display(row.get("target_ref"))
+            # the analyst's label from associates.csv, else the name as this child's own record writes it
+            resolved = known and bool(roles["resolved"].get(key))
+            label = (display(roles["label"].get(key)) if resolved else "") or display(row.get("target_ref"))
+            if f"associate:{key}" in items:
+                label = items[f"associate:{key}"].label
             add(f"associate:{key}", "associate", label, role or None, _link_fact(row, "named in your record"))
         elif kind == "place":
             postcode = display(row.get("target_postcode"))
@@ -311,23 +340,31 @@ def child_map(dataset: Dataset, child: str, period: Period | None = None,
 
 
 def _count_others(items: dict[str, Item], links: pd.DataFrame, episodes: pd.DataFrame, me_id: str) -> None:
-    """How many other young people each associate and place is linked to in the window: counts only."""
-    others = links[links["child_id"].ne(me_id).fillna(True).to_numpy(dtype=bool)]
-    by_associate = others.dropna(subset=["associate_key"]).groupby("associate_key")["child_id"].nunique()
-    place_children: dict[str, set] = {}
-    for column in ("target_postcode",):
-        for key, child_ids in others.dropna(subset=[column]).groupby(column)["child_id"]:
-            place_children.setdefault(key, set()).update(child_ids)
-    other_episodes = episodes[episodes["child_id"].ne(me_id).fillna(True).to_numpy(dtype=bool)]
-    for column in ("missing_from_postcode", "found_at_postcode"):
-        for key, child_ids in other_episodes.dropna(subset=[column]).groupby(column)["child_id"]:
-            place_children.setdefault(key, set()).update(child_ids)
+    """How many other young people each associate and place is linked to in the window: counts only.
+
+    Only the keys on this child's map are looked up (vectorised membership tests), not every place of the data.
+    """
+    wanted = {"associate": set(), "place": set()}
     for item in items.values():
         kind, key = item.key.split(":", 1)
-        if kind == "associate":
-            item.others = int(by_associate.get(key, 0))
-        elif kind == "place":
-            item.others = len(place_children.get(key, ()))
+        if kind in wanted:
+            wanted[kind].add(key)
+    others = links[links["child_id"].ne(me_id).fillna(True).to_numpy(dtype=bool)]
+    counted = {}
+    if wanted["associate"]:
+        linked = others[others["associate_key"].isin(wanted["associate"]).fillna(False).to_numpy(dtype=bool)]
+        counted.update({f"associate:{k}": n for k, n in linked.groupby("associate_key")["child_id"].nunique().items()})
+    if wanted["place"]:
+        other_episodes = episodes[episodes["child_id"].ne(me_id).fillna(True).to_numpy(dtype=bool)]
+        pairs = [(frame[column], frame["child_id"]) for frame, column in (
+            (others, "target_postcode"), (other_episodes, "missing_from_postcode"),
+            (other_episodes, "found_at_postcode"))]
+        places = pd.concat([pd.DataFrame({"key": key.astype("string").to_numpy(), "child": child.to_numpy()})
+                            for key, child in pairs], ignore_index=True)
+        places = places[places["key"].isin(wanted["place"]).fillna(False).to_numpy(dtype=bool)]
+        counted.update({f"place:{k}": n for k, n in places.groupby("key")["child"].nunique().items()})
+    for item in items.values():
+        item.others = int(counted.get(item.key, 0))
 
 
 def _hours(start, end) -> str:
@@ -474,16 +511,31 @@ ul.around > li.safety { border-color: #00664A; border-width: 3px; }
 ul.around > li.concern { border-color: #A63D00; border-width: 3px; }
 ul.around .who { font-weight: bold; font-size: 1.15em; }
 ul.facts { margin: .3em 0 0; padding-left: 1.1em; font-size: .95em; }
+table.places { width: 100%; }
+table.places th[scope="row"] { width: 34%; font-weight: normal; }
+table.places .who { font-weight: bold; }
+table.places ul.facts { margin: 0; }
+table.places .what { font-weight: bold; }
 ol.timeline { padding-left: 1.4em; }
 ol.timeline li { margin: .2em 0 .7em; break-inside: avoid; }
 .legend { display: flex; flex-wrap: wrap; gap: .5em 1.5em; margin: .5em 0; padding: 0; list-style: none; }
 .legend svg { vertical-align: middle; }
+.episode-places .who { font-weight: bold; }
 @media print {
-  body.large { font-size: 11pt; }
-  .child-map svg.peer-map { max-height: 15cm; }
-  ul.around { grid-template-columns: 1fr 1fr; gap: .4em; }
-  ul.around > li { padding: .3em .5em; }
-  body.large h2 { margin-top: .8em; }
+  body.large { font-size: 9.5pt; }
+  ul.around { display: block; columns: 3; column-gap: .4em; }
+  ul.around > li { display: block; margin-bottom: .3em; }
+  body.large h1 { font-size: 14pt; }
+  body.large h2 { font-size: 12pt; margin: .6em 0 .3em; }
+  .lead, .legend { font-size: 9pt; }
+  .child-map svg.peer-map { max-height: 8cm; }
+  ul.around > li { padding: .2em .4em; }
+  ul.facts { padding-left: .9em; }
+  table.places td, table.places th { padding: .1em .3em; }
+  ol.timeline li { margin: 0 0 .1em; }
+  .lead { margin: .2em 0; }
+  body.large .pm-header, body.large .pm-footer { padding: .2em 0; font-size: 8.5pt; }
+  body.large section { margin-bottom: .6em; }
 }
 """
 
@@ -531,17 +583,22 @@ the map.</desc>
 {% if d.hidden > 0 %}<p class="muted">{{ d.hidden }} more are not drawn, to keep the map readable; they are in the lists below.</p>{% endif %}
 </section>
 
+{% macro facts(item, listed=None, shown=facts_shown) %}
+{% set listed = item.latest if listed is none else listed %}
+<ul class="facts">
+{% for f in listed[:shown] %}
+<li>{{ f.day }}: {{ f.words }}. {{ f.source_sentence }}{% if f.grading %} ({{ f.grading }}){% endif %}.{% if f.notes %}<br><span class="muted">Note: {{ f.notes }}</span>{% endif %}</li>
+{% endfor %}
+{% if listed|length > shown %}<li class="muted more">and {{ listed|length - shown }} more {{ "time" if listed|length - shown == 1 else "times" }} before that</li>{% endif %}
+</ul>
+{% endmacro %}
+
 {% macro card(item) %}
-<li class="{% if item.safety %}safety{% elif item.concern %}concern{% endif %}">
+<li class="holder {% if item.safety %}safety{% elif item.concern %}concern{% endif %}">
 <div class="who">{{ item.label }}</div>
 <div>{{ item.words }}{% if item.safety %} <span class="badge safety">safe</span>{% endif %}{% if item.concern %} <span class="badge concern">worry</span>{% endif %}
 {% if item.unverified %} <span class="badge unverified">not confirmed</span>{% endif %}</div>
-<ul class="facts">
-{% for f in item.latest[:facts_shown] %}
-<li>{{ f.day }}: {{ f.words }}. {{ f.source_sentence }}{% if f.grading %} ({{ f.grading }}){% endif %}.{% if f.notes %}<br><span class="muted">Note: {{ f.notes }}</span>{% endif %}</li>
-{% endfor %}
-{% if item.facts|length > facts_shown %}<li class="muted">and {{ item.facts|length - facts_shown }} more {{ "time" if item.facts|length - facts_shown == 1 else "times" }} before that</li>{% endif %}
-</ul>
+{{ facts(item) }}
 {% if item.others %}<div class="muted">{{ item.others_words }}.</div>{% endif %}
 </li>
 {% endmacro %}
@@ -553,8 +610,34 @@ the map.</desc>
 </section>
 
 <section aria-labelledby="close-heading">
-<h2 id="close-heading">People and places around {{ pronoun }}</h2>
-{% if close %}<ul class="around">{% for item in close %}{{ card(item) }}{% endfor %}</ul>{% else %}<p>No one written down.</p>{% endif %}
+<h2 id="close-heading">People around {{ pronoun }}</h2>
+{% if people %}<ul class="around">{% for item in people %}{{ card(item) }}{% endfor %}</ul>{% else %}<p>No one written down.</p>{% endif %}
+</section>
+
+<section aria-labelledby="places-heading">
+<h2 id="places-heading">Places</h2>
+{% if written_places %}
+<table class="pm-table places">
+<thead><tr><th scope="col">Place, and the times {{ pronoun_subject }} went missing from it or {{ "were" }} found there</th>
+<th scope="col">Written down about it, latest first</th></tr></thead>
+<tbody>
+{% for item in written_places[:places_listed] %}
+<tr class="holder{% if item.concern %} concern{% endif %}"><th scope="row"><span class="who">{{ item.label }}</span>{% if item.concern %} <span class="badge concern">worry</span>{% endif %}
+{% if item.episode_days("you went missing from here") %}<br>missing from here: <span class="from-dates">{{ item.episode_days("you went missing from here") }}</span>{% endif %}
+{% if item.episode_days("you were found here") %}<br>found here: <span class="found-dates">{{ item.episode_days("you were found here") }}</span>{% endif %}
+{% if item.others %}<br>{{ item.others }} other {{ "young person" if item.others == 1 else "young people" }} too{% endif %}</th>
+<td>{{ facts(item, item.written, 1) }}</td></tr>
+{% endfor %}
+</tbody></table>
+{% if written_places|length > places_listed %}<p>And {{ written_places|length - places_listed }} more
+{{ "place" if written_places|length - places_listed == 1 else "places" }} written down before that.</p>{% endif %}
+{% endif %}
+{% for words, heading, listed in episode_places %}{% if listed %}
+<p class="episode-places"><strong>{{ heading }}:</strong>
+{% for item in listed[:places_listed] %}<span class="holder"><span class="who">{{ item.label }}</span> (<span class="{{ 'from-dates' if 'from' in words else 'found-dates' }}">{{ item.episode_days(words) }}</span>{% if item.others %}; {{ item.others }} other {{ "young person" if item.others == 1 else "young people" }} too{% endif %}){% if not loop.last %}; {% endif %}</span>{% endfor %}{% if listed|length > places_listed %}; and {{ listed|length - places_listed }} more {{ "place" if listed|length - places_listed == 1 else "places" }} before that{% endif %}.</p>
+{% endif %}{% endfor %}
+{% if not places %}<p>No places written down.</p>{% else %}<p class="muted">Other young people: how many other young people also
+went missing from, were found at, or are linked to the place (how many, never who).</p>{% endif %}
 </section>
 
 <section aria-labelledby="time-heading">
@@ -572,9 +655,9 @@ the map.</desc>
 
 <section aria-labelledby="words-heading">
 <h2 id="words-heading">What the words mean</h2>
-<p>After each record: who wrote it down, how much the source is trusted (reliable, untested, not reliable) and how
-the information was known (directly; second-hand and checked against something else; second-hand only; not known;
-thought to be false). Anything second-hand and unchecked, not graded, or from a source that is not reliable, is
+<p>After each record: who wrote it down, how far the source is trusted (reliable, untested, unreliable) and how the
+information was known (directly; second-hand and corroborated; second-hand; not known to be true; suspected false).
+Anything not graded, from an unreliable source, not known to be true or suspected false is
 <span class="badge unverified">not confirmed</span>.</p>
 </section>
 """)
@@ -599,11 +682,24 @@ def page_of_map(found: ChildMap, reader: str = "you") -> Page:
     you = reader == "you"
     who = "you" if you else name
     safe = [i for i in found.items if i.safety]
-    close = [i for i in found.items if not i.safety]
+    people = [i for i in found.items if not i.safety and i.kind != "place"]
+    places = [i for i in found.items if not i.safety and i.kind == "place"]
+    def latest_first(listed):
+        return sorted(listed, key=lambda i: -max((f.when.value for f in i.facts if f.when is not None), default=0))
+
+    written_places = latest_first([i for i in places if i.written or i.concern])
+    plain = latest_first([i for i in places if not (i.written or i.concern)])
+    subject = "You" if you else "They"
+    episode_places = [
+        ("you went missing from here", f"{subject} went missing from",
+         [i for i in plain if i.episode_days("you went missing from here")]),
+        ("you were found here", f"{subject} were found at",
+         [i for i in plain if i.episode_days("you were found here")])]
     body = CHILD_BODY.render(
         who=who, pronoun="you" if you else "them", pronoun_subject="you" if you else "they",
         possessive="your" if you else "their", s="", period=found.period.label if found.period else "",
-        d=drawing(found), first=found.step(1)[:DRAWN_FIRST], centre=_short(name, 18), safe=safe, close=close,
+        d=drawing(found), first=found.step(1)[:DRAWN_FIRST], centre=_short(name, 18), safe=safe, people=people,
+        places=places, written_places=written_places, episode_places=episode_places, places_listed=PLACES_LISTED,
         episodes=found.episodes, earlier=found.earlier, facts_shown=FACTS_SHOWN,
     )
     subtitle = f"{name} ({found.child['ref']})" + (f", age {found.child['age']} {found.age_note}"

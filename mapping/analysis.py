@@ -353,7 +353,7 @@ def analyse(dataset: Dataset, period: Period, settings: EvidenceSettings | None 
     with stages("key people"):
         people, people_info = key_people(network, clustering.membership, roles, rows, settings, between)
         episodes = evidence.period_rows.episodes.groupby("child_ref").size()
-        people["episodes"] = people["ref"].map(episodes).fillna(0).astype(int).where(people["kind"].eq("child"))
+        people["episodes"] = people["ref"].map(episodes).fillna(0).astype("Int64").where(people["kind"].eq("child"))
         people["name"] = pd.Series(pd.NA, index=people.index, dtype="string")
         people["cluster"] = people["cluster"].where(people["cluster"] > 0).astype("Int64")
         people["tie_type"] = people["tie_type"].where(people["kind"].eq("associate"))

@@ -16,7 +16,7 @@ kind                    sentence
 ``missing_together``    went missing 45 minutes apart: C-A from DH1 1AB on 04 Mar 2023 20:15 and
                         C-B from DH1 1AD on 04 Mar 2023 21:00, 78 m apart
 ``found_together``      found 10 minutes apart: C-A at Wharton Park (DH1 3EB) on ... and C-B at ...
-``named_together``      C-A's return interview of 08 Mar 2023 (source reliable, known directly)
+``named_together``      C-A's return interview of 08 Mar 2023 (reliable source, known directly)
                         names C-B as with them while missing
 ``linked_associate``    C-A's police record of 08 Mar 2023 (...) names A-XXXXXXXXXX
 ``shared_associate``    both linked to A-XXXXXXXXXX (adult of concern), who is linked to 4
@@ -60,11 +60,10 @@ SOURCE_NOUNS = {"rthi": "return interview", "police": "police record", "school":
 #: A record whose source is not given.
 NO_SOURCE_NOUN = "record (source not given)"
 #: The 3x5x2 source evaluation, in words.
-SOURCE_GRADE_WORDS = {"1": "source reliable", "2": "source untested", "3": "source not reliable"}
+SOURCE_GRADE_WORDS = {"1": "reliable source", "2": "untested source", "3": "unreliable source"}
 #: The 3x5x2 intelligence assessment, in words.
-INFORMATION_GRADE_WORDS = {"A": "known directly", "B": "known indirectly, corroborated",
-                           "C": "known indirectly, not corroborated", "D": "not known to be true",
-                           "E": "suspected to be false"}
+INFORMATION_GRADE_WORDS = {"A": "known directly", "B": "second-hand, corroborated", "C": "second-hand",
+                           "D": "not known to be true", "E": "suspected false"}
 #: Said of every link that is ungraded or graded 3, D or E (SCHEMA.md: never shown as fact).
 NOT_CONFIRMED = "not confirmed"
 #: How a place link's role reads after "names it as".
@@ -75,14 +74,14 @@ _EMPTY = pa.scalar("", pa.large_string())
 
 
 def grade_words(source_grade, intel_grade, unverified: bool | None = None) -> str:
-    """The grades of one link in words: ``source reliable, known directly``; ``not graded, not confirmed``.
+    """The grades of one link in words: ``reliable source, known directly``; ``not graded, not confirmed``.
 
     Examples
     --------
     >>> grade_words("1", "B")
-    'source reliable, known indirectly, corroborated'
+    'reliable source, second-hand, corroborated'
     >>> grade_words("3", "B")
-    'source not reliable, known indirectly, corroborated, not confirmed'
+    'unreliable source, second-hand, corroborated, not confirmed'
     >>> grade_words(None, None)
     'not graded, not confirmed'
     """
@@ -219,7 +218,7 @@ class EvidenceRecords:
         return self.links[column].iloc[rows].reset_index(drop=True)
 
     def link_record(self, rows: np.ndarray, police: bool = False) -> pa.Array:
-        """``C-A's return interview of 08 Mar 2023 (source reliable, known directly)``."""
+        """``C-A's return interview of 08 Mar 2023 (reliable source, known directly)``."""
         links = self.links.iloc[rows]
         source = _mapped(links["source"], SOURCE_NOUNS, NO_SOURCE_NOUN)
         grades = _grades(links, police)

@@ -205,7 +205,7 @@ def test_named_together_with_grading_and_unverified(tmp_path):
     ])
     verified = between(rows, ref, "1", "2", "named_together").iloc[0]
     assert verified["weight"] == pytest.approx(2.0 * 1.5) and not verified["unverified"]
-    assert verified["detail"] == (f"{ref['1']}'s return interview of 10 Mar 2023 (source reliable, known directly) "
+    assert verified["detail"] == (f"{ref['1']}'s return interview of 10 Mar 2023 (reliable source, known directly) "
                                   f"names {ref['2']} as with them while missing")
     loose = between(rows, ref, "1", "3", "named_together").iloc[0]
     assert loose["weight"] == pytest.approx(1.0) and loose["unverified"]
@@ -238,8 +238,8 @@ def test_shared_associate_resolved_through_aliases_and_protective_people_are_saf
     assert row["via"] == dave and row["weight"] == 1.0
     first, second = sorted([ref["1"], ref["2"]])
     assert row["detail"] == (f"both linked to {dave} (adult of concern), who is linked to 2 children in this "
-                             f"period: {first}'s return interview of 10 Mar 2023 (source reliable, known directly) "
-                             f"and {second}'s return interview of 10 Mar 2023 (source reliable, known directly)")
+                             f"period: {first}'s return interview of 10 Mar 2023 (reliable source, known directly) "
+                             f"and {second}'s return interview of 10 Mar 2023 (reliable source, known directly)")
     nan = rows[rows["kind"].eq("linked_associate") & rows["tie_type"].eq("safety")]
     assert len(nan) == 2 and (nan["weight"] == 0).all()
     assert nan.iloc[0]["detail"].endswith(" as someone who helps keep them safe")
@@ -256,9 +256,9 @@ def test_shared_place_of_concern_but_not_where_children_live(tmp_path):
     ], places=[{"place_name": "Wharton Park", "postcode": "DH1 4QP", "kind": "park"}])
     shared = between(rows, ref, "1", "2", "shared_place")
     assert len(shared) == 1 and shared.iloc[0]["weight"] == 0.5
-    said = {ref["1"]: f"{ref['1']}'s return interview of 10 Mar 2023 (source reliable, known directly) names it as "
+    said = {ref["1"]: f"{ref['1']}'s return interview of 10 Mar 2023 (reliable source, known directly) names it as "
                       "a place they go",
-            ref["2"]: f"{ref['2']}'s return interview of 10 Mar 2023 (source reliable, known directly) names it as "
+            ref["2"]: f"{ref['2']}'s return interview of 10 Mar 2023 (reliable source, known directly) names it as "
                       "where they were found"}
     first, second = sorted(said)
     assert shared.iloc[0]["detail"] == ("both linked to Wharton Park (DH1 4QP), a place linked to 2 children in "
@@ -274,7 +274,7 @@ def test_every_kind_is_listed_and_explanations_can_show_ids(tmp_path):
     assert set(rows["kind"]) <= set(EVIDENCE_KINDS)
     assert "E1" not in " ".join(rows["detail"])
     with_ids = explain(rows, rows.attrs["records"], police=True)
-    assert with_ids.str.contains("(source reliable, known directly; graded 1/A)", regex=False).sum() == 0  # episodes
+    assert with_ids.str.contains("(reliable source, known directly; graded 1/A)", regex=False).sum() == 0  # episodes
     assert with_ids.str.contains(f"(episodes E{'2 and E1' if ref['2'] < ref['1'] else '1 and E2'})",
                                  regex=False).all()
 

@@ -1,0 +1,276 @@
+"""Each defect the first version had, on a small hand-made folder with its decoy, so it cannot come back.
+
+- a child's page pooled other children's records as "your return interview";
+- an overlap's distance was between two places other than the two it named;
+- counts were halves ("0.5 children"), clusters "1.0", plurals "1 children", names lowercased, ages as of today;
+- the board gave a small count back through a percentage or a total;
+- the change list called a renumbered but unchanged cluster new.
+
+Distances between the real postcodes used (Code-Point Open): DH1 1AB-DH1 3EB 3.5 km; DH1 3EB-DH1 4QP 180 m;
+DH1 1AB-NE1 4ST about 25 km.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from conftest import TEST_KEY, write_folder
+from graph_models.load import load_folder
+from mapping.analysis import analyse
+from mapping.periods import Period
+from test_evidence import child, episode, link
+
+MARCH = Period.from_month("2023-03")
+
+
+def load(tmp_path, **tables):
+    return load_folder(write_folder(tmp_path / "data", **tables), key=TEST_KEY)
+
+
+# -- a child's page ------------------------------------------------------------------------------------------------
+def shared_associate_folder(tmp_path):
+    """Two children linked to the same adult, each with their own notes and dates; the second child also found at
+    a place the first goes to, on another date."""
+    children = [child("A1", display_name="Amelia Ownpage", birth_date="2007-03-20"),
+                child("B2", display_name="Brodie Otherchild", birth_date="2006-01-01")]
+    episodes = [episode("EA1", "A1", "2023-03-04T20:00", "2023-03-05T01:00", missing_from="DH1 1AB"),
+                episode("EB1", "B2", "2023-03-17T21:00", "2023-03-18T02:00", missing_from="NE1 4ST",
+                        found_at="DH1 3EB")]
+    links = [link("LA1", "A1", "associate", "Stuart Younger", role="adult_of_concern", episode_id="EA1",
+                  with_during="yes", recorded="2023-03-06T10:00", notes="Amelia's own note"),
+             link("LB1", "B2", "associate", "stuart younger", role="adult_of_concern", episode_id="EB1",
+                  with_during="yes", recorded="2023-03-19T10:00", notes="Brodie's note NEVER ON AMELIA'S PAGE"),
+             link("LA2", "A1", "place", "DH1 3EB", role="frequents", recorded="2023-03-08T10:00")]
+    return load(tmp_path, children=children, episodes=episodes, links=links)
+
+
+def test_a_childs_page_shows_only_their_own_records_and_counts_the_others(tmp_path):
+    from exports.child_page import child_map, page_of_map
+
+    dataset = shared_associate_folder(tmp_path)
+    found = child_map(dataset, "A1", today=dt.date(2023, 4, 2))
+    page = page_of_map(found).render()
+    adult = next(i for i in found.items if i.kind == "associate")
+    assert [f.notes for f in adult.facts] == ["Amelia's own note"]
+    assert [f.when.strftime("%Y-%m-%d") for f in adult.facts] == ["2023-03-06"]
+    assert adult.others == 1 and "Stuart Younger is also linked to 1 other young person" in page
+    # nothing of Brodie's: no name, no note, no date, no place of theirs
+    for secret in ("Brodie", "NEVER ON AMELIA", "19 March 2023", "17 March", "18 March 2023", "NE1 4ST"):
+        assert secret not in page, secret
+    # the place both know gives only Amelia's own date, and counts Brodie as one other young person
+    place = next(i for i in found.items if i.kind == "place" and "DH1 3EB" in i.label)
+    assert [f.when.strftime("%Y-%m-%d") for f in place.facts] == ["2023-03-08"] and place.others == 1
+    # "with you while you were missing" only for her own record that says so, and the worker's name keeps its case
+    assert "4 March 2023" in page or "6 March 2023" in page
+    assert "age 16 on 2 April 2023, the day this page was made" in page
+
+
+def test_a_childs_age_is_on_the_last_day_of_the_period(tmp_path):
+    from exports.child_page import child_map, page_of_map
+
+    dataset = shared_associate_folder(tmp_path)
+    page = page_of_map(child_map(dataset, "A1", MARCH)).render()
+    assert "age 16 on 31 March 2023, the end of the period" in page  # born 20 March 2007
+
+
+def test_a_workers_name_keeps_its_case_and_plurals_are_right(tmp_path):
+    from exports.child_page import child_map, page_of_map
+
+    children = [child("A1")]
+    episodes = [episode("E1", "A1", "2023-03-04T20:00", "2023-03-04T20:01"),
+                episode("E2", "A1", "2023-03-06T20:00", "2023-03-06T21:00")]
+    rthis = [{"rthi_id": "R1", "child_id": "A1", "episode_ids": "E1", "offered_at": "2023-03-05T10:00",
+              "outcome": "completed", "completed_at": "2023-03-06T10:00", "worker": "Claire Errington"}]
+    dataset = load(tmp_path, children=children, episodes=episodes, rthis=rthis)
+    page = page_of_map(child_map(dataset, "A1")).render()
+    assert "You talked about it with Claire Errington on 6 March 2023." in page
+    assert "missing for 1 minute." in page and "missing for 1 hour." in page
+    assert "1 minutes" not in page and "1 hours" not in page
+
+
+def test_a_childs_page_lists_the_latest_ten_times_and_counts_the_rest_by_month(tmp_path):
+    from exports.child_page import EPISODES_IN_FULL, child_map, page_of_map
+
+    starts = pd.date_range("2022-06-20T20:00", periods=14, freq="7D")
+    episodes = [episode(f"E{i}", "A1", t.isoformat(), (t + pd.Timedelta(hours=2)).isoformat())
+                for i, t in enumerate(starts)]
+    dataset = load(tmp_path, children=[child("A1")], episodes=episodes)
+    found = child_map(dataset, "A1")
+    page = page_of_map(found).render()
+    assert len(found.episodes) == EPISODES_IN_FULL == 10
+    assert found.episodes[0]["date"].endswith(f"{starts[-1].day} {starts[-1].strftime('%B %Y')}")
+    assert "Before that: July 2022 (2 times), June 2022 (2 times)." in page
+
+
+# -- evidence sentences ------------------------------------------------------------------------------------------------
+def test_an_overlaps_distance_is_between_the_two_places_it_names(tmp_path):
+    from mapping.explain import EvidenceRecords, explain
+    from mapping.evidence import collect_evidence
+
+    # the decoy: they went missing 25 km apart, but one was found 180 m from where the other was found
+    dataset = load(tmp_path, children=[child("1"), child("2")], episodes=[
+        episode("E1", "1", "2023-03-04T10:00", "2023-03-04T14:00", missing_from="DH1 1AB", found_at="DH1 3EB"),
+        episode("E2", "2", "2023-03-04T10:30", "2023-03-04T14:30", missing_from="NE1 4ST", found_at="DH1 4QP"),
+    ])
+    found = collect_evidence(dataset, MARCH)
+    rows = found.rows[found.rows["kind"].eq("overlapping")]
+    sentence = explain(rows, EvidenceRecords.of(found.episodes, found.period_rows.links)).iloc[0]
+    ref = dict(zip(dataset.children["child_id"], dataset.children["ref"]))
+    assert sentence.endswith(f"{ref['1']} was found at DH1 3EB and {ref['2']} was found at DH1 4QP, 180 m apart") \
+        or sentence.endswith(f"{ref['2']} was found at DH1 4QP and {ref['1']} was found at DH1 3EB, 180 m apart")
+    assert "NE1 4ST" not in sentence and "DH1 1AB" not in sentence
+
+
+def test_a_shared_place_gives_each_childs_own_date(tmp_path):
+    dataset = load(tmp_path, children=[child("1"), child("2")], episodes=[
+        episode("E1", "1", "2023-03-02T10:00", "2023-03-02T14:00", found_at="DH1 3EB"),
+        episode("E2", "2", "2023-03-20T10:00", "2023-03-20T16:00", found_at="DH1 3EB")])
+    analysis = analyse(dataset, MARCH, previous=False)
+    shared = analysis.evidence[analysis.evidence["kind"].eq("shared_place")]
+    text = shared.iloc[0]["detail"]
+    assert "was found there on 02 Mar 2023 14:00" in text and "was found there on 20 Mar 2023 16:00" in text
+
+
+def test_the_meeting_reads_strength_and_grades_in_words_and_the_police_gets_the_numbers_too(tmp_path):
+    from exports.pack import build_pack
+
+    dataset = load(tmp_path, children=[child("1"), child("2")], episodes=[
+        episode("E1", "1", "2023-03-04T20:00", "2023-03-05T01:00", found_at="DH1 3EB"),
+        episode("E2", "2", "2023-03-04T20:30", "2023-03-05T01:30", found_at="DH1 4QP")],
+        links=[link("L1", "1", "child", "2", role="peer", source="rthi", source_grade="2", intel_grade="B")])
+    pages = {}
+    for audience in ("meeting", "police"):
+        pack = build_pack(dataset, MARCH, audience, tmp_path / audience, audit=False)
+        pages[audience] = (pack.out_dir / "network.html").read_text(encoding="utf-8")
+    meeting, police = pages["meeting"], pages["police"]
+    assert "untested source, second-hand, corroborated" in meeting and "[rthi 2/B]" not in meeting
+    assert '"weight": null' in meeting.replace('":null', '": null') and "Bridging" not in meeting
+    assert "graded 2/B" in police and "Bridging (betweenness, police only)" in police
+    assert "named together in intelligence: named together" not in meeting + police
+
+
+# -- counts -----------------------------------------------------------------------------------------------------------
+def test_children_reached_is_a_whole_number_and_protective_people_say_whom_they_keep_safe(tmp_path):
+    from exports.audiences import audience_policy, children_view, people_view
+    from exports.pack import person_details
+
+    dataset = load(tmp_path, children=[child("1"), child("2")], episodes=[episode("E1", "1", "2023-03-04T20:00")],
+                   links=[link("L1", "1", "associate", "Big Al", role="adult_of_concern", source_grade="3"),  # unverified
+                          link("L2", "1", "associate", "Nan", role="protective"),
+                          link("L3", "2", "associate", "Nan", role="protective")])
+    analysis = analyse(dataset, MARCH, previous=False)
+    people = analysis.people.set_index("ref")
+    refs = dict(zip(dataset.associates["label"], dataset.associates["ref"]))
+    assert people.at[refs["Big Al"], "children_reached"] == 1  # not 0.5: unverified weighs in the score only
+    assert people.at[refs["Nan"], "children_reached"] == 2
+    policy = audience_policy("meeting")
+    view = people_view(analysis.people, dataset.children, dataset.associates, policy)
+    details = dict(zip(view["ref"], person_details(view, children_view(dataset.children, MARCH.end, policy),
+                                                   MARCH, policy)))
+    nan = dict(details[refs["Nan"]])
+    assert nan["Children linked this period (2023-03)"] == "2" and nan["Counted as"] == "safety: not counted as risk"
+    assert "Score (people to disrupt), 0-100" not in nan and "Ties" not in nan
+    assert all(not re.fullmatch(r"\d+\.\d+", v) for k, v in nan.items() if "linked" in k)
+
+
+# -- the board ----------------------------------------------------------------------------------------------------------
+def test_the_board_never_gives_back_a_small_count():
+    from exports.board import Disclosure
+
+    # all = in care + other: 12 = 8 + 4. Showing 8 would give the 4 back.
+    d = Disclosure()
+    for group, n in (("all", 12), ("CiC", 8), ("other", 4)):
+        d.count(group, n)
+    d.sum("all", ("CiC", "other"))
+    assert d.protect() == {"other", "CiC"}
+    # a child with 15 episodes, 4 declined: the 27% would give the 4 back
+    d = Disclosure()
+    d.count("episodes", 15)
+    d.count("declined", 4)
+    d.count("rest", 11, shown=False)
+    d.percentage("pct", 27, "declined", "episodes", "rest")
+    assert d.protect() == {"declined", "pct"}
+    # 15 episodes, 12 declined: the complement is 3, so the percentage and the larger part go
+    d = Disclosure()
+    d.count("episodes", 15)
+    d.count("declined", 12)
+    d.count("rest", 3, shown=False)
+    d.percentage("pct", 80, "declined", "episodes", "rest")
+    assert "pct" in d.protect() and "declined" in d.protect()
+
+
+def test_the_board_pack_suppresses_a_frequently_missing_childs_declined(tmp_path):
+    from exports.board import board_measures
+
+    starts = pd.date_range("2023-03-01T20:00", periods=15, freq="2D")
+    episodes = [episode(f"E{i}", "1", t.isoformat(), (t + pd.Timedelta(hours=3)).isoformat())
+                for i, t in enumerate(starts)]
+    episodes += [episode(f"F{i}", str(10 + i), "2023-03-02T20:00") for i in range(6)]
+    rthis = [{"rthi_id": f"R{i}", "child_id": "1", "episode_ids": f"E{i}", "offered_at": "2023-03-20T10:00",
+              "outcome": "declined" if i < 4 else "completed", "completed_at": "" if i < 4 else "2023-03-21T10:00"}
+             for i in range(15)]
+    dataset = load(tmp_path, children=[child("1", legal_status="CiC")] + [child(str(10 + i)) for i in range(6)],
+                   episodes=episodes, rthis=rthis)
+    kpi = board_measures(dataset, MARCH).json("now")
+    first = kpi["all"]["frequently_missing"][0]
+    assert first["episodes"] == 15 and first["declined"] is None and first["declined_pct"] is None
+    assert first["declined_suppressed"] and first["declined_pct_suppressed"]
+    # and the totals: 4 declined episodes in all, all of them in care: "<5" in all and in care, 0 other
+    assert kpi["all"]["episodes_declined"] is None and kpi["CiC"]["episodes_declined"] is None
+    assert kpi["other"]["episodes_declined"] == 0
+    assert json.loads(json.dumps(kpi)) == kpi  # plain JSON: numbers are numbers
+
+
+def test_the_boards_trend_words_give_back_no_small_count():
+    from exports.board import board_districts
+
+    table = pd.DataFrame({"areas": [9], "children": [20], "episodes": [30], "clusters": [5], "adults_of_concern": [0],
+                          "trend_intensifying": [3], "trend_new": [6], "trend_persistent": [0], "trend_steady": [0],
+                          "trend_diminishing": [0], "trend_no_trend": [0]}, index=pd.Index(["DH1"], name="district"))
+    board = board_districts(table)
+    # 9 areas = 3 intensifying + 6 new: showing 9 and 6 would give the 3 back
+    assert board.value("DH1", "trend_intensifying") is None and board.value("DH1", "trend_new") is None
+    assert board.trend_text("DH1") == "intensifying <5; new hidden"
+
+
+# -- what changed --------------------------------------------------------------------------------------------------------
+def two_groups(prefix: str, day: str, groups) -> list[dict]:
+    return [episode(f"{prefix}{k}{n}", k, f"{day}T20:00", f"{day}T23:00", found_at=place)
+            for n, (kids, place) in enumerate(groups) for k in kids]
+
+
+def test_a_renumbered_but_unchanged_cluster_keeps_its_number_and_is_not_a_change(tmp_path):
+    # February: a small group (p, q) and a bigger one (x, y, z). March: the same two groups, plus a bigger new one
+    # (a-d) that would take number 1 by size: the unchanged groups keep February's numbers and are not listed
+    small, big, new = (["p", "q"], "DH1 3EB"), (["x", "y", "z"], "SR8 1AA"), (["a", "b", "c", "d"], "DL3 7SQ")
+    episodes = (two_groups("F1", "2023-02-04", [small, big]) + two_groups("F2", "2023-02-11", [small, big])
+                + two_groups("M1", "2023-03-04", [small, big, new]) + two_groups("M2", "2023-03-11", [small, big, new]))
+    kids = sorted({k for g in (small, big, new) for k in g[0]})
+    dataset = load(tmp_path, children=[child(k) for k in kids], episodes=episodes)
+    ref = dict(zip(dataset.children["child_id"], dataset.children["ref"]))
+    february = analyse(dataset, MARCH.previous()).people.set_index("ref")["cluster"]
+    march = analyse(dataset, MARCH)
+    now = march.people.set_index("ref")["cluster"]
+    assert now[ref["p"]] == february[ref["p"]] and now[ref["x"]] == february[ref["x"]]
+    assert now[ref["a"]] not in (february[ref["p"]], february[ref["x"]])
+    assert list(march.changes["kind"]) == ["new_cluster"]
+    assert march.changes.iloc[0]["subject"] == f"cluster {now[ref['a']]}"
+
+
+def test_the_first_period_of_the_data_lists_no_change_and_says_why(tmp_path):
+    from exports.pack import build_pack
+
+    dataset = load(tmp_path, children=[child("1"), child("2")], episodes=[
+        episode("E1", "1", "2023-03-04T20:00", "2023-03-05T01:00", found_at="DH1 3EB"),
+        episode("E2", "2", "2023-03-04T20:30", "2023-03-05T01:30", found_at="DH1 4QP")])
+    pack = build_pack(dataset, MARCH, "meeting", tmp_path / "pack", audit=False)
+    text = re.sub(r"\s+", " ", (pack.out_dir / "index.html").read_text(encoding="utf-8"))
+    assert "2023-03 is the first period in the data (its first episode is on 2023-03-04)" in text
+    assert "new cluster" not in text
+    assert pd.read_csv(pack.out_dir / "changes.csv").empty
