@@ -297,11 +297,14 @@ class BoardDistricts:
         return self.disclosure.text(key, self.hidden, str(self.disclosure.values.get(key)))
 
     def trend_text(self, district: str) -> str:
-        """``intensifying <5; new 7``: the words of the district's areas with how many, as the board may see."""
+        """``intensifying (<5 areas); new (7 areas)``: the district's areas by trend word, as the board may see."""
         parts = []
         for word in TREND_WORDS:
-            if self.disclosure.values.get((district, trend_column(word)), 0):
-                parts.append(f"{word} {self.text(district, trend_column(word))}")
+            count = self.disclosure.values.get((district, trend_column(word)), 0)
+            if count:
+                shown = self.text(district, trend_column(word))
+                parts.append(f"{word} (number {HIDDEN})" if shown == HIDDEN else
+                             f"{word} ({shown} {'area' if shown == '1' else 'areas'})")
         return "; ".join(parts)
 
 

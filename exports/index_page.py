@@ -130,7 +130,7 @@ bridges clusters: they may need most support. It never means they recruit or off
 <h2 id="hotspots-heading">{% if board %}Hot spots by postcode district{% else %}Top hot spots{% endif %}</h2>
 {% if hotspots %}
 <table class="pm-table"><thead><tr><th scope="col" class="num">Rank</th><th scope="col">{% if board %}District{% else %}Where{% endif %}</th>
-<th scope="col" class="num">Children</th><th scope="col" class="num">Episodes</th><th scope="col">Trend</th>{% if not board %}<th scope="col">Clusters</th>{% endif %}</tr></thead>
+<th scope="col" class="num">Children</th><th scope="col" class="num">Episodes</th><th scope="col">{% if board %}Areas by trend{% else %}Trend{% endif %}</th>{% if not board %}<th scope="col">Clusters</th>{% endif %}</tr></thead>
 <tbody>{% for h in hotspots %}<tr><td class="num">{{ h.rank }}</td><td>{{ h.where }}</td><td class="num">{{ h.children }}</td>
 <td class="num">{{ h.episodes }}</td><td>{{ h.trend }}</td>{% if not board %}<td>{{ h.clusters }}</td>{% endif %}</tr>{% endfor %}</tbody></table>
 {% if more_hotspots %}<p class="muted">{{ more_hotspots }} more on the map and in hotspots.geojson.</p>{% endif %}

@@ -217,7 +217,7 @@ def person_details(people: pd.DataFrame, children: pd.DataFrame, period: Period,
     (one definition, so the same number on every page); the police also see
     the bridging measure as a number, others see no raw measure.
     """
-    window = f"this period ({period.label})"
+    window = f", {period.label}"
     out = []
     for row in people.to_dict("records"):
         facts = [("Reference", row["ref"])]
@@ -240,15 +240,15 @@ def person_details(people: pd.DataFrame, children: pd.DataFrame, period: Period,
                     if column in child:
                         facts.append((words, child.get(column)))
             facts.append(("Peer cluster", cluster))
-            facts.append((f"Missing episodes {window}", _count(row.get("episodes"))))
-            facts.append((f"People linked by risk ties {window}", _count(row.get("degree"))))
-            facts.append((f"Adults of concern linked {window}", _count(row.get("adults_of_concern"))))
+            facts.append((f"Missing episodes{window}", _count(row.get("episodes"))))
+            facts.append((f"People linked by risk ties{window}", _count(row.get("degree"))))
+            facts.append((f"Adults of concern linked{window}", _count(row.get("adults_of_concern"))))
             facts.append(("Score (most connected: may need most support), 0-100", row.get("score")))
         else:
             facts.append(("Role", ROLE_WORDS.get(row.get("role"), display(row.get("role")) or "unknown")))
             tie_type = display(row.get("tie_type")) or "risk"
-            facts.append((f"Children linked {window}", _count(row.get("children_reached"))))
-            facts.append((f"Peer clusters of those children {window}", _count(row.get("clusters_reached"))))
+            facts.append((f"Children linked{window}", _count(row.get("children_reached"))))
+            facts.append((f"Their peer clusters{window}", _count(row.get("clusters_reached"))))
             if tie_type == "risk":
                 facts.append(("Peer cluster", cluster))
                 facts.append(("Score (people to disrupt), 0-100", row.get("score")))
@@ -435,7 +435,8 @@ def build_pack(dataset: Dataset, period: Period, audience: str, out_dir: str | P
     clock = time.perf_counter()
     page = map_page(hotspots_fc, places_fc, cluster_places=None if board else cluster_places(analysis, places_fc),
                     names=names_by_ref, basemap=basemap, title="Hot spots and places", subtitle=subtitle, nav=nav,
-                    intro=("Hot spots counted by postcode district; counts from 1 to 4 are shown as <5."
+                    intro=("Hot spots counted by postcode district; counts from 1 to 4 are shown as <5, and a count from which one "
+                           "could be worked out as hidden."
                            if board else "Hot-spot areas ranked by children, then episodes, then the most recent; "
                                          "places by what happened there. Switch layers in the box on the map."),
                     table_title="Postcode districts, ranked" if board else "Hot-spot areas, ranked",

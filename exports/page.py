@@ -182,7 +182,7 @@ table.pm-table td.num, table.pm-table th.num { text-align: right; font-variant-n
 .badge.unverified { border: 1px dashed #1A1A1A; color: #1A1A1A; }
 .concern-text { color: var(--concern); }
 .safety-text { color: var(--safety); }
-dl.pm-facts { display: grid; grid-template-columns: max-content 1fr; gap: .1em .8em; margin: .3em 0; }
+dl.pm-facts { display: grid; grid-template-columns: minmax(0, 11em) minmax(0, 1fr); gap: .15em .8em; margin: .3em 0; }
 dl.pm-facts dt { font-weight: bold; }
 dl.pm-facts dd { margin: 0; overflow-wrap: anywhere; }
 .swatch { display: inline-block; width: 1em; height: 1em; border: 1px solid #1A1A1A; vertical-align: -0.15em;

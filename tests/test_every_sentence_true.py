@@ -174,7 +174,7 @@ def test_children_reached_is_a_whole_number_and_protective_people_say_whom_they_
     details = dict(zip(view["ref"], person_details(view, children_view(dataset.children, MARCH.end, policy),
                                                    MARCH, policy)))
     nan = dict(details[refs["Nan"]])
-    assert nan["Children linked this period (2023-03)"] == "2" and nan["Counted as"] == "safety: not counted as risk"
+    assert nan["Children linked, 2023-03"] == "2" and nan["Counted as"] == "safety: not counted as risk"
     assert "Score (people to disrupt), 0-100" not in nan and "Ties" not in nan
     assert all(not re.fullmatch(r"\d+\.\d+", v) for k, v in nan.items() if "linked" in k)
 
@@ -236,7 +236,7 @@ def test_the_boards_trend_words_give_back_no_small_count():
     board = board_districts(table)
     # 9 areas = 3 intensifying + 6 new: showing 9 and 6 would give the 3 back
     assert board.value("DH1", "trend_intensifying") is None and board.value("DH1", "trend_new") is None
-    assert board.trend_text("DH1") == "intensifying <5; new hidden"
+    assert board.trend_text("DH1") == "intensifying (<5 areas); new (number hidden)"
 
 
 # -- what changed --------------------------------------------------------------------------------------------------------
