@@ -376,19 +376,24 @@ class OutputFolder:
     def _discard(self, error: BaseException | None) -> None:
         if self.path is None:
             return
-        rejects = self.path / REJECTS
+        rejects, note = self.path / REJECTS, None
         if error is not None and rejects.is_file():
             beside = self.out.with_name(self.out.name + ".rejects.csv")
             try:
                 os.replace(rejects, beside)
-                error.add_note(f"the rejected rows and warnings are in {beside}")
+                note = f"the rejected rows and warnings are in {beside}"
             except OSError:
                 pass
         shutil.rmtree(self.path, ignore_errors=True)
         if isinstance(error, OSError) and error.filename and str(error.filename).startswith(str(self.path)):
             final = self.final(error.filename)
-            raise OutputError(f"cannot write {final}: {error.strerror or error}; {self.given} was left as it "
-                              "was") from error
+            replaced = OutputError(f"cannot write {final}: {error.strerror or error}; {self.given} was left as it "
+                                   "was")
+            if note:
+                replaced.add_note(note)
+            raise replaced from error
+        if note:
+            error.add_note(note)
 
 
 # -- one file ---------------------------------------------------------------------------------------------------
