@@ -146,7 +146,9 @@ def child_command(
     steps, what keeps them safe as well as what worries us, and the times they
     went missing, in plain words and large type. It shows names and notes
     (the worker audience) but never police-only intelligence, phones, vehicles
-    or handles. Adds a line to audit.jsonl beside the page.
+    or handles. Only that file is replaced (through a temporary file and a
+    rename), readable by its owner only; adds a line to audit.jsonl beside the
+    page, failures included.
 
     Example:
 
