@@ -67,11 +67,12 @@ import os
 import secrets
 import shutil
 import socket
-import stat
 from pathlib import Path
 from typing import Callable
 
-from graph_models.private_files import make_folder, make_private, open_private
+import psutil
+
+from graph_models.private_files import make_folder, make_private
 from graph_models.reading import sha256_file
 
 MANIFEST = "manifest.json"
@@ -163,16 +164,6 @@ def _prefix(target: Path) -> str:
     return f".{target.name}{STAGING}{socket.gethostname()}-"
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def _staging_name(target: Path) -> Path:
     return target.with_name(f"{_prefix(target)}{os.getpid()}-{secrets.token_hex(4)}")
 
@@ -192,7 +183,7 @@ def clear_leftovers(target: Path) -> None:
         if not name.startswith(prefix):
             continue
         pid = name[len(prefix):].split("-", 1)[0]
-        if not pid.isdigit() or _alive(int(pid)):
+        if not pid.isdigit() or psutil.pid_exists(int(pid)):
             continue
         path = target.parent / name
         if name.endswith(PREVIOUS) and not os.path.lexists(target):
@@ -446,5 +437,4 @@ def replace_file(path: str | Path, write: Callable[[Path], object],
     return path
 
 
-__all__ = ["OutputError", "OutputFolder", "check_out", "clear_leftovers", "exchange", "open_private",
-           "replace_file"]
+__all__ = ["OutputError", "OutputFolder", "check_out", "clear_leftovers", "exchange", "replace_file"]

@@ -97,7 +97,8 @@ class Outcome:
     exit_code: int | None
     signal: int | None
     stderr: str
-    beside: set[str]
+    beside: set[str]  # what is new beside --out (in the watched folder)
+    names: set[str]  # everything in the watched folder
 
 
 @dataclass
@@ -154,7 +155,8 @@ class _Injector:
                 exit_code=os.WEXITSTATUS(status) if os.WIFEXITED(status) else None,
                 signal=os.WTERMSIG(status) if os.WIFSIGNALED(status) else None,
                 stderr=found.get("stderr", ""),
-                beside=set(os.listdir(self.watched)) - set(name for name in (before or {}) if os.sep not in name)))
+                beside=set(os.listdir(self.watched)) - set(name for name in (before or {}) if os.sep not in name),
+                names=set(os.listdir(self.watched))))
             restore(Path(self.watched), before)
             self.paused = False
         return do()

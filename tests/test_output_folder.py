@@ -13,6 +13,7 @@ import hashlib
 import json
 import os
 import signal
+import socket
 import stat
 import subprocess
 import sys
@@ -202,9 +203,9 @@ def test_a_failure_or_a_kill_at_any_step_leaves_out_as_it_was(tiny_year, tmp_pat
 
 def test_a_run_killed_in_its_own_process_leaves_out_and_the_next_run_tidies_up(tiny_year, tmp_path, capsys,
                                                                                monkeypatch):
-    """A real peermap process, SIGKILLed as it writes its manifest, over last month's pack."""
+    """A real peermap process, SIGKILLed as it writes its manifest, over last month's analysis."""
     out = tmp_path / "p"
-    assert run_here(["pack", tiny_year, "--period", "2023-02", "--out", out], capsys, monkeypatch)[0] == 0
+    assert run_here(["analyse", tiny_year, "--period", "2023-02", "--out", out], capsys, monkeypatch)[0] == 0
     before = snapshot(out)
     killer = ("import os, signal\n"
               "real = os.open\n"
@@ -214,14 +215,14 @@ def test_a_run_killed_in_its_own_process_leaves_out_and_the_next_run_tidies_up(t
               "    return real(path, flags, *args, **kwargs)\n"
               "os.open = kill_at_manifest\n"
               "from mapping.cli import main; main()\n")
-    killed = subprocess.run([sys.executable, "-c", killer, "pack", str(tiny_year), "--period", "2023-03",
+    killed = subprocess.run([sys.executable, "-c", killer, "analyse", str(tiny_year), "--period", "2023-03",
                              "--out", str(out)], capture_output=True, text=True)
     assert killed.returncode == -signal.SIGKILL
     assert snapshot(out) == before
     leftovers = [p for p in tmp_path.iterdir() if p.name.startswith(".p.peermap-")]
     assert len(leftovers) == 1 and stat.S_IMODE(leftovers[0].stat().st_mode) == 0o700  # what was written so far
 
-    assert run_here(["pack", tiny_year, "--period", "2023-03", "--out", out], capsys, monkeypatch)[0] == 0
+    assert run_here(["analyse", tiny_year, "--period", "2023-03", "--out", out], capsys, monkeypatch)[0] == 0
     assert whole(snapshot(out), "meeting", "2023-03-01")
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".p.peermap-")]
 
@@ -403,3 +404,64 @@ def test_child_replaces_only_its_own_file_through_a_rename(tiny_year, tmp_path, 
     code, stderr = run_here(["child", "036849", tiny_year, "--out", link], capsys, monkeypatch)
     assert code == 2 and "symbolic link" in one_line(stderr)
     assert (sessions / "notes.txt").read_text() == "the worker's notes"
+
+
+# -- the commit's corners -------------------------------------------------------------------------------------------
+def test_a_file_saved_into_out_while_it_is_swapped_is_kept(tmp_path, monkeypatch):
+    """The last check of --out is just before the swap; a file saved in between moves into the new folder."""
+    import exports.output_folder as output_folder
+    from exports.output_folder import OutputFolder
+
+    out = tmp_path / "p"
+    with OutputFolder(out) as folder:
+        (folder.path / "kpi.json").write_text("{}")
+        listed = {"kpi.json": hashlib.sha256(b"{}").hexdigest()}
+        (folder.path / "manifest.json").write_text(json.dumps({"audience": "board", "files": listed}))
+        folder.commit()
+    real = output_folder.exchange
+
+    def save_then_swap(a, b):
+        (out / "notes.txt").write_text("saved just now")
+        real(a, b)
+
+    monkeypatch.setattr(output_folder, "exchange", save_then_swap)
+    with OutputFolder(out) as folder:
+        (folder.path / "index.html").write_text("new")
+        folder.commit()
+    assert sorted(p.name for p in out.iterdir()) == ["index.html", "notes.txt"]
+    assert (out / "notes.txt").read_text() == "saved just now"
+    assert not [p for p in tmp_path.iterdir() if ".peermap-" in p.name]
+
+
+def test_where_names_cannot_be_swapped_a_kill_between_the_two_renames_is_undone_by_the_next_run(
+        tiny_year, tmp_path, monkeypatch):
+    """Some network shares refuse RENAME_EXCHANGE: --out is renamed aside, then the new folder in."""
+    import errno
+
+    import exports.output_folder as output_folder
+    from exports.output_folder import clear_leftovers
+
+    def cannot(a, b):
+        raise OSError(errno.EINVAL, os.strerror(errno.EINVAL), str(a))
+
+    monkeypatch.setattr(output_folder, "exchange", cannot)
+    watched, out = tmp_path / "packs", tmp_path / "packs" / "p"
+    watched.mkdir()
+    made = fault_at_every_step(["analyse", tiny_year, "--period", "2023-02", "--out", out], watched=watched, out=out,
+                               results=tmp_path / "results", kinds=())
+    assert made.exit_code == 0
+    before = snapshot(out)
+    found = fault_at_every_step(["analyse", tiny_year, "--period", "2023-03", "--out", out], watched=watched,
+                                out=out, results=tmp_path / "results", kinds=("SIGKILL",))
+    assert found.exit_code == 0 and whole(snapshot(out), "meeting", "2023-03-01")
+    gaps = [o for o in found.outcomes if o.out is None]
+    assert [o.call.split()[0] for o in gaps] == ["os.rename"]  # only between the two renames
+    assert [name for name in gaps[0].names if name.endswith("-previous")]  # the previous folder, aside
+    assert all(o.out == before or whole(o.out, "meeting", "2023-03-01") for o in found.outcomes if o.out is not None)
+
+    # what that kill left, and what the next run does with it (the killed process is gone)
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    aside = watched / f".p.peermap-{socket.gethostname()}-{gone.stdout.strip()}-0000-previous"
+    out.rename(aside)
+    clear_leftovers(out)
+    assert whole(snapshot(out), "meeting", "2023-03-01") and not aside.exists()
