@@ -120,11 +120,21 @@ def postcode_index(path: Optional[Path]):
 
 def load_data_folder(data_dir: Path, key_file: Optional[Path], postcodes: Optional[Path], rejects_path: Path,
                      shown_as: Optional[Path] = None):
-    """Load a data folder, write its rejects file, and say what was found (the rejects as ``shown_as``, if given)."""
-    from graph_models.load import load_folder
-    from graph_models.rejects import summarise, write_rejects
+    """Load a data folder, write its rejects file, and say what was found (the rejects as ``shown_as``, if given).
 
-    dataset = load_folder(data_dir, key_file=key_file, postcodes=postcode_index(postcodes))
+    When the folder stops the run, the rows it could not use (the error's
+    ``problems``) are still written to ``rejects_path``; a command writing an
+    output folder then moves them beside ``--out`` (SCHEMA.md, "Bad input").
+    """
+    from graph_models.load import load_folder
+    from graph_models.rejects import DataFolderError, summarise, write_rejects
+
+    try:
+        dataset = load_folder(data_dir, key_file=key_file, postcodes=postcode_index(postcodes))
+    except DataFolderError as error:
+        if getattr(error, "problems", None):
+            write_rejects(error.problems, rejects_path)
+        raise
     write_rejects(dataset.rejects, rejects_path)
     counts = summarise(dataset.rejects)
     loaded = ", ".join(f"{len(t):,} {name}" for name, t in dataset.tables().items()

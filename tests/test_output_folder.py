@@ -465,3 +465,24 @@ def test_where_names_cannot_be_swapped_a_kill_between_the_two_renames_is_undone_
     out.rename(aside)
     clear_leftovers(out)
     assert whole(snapshot(out), "meeting", "2023-03-01") and not aside.exists()
+
+
+def test_a_data_folder_that_stops_the_run_leaves_out_and_its_rejects_go_beside_it(tiny_year, tmp_path, capsys,
+                                                                                   monkeypatch):
+    """SCHEMA.md: the rows it could not use are written to <out>.rejects.csv beside --out, named in the message."""
+    import graph_models.load
+    from graph_models.rejects import DataFolderError, Problem
+
+    def stops(*args, **kwargs):
+        error = DataFolderError("children.csv: no row loads (first bad line 2)")
+        error.problems = [Problem("children.csv", 2, "", "rejected", "4 fields where the header has 11", "x,y,z,w")]
+        raise error
+
+    out = tmp_path / "p"
+    monkeypatch.setattr(graph_models.load, "load_folder", stops)
+    code, stderr = run_here(["pack", tiny_year, "--period", "2023-03", "--out", out], capsys, monkeypatch)
+    beside = tmp_path / "p.rejects.csv"
+    assert code == 2 and not out.exists()
+    line = one_line(stderr)
+    assert "no row loads" in line and f"the rejected rows and warnings are in {beside}" in line
+    assert "4 fields where the header has 11" in beside.read_text()
