@@ -11,6 +11,11 @@ Both read a data folder or, with ``--neo4j``, the shared store, through
 ``rejects.csv`` goes in the ``--out`` folder as SCHEMA.md says (for ``child``,
 the folder of the page), readable by its owner only and never listed in a
 manifest: it holds raw rows, so it is moved out before a pack is shared.
+
+A pack is written whole or not at all through
+:class:`exports.output_folder.OutputFolder` (the ``--out`` rule, staging, the
+commit); a child's page replaces only its file. Each run appends its line to
+``audit.jsonl`` beside ``--out``, failures included (:func:`exports.audit.audited`).
 """
 
 from __future__ import annotations
@@ -54,8 +59,9 @@ def pack_command(
     basemap: str = typer.Option("none", "--basemap", metavar="none|osm|URL",
                                 help="Map tiles: none (default; the pages make no network request), osm "
                                      "(OpenStreetMap), or a tile URL such as https://tiles.example.org/{z}/{x}/{y}.png."),
-    out: Path = typer.Option(..., "--out", help="Folder to write the pack into (made if need be); audit.jsonl goes "
-                                                "beside it."),
+    out: Path = typer.Option(..., "--out", help="Folder to write the pack into: new, empty, or an earlier peermap "
+                                                "output (whose files are replaced: nothing of it survives); any other "
+                                                "file there stops the run. audit.jsonl goes beside it."),
     top: int = typer.Option(11, "--top", help="How many children in the frequently-missing list."),
     key_file: Optional[Path] = typer.Option(None, "--key-file", help="File holding the reference key (else "
                                                                      "PEERMAP_KEY, else DATA_DIR/peermap.key)."),
@@ -76,7 +82,8 @@ def pack_command(
     children who may need most support, adults of concern, top hot spots),
     network.html, map.html, people/clusters/ties/changes CSV, hotspots and
     places GeoJSON, kpi.json, network.graphml and manifest.json, each as the
-    audience may see it. Every pack adds a line to audit.jsonl beside it.
+    audience may see it, whole or not at all and readable by its owner only.
+    Every run adds a line to audit.jsonl beside the pack, failures included.
 
     Example (the monthly meeting):
 
@@ -88,26 +95,31 @@ def pack_command(
     """
     import os
 
+    from exports.audit import audited
     from exports.map_page import resolve_basemap
+    from exports.output_folder import REJECTS, OutputFolder
     from exports.pack import build_pack
     from mapping.command_options import open_dataset
     from mapping.periods import resolve_period
 
-    span = resolve_period(period, date_from, date_to)
-    try:
-        resolve_basemap(basemap)
-    except ValueError as exc:
-        fail(str(exc))
-    if top < 0:
-        fail("--top must be 0 or more")
-    if out.exists() and not out.is_dir():
-        fail(f"--out must be a folder: {out} is a file")
-    if names and audience is not PackAudience.meeting:
-        say("peermap: --names only changes a meeting pack (police packs always show names, board packs never do)")
-    source = neo4j or (os.environ.get("NEO4J_URI") if data_dir is None else None)
-    dataset = open_dataset(data_dir, source, key_file, postcodes, rejects or out.resolve() / "rejects.csv")
-    pack = build_pack(dataset, span, audience.value, out, names=names, basemap=basemap, postcodes=None if postcodes
-                      is None else _index(postcodes), top=top, command=_argv())
+    with audited(out, audience=audience.value, command=_argv()) as run, OutputFolder(out) as folder:
+        span = resolve_period(period, date_from, date_to)
+        run.period = span.as_dict()
+        try:
+            resolve_basemap(basemap)
+        except ValueError as exc:
+            fail(str(exc))
+        if top < 0:
+            fail("--top must be 0 or more")
+        if names and audience is not PackAudience.meeting:
+            say("peermap: --names only changes a meeting pack (police packs always show names, board packs never "
+                "do)")
+        source = neo4j or (os.environ.get("NEO4J_URI") if data_dir is None else None)
+        dataset = open_dataset(data_dir, source, key_file, postcodes, rejects or folder.path / REJECTS,
+                               shown_as=rejects or out / REJECTS)
+        pack = build_pack(dataset, span, audience.value, folder, names=names, basemap=basemap,
+                          postcodes=None if postcodes is None else _index(postcodes), top=top, audit=False)
+        folder.commit(after=run.written)
     say(f"wrote the {audience.value} pack for {span.label} to {out} ({len(pack.files)} files); "
         f"open {out / 'index.html'}")
 
@@ -116,7 +128,8 @@ def child_command(
     child_id: str = typer.Argument(..., metavar="CHILD_ID", help="The child's case-system ID (or C- reference)."),
     data_dir: Optional[Path] = typer.Argument(None, metavar="[DATA_DIR]", show_default=False,
                                               help="The data folder; leave out with --neo4j."),
-    out: Path = typer.Option(..., "--out", help="The page to write, e.g. child.html; audit.jsonl goes beside it."),
+    out: Path = typer.Option(..., "--out", help="The page to write, e.g. child.html (only that file is replaced); "
+                                                "audit.jsonl goes beside it."),
     period: Optional[str] = typer.Option(None, "--period", help="Only this calendar month, YYYY-MM (default: "
                                                                 "everything recorded)."),
     date_from: Optional[str] = typer.Option(None, "--from", help="Only from this local date, YYYY-MM-DD (with --to)."),
@@ -133,7 +146,9 @@ def child_command(
     steps, what keeps them safe as well as what worries us, and the times they
     went missing, in plain words and large type. It shows names and notes
     (the worker audience) but never police-only intelligence, phones, vehicles
-    or handles. Adds a line to audit.jsonl beside the page.
+    or handles. Only that file is replaced (through a temporary file and a
+    rename), readable by its owner only; adds a line to audit.jsonl beside the
+    page, failures included.
 
     Example:
 
@@ -141,22 +156,25 @@ def child_command(
     """
     import os
 
+    from exports.audit import audited
     from exports.child_page import ChildNotFound
     from exports.pack import write_child_page
     from mapping.command_options import open_dataset
     from mapping.periods import resolve_period
 
-    span = None
-    if any(v not in (None, "") for v in (period, date_from, date_to)):
-        span = resolve_period(period, date_from, date_to)
-    if out.exists() and out.is_dir():
-        fail(f"--out must be a file such as child.html: {out} is a folder")
-    source = neo4j or (os.environ.get("NEO4J_URI") if data_dir is None else None)
-    dataset = open_dataset(data_dir, source, key_file, postcodes, rejects or out.resolve().parent / "rejects.csv")
-    try:
-        write_child_page(dataset, child_id, out, span, command=_argv())
-    except ChildNotFound as exc:
-        fail(str(exc))
+    with audited(out, audience="worker", command=_argv()) as run:
+        span = None
+        if any(v not in (None, "") for v in (period, date_from, date_to)):
+            span = resolve_period(period, date_from, date_to)
+            run.period = span.as_dict()
+        if out.is_dir() and not out.is_symlink():
+            fail(f"--out must be a file such as child.html: {out} is a folder")
+        source = neo4j or (os.environ.get("NEO4J_URI") if data_dir is None else None)
+        dataset = open_dataset(data_dir, source, key_file, postcodes, rejects or out.absolute().parent / "rejects.csv")
+        try:
+            write_child_page(dataset, child_id, out, span, audit=run)
+        except ChildNotFound as exc:
+            fail(str(exc))
     say(f"wrote the peer map of {child_id} to {out}; open it in a browser (it needs no internet)")
 
 

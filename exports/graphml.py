@@ -60,13 +60,11 @@ def network_graph(nodes: pd.DataFrame, edges: pd.DataFrame, positions: dict | No
 
 def write_graphml(nodes: pd.DataFrame, edges: pd.DataFrame, path: str | Path, positions: dict | None = None) -> Path:
     """Write the GraphML file (readable by its owner only, like every file of a pack)."""
-    import os
+    from graph_models.private_files import make_folder, open_private
 
     path = Path(path)
     graph = network_graph(nodes, edges, positions)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    os.chmod(path, 0o600)
-    with os.fdopen(fd, "wb") as handle:
+    make_folder(path.parent)
+    with open_private(path, "wb") as handle:
         nx.write_graphml(graph, handle, encoding="utf-8", prettyprint=True, named_key_ids=True)
     return path

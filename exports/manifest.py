@@ -18,12 +18,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from graph_models.private_files import make_folder, open_private
 from graph_models.reading import sha256_file
 from graph_models.rejects import neutralise
 
@@ -52,10 +52,8 @@ def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _private(path: Path):
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    os.chmod(path, 0o600)
-    return os.fdopen(fd, "w", newline="", encoding="utf-8")
+    make_folder(Path(path).parent)
+    return open_private(path, "w", newline="")
 
 
 def write_csv(frame: pd.DataFrame, path: Path) -> Path:

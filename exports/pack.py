@@ -43,7 +43,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -54,9 +53,10 @@ import pandas as pd
 from graph_models.reading import sha256_file
 from exports.audiences import (associate_names, audience_policy, children_view, people_view, restrict_dataset,
                                texts_view)
-from exports.audit import command_line, record_export
+from exports.audit import AuditRun
 from exports.escaping import display
 from exports.manifest import MANIFEST, build_manifest, write_manifest
+from exports.output_folder import OutputFolder, replace_file
 from exports.page import write_page
 from graph_models.dataset import Dataset
 from mapping.explain import grade_words, source_noun, strength_legend
@@ -352,16 +352,35 @@ def _nav(board: bool) -> list[tuple[str, str]]:
     return [("index.html", "Summary")] + ([] if board else [("network.html", "Network")]) + [("map.html", "Map")]
 
 
-def _private_tree(out: Path) -> None:
-    for path in out.iterdir():
-        if path.is_file():
-            os.chmod(path, 0o600)
+def build_pack(dataset: Dataset, period: Period, audience: str, out_dir: "str | Path | OutputFolder",
+               names: bool = False, basemap: str = "none", *, command: list[str] | None = None,
+               user: str | None = None, audit: bool = True, **options) -> Pack:
+    """:func:`write_pack`, returning what it made (see :class:`Pack`).
+
+    ``out_dir`` is a path, or the :class:`~exports.output_folder.OutputFolder`
+    a command already opened (it then commits the folder and writes the audit line).
+    """
+    import contextlib
+
+    from exports.audit import audited
+
+    folder = OutputFolder.of(out_dir)
+    log = audited(folder.out, audience=audience, period=period.as_dict(), command=command, user=user) if audit \
+        else contextlib.nullcontext()
+    with log as run, folder:
+        pack = _write_pack(dataset, period, audience, folder, names, basemap, **options)
+
+        def record(manifest_sha256: str | None) -> None:
+            pack.audit = run.written(manifest_sha256)
+
+        folder.commit(after=record if run is not None else None)
+    pack.files = [folder.placed(f) for f in pack.files]
+    return pack
 
 
-def build_pack(dataset: Dataset, period: Period, audience: str, out_dir: str | Path, names: bool = False,
-               basemap: str = "none", *, settings=None, postcodes=None, top: int = 11, seed: int = 7,
-               command: list[str] | None = None, user: str | None = None, audit: bool = True) -> Pack:
-    """:func:`write_pack`, returning what it made (see :class:`Pack`)."""
+def _write_pack(dataset: Dataset, period: Period, audience: str, folder: OutputFolder, names: bool = False,
+                basemap: str = "none", *, settings=None, postcodes=None, top: int = 11, seed: int = 7) -> Pack:
+    """Every file of the pack, made in ``folder.path`` (the staging folder), the manifest last."""
     import time
 
     from exports.graphml import write_graphml
@@ -377,9 +396,8 @@ def build_pack(dataset: Dataset, period: Period, audience: str, out_dir: str | P
     resolve_basemap(basemap)  # a bad --basemap stops before anything is written
     policy = audience_policy(audience, names=names)
     board = not policy.people
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    pack = Pack(out, audience, period)
+    out = folder.path
+    pack = Pack(folder.given, audience, period)
     timings = pack.timings
     clock = time.perf_counter()
     restricted = restrict_dataset(dataset, policy)
@@ -391,7 +409,7 @@ def build_pack(dataset: Dataset, period: Period, audience: str, out_dir: str | P
     timings["hot spots"] = time.perf_counter() - clock
 
     clock = time.perf_counter()
-    files = [f for f in write_analysis(analysis, out, audience, dataset, names=names) if Path(f).name != MANIFEST]
+    files = [f for f in write_analysis(analysis, folder, audience, dataset, names=names) if Path(f).name != MANIFEST]
     intelligence = None
     if policy.raw_ids and policy.notes and policy.identifiers:
         from exports.manifest import write_csv
@@ -488,13 +506,8 @@ def build_pack(dataset: Dataset, period: Period, audience: str, out_dir: str | P
         extra["network"] = {"people": int((pack.nodes["kind"] != "place").sum()),
                             "places": int((pack.nodes["kind"] == "place").sum()), "ties": int(len(pack.edges))}
     manifest = write_manifest(out, audience, period, dataset.inputs, files, extra)
-    _private_tree(out)
     pack.files = [*files, manifest]
     pack.manifest_sha256 = sha256_file(manifest)
-    if audit:
-        pack.audit = record_export(out, audience=audience, period=period.as_dict(),
-                                   command=command if command is not None else command_line(),
-                                   manifest_sha256=pack.manifest_sha256, user=user)
     return pack
 
 
@@ -534,24 +547,42 @@ def data_span(dataset: Dataset) -> Period:
 
 def write_child_page(dataset: Dataset, child_id: str, out_file: str | Path, period: Period | None = None, *,
                      reader: str = "you", command: list[str] | None = None, user: str | None = None,
-                     audit: bool = True) -> Path:
+                     audit: "bool | AuditRun" = True) -> Path:
     """Write one child's peer map (``worker`` audience) to ``out_file`` and append its audit line.
 
-    The audit line carries the page's manifest (its SHA-256 and what it was made
-    from) and that manifest's SHA-256, as a pack's does.
+    Only that file is replaced, through a temporary file and a rename
+    (:func:`exports.output_folder.replace_file`). The audit line carries the
+    page's manifest (its SHA-256 and what it was made from) and that manifest's
+    SHA-256, as a pack's does. ``audit``: True appends a line (failures
+    included), False none, or the :class:`~exports.audit.AuditRun` of a command
+    that is already auditing its run.
     """
+    import contextlib
+
+    from exports.audit import AuditRun, audited
     from exports.child_page import child_map, page_of_map
 
     out = Path(out_file)
-    found = child_map(dataset, child_id, period)
-    write_page(out, page_of_map(found, reader=reader))
     span = period or data_span(dataset)
-    manifest = build_manifest("worker", span, dataset.inputs, [out], out.parent,
-                              extra={"child": found.child["ref"], "period_given": period is not None})
-    canonical = json.dumps(manifest, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-    if audit:
-        record_export(out, audience="worker", period=span.as_dict() if period else None,
-                      command=command if command is not None else command_line(),
-                      manifest_sha256=hashlib.sha256(canonical).hexdigest(), user=user,
-                      extra={"manifest": manifest})
+    manifest: dict = {}
+    if isinstance(audit, AuditRun) or not audit:
+        log = contextlib.nullcontext(audit or None)
+    else:
+        log = audited(out, audience="worker", period=span.as_dict() if period else None, command=command, user=user)
+
+    with log as run:
+        found = child_map(dataset, child_id, period)
+        page = page_of_map(found, reader=reader)
+
+        def write(temporary: Path) -> None:
+            write_page(temporary, page)
+            manifest.update(build_manifest("worker", span, dataset.inputs, [], out.parent,
+                                           extra={"child": found.child["ref"], "period_given": period is not None}))
+            manifest["files"] = {out.name: sha256_file(temporary)}
+
+        def record() -> None:
+            canonical = json.dumps(manifest, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
+            run.written(hashlib.sha256(canonical).hexdigest(), extra={"manifest": manifest})
+
+        replace_file(out, write, after=record if run is not None else None)
     return out

@@ -340,13 +340,12 @@ def render_page(**kwargs) -> str:
 
 def write_page(path, page: Page) -> "Path":
     """Write a page (UTF-8, readable by its owner only, like every file of a pack)."""
-    import os
     from pathlib import Path
 
+    from graph_models.private_files import make_folder, open_private
+
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    os.chmod(path, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+    make_folder(path.parent)
+    with open_private(path, "w", newline="\n") as handle:
         handle.write(page.render())
     return path

@@ -39,6 +39,7 @@ import shapely
 
 from geo.places import ROLES
 from geo.postcodes import postcode_area
+from graph_models.private_files import make_folder, open_private
 
 AUDIENCES = ("police", "meeting", "board")
 CLASSIFICATION = "OFFICIAL-SENSITIVE"
@@ -109,9 +110,9 @@ def _collection(header: dict, columns: dict[str, list], geometries) -> dict:
 def _write(header: dict, columns: dict[str, list], geometries, path) -> Path:
     """Stream the collection as text (a national map has hundreds of thousands of features)."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    make_folder(path.parent)
     head = json.dumps(header, ensure_ascii=False, separators=(",", ":"))[:-1]
-    with open(path, "w", encoding="utf-8") as out:
+    with open_private(path, "w") as out:
         out.write(head + ',"features":[')
         out.write(",\n".join(_feature_texts(columns, geometries)))
         out.write("]}\n")

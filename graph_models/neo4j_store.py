@@ -36,6 +36,34 @@ class StoreError(Exception):
     """Neo4j cannot be reached or refused us: one clear message for the user."""
 
 
+class Neo4jAddressError(ValueError):
+    """A Neo4j URI that is not a Bolt address (``http://``, a typo): the user's input, exit 2 (SCHEMA.md)."""
+
+
+#: The driver's schemes for a Bolt connection (``neo4j`` routes across a cluster; ``+s`` and ``+ssc`` add TLS).
+BOLT_SCHEMES = ("bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc")
+
+
+def check_uri(uri: str) -> str:
+    """``uri`` when it is a Bolt address, else :class:`Neo4jAddressError` saying what to give.
+
+    Examples
+    --------
+    >>> check_uri("bolt://127.0.0.1:7687")
+    'bolt://127.0.0.1:7687'
+    >>> try:
+    ...     check_uri("http://127.0.0.1:7474")
+    ... except Neo4jAddressError as error:
+    ...     print(error)
+    not a Neo4j Bolt address: http://127.0.0.1:7474 (use bolt://HOST:PORT or neo4j://HOST:PORT; the http port is Neo4j Browser's, not peermap's)
+    """
+    scheme, sep, rest = uri.partition("://")
+    if not sep or scheme.lower() not in BOLT_SCHEMES or not rest.strip("/"):
+        hint = "; the http port is Neo4j Browser's, not peermap's" if scheme.lower().startswith("http") else ""
+        raise Neo4jAddressError(f"not a Neo4j Bolt address: {uri} (use bolt://HOST:PORT or neo4j://HOST:PORT{hint})")
+    return uri
+
+
 @dataclass(frozen=True)
 class Connection:
     """Where the Neo4j server is and who we are on it."""
@@ -52,7 +80,7 @@ class Connection:
         if not uri:
             raise StoreError("no Neo4j server given: pass --neo4j bolt://HOST:PORT or set NEO4J_URI "
                              "(with NEO4J_USER and NEO4J_PASSWORD); `make neo4j-start` runs a local one")
-        return cls(uri, os.environ.get("NEO4J_USER", "neo4j"), os.environ.get("NEO4J_PASSWORD", ""),
+        return cls(check_uri(uri), os.environ.get("NEO4J_USER", "neo4j"), os.environ.get("NEO4J_PASSWORD", ""),
                    os.environ.get("NEO4J_DATABASE") or None)
 
 
@@ -67,7 +95,8 @@ def connect(connection: Connection):
                                             connection_timeout=10, max_transaction_retry_time=retry,
                                             notifications_min_severity="OFF")
     except (ValueError, ConfigurationError) as exc:
-        raise StoreError(f"not a Neo4j address: {connection.uri} ({exc}); use bolt://HOST:PORT or neo4j://HOST:PORT") from None
+        raise Neo4jAddressError(f"not a Neo4j address: {connection.uri} ({exc}); use bolt://HOST:PORT or "
+                                "neo4j://HOST:PORT") from None
     try:
         driver.verify_connectivity()
         driver.execute_query("RETURN 1", database_=connection.database)

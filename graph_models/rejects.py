@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -66,11 +65,11 @@ def neutralise(value: object) -> object:
 
 def write_private_csv(path: Path, header, rows) -> Path:
     """Write a CSV readable by its owner only (mode 600), formulas neutralised."""
+    from graph_models.private_files import make_folder, open_private
+
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    os.chmod(path, 0o600)  # also when the file was there before with wider permissions
-    with os.fdopen(fd, "w", newline="", encoding="utf-8") as handle:
+    make_folder(path.parent)
+    with open_private(path, "w", newline="") as handle:  # 0600 also when it was there before, never via a link
         writer = csv.writer(handle)
         writer.writerow(header)
         for row in rows:

@@ -93,6 +93,7 @@ from __future__ import annotations
 import base64
 import json
 import math
+import os
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from functools import lru_cache
@@ -105,6 +106,7 @@ import pandas as pd
 from scipy.spatial import cKDTree
 
 from geo.postcodes import PostcodeIndex, embedded_data_dir
+from graph_models.private_files import FOLDER_MODE, make_folder, open_private
 
 __all__ = ["synthesise", "REPORT", "FREQUENTLY_MISSING"]
 
@@ -1229,7 +1231,8 @@ def synthesise(out_dir, *, seed: int = 7, children: int = 356, episodes: int = 1
         raise ValueError("region must be 'durham' or 'national'")
     national = region == "national" or (region is None and children > NATIONAL_FROM)
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    make_folder(out)
+    os.chmod(out, FOLDER_MODE)  # owner-only, like every folder peermap writes (SCHEMA.md)
     say = progress or (lambda stage, done, total: None)
     streams = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(16)]
     clock = _Clock(start, months)
@@ -2077,7 +2080,8 @@ def _child_ids(rng, n: int) -> np.ndarray:
 
 
 def _csv(frame: pd.DataFrame, path: Path, mode: str = "w", header: bool = True) -> None:
-    frame.to_csv(path, index=False, mode=mode, header=header, lineterminator="\n", encoding="utf-8")
+    with open_private(path, mode, newline="") as handle:
+        frame.to_csv(handle, index=False, header=header, lineterminator="\n")
 
 
 def _write(rng, out: Path, clock: _Clock, world: _World, kids: _Children, birth, groups: _Groups, ep: _Episodes,
@@ -2211,10 +2215,12 @@ def _write(rng, out: Path, clock: _Clock, world: _World, kids: _Children, birth,
     say("writing files", 6, 7)
 
     key = base64.urlsafe_b64encode(np.random.default_rng([seed, 0x6B6579]).bytes(32)).decode().rstrip("=")
-    (out / "peermap.key").write_text(key, encoding="utf-8")
+    with open_private(out / "peermap.key") as handle:
+        handle.write(key)
 
     truth = _truth(clock, world, kids, cid, groups, ep, lk, assoc, siblings, seed)
-    (out / "truth.json").write_text(json.dumps(truth, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    with open_private(out / "truth.json") as handle:
+        handle.write(json.dumps(truth, indent=1, ensure_ascii=False) + "\n")
     say("writing files", 7, 7)
     return {
         "children": n, "episodes": E, "rthis": R_, "links": total, "places": len(places_df),

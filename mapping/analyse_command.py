@@ -28,7 +28,9 @@ def analyse_command(
                                       "notes, phones, vehicles or handles), police (everything) or board (measures "
                                       "only, no people or ties)."),
     names: bool = typer.Option(False, "--names", help="Let a meeting see children's names (display_name)."),
-    out: Path = typer.Option(..., "--out", help="Folder to write the files into (made if missing)."),
+    out: Path = typer.Option(..., "--out", help="Folder to write the files into: new, empty, or an earlier "
+                                                "peermap output (whose files are replaced); audit.jsonl goes beside "
+                                                "it."),
     key_file: Optional[Path] = KeyFile,
     postcodes: Optional[Path] = Postcodes,
     rejects: Optional[Path] = Rejects,
@@ -45,6 +47,10 @@ def analyse_command(
     may appear is decided by --audience; a child's score means "most
     connected: may need most support", never anything a child has done.
 
+    --out is written whole or not at all, readable by its owner only; a run
+    stops (exit 2) if --out holds anything peermap did not write. Adds a line
+    to audit.jsonl beside --out, failures included.
+
     Example (March 2023 for the mapping meeting):
 
         peermap analyse data/durham --period 2023-03 --out out/2023-03
@@ -53,20 +59,24 @@ def analyse_command(
 
         peermap analyse data/durham --from 2022-04-01 --to 2023-03-31 --audience police --out out/year
     """
+    from exports.audit import audited
+    from exports.output_folder import REJECTS, OutputFolder
     from mapping.analysis import analyse_for_audience, write_analysis
     from mapping.periods import resolve_period
 
-    if audience not in AUDIENCE_CHOICES:
-        fail(f"--audience must be one of {', '.join(AUDIENCE_CHOICES)}, not {audience!r}")
-    span = resolve_period(period, date_from, date_to)
-    out.mkdir(parents=True, exist_ok=True)
-    dataset = open_dataset(data_dir, neo4j or neo4j_from_env(data_dir), key_file, postcodes,
-                           rejects or out / "rejects.csv")
-    with console.progress() as report:
-        report("analysing", 0, 1)
-        analysis = analyse_for_audience(dataset, span, audience, postcodes=postcode_index(postcodes))
-        report("analysing", 1, 1)
-    files = write_analysis(analysis, out, audience, dataset, names=names)
+    with audited(out, audience=audience) as run, OutputFolder(out) as folder:
+        if audience not in AUDIENCE_CHOICES:
+            fail(f"--audience must be one of {', '.join(AUDIENCE_CHOICES)}, not {audience!r}")
+        span = resolve_period(period, date_from, date_to)
+        run.period = span.as_dict()
+        dataset = open_dataset(data_dir, neo4j or neo4j_from_env(data_dir), key_file, postcodes,
+                               rejects or folder.path / REJECTS, shown_as=rejects or out / REJECTS)
+        with console.progress() as report:
+            report("analysing", 0, 1)
+            analysis = analyse_for_audience(dataset, span, audience, postcodes=postcode_index(postcodes))
+            report("analysing", 1, 1)
+        files = write_analysis(analysis, folder, audience, dataset, names=names)
+        folder.commit(after=run.written)
     counts = analysis.info["counts"]
     clusters = analysis.info["clustering"]["clusters"]
     say(f"{span.label}: {counts['children']:,} children and {counts['associates']:,} associates, "

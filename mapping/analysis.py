@@ -469,21 +469,35 @@ def audience_ties(analysis: Analysis, policy, shown: pd.Series) -> pd.DataFrame:
     return ties
 
 
-def write_analysis(analysis: Analysis, out_dir: str | Path, audience: str, dataset: Dataset,
+def write_analysis(analysis: Analysis, out_dir, audience: str, dataset: Dataset,
                    names: bool = False, kpi: bool = True) -> list[Path]:
     """Write the analysis for one audience; returns the files written (manifest last).
 
     Writes ``people.csv``, ``clusters.csv``, ``ties.csv``, ``changes.csv``
     (not for ``board``), ``kpi.json``, the hot-spot files (see
     :func:`write_hotspot_files`), ``possible_duplicates.csv`` (audiences that
-    may see associates' raw names) and ``manifest.json``.
+    may see associates' raw names) and ``manifest.json``, whole or not at all
+    (:class:`exports.output_folder.OutputFolder`: ``out_dir`` is a path, or the
+    folder a command or a pack is writing, which then puts the files in place).
 
     Raises
     ------
     ValueError
         when the analysis was built from intelligence the audience may not see
         (handling ``C`` for a meeting): analyse the restricted dataset instead.
+    exports.output_folder.OutputError
+        when ``out_dir`` holds files peermap did not write, or cannot be written.
     """
+    from exports.output_folder import OutputFolder
+
+    with OutputFolder.of(out_dir) as folder:
+        files = _write_analysis_files(analysis, folder.path, audience, dataset, names, kpi)
+        folder.commit()
+    return [folder.placed(f) for f in files]
+
+
+def _write_analysis_files(analysis: Analysis, out_dir: Path, audience: str, dataset: Dataset, names: bool,
+                          kpi: bool) -> list[Path]:
     from exports.audiences import associate_names, audience_policy, people_view, texts_view
     from exports.manifest import write_csv, write_json, write_manifest
     from mapping.measures import compute_measures
@@ -495,7 +509,6 @@ def write_analysis(analysis: Analysis, out_dir: str | Path, audience: str, datas
                          f"{audience} audience may not see: analyse the dataset restricted for it "
                          "(mapping.analysis.analyse_for_audience)")
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
     files: list[Path] = []
     if policy.people:
         shown = associate_names(dataset.associates, policy)

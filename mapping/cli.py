@@ -1,9 +1,11 @@
 """The ``peermap`` command line: one obvious verb per job.
 
 Every command's ``--help`` carries a worked example. Diagnostics and progress
-go to stderr, results to stdout. Problems with the input stop with one clear
-message and exit code 2; no traceback reaches a user (set ``PEERMAP_DEBUG=1``
-to see one).
+go to stderr, results to stdout. Exit codes are SCHEMA.md's: 0 done, 1 only
+for ``validate --strict``, 2 for the user's input or environment (the data
+folder, an argument, ``--out``, a full disk, a Neo4j URI of the wrong scheme),
+3 for Neo4j, 70 for a bug. Each failure is one line on stderr; no traceback
+reaches a user (set ``PEERMAP_DEBUG=1`` to see one for a bug).
 """
 
 from __future__ import annotations
@@ -18,8 +20,9 @@ from typing import Optional
 import typer
 
 from mapping import console
-from mapping.command_options import (EXIT_INPUT, EXIT_STORE, DataDir, FromOpt, KeyFile, Neo4jOpt, PeriodOpt,
-                                     Postcodes, Rejects, SourceDir, ToOpt, neo4j_from_env, fail, load_data_folder, open_dataset)
+from mapping.command_options import (EXIT_BUG, EXIT_INPUT, EXIT_STOPPED, EXIT_STRICT, DataDir, FromOpt, KeyFile,
+                                     Neo4jOpt, PeriodOpt, Postcodes, Rejects, SourceDir, ToOpt, exit_code_of, fail,
+                                     load_data_folder, message_of, neo4j_from_env, open_dataset)
 from mapping.console import say
 
 app = typer.Typer(
@@ -94,7 +97,7 @@ def validate(
         tables = {name: len(t) for name, t in dataset.tables().items()}
         console.out.print_json(json.dumps({"loaded": tables, **counts, "rejects": str(rejects_path)}))
     if strict and counts["rejected"]:
-        raise typer.Exit(1)
+        raise typer.Exit(EXIT_STRICT)
 
 
 @app.command()
@@ -209,7 +212,7 @@ def forget(
     finally:
         driver.close()
     if removed is None:
-        fail(f"no child {child_id!r} in {connection.uri}: nothing removed", code=1)
+        fail(f"no child {child_id!r} in {connection.uri}: nothing removed")
     say(f"removed child {child_id}: " + ", ".join(f"{n:,} {what}" for what, n in removed.items() if what != "children"))
 
 
@@ -229,10 +232,13 @@ def demo(
 
         peermap demo --out out
     """
+    from exports.manifest import write_json
+    from graph_models.private_files import make_folder
     from graph_models.synthetic import synthesise
     from mapping.measures import compute_measures, format_measures
     from mapping.periods import Period
 
+    make_folder(out)
     data = out / "data"
     start = dt.date(2022, 4, 1)
     with console.progress() as report:
@@ -242,7 +248,7 @@ def demo(
     year = Period.from_dates("2022-04-01", "2023-03-31")
     month = Period.from_month("2023-03")
     for span, name in ((year, "kpi.json"), (month, "kpi-month.json")):
-        (out / name).write_text(json.dumps(compute_measures(dataset, span), indent=2) + "\n")
+        write_json(compute_measures(dataset, span), out / name)
     console.out.print(format_measures(compute_measures(dataset, year)))
     say(f"measures: {out / 'kpi.json'} (the year) and {out / 'kpi-month.json'} (March 2023)")
     from exports.commands import demo_pack
@@ -263,40 +269,33 @@ def _register() -> None:
 _register()
 
 
-def main() -> None:
-    """Entry point: run the app, turning expected failures into one clear line and an exit code."""
-    from geo.postcodes import PostcodeError
-    from graph_models.references import MissingKeyError, ReferenceCollision
-    from graph_models.rejects import DataFolderError
-    from graph_models.neo4j_store import StoreError
-    from mapping.periods import PeriodError
-    from neo4j.exceptions import DriverError, Neo4jError
+def _stop(signum, frame) -> None:
+    """SIGTERM stops a run as Ctrl-C does: what it was writing is removed and --out left as it was."""
+    raise KeyboardInterrupt
 
+
+def main() -> None:
+    """Entry point: run the app, turning every failure into one line and SCHEMA.md's exit code."""
+    import signal
+
+    signal.signal(signal.SIGTERM, _stop)
     try:
         code = app(standalone_mode=False)  # click returns typer.Exit's code here instead of raising
         if isinstance(code, int) and code:
             sys.exit(code)
-    except (DataFolderError, MissingKeyError, ReferenceCollision, PostcodeError, PeriodError) as exc:
-        say(f"peermap: {exc}")
-        sys.exit(EXIT_INPUT)
-    except StoreError as exc:
-        say(f"peermap: {exc}")
-        sys.exit(EXIT_STORE)
-    except (DriverError, Neo4jError) as exc:
-        say(f"peermap: Neo4j failed during the run ({type(exc).__name__}: {exc}). Whatever was merged stays; "
-            "running the same command again is safe.")
-        sys.exit(EXIT_STORE)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
     except (typer.Abort, KeyboardInterrupt):
         say("peermap: stopped")
-        sys.exit(130)
-    except Exception as exc:  # usage errors (typer's bundled click) and anything unexpected
-        if hasattr(exc, "show") and hasattr(exc, "exit_code"):
+        sys.exit(EXIT_STOPPED)
+    except Exception as exc:
+        if hasattr(exc, "show") and hasattr(exc, "exit_code"):  # a usage error (typer's bundled click)
             exc.show(file=sys.stderr)
             sys.exit(EXIT_INPUT)
-        if os.environ.get("PEERMAP_DEBUG"):
-            raise
-        say(f"peermap: unexpected error: {type(exc).__name__}: {exc}\n"
-            "Run again with PEERMAP_DEBUG=1 to see the details, and report it.")
-        sys.exit(1)
+        code = exit_code_of(exc)
+        if code == EXIT_BUG and os.environ.get("PEERMAP_DEBUG"):
+            import traceback
+
+            traceback.print_exc()
+        say(f"peermap: {message_of(exc)}")
+        sys.exit(code)

@@ -25,6 +25,12 @@ Examples::
     python scripts/neo4j_server.py kill              # SIGKILL: simulate a crash
     python scripts/neo4j_server.py reset             # stop, delete data and password
 
+Everything under ``.neo4j/`` is readable by its owner only (SCHEMA.md: "the
+local Neo4j store likewise"): the transaction logs hold raw notes. The script
+runs with umask 077, which the server and Maven inherit, so what they make is
+0600/0700, and every start sets what is already there to 0600/0700 (a store
+made before this rule, a file copied in).
+
 ``start`` prints exactly three ``export`` lines on stdout; every progress or
 error message goes to stderr. Only the standard library is needed; the
 ``neo4j`` Python driver, when installed, is used to check that the server
@@ -227,6 +233,18 @@ def make_password() -> str:
     """
     alphabet = string.ascii_letters + string.digits
     return secrets.choice(string.ascii_letters) + "".join(secrets.choice(alphabet) for _ in range(27))
+
+
+def make_private(folder: Path) -> None:
+    """Every file under ``folder`` 0600 and every folder 0700 (links are left alone: nothing is changed through one)."""
+    if not folder.is_dir() or folder.is_symlink():
+        return
+    os.chmod(folder, 0o700)
+    for root, dirs, names in os.walk(folder):
+        for name in dirs + names:
+            path = Path(root) / name
+            if not path.is_symlink():
+                os.chmod(path, 0o700 if name in dirs else 0o600)
 
 
 def write_private(path: Path, text: str) -> None:
@@ -499,7 +517,11 @@ def exclusive():
 
 def cmd_start(args: argparse.Namespace) -> int:
     with exclusive():
-        return start(args)
+        make_private(HOME)
+        try:
+            return start(args)
+        finally:
+            make_private(HOME)  # what Maven copied keeps the modes of its cache
 
 
 def start(args: argparse.Namespace) -> int:
@@ -659,6 +681,7 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("status", help="say whether the server runs (exit 0 if it answers)").set_defaults(func=cmd_status)
     sub.add_parser("reset", help="stop, then delete the local data, logs and password").set_defaults(func=cmd_reset)
     args = parser.parse_args(argv)
+    os.umask(0o077)  # the server, Maven and this script make owner-only files
     try:
         return args.func(args)
     except ServerError as exc:

@@ -52,3 +52,38 @@ def test_wrong_password_is_refused(neo4j_env):
     # lock-out (dbms.security.auth_max_failed_attempts) for the next tests.
     with GraphDatabase.driver(uri, auth=(user, password)) as driver:
         driver.verify_connectivity()
+
+
+def test_the_local_store_is_readable_by_its_owner_only(graph, tmp_path):
+    """SCHEMA.md: the local Neo4j store is owner-only, like every output (it was 755/644: a raw note could be read
+    out of the transaction log by any user). Checked after a note has been merged, on the store the server uses."""
+    import stat
+    from pathlib import Path
+
+    from conftest import TEST_KEY, write_folder
+    from graph_models.load import load_folder
+    from graph_models.neo4j_store import ingest
+
+    root = Path(__file__).resolve().parent.parent
+    home = Path(os.environ.get("PEERMAP_NEO4J_DIR") or root / ".neo4j")
+    assert os.environ["NEO4J_URI"].endswith(f":{(home / 'port').read_text().strip()}"), "not the store under test"
+    folder = write_folder(tmp_path / "data",
+                          children=[{"child_id": "001"}, {"child_id": "002"}],
+                          episodes=[{"episode_id": "E1", "child_id": "001", "missing_at": "2023-03-04T20:00"}],
+                          links=[{"link_id": "L1", "child_id": "001", "recorded_at": "2023-03-05T10:00",
+                                  "target_type": "child", "target_ref": "002",
+                                  "notes": "Seen with RawNoteToken7731Q at the bus station; said he is paid in cash."}])
+    (folder / "peermap.key").write_text(TEST_KEY)
+    ingest(graph, load_folder(folder))
+
+    opened, holding_the_note = [], []
+    for path in [home, *home.rglob("*")]:
+        if path.is_symlink():
+            continue
+        mode = stat.S_IMODE(path.stat().st_mode)
+        if mode & 0o077:
+            opened.append(f"{oct(mode)} {path.relative_to(home)}")
+        if path.is_file() and b"RawNoteToken7731Q" in path.read_bytes():
+            holding_the_note.append(path.relative_to(home))
+    assert holding_the_note, "the note is not in this store's files: the walk would prove nothing"
+    assert opened == []
