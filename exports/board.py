@@ -136,11 +136,48 @@ class Disclosure:
 
         Notes
         -----
-        Each round solves the relations (a fixed point over sums and
-        percentages, O(r) per pass for r relations) and hides one cell; a
-        board pack has tens of cells, so this is instant.
+        Cells that share no relation cannot give each other away, so each
+        group of related cells (a district, a measure's three groups) is
+        solved on its own. Each round solves its relations (a fixed point over
+        sums and percentages) and hides one cell: O(r^2) for a group of r
+        relations, and a group holds a handful.
         """
         hidden = set(self.suppressed)
+        group_of = self._groups()
+        sums: dict = {}
+        ratios: dict = {}
+        for relation in self.sums:
+            sums.setdefault(group_of[relation[0]], []).append(relation)
+        for relation in self.ratios:
+            ratios.setdefault(group_of[relation[0]], []).append(relation)
+        for group in set(sums) | set(ratios):
+            cells = {c for total, parts in sums.get(group, []) for c in (total, *parts)} | {
+                c for r in ratios.get(group, []) for c in r}
+            part = Disclosure(self.values, self.shown & cells, self.protected & cells, self.suppressed & cells,
+                              sums.get(group, []), ratios.get(group, []))
+            hidden |= part._protect_group(hidden & cells)
+        return hidden
+
+    def _groups(self) -> dict:
+        """Each cell's group: the cells that relations tie together share one (a cell in no relation is alone)."""
+        parent = {key: key for key in self.values}
+
+        def root(key):
+            while parent[key] != key:
+                parent[key] = parent[parent[key]]
+                key = parent[key]
+            return key
+
+        for total, parts in self.sums:
+            for part in parts:
+                parent[root(part)] = root(total)
+        for pct, num, den, comp in self.ratios:
+            for cell in (num, den, comp):
+                parent[root(cell)] = root(pct)
+        return {key: root(key) for key in self.values}
+
+    def _protect_group(self, hidden: set) -> set:
+        hidden = set(hidden)
         while True:
             known, why = self._solve(self.shown - hidden)
             leaked = sorted((k for k in self.protected if k in known), key=repr)
