@@ -412,7 +412,7 @@ def build_pack(dataset: Dataset, period: Period, audience: str, out_dir: str | P
     if not board:
         extra["network"] = {"people": int((pack.nodes["kind"] != "place").sum()),
                             "places": int((pack.nodes["kind"] == "place").sum()), "ties": int(len(pack.edges))}
-    manifest = write_manifest(out, audience, period, dataset.inputs, files, extra)
+    manifest = write_manifest(out, audience, period, dataset.inputs, files, extra, loaded=dataset.loaded)
     _private_tree(out)
     pack.files = [*files, manifest]
     pack.manifest_sha256 = sha256_file(manifest)
@@ -472,7 +472,8 @@ def write_child_page(dataset: Dataset, child_id: str, out_file: str | Path, peri
     write_page(out, page_of_map(found, reader=reader))
     span = period or data_span(dataset)
     manifest = build_manifest("worker", span, dataset.inputs, [out], out.parent,
-                              extra={"child": found.child["ref"], "period_given": period is not None})
+                              extra={"child": found.child["ref"], "period_given": period is not None},
+                              loaded=dataset.loaded)
     canonical = json.dumps(manifest, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     if audit:
         record_export(out, audience="worker", period=span.as_dict() if period else None,

@@ -49,12 +49,14 @@ def postcode_index(path: Optional[Path]):
 
 
 def load_data_folder(data_dir: Path, key_file: Optional[Path], postcodes: Optional[Path], rejects_path: Path):
-    """Load a data folder, write its rejects file, and say what was found."""
+    """Load a data folder, write its rejects file, and say what was found: ``loaded N of M rows`` for each file."""
     from graph_models.load import load_folder
     from graph_models.rejects import summarise, write_rejects
 
     dataset = load_folder(data_dir, key_file=key_file, postcodes=postcode_index(postcodes))
     write_rejects(dataset.rejects, rejects_path)
+    for file, (loaded, read) in dataset.loaded.items():
+        say(f"{file}: loaded {loaded:,} of {read:,} rows")
     counts = summarise(dataset.rejects)
     loaded = ", ".join(f"{len(t):,} {name}" for name, t in dataset.tables().items()
                        if name in ("children", "episodes", "rthis", "links") and len(t))
