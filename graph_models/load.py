@@ -63,9 +63,9 @@ def _check_shapes(table: RawTable, settings: LoadSettings) -> None:
         return
     first = min(bad, key=lambda p: p.line)
     raise DataFolderError(
-        f"{table.file}: {len(bad):,} of its {table.read:,} rows are not the header's shape or hold a quote never "
-        f"closed (more than {settings.most_badly_shaped_share:.0%}), so the file was not exported as a CSV of its "
-        f"header: the first is line {first.line} ({first.reason.split(':')[0]}); fix the export and run again")
+        f"{table.file}: {len(bad):,} of its {table.read:,} rows are the wrong shape or hold a quote never closed, "
+        f"more than the {settings.most_badly_shaped_share:.0%} a run accepts: the first is line {first.line} "
+        f"({first.reason.split(':')[0]}); check how the file was exported")
 
 
 def _nothing_loaded(table: RawTable, problems: list[Problem]) -> DataFolderError:
@@ -232,7 +232,7 @@ def load_folder(path: str | Path, *, key: str | None = None, key_file: Path | No
 def _load(folder: Path, key: str, postcodes: PostcodeIndex | None, settings: LoadSettings, careful: bool,
           problems: list[Problem]) -> Dataset:
     raw, inputs = _read_tables(folder, problems, settings, careful)
-    present = [name for name in raw]
+    present = list(raw)
     raw = {spec.name: raw.get(spec.name) or _empty(spec) for spec in TABLE_SPECS}
 
     children = validate(raw["children"], problems)

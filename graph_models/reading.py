@@ -152,10 +152,9 @@ def _table(spec: TableSpec, file: str, positions: dict[str, int], source: pd.Dat
            read: int = 0, shape_problems: list[Problem] | None = None) -> RawTable:
     """Pick the contract's columns out of ``source`` (all text, "" for empty); absent ones are empty."""
     source = source.fillna("")
-    frame = pd.DataFrame(index=source.index)
-    for name in spec.column_names:
-        pos = positions.get(name)
-        frame[name] = source[pos] if pos is not None else pd.Series("", index=source.index, dtype="string")
+    empty = pd.Series("", index=source.index, dtype="string")
+    frame = pd.DataFrame({name: source[positions[name]] if name in positions else empty for name in spec.column_names},
+                         index=source.index)
     return RawTable(spec, file, frame, source, excel, read, shape_problems or [])
 
 

@@ -22,10 +22,12 @@ How, at national size (two million rows):
    note over two lines), so a quote that runs on is only known to be wrong by
    what it does to its record. It is taken as never closed when it runs to the
    end of the file, when it closes badly (a quote followed by anything but a
-   comma or the end of the line), when its record is not the header's shape,
-   when a line break lands in a column that is not free text (an ID, a date, a
-   choice), or when a line inside the record would on its own be a whole row:
-   the sign of a stray quote that has swallowed the rows after it.
+   comma or the end of the line), when a line break lands in a column that is
+   not free text (an ID, a date, a choice), or when a line inside the record
+   would on its own be a whole row: the sign of a stray quote that has
+   swallowed the rows after it. A record over several lines whose quotes look
+   right but whose number of fields is wrong is rejected whole, like any
+   other.
 
 A line with nothing in it (or only commas and spaces) is not a row: it is
 neither read nor rejected.
@@ -234,14 +236,21 @@ def _open_quote_at_end(line: str) -> bool:
 
 
 def _spans_rightly(record: list[str], lines: list[str], width: int, free_text: Sequence[bool]) -> bool:
-    """Whether a record over several lines is what it looks like: a quoted cell holding line breaks."""
-    if len(record) != width:
-        return False
+    """Whether a record over several lines is what it looks like: a quoted cell holding line breaks.
+
+    Its line breaks must be in free-text columns, and no line inside it may be
+    a whole row on its own (the line that closes a cell of the first column
+    starts with the end of that cell, so it is not taken for one). Its number
+    of fields is checked apart: a record of the wrong shape whose quotes look
+    right is rejected whole.
+    """
     if any(("\n" in cell or "\r" in cell) and not free_text[i] for i, cell in enumerate(record)):
         return False
     for line in lines[1:]:
-        alone = next(csv.reader([line.rstrip("\r\n")]), [])
-        if len(alone) == width:
+        text = line.rstrip("\r\n")
+        if '"' in text.split(",", 1)[0][1:]:
+            continue  # the line that closes a cell of the first column: its start belongs to that cell
+        if len(next(csv.reader([text]), [])) == width:
             return False  # a whole row inside a quoted cell: a stray quote swallowed it
     return True
 
