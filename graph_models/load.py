@@ -231,6 +231,7 @@ def load_folder(path: str | Path, *, key: str | None = None, key_file: Path | No
 
 def _load(folder: Path, key: str, postcodes: PostcodeIndex | None, settings: LoadSettings, careful: bool,
           problems: list[Problem]) -> Dataset:
+    """Read, validate and join the tables; stop when a required file has no row that loads."""
     raw, inputs = _read_tables(folder, problems, settings, careful)
     present = list(raw)
     raw = {spec.name: raw.get(spec.name) or _empty(spec) for spec in TABLE_SPECS}

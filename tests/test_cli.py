@@ -119,3 +119,12 @@ def test_a_comma_after_every_data_row_stops_validate_and_pack(tmp_path):
         assert result.returncode == 2, result.stderr
         assert_no_traceback(result)
         assert "children.csv: 29 of its 29 rows" in result.stderr and "line 2" in result.stderr
+
+
+def test_rejects_csv_in_the_repository_is_never_tracked():
+    """`peermap validate` run in the repository's root writes raw rows to rejects.csv: git must not take it."""
+    root = Path(__file__).resolve().parent.parent
+    tracked = subprocess.run(["git", "ls-files", "--", "rejects.csv"], cwd=root, capture_output=True, text=True)
+    ignored = subprocess.run(["git", "check-ignore", "-q", "rejects.csv"], cwd=root)
+    assert tracked.returncode == 0 and tracked.stdout == ""
+    assert ignored.returncode == 0
