@@ -59,6 +59,8 @@ _BLOCK = 1 << 24
 
 UNCLOSED_QUOTE = ("a quote opened on this line is never closed: this line is left out and the lines after it "
                   "are read on their own")
+BADLY_CLOSED_QUOTE = ("a quoted cell on this line is closed by a quote followed by something other than a comma: "
+                      "its cells cannot be told apart, so the whole row is left out")
 
 
 @dataclass
@@ -185,6 +187,8 @@ def _fast(body: bytes, width: int, free_text: Sequence[bool], first_line: int) -
     blank = _blank_rows(frame)
     if ((fields != width) & ~blank).any():
         return None
+    if quotes.any() and _closed_badly(body, buf, starts):
+        return None
     for row in np.flatnonzero((spans > 1) & ~blank):
         low = starts[first[row]]
         end = first[row] + spans[row]
@@ -195,6 +199,24 @@ def _fast(body: bytes, width: int, free_text: Sequence[bool], first_line: int) -
             return None
     frame.index = pd.Index(first_line + first, name="line")
     return frame[~blank]
+
+
+def _closed_badly(body: bytes, buf: np.ndarray, starts: np.ndarray) -> bool:
+    """Whether a line holds a quoted cell closed badly (``"Smith" Jr``), which the C reader reads leniently.
+
+    Only the lines with a quote that neither starts a cell nor is followed by a
+    comma, a quote or the line's end can (a few, even in a file with every cell
+    quoted); each of those is read by :func:`_quotes_of`.
+    """
+    at = np.flatnonzero(buf == ord('"'))
+    before = np.where(at > 0, buf[np.maximum(at - 1, 0)], ord(","))
+    after = np.where(at + 1 < len(buf), buf[np.minimum(at + 1, len(buf) - 1)], ord(","))
+    odd = ~np.isin(before, [ord(","), 10]) & ~np.isin(after, [ord(","), ord('"'), 13, 10])
+    for line in np.unique(np.searchsorted(starts, at[odd], side="right") - 1):
+        end = starts[line + 1] if line + 1 < len(starts) else len(buf)
+        if _quotes_of(body[starts[line]:end].decode("utf-8")) == "bad":
+            return True
+    return False
 
 
 def _empty(width: int) -> pd.DataFrame:
@@ -214,25 +236,32 @@ def _strict_record(lines: list[str]) -> list[str] | None:
     return record if reader.line_num == len(lines) else None
 
 
-def _open_quote_at_end(line: str) -> bool:
-    """Whether ``line``, read alone, leaves a quoted cell open at its end."""
+def _quotes_of(line: str) -> str:
+    """How the quotes of ``line``, read alone, end: ``"open"`` (a quoted cell runs past the line's end),
+    ``"bad"`` (a quoted cell closed by a quote followed by something other than a comma) or ``"ok"``."""
+    text = line.rstrip("\r\n")
     quoted, at_start, i = False, True, 0
-    while i < len(line):
-        char = line[i]
+    while i < len(text):
+        char = text[i]
         if quoted:
             if char == '"':
-                if line[i + 1:i + 2] == '"':
+                if text[i + 1:i + 2] == '"':
                     i += 1
+                elif i + 1 < len(text) and text[i + 1] != ",":
+                    return "bad"
                 else:
                     quoted, at_start = False, False
         elif char == '"' and at_start:
             quoted = True
-        elif char == ",":
-            at_start = True
-        elif char not in "\r\n":
-            at_start = False
+        else:
+            at_start = char == ","
         i += 1
-    return quoted
+    return "open" if quoted else "ok"
+
+
+def _open_quote_at_end(line: str) -> bool:
+    """Whether ``line``, read alone, leaves a quoted cell open at its end."""
+    return _quotes_of(line) == "open"
 
 
 def _spans_rightly(record: list[str], lines: list[str], width: int, free_text: Sequence[bool]) -> bool:
@@ -301,15 +330,8 @@ def _careful(body: bytes, file: str, width: int, free_text: Sequence[bool], firs
         except csv.Error:
             at = position + used
             line = lines[at]
-            if reader.line_num - used <= 1 and not _open_quote_at_end(line):
-                # a quote closed badly within one line ('"x"2'): read leniently, as the C reader does
-                record = next(csv.reader([line]), [])
-                if any(cell.strip() for cell in record):
-                    if len(record) == width:
-                        rows.append(record)
-                        starts.append(first_line + at)
-                    else:
-                        reject(at, _line_text(line), _wrong_shape(len(record), width))
+            if reader.line_num - used <= 1 and _quotes_of(line) == "bad":
+                reject(at, _line_text(line), BADLY_CLOSED_QUOTE)  # within one line: its cells cannot be told apart
             else:
                 reject(at, _line_text(line), UNCLOSED_QUOTE)
             restart = at + 1

@@ -15,6 +15,7 @@ must still load with the same values and which must be reported.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import os
 from dataclasses import dataclass, field
@@ -55,9 +56,10 @@ def _free_text(draw, multi_line: bool) -> str:
 
 @st.composite
 def _datetime(draw, low_day: int = 0) -> tuple[str, int]:
+    """A datetime ``day`` days after 2020-01-01 (a later ``day`` is a later date), in one of the ISO forms."""
     day = draw(st.integers(low_day, low_day + 400))
     hour = draw(st.integers(0, 23))
-    date = f"{2020 + day // 365:04d}-{1 + day % 365 // 31 % 12:02d}-{1 + day % 28:02d}"
+    date = (dt.date(2020, 1, 1) + dt.timedelta(days=day)).isoformat()
     return draw(st.sampled_from(_FORMATS)).format(d=date, t=f"{hour:02d}:{draw(st.integers(0, 59)):02d}"), day
 
 
@@ -79,7 +81,7 @@ def folders(draw) -> Folder:
     episodes, days = [], []
     for n in range(draw(st.integers(1, 6))):
         missing, day = draw(_datetime())
-        returned, _ = draw(_datetime(low_day=day + 1)) if draw(st.booleans()) else ("", 0)
+        returned, _ = draw(_datetime(low_day=day + 2)) if draw(st.booleans()) else ("", 0)  # offsets differ by hours
         episodes.append({"episode_id": f"{draw(_ID)}-{n}", "child_id": draw(st.sampled_from(child_ids)),
                          "missing_at": missing, "returned_at": returned,
                          "found_at_place": draw(_free_text(multi))})

@@ -148,6 +148,19 @@ FOUND = [
             quote_all=False, newline="\r\n"),
      [Recipe("field added", table=1), Recipe("encoding", pick=4), Recipe("comma after every row", table=1),
       Recipe("quote never closed", table=0, column=1), Recipe("date out of range", table=1, pick=6)]),
+    # `make fuzz`: a stray quote before an ID, "closed" by a quote inside the next cell ('"04AZ0,"É-é“  Y,a"";b"'),
+    # gave a row of the header's shape with its cells run together, which loaded as if it were whole
+    (Folder(tables={"children": [{"child_id": c, "display_name": "", "birth_date": "", "sex": "male",
+                                  "legal_status": "", "home_postcode": "", "school": ""} for c in ("1", "04AZ0")],
+                    "episodes": [{"episode_id": f"{n}-{n}", "child_id": "1", "missing_at": "2020-01-05T21:27",
+                                  "returned_at": "", "found_at_place": ""} for n in range(3)]
+                    + [{"episode_id": "4-3", "child_id": "04AZ0", "missing_at": "2021-01-06T20:04",
+                        "returned_at": "2021-12-27", "found_at_place": 'É-é“  Y,a";b'}]},
+            orders={"children": ["school", "child_id", "display_name", "birth_date", "sex", "legal_status",
+                                 "home_postcode"],
+                    "episodes": ["returned_at", "missing_at", "child_id", "found_at_place", "episode_id"]},
+            quote_all=False, newline="\r\n"),
+     [Recipe("quote never closed", table=1, row=3, column=2)]),
 ]
 
 
@@ -159,6 +172,8 @@ def _property(max_examples: int, derandomize: bool):
     @given(folder=folders(),
            spoilings=st.lists(recipes(), min_size=SPOILINGS_PER_FOLDER, max_size=SPOILINGS_PER_FOLDER))
     def spoiled_folders_lose_nothing(folder: Folder, spoilings: list[Recipe]) -> None:
+        if FUZZ_SECONDS and time.monotonic() > _FUZZ_UNTIL[0]:
+            return  # `make fuzz`: the time is up; let this batch's remaining examples pass unrun
         with tempfile.TemporaryDirectory() as scratch:
             root = Path(scratch)
             write_folder(folder, root / "base")
@@ -177,9 +192,13 @@ def _property(max_examples: int, derandomize: bool):
     return spoiled_folders_lose_nothing
 
 
+_FUZZ_UNTIL = [0.0]
+
+
 def test_spoiled_folders_lose_nothing():
     COUNTS.clear()
     started = time.monotonic()
+    _FUZZ_UNTIL[0] = started + FUZZ_SECONDS
     if not FUZZ_SECONDS:
         _property(-(-FOLDERS_IN_MAKE_TEST // SPOILINGS_PER_FOLDER), derandomize=True)()
         assert COUNTS["spoiled folders loaded"] >= FOLDERS_IN_MAKE_TEST
