@@ -8,11 +8,12 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha256sum | cut -c1-12)
 PYTEST_ARGS ?=
 
-.PHONY: help venv demo test browser notebooks docs benchmarks clean
+.PHONY: help venv demo test fuzz browser notebooks docs benchmarks clean
 
 help:
 	@echo "make demo   - set up .venv, make the synthetic County Durham data, write the meeting pack to out/"
 	@echo "make test   - set up .venv, Chromium and a local Neo4j, and run the whole test suite"
+	@echo "make fuzz   - run the loader's property-based tests at random for FUZZ_MINUTES (60), then docs/fuzzing.md"
 	@echo "make notebooks - open the analyst notebooks in JupyterLab (starts the local Neo4j for notebook 02)"
 	@echo "make neo4j-start / neo4j-stop - run the local Neo4j server (eval \"\$$(make -s neo4j-start)\")"
 
@@ -45,6 +46,11 @@ test: $(STAMP) browser
 	$(PY) -m pytest -n 2 --dist loadfile -m "not neo4j" $(PYTEST_ARGS) || status=$$?; \
 	$(PY) -m pytest -m neo4j $(PYTEST_ARGS) || status=$$?; \
 	exit $$status
+
+# The loader's property-based tests at random (make test runs them derandomised), counts to docs/fuzzing.md.
+FUZZ_MINUTES ?= 60
+fuzz: $(STAMP)
+	PEERMAP_FUZZ=$$(( $(FUZZ_MINUTES) * 60 )) $(PY) -m pytest -q -x tests/test_fuzz_loading.py
 
 # The analyst notebooks in JupyterLab, with the local Neo4j running for notebook 02.
 notebooks: $(STAMP)

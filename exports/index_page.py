@@ -33,6 +33,9 @@ section { margin-bottom: 1.5em; }
 
 INDEX_BODY = ENV.from_string("""
 <p class="lead">{{ lead }}</p>
+{% if loaded %}<p class="muted loaded">Data loaded: {% for file, rows in loaded %}{{ file }} {{ rows }}{% if not loop.last %}; {% endif %}{% endfor %}.
+Rows that could not be used are listed in rejects.csv beside these pages: it holds raw rows, is not part of the
+pack, and stays behind when the pack is shared.</p>{% endif %}
 <nav aria-label="This pack"><ul class="pack-links">
 {% for href, label in pages %}<li><a href="{{ href }}">{{ label }}</a></li>{% endfor %}
 </ul></nav>
@@ -198,7 +201,7 @@ def index_page(*, period, previous_period, measures: dict, previous: dict, audie
                changes: pd.DataFrame | None = None, hotspots: dict | None = None, files: list[str] = (),
                show_names: bool = False, nav: list | None = None, lead: str = "", top: int = 10,
                top_changes: int = 10, identifiers: pd.DataFrame | None = None, first_period: bool = False,
-               coverage_from: str = "", board_measures=None) -> Page:
+               coverage_from: str = "", board_measures=None, loaded: dict | None = None) -> Page:
     """The front page of a pack (see the module docstring).
 
     ``people``, ``clusters``, ``changes`` are the audience's views (names and
@@ -255,6 +258,7 @@ def index_page(*, period, previous_period, measures: dict, previous: dict, audie
         files=[(f, FILE_WORDS.get(f, "")) for f in files if f not in ("index.html",)],
         identifiers=shared, show_identifiers=identifiers is not None, first_period=first_period,
         coverage_from=coverage_from,
+        loaded=[(file, f"{rows[0]:,} of {rows[1]:,} rows") for file, rows in (loaded or {}).items()],
     )
     return Page(title=f"Mapping pack, {period.label}", subtitle=f"for the {audience} audience", body=body,
                 nav=nav or [], current="index.html", styles=[INDEX_CSS],

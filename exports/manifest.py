@@ -1,9 +1,10 @@
 """The files that leave the tool, and the manifest that says what they are.
 
 SCHEMA.md: every export carries ``manifest.json`` with ``audience``, ``from``,
-``to``, ``version``, ``created_at``, ``inputs`` (input file → SHA-256) and
-``files`` (output file → SHA-256), so anyone holding a pack can check it is
-whole and see what it was made from. CSV cells that a spreadsheet would run as
+``to``, ``version``, ``created_at``, ``loaded`` (input file → rows loaded of
+rows read), ``inputs`` (input file → SHA-256) and ``files`` (output file →
+SHA-256), so anyone holding a pack can check it is whole and see what it was
+made from. CSV cells that a spreadsheet would run as
 a formula (starting ``=``, ``+``, ``-`` other than a number, or ``@``) are
 prefixed with ``'``; output files are readable by their owner only.
 
@@ -79,7 +80,7 @@ def write_json(payload, path: Path) -> Path:
 
 
 def build_manifest(audience: str, period, inputs: dict, files: list[Path], out_dir: Path,
-                   extra: dict | None = None) -> dict:
+                   extra: dict | None = None, loaded: dict | None = None) -> dict:
     """The manifest of one export.
 
     Parameters
@@ -90,6 +91,8 @@ def build_manifest(audience: str, period, inputs: dict, files: list[Path], out_d
     files : the files written, each hashed here.
     out_dir : the folder the file names are given relative to.
     extra : more fields (settings, methods), added after the contract's.
+    loaded : input file → (rows loaded, rows read) (``Dataset.loaded``), written as
+        ``{"loaded": N, "read": M}``.
     """
     from peermap import __version__
 
@@ -107,6 +110,7 @@ def build_manifest(audience: str, period, inputs: dict, files: list[Path], out_d
         "to": period.end.isoformat(),
         "version": __version__,
         "created_at": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat(),
+        "loaded": {file: {"loaded": int(n), "read": int(m)} for file, (n, m) in (loaded or {}).items()},
         "inputs": dict(sorted(inputs.items())),
         "files": listed,
     }
@@ -116,10 +120,10 @@ def build_manifest(audience: str, period, inputs: dict, files: list[Path], out_d
 
 
 def write_manifest(out_dir: Path, audience: str, period, inputs: dict, files: list[Path],
-                   extra: dict | None = None) -> Path:
+                   extra: dict | None = None, loaded: dict | None = None) -> Path:
     """Write ``manifest.json`` listing ``files`` (the manifest does not list itself)."""
     out_dir = Path(out_dir)
-    manifest = build_manifest(audience, period, inputs, files, out_dir, extra)
+    manifest = build_manifest(audience, period, inputs, files, out_dir, extra, loaded)
     return write_json(manifest, out_dir / MANIFEST)
 
 

@@ -495,6 +495,7 @@ def _write_pack(dataset: Dataset, period: Period, audience: str, folder: OutputF
                       clusters=clusters_rows, changes=changes_rows, hotspots=hotspots_fc, files=listed,
                       show_names=policy.names, nav=nav, lead=lead, first_period=analysis.info.get("first_period", False),
                       coverage_from=analysis.info.get("coverage_from") or "", board_measures=board_view,
+                      loaded=dataset.loaded,
                       identifiers=None if intelligence is None else shared_identifiers(intelligence))
     files.insert(0, write_page(out / "index.html", page))
     timings["index page"] = time.perf_counter() - clock
@@ -505,7 +506,7 @@ def _write_pack(dataset: Dataset, period: Period, audience: str, folder: OutputF
     if not board:
         extra["network"] = {"people": int((pack.nodes["kind"] != "place").sum()),
                             "places": int((pack.nodes["kind"] == "place").sum()), "ties": int(len(pack.edges))}
-    manifest = write_manifest(out, audience, period, dataset.inputs, files, extra)
+    manifest = write_manifest(out, audience, period, dataset.inputs, files, extra, loaded=dataset.loaded)
     pack.files = [*files, manifest]
     pack.manifest_sha256 = sha256_file(manifest)
     return pack
@@ -577,7 +578,8 @@ def write_child_page(dataset: Dataset, child_id: str, out_file: str | Path, peri
         def write(temporary: Path) -> None:
             write_page(temporary, page)
             manifest.update(build_manifest("worker", span, dataset.inputs, [], out.parent,
-                                           extra={"child": found.child["ref"], "period_given": period is not None}))
+                                           extra={"child": found.child["ref"], "period_given": period is not None},
+                                           loaded=dataset.loaded))
             manifest["files"] = {out.name: sha256_file(temporary)}
 
         def record() -> None:

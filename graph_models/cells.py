@@ -10,6 +10,11 @@ Datetimes follow SCHEMA.md: ISO 8601; without an offset a datetime is local
 time in Europe/London, so durations across the clocks changing are real
 elapsed hours; a local time skipped in spring moves forward by an hour, and
 one that happens twice in autumn is taken as the first (BST).
+
+SCHEMA.md: a date outside 1900-2100 is not read (an optional one is blanked
+with a warning, a required one rejects its row). Checking the year before
+parsing also keeps every value inside what a nanosecond timestamp can hold
+(1677-2262), so no cell can stop a run.
 """
 
 from __future__ import annotations
@@ -29,6 +34,10 @@ _FALSE = {"no", "false", "n", "0"}
 
 #: Excel's day zero for date serials (1900 date system, with its leap-year bug).
 _EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+
+#: The years SCHEMA.md reads; a date outside them is unreadable.
+FIRST_YEAR, LAST_YEAR = 1900, 2100
+_FIRST_DAY, _DAY_AFTER = pd.Timestamp(f"{FIRST_YEAR}-01-01"), pd.Timestamp(f"{LAST_YEAR + 1}-01-01")
 
 _OFFSET = r"(?:Z|[+-]\d{2}(?::?\d{2})?)$"
 _ISO_DATETIME = r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?$"
@@ -55,10 +64,20 @@ def localise(naive: pd.Series) -> pd.Series:
     )
 
 
+def _in_years(raw: pd.Series) -> pd.Series:
+    """True where a text starting ``YYYY`` (four digits: the callers' patterns make sure) has a year
+    SCHEMA.md reads (1900-2100). Compared as text: four digits sort as their numbers do, and text
+    comparison runs in Arrow, five times faster than making numbers."""
+    year = raw.str.slice(0, 4)
+    return ((year >= str(FIRST_YEAR)) & (year <= str(LAST_YEAR))).fillna(False).astype(bool)
+
+
 def excel_serial(values: pd.Series) -> pd.Series:
-    """Excel date serials (days since 1899-12-30, fraction = time of day) → naive datetimes."""
+    """Excel date serials (days since 1899-12-30, fraction = time of day) → naive datetimes, 1900-2100 only."""
     days = pd.to_numeric(values, errors="coerce")
-    days = days.where((days > 0) & (days < 2958466))  # up to 9999-12-31
+    first = (_FIRST_DAY - _EXCEL_EPOCH).days
+    after = (_DAY_AFTER - _EXCEL_EPOCH).days
+    days = days.where((days >= first) & (days < after))
     # Excel keeps times to the millisecond at best; to the nearest second is what a form holds
     return _EXCEL_EPOCH + pd.to_timedelta((days * 86400).round(), unit="s")
 
@@ -71,6 +90,8 @@ def datetimes(values: pd.Series, *, excel: bool = False) -> pd.Series:
     raw = values.astype("string").str.strip()
     out = pd.Series(pd.NaT, index=values.index, dtype=f"datetime64[ns, {LONDON}]")
     iso = raw.str.match(_ISO_DATETIME).fillna(False).astype(bool)
+    outside = iso & ~_in_years(raw)
+    iso &= ~outside
     has_offset = iso & raw.str.contains(_OFFSET, regex=True).fillna(False).astype(bool)
     # a bare date matches the offset pattern through its day ("-01"); it has none
     has_offset &= raw.str.len() > 10
@@ -83,7 +104,7 @@ def datetimes(values: pd.Series, *, excel: bool = False) -> pd.Series:
         ok = naive.notna()
         out[local[local].index[ok.to_numpy()]] = localise(naive[ok])
     if excel:
-        serial = ~iso & raw.str.match(r"^\d+(?:\.\d+)?$").fillna(False).astype(bool)
+        serial = ~iso & ~outside & raw.str.match(r"^\d+(?:\.\d+)?$").fillna(False).astype(bool)
         if serial.any():
             naive = excel_serial(raw[serial])
             ok = naive.notna()
@@ -95,15 +116,16 @@ def dates(values: pd.Series, *, allow_month: bool = False, excel: bool = False) 
     """``YYYY-MM-DD`` dates (``YYYY-MM`` too when ``allow_month``) → naive midnight datetimes.
 
     Impossible dates (30 February) and dates outside 1900 to today give ``NaT``.
+    With ``excel=True`` a bare number is read as an Excel date serial.
     """
     raw = values.astype("string").str.strip()
     if allow_month:
         raw = raw.mask(raw.str.match(r"^\d{4}-\d{2}$").fillna(False).astype(bool), raw + "-01")
-    full = raw.str.match(r"^\d{4}-\d{2}-\d{2}$").fillna(False).astype(bool)
+    full = raw.str.match(r"^\d{4}-\d{2}-\d{2}$").fillna(False).astype(bool) & _in_years(raw)
     out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
     out[full] = pd.to_datetime(raw[full], format="%Y-%m-%d", errors="coerce")
     if excel:
-        serial = raw.str.match(r"^\d+(?:\.\d+)?$").fillna(False).astype(bool)
+        serial = raw.str.match(r"^\d+(?:\.\d+)?$").fillna(False).astype(bool) & ~full
         out[serial] = excel_serial(raw[serial]).dt.normalize()
     today = pd.Timestamp(dt.date.today())
     return out.where((out >= pd.Timestamp("1900-01-01")) & (out <= today))

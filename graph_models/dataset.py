@@ -44,14 +44,24 @@ Tables and their columns (pandas DataFrames, one row per input row that loaded):
     ``role``, ``approx_age``, ``resolved`` (bool).
 
 ``rejects`` is the list of :class:`graph_models.rejects.Problem` found while
-loading; ``inputs`` maps each input file name to its SHA-256.
+loading; ``inputs`` maps each input file name to its SHA-256; ``loaded`` maps
+each file read (a workbook's sheet as ``book.xlsx[sheet]``) to its
+:class:`Loaded` rows of rows read (empty when the tables came from Neo4j).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import pandas as pd
+
+
+class Loaded(NamedTuple):
+    """Of one file: how many rows loaded, of how many were read (SCHEMA.md: ``loaded N of M rows``)."""
+
+    loaded: int
+    read: int
 
 TABLES = ("children", "episodes", "rthis", "rthi_episodes", "links", "places", "associates")
 
@@ -69,6 +79,7 @@ class Dataset:
     associates: pd.DataFrame
     rejects: list = field(default_factory=list)
     inputs: dict = field(default_factory=dict)
+    loaded: dict = field(default_factory=dict)
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """The tables by name, in a fixed order."""

@@ -21,8 +21,9 @@ import pandas as pd
 
 from geo.postcodes import PostcodeIndex, normalise_postcodes
 from graph_models import cells
-from graph_models.dataset import Dataset
-from graph_models.reading import RawTable, find_workbook, read_csv_table, read_workbook, sha256_file
+from graph_models.dataset import Dataset, Loaded
+from graph_models.load_settings import LoadSettings
+from graph_models.reading import RawTable, folder_files, read_csv_table, read_workbook, sha256_file
 from graph_models.references import associate_references, child_references, find_key
 from graph_models.rejects import DataFolderError, Problem, REJECTED, WARNING
 from graph_models.schema import (ASSOCIATES, CHILDREN, EPISODES, LINKS, PEOPLE_ROLES, PLACE_ROLES, PLACES,
@@ -30,37 +31,63 @@ from graph_models.schema import (ASSOCIATES, CHILDREN, EPISODES, LINKS, PEOPLE_R
 from graph_models.validation import Reference, RowRule, validate
 
 
-def _read_tables(folder: Path, problems: list[Problem]) -> tuple[dict[str, RawTable], dict[str, str]]:
+def _read_tables(folder: Path, problems: list[Problem], settings: LoadSettings,
+                 careful: bool) -> tuple[dict[str, RawTable], dict[str, str]]:
     """Raw tables by name, and the SHA-256 of each input file."""
-    if not folder.exists():
-        raise DataFolderError(f"data folder not found: {folder}")
-    workbook = find_workbook(folder)
-    if workbook is not None:
-        tables = read_workbook(TABLE_SPECS, workbook, problems)
-        inputs = {workbook.name: sha256_file(workbook)}
-        where = workbook.name
+    files = folder_files(folder, problems)
+    if files.workbook is not None:
+        tables = read_workbook(TABLE_SPECS, files.workbook, problems)
+        inputs = {files.workbook.name: sha256_file(files.workbook)}
+        where = files.workbook.name
     else:
-        if not folder.is_dir():
-            raise DataFolderError(f"not a data folder (a folder of CSV files or an .xlsx workbook): {folder}")
         tables, inputs = {}, {}
-        files = {p.name.lower(): p for p in folder.iterdir() if p.is_file()}
         for spec in TABLE_SPECS:
-            path = files.get(spec.file)
+            path = files.csv_files.get(spec.name)
             if path is not None:
-                tables[spec.name] = read_csv_table(spec, path, problems)
-                inputs[path.name] = sha256_file(path)
+                tables[spec.name] = read_csv_table(spec, path, problems, careful=careful)
+                inputs[path.name] = tables[spec.name].sha256
         where = str(folder)
     missing = [s.file for s in TABLE_SPECS if s.required and s.name not in tables]
     if missing:
         raise DataFolderError(f"required file{'s' if len(missing) > 1 else ''} missing from {where}: "
                               f"{', '.join(missing)}")
+    for table in tables.values():
+        _check_shapes(table, settings)
     return tables, inputs
+
+
+def _check_shapes(table: RawTable, settings: LoadSettings) -> None:
+    """Stop when more of a file's rows than the setting allows are of the wrong shape or hold a quote never closed."""
+    bad = table.shape_problems
+    if not table.read or len(bad) / table.read <= settings.most_badly_shaped_share:
+        return
+    first = min(bad, key=lambda p: p.line)
+    raise DataFolderError(
+        f"{table.file}: {len(bad):,} of its {table.read:,} rows are the wrong shape or hold a quote never closed, "
+        f"more than the {settings.most_badly_shaped_share:.0%} a run accepts: the first is line {first.line} "
+        f"({first.reason.split(':')[0]}); check how the file was exported")
+
+
+def _nothing_loaded(table: RawTable, problems: list[Problem]) -> DataFolderError:
+    """A required file of which no row loads stops the run, naming its first bad line."""
+    what = "no child loads" if table.spec is CHILDREN else "no episode loads"
+    if not table.read:
+        return DataFolderError(f"{table.file} has no rows: {what}, so there is nothing to report on")
+    first = min((p for p in problems if p.file == table.file and p.severity == REJECTED), key=lambda p: p.line,
+                default=None)
+    said = "" if first is None else f"; the first rejected is line {first.line} (" + (
+        f"{first.column}: " if first.column else "") + f"{first.reason})"
+    return DataFolderError(f"{table.file}: none of its {table.read:,} rows loaded ({what}){said}")
 
 
 def _empty(spec: TableSpec) -> RawTable:
     frame = pd.DataFrame({c: pd.Series([], dtype="string") for c in spec.column_names})
     frame.index.name = "line"
     return RawTable(spec, spec.file, frame, frame.copy())
+
+
+#: Link sources whose intelligence may be shared with partners when its handling code is empty (SCHEMA.md).
+_SHAREABLE_SOURCES = ("rthi", "school", "worker", "partner")
 
 
 def _ids(frame: pd.DataFrame, column: str) -> pd.Index:
@@ -169,7 +196,8 @@ def _resolve_associates(links: pd.DataFrame, associates: pd.DataFrame, key: str)
 
 
 def load_folder(path: str | Path, *, key: str | None = None, key_file: Path | None = None,
-                postcodes: PostcodeIndex | None = None) -> Dataset:
+                postcodes: PostcodeIndex | None = None, settings: LoadSettings | None = None,
+                careful: bool = False) -> Dataset:
     """Load and validate a data folder (CSV files or one ``.xlsx`` workbook).
 
     Parameters
@@ -177,21 +205,45 @@ def load_folder(path: str | Path, *, key: str | None = None, key_file: Path | No
     path : folder of CSV files, a folder holding one workbook, or the workbook itself.
     key : the reference key; found as SCHEMA.md says when not given (see :func:`find_key`).
     postcodes : when given, well-formed postcodes missing from this index are reported as warnings.
+    settings : when a file is too damaged to report on (:class:`~graph_models.load_settings.LoadSettings`).
+    careful : read every CSV file record by record, without pandas' fast reader (for tests: the result is
+        the same).
 
     Returns
     -------
-    Dataset with every row that loaded; ``dataset.rejects`` lists what did not.
+    Dataset with every row that loaded; ``dataset.rejects`` lists what did not, and ``dataset.loaded``
+    how many rows of each file loaded of how many were read.
+
+    Raises
+    ------
+    DataFolderError
+        What stops a run (SCHEMA.md "Bad input"), with the problems found so far in its ``problems``.
     """
     folder = Path(path)
     key = key or find_key(folder, key_file)
     problems: list[Problem] = []
-    raw, inputs = _read_tables(folder, problems)
+    try:
+        return _load(folder, key, postcodes, settings or LoadSettings(), careful, problems)
+    except DataFolderError as exc:
+        exc.problems = exc.problems or problems
+        raise
+
+
+def _load(folder: Path, key: str, postcodes: PostcodeIndex | None, settings: LoadSettings, careful: bool,
+          problems: list[Problem]) -> Dataset:
+    """Read, validate and join the tables; stop when a required file has no row that loads."""
+    raw, inputs = _read_tables(folder, problems, settings, careful)
+    present = list(raw)
     raw = {spec.name: raw.get(spec.name) or _empty(spec) for spec in TABLE_SPECS}
 
     children = validate(raw["children"], problems)
+    if children.empty:
+        raise _nothing_loaded(raw["children"], problems)
     child_ids = _ids(children, "child_id")
     episodes = validate(raw["episodes"], problems, references=(Reference("child_id", child_ids, "children.csv"),),
                         rules=(_returned_after_missing(raw["episodes"].excel),))
+    if episodes.empty:
+        raise _nothing_loaded(raw["episodes"], problems)
     episode_ids = _ids(episodes, "episode_id")
     rthis = validate(raw["rthis"], problems, references=(Reference("child_id", child_ids, "children.csv"),),
                      rules=(_completed_has_time(raw["rthis"].excel),))
@@ -204,6 +256,9 @@ def load_folder(path: str | Path, *, key: str | None = None, key_file: Path | No
     links = _role_fits_target(links, raw["links"], problems)
     places = validate(raw["places"], problems, unique_key=cells.name_key)
     associates = validate(raw["associates"], problems)
+    kept = {"children": children, "episodes": episodes, "rthis": rthis, "links": links, "places": places,
+            "associates": associates}
+    loaded = {raw[name].file: Loaded(len(kept[name]), raw[name].read) for name in present}
 
     refs = child_references(key, children["child_id"])
     children.insert(1, "ref", refs)
@@ -211,9 +266,9 @@ def load_folder(path: str | Path, *, key: str | None = None, key_file: Path | No
         table.insert(table.columns.get_loc("child_id") + 1, "child_ref",
                      cells.lookup(table["child_id"], children["child_id"], refs))
 
-    # handling: empty = P for sources other than police, C for police (SCHEMA.md)
-    links["handling"] = links["handling"].fillna(
-        links["source"].eq("police").fillna(False).map({True: "C", False: "P"})).astype("string")
+    # handling: empty = P only for rthi, school, worker and partner; C for police, unknown or no source (SCHEMA.md)
+    shareable = links["source"].isin(_SHAREABLE_SOURCES).fillna(False).astype(bool)
+    links["handling"] = links["handling"].fillna(shareable.map({True: "P", False: "C"})).astype("string")
     fully_graded = (links["source_grade"].isin(["1", "2"]).fillna(False)
                     & links["intel_grade"].isin(["A", "B", "C"]).fillna(False))
     links["unverified"] = ~fully_graded.astype(bool)
@@ -232,7 +287,7 @@ def load_folder(path: str | Path, *, key: str | None = None, key_file: Path | No
         children=in_key_order(children, "child_id"), episodes=in_key_order(episodes, "episode_id"),
         rthis=in_key_order(rthis, "rthi_id"), rthi_episodes=in_key_order(rthi_episodes, "rthi_id", "episode_id"),
         links=in_key_order(links, "link_id"), places=in_key_order(places, "name_key"),
-        associates=in_key_order(associates, "associate_key"), rejects=problems, inputs=inputs,
+        associates=in_key_order(associates, "associate_key"), rejects=problems, inputs=inputs, loaded=loaded,
     )
 
 

@@ -31,7 +31,15 @@ class Problem:
 
 
 class DataFolderError(Exception):
-    """A problem that stops the run: missing required file or column, unreadable file (exit 2)."""
+    """A problem that stops the run (exit 2): SCHEMA.md "Bad input" says which.
+
+    ``problems`` holds the rejections and warnings found before it stopped, so
+    that the rows the run could not use can still be reported.
+    """
+
+    def __init__(self, message: str, problems: list[Problem] | None = None):
+        super().__init__(message)
+        self.problems = list(problems or [])
 
 
 def row_text(cells) -> str:

@@ -32,7 +32,12 @@ CONCERN_ROLES = ("found_at", "frequents", "exploitation_location")
 
 @dataclass(frozen=True)
 class ColumnSpec:
-    """One column: ``kind`` is how its cells are read (see :mod:`graph_models.cells`)."""
+    """One column: ``kind`` is how its cells are read (see :mod:`graph_models.cells`).
+
+    ``fail_closed``, when set, is the value a bad cell of an optional column
+    takes instead of being left blank (SCHEMA.md: an unknown handling code is
+    treated as ``C``, so intelligence never reaches partners by a typing slip).
+    """
 
     name: str
     kind: str  # id, text, datetime, date, birth_date, bool, choice, postcode, int, id_list
@@ -40,6 +45,7 @@ class ColumnSpec:
     choices: tuple[str, ...] = ()
     low: int = 0
     high: int = 0
+    fail_closed: str = ""
 
 
 @dataclass(frozen=True)
@@ -116,7 +122,7 @@ LINKS = TableSpec("links", False, "link_id", (
     C("source", "choice", choices=SOURCES),
     C("source_grade", "choice", choices=SOURCE_GRADES),
     C("intel_grade", "choice", choices=INTEL_GRADES),
-    C("handling", "choice", choices=HANDLING_CODES),
+    C("handling", "choice", choices=HANDLING_CODES, fail_closed="C"),
     C("notes", "text"),
 ))
 

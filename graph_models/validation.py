@@ -6,7 +6,8 @@ value present" and "readable as its kind", uniqueness of the ID (the first
 row wins), references to rows of earlier tables, and the row rules of
 SCHEMA.md. Failures become :class:`~graph_models.rejects.Problem` rows:
 a failure in a required column or a row rule rejects the row; a bad value
-in an optional column is blanked and reported as a warning.
+in an optional column is blanked (or, for a column that fails closed, set
+to its safe value) and reported as a warning.
 """
 
 from __future__ import annotations
@@ -49,9 +50,9 @@ def _parser(column: ColumnSpec, excel: bool) -> Callable[[pd.Series], pd.Series]
 
 
 _UNREADABLE = {
-    "datetime": "not a readable datetime (ISO 8601, e.g. 2022-06-03T21:15)",
-    "birth_date": "not a possible date (YYYY-MM-DD or YYYY-MM, not in the future)",
-    "date": "not a possible date (YYYY-MM-DD)",
+    "datetime": "not a readable datetime from 1900 to 2100 (ISO 8601, e.g. 2022-06-03T21:15)",
+    "birth_date": "not a possible date (YYYY-MM-DD or YYYY-MM, from 1900, not in the future)",
+    "date": "not a possible date (YYYY-MM-DD, from 1900 to 2100)",
     "bool": "not yes/no (also true/false, y/n, 1/0)",
     "postcode": "not a UK postcode",
 }
@@ -123,7 +124,8 @@ def validate(raw: RawTable, problems: list[Problem], *, references: tuple[Refere
     parsed: dict[str, pd.Series] = {}
     failures = pd.DataFrame(columns=["column", "check", "index"])
     try:
-        _schema(raw, references, rules, unique_key, parsed).validate(frame, lazy=True)
+        if len(frame):  # an absent or empty file has nothing to check (and pandera costs a tenth of a second)
+            _schema(raw, references, rules, unique_key, parsed).validate(frame, lazy=True)
     except pa.errors.SchemaErrors as exc:
         failures = exc.failure_cases[["column", "check", "index"]].dropna(subset=["index"])
     required = set(raw.spec.required_columns)
@@ -142,7 +144,9 @@ def validate(raw: RawTable, problems: list[Problem], *, references: tuple[Refere
             continue  # a frame-level rule fails once per column of the row
         seen.add((line, column, reason))
         if severity == WARNING:
-            reason = f"{reason}: {frame.at[line, column]!r} left blank"
+            instead = raw.spec.column(column).fail_closed
+            reason = (f"{reason}: {frame.at[line, column]!r} treated as {instead} (an unknown code fails closed)"
+                      if instead else f"{reason}: {frame.at[line, column]!r} left blank")
             blanked.setdefault(column, []).append(line)
         else:
             rejected.add(line)
@@ -156,6 +160,6 @@ def validate(raw: RawTable, problems: list[Problem], *, references: tuple[Refere
             values = _parser(column, raw.excel)(frame[column.name].loc[kept].mask(frame[column.name].loc[kept] == ""))
         if column.name in blanked:
             values = values.copy()
-            values.loc[values.index.intersection(blanked[column.name])] = pd.NA
+            values.loc[values.index.intersection(blanked[column.name])] = column.fail_closed or pd.NA
         typed[column.name] = values
     return typed

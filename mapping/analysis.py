@@ -540,5 +540,5 @@ def _write_analysis_files(analysis: Analysis, out_dir: Path, audience: str, data
     files.extend(write_hotspot_files(analysis, out, policy, dataset))
     extra = {"names": policy.names, "settings": analysis.settings.as_dict(),
              "clustering": analysis.info.get("clustering"), "betweenness": analysis.info.get("betweenness")}
-    files.append(write_manifest(out, audience, analysis.period, dataset.inputs, files, extra))
+    files.append(write_manifest(out, audience, analysis.period, dataset.inputs, files, extra, loaded=dataset.loaded))
     return files

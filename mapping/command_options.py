@@ -120,7 +120,8 @@ def postcode_index(path: Optional[Path]):
 
 def load_data_folder(data_dir: Path, key_file: Optional[Path], postcodes: Optional[Path], rejects_path: Path,
                      shown_as: Optional[Path] = None):
-    """Load a data folder, write its rejects file, and say what was found (the rejects as ``shown_as``, if given).
+    """Load a data folder, write its rejects file, and say what was found: ``loaded N of M rows`` for each file
+    (and the rejects as ``shown_as``, if given).
 
     When the folder stops the run, the rows it could not use (the error's
     ``problems``) are still written to ``rejects_path``; a command writing an
@@ -136,6 +137,8 @@ def load_data_folder(data_dir: Path, key_file: Optional[Path], postcodes: Option
             write_rejects(error.problems, rejects_path)
         raise
     write_rejects(dataset.rejects, rejects_path)
+    for file, (loaded, read) in dataset.loaded.items():
+        say(f"{file}: loaded {loaded:,} of {read:,} rows")
     counts = summarise(dataset.rejects)
     loaded = ", ".join(f"{len(t):,} {name}" for name, t in dataset.tables().items()
                        if name in ("children", "episodes", "rthis", "links") and len(t))

@@ -6,6 +6,8 @@ rewritten from their source, never typed by hand:
 - ``kpi-example`` (README.md): ``peermap kpi`` on the synthetic year;
 - ``cli-reference`` (docs/cli-reference.md): every command's ``--help``;
 - ``data-columns`` (docs/data-folder.md): the columns of each file, from graph_models/schema.py;
+- ``bad-input`` (docs/data-folder.md): what happens to each kind of bad input, from the cases
+  tests/test_bad_input.py checks (tests/bad_input_cases.py);
 - ``performance`` (docs/performance.md): the JSON results in benchmarks/results/.
 
 Usage::
@@ -110,6 +112,17 @@ def data_columns() -> str:
     return "\n".join(parts)
 
 
+def bad_input() -> str:
+    """What peermap does with each kind of bad input: the cases tests/test_bad_input.py runs."""
+    sys.path.insert(0, str(ROOT / "tests"))
+    from bad_input_cases import CASES
+
+    lines = ["| the file holds | what peermap does | reported as |", "|---|---|---|"]
+    for case in CASES:
+        lines.append(f"| {case.problem} | {case.happens} | {case.outcome} |")
+    return "\n".join(lines) + "\n"
+
+
 def cypher_cookbook() -> str:
     """The recipes of graph_models/cookbook.py."""
     from graph_models.cookbook import markdown
@@ -170,6 +183,7 @@ def sources(data: Path | None) -> dict[str, callable]:
         "validate-example": lambda: validate_example(data),
         "cli-reference": cli_reference,
         "data-columns": data_columns,
+        "bad-input": bad_input,
         "cypher-cookbook": cypher_cookbook,
         "performance": performance,
         "cluster-methods": cluster_methods,

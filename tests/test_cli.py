@@ -50,9 +50,10 @@ def test_missing_file_column_and_key_exit_two_with_one_clear_message(tmp_path):
     assert result.returncode == 2 and "missing_at" in result.stderr
     result = run("validate", folder, cwd=tmp_path)
     assert result.returncode == 2 and "PEERMAP_KEY" in result.stderr
-    (folder / "children.csv").write_bytes(b"child_id\n\xff\xfe\n")
+    write_folder(folder, episodes=EPISODES)
+    (folder / "children.csv").write_bytes(b"\xff\xfec\x00h\x00i")  # a UTF-16 byte-order mark, then half a letter
     result = run("validate", folder, env={"PEERMAP_KEY": TEST_KEY}, cwd=tmp_path)
-    assert result.returncode == 2 and "UTF-8" in result.stderr
+    assert result.returncode == 2 and "UTF-16" in result.stderr
     for r in (result,):
         assert_no_traceback(r)
         assert len(r.stderr.strip().splitlines()) <= 8
@@ -83,3 +84,47 @@ def test_every_command_help_has_an_example():
     for command in ("synth", "validate", "kpi", "demo"):
         result = run(command, "--help")
         assert result.returncode == 0 and "Example" in result.stdout, command
+
+
+def test_a_folder_in_which_no_child_loads_stops_every_command_with_one_line(tmp_path):
+    folder = write_folder(tmp_path / "data", children=[], episodes=EPISODES)
+    (folder / "children.csv").write_text("child_id,display_name\n")
+    period = ["--period", "2023-03"]
+    for args in (["validate", folder], ["kpi", folder, *period], ["child", "001", folder, "--out", tmp_path / "c.html"],
+                 ["pack", folder, *period, "--audience", "meeting", "--out", tmp_path / "pack"],
+                 ["analyse", folder, *period, "--out", tmp_path / "analysis"]):
+        result = run(*args, env={"PEERMAP_KEY": TEST_KEY}, cwd=tmp_path)
+        assert result.returncode == 2, (args[0], result.stderr)
+        assert_no_traceback(result)
+        said = [line for line in result.stderr.splitlines() if line.startswith("peermap:")]
+        assert said == ["peermap: children.csv has no rows: no child loads, so there is nothing to report on"], args[0]
+
+
+def test_every_run_says_how_many_rows_of_each_file_loaded(tmp_path):
+    folder = write_folder(tmp_path / "data", children=CHILDREN, episodes=EPISODES)
+    result = run("kpi", folder, "--period", "2023-03", "--json", env={"PEERMAP_KEY": TEST_KEY}, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "children.csv: loaded 2 of 2 rows" in result.stderr
+    assert "episodes.csv: loaded 2 of 3 rows" in result.stderr
+    json.loads(result.stdout)  # stdout stays clean
+
+
+def test_a_comma_after_every_data_row_stops_validate_and_pack(tmp_path):
+    children = [{"child_id": f"{i:03d}", "legal_status": "CiC"} for i in range(1, 30)]
+    folder = write_folder(tmp_path / "data", children=children, episodes=EPISODES[:2])
+    lines = (folder / "children.csv").read_text().split("\n")
+    (folder / "children.csv").write_text("\n".join([lines[0], *[line + "," for line in lines[1:] if line]]) + "\n")
+    for args in (["validate", folder], ["pack", folder, "--period", "2023-03", "--out", tmp_path / "pack"]):
+        result = run(*args, env={"PEERMAP_KEY": TEST_KEY}, cwd=tmp_path)
+        assert result.returncode == 2, result.stderr
+        assert_no_traceback(result)
+        assert "children.csv: 29 of its 29 rows" in result.stderr and "line 2" in result.stderr
+
+
+def test_rejects_csv_in_the_repository_is_never_tracked():
+    """`peermap validate` run in the repository's root writes raw rows to rejects.csv: git must not take it."""
+    root = Path(__file__).resolve().parent.parent
+    tracked = subprocess.run(["git", "ls-files", "--", "rejects.csv"], cwd=root, capture_output=True, text=True)
+    ignored = subprocess.run(["git", "check-ignore", "-q", "rejects.csv"], cwd=root)
+    assert tracked.returncode == 0 and tracked.stdout == ""
+    assert ignored.returncode == 0

@@ -173,7 +173,7 @@ def test_handling_defaults_and_unverified(tmp_path):
              {**base, "link_id": "L3", "source": "police", "handling": "p", "source_grade": "3", "intel_grade": "A"},
              {**base, "link_id": "L4", "source": "", "intel_grade": "E"}]
     ds = load(write_folder(tmp_path, children=CHILDREN, episodes=[EPISODE], links=links))
-    assert list(ds.links["handling"]) == ["C", "P", "P", "P"]
+    assert list(ds.links["handling"]) == ["C", "P", "P", "C"]  # no source: conditions apply (SCHEMA.md)
     assert list(ds.links["unverified"]) == [False, False, True, True]
 
 
@@ -240,3 +240,102 @@ def test_xlsx_workbook_gives_the_same_result_as_csv(tmp_path):
     assert from_xlsx.rejects == []
     for name in ("children", "episodes"):
         pd.testing.assert_frame_equal(from_csv.tables()[name], from_xlsx.tables()[name])
+
+
+def test_handling_fails_closed(tmp_path):
+    from exports.audiences import restrict_dataset
+
+    base = {"child_id": "001", "recorded_at": "2022-06-03", "target_type": "associate", "target_ref": "Zed",
+            "source": "rthi"}
+    odd = ["C2", "Confidential", "police only"]
+    links = [{**base, "link_id": f"L{i}", "handling": code} for i, code in enumerate(odd)]
+    links += [{**base, "link_id": "P1", "handling": "p"},
+              {**base, "link_id": "S1", "source": "social care"},  # an unknown source: conditions apply
+              {**base, "link_id": "S2", "source": "partner"}]
+    ds = load(write_folder(tmp_path, children=CHILDREN, episodes=[EPISODE], links=links))
+    handling = ds.links.set_index("link_id")["handling"]
+    assert [handling[f"L{i}"] for i in range(3)] == ["C", "C", "C"]
+    assert (handling["P1"], handling["S1"], handling["S2"]) == ("P", "C", "P")
+    warned = {p.line: p.reason for p in ds.rejects if p.column == "handling"}
+    assert sorted(warned) == [2, 3, 4] and all("treated as C" in r for r in warned.values())
+    meeting = restrict_dataset(ds, "meeting")
+    assert set(meeting.links["link_id"]) == {"P1", "S2"}
+
+
+def test_dates_outside_1900_to_2100_never_stop_a_run(tmp_path):
+    children = [{"child_id": "001", "birth_date": "2300-01-01"}, {"child_id": "002", "birth_date": "1600-05"},
+                {"child_id": "003", "birth_date": "2007-05-01"}]
+    episodes = [EPISODE,
+                {**EPISODE, "episode_id": "E2", "missing_at": "2300-06-01T20:00"},
+                {**EPISODE, "episode_id": "E3", "returned_at": "9999-12-31T23:59"},
+                {**EPISODE, "episode_id": "E4", "missing_at": "1677-09-21T00:12:43+01:00"},
+                {**EPISODE, "episode_id": "E5", "missing_at": "2958465.5"}]
+    links = [{"link_id": "L1", "child_id": "001", "recorded_at": "2262-04-12", "target_type": "place",
+              "target_ref": "park"}]
+    ds = load(write_folder(tmp_path, children=children, episodes=episodes, links=links))
+    assert list(ds.children["child_id"]) == ["001", "002", "003"]
+    assert ds.children["birth_date"].isna().tolist() == [True, True, False]
+    assert list(ds.episodes["episode_id"]) == ["E1", "E3"]
+    assert pd.isna(ds.episodes["returned_at"].iloc[1])
+    assert problems(ds) == {("children.csv", 2, "birth_date", "warning"), ("children.csv", 3, "birth_date", "warning"),
+                            ("episodes.csv", 3, "missing_at", "rejected"), ("episodes.csv", 4, "returned_at", "warning"),
+                            ("episodes.csv", 5, "missing_at", "rejected"), ("episodes.csv", 6, "missing_at", "rejected"),
+                            ("links.csv", 2, "recorded_at", "rejected")}
+    assert "1900 to 2100" in reason(ds, "episodes.csv", 3, "missing_at")
+
+
+def test_an_excel_serial_past_2262_in_a_workbook_rejects_its_row(tmp_path):
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.active.title = "children"
+    book.active.append(["child_id", "birth_date"])
+    book.active.append(["001", 2958465.5])
+    episodes = book.create_sheet("episodes")
+    episodes.append(["episode_id", "child_id", "missing_at", "returned_at"])
+    episodes.append(["E1", "001", 44714.5, 2958465.5])
+    episodes.append(["E2", "001", 2958465.5, None])
+    book.save(tmp_path / "export.xlsx")
+    ds = load(tmp_path / "export.xlsx")
+    assert list(ds.episodes["episode_id"]) == ["E1"] and pd.isna(ds.episodes["returned_at"].iloc[0])
+    assert problems(ds) == {("export.xlsx[children]", 2, "birth_date", "warning"),
+                            ("export.xlsx[episodes]", 2, "returned_at", "warning"),
+                            ("export.xlsx[episodes]", 3, "missing_at", "rejected")}
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "utf-16", "utf-16-le-bom", "utf-16-be-bom"])
+def test_utf8_and_utf16_files_read_the_same(tmp_path, encoding):
+    folder = write_folder(tmp_path, children=[{"child_id": "001", "display_name": "Zoë Ł. Ó'Brien"}], episodes=[EPISODE])
+    text = (folder / "children.csv").read_text(encoding="utf-8")
+    boms = {"utf-16-le-bom": (b"\xff\xfe", "utf-16-le"), "utf-16-be-bom": (b"\xfe\xff", "utf-16-be")}
+    bom, codec = boms.get(encoding, (b"", encoding))
+    (folder / "children.csv").write_bytes(bom + text.encode(codec))
+    ds = load(folder)
+    assert ds.rejects == [] and ds.children["display_name"].tolist() == ["Zoë Ł. Ó'Brien"]
+
+
+def test_windows_1252_is_read_with_a_warning_naming_the_file(tmp_path):
+    folder = write_folder(tmp_path, episodes=[EPISODE])
+    (folder / "children.csv").write_bytes("child_id,display_name\n001,Amy\n002,Zoë “Zed”\n".encode("cp1252"))
+    ds = load(folder)
+    assert ds.children["display_name"].tolist() == ["Amy", "Zoë “Zed”"]
+    assert problems(ds) == {("children.csv", 3, "", "warning")}
+    assert "Windows-1252" in ds.rejects[0].reason
+
+
+def test_loaded_counts_each_file(tmp_path):
+    episodes = [EPISODE, {**EPISODE, "episode_id": "E2", "child_id": "999"}]
+    ds = load(write_folder(tmp_path, children=CHILDREN, episodes=episodes))
+    assert ds.loaded == {"children.csv": (3, 3), "episodes.csv": (1, 2)}
+    assert ds.loaded["episodes.csv"].loaded == 1 and ds.loaded["episodes.csv"].read == 2
+
+
+def test_the_manifest_says_what_loaded(tmp_path):
+    from exports.manifest import build_manifest
+    from mapping.periods import Period
+
+    episodes = [EPISODE, {**EPISODE, "episode_id": "E2", "child_id": "999"}]
+    ds = load(write_folder(tmp_path / "data", children=CHILDREN, episodes=episodes))
+    manifest = build_manifest("meeting", Period.from_month("2022-06"), ds.inputs, [], tmp_path, loaded=ds.loaded)
+    assert manifest["loaded"] == {"children.csv": {"loaded": 3, "read": 3}, "episodes.csv": {"loaded": 1, "read": 2}}
+    assert list(manifest).index("loaded") < list(manifest).index("inputs")
