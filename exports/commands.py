@@ -142,9 +142,9 @@ def child_command(
 ):
     """One child's peer map, for a worker's session with that young person.
 
-    The child in the middle, the people and places around them within two
-    steps, what keeps them safe as well as what worries us, and the times they
-    went missing, in plain words and large type. It shows names and notes
+    The child in the middle, the people and places in their own records (never
+    another child's), what keeps them safe as well as what worries us, and the
+    times they went missing, in plain words and large type. It shows names and notes
     (the worker audience) but never police-only intelligence, phones, vehicles
     or handles. Only that file is replaced (through a temporary file and a
     rename), readable by its owner only; adds a line to audit.jsonl beside the
