@@ -1060,10 +1060,17 @@ def concern_places(table: EpisodeTable, links: pd.DataFrame, places: pd.DataFram
 
 
 def shared_place_evidence(place_rows: pd.DataFrame, settings: EvidenceSettings) -> pd.DataFrame:
-    """One row per pair of children linked to the same place of concern."""
+    """One row per pair of children linked to the same place of concern.
+
+    The same place means the same postcode (given, or from places.csv). A
+    place known only by free text ("the skate park", "the underpass") is not
+    pooled: two children's words may name two different places, and the
+    sentence "both linked to ..." would not be true of the records.
+    """
+    place_rows = place_rows[~place_rows["via_key"].str.startswith("name:").fillna(True).to_numpy(dtype=bool)]
     if place_rows.empty:
         return _empty_rows()
-    return shared_pairs(place_rows, "shared_place", settings.shared_place_weight, settings,
+    return shared_pairs(place_rows.reset_index(drop=True), "shared_place", settings.shared_place_weight, settings,
                         cap=settings.shared_place_most_per_pair)
 
 

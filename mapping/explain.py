@@ -363,7 +363,7 @@ def _overlapping(rows: pd.DataFrame, records: EvidenceRecords, police: bool) -> 
     a, b = records.episode_child(ea), records.episode_child(eb)
     times = _rows(rows, "occasions", np.int64)
     occasions = _when_mask(times > 1, _cat(" on ", _int_text(times), " occasions (the closest shown)"))
-    share = np.round(_rows(rows, "shared_share", float) * 100)
+    shared = _shared_text(records, ea, eb)
     verb = pa.array(["went missing from", "was found at"], pa.large_string())
     verb_a, verb_b = pc.take(verb, np.maximum(at_a, 0)), pc.take(verb, np.maximum(at_b, 0))
     km = _rows(rows, "distance_km", float)
@@ -380,8 +380,20 @@ def _overlapping(rows: pd.DataFrame, records: EvidenceRecords, police: bool) -> 
                                   _cat(a, " ", verb_a, " ", place_a, " and ", b, " ", verb_b, " ", place_b, ", ",
                                        apart)))
     return _cat("missing at the same time", occasions, ": ", a, " missing ", records.episode_span(ea), " and ", b,
-                " missing ", records.episode_span(eb), " (", _int_text(np.nan_to_num(share)),
-                "% of their time missing shared), ", where, _both_live(rows))
+                " missing ", records.episode_span(eb), " (", shared, "), ", where, _both_live(rows))
+
+
+def _shared_text(records: EvidenceRecords, ea: np.ndarray, eb: np.ndarray) -> pa.Array:
+    """``40% of their time missing shared``, worked out from the times the sentence shows (not the capped
+    times the weight uses), or ``one of them still missing`` when a share cannot be worked out from them."""
+    start_a, start_b = records.start[ea], records.start[eb]
+    end_a, end_b = records.returned[ea], records.returned[eb]
+    open_ = (end_a == _NO_TIME) | (end_b == _NO_TIME)
+    overlap = np.minimum(end_a, end_b) - np.maximum(start_a, start_b)
+    union = np.maximum(end_a, end_b) - np.minimum(start_a, start_b)
+    share = np.where(open_, 0.0, np.clip(overlap, 0, None) / np.maximum(union, 1))
+    percent = _cat(_int_text(np.round(share * 100)), "% of their time missing shared")
+    return pc.if_else(pa.array(open_), pa.scalar("one of them still missing", pa.large_string()), percent)
 
 
 def _both_live(rows: pd.DataFrame) -> pa.Array:

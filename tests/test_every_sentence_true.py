@@ -127,6 +127,27 @@ def test_an_overlaps_distance_is_between_the_two_places_it_names(tmp_path):
     assert "NE1 4ST" not in sentence and "DH1 1AB" not in sentence
 
 
+def test_an_overlaps_share_of_time_is_worked_out_from_the_times_it_shows(tmp_path):
+    from mapping.explain import EvidenceRecords, explain
+    from mapping.evidence import collect_evidence
+
+    # 1 was missing 12 days (the weight caps an episode at 7 days, the sentence shows all 12), 2 for 4 days in them:
+    # 4 of 12 days shared (the weight's 4 of 7 is not what the reader can see); 3 is still missing from the day 2
+    # went: no share can be read from "still missing", so none is given
+    dataset = load(tmp_path, children=[child("1"), child("2"), child("3")], episodes=[
+        episode("E1", "1", "2023-03-01T10:00", "2023-03-13T10:00", missing_from="DH1 3EB", found_at="DH1 3EB"),
+        episode("E2", "2", "2023-03-04T10:00", "2023-03-08T10:00", missing_from="DH1 4QP", found_at="DH1 4QP"),
+        episode("E3", "3", "2023-03-04T10:00", "", missing_from="DH1 4QP"),
+    ])
+    found = collect_evidence(dataset, MARCH)
+    rows = found.rows[found.rows["kind"].eq("overlapping")].reset_index(drop=True)
+    sentences = explain(rows, EvidenceRecords.of(found.episodes, found.period_rows.links))
+    ref = dict(zip(dataset.children["child_id"], dataset.children["ref"]))
+    by_pair = {frozenset((a, b)): text for a, b, text in zip(rows["a"], rows["b"], sentences)}
+    assert "(33% of their time missing shared)" in by_pair[frozenset((ref["1"], ref["2"]))]
+    assert "(one of them still missing)" in by_pair[frozenset((ref["2"], ref["3"]))]
+
+
 def test_a_shared_place_gives_each_childs_own_date(tmp_path):
     dataset = load(tmp_path, children=[child("1"), child("2")], episodes=[
         episode("E1", "1", "2023-03-02T10:00", "2023-03-02T14:00", found_at="DH1 3EB"),
@@ -135,6 +156,24 @@ def test_a_shared_place_gives_each_childs_own_date(tmp_path):
     shared = analysis.evidence[analysis.evidence["kind"].eq("shared_place")]
     text = shared.iloc[0]["detail"]
     assert "was found there on 02 Mar 2023 14:00" in text and "was found there on 20 Mar 2023 16:00" in text
+
+
+def test_a_place_known_only_by_its_words_is_not_pooled_between_children(tmp_path):
+    # "the skate park" in two children's records may be two skate parks; "Wharton Park" is one place (places.csv)
+    links = [link("L1", "1", "place", "the skate park", role="frequents"),
+             link("L2", "2", "place", "The Skate Park", role="found_at"),
+             link("L3", "1", "place", "Wharton Park", role="frequents"),
+             link("L4", "2", "place", "wharton park", role="frequents")]
+    found = {"the skate park", "wharton park (dh1 4qp)"}
+    dataset = load(tmp_path, children=[child("1"), child("2")], episodes=[
+        episode("E1", "1", "2023-03-02T10:00", "2023-03-02T14:00", found_at="", place="Bus Station"),
+        episode("E2", "2", "2023-03-20T10:00", "2023-03-20T16:00", found_at="", place="bus station")],
+        links=links, places=[{"place_name": "Wharton Park", "postcode": "DH1 4QP", "kind": "park"}])
+    analysis = analyse(dataset, MARCH, previous=False)
+    shared = analysis.evidence[analysis.evidence["kind"].eq("shared_place")]
+    assert len(shared) == 1 and shared.iloc[0]["detail"].startswith("both linked to Wharton Park (DH1 4QP)")
+    places = set(analysis.place_rows["via"].str.lower())  # the words are still each child's own places
+    assert found <= places and "bus station" in places
 
 
 def test_the_meeting_reads_strength_and_grades_in_words_and_the_police_gets_the_numbers_too(tmp_path):
