@@ -589,12 +589,18 @@ class PlacesResult:
     postcodes: PostcodeIndex | None = None
 
 
-def _periods(period, history_periods: int) -> list:
+def _periods(period, history_periods: int, covers_from: str | None = None) -> list:
+    """The period and the earlier ones its trend looks at, back to the one where the data's coverage starts
+    (``covers_from``, ISO date): a period that ends before it holds no data yet; it is unknown, not a period with
+    nothing in it, so it is left out (in the data's first period there is no trend)."""
     if period is None:
         return [None]
     out = [period]
     for _ in range(max(history_periods, 1) - 1):
-        out.append(out[-1].previous())
+        earlier = out[-1].previous()
+        if covers_from is not None and earlier.end.isoformat() < covers_from:
+            break
+        out.append(earlier)
     return out
 
 
@@ -624,7 +630,8 @@ def analyse_places(dataset, period, postcodes: PostcodeIndex | None = None, clus
         From the peer-network analysis; by default the associates any link or
         ``associates.csv`` gives the role ``adult_of_concern``.
     history_periods : int, default 4
-        Periods looked at for the trend, this one included (see :mod:`geo.trends`).
+        Periods looked at for the trend, this one included (see :mod:`geo.trends`), but none that ends
+        before the data's first episode: in the data's first period no area is "new", there is no trend.
     include_handling_c : bool, default True
         False leaves out police-only intelligence (handling ``C``): use it for
         the ``meeting`` and ``board`` audiences.
@@ -652,7 +659,7 @@ def analyse_places(dataset, period, postcodes: PostcodeIndex | None = None, clus
     s = settings or Settings()
     index = postcodes if postcodes is not None else default_index()
     homes = homes_of(dataset)
-    periods = _periods(period, history_periods)
+    periods = _periods(period, history_periods, dataset.coverage_start())
     raw = place_mentions(dataset, include_handling_c=include_handling_c)
     keep = np.zeros(len(raw), bool)
     for p in periods:

@@ -84,3 +84,13 @@ class Dataset:
     def tables(self) -> dict[str, pd.DataFrame]:
         """The tables by name, in a fixed order."""
         return {name: getattr(self, name) for name in TABLES}
+
+    def coverage_start(self) -> str | None:
+        """The local date of the first episode, ISO text (SCHEMA.md "Periods": where the data's coverage
+        starts; a period or bin before it is unknown, never zero). ``None`` when there are no episodes."""
+        times = self.episodes["missing_at"].dropna()
+        if times.empty:
+            return None
+        if isinstance(times.dtype, pd.DatetimeTZDtype):
+            times = times.dt.tz_convert("Europe/London")
+        return times.min().date().isoformat()

@@ -122,13 +122,8 @@ def people_nodes(children: pd.DataFrame, roles: pd.DataFrame) -> pd.DataFrame:
 
 
 def coverage_start(dataset) -> str | None:
-    """The local date of the data's first episode (SCHEMA.md "Periods": where its coverage starts), ISO text."""
-    times = dataset.episodes["missing_at"].dropna()
-    if times.empty:
-        return None
-    if isinstance(times.dtype, pd.DatetimeTZDtype):
-        times = times.dt.tz_convert("Europe/London")
-    return times.min().date().isoformat()
+    """The local date of the data's first episode, ISO text (:meth:`graph_models.dataset.Dataset.coverage_start`)."""
+    return dataset.coverage_start()
 
 
 def first_period(dataset, period) -> bool:

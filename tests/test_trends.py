@@ -91,3 +91,17 @@ def test_short_history(tmp_path, history):
                             history_periods=history)
     trend = result.areas.iloc[0]["trend"]
     assert pd.isna(trend) if history == 1 else trend == "steady"  # one period: nothing to compare with
+
+
+def test_a_period_before_the_data_starts_is_unknown_not_quiet(tmp_path):
+    # the data starts in March: January and February are not "nothing found", they are before its coverage,
+    # so an area busy in March and April is present "2 of 2", and in the first month nothing is "new"
+    index = make_index(tmp_path / "index", {"XY1 1AA": (E0, N0), "XY1 1AD": (E0 + 5000, N0)})
+    c1, e1 = finds(["XY1 1AA"] * 2, month="2023-03")
+    c2, e2 = finds(["XY1 1AA"] * 2 + ["XY1 1AD"], month="2023-04", first_child=10)
+    dataset = load(tmp_path / "data", c1 + c2, e1 + e2)
+    april = analyse_places(dataset, APRIL, postcodes=index, history_periods=4).areas.set_index("postcodes")
+    assert april.loc["XY1 1AA", ["periods_present", "trend"]].tolist() == ["2 of 2", "steady"]
+    assert april.loc["XY1 1AD", ["periods_present", "trend"]].tolist() == ["1 of 2", "new"]
+    march = analyse_places(dataset, APRIL.previous(), postcodes=index, history_periods=4).areas
+    assert march["trend"].isna().all() and (march["periods_present"] == "1 of 1").all()
