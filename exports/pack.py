@@ -401,7 +401,8 @@ def _write_pack(dataset: Dataset, period: Period, audience: str, folder: OutputF
     timings = pack.timings
     clock = time.perf_counter()
     restricted = restrict_dataset(dataset, policy)
-    analysis = analyse(restricted, period, settings, postcodes)
+    # the board sees no clusters and no changes: no previous period to analyse for them
+    analysis = analyse(restricted, period, settings, postcodes, previous=policy.people)
     timings["analysis"] = time.perf_counter() - clock
 
     clock = time.perf_counter()

@@ -416,6 +416,7 @@ def analyse_for_audience(dataset: Dataset, period: Period, audience: str,
     from exports.audiences import audience_policy, restrict_dataset
 
     kwargs.setdefault("duplicates", audience_policy(audience).unresolved_names)
+    kwargs.setdefault("previous", audience_policy(audience).people)  # the board sees no clusters or changes
     return analyse(restrict_dataset(dataset, audience), period, settings, postcodes, **kwargs)
 
 
