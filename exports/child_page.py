@@ -114,6 +114,8 @@ class Item:
     facts: list[Fact] = field(default_factory=list)
     #: How many other young people are linked to this person or place (counted, never named).
     others: int = 0
+    #: Over which records ``others`` is counted: ``in March 2023`` or ``in all the records``.
+    window: str = "in all the records"
 
     @property
     def safety(self) -> bool:
@@ -158,8 +160,10 @@ class Item:
             return ""
         who = plural(self.others, "other young person", "other young people")
         if self.kind == "place":
-            return f"{who} also went missing from, were found at or are linked to this place"
-        return f"{self.label} is also linked to {who}"
+            verbs = ("went missing from, was found at or is linked to" if self.others == 1 else
+                     "went missing from, were found at or are linked to")
+            return f"{who} also {verbs} this place {self.window}"
+        return f"{self.label} is also linked to {who} {self.window}"
 
 
 @dataclass
@@ -322,10 +326,10 @@ def child_map(dataset: Dataset, child: str, period: Period | None = None,
         if found_pc or found_name:
             key = "place:" + (found_pc or found_name.lower())
             add(key, "place", place_label(found_pc, found_name), "found_at",
-                Fact(_time(row.get("returned_at")) or start, "you were found here",
+                Fact(_time(row.get("returned_at")), "you were found here",
                      source="from the record of the time you went missing"))
 
-    _count_others(items, links, episodes, me_id)
+    _count_others(items, links, episodes, me_id, _window_words(period))
     ordered = sorted(items.values(), key=lambda i: (not i.safety, not i.concern, i.kind, i.label.lower()))
     if period is not None:
         on, age_note = period.end, f"on {_long_day(pd.Timestamp(period.end))}, the end of the period"
@@ -339,7 +343,19 @@ def child_map(dataset: Dataset, child: str, period: Period | None = None,
     return ChildMap(child, period, ordered, full, earlier, age_note)
 
 
-def _count_others(items: dict[str, Item], links: pd.DataFrame, episodes: pd.DataFrame, me_id: str) -> None:
+def _window_words(period: Period | None) -> str:
+    """``in March 2023``, ``between 1 March 2023 and 14 March 2023``, or ``in all the records``."""
+    if period is None:
+        return "in all the records"
+    if period.is_month:
+        return "in " + pd.Timestamp(period.start).strftime("%B %Y")
+    if period.start == period.end:
+        return "on " + _long_day(pd.Timestamp(period.start))
+    return f"between {_long_day(pd.Timestamp(period.start))} and {_long_day(pd.Timestamp(period.end))}"
+
+
+def _count_others(items: dict[str, Item], links: pd.DataFrame, episodes: pd.DataFrame, me_id: str,
+                  window: str) -> None:
     """How many other young people each associate and place is linked to in the window: counts only.
 
     Only the keys on this child's map are looked up (vectorised membership tests), not every place of the data.
@@ -365,6 +381,7 @@ def _count_others(items: dict[str, Item], links: pd.DataFrame, episodes: pd.Data
         counted.update({f"place:{k}": n for k, n in places.groupby("key")["child"].nunique().items()})
     for item in items.values():
         item.others = int(counted.get(item.key, 0))
+        item.window = window
 
 
 def _hours(start, end) -> str:

@@ -59,7 +59,9 @@ def test_a_childs_page_shows_only_their_own_records_and_counts_the_others(tmp_pa
     adult = next(i for i in found.items if i.kind == "associate")
     assert [f.notes for f in adult.facts] == ["Amelia's own note"]
     assert [f.when.strftime("%Y-%m-%d") for f in adult.facts] == ["2023-03-06"]
-    assert adult.others == 1 and "Stuart Younger is also linked to 1 other young person" in page
+    assert adult.others == 1 and "Stuart Younger is also linked to 1 other young person in all the records" in page
+    march = page_of_map(child_map(dataset, "A1", period=MARCH)).render()
+    assert "Stuart Younger is also linked to 1 other young person in March 2023" in march
     # nothing of Brodie's: no name, no note, no date, no place of theirs
     for secret in ("Brodie", "NEVER ON AMELIA", "19 March 2023", "17 March", "18 March 2023", "NE1 4ST"):
         assert secret not in page, secret
