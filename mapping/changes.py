@@ -14,8 +14,9 @@ same group in both. The changes, in the order a meeting acts on them:
    children (at least two in each part) are now in two or more clusters;
 3. ``adult_reaches_more_children``: an adult of concern linked to more
    children than last period, and to at least two (one new child is step 1);
-4. then ``new_cluster`` (a cluster that carries no number from last period)
-   and ``tie_now_strong`` (two children whose tie is strong now and was not
+4. then ``new_cluster`` (a cluster that carries no number from last period;
+   it says which of last period's clusters it takes children from, and a part
+   of a listed split is named by the split's row, not again) and ``tie_now_strong`` (two children whose tie is strong now and was not
    last period: a tie whose strength word did not change is not a change, and
    a tie inside a cluster whose change is listed is part of that change).
 
@@ -123,10 +124,12 @@ def changes_since(people: pd.DataFrame, ties: pd.DataFrame, previous_people: pd.
                              f"brings together last period's clusters {listing(sources)}: "
                              f"{plural(len(refs), 'child', 'children')} now", len(refs)))
     cluster_now = now.set_index("ref")["cluster"]
+    split_parts = set()
     for cluster, refs in members_then.items():
         parts = pd.Series([cluster_now.get(r) for r in refs]).dropna().astype(int).value_counts()
         parts = sorted(parts[parts >= 2].index.tolist())
         if len(parts) >= 2:
+            split_parts.update(parts)
             rows.append(_row("cluster_split", f"last period's cluster {cluster}",
                              f"now split between clusters {listing(parts)}", len(refs)))
     for cluster, refs in members_now.items():
@@ -158,8 +161,11 @@ def changes_since(people: pd.DataFrame, ties: pd.DataFrame, previous_people: pd.
     for cluster, refs in members_now.items():
         if cluster not in members_then.index and cluster not in merged:
             changed.add(cluster)
+            if cluster in split_parts:  # the split's row names it
+                continue
             rows.append(_row("new_cluster", f"cluster {cluster}",
-                             f"a new cluster of {plural(len(refs), 'child', 'children')}: {listing(refs)}", len(refs)))
+                             f"a new cluster of {plural(len(refs), 'child', 'children')}: {listing(refs)}"
+                             + _taken_in(refs, members_then, cluster_then), len(refs)))
     strong_now, word_then = _child_strengths(ties, settings), _child_strengths(previous_ties, settings)
     now_strong = strong_now[strong_now["word"].eq(STRENGTHS[0])]
     joined = now_strong.merge(word_then, on=["a", "b"], how="left", suffixes=("", "_before"))
@@ -179,6 +185,18 @@ def changes_since(people: pd.DataFrame, ties: pd.DataFrame, previous_people: pd.
                           kind="stable").reset_index(drop=True)
     out["rank"] = np.arange(1, len(out) + 1)
     return out[COLUMNS].astype({"kind": "string", "subject": "string", "detail": "string"})
+
+
+def _taken_in(refs: set, members_then: pd.Series, cluster_then: pd.Series) -> str:
+    """``; it takes in all 3 children of last period's cluster 5``: where a cluster new by number holds
+    children who were together last period (too few of it to carry that cluster's number on)."""
+    sources = pd.Series([cluster_then.get(r) for r in refs]).dropna().astype(int).value_counts()
+    said = []
+    for then, n in sorted(sources[sources >= 2].items()):
+        whole = len(members_then[then])
+        said.append(f"all {whole} children of last period's cluster {then}" if n == whole
+                    else f"{n} of the {whole} children of last period's cluster {then}")
+    return f"; it takes in {' and '.join(said)}" if said else ""
 
 
 def _whole(value) -> int:

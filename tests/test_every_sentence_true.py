@@ -315,3 +315,25 @@ def test_the_first_period_of_the_data_lists_no_change_and_says_why(tmp_path):
     assert "2023-03 is the first period in the data (its first episode is on 2023-03-04)" in text
     assert "new cluster" not in text
     assert pd.read_csv(pack.out_dir / "changes.csv").empty
+
+
+def test_a_new_cluster_says_whom_it_takes_in_and_a_split_is_listed_once():
+    from mapping.changes import changes_since
+
+    def people(clusters: dict) -> pd.DataFrame:
+        refs = [r for members in clusters.values() for r in members]
+        return pd.DataFrame({"ref": refs, "kind": "child", "role": pd.NA,
+                             "cluster": pd.array([c for c, m in clusters.items() for _ in m], dtype="Int64"),
+                             "children_reached": pd.NA, "clusters_reached": pd.NA})
+
+    no_ties = pd.DataFrame(columns=["a", "b", "weight", "tie_type"])
+    # last period: 5 = a-c, 6 = d-g. Now: a-c within ten children (too changed to carry 5 on) and 6 in two parts
+    then = people({5: ["C-a", "C-b", "C-c"], 6: ["C-d", "C-e", "C-f", "C-g"]})
+    now = people({7: ["C-a", "C-b", "C-c"] + [f"C-n{k}" for k in range(7)], 8: ["C-d", "C-e"], 9: ["C-f", "C-g"]})
+    changes = changes_since(now, no_ties, then, no_ties)
+    assert sorted(changes["kind"]) == ["cluster_split", "new_cluster"]
+    split = changes[changes["kind"].eq("cluster_split")].iloc[0]
+    assert split["subject"] == "last period's cluster 6" and split["detail"] == "now split between clusters 8 and 9"
+    new = changes[changes["kind"].eq("new_cluster")].iloc[0]
+    assert new["subject"] == "cluster 7" and new["detail"].endswith("; it takes in all 3 children of last period's "
+                                                                    "cluster 5")
