@@ -31,11 +31,17 @@ section { margin-bottom: 1.5em; }
 .files { columns: 2 16rem; }
 """
 
+def _rows_word(n: int) -> str:
+    """``1 row``, ``1,204 rows``; empty for none (the page then says no row was rejected)."""
+    return "" if n == 0 else f"{n:,} row{'' if n == 1 else 's'}"
+
+
 INDEX_BODY = ENV.from_string("""
 <p class="lead">{{ lead }}</p>
 {% if loaded %}<p class="muted loaded">Data loaded: {% for file, rows in loaded %}{{ file }} {{ rows }}{% if not loop.last %}; {% endif %}{% endfor %}.
-Rows that could not be used are listed in rejects.csv beside these pages: it holds raw rows, is not part of the
-pack, and stays behind when the pack is shared.</p>{% endif %}
+{% if rejected %}{{ rejected }} could not be used{% else %}No row was rejected{% endif %}: rejects.csv beside these
+pages lists each rejected row and each warning with its file, line and raw text. It is not part of the pack: leave it
+out when you share the pack.</p>{% endif %}
 <nav aria-label="This pack"><ul class="pack-links">
 {% for href, label in pages %}<li><a href="{{ href }}">{{ label }}</a></li>{% endfor %}
 </ul></nav>
@@ -259,6 +265,7 @@ def index_page(*, period, previous_period, measures: dict, previous: dict, audie
         identifiers=shared, show_identifiers=identifiers is not None, first_period=first_period,
         coverage_from=coverage_from,
         loaded=[(file, f"{rows[0]:,} of {rows[1]:,} rows") for file, rows in (loaded or {}).items()],
+        rejected=_rows_word(sum(total - kept for kept, total in (loaded or {}).values())),
     )
     return Page(title=f"Mapping pack, {period.label}", subtitle=f"for the {audience} audience", body=body,
                 nav=nav or [], current="index.html", styles=[INDEX_CSS],

@@ -142,7 +142,9 @@ def load_data_folder(data_dir: Path, key_file: Optional[Path], postcodes: Option
     counts = summarise(dataset.rejects)
     loaded = ", ".join(f"{len(t):,} {name}" for name, t in dataset.tables().items()
                        if name in ("children", "episodes", "rthis", "links") and len(t))
-    say(f"loaded {loaded}; {counts['rejected']:,} rows rejected, {counts['warnings']:,} warnings "
+    rejected, warnings = counts["rejected"], counts["warnings"]
+    say(f"loaded {loaded}; {rejected:,} row{'' if rejected == 1 else 's'} rejected, "
+        f"{warnings:,} warning{'' if warnings == 1 else 's'} "
         f"(see {shown_as or rejects_path})")
     return dataset
 

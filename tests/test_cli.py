@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
+
 from conftest import TEST_KEY, write_folder
 
 PEERMAP = [sys.executable, "-c", "from mapping.cli import main; main()"]
@@ -34,7 +36,7 @@ def test_validate_reports_and_exits_zero_then_strict_exits_one(tmp_path):
     assert result.returncode == 0, result.stderr
     counts = json.loads(result.stdout)  # stdout holds only the JSON
     assert counts["rejected"] == 1 and counts["loaded"]["episodes"] == 2
-    assert "1 rows rejected" in result.stderr
+    assert "1 row rejected, 0 warnings" in result.stderr
     assert (tmp_path / "rejects.csv").read_text().count("\n") == 2
     strict = run("validate", folder, "--strict", "--rejects", tmp_path / "r2.csv", env={"PEERMAP_KEY": TEST_KEY})
     assert strict.returncode == 1
@@ -128,3 +130,19 @@ def test_rejects_csv_in_the_repository_is_never_tracked():
     ignored = subprocess.run(["git", "check-ignore", "-q", "rejects.csv"], cwd=root)
     assert tracked.returncode == 0 and tracked.stdout == ""
     assert ignored.returncode == 0
+
+
+def test_the_packs_first_page_says_how_many_rows_could_not_be_used_and_where_they_are(tmp_path):
+    folder = write_folder(tmp_path / "data", children=CHILDREN, episodes=EPISODES)  # E3's child is not in children.csv
+    result = run("pack", folder, "--period", "2023-03", "--audience", "meeting", "--out", tmp_path / "pack",
+                 env={"PEERMAP_KEY": TEST_KEY})
+    assert result.returncode == 0, result.stderr
+    text = " ".join((tmp_path / "pack" / "index.html").read_text().split())
+    rejects = pd.read_csv(tmp_path / "pack" / "rejects.csv", dtype=str)
+    assert (rejects["severity"] == "rejected").sum() == 1
+    assert "episodes.csv 2 of 3 rows" in text and "1 row could not be used: rejects.csv" in text
+    assert "It is not part of the pack: leave it out when you share the pack." in text
+    clean = write_folder(tmp_path / "clean", children=CHILDREN, episodes=EPISODES[:2])
+    run("pack", clean, "--period", "2023-03", "--audience", "meeting", "--out", tmp_path / "clean-pack",
+        env={"PEERMAP_KEY": TEST_KEY})
+    assert "No row was rejected: rejects.csv" in " ".join((tmp_path / "clean-pack" / "index.html").read_text().split())
