@@ -9,19 +9,23 @@ SCHEMA.md, "The board audience":
 - nothing shown gives a suppressed value back: every additive relation the
   pack shows (all children = in care + other; a district's areas and its
   areas by trend; the frequently-missing rows and their totals when the list
-  holds every child; a percentage with its denominator) is checked, and where
-  the cells shown would let a small count be worked out, the next smallest
-  cell of that relation is suppressed too, until nothing can be;
+  holds every child; a percentage with its denominator; and relations between
+  measures that hold in the data, such as offered = accepted + declined when
+  every declined interview was offered) is solved as a reader could, using
+  what the page says of each hidden number too (``<5`` is 1 to 4, ``hidden`` is
+  not, a listed trend word is at least 1), and where a small count could be
+  worked out the smallest other number of that relation is suppressed too,
+  until none can be;
 - in JSON and GeoJSON a suppressed value is ``null`` with
   ``<field>_suppressed: true`` beside it; every other number is a number.
 
 :class:`Disclosure` holds the cells, the relations between them and which
 values are small; :meth:`Disclosure.protect` works out what must be hidden by
-solving, as a reader could, every relation the shown cells take part in: a
-sum with one cell unknown gives it; a percentage with its denominator gives
-its numerator. Whatever a small value can be worked out from loses its
-smallest shown cell, and the working out is done again, until no small value
-can be reached. On pages a count from 1 to 4 reads ``<5`` and anything else
+solving, as a reader could, every relation the shown cells take part in, with
+the exact set of whole numbers each hidden number may still be
+(:meth:`Disclosure._solve`, :class:`Possible`). Whatever a
+small value can be worked out from loses its smallest shown cell, and the
+working out is done again, until no small value can be reached. On pages a count from 1 to 4 reads ``<5`` and anything else
 suppressed reads ``hidden``.
 
 Examples
@@ -38,6 +42,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from geo.geojson import TREND_WORDS, trend_column
@@ -60,6 +65,104 @@ def small(value) -> bool:
     return value is not None and not isinstance(value, bool) and isinstance(value, (int, float)) and 1 <= value <= 4
 
 
+class Possible:
+    """Sets of whole numbers from 0 to ``most``, as the bits of a Python int, and the arithmetic a reader does on them.
+
+    Sums and differences shift a set by each run of consecutive numbers in the
+    other (a run is smeared in a few doublings), so a number known only to be
+    "5 or more" costs as little as a known one.
+
+    Examples
+    --------
+    >>> p = Possible(20)
+    >>> p.values(p.add([p.one(3), p.small]))          # 3 + (1 to 4)
+    [4, 5, 6, 7]
+    >>> p.values(p.less(p.one(12), p.one(8)))         # 12 - 8
+    [4]
+    >>> nums, dens = p.share(75.0, 1, p.every, p.one(4))   # 75.0% of 4
+    >>> p.values(nums), p.values(dens)
+    ([3], [4])
+    """
+
+    def __init__(self, most: int):
+        self.most = most
+        self.every = (1 << (most + 1)) - 1
+        self.small = 0b11110
+
+    @staticmethod
+    def one(value: int) -> int:
+        return 1 << value
+
+    @staticmethod
+    def without_zero(bits: int) -> int:
+        return bits & ~1
+
+    @staticmethod
+    def values(bits: int) -> list[int]:
+        return [n for n, bit in enumerate(reversed(bin(bits)[2:])) if bit == "1"]
+
+    @staticmethod
+    def runs(bits: int) -> list[tuple[int, int]]:
+        """The runs of consecutive numbers in a set, as (first, last)."""
+        text = bin(bits)[2:][::-1]
+        out, i = [], text.find("1")
+        while i >= 0:
+            j = text.find("0", i)
+            j = len(text) if j < 0 else j
+            out.append((i, j - 1))
+            i = text.find("1", j)
+        return out
+
+    def _smear(self, bits: int, width: int, up: bool) -> int:
+        """``bits`` shifted by every amount from 0 to ``width`` (up or down), together."""
+        done = 1
+        while done <= width:
+            step = min(done, width + 1 - done)
+            bits |= (bits << step) if up else (bits >> step)
+            done += step
+        return bits & self.every
+
+    def add(self, sets: list[int]) -> int:
+        """Every sum of one number from each set."""
+        total = 1
+        for bits in sets:
+            small, large = (total, bits) if len(self.runs(total)) <= len(self.runs(bits)) else (bits, total)
+            grown = 0
+            for first, last in self.runs(small):
+                grown |= self._smear((large << first) & self.every, last - first, up=True)
+            total = grown
+        return total
+
+    def less(self, totals: int, rests: int) -> int:
+        """Every total less a rest that is not below 0."""
+        out = 0
+        for first, last in self.runs(rests):
+            out |= self._smear(totals >> first, last - first, up=False)
+        return out
+
+    def share(self, percent: float, places: int, nums: int, dens: int) -> tuple[int, int]:
+        """The numerators and denominators that can give ``percent`` (rounded half up to ``places`` decimals,
+        as mapping.measures.percentage does): n with (2V - 1) d <= 200 * 10^places * n < (2V + 1) d."""
+        scale = 200 * 10**places
+        v = round(percent * 10**places)
+        num_ok = np.array([c == "1" for c in reversed(bin(nums)[2:])], dtype=bool)
+        num_ok = np.pad(num_ok, (0, self.most + 1 - len(num_ok)))
+        before = np.concatenate([[0], np.cumsum(num_ok)])  # before[k]: allowed numerators below k
+        d = np.asarray(self.values(dens), dtype=np.int64)
+        d = d[d > 0]
+        low = np.minimum(-((-(2 * v - 1) * d) // scale), self.most + 1).clip(0)   # ceil((2V-1) d / scale)
+        high = np.minimum(-((-(2 * v + 1) * d) // scale) - 1, np.minimum(d, self.most))  # last n below the top
+        fits = (high >= low) & (before[np.maximum(high, low - 1) + 1] - before[low] > 0)
+        kept_nums = np.zeros(self.most + 2, dtype=np.int64)
+        np.add.at(kept_nums, low[fits], 1)
+        np.add.at(kept_nums, high[fits] + 1, -1)
+        reachable = (np.cumsum(kept_nums)[: self.most + 1] > 0) & num_ok
+        to_int = lambda mask: int.from_bytes(np.packbits(mask[::-1]).tobytes(), "big") >> (-len(mask) % 8)  # noqa: E731
+        kept_dens = np.zeros(self.most + 1, dtype=bool)
+        kept_dens[d[fits]] = True
+        return to_int(reachable), to_int(kept_dens)
+
+
 @dataclass
 class Disclosure:
     """Cells a board pack shows, the relations between them, and which must never be worked out."""
@@ -69,13 +172,22 @@ class Disclosure:
     protected: set = field(default_factory=set)     # small values: never to be worked out
     suppressed: set = field(default_factory=set)    # shown cells hidden by the rules themselves
     sums: list = field(default_factory=list)        # (total, parts): total = sum of parts
-    ratios: list = field(default_factory=list)      # (percentage, numerator, denominator, complement)
+    ratios: list = field(default_factory=list)      # (percentage, numerator, denominator, complement, places)
+    counts: set = field(default_factory=set)        # shown counts (hidden, they read "<5" or "hidden")
+    positive: set = field(default_factory=set)      # counts a reader knows are at least 1 (a trend word listed)
 
-    def count(self, key, value, shown: bool = True) -> None:
-        """A count; shown or not, it is protected when it is from 1 to 4 (and suppressed when shown)."""
+    def count(self, key, value, shown: bool = True, positive: bool = False) -> None:
+        """A count; shown or not, it is protected when it is from 1 to 4 (and suppressed when shown).
+
+        ``positive``: the page shows that it is at least 1 even when the number is hidden (a trend word is
+        listed only for the trend words a district's areas have).
+        """
         self.values[key] = value
+        if positive:
+            self.positive.add(key)
         if shown:
             self.shown.add(key)
+            self.counts.add(key)
         if small(value):
             self.protected.add(key)
             if shown:
@@ -84,15 +196,16 @@ class Disclosure:
     def sum(self, total, parts) -> None:
         self.sums.append((total, tuple(parts)))
 
-    def percentage(self, key, value, numerator, denominator, complement) -> None:
-        """A shown percentage of ``numerator`` over ``denominator`` (cells added with :meth:`count`)."""
+    def percentage(self, key, value, numerator, denominator, complement, places: int = 1) -> None:
+        """A shown percentage of ``numerator`` over ``denominator`` (cells added with :meth:`count`), rounded to
+        ``places`` decimals."""
         self.values[key] = value
         self.shown.add(key)
         parts = [self.values.get(numerator), self.values.get(denominator), self.values.get(complement)]
         if any(small(v) for v in parts):
             self.suppressed.add(key)
         if value is not None:
-            self.ratios.append((key, numerator, denominator, complement))
+            self.ratios.append((key, numerator, denominator, complement, places))
             self.sum(denominator, (numerator, complement))
 
     def statistic(self, key, value, over: int) -> None:
@@ -103,32 +216,63 @@ class Disclosure:
             self.suppressed.add(key)
 
     # -- working out what a reader could -------------------------------------------------------------------------
-    def _solve(self, visible: set) -> tuple[set, dict]:
-        """Every value a reader can work out from the visible cells, and from what each was worked out."""
-        known, why = set(visible), {}
+    def _solve(self, visible: set, hidden: set) -> tuple[set, dict]:
+        """Every value a reader can work out, and from which cells each was worked out.
+
+        A reader knows each visible number; of each hidden count that it is
+        from 1 to 4 (it reads ``<5``) or that it is not (it reads ``hidden``),
+        and at least 1 where a trend word is listed. Each number is held as
+        the exact set of whole numbers it may still be (a bitset, see
+        :class:`Possible`), up to a bound above every true value. Each
+        relation then removes what no solution of it can use (a sum's part is
+        a total less the others; a percentage keeps the numerator and
+        denominator pairs that round, half up, to the percentage shown), again
+        and again until nothing changes. A value is worked out when one whole
+        number is left: exact whole-number reasoning, so a percentage of 63.4
+        and a total can pin a denominator where ranges could not.
+        """
+        cells = {c for total, parts in self.sums for c in (total, *parts)} | {
+            c for r in self.ratios for c in r[1:4]}
+        known_values = [int(v) for c in cells if (v := self.values.get(c)) is not None]
+        space = Possible(2 * max(known_values, default=0) + 10)
+        sets = {}
+        for key in cells:
+            value = self.values.get(key)
+            if key in visible:
+                sets[key] = space.one(0 if value is None else int(value))
+                continue
+            sets[key] = space.every
+            if key in self.positive:
+                sets[key] = space.without_zero(sets[key])
+            if key in self.counts and key in hidden:
+                sets[key] &= space.small if key in self.protected else ~space.small  # reads "<5" / "hidden"
+        why: dict = {}
+
+        def narrow(key, allowed: int, because) -> bool:
+            new = sets[key] & allowed
+            if new == sets[key] or new == 0:  # nothing removed, or the relation cannot hold: leave it
+                return False
+            sets[key] = new
+            if new & (new - 1) == 0:
+                why.setdefault(key, [c for c in because if c != key])
+            return True
+
         changed = True
         while changed:
             changed = False
             for total, parts in self.sums:
-                cells = (total, *parts)
-                unknown = [c for c in cells if c not in known]
-                if len(unknown) == 1:
-                    known.add(unknown[0])
-                    why[unknown[0]] = [c for c in cells if c != unknown[0]]
-                    changed = True
-            for pct, num, den, comp in self.ratios:
-                if pct not in known:
+                cells_of = (total, *parts)
+                changed |= narrow(total, space.add([sets[p] for p in parts]), cells_of)
+                for i, part in enumerate(parts):
+                    rest = space.add([sets[p] for p in parts[:i] + parts[i + 1:]])
+                    changed |= narrow(part, space.less(sets[total], rest), cells_of)
+            for pct, num, den, _, places in self.ratios:
+                if pct not in visible:
                     continue
-                p = self.values[pct]
-                source = den if den in known else (num if num in known and p > 0 else (
-                    comp if comp in known and p < 100 else None))
-                if source is None:
-                    continue
-                for c in (num, den, comp):
-                    if c not in known:
-                        known.add(c)
-                        why[c] = [pct, source]
-                        changed = True
+                nums, dens = space.share(self.values[pct], places, sets[num], sets[den])
+                changed |= narrow(num, nums, (pct, den))
+                changed |= narrow(den, dens, (pct, num))
+        known = {key for key, bits in sets.items() if bits & (bits - 1) == 0}
         return known, why
 
     def protect(self) -> set:
@@ -139,8 +283,9 @@ class Disclosure:
         Cells that share no relation cannot give each other away, so each
         group of related cells (a district, a measure's three groups) is
         solved on its own. Each round solves its relations (a fixed point over
-        sums and percentages) and hides one cell: O(r^2) for a group of r
-        relations, and a group holds a handful.
+        sums and percentages, on bitsets as long as twice the group's largest
+        number) and hides one cell: O(r^2) set operations for a group of r
+        relations, and a group holds a handful (3,000 districts: about 2 s).
         """
         hidden = set(self.suppressed)
         group_of = self._groups()
@@ -152,9 +297,10 @@ class Disclosure:
             ratios.setdefault(group_of[relation[0]], []).append(relation)
         for group in set(sums) | set(ratios):
             cells = {c for total, parts in sums.get(group, []) for c in (total, *parts)} | {
-                c for r in ratios.get(group, []) for c in r}
-            part = Disclosure(self.values, self.shown & cells, self.protected & cells, self.suppressed & cells,
-                              sums.get(group, []), ratios.get(group, []))
+                c for r in ratios.get(group, []) for c in r[:4]}
+            part = Disclosure({c: self.values[c] for c in cells}, self.shown & cells, self.protected & cells,
+                              self.suppressed & cells, sums.get(group, []), ratios.get(group, []), self.counts & cells,
+                              self.positive & cells)
             hidden |= part._protect_group(hidden & cells)
         return hidden
 
@@ -171,7 +317,7 @@ class Disclosure:
         for total, parts in self.sums:
             for part in parts:
                 parent[root(part)] = root(total)
-        for pct, num, den, comp in self.ratios:
+        for pct, num, den, comp, _ in self.ratios:
             for cell in (num, den, comp):
                 parent[root(cell)] = root(pct)
         return {key: root(key) for key in self.values}
@@ -179,7 +325,7 @@ class Disclosure:
     def _protect_group(self, hidden: set) -> set:
         hidden = set(hidden)
         while True:
-            known, why = self._solve(self.shown - hidden)
+            known, why = self._solve(self.shown - hidden, hidden)
             leaked = sorted((k for k in self.protected if k in known), key=repr)
             if not leaked:
                 return hidden
@@ -297,14 +443,25 @@ def board_measures(dataset, period, top: int = 11) -> BoardMeasures:
         for measure in PERCENT_MEASURES:
             for part in ("numerator", "complement") + (("denominator",) if PERCENT_MEASURES[measure] is None else ()):
                 d.sum((which, "all", measure, part), [(which, "CiC", measure, part), (which, "other", measure, part)])
-        rows = found["all"]["frequently_missing"]
+        # what holds between the measures in these data is a relation a reader may use too
+        for group in GROUPS:
+            offered = (which, group, "rthi_offered_pct", "numerator")
+            accepted = (which, group, "rthi_accepted_pct", "numerator")
+            declined = (which, group, "episodes_declined")
+            if d.values[offered] == d.values[accepted] + d.values[declined]:  # every declined interview offered
+                d.sum(offered, [accepted, declined])
+            completed = (which, group, "rthi_completed_pct", "numerator")
+            judged = (which, group, "rthi_completed_within_72h_pct", "denominator")
+            if d.values[judged] == d.values[completed]:  # every completed episode has a return
+                d.sum(judged, [completed])
+        rows = found["all"]["frequently_missing"] if which == "now" else []  # the page shows this period's only
         for rank, row in enumerate(rows, start=1):
             key = (which, "frequent", rank)
             d.count((*key, "episodes"), row["episodes"])
             d.count((*key, "declined"), row["declined"])
             d.count((*key, "not_declined"), row["episodes"] - row["declined"], shown=False)
             d.percentage((*key, "declined_pct"), row["declined_pct"], (*key, "declined"), (*key, "episodes"),
-                         (*key, "not_declined"))
+                         (*key, "not_declined"), places=0)
         if rows and len(rows) == found["all"]["children_missing"]:  # the list holds every child: its totals add up
             d.sum((which, "all", "episodes"), [(which, "frequent", r, "episodes") for r in range(1, len(rows) + 1)])
             d.sum((which, "all", "episodes_declined"),
@@ -353,7 +510,7 @@ def board_districts(table: pd.DataFrame) -> BoardDistricts:
         for column in DISTRICT_COUNTS:
             d.count((district, column), int(row[column]))
         words = [trend_column(w) for w in TREND_WORDS]
-        for column in words:
-            d.count((district, column), int(row.get(column, 0)))
+        for column in words:  # a trend word is listed when any area has it: the page shows it is at least 1
+            d.count((district, column), int(row.get(column, 0)), positive=int(row.get(column, 0)) > 0)
         d.sum((district, "areas"), [(district, column) for column in words])
     return BoardDistricts(table, d, d.protect())

@@ -19,6 +19,8 @@ import re
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conftest import TEST_KEY, write_folder
 from graph_models.load import load_folder
@@ -235,7 +237,7 @@ def test_the_board_never_gives_back_a_small_count():
     d.count("episodes", 15)
     d.count("declined", 4)
     d.count("rest", 11, shown=False)
-    d.percentage("pct", 27, "declined", "episodes", "rest")
+    d.percentage("pct", 27, "declined", "episodes", "rest", places=0)
     assert d.protect() == {"declined", "pct"}
     # 15 episodes, 12 declined: the complement is 3, so the percentage and the larger part go
     d = Disclosure()
@@ -246,19 +248,60 @@ def test_the_board_never_gives_back_a_small_count():
     assert "pct" in d.protect() and "declined" in d.protect()
 
 
+def test_the_board_reads_what_its_own_words_say_of_a_hidden_number():
+    from exports.board import board_districts
+
+    # 9 areas = intensifying 1 + new 6 + steady 1 + diminishing 1: each listed word is at least 1, so showing
+    # 9 and 6 would force the three "<5" to be 1 each (the February 2023 DH4 of seed 7, found by review)
+    table = pd.DataFrame({"areas": [9], "children": [20], "episodes": [30], "clusters": [5], "adults_of_concern": [0],
+                          "trend_intensifying": [1], "trend_new": [6], "trend_persistent": [0], "trend_steady": [1],
+                          "trend_diminishing": [1], "trend_no_trend": [0]}, index=pd.Index(["DH4"], name="district"))
+    board = board_districts(table)
+    hidden = {c for (_, c) in board.hidden}
+    assert {"trend_intensifying", "trend_steady", "trend_diminishing"} <= hidden
+    assert "trend_new" in hidden or "areas" in hidden
+
+
+def test_the_board_uses_the_relations_that_hold_between_its_measures(tmp_path):
+    from exports.board import board_measures
+
+    # in care: 81 episodes, 78 offered (3 not: "hidden"), 56 accepted, 22 declined: 56 + 22 = 78 gives the 3 back
+    # unless the accepted rate or the declined count is hidden too
+    children = [child(str(i), legal_status="CiC") for i in range(20)] + [child(f"o{i}") for i in range(10)]
+    episodes, rthis = [], []
+    for n in range(81):
+        kid = str(n % 20)
+        episodes.append(episode(f"E{n}", kid, f"2023-03-{1 + n % 28:02d}T{10 + n % 10}:00",
+                                f"2023-03-{1 + n % 28:02d}T{11 + n % 10}:30"))
+        if n < 78:
+            outcome = "declined" if n < 22 else "completed"
+            rthis.append({"rthi_id": f"R{n}", "child_id": kid, "episode_ids": f"E{n}", "offered_at": "2023-03-29T10:00",
+                          "outcome": outcome, "completed_at": "" if outcome == "declined" else "2023-03-29T12:00"})
+    for n in range(30):
+        episodes.append(episode(f"O{n}", f"o{n % 10}", f"2023-03-{1 + n % 28:02d}T09:00", f"2023-03-{1 + n % 28:02d}T10:00"))
+    dataset = load(tmp_path, children=children, episodes=episodes, rthis=rthis)
+    board = board_measures(dataset, MARCH)
+    kpi = board.json("now")["CiC"]
+    assert kpi["rthi_offered_pct"] is None  # 78 of 81: 3 not offered
+    assert kpi["rthi_accepted_pct"] is None or kpi["episodes_declined"] is None
+
+
 def test_the_board_pack_suppresses_a_frequently_missing_childs_declined(tmp_path):
     from exports.board import board_measures
 
     starts = pd.date_range("2023-03-01T20:00", periods=15, freq="2D")
     episodes = [episode(f"E{i}", "1", t.isoformat(), (t + pd.Timedelta(hours=3)).isoformat())
                 for i, t in enumerate(starts)]
-    episodes += [episode(f"F{i}", str(10 + i), "2023-03-02T20:00") for i in range(6)]
+    # six other children missing 6 times each (had they been missing once, the totals would give every 1 back:
+    # 21 episodes = 15 + six times "<5")
+    episodes += [episode(f"F{i}-{k}", str(10 + i), f"2023-03-{2 + k:02d}T20:00") for i in range(6) for k in range(6)]
     rthis = [{"rthi_id": f"R{i}", "child_id": "1", "episode_ids": f"E{i}", "offered_at": "2023-03-20T10:00",
               "outcome": "declined" if i < 4 else "completed", "completed_at": "" if i < 4 else "2023-03-21T10:00"}
              for i in range(15)]
     dataset = load(tmp_path, children=[child("1", legal_status="CiC")] + [child(str(10 + i)) for i in range(6)],
                    episodes=episodes, rthis=rthis)
     kpi = board_measures(dataset, MARCH).json("now")
+    print(kpi["all"]["frequently_missing"][:2])
     first = kpi["all"]["frequently_missing"][0]
     assert first["episodes"] == 15 and first["declined"] is None and first["declined_pct"] is None
     assert first["declined_suppressed"] and first["declined_pct_suppressed"]
@@ -337,3 +380,24 @@ def test_a_new_cluster_says_whom_it_takes_in_and_a_split_is_listed_once():
     new = changes[changes["kind"].eq("new_cluster")].iloc[0]
     assert new["subject"] == "cluster 7" and new["detail"].endswith("; it takes in all 3 children of last period's "
                                                                     "cluster 5")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(5, 60).flatmap(lambda most: st.tuples(st.just(most), st.integers(0, 2**(most + 1) - 1),
+                                                         st.integers(0, 2**(most + 1) - 1), st.integers(0, most),
+                                                         st.integers(1, most), st.sampled_from([0, 1]))))
+def test_the_boards_reader_works_out_exactly_what_counting_every_case_does(case):
+    """The board's whole-number reasoning (sums, differences, percentages rounded half up), against brute force."""
+    from exports.board import Possible
+    from mapping.measures import percentage
+
+    most, nums, dens, n0, d0, places = case
+    p, n0 = Possible(most), min(n0, d0)
+    pct = percentage(n0, d0, places)
+    nums, dens = nums | 1 << n0, dens | 1 << d0
+    pairs = [(n, d) for d in p.values(dens) for n in p.values(nums) if n <= d and percentage(n, d, places) == pct]
+    got = p.share(pct, places, nums, dens)
+    assert (p.values(got[0]), p.values(got[1])) == (sorted({n for n, _ in pairs}), sorted({d for _, d in pairs}))
+    assert p.values(p.add([nums, dens])) == sorted({a + b for a in p.values(nums) for b in p.values(dens)
+                                                    if a + b <= most})
+    assert p.values(p.less(nums, dens)) == sorted({a - b for a in p.values(nums) for b in p.values(dens) if a >= b})
