@@ -150,7 +150,8 @@ class Item:
 
     def episode_days(self, words: str, most: int = 4) -> str:
         """The days of the times missing that started or ended here, latest first: ``9 Mar 2023, 1 May 2022``."""
-        days = [_short_day(f.when) for f in self.latest if f.words == words]
+        days = [_short_day(f.when) if f.when is not None else "date not recorded"
+                for f in self.latest if f.words == words]
         shown = ", ".join(days[:most])
         return shown + (f" and {len(days) - most} more" if len(days) > most else "")
 
@@ -557,7 +558,7 @@ ol.timeline li { margin: .2em 0 .7em; break-inside: avoid; }
 """
 
 CHILD_BODY = ENV.from_string("""
-<p class="lead">This map shows the people and places around {{ who }}{% if period %} from {{ period }}{% endif %}:
+<p class="lead">This map shows the people and places around {{ who }} {{ window }}:
 the ones that help keep {{ pronoun }} safe, and the ones we worry about. It comes only from what has been written down
 about {{ pronoun }}: the times {{ pronoun_subject }} went missing, {{ possessive }} return interviews and what others told us about
 {{ pronoun }}. Anything marked <span class="badge unverified">not confirmed</span> was told to someone but has not been
@@ -714,7 +715,7 @@ def page_of_map(found: ChildMap, reader: str = "you") -> Page:
          [i for i in plain if i.episode_days("you were found here")])]
     body = CHILD_BODY.render(
         who=who, pronoun="you" if you else "them", pronoun_subject="you" if you else "they",
-        possessive="your" if you else "their", s="", period=found.period.label if found.period else "",
+        possessive="your" if you else "their", s="", period=found.period.label if found.period else "", window=_window_words(found.period),
         d=drawing(found), first=found.step(1)[:DRAWN_FIRST], centre=_short(name, 18), safe=safe, people=people,
         places=places, written_places=written_places, episode_places=episode_places, places_listed=PLACES_LISTED,
         episodes=found.episodes, earlier=found.earlier, facts_shown=FACTS_SHOWN,

@@ -112,6 +112,18 @@ def test_a_childs_page_lists_the_latest_ten_times_and_counts_the_rest_by_month(t
     assert "Before that: July 2022 (2 times), June 2022 (2 times)." in page
 
 
+def test_a_place_a_child_was_found_at_with_no_return_time_says_the_date_is_not_recorded(tmp_path):
+    """'You were found here' is dated by the return, never by the day the child went missing."""
+    from exports.child_page import child_map, page_of_map
+
+    dataset = load(tmp_path, children=[child("A1")],
+                   episodes=[episode("E1", "A1", "2023-03-04T20:00", "", found_at="DH1 3EB"),
+                             episode("E2", "A1", "2023-03-11T20:00", "2023-03-12T02:00", found_at="DH1 3EB")])
+    text = " ".join(re.sub(r"<[^>]+>", " ", page_of_map(child_map(dataset, "A1")).render()).split())
+    assert "12 Mar 2023 , date not recorded" in text or "12 Mar 2023, date not recorded" in text
+    assert "4 Mar 2023" not in text.split("You were found at")[1].split(")")[0]
+
+
 # -- evidence sentences ------------------------------------------------------------------------------------------------
 def test_an_overlaps_distance_is_between_the_two_places_it_names(tmp_path):
     from mapping.explain import EvidenceRecords, explain
