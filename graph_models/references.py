@@ -88,6 +88,17 @@ def associate_references(key: str, associate_keys: pd.Series) -> pd.Series:
     return _references(key, "A", "associate", associate_keys)
 
 
+def _read_key(path: Path) -> str:
+    """A key file's text; one that cannot be read, or is not UTF-8 text, stops the run as a missing key does."""
+    try:
+        return path.read_text(encoding="utf-8").strip()
+    except OSError as exc:
+        raise MissingKeyError(f"cannot read key file {path}: {exc.strerror}\n\n{KEY_HELP}") from None
+    except UnicodeDecodeError:
+        raise MissingKeyError(f"the key file {path} is not text: a key is a line of at least {MIN_KEY_LENGTH} "
+                              f"characters.\n\n{KEY_HELP}") from None
+
+
 def find_key(data_dir: Path | None = None, key_file: Path | None = None) -> str:
     """The key from ``--key-file``, else ``PEERMAP_KEY``, else ``DATA_DIR/peermap.key``.
 
@@ -95,17 +106,14 @@ def find_key(data_dir: Path | None = None, key_file: Path | None = None) -> str:
     """
     source, key = None, None
     if key_file is not None:
-        try:
-            key, source = Path(key_file).read_text(encoding="utf-8").strip(), f"key file {key_file}"
-        except OSError as exc:
-            raise MissingKeyError(f"cannot read key file {key_file}: {exc.strerror}\n\n{KEY_HELP}") from None
+        key, source = _read_key(Path(key_file)), f"key file {key_file}"
     elif os.environ.get("PEERMAP_KEY"):
         key, source = os.environ["PEERMAP_KEY"], "PEERMAP_KEY"
     elif data_dir is not None:
         folder = Path(data_dir)
         candidate = (folder if folder.is_dir() else folder.parent) / KEY_FILE_NAME
         if candidate.is_file():
-            key, source = candidate.read_text(encoding="utf-8").strip(), str(candidate)
+            key, source = _read_key(candidate), str(candidate)
     if key is None:
         raise MissingKeyError(f"no key found.\n\n{KEY_HELP}")
     if len(key) < MIN_KEY_LENGTH:

@@ -58,6 +58,14 @@ def test_missing_file_column_and_key_exit_two_with_one_clear_message(tmp_path):
     assert result.returncode == 2 and "UTF-16" in result.stderr
     for r in (result,):
         assert_no_traceback(r)
+    write_folder(folder, children=CHILDREN)
+    (tmp_path / "binary.key").write_bytes(bytes(range(128, 200)))  # a key file that is not text
+    for args in (["--key-file", tmp_path / "binary.key"], []):
+        if not args:
+            (folder / "peermap.key").write_bytes(bytes(range(128, 200)))
+        result = run("validate", folder, *args, cwd=tmp_path)
+        assert result.returncode == 2 and "is not text" in result.stderr and "internal error" not in result.stderr
+        assert_no_traceback(result)
         assert len(r.stderr.strip().splitlines()) <= 8
 
 
