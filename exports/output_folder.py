@@ -28,7 +28,7 @@ saved into ``--out`` during the run is moved into the new folder).
 **Failure.** A run that fails before the commit deletes its staging folder
 and leaves ``--out`` as it was; the rows its data folder could not use
 (``rejects.csv``) are moved to ``<out>.rejects.csv`` beside ``--out`` and
-named in the message.
+named in the message; the next run into ``--out`` that succeeds removes it.
 
 What a crash can leave, honestly:
 
@@ -74,9 +74,11 @@ import psutil
 
 from graph_models.private_files import make_folder, make_private
 from graph_models.reading import sha256_file
+from graph_models.rejects import COLUMNS as REJECTS_COLUMNS
 
 MANIFEST = "manifest.json"
 REJECTS = "rejects.csv"
+REJECTS_HEADER = ",".join(REJECTS_COLUMNS)  # the first line of every rejects.csv peermap writes
 #: what marks a folder or file as peermap's own staging (``.NAME`` + this + ``HOST-PID-TOKEN``)
 STAGING = ".peermap-"
 PREVIOUS = "-previous"
@@ -331,6 +333,23 @@ class OutputFolder:
         _fsync(self.out.parent)
         if moved is not None:
             self._remove_previous(moved, previous)
+        self._remove_earlier_rejects()
+
+    def _remove_earlier_rejects(self) -> None:
+        """An earlier failed run's ``<out>.rejects.csv`` (raw rows) goes once a run into ``--out`` succeeds: its
+        own ``rejects.csv`` is inside. Only a regular file that starts with peermap's rejects header is removed."""
+        beside = self.out.with_name(self.out.name + ".rejects.csv")
+        try:
+            if beside.is_symlink() or not beside.is_file():
+                return
+            with open(beside, encoding="utf-8", errors="replace") as handle:
+                if handle.readline().strip() != REJECTS_HEADER:
+                    return
+            beside.unlink()
+        except OSError:
+            return
+        _say(f"removed {beside}, the rejected rows of an earlier run that failed (this run's are in "
+             f"{self.given}/{REJECTS})")
 
     def _put_back(self, moved: Path | None) -> None:
         """Undo the commit: the new files go back to the staging folder (then deleted), ``--out`` as it was."""

@@ -486,3 +486,12 @@ def test_a_data_folder_that_stops_the_run_leaves_out_and_its_rejects_go_beside_i
     line = one_line(stderr)
     assert "no row loads" in line and f"the rejected rows and warnings are in {beside}" in line
     assert "4 fields where the header has 11" in beside.read_text()
+    # the next run into --out that succeeds removes them (its own are inside), and says so; a file of that name
+    # that peermap did not write stays
+    monkeypatch.undo()
+    code, stderr = run_here(["pack", tiny_year, "--period", "2023-03", "--out", out], capsys, monkeypatch)
+    assert code == 0 and (out / "rejects.csv").is_file() and not beside.exists()
+    assert f"removed {beside}" in stderr
+    beside.write_text("my own notes on the pack\n")
+    code, stderr = run_here(["pack", tiny_year, "--period", "2023-03", "--out", out], capsys, monkeypatch)
+    assert code == 0 and beside.read_text() == "my own notes on the pack\n"
