@@ -73,7 +73,7 @@ def synth(
 @app.command()
 def validate(
     data_dir: Path = DataDir,
-    strict: bool = typer.Option(False, "--strict", help="Exit 1 when any row was rejected."),
+    strict: bool = typer.Option(False, "--strict", help="Exit 1 when any row was rejected or warned about."),
     key_file: Optional[Path] = KeyFile,
     postcodes: Optional[Path] = Postcodes,
     rejects: Optional[Path] = Rejects,
@@ -96,7 +96,7 @@ def validate(
     if as_json:
         tables = {name: len(t) for name, t in dataset.tables().items()}
         console.out.print_json(json.dumps({"loaded": tables, **counts, "rejects": str(rejects_path)}))
-    if strict and counts["rejected"]:
+    if strict and (counts["rejected"] or counts["warnings"]):  # SCHEMA.md, "Exit codes"
         raise typer.Exit(EXIT_STRICT)
 
 

@@ -41,6 +41,16 @@ def test_validate_reports_and_exits_zero_then_strict_exits_one(tmp_path):
     strict = run("validate", folder, "--strict", "--rejects", tmp_path / "r2.csv", env={"PEERMAP_KEY": TEST_KEY})
     assert strict.returncode == 1
     assert_no_traceback(strict)
+    # SCHEMA.md: --strict exits 1 for a warning too (an unknown legal_status is blanked and warned about) ...
+    warned = write_folder(tmp_path / "warned", children=[{**CHILDREN[0], "legal_status": "CIN-ish"}, CHILDREN[1]],
+                          episodes=EPISODES[:2])
+    assert run("validate", warned, "--json", cwd=tmp_path, env={"PEERMAP_KEY": TEST_KEY}).returncode == 0
+    strict = run("validate", warned, "--strict", "--json", cwd=tmp_path, env={"PEERMAP_KEY": TEST_KEY})
+    assert json.loads(strict.stdout)["rejected"] == 0 and json.loads(strict.stdout)["warnings"] == 1
+    assert strict.returncode == 1
+    # ... and 0 when nothing was rejected or warned about
+    clean = write_folder(tmp_path / "clean", children=CHILDREN, episodes=EPISODES[:2])
+    assert run("validate", clean, "--strict", cwd=tmp_path, env={"PEERMAP_KEY": TEST_KEY}).returncode == 0
 
 
 def test_missing_file_column_and_key_exit_two_with_one_clear_message(tmp_path):
