@@ -14,8 +14,8 @@ SCHEMA.md, "The board audience":
   every declined interview was offered) is solved as a reader could, using
   what the page says of each hidden number too (``<5`` is 1 to 4, ``hidden`` is
   not, a listed trend word is at least 1), and where a small count could be
-  worked out the smallest other number of that relation is suppressed too,
-  until none can be;
+  worked out a percentage it was worked out from is suppressed too (else the
+  smallest other number of the relation), until none can be;
 - in JSON and GeoJSON a suppressed value is ``null`` with
   ``<field>_suppressed: true`` beside it; every other number is a number.
 
@@ -24,9 +24,11 @@ values are small; :meth:`Disclosure.protect` works out what must be hidden by
 solving, as a reader could, every relation the shown cells take part in, with
 the exact set of whole numbers each hidden number may still be
 (:meth:`Disclosure._solve`, :class:`Possible`). Whatever a
-small value can be worked out from loses its smallest shown cell, and the
-working out is done again, until no small value can be reached. On pages a count from 1 to 4 reads ``<5`` and anything else
-suppressed reads ``hidden``.
+small value can be worked out from loses a percentage (the nearest in the
+working out), else its smallest shown count, and the working out is done
+again, until no small value can be reached: rates go before the headline
+counts a board reads first. On pages a count from 1 to 4 reads ``<5`` and
+anything else suppressed reads ``hidden``.
 
 Examples
 --------
@@ -325,8 +327,7 @@ class Disclosure:
     def _protect_group(self, hidden: set) -> set:
         hidden = set(hidden)
         while True:
-            known, why = self._solve(self.shown - hidden, hidden)
-            leaked = sorted((k for k in self.protected if k in known), key=repr)
+            leaked, why = self._leaks(hidden)
             if not leaked:
                 return hidden
             victim = self._victim(leaked[0], why, hidden)
@@ -334,22 +335,39 @@ class Disclosure:
                 return hidden | {leaked[0]}
             hidden.add(victim)
 
+    def _leaks(self, hidden: set) -> tuple[list, dict]:
+        """The small values a reader can work out with ``hidden`` hidden, and how each was worked out."""
+        known, why = self._solve(self.shown - hidden, hidden)
+        return sorted((k for k in self.protected if k in known), key=repr), why
+
     def _victim(self, leaked, why: dict, hidden: set):
-        """The shown cell to hide so that ``leaked`` cannot be worked out: of the cells it was worked out from
-        (nearest first), a percentage first, else the smallest count that is not 0."""
-        frontier, seen = [leaked], set()
+        """The shown cell to hide so that ``leaked`` cannot be worked out: a percentage it was worked out from,
+        however far back, else the smallest count that is not 0 among the nearest cells.
+
+        Of the percentages, the one that leaves the fewest small values to be worked out (then the nearest):
+        each is tried. A percentage goes before any count so that the headline counts (children, episodes)
+        stay on the page wherever hiding a rate is enough."""
+        frontier, seen, levels = [leaked], {leaked}, []
         while frontier:
             inputs = []
             for cell in frontier:
-                inputs += [c for c in why.get(cell, []) if c not in seen]
-                seen.add(cell)
+                for c in why.get(cell, []):
+                    if c not in seen:
+                        seen.add(c)
+                        inputs.append(c)
             visible = [c for c in inputs if c in self.shown and c not in hidden]
             if visible:
-                percentages = [c for c in visible if any(c == r[0] for r in self.ratios)]
-                if percentages:
-                    return sorted(percentages, key=repr)[0]
-                return min(visible, key=lambda c: (self.values[c] == 0, self.values[c], repr(c)))
+                levels.append(visible)
             frontier = inputs
+        percentages = {r[0] for r in self.ratios}
+        candidates = [(level, c) for level, visible in enumerate(levels) for c in sorted(visible, key=repr)
+                      if c in percentages]
+        if len(candidates) > 1:
+            return min(candidates, key=lambda lc: (len(self._leaks(hidden | {lc[1]})[0]), lc[0], repr(lc[1])))[1]
+        if candidates:
+            return candidates[0][1]
+        if levels:
+            return min(levels[0], key=lambda c: (self.values[c] == 0, self.values[c], repr(c)))
         return None
 
     def text(self, key, hidden: set, formatted: str) -> str:

@@ -600,6 +600,17 @@ def test_solving_what_the_board_shows_gives_back_no_small_count(audited, pack):
     assert not re.search(REF, page_text(folder_out / "index.html"))
 
 
+@pytest.mark.parametrize("pack", BOARD_PACKS)
+def test_the_board_keeps_its_counts_of_children_and_episodes_where_hiding_a_rate_is_enough(audited, pack):
+    """A board reads the numbers of children and episodes first: the synthetic year's small counts are protected by
+    hiding rates, never these (docs/pack.md says so)."""
+    out, _, _ = audited
+    kpi = json.loads((out / ("board" if pack == "year" else f"board-{pack}") / "kpi.json").read_text())
+    for group in ("all", "CiC", "other"):
+        for measure in ("children_missing", "episodes"):
+            assert isinstance(kpi[group][measure], int) and kpi[group][measure] >= 5, (group, measure)
+
+
 # -- a child's page ---------------------------------------------------------------------------------------------------
 LONG_DAY = r"\d{1,2} [A-Z][a-z]+ \d{4}"
 

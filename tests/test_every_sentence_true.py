@@ -260,6 +260,32 @@ def test_the_board_never_gives_back_a_small_count():
     assert "pct" in d.protect() and "declined" in d.protect()
 
 
+def test_the_board_hides_a_rate_before_a_headline_count():
+    """February 2023 of seed 7: 1 episode of 54 (other children) was not offered an interview. The offered rates are
+    hidden by the rule; the accepted rates with the totals would still give the 1 back (offered = accepted +
+    declined). Hiding the accepted rates is enough: the episode counts the board reads first stay."""
+    from exports.board import Disclosure
+
+    d = Disclosure()
+    groups = {"all": (131, 47, 130, 83), "CiC": (77, 28, 77, 49), "other": (54, 19, 53, 34)}
+    for g, (episodes, declined, offered, accepted) in groups.items():
+        d.count((g, "episodes"), episodes)
+        d.count((g, "declined"), declined)
+        for measure, n in (("offered", offered), ("accepted", accepted)):
+            d.count((g, measure, "n"), n, shown=False)
+            d.count((g, measure, "rest"), episodes - n, shown=False)
+            d.percentage((g, measure), round(100 * n / episodes, 1), (g, measure, "n"), (g, "episodes"),
+                         (g, measure, "rest"))
+        d.sum((g, "offered", "n"), [(g, "accepted", "n"), (g, "declined")])
+    for cell in ("episodes", "declined", ("offered", "n"), ("offered", "rest"), ("accepted", "n"), ("accepted", "rest")):
+        cell = cell if isinstance(cell, tuple) else (cell,)
+        d.sum(("all", *cell), [("CiC", *cell), ("other", *cell)])
+    hidden = d.protect()
+    assert {("all", "offered"), ("other", "offered")} <= hidden          # the rule: their complement is 1
+    assert not {(g, c) for g in groups for c in ("episodes", "declined")} & hidden
+    assert ("all", "accepted") in hidden and ("other", "accepted") in hidden
+
+
 def test_the_board_reads_what_its_own_words_say_of_a_hidden_number():
     from exports.board import board_districts
 
