@@ -24,10 +24,16 @@ values are small; :meth:`Disclosure.protect` works out what must be hidden by
 solving, as a reader could, every relation the shown cells take part in, with
 the exact set of whole numbers each hidden number may still be
 (:meth:`Disclosure._solve`, :class:`Possible`). Whatever a
-small value can be worked out from loses a percentage (the nearest in the
-working out), else its smallest shown count, and the working out is done
-again, until no small value can be reached: rates go before the headline
-counts a board reads first. On pages a count from 1 to 4 reads ``<5`` and
+small value can be worked out from loses a percentage (the one that leaves
+fewest small values to be worked out), else its smallest shown count, and the
+working out is done again, until no small value can be reached: rates go
+before the headline counts a board reads first. Where the frequently-missing
+list holds every child and even hiding every number cannot protect it (a few
+children, each ``<5``), the list is left out for the period
+(:func:`protect_measures`). The reader reasons one relation at a time, again
+and again: exact within each relation, though a reader who solved several
+equations together could in principle do more (none such was found in
+board-shaped data by the property tests). On pages a count from 1 to 4 reads ``<5`` and
 anything else suppressed reads ``hidden``.
 
 Examples
@@ -219,7 +225,7 @@ class Disclosure:
 
     # -- working out what a reader could -------------------------------------------------------------------------
     def _solve(self, visible: set, hidden: set) -> tuple[set, dict]:
-        """Every value a reader can work out, and from which cells each was worked out.
+        """Every value a reader can work out relation by relation, and from which cells each was worked out.
 
         A reader knows each visible number; of each hidden count that it is
         from 1 to 4 (it reads ``<5``) or that it is not (it reads ``hidden``),
@@ -255,8 +261,8 @@ class Disclosure:
             if new == sets[key] or new == 0:  # nothing removed, or the relation cannot hold: leave it
                 return False
             sets[key] = new
-            if new & (new - 1) == 0:
-                why.setdefault(key, [c for c in because if c != key])
+            inputs = why.setdefault(key, [])  # every cell of every relation that narrowed it, not only the last
+            inputs += [c for c in because if c != key and c not in inputs]
             return True
 
         changed = True
@@ -331,8 +337,8 @@ class Disclosure:
             if not leaked:
                 return hidden
             victim = self._victim(leaked[0], why, hidden)
-            if victim is None:  # nothing shown left to hide: should not happen, but never loop
-                return hidden | {leaked[0]}
+            if victim is None:  # nothing shown is left to hide, so nothing shown gives it back
+                return hidden
             hidden.add(victim)
 
     def _leaks(self, hidden: set) -> tuple[list, dict]:
@@ -359,6 +365,9 @@ class Disclosure:
             if visible:
                 levels.append(visible)
             frontier = inputs
+        rest = sorted(self.shown - hidden - {c for level in levels for c in level}, key=repr)
+        if rest:  # the group's other shown cells, last: a reader may combine them too
+            levels.append(rest)
         percentages = {r[0] for r in self.ratios}
         candidates = [(level, c) for level, visible in enumerate(levels) for c in sorted(visible, key=repr)
                       if c in percentages]
@@ -386,6 +395,7 @@ class BoardMeasures:
     disclosure: Disclosure
     hidden: set
     top: int
+    list_withheld: bool = False  # the frequently-missing list would give a small count back: left out
 
     def json(self, which: str = "now") -> dict:
         """SCHEMA.md's kpi object for the board: suppressed values ``null`` with ``<field>_suppressed: true``,
@@ -403,10 +413,14 @@ class BoardMeasures:
                     values[f"{measure}_suppressed"] = True
             if group == "all":
                 values["frequently_missing"] = self.frequently_missing(which)
+                if self.list_withheld and which == "now":  # SCHEMA.md: a suppressed value is null
+                    values["frequently_missing"], values["frequently_missing_suppressed"] = None, True
             out[group] = values
         return out
 
     def frequently_missing(self, which: str) -> list[dict]:
+        if self.list_withheld:
+            return []
         rows = []
         for rank, row in enumerate(self.measures[which]["all"]["frequently_missing"], start=1):
             out = {"rank": rank}
@@ -433,20 +447,45 @@ class BoardMeasures:
 
 
 def board_measures(dataset, period, top: int = 11) -> BoardMeasures:
-    """The measures of ``period`` and of the previous period for the board, suppressed as SCHEMA.md says."""
+    """The measures of ``period`` and of the previous period for the board, suppressed as SCHEMA.md says.
+
+    When the frequently-missing list holds every child, its rows add up to the totals; if hiding shown numbers
+    cannot then keep every small count out of reach (a few children, each ``<5``), the list is left out of
+    the pack for the period and the page says why.
+    """
     from mapping.measures import compute_measures, measure_bases
 
-    d = Disclosure()
-    measures = {}
+    measures, bases = {}, {}
     for which, span in (("now", period), ("before", period.previous())):
-        found = compute_measures(dataset, span, top=top)
-        bases = measure_bases(dataset, span)
-        measures[which] = found
+        measures[which] = compute_measures(dataset, span, top=top)
+        bases[which] = measure_bases(dataset, span)
+    d, hidden, withheld = protect_measures(measures, bases)
+    return BoardMeasures(measures, d, hidden, top, list_withheld=withheld)
+
+
+def protect_measures(measures: dict, bases: dict) -> tuple[Disclosure, set, bool]:
+    """The cells to hide in the board's measures, and whether the frequently-missing list must be left out.
+
+    ``measures`` and ``bases`` are ``{"now": ..., "before": ...}`` of :func:`mapping.measures.compute_measures`
+    and :func:`mapping.measures.measure_bases`.
+    """
+    d = _measures_disclosure(measures, bases, listed=True)
+    hidden = d.protect()
+    if d._leaks(hidden)[0]:
+        d = _measures_disclosure(measures, bases, listed=False)
+        return d, d.protect(), True
+    return d, hidden, False
+
+
+def _measures_disclosure(measures: dict, bases: dict, listed: bool) -> Disclosure:
+    """The cells and relations of the board's measures (with the frequently-missing rows when ``listed``)."""
+    d = Disclosure()
+    for which, found in measures.items():
         for group in GROUPS:
             for measure in COUNT_MEASURES:
                 d.count((which, group, measure), found[group][measure])
             for measure, denominator in PERCENT_MEASURES.items():
-                num, den = bases[group][measure]
+                num, den = bases[which][group][measure]
                 den_key = (which, group, denominator) if denominator else (which, group, measure, "denominator")
                 if denominator is None:
                     d.count(den_key, den, shown=False)
@@ -455,7 +494,7 @@ def board_measures(dataset, period, top: int = 11) -> BoardMeasures:
                 d.percentage((which, group, measure), found[group][measure], (which, group, measure, "numerator"),
                              den_key, (which, group, measure, "complement"))
             for measure in STATISTICS:
-                d.statistic((which, group, measure), found[group][measure], bases[group][measure])
+                d.statistic((which, group, measure), found[group][measure], bases[which][group][measure])
         for measure in COUNT_MEASURES:
             d.sum((which, "all", measure), [(which, "CiC", measure), (which, "other", measure)])
         for measure in PERCENT_MEASURES:
@@ -468,11 +507,17 @@ def board_measures(dataset, period, top: int = 11) -> BoardMeasures:
             declined = (which, group, "episodes_declined")
             if d.values[offered] == d.values[accepted] + d.values[declined]:  # every declined interview offered
                 d.sum(offered, [accepted, declined])
+            # the 72-hour rate is over the completed episodes that have a return: never more than completed
             completed = (which, group, "rthi_completed_pct", "numerator")
             judged = (which, group, "rthi_completed_within_72h_pct", "denominator")
-            if d.values[judged] == d.values[completed]:  # every completed episode has a return
+            unreturned = (which, group, "rthi_completed_within_72h_pct", "unreturned")
+            d.count(unreturned, d.values[completed] - d.values[judged], shown=False)
+            d.sum(completed, [judged, unreturned])
+            if d.values[unreturned] == 0:  # every completed episode has a return: a reader may know that too
                 d.sum(judged, [completed])
-        rows = found["all"]["frequently_missing"] if which == "now" else []  # the page shows this period's only
+        d.sum((which, "all", "rthi_completed_within_72h_pct", "unreturned"),
+              [(which, g, "rthi_completed_within_72h_pct", "unreturned") for g in ("CiC", "other")])
+        rows = found["all"]["frequently_missing"] if which == "now" and listed else []  # this period's only
         for rank, row in enumerate(rows, start=1):
             key = (which, "frequent", rank)
             d.count((*key, "episodes"), row["episodes"])
@@ -484,7 +529,7 @@ def board_measures(dataset, period, top: int = 11) -> BoardMeasures:
             d.sum((which, "all", "episodes"), [(which, "frequent", r, "episodes") for r in range(1, len(rows) + 1)])
             d.sum((which, "all", "episodes_declined"),
                   [(which, "frequent", r, "declined") for r in range(1, len(rows) + 1)])
-    return BoardMeasures(measures, d, d.protect(), top)
+    return d
 
 
 # -- postcode districts -----------------------------------------------------------------------------------------------

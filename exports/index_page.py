@@ -68,6 +68,8 @@ Definitions: SCHEMA.md, "Measures".</p>
 <th scope="col" class="num">Episodes</th><th scope="col" class="num">Declined</th><th scope="col" class="num">Declined %</th></tr></thead>
 <tbody>{% for r in frequent %}<tr><td class="num">{{ r.rank }}</td>{% if not board %}<td>{{ r.child }}</td>{% endif %}
 <td class="num">{{ r.episodes }}</td><td class="num">{{ r.declined }}</td><td class="num">{{ r.declined_pct }}</td></tr>{% endfor %}</tbody></table>
+{% elif frequent_withheld %}<p>Not shown for this period: so few children went missing that the list, with the
+totals above, would let a reader work out a count under 5.</p>
 {% else %}<p>No child went missing in the period.</p>{% endif %}
 </section>
 
@@ -183,6 +185,8 @@ def _measure_rows(measures: dict, previous: dict, board=None) -> list[dict]:
 
 def _frequent(measures: dict, board=None) -> list[dict]:
     out = []
+    if board is not None and board.list_withheld:
+        return out
     for rank, row in enumerate(measures["all"]["frequently_missing"], start=1):
         if board is not None:
             out.append({"rank": rank, "child": "", **{f: board.frequent_text("now", rank, f)
@@ -257,6 +261,7 @@ def index_page(*, period, previous_period, measures: dict, previous: dict, audie
         lead=lead, pages=[(f, w[0].upper() + w[1:]) for f, w in pages], period=period.label,
         previous_period=previous_period.label, groups=[{"title": GROUP_TITLES[g]} for g in GROUPS],
         measure_rows=_measure_rows(measures, previous, board_measures), frequent=_frequent(measures, board_measures),
+        frequent_withheld=board_measures is not None and board_measures.list_withheld,
         board=board,
         police=police, changes=change_rows, more_changes=max(0, (0 if changes is None else len(changes)) - top_changes),
         clusters=cluster_rows, children=children, adults=adults, show_names=show_names, hotspots=spots,
