@@ -105,9 +105,17 @@ class Possible:
     def without_zero(bits: int) -> int:
         return bits & ~1
 
+    def mask(self, bits: int) -> np.ndarray:
+        """A set as booleans, one for each number from 0 to ``most``."""
+        raw = np.frombuffer(bits.to_bytes((self.most + 8) // 8, "little"), dtype=np.uint8)
+        return np.unpackbits(raw, bitorder="little")[: self.most + 1].astype(bool)
+
     @staticmethod
-    def values(bits: int) -> list[int]:
-        return [n for n, bit in enumerate(reversed(bin(bits)[2:])) if bit == "1"]
+    def from_mask(mask: np.ndarray) -> int:
+        return int.from_bytes(np.packbits(mask, bitorder="little").tobytes(), "little")
+
+    def values(self, bits: int) -> list[int]:
+        return np.flatnonzero(self.mask(bits)).tolist()
 
     @staticmethod
     def runs(bits: int) -> list[tuple[int, int]]:
@@ -153,10 +161,9 @@ class Possible:
         as mapping.measures.percentage does): n with (2V - 1) d <= 200 * 10^places * n < (2V + 1) d."""
         scale = 200 * 10**places
         v = round(percent * 10**places)
-        num_ok = np.array([c == "1" for c in reversed(bin(nums)[2:])], dtype=bool)
-        num_ok = np.pad(num_ok, (0, self.most + 1 - len(num_ok)))
+        num_ok = self.mask(nums)
         before = np.concatenate([[0], np.cumsum(num_ok)])  # before[k]: allowed numerators below k
-        d = np.asarray(self.values(dens), dtype=np.int64)
+        d = np.flatnonzero(self.mask(dens))
         d = d[d > 0]
         low = np.minimum(-((-(2 * v - 1) * d) // scale), self.most + 1).clip(0)   # ceil((2V-1) d / scale)
         high = np.minimum(-((-(2 * v + 1) * d) // scale) - 1, np.minimum(d, self.most))  # last n below the top
@@ -165,10 +172,9 @@ class Possible:
         np.add.at(kept_nums, low[fits], 1)
         np.add.at(kept_nums, high[fits] + 1, -1)
         reachable = (np.cumsum(kept_nums)[: self.most + 1] > 0) & num_ok
-        to_int = lambda mask: int.from_bytes(np.packbits(mask[::-1]).tobytes(), "big") >> (-len(mask) % 8)  # noqa: E731
         kept_dens = np.zeros(self.most + 1, dtype=bool)
         kept_dens[d[fits]] = True
-        return to_int(reachable), to_int(kept_dens)
+        return self.from_mask(reachable), self.from_mask(kept_dens)
 
 
 @dataclass

@@ -715,7 +715,8 @@ def page_of_map(found: ChildMap, reader: str = "you") -> Page:
          [i for i in plain if i.episode_days("you were found here")])]
     body = CHILD_BODY.render(
         who=who, pronoun="you" if you else "them", pronoun_subject="you" if you else "they",
-        possessive="your" if you else "their", s="", period=found.period.label if found.period else "", window=_window_words(found.period),
+        possessive="your" if you else "their", s="", period=found.period.label if found.period else "",
+        window=_window_words(found.period),
         d=drawing(found), first=found.step(1)[:DRAWN_FIRST], centre=_short(name, 18), safe=safe, people=people,
         places=places, written_places=written_places, episode_places=episode_places, places_listed=PLACES_LISTED,
         episodes=found.episodes, earlier=found.earlier, facts_shown=FACTS_SHOWN,

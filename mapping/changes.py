@@ -116,7 +116,7 @@ def changes_since(people: pd.DataFrame, ties: pd.DataFrame, previous_people: pd.
     cluster_then = then.set_index("ref")["cluster"]
     merged = set()
     for cluster, refs in members_now.items():
-        sources = pd.Series([cluster_then.get(r) for r in refs]).dropna().astype(int).value_counts()
+        sources = _clusters_of(refs, cluster_then)
         sources = sorted(sources[sources >= 2].index.tolist())
         if len(sources) >= 2:
             merged.add(cluster)
@@ -126,7 +126,7 @@ def changes_since(people: pd.DataFrame, ties: pd.DataFrame, previous_people: pd.
     cluster_now = now.set_index("ref")["cluster"]
     split_parts = set()
     for cluster, refs in members_then.items():
-        parts = pd.Series([cluster_now.get(r) for r in refs]).dropna().astype(int).value_counts()
+        parts = _clusters_of(refs, cluster_now)
         parts = sorted(parts[parts >= 2].index.tolist())
         if len(parts) >= 2:
             split_parts.update(parts)
@@ -187,10 +187,15 @@ def changes_since(people: pd.DataFrame, ties: pd.DataFrame, previous_people: pd.
     return out[COLUMNS].astype({"kind": "string", "subject": "string", "detail": "string"})
 
 
+def _clusters_of(refs: set, cluster_of: pd.Series) -> pd.Series:
+    """How many of ``refs`` are in each cluster of ``cluster_of`` (ref -> cluster); those in none are left out."""
+    return cluster_of.reindex(list(refs)).dropna().astype(int).value_counts()
+
+
 def _taken_in(refs: set, members_then: pd.Series, cluster_then: pd.Series) -> str:
     """``; it takes in all 3 children of last period's cluster 5``: where a cluster new by number holds
     children who were together last period (too few of it to carry that cluster's number on)."""
-    sources = pd.Series([cluster_then.get(r) for r in refs]).dropna().astype(int).value_counts()
+    sources = _clusters_of(refs, cluster_then)
     said = []
     for then, n in sorted(sources[sources >= 2].items()):
         whole = len(members_then[then])

@@ -392,7 +392,7 @@ def _shared_text(records: EvidenceRecords, ea: np.ndarray, eb: np.ndarray) -> pa
     overlap = np.minimum(end_a, end_b) - np.maximum(start_a, start_b)
     union = np.maximum(end_a, end_b) - np.minimum(start_a, start_b)
     share = np.where(open_, 0.0, np.clip(overlap, 0, None) / np.maximum(union, 1))
-    percent = _cat(_int_text(np.round(share * 100)), "% of their time missing shared")
+    percent = _cat(_int_text(np.floor(share * 100 + 0.5)), "% of their time missing shared")  # half up, as SCHEMA.md
     return pc.if_else(pa.array(open_), pa.scalar("one of them still missing", pa.large_string()), percent)
 
 
