@@ -193,14 +193,15 @@ def _clusters_of(refs: set, cluster_of: pd.Series) -> pd.Series:
 
 
 def _taken_in(refs: set, members_then: pd.Series, cluster_then: pd.Series) -> str:
-    """``; it takes in all 3 children of last period's cluster 5``: where a cluster new by number holds
+    """``; it takes in all 3 children of last period's cluster 5`` (``both children`` of a pair): where a cluster new by number holds
     children who were together last period (too few of it to carry that cluster's number on)."""
     sources = _clusters_of(refs, cluster_then)
     said = []
     for then, n in sorted(sources[sources >= 2].items()):
         whole = len(members_then[then])
-        said.append(f"all {whole} children of last period's cluster {then}" if n == whole
-                    else f"{n} of the {whole} children of last period's cluster {then}")
+        whom = ("both children" if whole == 2 else f"all {whole} children") if n == whole else \
+            f"{n} of the {whole} children"
+        said.append(f"{whom} of last period's cluster {then}")
     return f"; it takes in {' and '.join(said)}" if said else ""
 
 

@@ -418,6 +418,11 @@ def test_a_new_cluster_says_whom_it_takes_in_and_a_split_is_listed_once():
     new = changes[changes["kind"].eq("new_cluster")].iloc[0]
     assert new["subject"] == "cluster 7" and new["detail"].endswith("; it takes in all 3 children of last period's "
                                                                     "cluster 5")
+    # a pair taken in whole reads "both children", never "all 2 children"
+    pair_then = people({4: ["C-p", "C-q"]})
+    pair_now = people({10: ["C-p", "C-q"] + [f"C-m{k}" for k in range(5)]})
+    detail = changes_since(pair_now, no_ties, pair_then, no_ties).iloc[0]["detail"]
+    assert detail.endswith("; it takes in both children of last period's cluster 4"), detail
 
 
 @settings(max_examples=300, deadline=None)
