@@ -39,15 +39,15 @@ NAIVE_EPISODES = 50_000
 
 def analyse_scale(name: str, size: dict) -> tuple[list[dict], object, object]:
     """Rows for one scale; returns the dataset and analysis too."""
-    from graph_models.load import load_folder
-    from mapping.analysis import analyse, write_analysis
-    from mapping.periods import Period
+    from peermap.graph_models.load import load_folder
+    from peermap.mapping.analysis import analyse, write_analysis
+    from peermap.mapping.periods import Period
 
     folder = synthetic_folder(name, **size)
     truth = json.loads((folder / "truth.json").read_text())
     year = Period.from_dates(truth["period"]["from"], truth["period"]["to"])
     rows = []
-    from geo.postcodes import default_index
+    from peermap.geo.postcodes import default_index
 
     with measure() as loading:  # as peermap analyse loads: unknown postcodes checked against the index
         dataset = load_folder(folder, postcodes=default_index())
@@ -73,7 +73,7 @@ def analyse_scale(name: str, size: dict) -> tuple[list[dict], object, object]:
     if changes:
         rows.append(row(f"{name}: changes since the previous period (analysing it too)", changes[-1].seconds, "s"))
     with measure() as duplicates:
-        from mapping.associates import duplicate_suggestions
+        from peermap.mapping.associates import duplicate_suggestions
 
         people = analysis.people
         cluster_of = people.loc[people["kind"].eq("child").to_numpy(dtype=bool)].set_index("ref")["cluster"]
@@ -128,7 +128,7 @@ def methods(name: str, analysis, truth=None, dataset=None, which=("leiden", "lei
     """Leiden (igraph's and leidenalg's) beside Louvain on the same network."""
     import pandas as pd
 
-    from mapping.clusters import compare_methods
+    from peermap.mapping.clusters import compare_methods
 
     planted = None
     if truth is not None and dataset is not None:
@@ -177,9 +177,9 @@ def naive_overlap_pairs(table, settings, block: int = 1000) -> tuple[np.ndarray,
 
 
 def overlap_search(dataset) -> tuple[list[dict], dict]:
-    from geo.postcodes import default_index
-    from mapping.evidence import episode_table, overlapping_episode_pairs
-    from mapping.settings import EvidenceSettings
+    from peermap.geo.postcodes import default_index
+    from peermap.mapping.evidence import episode_table, overlapping_episode_pairs
+    from peermap.mapping.settings import EvidenceSettings
 
     settings = EvidenceSettings()
     sample = dataset.episodes.sample(n=min(NAIVE_EPISODES, len(dataset.episodes)), random_state=7)
@@ -216,7 +216,7 @@ def national_part(quick: bool) -> tuple[list[dict], dict]:
               flush=True)
         del analysis
     else:
-        from graph_models.load import load_folder
+        from peermap.graph_models.load import load_folder
 
         dataset = load_folder(national)
     search_rows, ratio = overlap_search(dataset)

@@ -47,9 +47,9 @@ def rss_mb() -> float:
 
 def staged(name: str, dataset, period) -> tuple[list[dict], dict]:
     """Each stage of analyse_places on its own, timed, with peak and added memory."""
-    from geo.hotspots import Settings, build_areas, concern_mentions, _gi_per_area
-    from geo.places import home_mentions, homes_of, locate, place_mentions, role_table
-    from geo.postcodes import default_index
+    from peermap.geo.hotspots import Settings, build_areas, concern_mentions, _gi_per_area
+    from peermap.geo.places import home_mentions, homes_of, locate, place_mentions, role_table
+    from peermap.geo.postcodes import default_index
 
     rows, keep = [], {}
 
@@ -93,7 +93,7 @@ def naive_grouping(counted) -> tuple[dict, list[dict]]:
 
     from sklearn.cluster import DBSCAN
 
-    from geo.hotspots import RADIUS_M
+    from peermap.geo.hotspots import RADIUS_M
 
     places = counted.drop_duplicates("postcode_placed")[["easting", "northing"]].to_numpy(float)
     rng = np.random.default_rng(7)
@@ -129,7 +129,7 @@ def naive_counting(located) -> dict:
     """Children and episodes per place and role: a Python loop of sets beside the vectorised table."""
     import pandas as pd
 
-    from geo.places import role_table
+    from peermap.geo.places import role_table
 
     with measure() as ours:
         table = role_table(located)
@@ -150,8 +150,8 @@ def naive_counting(located) -> dict:
 
 
 def whole(name: str, dataset, period, label: str, tmp: Path) -> list[dict]:
-    from geo.geojson import write_hotspots_geojson, write_places_geojson
-    from geo.hotspots import analyse_places
+    from peermap.geo.geojson import write_hotspots_geojson, write_places_geojson
+    from peermap.geo.hotspots import analyse_places
 
     before = rss_mb()
     with measure() as took:
@@ -175,8 +175,8 @@ def whole(name: str, dataset, period, label: str, tmp: Path) -> list[dict]:
 
 
 def run(name: str, size: dict, tmp: Path, national: bool) -> tuple[list[dict], list[dict]]:
-    from graph_models.load import load_folder
-    from mapping.periods import Period
+    from peermap.graph_models.load import load_folder
+    from peermap.mapping.periods import Period
 
     folder = synthetic_folder(name, **size)
     with measure() as loading:

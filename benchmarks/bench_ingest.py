@@ -36,7 +36,7 @@ def remove_episodes(driver) -> None:
 
 def warm_up(driver, statements) -> None:
     """Compile every statement once (an empty batch), so neither way is timed planning queries."""
-    from graph_models.neo4j_store import write_batch
+    from peermap.graph_models.neo4j_store import write_batch
 
     with driver.session() as session:
         write_batch(session, statements, [])
@@ -44,7 +44,7 @@ def warm_up(driver, statements) -> None:
 
 def per_row_rate(driver, episodes, sample: int) -> tuple[float, int]:
     """Episodes a second, each row's statements in a transaction of its own."""
-    from graph_models.neo4j_store import EPISODE_STATEMENTS, _episode_rows, write_batch
+    from peermap.graph_models.neo4j_store import EPISODE_STATEMENTS, _episode_rows, write_batch
 
     rows = _episode_rows(episodes.head(sample))
     with driver.session() as session, measure() as took:
@@ -55,7 +55,7 @@ def per_row_rate(driver, episodes, sample: int) -> tuple[float, int]:
 
 def batched_rate(driver, episodes) -> float:
     """Episodes a second through the loader's batches (parameters built inside the timing, as ingest does)."""
-    from graph_models.neo4j_store import EPISODE_STATEMENTS, LoadStep, _episode_rows, write_batch
+    from peermap.graph_models.neo4j_store import EPISODE_STATEMENTS, LoadStep, _episode_rows, write_batch
 
     step = LoadStep("episodes", episodes, _episode_rows, EPISODE_STATEMENTS)
     with driver.session() as session, measure() as took:
@@ -65,8 +65,8 @@ def batched_rate(driver, episodes) -> float:
 
 
 def run_scale(driver, name: str, size: dict, sample: int) -> tuple[list[dict], dict]:
-    from graph_models.load import load_folder
-    from graph_models.neo4j_store import EPISODE_STATEMENTS, clear, counts, ingest
+    from peermap.graph_models.load import load_folder
+    from peermap.graph_models.neo4j_store import EPISODE_STATEMENTS, clear, counts, ingest
 
     folder = synthetic_folder(name, **size)
     with measure() as loading:
@@ -115,7 +115,7 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="Durham scale only")
     parser.add_argument("--sample", type=int, default=10_000, help="rows for the per-row way")
     args = parser.parse_args()
-    from graph_models.neo4j_store import Connection, clear, connect
+    from peermap.graph_models.neo4j_store import Connection, clear, connect
 
     driver = connect(Connection.from_env())
     with driver.session() as session:

@@ -59,8 +59,8 @@ def main() -> None:
     args = parser.parse_args()
 
     from conftest import Browser
-    from exports.network_page import network_page
-    from exports.page import write_page
+    from peermap.exports.network_page import network_page
+    from peermap.exports.page import write_page
     from pack_folders import big_network
 
     rows = []
@@ -81,9 +81,9 @@ def main() -> None:
         print(f"2,000 people: written in {took.seconds:.2f} s, drawn {drawn:.0f} ms after navigation")
 
         if not args.quick:
-            from exports.pack import build_pack
-            from graph_models.load import load_folder
-            from mapping.periods import Period
+            from peermap.exports.pack import build_pack
+            from peermap.graph_models.load import load_folder
+            from peermap.mapping.periods import Period
 
             dataset = load_folder(synthetic_folder("durham", **DURHAM))
             with measure() as took:

@@ -40,7 +40,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
-from graph_models.dataset import Dataset
+from peermap.graph_models.dataset import Dataset
 
 AUDIENCES = ("meeting", "police", "board", "worker")
 #: Link target types that identify things (not people or places): police and worker only.
@@ -203,7 +203,7 @@ def children_view(children: pd.DataFrame, day, policy: AudiencePolicy) -> pd.Dat
     >>> children_view(kids, dt.date(2023, 3, 31), audience_policy("meeting")).to_dict("records")
     [{'age': 15, 'in_care': 'yes', 'ce_risk': 'high'}]
     """
-    from mapping.periods import ages_on
+    from peermap.mapping.periods import ages_on
 
     out = pd.DataFrame(index=pd.Index(children["ref"].to_numpy(), name="ref"))
     out["age"] = ages_on(children["birth_date"], day).to_numpy()

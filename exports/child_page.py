@@ -32,13 +32,13 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from exports.audiences import audience_policy, restrict_dataset
-from exports.escaping import display
-from exports.page import CONCERN_COLOUR, ENV, NEUTRAL_COLOUR, SAFETY_COLOUR, Page
-from graph_models.dataset import Dataset
-from mapping.associates import associate_roles
-from mapping.explain import grade_words, plural
-from mapping.periods import LONDON, Period, ages_on
+from peermap.exports.audiences import audience_policy, restrict_dataset
+from peermap.exports.escaping import display
+from peermap.exports.page import CONCERN_COLOUR, ENV, NEUTRAL_COLOUR, SAFETY_COLOUR, Page
+from peermap.graph_models.dataset import Dataset
+from peermap.mapping.associates import associate_roles
+from peermap.mapping.explain import grade_words, plural
+from peermap.mapping.periods import LONDON, Period, ages_on
 
 PERSON_WORDS = {
     "peer": "a friend or someone you know",

@@ -2,7 +2,7 @@
 
 Register them (and call :func:`demo_pack` from ``peermap demo``) with::
 
-    from exports.commands import child_command, pack_command
+    from peermap.exports.commands import child_command, pack_command
     app.command("pack")(pack_command)
     app.command("child")(child_command)
 
@@ -27,8 +27,8 @@ from typing import Optional
 
 import typer
 
-from mapping.command_options import fail
-from mapping.console import say
+from peermap.mapping.command_options import fail
+from peermap.mapping.console import say
 
 
 class PackAudience(str, Enum):
@@ -95,12 +95,12 @@ def pack_command(
     """
     import os
 
-    from exports.audit import audited
-    from exports.map_page import resolve_basemap
-    from exports.output_folder import REJECTS, OutputFolder
-    from exports.pack import build_pack
-    from mapping.command_options import open_dataset
-    from mapping.periods import resolve_period
+    from peermap.exports.audit import audited
+    from peermap.exports.map_page import resolve_basemap
+    from peermap.exports.output_folder import REJECTS, OutputFolder
+    from peermap.exports.pack import build_pack
+    from peermap.mapping.command_options import open_dataset
+    from peermap.mapping.periods import resolve_period
 
     with audited(out, audience=audience.value, command=_argv()) as run, OutputFolder(out) as folder:
         span = resolve_period(period, date_from, date_to)
@@ -156,11 +156,11 @@ def child_command(
     """
     import os
 
-    from exports.audit import audited
-    from exports.child_page import ChildNotFound
-    from exports.pack import write_child_page
-    from mapping.command_options import open_dataset
-    from mapping.periods import resolve_period
+    from peermap.exports.audit import audited
+    from peermap.exports.child_page import ChildNotFound
+    from peermap.exports.pack import write_child_page
+    from peermap.mapping.command_options import open_dataset
+    from peermap.mapping.periods import resolve_period
 
     with audited(out, audience="worker", command=_argv()) as run:
         span = None
@@ -179,15 +179,15 @@ def child_command(
 
 
 def _index(path: Path):
-    from geo.postcodes import default_index
+    from peermap.geo.postcodes import default_index
 
     return default_index(str(path))
 
 
 def demo_pack(dataset, out: Path, month: str = "2023-03") -> Path:
     """What ``peermap demo`` calls: the full meeting pack for the synthetic year's last month in ``OUT/pack``."""
-    from exports.pack import write_pack
-    from mapping.periods import Period
+    from peermap.exports.pack import write_pack
+    from peermap.mapping.periods import Period
 
     folder = write_pack(dataset, Period.from_month(month), "meeting", Path(out) / "pack",
                         command=["peermap", "demo", "--out", str(out)])

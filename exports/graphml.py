@@ -20,7 +20,7 @@ from pathlib import Path
 import networkx as nx
 import pandas as pd
 
-from exports.escaping import display
+from peermap.exports.escaping import display
 
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 NODE_ATTRIBUTES = ("label", "kind", "role", "cluster", "score", "degree", "betweenness", "concern", "safety", "context")
@@ -60,7 +60,7 @@ def network_graph(nodes: pd.DataFrame, edges: pd.DataFrame, positions: dict | No
 
 def write_graphml(nodes: pd.DataFrame, edges: pd.DataFrame, path: str | Path, positions: dict | None = None) -> Path:
     """Write the GraphML file (readable by its owner only, like every file of a pack)."""
-    from graph_models.private_files import make_folder, open_private
+    from peermap.graph_models.private_files import make_folder, open_private
 
     path = Path(path)
     graph = network_graph(nodes, edges, positions)

@@ -18,9 +18,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from exports.escaping import display
-from exports.page import ENV, Page
-from mapping.measures import GROUP_TITLES, GROUPS, LABELS, format_value
+from peermap.exports.escaping import display
+from peermap.exports.page import ENV, Page
+from peermap.mapping.measures import GROUP_TITLES, GROUPS, LABELS, format_value
 
 INDEX_CSS = """
 .lead { font-size: 1.05rem; max-width: 60rem; }

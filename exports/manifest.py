@@ -24,9 +24,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from graph_models.private_files import make_folder, open_private
-from graph_models.reading import sha256_file
-from graph_models.rejects import neutralise
+from peermap.graph_models.private_files import make_folder, open_private
+from peermap.graph_models.reading import sha256_file
+from peermap.graph_models.rejects import neutralise
 
 MANIFEST = "manifest.json"
 

@@ -38,9 +38,9 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from exports import assets
-from exports.escaping import display
-from exports.page import ENV, Page, basemap_origin, cluster_colour
+from peermap.exports import assets
+from peermap.exports.escaping import display
+from peermap.exports.page import ENV, Page, basemap_origin, cluster_colour
 
 CODEPOINT_ATTRIBUTION = "Contains OS data © Crown copyright and database right"
 OSM_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"

@@ -48,10 +48,10 @@ import math
 import numpy as np
 import pandas as pd
 
-from exports import assets
-from exports.escaping import display
-from exports.layout import layout_positions
-from exports.page import CONCERN_COLOUR, ENV, NEUTRAL_COLOUR, SAFETY_COLOUR, Page, cluster_colour
+from peermap.exports import assets
+from peermap.exports.escaping import display
+from peermap.exports.layout import layout_positions
+from peermap.exports.page import CONCERN_COLOUR, ENV, NEUTRAL_COLOUR, SAFETY_COLOUR, Page, cluster_colour
 
 #: Node sizes in pixels at zoom 1 (by score, lowest to highest).
 SIZE_MIN, SIZE_MAX = 9.0, 34.0
@@ -428,7 +428,7 @@ def network_page(nodes: pd.DataFrame, edges: pd.DataFrame, *, clusters: pd.DataF
     ``numbers`` shows each tie's weight beside its strength word (the police
     audience); ``strengths`` is the strength legend (:func:`mapping.explain.strength_legend`).
     """
-    from mapping.explain import INFORMATION_GRADE_WORDS, NOT_CONFIRMED, SOURCE_GRADE_WORDS
+    from peermap.mapping.explain import INFORMATION_GRADE_WORDS, NOT_CONFIRMED, SOURCE_GRADE_WORDS
 
     data = network_data(nodes, edges, clusters, seed, numbers)
     unclustered = any(m["cluster"] is None and not m["safety"] and not m["context"] for m in data["meta"]["nodes"].values())

@@ -72,9 +72,9 @@ from typing import Callable
 
 import psutil
 
-from graph_models.private_files import make_folder, make_private
-from graph_models.reading import sha256_file
-from graph_models.rejects import COLUMNS as REJECTS_COLUMNS
+from peermap.graph_models.private_files import make_folder, make_private
+from peermap.graph_models.reading import sha256_file
+from peermap.graph_models.rejects import COLUMNS as REJECTS_COLUMNS
 
 MANIFEST = "manifest.json"
 REJECTS = "rejects.csv"
@@ -234,7 +234,7 @@ def _exchange_or_rename(staging: Path, out: Path) -> Path:
 
 
 def _say(message: str) -> None:
-    from mapping.console import say
+    from peermap.mapping.console import say
 
     say(f"peermap: {message}")
 

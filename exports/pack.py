@@ -50,17 +50,17 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from graph_models.reading import sha256_file
-from exports.audiences import (associate_names, audience_policy, children_view, people_view, restrict_dataset,
+from peermap.graph_models.reading import sha256_file
+from peermap.exports.audiences import (associate_names, audience_policy, children_view, people_view, restrict_dataset,
                                texts_view)
-from exports.audit import AuditRun
-from exports.escaping import display
-from exports.manifest import MANIFEST, build_manifest, write_manifest
-from exports.output_folder import OutputFolder, replace_file
-from exports.page import write_page
-from graph_models.dataset import Dataset
-from mapping.explain import grade_words, source_noun, strength_legend
-from mapping.periods import Period
+from peermap.exports.audit import AuditRun
+from peermap.exports.escaping import display
+from peermap.exports.manifest import MANIFEST, build_manifest, write_manifest
+from peermap.exports.output_folder import OutputFolder, replace_file
+from peermap.exports.page import write_page
+from peermap.graph_models.dataset import Dataset
+from peermap.mapping.explain import grade_words, source_noun, strength_legend
+from peermap.mapping.periods import Period
 
 PACK_AUDIENCES = ("meeting", "police", "board")
 ROLE_WORDS = {"adult_of_concern": "adult of concern", "protective": "protective (safety)", "peer": "peer",
@@ -94,7 +94,7 @@ def _evidence_by_pair(analysis, policy, shown: pd.Series, links: pd.DataFrame | 
     The police get the grade codes, the raw IDs and the notes of the links;
     everyone else the sentences the analysis made, in words only.
     """
-    from mapping.explain import explain
+    from peermap.mapping.explain import explain
 
     rows = analysis.evidence
     if rows.empty:
@@ -134,7 +134,7 @@ def intelligence_rows(dataset: Dataset, period: Period) -> pd.DataFrame:
 
     A link belongs to the period as :func:`mapping.evidence.period_rows` says.
     """
-    from mapping.evidence import period_rows
+    from peermap.mapping.evidence import period_rows
 
     links = period_rows(dataset, period).links.copy()
     names = pd.Series(dataset.children["display_name"].to_numpy(), index=dataset.children["child_id"].to_numpy())
@@ -185,7 +185,7 @@ def network_frames(analysis, places, places_fc: dict, dataset: Dataset, policy) 
         "details": details,
     })
 
-    from mapping.analysis import audience_ties
+    from peermap.mapping.analysis import audience_ties
 
     ties = audience_ties(analysis, policy, shown)
     evidence = _evidence_by_pair(analysis, policy, shown, dataset.links)
@@ -362,7 +362,7 @@ def build_pack(dataset: Dataset, period: Period, audience: str, out_dir: "str | 
     """
     import contextlib
 
-    from exports.audit import audited
+    from peermap.exports.audit import audited
 
     folder = OutputFolder.of(out_dir)
     log = audited(folder.out, audience=audience, period=period.as_dict(), command=command, user=user) if audit \
@@ -383,12 +383,12 @@ def _write_pack(dataset: Dataset, period: Period, audience: str, folder: OutputF
     """Every file of the pack, made in ``folder.path`` (the staging folder), the manifest last."""
     import time
 
-    from exports.graphml import write_graphml
-    from exports.index_page import index_page
-    from exports.map_page import map_page, resolve_basemap
-    from exports.network_page import network_page
-    from mapping.analysis import analyse, places_of, write_analysis
-    from mapping.measures import compute_measures
+    from peermap.exports.graphml import write_graphml
+    from peermap.exports.index_page import index_page
+    from peermap.exports.map_page import map_page, resolve_basemap
+    from peermap.exports.network_page import network_page
+    from peermap.mapping.analysis import analyse, places_of, write_analysis
+    from peermap.mapping.measures import compute_measures
 
     if audience not in PACK_AUDIENCES:
         raise ValueError(f"a pack is made for {', '.join(PACK_AUDIENCES)}, not {audience!r} "
@@ -413,15 +413,15 @@ def _write_pack(dataset: Dataset, period: Period, audience: str, folder: OutputF
     files = [f for f in write_analysis(analysis, folder, audience, dataset, names=names) if Path(f).name != MANIFEST]
     intelligence = None
     if policy.raw_ids and policy.notes and policy.identifiers:
-        from exports.manifest import write_csv
+        from peermap.exports.manifest import write_csv
 
         intelligence = intelligence_rows(restricted, period)
         files.append(write_csv(intelligence, out / "intelligence.csv"))
     hotspots_fc = json.loads((out / "hotspots.geojson").read_text(encoding="utf-8"))
     places_fc = json.loads((out / "places.geojson").read_text(encoding="utf-8"))
     if board:  # pages say "<5" or "hidden" where the files hold null
-        from exports.board import board_districts
-        from geo.geojson import district_table
+        from peermap.exports.board import board_districts
+        from peermap.geo.geojson import district_table
 
         districts = board_districts(district_table(places))
         hotspots_fc = _board_shown(hotspots_fc, lambda p, k: districts.text(p["district"], k))
@@ -466,7 +466,7 @@ def _write_pack(dataset: Dataset, period: Period, audience: str, folder: OutputF
     clock = time.perf_counter()
     board_view = None
     if board:
-        from exports.board import board_measures
+        from peermap.exports.board import board_measures
 
         board_view = board_measures(dataset, period, top=top)
         measures, previous = board_view.measures["now"], board_view.measures["before"]
@@ -561,8 +561,8 @@ def write_child_page(dataset: Dataset, child_id: str, out_file: str | Path, peri
     """
     import contextlib
 
-    from exports.audit import AuditRun, audited
-    from exports.child_page import child_map, page_of_map
+    from peermap.exports.audit import AuditRun, audited
+    from peermap.exports.child_page import child_map, page_of_map
 
     out = Path(out_file)
     span = period or data_span(dataset)

@@ -36,7 +36,7 @@ from urllib.parse import urlsplit
 from jinja2 import Environment, StrictUndefined
 from markupsafe import Markup
 
-from exports.escaping import script_json
+from peermap.exports.escaping import script_json
 
 MARKING = "OFFICIAL-SENSITIVE"
 
@@ -342,7 +342,7 @@ def write_page(path, page: Page) -> "Path":
     """Write a page (UTF-8, readable by its owner only, like every file of a pack)."""
     from pathlib import Path
 
-    from graph_models.private_files import make_folder, open_private
+    from peermap.graph_models.private_files import make_folder, open_private
 
     path = Path(path)
     make_folder(path.parent)

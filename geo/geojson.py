@@ -37,9 +37,9 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geo.places import ROLES
-from geo.postcodes import postcode_area
-from graph_models.private_files import make_folder, open_private
+from peermap.geo.places import ROLES
+from peermap.geo.postcodes import postcode_area
+from peermap.graph_models.private_files import make_folder, open_private
 
 AUDIENCES = ("police", "meeting", "board")
 CLASSIFICATION = "OFFICIAL-SENSITIVE"

@@ -63,9 +63,9 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geo.places import (CONCERN_ROLES, ROLES, Homes, at_home, home_mentions, homes_of, locate, place_mentions,
+from peermap.geo.places import (CONCERN_ROLES, ROLES, Homes, at_home, home_mentions, homes_of, locate, place_mentions,
                         place_table, role_table)
-from geo.postcodes import PostcodeIndex, default_index
+from peermap.geo.postcodes import PostcodeIndex, default_index
 
 BNG = "EPSG:27700"
 
@@ -644,7 +644,7 @@ def analyse_places(dataset, period, postcodes: PostcodeIndex | None = None, clus
 
     Examples
     --------
-    >>> from mapping.periods import Period
+    >>> from peermap.mapping.periods import Period
     >>> result = analyse_places(dataset, Period.from_month("2023-03"))  # doctest: +SKIP
     >>> result.areas[["rank", "children", "episodes", "trend"]].head(3)  # doctest: +SKIP
 
@@ -654,7 +654,7 @@ def analyse_places(dataset, period, postcodes: PostcodeIndex | None = None, clus
     episode), plus DBSCAN on the distinct places of concern and esda on the
     grid cells. The grouping is repeated for each earlier period of the trend.
     """
-    from geo.trends import area_trends
+    from peermap.geo.trends import area_trends
 
     s = settings or Settings()
     index = postcodes if postcodes is not None else default_index()

@@ -47,8 +47,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from geo.postcodes import PostcodeIndex, default_index, normalise_postcodes
-from graph_models import cells
+from peermap.geo.postcodes import PostcodeIndex, default_index, normalise_postcodes
+from peermap.graph_models import cells
 
 #: Every role a place can have, in the order the tables list them.
 ROLES = ("found_at", "frequents", "exploitation_location", "missing_from", "safe_place", "lives", "placed", "other")

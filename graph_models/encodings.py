@@ -23,7 +23,7 @@ from __future__ import annotations
 import codecs
 from dataclasses import dataclass
 
-from graph_models.rejects import DataFolderError, Problem, WARNING
+from peermap.graph_models.rejects import DataFolderError, Problem, WARNING
 
 _UTF8_BOM = codecs.BOM_UTF8
 _UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)

@@ -8,7 +8,7 @@ an unreadable file, raises :class:`~graph_models.rejects.DataFolderError`.
 
 Examples
 --------
->>> from graph_models.load import load_folder
+>>> from peermap.graph_models.load import load_folder
 >>> dataset = load_folder("out/data")                       # doctest: +SKIP
 >>> dataset.children[["child_id", "ref"]].head(1)           # doctest: +SKIP
 """
@@ -19,16 +19,16 @@ from pathlib import Path
 
 import pandas as pd
 
-from geo.postcodes import PostcodeIndex, normalise_postcodes
-from graph_models import cells
-from graph_models.dataset import Dataset, Loaded
-from graph_models.load_settings import LoadSettings
-from graph_models.reading import RawTable, folder_files, read_csv_table, read_workbook, sha256_file
-from graph_models.references import associate_references, child_references, find_key
-from graph_models.rejects import DataFolderError, Problem, REJECTED, WARNING
-from graph_models.schema import (ASSOCIATES, CHILDREN, EPISODES, LINKS, PEOPLE_ROLES, PLACE_ROLES, PLACES,
+from peermap.geo.postcodes import PostcodeIndex, normalise_postcodes
+from peermap.graph_models import cells
+from peermap.graph_models.dataset import Dataset, Loaded
+from peermap.graph_models.load_settings import LoadSettings
+from peermap.graph_models.reading import RawTable, folder_files, read_csv_table, read_workbook, sha256_file
+from peermap.graph_models.references import associate_references, child_references, find_key
+from peermap.graph_models.rejects import DataFolderError, Problem, REJECTED, WARNING
+from peermap.graph_models.schema import (ASSOCIATES, CHILDREN, EPISODES, LINKS, PEOPLE_ROLES, PLACE_ROLES, PLACES,
                                  RTHIS, TABLE_SPECS, TableSpec)
-from graph_models.validation import Reference, RowRule, validate
+from peermap.graph_models.validation import Reference, RowRule, validate
 
 
 def _read_tables(folder: Path, problems: list[Problem], settings: LoadSettings,

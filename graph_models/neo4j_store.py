@@ -22,11 +22,11 @@ from typing import Callable, Iterable
 import numpy as np
 import pandas as pd
 
-from graph_models import cells
-from graph_models.dataset import Dataset
-from graph_models.graph_schema import CONSTRAINTS
-from graph_models.load import in_key_order
-from graph_models.schema import SPECS
+from peermap.graph_models import cells
+from peermap.graph_models.dataset import Dataset
+from peermap.graph_models.graph_schema import CONSTRAINTS
+from peermap.graph_models.load import in_key_order
+from peermap.graph_models.schema import SPECS
 
 BATCH_SIZE = 5_000
 LONDON = "Europe/London"

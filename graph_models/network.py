@@ -39,7 +39,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from scipy import sparse
 
-from graph_models.arrow_text import arrow_text, positions_in
+from peermap.graph_models.arrow_text import arrow_text, positions_in
 
 #: The kinds of evidence, in column order (the same as mapping.evidence.EVIDENCE_KINDS).
 KINDS = ("overlapping", "missing_together", "found_together", "named_together",

@@ -18,10 +18,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from graph_models.encodings import decode_to_utf8
-from graph_models.rejects import DataFolderError, Problem, REJECTED, WARNING, row_text
-from graph_models.row_shapes import header_fields, split_records
-from graph_models.schema import TABLE_SPECS, TableSpec
+from peermap.graph_models.encodings import decode_to_utf8
+from peermap.graph_models.rejects import DataFolderError, Problem, REJECTED, WARNING, row_text
+from peermap.graph_models.row_shapes import header_fields, split_records
+from peermap.graph_models.schema import TABLE_SPECS, TableSpec
 
 #: Endings of files that hold tables: one the tool does not know is named in a warning.
 _TABLE_LIKE = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".xls", ".ods")

@@ -73,7 +73,7 @@ def neutralise(value: object) -> object:
 
 def write_private_csv(path: Path, header, rows) -> Path:
     """Write a CSV readable by its owner only (mode 600), formulas neutralised."""
-    from graph_models.private_files import make_folder, open_private
+    from peermap.graph_models.private_files import make_folder, open_private
 
     path = Path(path)
     make_folder(path.parent)

@@ -50,7 +50,7 @@ from typing import Iterator, Sequence
 import numpy as np
 import pandas as pd
 
-from graph_models.rejects import DataFolderError, Problem, REJECTED
+from peermap.graph_models.rejects import DataFolderError, Problem, REJECTED
 
 csv.field_size_limit(10_000_000)
 

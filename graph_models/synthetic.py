@@ -105,8 +105,8 @@ import numpy as np
 import pandas as pd
 from scipy.spatial import cKDTree
 
-from geo.postcodes import PostcodeIndex, embedded_data_dir
-from graph_models.private_files import FOLDER_MODE, make_folder, open_private
+from peermap.geo.postcodes import PostcodeIndex, embedded_data_dir
+from peermap.graph_models.private_files import FOLDER_MODE, make_folder, open_private
 
 __all__ = ["synthesise", "REPORT", "FREQUENTLY_MISSING"]
 

@@ -18,11 +18,11 @@ from typing import Callable
 import pandas as pd
 import pandera.pandas as pa
 
-from graph_models import cells
-from geo.postcodes import normalise_postcodes
-from graph_models.reading import RawTable
-from graph_models.rejects import Problem, REJECTED, WARNING
-from graph_models.schema import ColumnSpec
+from peermap.graph_models import cells
+from peermap.geo.postcodes import normalise_postcodes
+from peermap.graph_models.reading import RawTable
+from peermap.graph_models.rejects import Problem, REJECTED, WARNING
+from peermap.graph_models.schema import ColumnSpec
 
 
 def _parser(column: ColumnSpec, excel: bool) -> Callable[[pd.Series], pd.Series]:

@@ -10,10 +10,10 @@ from typing import Optional
 
 import typer
 
-from mapping import console
-from mapping.command_options import (FromOpt, KeyFile, Neo4jOpt, PeriodOpt, Postcodes, Rejects, SourceDir, ToOpt, neo4j_from_env,
+from peermap.mapping import console
+from peermap.mapping.command_options import (FromOpt, KeyFile, Neo4jOpt, PeriodOpt, Postcodes, Rejects, SourceDir, ToOpt, neo4j_from_env,
                          fail, postcode_index, open_dataset)
-from mapping.console import say
+from peermap.mapping.console import say
 
 AUDIENCE_CHOICES = ("meeting", "police", "board")
 
@@ -59,10 +59,10 @@ def analyse_command(
 
         peermap analyse data/durham --from 2022-04-01 --to 2023-03-31 --audience police --out out/year
     """
-    from exports.audit import audited
-    from exports.output_folder import REJECTS, OutputFolder
-    from mapping.analysis import analyse_for_audience, write_analysis
-    from mapping.periods import resolve_period
+    from peermap.exports.audit import audited
+    from peermap.exports.output_folder import REJECTS, OutputFolder
+    from peermap.mapping.analysis import analyse_for_audience, write_analysis
+    from peermap.mapping.periods import resolve_period
 
     with audited(out, audience=audience) as run, OutputFolder(out) as folder:
         if audience not in AUDIENCE_CHOICES:

@@ -19,8 +19,8 @@ not see does not shape what it is shown.
 
 Examples
 --------
->>> from graph_models.load import load_folder                       # doctest: +SKIP
->>> from mapping.periods import Period                              # doctest: +SKIP
+>>> from peermap.graph_models.load import load_folder                       # doctest: +SKIP
+>>> from peermap.mapping.periods import Period                              # doctest: +SKIP
 >>> analysis = analyse_for_audience(load_folder("data/durham"), Period.from_month("2023-03"),
 ...                                 "meeting")                      # doctest: +SKIP
 >>> write_analysis(analysis, "out/analysis", "meeting", dataset)    # doctest: +SKIP
@@ -38,22 +38,22 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from geo.postcodes import PostcodeIndex
-from graph_models.arrow_text import isin, positions_in
-from graph_models.dataset import Dataset
-from graph_models.network import KINDS, PeerNetwork, _nanoseconds
-from mapping.associates import duplicate_suggestions
-from mapping.background_clusters import clusters_meanwhile
-from mapping.changes import changes_since, empty_changes
-from mapping.cluster_numbers import (carried, clustered_children, coverage_start, first_period, numbers_before,
+from peermap.geo.postcodes import PostcodeIndex
+from peermap.graph_models.arrow_text import isin, positions_in
+from peermap.graph_models.dataset import Dataset
+from peermap.graph_models.network import KINDS, PeerNetwork, _nanoseconds
+from peermap.mapping.associates import duplicate_suggestions
+from peermap.mapping.background_clusters import clusters_meanwhile
+from peermap.mapping.changes import changes_since, empty_changes
+from peermap.mapping.cluster_numbers import (carried, clustered_children, coverage_start, first_period, numbers_before,
                                      people_nodes, renumber)
-from mapping.clusters import Clustering, describe_clusters
-from mapping.evidence import Evidence, _arrow, collect_evidence
-from mapping.explain import STRENGTHS, EvidenceRecords, explain, local_text, strength_codes
-from mapping.key_people import betweenness, key_people
-from mapping.memory import release_free_memory
-from mapping.periods import Period
-from mapping.settings import EvidenceSettings
+from peermap.mapping.clusters import Clustering, describe_clusters
+from peermap.mapping.evidence import Evidence, _arrow, collect_evidence
+from peermap.mapping.explain import STRENGTHS, EvidenceRecords, explain, local_text, strength_codes
+from peermap.mapping.key_people import betweenness, key_people
+from peermap.mapping.memory import release_free_memory
+from peermap.mapping.periods import Period
+from peermap.mapping.settings import EvidenceSettings
 
 #: SCHEMA.md's "What comes out" columns, then the ones we add.
 PEOPLE_COLUMNS = ["ref", "name", "kind", "role", "cluster", "degree", "betweenness", "score"]
@@ -413,7 +413,7 @@ def analyse_for_audience(dataset: Dataset, period: Period, audience: str,
     Likely duplicate associates are looked for only when the audience may see
     associates' raw names (the police), unless ``duplicates`` says otherwise.
     """
-    from exports.audiences import audience_policy, restrict_dataset
+    from peermap.exports.audiences import audience_policy, restrict_dataset
 
     kwargs.setdefault("duplicates", audience_policy(audience).unresolved_names)
     kwargs.setdefault("previous", audience_policy(audience).people)  # the board sees no clusters or changes
@@ -425,7 +425,7 @@ def places_of(analysis: Analysis, dataset: Dataset, postcodes: PostcodeIndex | N
               include_handling_c: bool = True):
     """The period's places and hot-spot areas (:func:`geo.hotspots.analyse_places`), told the clusters and
     adults of concern this analysis found, so each area can say which clusters meet there and who is linked."""
-    from geo.hotspots import analyse_places
+    from peermap.geo.hotspots import analyse_places
 
     people = analysis.people
     children = people[people["kind"].eq("child") & people["cluster"].notna()]
@@ -441,13 +441,13 @@ def write_hotspot_files(analysis: Analysis, out_dir: Path, policy, dataset: Data
     Uses ``analysis.hotspots`` when a caller has already worked the places out
     (the pack does, for its map), else works them out here.
     """
-    from geo.geojson import district_table, write_hotspots_geojson, write_places_geojson
+    from peermap.geo.geojson import district_table, write_hotspots_geojson, write_places_geojson
 
     if analysis.hotspots is None:
         analysis.hotspots = places_of(analysis, dataset, include_handling_c="C" in policy.handling)
     board = None
     if not policy.people:
-        from exports.board import board_districts
+        from peermap.exports.board import board_districts
 
         board = board_districts(district_table(analysis.hotspots))
     return [write_hotspots_geojson(analysis.hotspots, Path(out_dir) / "hotspots.geojson", policy.name, board=board),
@@ -456,7 +456,7 @@ def write_hotspot_files(analysis: Analysis, out_dir: Path, policy, dataset: Data
 
 def audience_ties(analysis: Analysis, policy, shown: pd.Series) -> pd.DataFrame:
     """ties.csv's rows for an audience: ``why`` with raw IDs for those who may see them, names as allowed."""
-    from exports.audiences import texts_view
+    from peermap.exports.audiences import texts_view
 
     ties = analysis.ties.copy()
     if policy.raw_ids and len(ties):
@@ -489,7 +489,7 @@ def write_analysis(analysis: Analysis, out_dir, audience: str, dataset: Dataset,
     exports.output_folder.OutputError
         when ``out_dir`` holds files peermap did not write, or cannot be written.
     """
-    from exports.output_folder import OutputFolder
+    from peermap.exports.output_folder import OutputFolder
 
     with OutputFolder.of(out_dir) as folder:
         files = _write_analysis_files(analysis, folder.path, audience, dataset, names, kpi)
@@ -499,9 +499,9 @@ def write_analysis(analysis: Analysis, out_dir, audience: str, dataset: Dataset,
 
 def _write_analysis_files(analysis: Analysis, out_dir: Path, audience: str, dataset: Dataset, names: bool,
                           kpi: bool) -> list[Path]:
-    from exports.audiences import associate_names, audience_policy, people_view, texts_view
-    from exports.manifest import write_csv, write_json, write_manifest
-    from mapping.measures import compute_measures
+    from peermap.exports.audiences import associate_names, audience_policy, people_view, texts_view
+    from peermap.exports.manifest import write_csv, write_json, write_manifest
+    from peermap.mapping.measures import compute_measures
 
     policy = audience_policy(audience, names=names)
     hidden = set(analysis.handling_codes) - set(policy.handling)
@@ -534,7 +534,7 @@ def _write_analysis_files(analysis: Analysis, out_dir: Path, audience: str, data
         if policy.people:
             measures = compute_measures(dataset, analysis.period)
         else:
-            from exports.board import board_measures
+            from peermap.exports.board import board_measures
 
             measures = board_measures(dataset, analysis.period).json("now")
         files.append(write_json(measures, out / "kpi.json"))

@@ -31,15 +31,14 @@ import sys
 import threading
 import traceback
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Callable, Iterator
 
 import numpy as np
 import pandas as pd
 
-from graph_models.network import PeerNetwork
-from mapping.clusters import Clustering, find_clusters
-from mapping.settings import EvidenceSettings
+from peermap.graph_models.network import PeerNetwork
+from peermap.mapping.clusters import Clustering, find_clusters
+from peermap.mapping.settings import EvidenceSettings
 
 #: Networks with more ties than this are clustered in a second process (a national one has millions;
 #: a county's year has thousands, clustered in well under a second here).
@@ -89,11 +88,9 @@ def clusters_meanwhile(network: PeerNetwork, settings: EvidenceSettings, method:
         return
 
     task = (clustering_input(network), settings, method)
-    package_root = str(Path(__file__).resolve().parent.parent)
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")]))}
-    # -P: the caller's working folder is not put on the path (a folder named mapping/ there would be imported)
-    process = subprocess.Popen([sys.executable, "-P", "-m", "mapping.background_clusters", str(os.getpid())],
-                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)
+    # the installed package, by the same interpreter; -P keeps the caller's working folder off the path
+    process = subprocess.Popen([sys.executable, "-P", "-m", "peermap.mapping.background_clusters", str(os.getpid())],
+                               stdin=subprocess.PIPE, stdout=subprocess.PIPE)
     sending_failed: list[BaseException] = []
     answered: list[bool] = []  # it has replied (clusters or its error), and ends on its own
 

@@ -32,8 +32,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from mapping.explain import STRENGTHS, plural, strength_codes
-from mapping.settings import EvidenceSettings
+from peermap.mapping.explain import STRENGTHS, plural, strength_codes
+from peermap.mapping.settings import EvidenceSettings
 
 COLUMNS = ["rank", "kind", "subject", "detail", "children"]
 #: Each kind's step in the ranking (smaller first).

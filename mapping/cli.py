@@ -19,11 +19,11 @@ from typing import Optional
 
 import typer
 
-from mapping import console
-from mapping.command_options import (EXIT_BUG, EXIT_INPUT, EXIT_STOPPED, EXIT_STRICT, DataDir, FromOpt, KeyFile,
+from peermap.mapping import console
+from peermap.mapping.command_options import (EXIT_BUG, EXIT_INPUT, EXIT_STOPPED, EXIT_STRICT, DataDir, FromOpt, KeyFile,
                                      Neo4jOpt, PeriodOpt, Postcodes, Rejects, SourceDir, ToOpt, exit_code_of, fail,
                                      load_data_folder, message_of, neo4j_from_env, open_dataset)
-from mapping.console import say
+from peermap.mapping.console import say
 
 app = typer.Typer(
     name="peermap",
@@ -55,7 +55,7 @@ def synth(
 
         peermap synth --out data/durham --seed 7
     """
-    from graph_models.synthetic import synthesise
+    from peermap.graph_models.synthetic import synthesise
 
     try:
         first = dt.date.fromisoformat(start)
@@ -88,7 +88,7 @@ def validate(
 
         peermap validate data/durham --strict
     """
-    from graph_models.rejects import summarise
+    from peermap.graph_models.rejects import summarise
 
     rejects_path = rejects or Path("rejects.csv")
     dataset = load_data_folder(data_dir, key_file, postcodes, rejects_path)
@@ -127,8 +127,8 @@ def kpi(
 
         peermap kpi --neo4j bolt://127.0.0.1:7687 --period 2023-03
     """
-    from mapping.measures import compute_measures, format_measures
-    from mapping.periods import resolve_period
+    from peermap.mapping.measures import compute_measures, format_measures
+    from peermap.mapping.periods import resolve_period
 
     span = resolve_period(period, date_from, date_to)
     dataset = open_dataset(data_dir, neo4j or neo4j_from_env(data_dir), key_file, postcodes,
@@ -162,8 +162,8 @@ def ingest(
         eval "$(make -s neo4j-start)"
         peermap ingest data/durham
     """
-    from graph_models.neo4j_store import Connection, connect, counts
-    from graph_models.neo4j_store import ingest as merge_into
+    from peermap.graph_models.neo4j_store import Connection, connect, counts
+    from peermap.graph_models.neo4j_store import ingest as merge_into
 
     connection = Connection.from_env(neo4j)
     dataset = load_data_folder(data_dir, key_file, postcodes, rejects or Path("rejects.csv"))
@@ -197,8 +197,8 @@ def forget(
 
         peermap forget 004512 --neo4j bolt://127.0.0.1:7687 --yes
     """
-    from graph_models.neo4j_store import Connection, connect
-    from graph_models.neo4j_store import forget as erase
+    from peermap.graph_models.neo4j_store import Connection, connect
+    from peermap.graph_models.neo4j_store import forget as erase
 
     connection = Connection.from_env(neo4j)
     if not yes:
@@ -232,11 +232,11 @@ def demo(
 
         peermap demo --out out
     """
-    from exports.manifest import write_json
-    from graph_models.private_files import make_folder
-    from graph_models.synthetic import synthesise
-    from mapping.measures import compute_measures, format_measures
-    from mapping.periods import Period
+    from peermap.exports.manifest import write_json
+    from peermap.graph_models.private_files import make_folder
+    from peermap.graph_models.synthetic import synthesise
+    from peermap.mapping.measures import compute_measures, format_measures
+    from peermap.mapping.periods import Period
 
     make_folder(out)
     data = out / "data"
@@ -251,15 +251,15 @@ def demo(
         write_json(compute_measures(dataset, span), out / name)
     console.out.print(format_measures(compute_measures(dataset, year)))
     say(f"measures: {out / 'kpi.json'} (the year) and {out / 'kpi-month.json'} (March 2023)")
-    from exports.commands import demo_pack
+    from peermap.exports.commands import demo_pack
 
     demo_pack(dataset, out, month="2023-03")
 
 
 def _register() -> None:
     """Commands that live beside their own modules."""
-    from exports.commands import child_command, pack_command
-    from mapping.analyse_command import analyse_command
+    from peermap.exports.commands import child_command, pack_command
+    from peermap.mapping.analyse_command import analyse_command
 
     app.command("analyse")(analyse_command)
     app.command("pack")(pack_command)

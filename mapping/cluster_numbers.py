@@ -102,9 +102,9 @@ def clustered_children(refs, kinds, membership: np.ndarray) -> pd.Series:
 
 def cluster_children(dataset, period, settings, postcodes) -> pd.Series:
     """The clusters of one period's children as found (numbered by size), without the rest of the analysis."""
-    from graph_models.network import PeerNetwork
-    from mapping.clusters import find_clusters
-    from mapping.evidence import collect_evidence
+    from peermap.graph_models.network import PeerNetwork
+    from peermap.mapping.clusters import find_clusters
+    from peermap.mapping.evidence import collect_evidence
 
     evidence = collect_evidence(dataset, period, settings, postcodes)
     network = PeerNetwork.from_evidence(people_nodes(evidence.period_rows.children, evidence.roles), evidence.rows)

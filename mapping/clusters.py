@@ -37,9 +37,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from graph_models.arrow_text import isin, positions_in
-from graph_models.network import PeerNetwork, edge_pairs
-from mapping.settings import EvidenceSettings
+from peermap.graph_models.arrow_text import isin, positions_in
+from peermap.graph_models.network import PeerNetwork, edge_pairs
+from peermap.mapping.settings import EvidenceSettings
 
 #: Words of each kind of evidence in a summary ("3 found together").
 KIND_WORDS = {

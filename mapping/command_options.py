@@ -14,7 +14,7 @@ from typing import Optional
 
 import typer
 
-from mapping.console import say
+from peermap.mapping.console import say
 
 # SCHEMA.md, "Exit codes"
 EXIT_STRICT = 1  # --strict and something was rejected; nothing else
@@ -67,12 +67,12 @@ def fail(message: str, code: int = EXIT_INPUT) -> None:
 
 def exit_code_of(error: BaseException) -> int:
     """The exit code SCHEMA.md's table gives an error: 2 input or environment, 3 Neo4j, 70 a bug."""
-    from geo.postcodes import PostcodeError
-    from graph_models.neo4j_store import Neo4jAddressError, StoreError
-    from graph_models.references import MissingKeyError, ReferenceCollision
-    from graph_models.rejects import DataFolderError
-    from exports.output_folder import OutputError
-    from mapping.periods import PeriodError
+    from peermap.geo.postcodes import PostcodeError
+    from peermap.graph_models.neo4j_store import Neo4jAddressError, StoreError
+    from peermap.graph_models.references import MissingKeyError, ReferenceCollision
+    from peermap.graph_models.rejects import DataFolderError
+    from peermap.exports.output_folder import OutputError
+    from peermap.mapping.periods import PeriodError
     from neo4j.exceptions import DriverError, Neo4jError
 
     if isinstance(error, (typer.Exit, SystemExit)):
@@ -113,7 +113,7 @@ def message_of(error: BaseException) -> str:
 
 
 def postcode_index(path: Optional[Path]):
-    from geo.postcodes import default_index
+    from peermap.geo.postcodes import default_index
 
     return default_index(str(path) if path else None)
 
@@ -127,8 +127,8 @@ def load_data_folder(data_dir: Path, key_file: Optional[Path], postcodes: Option
     ``problems``) are still written to ``rejects_path``; a command writing an
     output folder then moves them beside ``--out`` (SCHEMA.md, "Bad input").
     """
-    from graph_models.load import load_folder
-    from graph_models.rejects import DataFolderError, summarise, write_rejects
+    from peermap.graph_models.load import load_folder
+    from peermap.graph_models.rejects import DataFolderError, summarise, write_rejects
 
     try:
         dataset = load_folder(data_dir, key_file=key_file, postcodes=postcode_index(postcodes))
@@ -156,7 +156,7 @@ def open_dataset(data_dir: Optional[Path], neo4j: Optional[str], key_file: Optio
         fail("give a DATA_DIR or --neo4j URI (one of them, not both)")
     if data_dir is not None:
         return load_data_folder(data_dir, key_file, postcodes, rejects_path, shown_as)
-    from graph_models.neo4j_store import Connection, connect, read_dataset
+    from peermap.graph_models.neo4j_store import Connection, connect, read_dataset
 
     connection = Connection.from_env(neo4j)
     driver = connect(connection)

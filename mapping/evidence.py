@@ -58,14 +58,14 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from geo.postcodes import PostcodeIndex
-from graph_models import cells
-from graph_models.arrow_text import arrow_text, isin, positions_in
-from graph_models.dataset import Dataset
-from graph_models.schema import CONCERN_ROLES
-from mapping.associates import SAFETY_ROLES, CONTEXT_ROLES, associate_roles
-from mapping.periods import LONDON, Period
-from mapping.settings import EvidenceSettings
+from peermap.geo.postcodes import PostcodeIndex
+from peermap.graph_models import cells
+from peermap.graph_models.arrow_text import arrow_text, isin, positions_in
+from peermap.graph_models.dataset import Dataset
+from peermap.graph_models.schema import CONCERN_ROLES
+from peermap.mapping.associates import SAFETY_ROLES, CONTEXT_ROLES, associate_roles
+from peermap.mapping.periods import LONDON, Period
+from peermap.mapping.settings import EvidenceSettings
 
 #: Each kind of evidence, in the order the columns of ties.csv give them.
 EVIDENCE_KINDS = ("overlapping", "missing_together", "found_together", "named_together",
@@ -1158,7 +1158,7 @@ def collect_evidence(dataset: Dataset, period: Period, settings: EvidenceSetting
     """
     import time
 
-    from geo.postcodes import default_index
+    from peermap.geo.postcodes import default_index
 
     settings = settings or EvidenceSettings()
     index = postcodes if postcodes is not None else default_index()

@@ -49,10 +49,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from graph_models.arrow_text import arrow_text, positions_in
-from mapping.evidence import (EPISODE_RECORD, FOUND_AT, LINK_RECORD, WHERE_BOTH_LIVE, Coded, EpisodeTable,
+from peermap.graph_models.arrow_text import arrow_text, positions_in
+from peermap.mapping.evidence import (EPISODE_RECORD, FOUND_AT, LINK_RECORD, WHERE_BOTH_LIVE, Coded, EpisodeTable,
                               _arrow, _NO_TIME, _series)
-from mapping.periods import LONDON
+from peermap.mapping.periods import LONDON
 
 #: What each source's record is called in a sentence ("C-A's return interview of 08 Mar 2023").
 SOURCE_NOUNS = {"rthi": "return interview", "police": "police record", "school": "school record",

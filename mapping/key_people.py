@@ -48,9 +48,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from graph_models.arrow_text import isin, positions_in
-from graph_models.network import PeerNetwork
-from mapping.settings import EvidenceSettings
+from peermap.graph_models.arrow_text import isin, positions_in
+from peermap.graph_models.network import PeerNetwork
+from peermap.mapping.settings import EvidenceSettings
 
 
 #: A sampled betweenness visits about this many ties in all: fewer sources on a bigger network (a national

@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from mapping.periods import LONDON, Period
+from peermap.mapping.periods import LONDON, Period
 
 GROUPS = ("all", "CiC", "other")
 
@@ -309,7 +309,7 @@ def compute_measures(dataset, period: Period, top: int | None = 11) -> dict[str,
 
     Examples
     --------
-    >>> from mapping.periods import Period
+    >>> from peermap.mapping.periods import Period
     >>> kpi = compute_measures(dataset, Period.from_month("2023-03"))  # doctest: +SKIP
     >>> kpi["CiC"]["rthi_completed_within_72h_pct"]  # doctest: +SKIP
     58.3

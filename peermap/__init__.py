@@ -22,28 +22,28 @@ __version__ = "0.1.0"
 #: public name -> (module, attribute); attribute ``None`` means the module itself
 _EXPORTS: dict[str, tuple[str, str | None]] = {
     # data
-    "synthesise": ("graph_models.synthetic", "synthesise"),
-    "load_folder": ("graph_models.load", "load_folder"),
-    "Dataset": ("graph_models.dataset", "Dataset"),
-    "Period": ("mapping.periods", "Period"),
+    "synthesise": ("peermap.graph_models.synthetic", "synthesise"),
+    "load_folder": ("peermap.graph_models.load", "load_folder"),
+    "Dataset": ("peermap.graph_models.dataset", "Dataset"),
+    "Period": ("peermap.mapping.periods", "Period"),
     # analysis
-    "compute_measures": ("mapping.measures", "compute_measures"),
-    "analyse": ("mapping.analysis", "analyse"),
-    "analyse_for_audience": ("mapping.analysis", "analyse_for_audience"),
-    "write_analysis": ("mapping.analysis", "write_analysis"),
+    "compute_measures": ("peermap.mapping.measures", "compute_measures"),
+    "analyse": ("peermap.mapping.analysis", "analyse"),
+    "analyse_for_audience": ("peermap.mapping.analysis", "analyse_for_audience"),
+    "write_analysis": ("peermap.mapping.analysis", "write_analysis"),
     "cluster_of": ("peermap.api", "cluster_of"),
-    "analyse_places": ("geo.hotspots", "analyse_places"),
+    "analyse_places": ("peermap.geo.hotspots", "analyse_places"),
     # what leaves the tool
-    "write_pack": ("exports.pack", "write_pack"),
-    "child_map": ("exports.child_page", "child_map"),
-    "write_child_page": ("exports.pack", "write_child_page"),
+    "write_pack": ("peermap.exports.pack", "write_pack"),
+    "child_map": ("peermap.exports.child_page", "child_map"),
+    "write_child_page": ("peermap.exports.pack", "write_child_page"),
     # Neo4j
     "ingest_neo4j": ("peermap.api", "ingest_neo4j"),
     "read_neo4j": ("peermap.api", "read_neo4j"),
-    "cookbook": ("graph_models.cookbook", None),
+    "cookbook": ("peermap.graph_models.cookbook", None),
     "recipe": ("peermap.api", "recipe"),
     "run_recipe": ("peermap.api", "run_recipe"),
-    "StoreError": ("graph_models.neo4j_store", "StoreError"),
+    "StoreError": ("peermap.graph_models.neo4j_store", "StoreError"),
 }
 
 __all__ = sorted(_EXPORTS) + ["__version__"]

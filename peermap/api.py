@@ -9,7 +9,7 @@ from typing import Any
 
 
 def _driver(uri: str | None):
-    from graph_models.neo4j_store import Connection, connect
+    from peermap.graph_models.neo4j_store import Connection, connect
 
     connection = Connection.from_env(uri)
     return connect(connection), connection
@@ -22,7 +22,7 @@ def ingest_neo4j(dataset, uri: str | None = None) -> dict[str, int]:
     ``NEO4J_USER`` and ``NEO4J_PASSWORD``. Raises ``StoreError`` with a plain
     message when no server is given or it cannot be reached.
     """
-    from graph_models.neo4j_store import ingest
+    from peermap.graph_models.neo4j_store import ingest
 
     driver, connection = _driver(uri)
     try:
@@ -33,7 +33,7 @@ def ingest_neo4j(dataset, uri: str | None = None) -> dict[str, int]:
 
 def read_neo4j(uri: str | None = None):
     """Every table from the Neo4j graph, as the same ``Dataset`` :func:`load_folder` gives."""
-    from graph_models.neo4j_store import read_dataset
+    from peermap.graph_models.neo4j_store import read_dataset
 
     driver, connection = _driver(uri)
     try:
@@ -44,7 +44,7 @@ def read_neo4j(uri: str | None = None):
 
 def recipe(name: str):
     """The cookbook recipe called ``name`` (its ``question``, ``cypher``, example ``params``)."""
-    from graph_models.cookbook import RECIPES
+    from peermap.graph_models.cookbook import RECIPES
 
     for found in RECIPES:
         if found.name == name:

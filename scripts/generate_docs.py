@@ -39,7 +39,7 @@ def synthetic_year(data: Path | None) -> Path:
     if data is not None:
         return data
     if "year" not in _SYNTHETIC:
-        from graph_models.synthetic import synthesise
+        from peermap.graph_models.synthetic import synthesise
 
         _SYNTHETIC["year"] = Path(tempfile.mkdtemp()) / "durham"
         synthesise(_SYNTHETIC["year"], seed=7)
@@ -52,7 +52,7 @@ def validate_example(data: Path | None) -> str:
 
     folder = synthetic_year(data)
     with tempfile.TemporaryDirectory() as scratch:
-        result = subprocess.run([sys.executable, "-c", "from mapping.cli import main; main()", "validate",
+        result = subprocess.run([sys.executable, "-m", "peermap", "validate",
                                  str(folder), "--strict", "--rejects", str(Path(scratch) / "rejects.csv")],
                                 capture_output=True, text=True)
     said = result.stderr.replace(str(Path(scratch) / "rejects.csv"), "rejects.csv").strip()
@@ -63,9 +63,9 @@ def kpi_example(data: Path | None) -> str:
     """The measures table for the synthetic year, as ``peermap kpi`` prints it."""
     from rich.console import Console
 
-    from graph_models.load import load_folder
-    from mapping.measures import compute_measures, format_frequently_missing_table, format_measures_table
-    from mapping.periods import Period
+    from peermap.graph_models.load import load_folder
+    from peermap.mapping.measures import compute_measures, format_frequently_missing_table, format_measures_table
+    from peermap.mapping.periods import Period
 
     dataset = load_folder(synthetic_year(data))
     year = Period.from_dates("2022-04-01", "2023-03-31")
@@ -82,7 +82,7 @@ def cli_reference() -> str:
     """Every command's ``--help`` text."""
     import typer
 
-    from mapping.cli import app
+    from peermap.mapping.cli import app
 
     command = typer.main.get_command(app)
     parts = []
@@ -97,7 +97,7 @@ def cli_reference() -> str:
 
 def data_columns() -> str:
     """A table per file of the data folder, from the contract in graph_models/schema.py."""
-    from graph_models.schema import TABLE_SPECS
+    from peermap.graph_models.schema import TABLE_SPECS
 
     parts = []
     for spec in TABLE_SPECS:
@@ -125,7 +125,7 @@ def bad_input() -> str:
 
 def cypher_cookbook() -> str:
     """The recipes of graph_models/cookbook.py."""
-    from graph_models.cookbook import markdown
+    from peermap.graph_models.cookbook import markdown
 
     return markdown()
 

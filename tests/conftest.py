@@ -37,7 +37,7 @@ def synthetic_year(tmp_path_factory) -> Path:
 
     The folder holds the data files, ``peermap.key`` and ``truth.json``.
     """
-    from graph_models.synthetic import synthesise
+    from peermap.graph_models.synthetic import synthesise
 
     folder = tmp_path_factory.mktemp("synthetic") / "durham"
     synthesise(folder, seed=7)
@@ -47,7 +47,7 @@ def synthetic_year(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def synthetic_dataset(synthetic_year):
     """The default synthetic year loaded with its own key (shared: do not modify it)."""
-    from graph_models.load import load_folder
+    from peermap.graph_models.load import load_folder
 
     return load_folder(synthetic_year)
 
@@ -57,7 +57,7 @@ def neo4j_connection():
     """The Neo4j server `make test` started (NEO4J_URI/USER/PASSWORD); the test fails, never skips, without it."""
     import os
 
-    from graph_models.neo4j_store import Connection
+    from peermap.graph_models.neo4j_store import Connection
 
     missing = [name for name in ("NEO4J_URI", "NEO4J_USER", "NEO4J_PASSWORD") if not os.environ.get(name)]
     if missing:
@@ -69,7 +69,7 @@ def neo4j_connection():
 @pytest.fixture
 def graph(neo4j_connection):
     """A driver on an empty graph. Neo4j tests share one server, so `make test` runs them one at a time."""
-    from graph_models.neo4j_store import clear, connect
+    from peermap.graph_models.neo4j_store import clear, connect
 
     driver = connect(neo4j_connection)
     clear(driver, database=neo4j_connection.database)

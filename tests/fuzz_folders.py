@@ -23,7 +23,7 @@ from pathlib import Path
 
 from hypothesis import strategies as st
 
-from graph_models.schema import SPECS
+from peermap.graph_models.schema import SPECS
 
 #: Free text: letters, spaces, commas, quotes, a semicolon, accents and curly quotes (Windows-1252 has them all).
 _TEXT = st.text(alphabet=st.sampled_from(list("abcXYZ ,\"';.-é£’“”öÉ")), min_size=0, max_size=12)

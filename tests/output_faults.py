@@ -203,7 +203,7 @@ class _Injector:
         monkeypatch.setattr(os, "rename", rename)
         monkeypatch.setattr(os, "replace", replace)
         try:
-            import exports.output_folder as output_folder
+            import peermap.exports.output_folder as output_folder
         except ImportError:  # the code before output folders had no exchange
             return
         real_exchange = output_folder.exchange
@@ -215,7 +215,7 @@ class _Injector:
 
 
 def fault_at_every_step(argv: list[str], *, watched: Path, out: Path, results: Path, kinds=KINDS) -> Run:
-    """Run ``peermap ARGV`` (``mapping.cli.main``) here, with each fault of ``kinds`` tried at every step.
+    """Run ``peermap ARGV`` (``peermap``'s ``main``) here, with each fault of ``kinds`` tried at every step.
 
     ``watched`` is the folder holding ``--out`` (and what is written beside it);
     ``results`` a folder outside it where each child leaves its exit code and
@@ -223,8 +223,8 @@ def fault_at_every_step(argv: list[str], *, watched: Path, out: Path, results: P
     """
     import pytest
 
-    from mapping import command_options
-    from mapping.cli import main
+    from peermap.mapping import command_options
+    from peermap.mapping.cli import main
 
     if hasattr(command_options, "message_of"):  # what a failure imports, imported here once, not in every child
         command_options.message_of(OSError(errno.ENOSPC, "full"))

@@ -47,7 +47,7 @@ def _read(folder: Path, name: str) -> pd.DataFrame:
 
 def distinctive_copy(source: Path, target: Path) -> Distinctive:
     """Copy a synthetic data folder with every sensitive value rewritten into an unmistakable token."""
-    from graph_models.load import load_folder
+    from peermap.graph_models.load import load_folder
 
     original = load_folder(source)
     target.mkdir(parents=True, exist_ok=True)

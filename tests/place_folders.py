@@ -11,8 +11,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from conftest import TEST_KEY, write_folder
-from geo.postcodes import PostcodeIndex
-from graph_models.load import load_folder
+from peermap.geo.postcodes import PostcodeIndex
+from peermap.graph_models.load import load_folder
 
 #: Origin of the made-up postcodes (BNG metres): Durham city.
 E0, N0 = 427000, 542000

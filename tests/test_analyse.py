@@ -16,20 +16,20 @@ import pandas as pd
 import pytest
 
 from conftest import TEST_KEY, write_folder
-from graph_models.load import load_folder
-from mapping.analysis import (CHANGE_COLUMNS, CLUSTER_COLUMNS, PEOPLE_COLUMNS, TIE_COLUMNS, analyse,
+from peermap.graph_models.load import load_folder
+from peermap.mapping.analysis import (CHANGE_COLUMNS, CLUSTER_COLUMNS, PEOPLE_COLUMNS, TIE_COLUMNS, analyse,
                               analyse_for_audience, write_analysis)
-from mapping.associates import duplicate_suggestions
-from mapping.periods import Period
-from mapping.settings import EvidenceSettings
+from peermap.mapping.associates import duplicate_suggestions
+from peermap.mapping.periods import Period
+from peermap.mapping.settings import EvidenceSettings
 from test_evidence import child, episode, link
 
 MARCH = Period.from_month("2023-03")
 
 #: Registers the command for a run in a subprocess, whether or not mapping/cli.py does yet.
 PEERMAP = [sys.executable, "-c", (
-    "from mapping.cli import app, main\n"
-    "from mapping.analyse_command import analyse_command\n"
+    "from peermap.mapping.cli import app, main\n"
+    "from peermap.mapping.analyse_command import analyse_command\n"
     "if not any(c.name == 'analyse' for c in app.registered_commands):\n"
     "    app.command(name='analyse')(analyse_command)\n"
     "main()")]
@@ -137,8 +137,8 @@ def test_writing_a_police_analysis_for_a_meeting_is_refused(tmp_path):
 
 
 def test_manifest_lists_inputs_and_files_with_their_hashes(tmp_path):
-    from exports.manifest import check_manifest
-    from graph_models.reading import sha256_file
+    from peermap.exports.manifest import check_manifest
+    from peermap.graph_models.reading import sha256_file
     from peermap import __version__
 
     dataset = load_folder(meeting_folder(tmp_path), key=TEST_KEY)
@@ -240,7 +240,7 @@ def test_change_since_last_period(tmp_path):
 
 
 def test_clusters_that_merged_or_split_are_named_with_last_periods_clusters():
-    from mapping.changes import changes_since
+    from peermap.mapping.changes import changes_since
 
     def people(clusters: dict[str, int]) -> pd.DataFrame:
         return pd.DataFrame({"ref": list(clusters), "kind": "child", "role": "", "cluster": list(clusters.values())})
@@ -381,7 +381,7 @@ def test_residential_homes_are_not_clustered_because_their_children_live_togethe
 
 
 def test_ties_are_ordered_heaviest_first_then_by_the_references_of_their_ends():
-    from mapping.analysis import _heaviest_first
+    from peermap.mapping.analysis import _heaviest_first
 
     rng = np.random.default_rng(11)
     weight = rng.choice([0.0, 0.5, 1.25, 3.0, 7.333], 5000)  # many equal weights: the references decide

@@ -7,7 +7,7 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from graph_models.arrow_text import arrow_text, isin, positions_in
+from peermap.graph_models.arrow_text import arrow_text, isin, positions_in
 
 REFS = ["C-0003", "A-0001", None, "C-0001", "C-0003", "A-0002"]
 AMONG = ["C-0001", "C-0003", "A-0009", None]

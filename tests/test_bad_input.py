@@ -7,8 +7,8 @@ import pytest
 
 from bad_input_cases import CASES, LOADS, REJECTED, STOPS, WARNING, base_folder
 from conftest import TEST_KEY
-from graph_models.load import load_folder
-from graph_models.rejects import DataFolderError
+from peermap.graph_models.load import load_folder
+from peermap.graph_models.rejects import DataFolderError
 
 
 @pytest.fixture(scope="module")

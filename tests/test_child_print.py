@@ -23,9 +23,9 @@ MOST_SHEETS = 4
 def test_every_childs_page_prints_on_at_most_four_sheets(browser, synthetic_dataset, tmp_path):
     from selenium.common.exceptions import WebDriverException
 
-    from exports.audiences import audience_policy, restrict_dataset
-    from exports.child_page import child_map, page_of_map
-    from exports.page import write_page
+    from peermap.exports.audiences import audience_policy, restrict_dataset
+    from peermap.exports.child_page import child_map, page_of_map
+    from peermap.exports.page import write_page
 
     data = restrict_dataset(synthetic_dataset, audience_policy("worker"))
     children = data.children["child_id"].tolist()

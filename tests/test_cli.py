@@ -12,7 +12,7 @@ import pandas as pd
 
 from conftest import TEST_KEY, write_folder
 
-PEERMAP = [sys.executable, "-c", "from mapping.cli import main; main()"]
+PEERMAP = [sys.executable, "-m", "peermap"]
 
 CHILDREN = [{"child_id": "001", "legal_status": "CiC", "birth_date": "2007-01-01"}, {"child_id": "002"}]
 EPISODES = [{"episode_id": "E1", "child_id": "001", "missing_at": "2023-03-04T20:00", "returned_at": "2023-03-05T08:00"},

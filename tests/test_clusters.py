@@ -6,10 +6,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from graph_models.network import PeerNetwork
-from mapping.clusters import compare_methods, describe_clusters, find_clusters
-from mapping.key_people import adults_of_concern, key_people
-from mapping.settings import EvidenceSettings
+from peermap.graph_models.network import PeerNetwork
+from peermap.mapping.clusters import compare_methods, describe_clusters, find_clusters
+from peermap.mapping.key_people import adults_of_concern, key_people
+from peermap.mapping.settings import EvidenceSettings
 
 WHEN = pd.Timestamp("2023-03-04T20:00", tz="Europe/London")
 
@@ -81,7 +81,7 @@ def test_big_clusters_are_split_until_they_fit():
 def test_splitting_builds_the_same_subgraphs_from_arrays_as_igraph_does(monkeypatch):
     """Above CUT_IN_WHOLE_GRAPH_ABOVE vertices the parts to split are built from the tie arrays in numpy;
     forced on for every split here, the clusters must be exactly those of igraph's own subgraphs."""
-    import mapping.clusters as clusters
+    import peermap.mapping.clusters as clusters
 
     rng = np.random.default_rng(3)
     groups = [[f"C-{g:02d}{i}" for i in range(6)] for g in range(30)]

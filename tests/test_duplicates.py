@@ -8,8 +8,8 @@ import pytest
 from rapidfuzz import fuzz
 
 from conftest import TEST_KEY, write_folder
-from graph_models.load import load_folder
-from mapping.associates import duplicate_suggestions
+from peermap.graph_models.load import load_folder
+from peermap.mapping.associates import duplicate_suggestions
 from test_evidence import child, episode, link
 
 COLUMNS = ["a", "b", "a_label", "b_label", "a_name", "b_name", "similarity", "suggestion"]

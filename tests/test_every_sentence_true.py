@@ -23,9 +23,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import TEST_KEY, write_folder
-from graph_models.load import load_folder
-from mapping.analysis import analyse
-from mapping.periods import Period
+from peermap.graph_models.load import load_folder
+from peermap.mapping.analysis import analyse
+from peermap.mapping.periods import Period
 from test_evidence import child, episode, link
 
 MARCH = Period.from_month("2023-03")
@@ -53,7 +53,7 @@ def shared_associate_folder(tmp_path):
 
 
 def test_a_childs_page_shows_only_their_own_records_and_counts_the_others(tmp_path):
-    from exports.child_page import child_map, page_of_map
+    from peermap.exports.child_page import child_map, page_of_map
 
     dataset = shared_associate_folder(tmp_path)
     found = child_map(dataset, "A1", today=dt.date(2023, 4, 2))
@@ -76,7 +76,7 @@ def test_a_childs_page_shows_only_their_own_records_and_counts_the_others(tmp_pa
 
 
 def test_a_childs_age_is_on_the_last_day_of_the_period(tmp_path):
-    from exports.child_page import child_map, page_of_map
+    from peermap.exports.child_page import child_map, page_of_map
 
     dataset = shared_associate_folder(tmp_path)
     page = page_of_map(child_map(dataset, "A1", MARCH)).render()
@@ -84,7 +84,7 @@ def test_a_childs_age_is_on_the_last_day_of_the_period(tmp_path):
 
 
 def test_a_workers_name_keeps_its_case_and_plurals_are_right(tmp_path):
-    from exports.child_page import child_map, page_of_map
+    from peermap.exports.child_page import child_map, page_of_map
 
     children = [child("A1")]
     episodes = [episode("E1", "A1", "2023-03-04T20:00", "2023-03-04T20:01"),
@@ -99,7 +99,7 @@ def test_a_workers_name_keeps_its_case_and_plurals_are_right(tmp_path):
 
 
 def test_a_childs_page_lists_the_latest_ten_times_and_counts_the_rest_by_month(tmp_path):
-    from exports.child_page import EPISODES_IN_FULL, child_map, page_of_map
+    from peermap.exports.child_page import EPISODES_IN_FULL, child_map, page_of_map
 
     starts = pd.date_range("2022-06-20T20:00", periods=14, freq="7D")
     episodes = [episode(f"E{i}", "A1", t.isoformat(), (t + pd.Timedelta(hours=2)).isoformat())
@@ -114,7 +114,7 @@ def test_a_childs_page_lists_the_latest_ten_times_and_counts_the_rest_by_month(t
 
 def test_a_place_a_child_was_found_at_with_no_return_time_says_the_date_is_not_recorded(tmp_path):
     """'You were found here' is dated by the return, never by the day the child went missing."""
-    from exports.child_page import child_map, page_of_map
+    from peermap.exports.child_page import child_map, page_of_map
 
     dataset = load(tmp_path, children=[child("A1")],
                    episodes=[episode("E1", "A1", "2023-03-04T20:00", "", found_at="DH1 3EB"),
@@ -126,8 +126,8 @@ def test_a_place_a_child_was_found_at_with_no_return_time_says_the_date_is_not_r
 
 # -- evidence sentences ------------------------------------------------------------------------------------------------
 def test_an_overlaps_distance_is_between_the_two_places_it_names(tmp_path):
-    from mapping.explain import EvidenceRecords, explain
-    from mapping.evidence import collect_evidence
+    from peermap.mapping.explain import EvidenceRecords, explain
+    from peermap.mapping.evidence import collect_evidence
 
     # the decoy: they went missing 25 km apart, but one was found 180 m from where the other was found
     dataset = load(tmp_path, children=[child("1"), child("2")], episodes=[
@@ -144,8 +144,8 @@ def test_an_overlaps_distance_is_between_the_two_places_it_names(tmp_path):
 
 
 def test_an_overlaps_share_of_time_is_worked_out_from_the_times_it_shows(tmp_path):
-    from mapping.explain import EvidenceRecords, explain
-    from mapping.evidence import collect_evidence
+    from peermap.mapping.explain import EvidenceRecords, explain
+    from peermap.mapping.evidence import collect_evidence
 
     # 1 was missing 12 days (the weight caps an episode at 7 days, the sentence shows all 12), 2 for 4 days in them:
     # 4 of 12 days shared (the weight's 4 of 7 is not what the reader can see); 3 is still missing from the day 2
@@ -193,7 +193,7 @@ def test_a_place_known_only_by_its_words_is_not_pooled_between_children(tmp_path
 
 
 def test_the_meeting_reads_strength_and_grades_in_words_and_the_police_gets_the_numbers_too(tmp_path):
-    from exports.pack import build_pack
+    from peermap.exports.pack import build_pack
 
     dataset = load(tmp_path, children=[child("1"), child("2")], episodes=[
         episode("E1", "1", "2023-03-04T20:00", "2023-03-05T01:00", found_at="DH1 3EB"),
@@ -212,8 +212,8 @@ def test_the_meeting_reads_strength_and_grades_in_words_and_the_police_gets_the_
 
 # -- counts -----------------------------------------------------------------------------------------------------------
 def test_children_reached_is_a_whole_number_and_protective_people_say_whom_they_keep_safe(tmp_path):
-    from exports.audiences import audience_policy, children_view, people_view
-    from exports.pack import person_details
+    from peermap.exports.audiences import audience_policy, children_view, people_view
+    from peermap.exports.pack import person_details
 
     dataset = load(tmp_path, children=[child("1"), child("2")], episodes=[episode("E1", "1", "2023-03-04T20:00")],
                    links=[link("L1", "1", "associate", "Big Al", role="adult_of_concern", source_grade="3"),  # unverified
@@ -236,7 +236,7 @@ def test_children_reached_is_a_whole_number_and_protective_people_say_whom_they_
 
 # -- the board ----------------------------------------------------------------------------------------------------------
 def test_the_board_never_gives_back_a_small_count():
-    from exports.board import Disclosure
+    from peermap.exports.board import Disclosure
 
     # all = in care + other: 12 = 8 + 4. Showing 8 would give the 4 back.
     d = Disclosure()
@@ -264,7 +264,7 @@ def test_the_board_hides_a_rate_before_a_headline_count():
     """February 2023 of seed 7: 1 episode of 54 (other children) was not offered an interview. The offered rates are
     hidden by the rule; the accepted rates with the totals would still give the 1 back (offered = accepted +
     declined). Hiding the accepted rates is enough: the episode counts the board reads first stay."""
-    from exports.board import Disclosure
+    from peermap.exports.board import Disclosure
 
     d = Disclosure()
     groups = {"all": (131, 47, 130, 83), "CiC": (77, 28, 77, 49), "other": (54, 19, 53, 34)}
@@ -287,7 +287,7 @@ def test_the_board_hides_a_rate_before_a_headline_count():
 
 
 def test_the_board_reads_what_its_own_words_say_of_a_hidden_number():
-    from exports.board import board_districts
+    from peermap.exports.board import board_districts
 
     # 9 areas = intensifying 1 + new 6 + steady 1 + diminishing 1: each listed word is at least 1, so showing
     # 9 and 6 would force the three "<5" to be 1 each (the February 2023 DH4 of seed 7, found by review)
@@ -301,7 +301,7 @@ def test_the_board_reads_what_its_own_words_say_of_a_hidden_number():
 
 
 def test_the_board_uses_the_relations_that_hold_between_its_measures(tmp_path):
-    from exports.board import board_measures
+    from peermap.exports.board import board_measures
 
     # in care: 81 episodes, 78 offered (3 not: "hidden"), 56 accepted, 22 declined: 56 + 22 = 78 gives the 3 back
     # unless the accepted rate or the declined count is hidden too
@@ -325,7 +325,7 @@ def test_the_board_uses_the_relations_that_hold_between_its_measures(tmp_path):
 
 
 def test_the_board_pack_suppresses_a_frequently_missing_childs_declined(tmp_path):
-    from exports.board import board_measures
+    from peermap.exports.board import board_measures
 
     starts = pd.date_range("2023-03-01T20:00", periods=15, freq="2D")
     episodes = [episode(f"E{i}", "1", t.isoformat(), (t + pd.Timedelta(hours=3)).isoformat())
@@ -350,7 +350,7 @@ def test_the_board_pack_suppresses_a_frequently_missing_childs_declined(tmp_path
 
 
 def test_the_boards_trend_words_give_back_no_small_count():
-    from exports.board import board_districts
+    from peermap.exports.board import board_districts
 
     table = pd.DataFrame({"areas": [9], "children": [20], "episodes": [30], "clusters": [5], "adults_of_concern": [0],
                           "trend_intensifying": [3], "trend_new": [6], "trend_persistent": [0], "trend_steady": [0],
@@ -386,7 +386,7 @@ def test_a_renumbered_but_unchanged_cluster_keeps_its_number_and_is_not_a_change
 
 
 def test_the_first_period_of_the_data_lists_no_change_and_says_why(tmp_path):
-    from exports.pack import build_pack
+    from peermap.exports.pack import build_pack
 
     dataset = load(tmp_path, children=[child("1"), child("2")], episodes=[
         episode("E1", "1", "2023-03-04T20:00", "2023-03-05T01:00", found_at="DH1 3EB"),
@@ -399,7 +399,7 @@ def test_the_first_period_of_the_data_lists_no_change_and_says_why(tmp_path):
 
 
 def test_a_new_cluster_says_whom_it_takes_in_and_a_split_is_listed_once():
-    from mapping.changes import changes_since
+    from peermap.mapping.changes import changes_since
 
     def people(clusters: dict) -> pd.DataFrame:
         refs = [r for members in clusters.values() for r in members]
@@ -431,8 +431,8 @@ def test_a_new_cluster_says_whom_it_takes_in_and_a_split_is_listed_once():
                                                          st.integers(1, most), st.sampled_from([0, 1]))))
 def test_the_boards_reader_works_out_exactly_what_counting_every_case_does(case):
     """The board's whole-number reasoning (sums, differences, percentages rounded half up), against brute force."""
-    from exports.board import Possible
-    from mapping.measures import percentage
+    from peermap.exports.board import Possible
+    from peermap.mapping.measures import percentage
 
     most, nums, dens, n0, d0, places = case
     p, n0 = Possible(most), min(n0, d0)
@@ -448,7 +448,7 @@ def test_the_boards_reader_works_out_exactly_what_counting_every_case_does(case)
 
 def _board_month(draw_group, rng_kids):
     """A month's measures and bases as mapping.measures gives them, from each group's counts."""
-    from mapping.measures import percentage
+    from peermap.mapping.measures import percentage
 
     found, bases = {}, {}
     for group, v in draw_group.items():
@@ -496,8 +496,8 @@ def board_months(draw):
 def test_after_the_boards_suppression_no_small_count_can_be_worked_out(month):
     """Board-shaped months (two groups and their total, rates, and a frequently-missing list that holds every
     child): whatever is left shown, the board's own exact reader works out no count from 1 to 4."""
-    from exports.board import protect_measures
-    from mapping.measures import percentage
+    from peermap.exports.board import protect_measures
+    from peermap.mapping.measures import percentage
 
     groups, rows = month
     for row in rows:
@@ -507,7 +507,7 @@ def test_after_the_boards_suppression_no_small_count_can_be_worked_out(month):
     assert d._leaks(hidden)[0] == []
     assert hidden <= set(d.values)
     if withheld:  # the list is left out of kpi.json (and the page says why)
-        from exports.board import BoardMeasures
+        from peermap.exports.board import BoardMeasures
 
         kpi = BoardMeasures({"now": {"from": "", "to": "", **found}}, d, hidden, 11, list_withheld=True).json()
         assert kpi["all"]["frequently_missing"] is None and kpi["all"]["frequently_missing_suppressed"] is True

@@ -12,11 +12,11 @@ import pandas as pd
 import pytest
 
 from conftest import TEST_KEY, write_folder
-from graph_models.load import load_folder
-from mapping.evidence import EVIDENCE_KINDS, close_pairs, collect_evidence, interval_join, overlapping_episode_pairs
-from mapping.explain import EvidenceRecords, explain
-from mapping.periods import Period
-from mapping.settings import EvidenceSettings
+from peermap.graph_models.load import load_folder
+from peermap.mapping.evidence import EVIDENCE_KINDS, close_pairs, collect_evidence, interval_join, overlapping_episode_pairs
+from peermap.mapping.explain import EvidenceRecords, explain
+from peermap.mapping.periods import Period
+from peermap.mapping.settings import EvidenceSettings
 
 MARCH = Period.from_month("2023-03")
 
@@ -296,7 +296,7 @@ def test_interval_join_matches_brute_force():
 
 @pytest.mark.parametrize("least_share", [0.0, 0.5])
 def test_overlap_search_finds_exactly_the_pairs_close_in_place_and_time(least_share):
-    from mapping.evidence import Coded, EpisodeTable
+    from peermap.mapping.evidence import Coded, EpisodeTable
 
     rng = np.random.default_rng(11)
     n = 1500

@@ -36,10 +36,10 @@ from hypothesis import strategies as st
 
 from conftest import TEST_KEY
 from fuzz_folders import Folder, Recipe, cascade, folders, recipes, spoil, write_folder, write_table
-from graph_models.load import load_folder
-from graph_models.load_settings import LoadSettings
-from graph_models.rejects import DataFolderError
-from graph_models.schema import SPECS
+from peermap.graph_models.load import load_folder
+from peermap.graph_models.load_settings import LoadSettings
+from peermap.graph_models.rejects import DataFolderError
+from peermap.graph_models.schema import SPECS
 
 #: Spoiled copies made of each generated folder (they share its unspoiled load).
 SPOILINGS_PER_FOLDER = 10

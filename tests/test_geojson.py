@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 import shapely
 
-from exports.board import board_districts
-from geo.geojson import AudienceError, district_table, write_hotspots_geojson, write_places_geojson
-from geo.hotspots import analyse_places
-from geo.postcodes import bng_to_wgs84
-from mapping.periods import Period
+from peermap.exports.board import board_districts
+from peermap.geo.geojson import AudienceError, district_table, write_hotspots_geojson, write_places_geojson
+from peermap.geo.hotspots import analyse_places
+from peermap.geo.postcodes import bng_to_wgs84
+from peermap.mapping.periods import Period
 from place_folders import E0, N0, child, episode, link, load, make_index
 
 YEAR = Period.from_dates("2022-04-01", "2023-03-31")
@@ -25,7 +25,7 @@ PLACE_PROPERTIES = {"place", "postcode", "role", "children", "episodes"}
 
 def durham_box(margin_m: float = 1000) -> tuple[float, float, float, float]:
     """(lon0, lat0, lon1, lat1) round the synthetic generator's County Durham grid square."""
-    from graph_models.synthetic import DURHAM_BOUNDS
+    from peermap.graph_models.synthetic import DURHAM_BOUNDS
 
     e0, e1, n0, n1 = DURHAM_BOUNDS
     lon, lat = bng_to_wgs84([e0 - margin_m, e0 - margin_m, e1 + margin_m, e1 + margin_m],

@@ -12,8 +12,8 @@ import shapely
 from scipy.spatial.distance import pdist
 from scipy.stats import norm
 
-from geo.hotspots import analyse_places, gi_star, group_places
-from mapping.periods import Period
+from peermap.geo.hotspots import analyse_places, gi_star, group_places
+from peermap.mapping.periods import Period
 from place_folders import E0, N0, child, episode, finds, link, load, make_index, postcode
 
 APRIL = Period.from_month("2023-04")

@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 
 from conftest import TEST_KEY, write_folder
-from geo.postcodes import PostcodeIndex
-from graph_models.load import load_folder
-from graph_models.rejects import DataFolderError, write_rejects
+from peermap.geo.postcodes import PostcodeIndex
+from peermap.graph_models.load import load_folder
+from peermap.graph_models.rejects import DataFolderError, write_rejects
 
 CHILDREN = [
     {"child_id": "001", "display_name": "Amy", "birth_date": "2007-05-01", "legal_status": "CiC"},
@@ -243,7 +243,7 @@ def test_xlsx_workbook_gives_the_same_result_as_csv(tmp_path):
 
 
 def test_handling_fails_closed(tmp_path):
-    from exports.audiences import restrict_dataset
+    from peermap.exports.audiences import restrict_dataset
 
     base = {"child_id": "001", "recorded_at": "2022-06-03", "target_type": "associate", "target_ref": "Zed",
             "source": "rthi"}
@@ -331,8 +331,8 @@ def test_loaded_counts_each_file(tmp_path):
 
 
 def test_the_manifest_says_what_loaded(tmp_path):
-    from exports.manifest import build_manifest
-    from mapping.periods import Period
+    from peermap.exports.manifest import build_manifest
+    from peermap.mapping.periods import Period
 
     episodes = [EPISODE, {**EPISODE, "episode_id": "E2", "child_id": "999"}]
     ds = load(write_folder(tmp_path / "data", children=CHILDREN, episodes=episodes))

@@ -15,9 +15,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from graph_models.dataset import Dataset
-from graph_models.load import load_folder
-from mapping.measures import (
+from peermap.graph_models.dataset import Dataset
+from peermap.graph_models.load import load_folder
+from peermap.mapping.measures import (
     GROUPS,
     MEASURES,
     compute_measures,
@@ -27,7 +27,7 @@ from mapping.measures import (
     measures_rows,
     percentage,
 )
-from mapping.periods import Period
+from peermap.mapping.periods import Period
 
 KEY = "a-test-key-of-16+chars"
 

@@ -6,7 +6,7 @@ import numpy as np
 import psutil
 import pytest
 
-from mapping.memory import _malloc_trim, release_free_memory
+from peermap.mapping.memory import _malloc_trim, release_free_memory
 
 
 def _rss_mb() -> float:

@@ -61,8 +61,8 @@ def test_the_local_store_is_readable_by_its_owner_only(graph, tmp_path):
     from pathlib import Path
 
     from conftest import TEST_KEY, write_folder
-    from graph_models.load import load_folder
-    from graph_models.neo4j_store import ingest
+    from peermap.graph_models.load import load_folder
+    from peermap.graph_models.neo4j_store import ingest
 
     root = Path(__file__).resolve().parent.parent
     home = Path(os.environ.get("PEERMAP_NEO4J_DIR") or root / ".neo4j")

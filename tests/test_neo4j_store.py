@@ -12,15 +12,15 @@ import pandas as pd
 import pytest
 
 from conftest import TEST_KEY, write_folder
-from graph_models.load import load_folder
-from graph_models.neo4j_store import clear, connect, counts, forget, ingest, read_dataset
-from mapping.measures import compute_measures
-from mapping.periods import Period
+from peermap.graph_models.load import load_folder
+from peermap.graph_models.neo4j_store import clear, connect, counts, forget, ingest, read_dataset
+from peermap.mapping.measures import compute_measures
+from peermap.mapping.periods import Period
 
 pytestmark = pytest.mark.neo4j  # run one at a time (make test runs the neo4j tests serially)
 
 ROOT = Path(__file__).resolve().parent.parent
-PEERMAP = [sys.executable, "-c", "from mapping.cli import main; main()"]
+PEERMAP = [sys.executable, "-m", "peermap"]
 
 CHILDREN = [{"child_id": "001", "display_name": "Amy", "birth_date": "2007-05", "legal_status": "CiC",
              "home_postcode": "DH1 1AB", "placement_postcode": "DH1 1AD"},
@@ -144,7 +144,7 @@ def test_load_statements_plan_without_eager_operators(graph):
 
     Removal statements (``DELETE``, no ``MERGE``) keep one, holding only the stale relationships.
     """
-    from graph_models.neo4j_store import (ASSOCIATE_STATEMENTS, CHILD_STATEMENTS, EPISODE_STATEMENTS,
+    from peermap.graph_models.neo4j_store import (ASSOCIATE_STATEMENTS, CHILD_STATEMENTS, EPISODE_STATEMENTS,
                                           INTERVIEW_STATEMENTS, LINK_STATEMENTS, PLACE_STATEMENTS, create_schema)
 
     create_schema(graph)
@@ -249,7 +249,7 @@ def test_a_load_killed_midway_then_run_again_ends_exact(graph, neo4j_connection,
 
 
 def test_every_cookbook_recipe_runs_and_answers(graph, tmp_path):
-    from graph_models.cookbook import RECIPES
+    from peermap.graph_models.cookbook import RECIPES
 
     dataset = load_folder(small_folder(tmp_path), key=TEST_KEY)
     ingest(graph, dataset)

@@ -39,7 +39,7 @@ def test_notebook_is_stored_without_outputs(path):
 def test_notebook_uses_only_the_public_api(path):
     nb = nbformat.read(path, as_version=4)
     source = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
-    for private in ("graph_models", "geo.", "exports", "mapping.analysis", "mapping.periods", "from mapping import"):
+    for private in ("graph_models", "geo.", "exports", "peermap.mapping", "mapping.analysis", "from mapping import"):
         assert private not in source, f"{path.name} reaches into {private}: use the peermap API"
     assert "import peermap" in source
 

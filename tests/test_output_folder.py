@@ -28,7 +28,7 @@ from output_faults import fault_at_every_step, snapshot
 @pytest.fixture(scope="module")
 def tiny_year(tmp_path_factory) -> Path:
     """A small synthetic folder (12 children, three months of 2023) with its own key: quick to pack."""
-    from graph_models.synthetic import synthesise
+    from peermap.graph_models.synthetic import synthesise
 
     folder = tmp_path_factory.mktemp("tiny") / "data"
     synthesise(folder, seed=7, children=12, episodes=30, months=3, start=dt.date(2023, 1, 1))
@@ -37,14 +37,14 @@ def tiny_year(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def tiny_dataset(tiny_year):
-    from graph_models.load import load_folder
+    from peermap.graph_models.load import load_folder
 
     return load_folder(tiny_year)
 
 
 def run_here(argv, capsys, monkeypatch) -> tuple[int, str]:
-    """``peermap ARGV`` through ``mapping.cli.main`` in this process: (exit code, stderr)."""
-    from mapping.cli import main
+    """``peermap ARGV`` through ``peermap``'s ``main`` in this process: (exit code, stderr)."""
+    from peermap.mapping.cli import main
 
     capsys.readouterr()
     monkeypatch.setattr(sys, "argv", ["peermap", *map(str, argv)])
@@ -86,8 +86,8 @@ def whole(tree: dict | None, audience: str, start: str) -> bool:
 
 # -- case 3: the --out rule --------------------------------------------------------------------------------------
 def test_a_reused_out_keeps_nothing_of_an_earlier_audiences_pack(tiny_dataset, tmp_path):
-    from exports.pack import write_pack
-    from mapping.periods import Period
+    from peermap.exports.pack import write_pack
+    from peermap.mapping.periods import Period
 
     month, out = Period.from_month("2023-03"), tmp_path / "p"
     write_pack(tiny_dataset, month, "police", out, audit=False)
@@ -104,8 +104,8 @@ def test_a_reused_out_keeps_nothing_of_an_earlier_audiences_pack(tiny_dataset, t
 
 def test_a_file_peermap_did_not_write_stops_the_run_and_survives(tiny_dataset, tiny_year, tmp_path, capsys,
                                                                  monkeypatch):
-    from exports.pack import write_pack
-    from mapping.periods import Period
+    from peermap.exports.pack import write_pack
+    from peermap.mapping.periods import Period
 
     out = tmp_path / "p"
     write_pack(tiny_dataset, Period.from_month("2023-03"), "board", out, audit=False)
@@ -133,8 +133,8 @@ def test_a_file_peermap_did_not_write_stops_the_run_and_survives(tiny_dataset, t
 
 
 def test_symbolic_links_as_out_or_inside_it_are_refused(tiny_dataset, tiny_year, tmp_path, capsys, monkeypatch):
-    from exports.pack import write_pack
-    from mapping.periods import Period
+    from peermap.exports.pack import write_pack
+    from peermap.mapping.periods import Period
 
     out = tmp_path / "p"
     write_pack(tiny_dataset, Period.from_month("2023-03"), "meeting", out, audit=False)
@@ -164,7 +164,7 @@ def test_a_failure_or_a_kill_at_any_step_leaves_out_as_it_was(tiny_year, tmp_pat
     failure puts the previous one back. ENOSPC and EACCES are exit 2 with one
     line naming the path, and leave nothing behind but the audit line and the rejects.
     """
-    from mapping.cli import main  # noqa: F401  (imported before forking)
+    from peermap.mapping.cli import main  # noqa: F401  (imported before forking)
 
     watched, out = tmp_path / "packs", tmp_path / "packs" / "p"
     watched.mkdir()
@@ -214,7 +214,7 @@ def test_a_run_killed_in_its_own_process_leaves_out_and_the_next_run_tidies_up(t
               "        os.kill(os.getpid(), signal.SIGKILL)\n"
               "    return real(path, flags, *args, **kwargs)\n"
               "os.open = kill_at_manifest\n"
-              "from mapping.cli import main; main()\n")
+              "from peermap.mapping.cli import main; main()\n")
     killed = subprocess.run([sys.executable, "-c", killer, "analyse", str(tiny_year), "--period", "2023-03",
                              "--out", str(out)], capture_output=True, text=True)
     assert killed.returncode == -signal.SIGKILL
@@ -290,12 +290,12 @@ def test_a_neo4j_uri_of_the_wrong_scheme_is_exit_2(tmp_path, capsys, monkeypatch
 
 
 def test_a_bug_is_exit_70_with_one_line_asking_for_a_report(tiny_year, tmp_path, capsys, monkeypatch):
-    import mapping.measures
+    import peermap.mapping.measures as measures
 
     def broken(*args, **kwargs):
         raise ZeroDivisionError("division by zero")
 
-    monkeypatch.setattr(mapping.measures, "compute_measures", broken)
+    monkeypatch.setattr(measures, "compute_measures", broken)
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("PEERMAP_DEBUG", raising=False)
     code, stderr = run_here(["kpi", tiny_year, "--period", "2023-03"], capsys, monkeypatch)
@@ -309,7 +309,7 @@ def test_a_bug_is_exit_70_with_one_line_asking_for_a_report(tiny_year, tmp_path,
 # -- case 9 and SCHEMA.md: the audit line ---------------------------------------------------------------------------
 def test_analyse_pack_and_child_each_append_their_audit_line_failures_included(tiny_year, tmp_path, capsys,
                                                                                monkeypatch):
-    from exports.audit import read_audit
+    from peermap.exports.audit import read_audit
 
     runs = [(["analyse", tiny_year, "--period", "2023-03", "--out", tmp_path / "a"], "meeting", 0),
             (["pack", tiny_year, "--period", "2023-03", "--audience", "board", "--out", tmp_path / "p"], "board", 0),
@@ -409,8 +409,8 @@ def test_child_replaces_only_its_own_file_through_a_rename(tiny_year, tmp_path, 
 # -- the commit's corners -------------------------------------------------------------------------------------------
 def test_a_file_saved_into_out_while_it_is_swapped_is_kept(tmp_path, monkeypatch):
     """The last check of --out is just before the swap; a file saved in between moves into the new folder."""
-    import exports.output_folder as output_folder
-    from exports.output_folder import OutputFolder
+    import peermap.exports.output_folder as output_folder
+    from peermap.exports.output_folder import OutputFolder
 
     out = tmp_path / "p"
     with OutputFolder(out) as folder:
@@ -438,8 +438,8 @@ def test_where_names_cannot_be_swapped_a_kill_between_the_two_renames_is_undone_
     """Some network shares refuse RENAME_EXCHANGE: --out is renamed aside, then the new folder in."""
     import errno
 
-    import exports.output_folder as output_folder
-    from exports.output_folder import clear_leftovers
+    import peermap.exports.output_folder as output_folder
+    from peermap.exports.output_folder import clear_leftovers
 
     def cannot(a, b):
         raise OSError(errno.EINVAL, os.strerror(errno.EINVAL), str(a))
@@ -470,8 +470,8 @@ def test_where_names_cannot_be_swapped_a_kill_between_the_two_renames_is_undone_
 def test_a_data_folder_that_stops_the_run_leaves_out_and_its_rejects_go_beside_it(tiny_year, tmp_path, capsys,
                                                                                    monkeypatch):
     """SCHEMA.md: the rows it could not use are written to <out>.rejects.csv beside --out, named in the message."""
-    import graph_models.load
-    from graph_models.rejects import DataFolderError, Problem
+    import peermap.graph_models.load as load_module
+    from peermap.graph_models.rejects import DataFolderError, Problem
 
     def stops(*args, **kwargs):
         error = DataFolderError("children.csv: no row loads (first bad line 2)")
@@ -479,7 +479,7 @@ def test_a_data_folder_that_stops_the_run_leaves_out_and_its_rejects_go_beside_i
         raise error
 
     out = tmp_path / "p"
-    monkeypatch.setattr(graph_models.load, "load_folder", stops)
+    monkeypatch.setattr(load_module, "load_folder", stops)
     code, stderr = run_here(["pack", tiny_year, "--period", "2023-03", "--out", out], capsys, monkeypatch)
     beside = tmp_path / "p.rejects.csv"
     assert code == 2 and not out.exists()

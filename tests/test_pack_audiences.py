@@ -20,7 +20,7 @@ import re
 
 import pytest
 
-from mapping.periods import Period
+from peermap.mapping.periods import Period
 
 MONTH = Period.from_month("2023-03")
 REF = r"\b[AC]-[0-9A-HJKMNP-TV-Z]{10}\b"
@@ -36,14 +36,14 @@ def distinctive(synthetic_year, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def dataset(distinctive):
-    from graph_models.load import load_folder
+    from peermap.graph_models.load import load_folder
 
     return load_folder(distinctive.folder)
 
 
 @pytest.fixture(scope="module")
 def packs(dataset, tmp_path_factory):
-    from exports.pack import write_pack
+    from peermap.exports.pack import write_pack
 
     root = tmp_path_factory.mktemp("audience-packs")
     return {audience: write_pack(dataset, MONTH, audience, root / audience, audit=False)
@@ -52,7 +52,7 @@ def packs(dataset, tmp_path_factory):
 
 def _full_texts(dataset) -> set[str]:
     """Whole sensitive texts (names, notes), for their HTML- and JSON-escaped forms."""
-    from exports.escaping import escaped_forms
+    from peermap.exports.escaping import escaped_forms
 
     texts = set(dataset.children["display_name"].dropna()) | set(dataset.links["notes"].dropna())
     return {form for text in texts for form in escaped_forms(str(text))}
@@ -87,7 +87,7 @@ def test_meeting_pack_uses_labels_for_resolved_associates_and_references_otherwi
 def test_meeting_names_only_with_the_flag(dataset, tmp_path):
     import pandas as pd
 
-    from exports.pack import write_pack
+    from peermap.exports.pack import write_pack
 
     folder = write_pack(dataset, MONTH, "meeting", tmp_path / "named", names=True, audit=False)
     people = pd.read_csv(folder / "people.csv", dtype=str, keep_default_na=False)
@@ -133,8 +133,8 @@ def test_board_pack_holds_measures_and_districts_only(packs, distinctive, datase
 
 
 def test_police_pack_holds_everything(packs, distinctive, dataset):
-    from exports.escaping import escaped_forms
-    from mapping.evidence import period_rows
+    from peermap.exports.escaping import escaped_forms
+    from peermap.mapping.evidence import period_rows
 
     text = "\n".join(p.read_text(encoding="utf-8") for p in packs["police"].iterdir()).lower()
     rows = period_rows(dataset, MONTH)

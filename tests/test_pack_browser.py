@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from mapping.periods import Period
+from peermap.mapping.periods import Period
 
 pytestmark = pytest.mark.browser
 
@@ -30,7 +30,7 @@ MONTH = Period.from_month("2023-03")
 
 @pytest.fixture(scope="module")
 def meeting_pack(synthetic_dataset, tmp_path_factory):
-    from exports.pack import build_pack
+    from peermap.exports.pack import build_pack
 
     out = tmp_path_factory.mktemp("packs") / "meeting"
     return build_pack(synthetic_dataset, MONTH, "meeting", out, command=["peermap", "pack", "test"], user="tester")
@@ -38,7 +38,7 @@ def meeting_pack(synthetic_dataset, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def child_map_file(synthetic_year, synthetic_dataset, tmp_path_factory):
-    from exports.pack import write_child_page
+    from peermap.exports.pack import write_child_page
 
     truth = json.loads((synthetic_year / "truth.json").read_text())
     child = truth["groups"][0]["children"][0]
@@ -212,7 +212,7 @@ def test_pack_screenshots_for_the_docs(browser, meeting_pack, child_map_file):
 
 def test_basemap_url_is_the_only_place_requests_go(browser, synthetic_dataset, tmp_path):
     """With a tile server asked for, the map loads tiles from it and from nowhere else."""
-    from exports.pack import build_pack
+    from peermap.exports.pack import build_pack
 
     pack = build_pack(synthetic_dataset, MONTH, "board", tmp_path / "board",
                       basemap="https://tiles.invalid/{z}/{x}/{y}.png", audit=False)
@@ -228,8 +228,8 @@ def test_basemap_url_is_the_only_place_requests_go(browser, synthetic_dataset, t
 def test_two_thousand_node_network_opens_and_is_interactive(browser, tmp_path):
     from selenium.webdriver.common.action_chains import ActionChains
 
-    from exports.network_page import network_page
-    from exports.page import write_page
+    from peermap.exports.network_page import network_page
+    from peermap.exports.page import write_page
     from pack_folders import big_network
 
     nodes, edges, clusters = big_network(2000)

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from mapping.periods import Period
+from peermap.mapping.periods import Period
 
 MONTH = Period.from_month("2023-03")
 #: What of the hostile texts shows that one reached the page (as text).
@@ -26,7 +26,7 @@ HOSTILE_MARKERS = ("<img src=x", "</script>", "<svg onload", "=HYPERLINK(", "@SU
 
 @pytest.fixture(scope="module")
 def hostile_data(tmp_path_factory):
-    from graph_models.load import load_folder
+    from peermap.graph_models.load import load_folder
     from pack_folders import hostile_folder
 
     folder = hostile_folder(tmp_path_factory.mktemp("hostile") / "data")
@@ -35,7 +35,7 @@ def hostile_data(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def hostile_packs(hostile_data, tmp_path_factory):
-    from exports.pack import write_child_page, write_pack
+    from peermap.exports.pack import write_child_page, write_pack
 
     root = tmp_path_factory.mktemp("hostile-packs")
     police = write_pack(hostile_data, MONTH, "police", root / "police", audit=False)
@@ -47,7 +47,7 @@ def hostile_packs(hostile_data, tmp_path_factory):
 
 def test_hostile_data_reaches_the_analysis(hostile_data):
     """The month is not trivially empty: the children are linked and the texts are in the tables."""
-    from mapping.analysis import analyse
+    from peermap.mapping.analysis import analyse
 
     analysis = analyse(hostile_data, MONTH, previous=False, duplicates=False)
     assert (analysis.people["kind"] == "child").sum() == 4

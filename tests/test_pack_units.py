@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from mapping.periods import Period
+from peermap.mapping.periods import Period
 
 MONTH = Period.from_month("2023-03")
 
@@ -20,7 +20,7 @@ MONTH = Period.from_month("2023-03")
 @pytest.mark.parametrize("text", ["</script><script>alert(1)</script>", "<!-- x -->", "a & b < c > d",
                                   "line\u2028separator\u2029", "'quotes\" and `ticks`"])
 def test_script_json_holds_no_markup_and_round_trips(text):
-    from exports.escaping import script_json
+    from peermap.exports.escaping import script_json
 
     out = script_json({"name": text, "list": [text]})
     assert "<" not in out and ">" not in out and "&" not in out
@@ -29,7 +29,7 @@ def test_script_json_holds_no_markup_and_round_trips(text):
 
 
 def test_html_escapes_every_special_character():
-    from exports.escaping import html
+    from peermap.exports.escaping import html
 
     assert html('<img src=x onerror="a">\'&') == "&lt;img src=x onerror=&#34;a&#34;&gt;&#39;&amp;"
     assert html(None) == "" and html(float("nan")) == ""
@@ -37,7 +37,7 @@ def test_html_escapes_every_special_character():
 
 # -- inlined assets -----------------------------------------------------------------------------------------------
 def test_assets_come_from_installed_packages_and_link_nothing():
-    from exports import assets
+    from peermap.exports import assets
 
     assert "vis-network" in assets.vis_network_js()[:200]
     assert "Leaflet 1.9" in assets.leaflet_js()[:200]
@@ -53,7 +53,7 @@ def test_assets_come_from_installed_packages_and_link_nothing():
 
 # -- the page shell ----------------------------------------------------------------------------------------------
 def test_page_policy_allows_exactly_its_own_scripts():
-    from exports.page import Page, script_hash
+    from peermap.exports.page import Page, script_hash
 
     html = Page(title="t", body="<p>x</p>", scripts=["var a = 1;"], data={"pm-data": {"x": "</script>"}}).render()
     from html import unescape
@@ -68,8 +68,8 @@ def test_page_policy_allows_exactly_its_own_scripts():
 
 
 def test_pages_hold_no_web_address_but_the_libraries_and_attribution(tmp_path, synthetic_dataset):
-    from exports import assets
-    from exports.pack import write_pack
+    from peermap.exports import assets
+    from peermap.exports.pack import write_pack
 
     folder = write_pack(synthetic_dataset, MONTH, "meeting", tmp_path / "pack", audit=False)
     allowed = set(assets.library_urls())
@@ -79,7 +79,7 @@ def test_pages_hold_no_web_address_but_the_libraries_and_attribution(tmp_path, s
 
 
 def test_contrast_meets_wcag_aa():
-    from exports.page import CLUSTER_COLOURS, CONCERN_COLOUR, SAFETY_COLOUR, TEXT_PAIRS, contrast
+    from peermap.exports.page import CLUSTER_COLOURS, CONCERN_COLOUR, SAFETY_COLOUR, TEXT_PAIRS, contrast
 
     for name, (text, background) in TEXT_PAIRS.items():
         assert contrast(text, background) >= 4.5, name
@@ -92,8 +92,8 @@ def test_contrast_meets_wcag_aa():
     ("https://tiles.example.org/{z}/{x}/{y}.png", "https://tiles.example.org"),
 ])
 def test_basemap_choices(value, origin):
-    from exports.map_page import resolve_basemap
-    from exports.page import basemap_origin
+    from peermap.exports.map_page import resolve_basemap
+    from peermap.exports.page import basemap_origin
 
     tiles, _ = resolve_basemap(value)
     assert (basemap_origin(tiles) if tiles else None) == origin
@@ -101,7 +101,7 @@ def test_basemap_choices(value, origin):
 
 @pytest.mark.parametrize("value", ["javascript:alert(1)", "https://tiles.example.org/tile.png", "ftp://x/{z}/{x}/{y}"])
 def test_bad_basemaps_are_refused(value):
-    from exports.map_page import resolve_basemap
+    from peermap.exports.map_page import resolve_basemap
 
     with pytest.raises(ValueError):
         resolve_basemap(value)
@@ -109,7 +109,7 @@ def test_bad_basemaps_are_refused(value):
 
 # -- layout -------------------------------------------------------------------------------------------------------
 def test_layout_is_seeded_and_places_everyone():
-    from exports.layout import layout_positions
+    from peermap.exports.layout import layout_positions
     from pack_folders import big_network
 
     nodes, edges, _ = big_network(300)
@@ -121,7 +121,7 @@ def test_layout_is_seeded_and_places_everyone():
 
 # -- audit --------------------------------------------------------------------------------------------------------
 def test_audit_appends_one_line_per_export(tmp_path):
-    from exports.audit import read_audit, record_export
+    from peermap.exports.audit import read_audit, record_export
 
     for audience in ("meeting", "board"):
         record_export(tmp_path / audience, audience=audience, period={"from": "2023-03-01", "to": "2023-03-31"},
@@ -141,9 +141,9 @@ def test_audit_appends_one_line_per_export(tmp_path):
 def test_pack_audit_line_names_its_manifest(synthetic_dataset, tmp_path):
     import hashlib
 
-    from exports.audit import read_audit
-    from exports.manifest import check_manifest
-    from exports.pack import build_pack
+    from peermap.exports.audit import read_audit
+    from peermap.exports.manifest import check_manifest
+    from peermap.exports.pack import build_pack
 
     pack = build_pack(synthetic_dataset, MONTH, "board", tmp_path / "board", command=["peermap", "pack", "x"],
                       user="analyst")
@@ -162,8 +162,8 @@ def test_pack_audit_line_names_its_manifest(synthetic_dataset, tmp_path):
 def test_child_page_audit_line(synthetic_year, synthetic_dataset, tmp_path):
     import hashlib
 
-    from exports.audit import read_audit
-    from exports.pack import write_child_page
+    from peermap.exports.audit import read_audit
+    from peermap.exports.pack import write_child_page
 
     child = json.loads((synthetic_year / "truth.json").read_text())["groups"][1]["children"][0]
     out = write_child_page(synthetic_dataset, child, tmp_path / "c.html", command=["peermap", "child"], user="worker1")
@@ -176,7 +176,7 @@ def test_child_page_audit_line(synthetic_year, synthetic_dataset, tmp_path):
 
 # -- child maps ---------------------------------------------------------------------------------------------------
 def test_child_map_finds_the_planted_group_and_no_police_only_intelligence(synthetic_year, synthetic_dataset):
-    from exports.child_page import child_map
+    from peermap.exports.child_page import child_map
 
     truth = json.loads((synthetic_year / "truth.json").read_text())
     group = truth["groups"][0]
@@ -194,7 +194,7 @@ def test_child_map_finds_the_planted_group_and_no_police_only_intelligence(synth
 
 
 def test_child_map_by_reference_and_unknown_child(synthetic_dataset):
-    from exports.child_page import ChildNotFound, child_map
+    from peermap.exports.child_page import ChildNotFound, child_map
 
     row = synthetic_dataset.children.iloc[0]
     assert child_map(synthetic_dataset, row["ref"]).child["child_id"] == row["child_id"]
@@ -207,7 +207,7 @@ def test_graphml_opens_and_drops_characters_xml_cannot_hold(tmp_path):
     import networkx as nx
     import pandas as pd
 
-    from exports.graphml import write_graphml
+    from peermap.exports.graphml import write_graphml
 
     nodes = pd.DataFrame({"id": ["C-1", "C-2"], "label": ["a\x00b\x0bc <&>", "d"], "kind": "child", "cluster": [1, 1],
                           "score": [1.0, 2.0], "concern": False, "safety": False, "context": False})
@@ -220,7 +220,7 @@ def test_graphml_opens_and_drops_characters_xml_cannot_hold(tmp_path):
 
 
 def test_pack_refuses_the_worker_audience(synthetic_dataset, tmp_path):
-    from exports.pack import write_pack
+    from peermap.exports.pack import write_pack
 
     with pytest.raises(ValueError, match="peermap child"):
         write_pack(synthetic_dataset, MONTH, "worker", tmp_path / "x")
@@ -233,7 +233,7 @@ def cli(monkeypatch):
     import typer
     from typer.testing import CliRunner
 
-    from exports.commands import child_command, pack_command
+    from peermap.exports.commands import child_command, pack_command
 
     app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_markup_mode=None)
     app.command("pack")(pack_command)

@@ -8,7 +8,7 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from mapping.periods import Period, PeriodError, resolve_period
+from peermap.mapping.periods import Period, PeriodError, resolve_period
 
 D = dt.date
 

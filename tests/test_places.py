@@ -5,9 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from geo.hotspots import analyse_places
-from geo.places import UNKNOWN_LISTED_POSTCODE, UNKNOWN_NAME, UNKNOWN_POSTCODE, place_mentions
-from mapping.periods import Period
+from peermap.geo.hotspots import analyse_places
+from peermap.geo.places import UNKNOWN_LISTED_POSTCODE, UNKNOWN_NAME, UNKNOWN_POSTCODE, place_mentions
+from peermap.mapping.periods import Period
 from place_folders import E0, N0, child, episode, finds, link, load, make_index
 
 APRIL = Period.from_month("2023-04")

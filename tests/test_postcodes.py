@@ -8,7 +8,7 @@ import zipfile
 import pandas as pd
 import pytest
 
-from geo.postcodes import (PostcodeError, PostcodeIndex, bng_to_wgs84, normalise_postcode, normalise_postcodes,
+from peermap.geo.postcodes import (PostcodeError, PostcodeIndex, bng_to_wgs84, normalise_postcode, normalise_postcodes,
                            postcode_district)
 
 

@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 from conftest import TEST_KEY, write_folder
-from graph_models.load import load_folder
-from graph_models.references import (MissingKeyError, ReferenceCollision, child_references, find_key,
+from peermap.graph_models.load import load_folder
+from peermap.graph_models.references import (MissingKeyError, ReferenceCollision, child_references, find_key,
                                      reference)
 
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -69,7 +69,7 @@ def test_key_sources_and_clear_stop(tmp_path, monkeypatch):
 
 
 def test_collision_stops_the_run(monkeypatch):
-    import graph_models.references as references
+    import peermap.graph_models.references as references
 
     monkeypatch.setattr(references, "crockford_code", lambda digest: "SAMEVALUE0")
     with pytest.raises(ReferenceCollision):

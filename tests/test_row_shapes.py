@@ -12,10 +12,10 @@ import pandas as pd
 import pytest
 
 from conftest import TEST_KEY, write_folder
-from graph_models.load import load_folder
-from graph_models.load_settings import LoadSettings
-from graph_models.rejects import DataFolderError
-from graph_models.row_shapes import split_records
+from peermap.graph_models.load import load_folder
+from peermap.graph_models.load_settings import LoadSettings
+from peermap.graph_models.rejects import DataFolderError
+from peermap.graph_models.row_shapes import split_records
 
 
 def spoiled(synthetic_year, tmp_path, file, change):

@@ -16,14 +16,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import mapping.background_clusters as background
-import mapping.evidence as evidence_module
-from mapping.analysis import analyse
-from mapping.background_clusters import SecondProcessError, clusters_meanwhile
-from mapping.clusters import find_clusters
-from mapping.evidence import collect_evidence
-from mapping.periods import Period
-from mapping.settings import EvidenceSettings
+import peermap.mapping.background_clusters as background
+import peermap.mapping.evidence as evidence_module
+from peermap.mapping.analysis import analyse
+from peermap.mapping.background_clusters import SecondProcessError, clusters_meanwhile
+from peermap.mapping.clusters import find_clusters
+from peermap.mapping.evidence import collect_evidence
+from peermap.mapping.periods import Period
+from peermap.mapping.settings import EvidenceSettings
 
 
 @pytest.fixture(scope="module")

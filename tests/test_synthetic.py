@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from geo.postcodes import PostcodeIndex, normalise_postcodes
-from graph_models.synthetic import DURHAM_BOUNDS, FREQUENTLY_MISSING, REPORT, synthesise
+from peermap.geo.postcodes import PostcodeIndex, normalise_postcodes
+from peermap.graph_models.synthetic import DURHAM_BOUNDS, FREQUENTLY_MISSING, REPORT, synthesise
 
 FILES = ["children.csv", "episodes.csv", "rthis.csv", "links.csv", "places.csv", "associates.csv",
          "peermap.key", "truth.json"]

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from mapping.measures import compute_measures
-from mapping.periods import Period
+from peermap.mapping.measures import compute_measures
+from peermap.mapping.periods import Period
 
 #: The report's figures for 1 April 2022 to 31 March 2023, as listed in the foundation issue.
 REPORT = {

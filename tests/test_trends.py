@@ -7,9 +7,9 @@ import pandas as pd
 import pytest
 from shapely.geometry import box
 
-from geo.hotspots import analyse_places
-from geo.trends import PRECEDENCE, area_trends, classify, match_by_overlap
-from mapping.periods import Period
+from peermap.geo.hotspots import analyse_places
+from peermap.geo.trends import PRECEDENCE, area_trends, classify, match_by_overlap
+from peermap.mapping.periods import Period
 from place_folders import E0, N0, finds, load, make_index
 
 APRIL = Period.from_month("2023-04")
