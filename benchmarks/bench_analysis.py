@@ -40,7 +40,8 @@ NAIVE_EPISODES = 50_000
 def analyse_scale(name: str, size: dict) -> tuple[list[dict], object, object]:
     """Rows for one scale; returns the dataset and analysis too."""
     from peermap.graph_models.load import load_folder
-    from peermap.mapping.analysis import analyse, write_analysis
+    from peermap.exports.analysis_folder import write_analysis
+    from peermap.mapping.analysis import analyse
     from peermap.mapping.periods import Period
 
     folder = synthetic_folder(name, **size)

@@ -150,7 +150,7 @@ def naive_counting(located) -> dict:
 
 
 def whole(name: str, dataset, period, label: str, tmp: Path) -> list[dict]:
-    from peermap.geo.geojson import write_hotspots_geojson, write_places_geojson
+    from peermap.exports.geojson import write_hotspots_geojson, write_places_geojson
     from peermap.geo.hotspots import analyse_places
 
     before = rss_mb()

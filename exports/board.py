@@ -53,7 +53,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from peermap.geo.geojson import TREND_WORDS, trend_column
+from peermap.geo.districts import TREND_WORDS, trend_column
 
 #: The measures that count children, episodes or interviews.
 COUNT_MEASURES = ("children_missing", "episodes", "episodes_declined", "children_declined", "interviews_declined")
@@ -572,7 +572,7 @@ class BoardDistricts:
 
 
 def board_districts(table: pd.DataFrame) -> BoardDistricts:
-    """Suppress a table of districts (:func:`geo.geojson.district_table`): its counts, and its areas by trend word,
+    """Suppress a table of districts (:func:`geo.districts.district_table`): its counts, and its areas by trend word,
     which add up to its areas."""
     d = Disclosure()
     for district, row in table.iterrows():

@@ -1,7 +1,7 @@
 """``map.html``: hot spots and places on a Leaflet map that needs no server and no internet.
 
 The page draws exactly what the pack's ``hotspots.geojson`` and
-``places.geojson`` hold for its audience (:mod:`geo.geojson` decides that), in
+``places.geojson`` hold for its audience (:mod:`exports.geojson` decides that), in
 layers a reader switches on and off:
 
 - **hot-spot areas**, ranked: outlines with their rank (and a trend mark:
@@ -409,7 +409,7 @@ def map_page(hotspots: dict, places: dict, *, cluster_places: pd.DataFrame | Non
     Parameters
     ----------
     hotspots, places : the ``hotspots.geojson`` and ``places.geojson`` FeatureCollections of the pack
-        (:func:`geo.geojson.hotspot_features`, :func:`geo.geojson.place_features`).
+        (:func:`exports.geojson.hotspot_features`, :func:`exports.geojson.place_features`).
     cluster_places : ``cluster``, ``postcode``, ``place``, ``children``: each cluster's places.
     names : how the audience calls associates, by reference (adults of concern in popups).
     labelled : how many of the top areas carry their rank on the map at all times (others on hover).

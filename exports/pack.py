@@ -19,21 +19,21 @@ manifest.json               yes       yes       yes
 
 and appends a line to ``audit.jsonl`` beside the pack (:mod:`exports.audit`).
 
-Nothing is worked out twice. The order is:
+Nothing is worked out twice, and nothing written is read back. The order is:
 
-1. :func:`exports.audiences.restrict_dataset`: what the audience may not see
-   (handling ``C`` for a meeting; phones, vehicles and handles; notes) is
-   removed *before* any analysis, so it cannot shape what is shown either;
-2. :func:`mapping.analysis.analyse` on that dataset (people, clusters, ties,
-   changes, evidence), and :func:`geo.hotspots.analyse_places` with the
-   clusters and adults of concern it found;
-3. :func:`mapping.analysis.write_analysis` writes the CSV files and ``kpi.json``
-   as the audience allows; :mod:`geo.geojson` writes the GeoJSON;
-4. the pages and the GraphML are drawn from those same results through the
+1. :func:`exports.audience_view.audience_view` makes the audience's view once:
+   what the audience may not see (handling ``C`` for a meeting; phones,
+   vehicles and handles; notes) is removed *before* any analysis, so it cannot
+   shape what is shown either; :func:`mapping.analysis.analyse` on that dataset
+   (people, clusters, ties, changes, evidence), and the places and hot spots
+   with the clusters and adults of concern it found;
+2. :func:`exports.analysis_folder.write_analysis_files` writes the CSV files,
+   ``kpi.json`` and the GeoJSON (:mod:`exports.geojson`) as the audience allows;
+3. the pages and the GraphML are drawn from those same results through the
    same audience views (:func:`exports.audiences.people_view`,
    :func:`~exports.audiences.texts_view`; the board's suppression, :mod:`exports.board`),
    so a page never shows what its files do not hold;
-5. :func:`exports.manifest.write_manifest` lists every file with its SHA-256.
+4. :func:`exports.manifest.write_manifest` lists every file with its SHA-256.
 
 :func:`write_child_page` writes the ``worker`` audience's one page
 (:mod:`exports.child_page`) and its audit line.
@@ -51,16 +51,20 @@ import numpy as np
 import pandas as pd
 
 from peermap.graph_models.reading import sha256_file
-from peermap.exports.audiences import (associate_names, audience_policy, children_view, people_view, restrict_dataset,
-                               texts_view)
+from peermap.exports.analysis_folder import audience_ties, write_analysis_files
+from peermap.exports.audience_view import audience_view
+from peermap.exports.audiences import associate_names, audience_policy, children_view, people_view, texts_view
+from peermap.exports.board import SMALL
+from peermap.exports.geojson import hotspot_features, place_features
 from peermap.exports.audit import AuditRun
 from peermap.exports.escaping import display
-from peermap.exports.manifest import MANIFEST, build_manifest, write_manifest
+from peermap.exports.manifest import build_manifest, write_manifest
 from peermap.exports.output_folder import OutputFolder, replace_file
 from peermap.exports.page import write_page
 from peermap.graph_models.dataset import Dataset
 from peermap.mapping.explain import grade_words, source_noun, strength_legend
 from peermap.mapping.periods import Period
+from peermap.graph_models.local_time import LOCAL_TIME_ZONE
 
 PACK_AUDIENCES = ("meeting", "police", "board")
 ROLE_WORDS = {"adult_of_concern": "adult of concern", "protective": "protective (safety)", "peer": "peer",
@@ -184,8 +188,6 @@ def network_frames(analysis, places, places_fc: dict, dataset: Dataset, policy) 
         "context": (tie_type.eq("context").fillna(False) & kind.eq("associate")).to_numpy(dtype=bool),
         "details": details,
     })
-
-    from peermap.mapping.analysis import audience_ties
 
     ties = audience_ties(analysis, policy, shown)
     evidence = _evidence_by_pair(analysis, policy, shown, dataset.links)
@@ -387,7 +389,6 @@ def _write_pack(dataset: Dataset, period: Period, audience: str, folder: OutputF
     from peermap.exports.index_page import index_page
     from peermap.exports.map_page import map_page, resolve_basemap
     from peermap.exports.network_page import network_page
-    from peermap.mapping.analysis import analyse, places_of, write_analysis
     from peermap.mapping.measures import compute_measures
 
     if audience not in PACK_AUDIENCES:
@@ -399,36 +400,26 @@ def _write_pack(dataset: Dataset, period: Period, audience: str, folder: OutputF
     out = folder.path
     pack = Pack(folder.given, audience, period)
     timings = pack.timings
-    clock = time.perf_counter()
-    restricted = restrict_dataset(dataset, policy)
-    # the board sees no clusters and no changes: no previous period to analyse for them
-    analysis = analyse(restricted, period, settings, postcodes, previous=policy.people)
-    timings["analysis"] = time.perf_counter() - clock
+    view = audience_view(dataset, period, audience, names=names, settings=settings, postcodes=postcodes,
+                         timings=timings)
+    analysis, places, restricted = view.analysis, view.places, view.restricted
 
     clock = time.perf_counter()
-    places = analysis.hotspots = places_of(analysis, restricted, postcodes, include_handling_c="C" in policy.handling)
-    timings["hot spots"] = time.perf_counter() - clock
-
-    clock = time.perf_counter()
-    files = [f for f in write_analysis(analysis, folder, audience, dataset, names=names) if Path(f).name != MANIFEST]
+    files = write_analysis_files(view, out)
     intelligence = None
     if policy.raw_ids and policy.notes and policy.identifiers:
         from peermap.exports.manifest import write_csv
 
         intelligence = intelligence_rows(restricted, period)
         files.append(write_csv(intelligence, out / "intelligence.csv"))
-    hotspots_fc = json.loads((out / "hotspots.geojson").read_text(encoding="utf-8"))
-    places_fc = json.loads((out / "places.geojson").read_text(encoding="utf-8"))
+    hotspots_fc = hotspot_features(places, audience, board=view.districts)
+    places_fc = place_features(places, audience)
     if board:  # pages say "<5" or "hidden" where the files hold null
-        from peermap.exports.board import board_districts
-        from peermap.geo.geojson import district_table
-
-        districts = board_districts(district_table(places))
-        hotspots_fc = _board_shown(hotspots_fc, lambda p, k: districts.text(p["district"], k))
-        places_fc = _board_shown(places_fc, lambda p, k: "<5")
+        hotspots_fc = _board_shown(hotspots_fc, lambda p, k: view.districts.text(p["district"], k))
+        places_fc = _board_shown(places_fc, lambda p, k: SMALL)
     timings["data files"] = time.perf_counter() - clock
 
-    shown = associate_names(dataset.associates, policy)
+    shown = view.shown
     names_by_ref = shown.to_dict()
     nav = _nav(board)
     subtitle = f"{period.label}, for the {audience} audience"
@@ -541,9 +532,9 @@ def data_span(dataset: Dataset) -> Period:
     """The local dates from the first to the last episode (a child page for "everything recorded")."""
     times = dataset.episodes["missing_at"].dropna()
     if times.empty:
-        today = pd.Timestamp.now(tz="Europe/London").date()
+        today = pd.Timestamp.now(tz=LOCAL_TIME_ZONE).date()
         return Period(today, today)
-    local = times.dt.tz_convert("Europe/London") if isinstance(times.dtype, pd.DatetimeTZDtype) else times
+    local = times.dt.tz_convert(LOCAL_TIME_ZONE) if isinstance(times.dtype, pd.DatetimeTZDtype) else times
     return Period(local.min().date(), local.max().date())
 
 

@@ -66,6 +66,7 @@ import shapely
 from peermap.geo.places import (CONCERN_ROLES, ROLES, Homes, at_home, home_mentions, homes_of, locate, place_mentions,
                         place_table, role_table)
 from peermap.geo.postcodes import PostcodeIndex, default_index
+from peermap.graph_models.local_time import LOCAL_TIMES
 
 BNG = "EPSG:27700"
 
@@ -355,7 +356,7 @@ def build_areas(counted: pd.DataFrame, settings: Settings | None = None) -> tupl
         for c in ("places", "children", "children_all", "episodes", "mentions", "unverified"):
             empty[c] = pd.Series([], dtype="int64")
         for c in ("first_seen", "last_seen"):
-            empty[c] = pd.Series([], dtype="datetime64[ns, Europe/London]")
+            empty[c] = pd.Series([], dtype=LOCAL_TIMES)
         return empty, np.empty(0, np.int64)
     codes, _ = pd.factorize(counted["pc_code"])
     _, first = np.unique(codes, return_index=True)

@@ -47,8 +47,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from peermap.geo.postcodes import PostcodeIndex, default_index, normalise_postcodes
+from peermap.geo.postcodes import PostcodeIndex, default_index
+from peermap.graph_models.postcode_format import normalise_postcodes
 from peermap.graph_models import cells
+from peermap.graph_models.local_time import LOCAL_TIMES
 
 #: Every role a place can have, in the order the tables list them.
 ROLES = ("found_at", "frequents", "exploitation_location", "missing_from", "safe_place", "lives", "placed", "other")
@@ -69,7 +71,7 @@ UNKNOWN_POSTCODE = "postcode not in the postcode index"
 UNKNOWN_LISTED_POSTCODE = "places.csv gives a postcode that is not in the postcode index"
 UNKNOWN_NAME = "name not in places.csv and no postcode given"
 
-_WHEN = "datetime64[ns, Europe/London]"
+_WHEN = LOCAL_TIMES
 _MENTION_COLUMNS = ("role", "postcode", "name", "child_ref", "episode_id", "rthi_id", "link_id", "at", "seen_at",
                     "source", "unverified", "handling", "child_code", "ep_code", "role_code")
 

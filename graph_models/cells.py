@@ -25,8 +25,8 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+from peermap.graph_models.local_time import LOCAL_TIME_ZONE as LONDON, LOCAL_TIMES
 
-LONDON = "Europe/London"
 
 _SPACES = r"[ \t\r\n\f\v]+"  # what \s means here, spelled so that Arrow's regex engine runs it
 _TRUE = {"yes", "true", "y", "1"}
@@ -88,7 +88,7 @@ def datetimes(values: pd.Series, *, excel: bool = False) -> pd.Series:
     With ``excel=True`` a bare number is read as an Excel date serial.
     """
     raw = values.astype("string").str.strip()
-    out = pd.Series(pd.NaT, index=values.index, dtype=f"datetime64[ns, {LONDON}]")
+    out = pd.Series(pd.NaT, index=values.index, dtype=LOCAL_TIMES)
     iso = raw.str.match(_ISO_DATETIME).fillna(False).astype(bool)
     outside = iso & ~_in_years(raw)
     iso &= ~outside

@@ -55,6 +55,7 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 import pandas as pd
+from peermap.graph_models.local_time import LOCAL_TIME_ZONE
 
 
 class Loaded(NamedTuple):
@@ -92,5 +93,5 @@ class Dataset:
         if times.empty:
             return None
         if isinstance(times.dtype, pd.DatetimeTZDtype):
-            times = times.dt.tz_convert("Europe/London")
+            times = times.dt.tz_convert(LOCAL_TIME_ZONE)
         return times.min().date().isoformat()

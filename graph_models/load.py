@@ -16,10 +16,11 @@ Examples
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Protocol
 
 import pandas as pd
 
-from peermap.geo.postcodes import PostcodeIndex, normalise_postcodes
+from peermap.graph_models.postcode_format import normalise_postcodes
 from peermap.graph_models import cells
 from peermap.graph_models.dataset import Dataset, Loaded
 from peermap.graph_models.load_settings import LoadSettings
@@ -29,6 +30,12 @@ from peermap.graph_models.rejects import DataFolderError, Problem, REJECTED, WAR
 from peermap.graph_models.schema import (ASSOCIATES, CHILDREN, EPISODES, LINKS, PEOPLE_ROLES, PLACE_ROLES, PLACES,
                                  RTHIS, TABLE_SPECS, TableSpec)
 from peermap.graph_models.validation import Reference, RowRule, validate
+
+
+class KnownPostcodes(Protocol):
+    """What loading asks of a postcode index (``geo.postcodes.PostcodeIndex``): which postcodes it lacks."""
+
+    def unknown(self, postcodes) -> list[str]: ...
 
 
 def _read_tables(folder: Path, problems: list[Problem], settings: LoadSettings,
@@ -196,7 +203,7 @@ def _resolve_associates(links: pd.DataFrame, associates: pd.DataFrame, key: str)
 
 
 def load_folder(path: str | Path, *, key: str | None = None, key_file: Path | None = None,
-                postcodes: PostcodeIndex | None = None, settings: LoadSettings | None = None,
+                postcodes: KnownPostcodes | None = None, settings: LoadSettings | None = None,
                 careful: bool = False) -> Dataset:
     """Load and validate a data folder (CSV files or one ``.xlsx`` workbook).
 
@@ -229,7 +236,7 @@ def load_folder(path: str | Path, *, key: str | None = None, key_file: Path | No
         raise
 
 
-def _load(folder: Path, key: str, postcodes: PostcodeIndex | None, settings: LoadSettings, careful: bool,
+def _load(folder: Path, key: str, postcodes: KnownPostcodes | None, settings: LoadSettings, careful: bool,
           problems: list[Problem]) -> Dataset:
     """Read, validate and join the tables; stop when a required file has no row that loads."""
     raw, inputs = _read_tables(folder, problems, settings, careful)
@@ -308,7 +315,7 @@ _POSTCODE_COLUMNS = {
 }
 
 
-def _report_unknown_postcodes(index: PostcodeIndex, raw: dict[str, RawTable], tables: dict[str, pd.DataFrame],
+def _report_unknown_postcodes(index: KnownPostcodes, raw: dict[str, RawTable], tables: dict[str, pd.DataFrame],
                               problems: list[Problem]) -> None:
     """Well-formed postcodes that the index does not hold: reported, kept, never placed."""
     every = pd.concat([tables[t][c] for t, cols in _POSTCODE_COLUMNS.items() for c in cols]).dropna().unique()

@@ -27,9 +27,9 @@ from peermap.graph_models.dataset import Dataset
 from peermap.graph_models.graph_schema import CONSTRAINTS
 from peermap.graph_models.load import in_key_order
 from peermap.graph_models.schema import SPECS
+from peermap.graph_models.local_time import LOCAL_TIME_ZONE as LONDON, LOCAL_TIMES
 
 BATCH_SIZE = 5_000
-LONDON = "Europe/London"
 
 
 class StoreError(Exception):
@@ -489,7 +489,7 @@ def _typed(name: str, frame: pd.DataFrame) -> pd.DataFrame:
         if kind == "datetime":
             millis = pd.to_numeric(values, errors="coerce")
             stamps = pd.to_datetime(millis, unit="ms", utc=True).dt.tz_convert(LONDON)
-            frame[column] = stamps.astype(f"datetime64[ns, {LONDON}]")
+            frame[column] = stamps.astype(LOCAL_TIMES)
         elif kind in ("birth_date", "date"):
             frame[column] = pd.to_datetime(values, format="%Y-%m-%d").astype("datetime64[ns]")
         elif kind == "bool":

@@ -40,6 +40,7 @@ import pyarrow.compute as pc
 from scipy import sparse
 
 from peermap.graph_models.arrow_text import arrow_text, positions_in
+from peermap.graph_models.local_time import LOCAL_TIME_ZONE, LOCAL_TIMES
 
 #: The kinds of evidence, in column order (the same as mapping.evidence.EVIDENCE_KINDS).
 KINDS = ("overlapping", "missing_together", "found_together", "named_together",
@@ -246,7 +247,7 @@ def _nanoseconds(times: pd.Series) -> np.ndarray:
 
 def _london(nanoseconds: np.ndarray) -> pd.Series:
     out = pd.Series(pd.to_datetime(np.asarray(nanoseconds, dtype=np.int64), unit="ns", utc=True))
-    return out.dt.tz_convert("Europe/London")
+    return out.dt.tz_convert(LOCAL_TIME_ZONE)
 
 
 def _empty_ties() -> pd.DataFrame:
@@ -255,8 +256,8 @@ def _empty_ties() -> pd.DataFrame:
     frame = pd.DataFrame({c: pd.Series([], dtype=t) for c, t in columns.items()})
     for name in KINDS:
         frame[name] = pd.Series([], dtype="int32")
-    frame["first_seen"] = pd.Series([], dtype="datetime64[ns, Europe/London]")
-    frame["last_seen"] = pd.Series([], dtype="datetime64[ns, Europe/London]")
+    frame["first_seen"] = pd.Series([], dtype=LOCAL_TIMES)
+    frame["last_seen"] = pd.Series([], dtype=LOCAL_TIMES)
     frame["unverified"] = pd.Series([], dtype=bool)
     frame["pair"] = pd.Series([], dtype="int64")
     return frame

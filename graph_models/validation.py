@@ -19,7 +19,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from peermap.graph_models import cells
-from peermap.geo.postcodes import normalise_postcodes
+from peermap.graph_models.postcode_format import normalise_postcodes
 from peermap.graph_models.reading import RawTable
 from peermap.graph_models.rejects import Problem, REJECTED, WARNING
 from peermap.graph_models.schema import ColumnSpec

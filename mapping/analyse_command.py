@@ -61,7 +61,8 @@ def analyse_command(
     """
     from peermap.exports.audit import audited
     from peermap.exports.output_folder import REJECTS, OutputFolder
-    from peermap.mapping.analysis import analyse_for_audience, write_analysis
+    from peermap.exports.analysis_folder import write_analysis
+    from peermap.exports.audience_view import analyse_for_audience
     from peermap.mapping.periods import resolve_period
 
     with audited(out, audience=audience) as run, OutputFolder(out) as folder:
@@ -73,9 +74,10 @@ def analyse_command(
                                rejects or folder.path / REJECTS, shown_as=rejects or out / REJECTS)
         with console.progress() as report:
             report("analysing", 0, 1)
-            analysis = analyse_for_audience(dataset, span, audience, postcodes=postcode_index(postcodes))
+            index = postcode_index(postcodes)
+            analysis = analyse_for_audience(dataset, span, audience, postcodes=index)
             report("analysing", 1, 1)
-        files = write_analysis(analysis, folder, audience, dataset, names=names)
+        files = write_analysis(analysis, folder, audience, dataset, names=names, postcodes=index)
         folder.commit(after=run.written)
     counts = analysis.info["counts"]
     clusters = analysis.info["clustering"]["clusters"]

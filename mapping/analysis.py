@@ -38,6 +38,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from peermap.geo.hotspots import PlacesResult, analyse_places
 from peermap.geo.postcodes import PostcodeIndex
 from peermap.graph_models.arrow_text import isin, positions_in
 from peermap.graph_models.dataset import Dataset
@@ -86,7 +87,6 @@ class Analysis:
     info : methods and counts, for the manifest.
     timings : seconds per stage.
     handling_codes : the handling codes of the intelligence it was built from.
-    hotspots : the places and hot-spot areas (:func:`places_of`), once worked out.
     """
 
     period: Period
@@ -104,12 +104,11 @@ class Analysis:
     info: dict = field(default_factory=dict)
     timings: dict = field(default_factory=dict)
     handling_codes: frozenset = frozenset()
-    hotspots: object = None
     tie_pairs: np.ndarray | None = None  # each row of ``ties``: its pair code in ``network.ties["pair"]``
     records: EvidenceRecords | None = None  # what the evidence rows point at, for their words
 
 
-def _pair_keys(rows: pd.DataFrame, index: pd.Index) -> np.ndarray:
+def pair_keys(rows: pd.DataFrame, index: pd.Index) -> np.ndarray:
     a = index.get_indexer(rows["a"]).astype(np.int64)
     b = index.get_indexer(rows["b"]).astype(np.int64)
     n = np.int64(len(index))
@@ -191,7 +190,7 @@ WHY_CHUNK = 1_000_000
 
 
 def _tie_of_rows(rows: pd.DataFrame, network: PeerNetwork) -> np.ndarray:
-    pair = _pair_keys(rows, pd.Index(network.nodes["ref"]))
+    pair = pair_keys(rows, pd.Index(network.nodes["ref"]))
     return np.searchsorted(network.ties["pair"].to_numpy(), pair)
 
 
@@ -405,141 +404,14 @@ def analyse(dataset: Dataset, period: Period, settings: EvidenceSettings | None 
                     tie_pairs=tie_pairs, records=records)
 
 
-def analyse_for_audience(dataset: Dataset, period: Period, audience: str,
-                         settings: EvidenceSettings | None = None, postcodes: PostcodeIndex | None = None,
-                         **kwargs) -> Analysis:
-    """:func:`analyse` on the dataset restricted for ``audience`` (:func:`exports.audiences.restrict_dataset`).
-
-    Likely duplicate associates are looked for only when the audience may see
-    associates' raw names (the police), unless ``duplicates`` says otherwise.
-    """
-    from peermap.exports.audiences import audience_policy, restrict_dataset
-
-    kwargs.setdefault("duplicates", audience_policy(audience).unresolved_names)
-    kwargs.setdefault("previous", audience_policy(audience).people)  # the board sees no clusters or changes
-    return analyse(restrict_dataset(dataset, audience), period, settings, postcodes, **kwargs)
-
-
-# -- writing --------------------------------------------------------------------------------------------------------
+# -- places ---------------------------------------------------------------------------------------------------------
 def places_of(analysis: Analysis, dataset: Dataset, postcodes: PostcodeIndex | None = None,
-              include_handling_c: bool = True):
+              include_handling_c: bool = True) -> PlacesResult:
     """The period's places and hot-spot areas (:func:`geo.hotspots.analyse_places`), told the clusters and
     adults of concern this analysis found, so each area can say which clusters meet there and who is linked."""
-    from peermap.geo.hotspots import analyse_places
-
     people = analysis.people
     children = people[people["kind"].eq("child") & people["cluster"].notna()]
     cluster_of = {ref: int(cluster) for ref, cluster in zip(children["ref"], children["cluster"])}
     concern = people.loc[people["role"].eq("adult_of_concern").fillna(False).to_numpy(dtype=bool), "ref"].tolist()
     return analyse_places(dataset, analysis.period, postcodes, cluster_of=cluster_of, adults_of_concern=concern,
                           include_handling_c=include_handling_c)
-
-
-def write_hotspot_files(analysis: Analysis, out_dir: Path, policy, dataset: Dataset) -> list[Path]:
-    """Write ``hotspots.geojson`` and ``places.geojson`` for the audience; returns their paths.
-
-    Uses ``analysis.hotspots`` when a caller has already worked the places out
-    (the pack does, for its map), else works them out here.
-    """
-    from peermap.geo.geojson import district_table, write_hotspots_geojson, write_places_geojson
-
-    if analysis.hotspots is None:
-        analysis.hotspots = places_of(analysis, dataset, include_handling_c="C" in policy.handling)
-    board = None
-    if not policy.people:
-        from peermap.exports.board import board_districts
-
-        board = board_districts(district_table(analysis.hotspots))
-    return [write_hotspots_geojson(analysis.hotspots, Path(out_dir) / "hotspots.geojson", policy.name, board=board),
-            write_places_geojson(analysis.hotspots, Path(out_dir) / "places.geojson", policy.name)]
-
-
-def audience_ties(analysis: Analysis, policy, shown: pd.Series) -> pd.DataFrame:
-    """ties.csv's rows for an audience: ``why`` with raw IDs for those who may see them, names as allowed."""
-    from peermap.exports.audiences import texts_view
-
-    ties = analysis.ties.copy()
-    if policy.raw_ids and len(ties):
-        network = analysis.network
-        why = why_texts(analysis.evidence, network,
-                        lambda frame, at: explain(frame, analysis.records, positions=at, police=True))
-        pairs = analysis.tie_pairs if analysis.tie_pairs is not None else _pair_keys(
-            ties, pd.Index(network.nodes["ref"]))
-        ties["why"] = why.to_numpy()[np.searchsorted(network.ties["pair"].to_numpy(), pairs)]
-    ties["why"] = texts_view(ties["why"].astype("string"), shown)
-    return ties
-
-
-def write_analysis(analysis: Analysis, out_dir, audience: str, dataset: Dataset,
-                   names: bool = False, kpi: bool = True) -> list[Path]:
-    """Write the analysis for one audience; returns the files written (manifest last).
-
-    Writes ``people.csv``, ``clusters.csv``, ``ties.csv``, ``changes.csv``
-    (not for ``board``), ``kpi.json``, the hot-spot files (see
-    :func:`write_hotspot_files`), ``possible_duplicates.csv`` (audiences that
-    may see associates' raw names) and ``manifest.json``, whole or not at all
-    (:class:`exports.output_folder.OutputFolder`: ``out_dir`` is a path, or the
-    folder a command or a pack is writing, which then puts the files in place).
-
-    Raises
-    ------
-    ValueError
-        when the analysis was built from intelligence the audience may not see
-        (handling ``C`` for a meeting): analyse the restricted dataset instead.
-    exports.output_folder.OutputError
-        when ``out_dir`` holds files peermap did not write, or cannot be written.
-    """
-    from peermap.exports.output_folder import OutputFolder
-
-    with OutputFolder.of(out_dir) as folder:
-        files = _write_analysis_files(analysis, folder.path, audience, dataset, names, kpi)
-        folder.commit()
-    return [folder.placed(f) for f in files]
-
-
-def _write_analysis_files(analysis: Analysis, out_dir: Path, audience: str, dataset: Dataset, names: bool,
-                          kpi: bool) -> list[Path]:
-    from peermap.exports.audiences import associate_names, audience_policy, people_view, texts_view
-    from peermap.exports.manifest import write_csv, write_json, write_manifest
-    from peermap.mapping.measures import compute_measures
-
-    policy = audience_policy(audience, names=names)
-    hidden = set(analysis.handling_codes) - set(policy.handling)
-    if hidden and policy.people:
-        raise ValueError(f"this analysis was built from handling {', '.join(sorted(hidden))} intelligence, which the "
-                         f"{audience} audience may not see: analyse the dataset restricted for it "
-                         "(mapping.analysis.analyse_for_audience)")
-    out = Path(out_dir)
-    files: list[Path] = []
-    if policy.people:
-        shown = associate_names(dataset.associates, policy)
-        people = people_view(analysis.people, dataset.children, dataset.associates, policy)
-        files.append(write_csv(people, out / "people.csv"))
-
-        clusters = analysis.clusters.copy()
-        for column in ("associates", "summary", "strongest_ties", "adults_of_concern"):
-            clusters[column] = texts_view(clusters[column].astype("string"), shown)
-        files.append(write_csv(clusters, out / "clusters.csv"))
-
-        files.append(write_csv(audience_ties(analysis, policy, shown), out / "ties.csv"))
-
-        changes = analysis.changes.copy()
-        for column in ("subject", "detail"):
-            changes[column] = texts_view(changes[column].astype("string"), shown)
-        files.append(write_csv(changes, out / "changes.csv"))
-
-        if policy.unresolved_names and len(analysis.duplicates):
-            files.append(write_csv(analysis.duplicates, out / "possible_duplicates.csv"))
-    if kpi:
-        if policy.people:
-            measures = compute_measures(dataset, analysis.period)
-        else:
-            from peermap.exports.board import board_measures
-
-            measures = board_measures(dataset, analysis.period).json("now")
-        files.append(write_json(measures, out / "kpi.json"))
-    files.extend(write_hotspot_files(analysis, out, policy, dataset))
-    extra = {"names": policy.names, "settings": analysis.settings.as_dict(),
-             "clustering": analysis.info.get("clustering"), "betweenness": analysis.info.get("betweenness")}
-    files.append(write_manifest(out, audience, analysis.period, dataset.inputs, files, extra, loaded=dataset.loaded))
-    return files

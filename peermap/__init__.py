@@ -29,8 +29,8 @@ _EXPORTS: dict[str, tuple[str, str | None]] = {
     # analysis
     "compute_measures": ("peermap.mapping.measures", "compute_measures"),
     "analyse": ("peermap.mapping.analysis", "analyse"),
-    "analyse_for_audience": ("peermap.mapping.analysis", "analyse_for_audience"),
-    "write_analysis": ("peermap.mapping.analysis", "write_analysis"),
+    "analyse_for_audience": ("peermap.exports.audience_view", "analyse_for_audience"),
+    "write_analysis": ("peermap.exports.analysis_folder", "write_analysis"),
     "cluster_of": ("peermap.api", "cluster_of"),
     "analyse_places": ("peermap.geo.hotspots", "analyse_places"),
     # what leaves the tool

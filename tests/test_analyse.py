@@ -17,8 +17,9 @@ import pytest
 
 from conftest import TEST_KEY, write_folder
 from peermap.graph_models.load import load_folder
-from peermap.mapping.analysis import (CHANGE_COLUMNS, CLUSTER_COLUMNS, PEOPLE_COLUMNS, TIE_COLUMNS, analyse,
-                              analyse_for_audience, write_analysis)
+from peermap.exports.analysis_folder import write_analysis
+from peermap.exports.audience_view import analyse_for_audience
+from peermap.mapping.analysis import CHANGE_COLUMNS, CLUSTER_COLUMNS, PEOPLE_COLUMNS, TIE_COLUMNS, analyse
 from peermap.mapping.associates import duplicate_suggestions
 from peermap.mapping.periods import Period
 from peermap.mapping.settings import EvidenceSettings
@@ -120,7 +121,7 @@ def test_board_gets_no_people_or_ties(tmp_path):
     dataset = load_folder(meeting_folder(tmp_path), key=TEST_KEY)
     analysis = analyse_for_audience(dataset, MARCH, "board")
     files = write_analysis(analysis, tmp_path / "board", "board", dataset)
-    # measures, and places by postcode district only (geo/geojson.py's board writer)
+    # measures, and places by postcode district only (exports/geojson.py's board writer)
     assert {f.name for f in files} == {"kpi.json", "hotspots.geojson", "places.geojson", "manifest.json"}
     text = all_text(tmp_path / "board")
     assert "C-" not in text and "A-" not in text

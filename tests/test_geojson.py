@@ -10,7 +10,8 @@ import pytest
 import shapely
 
 from peermap.exports.board import board_districts
-from peermap.geo.geojson import AudienceError, district_table, write_hotspots_geojson, write_places_geojson
+from peermap.exports.geojson import AudienceError, write_hotspots_geojson, write_places_geojson
+from peermap.geo.districts import district_table
 from peermap.geo.hotspots import analyse_places
 from peermap.geo.postcodes import bng_to_wgs84
 from peermap.mapping.periods import Period

@@ -8,8 +8,8 @@ import zipfile
 import pandas as pd
 import pytest
 
-from peermap.geo.postcodes import (PostcodeError, PostcodeIndex, bng_to_wgs84, normalise_postcode, normalise_postcodes,
-                           postcode_district)
+from peermap.geo.postcodes import PostcodeError, PostcodeIndex, bng_to_wgs84
+from peermap.graph_models.postcode_format import normalise_postcode, normalise_postcodes, postcode_district
 
 
 @pytest.mark.parametrize("raw, expected", [

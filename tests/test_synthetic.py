@@ -14,7 +14,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from peermap.geo.postcodes import PostcodeIndex, normalise_postcodes
+from peermap.geo.postcodes import PostcodeIndex
+from peermap.graph_models.postcode_format import normalise_postcodes
 from peermap.graph_models.synthetic import DURHAM_BOUNDS, FREQUENTLY_MISSING, REPORT, synthesise
 
 FILES = ["children.csv", "episodes.csv", "rthis.csv", "links.csv", "places.csv", "associates.csv",

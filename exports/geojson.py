@@ -38,7 +38,9 @@ import pandas as pd
 import shapely
 
 from peermap.geo.places import ROLES
-from peermap.geo.postcodes import postcode_area
+from peermap.exports.board import small
+from peermap.geo.districts import TREND_WORDS, district_shapes, trend_column
+from peermap.graph_models.postcode_format import postcode_districts
 from peermap.graph_models.private_files import make_folder, open_private
 
 AUDIENCES = ("police", "meeting", "board")
@@ -243,73 +245,6 @@ def write_places_geojson(result, path, audience: str = "meeting") -> Path:
 
 
 # -- board: postcode districts only ------------------------------------------------------------------------------
-def district_shapes(index, districts) -> gpd.GeoDataFrame:
-    """Outline (convex hull of every postcode of the district in the index) and centre, in BNG."""
-    districts = sorted(set(districts))
-    frames = []
-    for letters in sorted({postcode_area(d) for d in districts} - {None}):
-        table = index.area(letters)
-        if len(table):
-            frames.append(table.reset_index()[["postcode", "easting", "northing"]])
-    if not frames:
-        return gpd.GeoDataFrame({"district": []}, geometry=gpd.GeoSeries([], crs="EPSG:27700"))
-    every = pd.concat(frames, ignore_index=True).drop_duplicates("postcode")
-    every["district"] = every["postcode"].astype(str).str.split(" ").str[0]
-    every = every[every["district"].isin(districts)].sort_values("district", kind="stable")
-    codes, names = pd.factorize(every["district"], sort=True)
-    points = shapely.points(every[["easting", "northing"]].to_numpy(float))
-    hulls = shapely.convex_hull(shapely.multipoints(points, indices=codes))
-    outline = shapely.buffer(hulls, 250, quad_segs=4)  # a district of one postcode is still an area
-    centre = every.groupby("district")[["easting", "northing"]].mean().reindex(names)
-    return gpd.GeoDataFrame({"district": list(names), "centre_e": centre["easting"].to_numpy(),
-                             "centre_n": centre["northing"].to_numpy()}, geometry=list(outline), crs="EPSG:27700")
-
-
-#: The trend words a district's areas are counted by (an area with no earlier period has "no trend").
-TREND_WORDS = ("intensifying", "new", "persistent", "steady", "diminishing", "no trend")
-
-
-def trend_column(word: str) -> str:
-    """The property counting a district's areas with a trend word: ``trend_new``, ``trend_no_trend``."""
-    return "trend_" + word.replace(" ", "_")
-
-
-def district_table(result) -> pd.DataFrame:
-    """The hot-spot areas counted by postcode district (the board's table, before its suppression).
-
-    Index ``district``; columns ``areas``, ``children``, ``episodes``,
-    ``clusters``, ``adults_of_concern`` (whole numbers), ``trend_<word>`` (how
-    many of its areas have each of :data:`TREND_WORDS`: :func:`trend_column`), ``last_seen``,
-    ``contains_childrens_home``, ``clusters_meet``.
-    """
-    areas = result.areas
-    counted = result.mentions[result.mentions["counted"]]
-    if areas.empty:
-        return pd.DataFrame(columns=["areas", "children", "episodes", "clusters", "adults_of_concern",
-                                     *[trend_column(w) for w in TREND_WORDS]])
-    district_of = areas.set_index("area")["district"]
-    m = counted.assign(district=district_of.reindex(counted["area"]).to_numpy())
-    g = areas.groupby("district")
-    table = pd.DataFrame({
-        "areas": g.size(),
-        "children": m.groupby("district")["child_ref"].nunique(),
-        "episodes": m.dropna(subset=["episode_id"]).groupby("district")["episode_id"].nunique(),
-        "clusters": g["clusters"].agg(lambda s: len(set().union(*map(set, s)))),
-        "adults_of_concern": g["adults_of_concern"].agg(lambda s: len(set().union(*map(set, s)))),
-        "last_seen": g["last_seen"].max(),
-        "contains_childrens_home": g["contains_childrens_home"].any(),
-        "clusters_meet": g["clusters_meet"].any(),
-    }).fillna({"children": 0, "episodes": 0})
-    words = areas["trend"].astype(object).where(areas["trend"].notna(), "no trend")
-    for word in TREND_WORDS:
-        table[trend_column(word)] = words.eq(word).groupby(areas["district"]).sum().reindex(table.index).fillna(0)
-    for column in ("areas", "children", "episodes", "clusters", "adults_of_concern",
-                   *[trend_column(w) for w in TREND_WORDS]):
-        table[column] = table[column].astype(np.int64)
-    table.index.name = "district"
-    return table
-
-
 def _board_hotspots(result, board) -> tuple[dict, object]:
     """The board's districts: counts as numbers, each suppressed one ``null`` with ``<field>_suppressed: true``.
 
@@ -344,7 +279,7 @@ def _board_places(result) -> tuple[dict, object]:
     m = result.mentions
     if m.empty:
         return {}, []
-    district = m["postcode_placed"].astype(str).str.split(" ").str[0]
+    district = postcode_districts(m["postcode_placed"].astype(str))
     m = m.assign(district=district.to_numpy())
     keys = ["district", "role"]
     children = m[keys + ["child_ref"]].drop_duplicates().groupby(keys).size()
@@ -359,8 +294,8 @@ def _board_places(result) -> tuple[dict, object]:
     columns = {"place": _column(table["district"]), "postcode": _column(table["district"]),
                "district": _column(table["district"]), "role": _column(table["role"])}
     for c in ("children", "episodes"):
-        small = ((table[c] >= 1) & (table[c] <= 4)).to_numpy()
-        columns[c] = [None if hide else int(v) for v, hide in zip(table[c], small)]
-        columns[f"{c}_suppressed"] = small.tolist()
+        hidden = [small(int(v)) for v in table[c]]
+        columns[c] = [None if hide else int(v) for v, hide in zip(table[c], hidden)]
+        columns[f"{c}_suppressed"] = hidden
     columns["safe"] = _column(table["role"].eq("safe_place"))
     return columns, geometry

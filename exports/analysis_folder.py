@@ -1,0 +1,108 @@
+"""The folder ``peermap analyse`` writes: people, clusters, ties, changes, measures and hot spots, for one audience.
+
+SCHEMA.md "What comes out": ``people.csv``, ``clusters.csv``, ``ties.csv``,
+``changes.csv`` (not for the board), ``kpi.json``, ``hotspots.geojson`` and
+``places.geojson``, ``possible_duplicates.csv`` (audiences that may see
+associates' raw names) and ``manifest.json``, whole or not at all and readable
+by their owner only (:class:`exports.output_folder.OutputFolder`). The pack
+writes the same files from the same :class:`~exports.audience_view.AudienceView`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from peermap.exports.audience_view import AudienceView, audience_view
+from peermap.exports.audiences import AudiencePolicy, people_view, texts_view
+from peermap.exports.board import board_measures
+from peermap.exports.geojson import write_hotspots_geojson, write_places_geojson
+from peermap.exports.manifest import write_csv, write_json, write_manifest
+from peermap.exports.output_folder import OutputFolder
+from peermap.graph_models.dataset import Dataset
+from peermap.mapping.analysis import Analysis, pair_keys, why_texts
+from peermap.mapping.explain import explain
+from peermap.mapping.measures import compute_measures
+
+
+def audience_ties(analysis: Analysis, policy: AudiencePolicy, shown: pd.Series) -> pd.DataFrame:
+    """ties.csv's rows for an audience: ``why`` with raw IDs for those who may see them, names as allowed."""
+    ties = analysis.ties.copy()
+    if policy.raw_ids and len(ties):
+        network = analysis.network
+        why = why_texts(analysis.evidence, network,
+                        lambda frame, at: explain(frame, analysis.records, positions=at, police=True))
+        pairs = analysis.tie_pairs if analysis.tie_pairs is not None else pair_keys(
+            ties, pd.Index(network.nodes["ref"]))
+        ties["why"] = why.to_numpy()[np.searchsorted(network.ties["pair"].to_numpy(), pairs)]
+    ties["why"] = texts_view(ties["why"].astype("string"), shown)
+    return ties
+
+
+def write_hotspot_files(view: AudienceView, out_dir: Path) -> list[Path]:
+    """Write ``hotspots.geojson`` and ``places.geojson`` as the audience may see them; returns their paths."""
+    out = Path(out_dir)
+    return [write_hotspots_geojson(view.places, out / "hotspots.geojson", view.audience, board=view.districts),
+            write_places_geojson(view.places, out / "places.geojson", view.audience)]
+
+
+def write_analysis_files(view: AudienceView, out_dir: Path, kpi: bool = True) -> list[Path]:
+    """Every file of the folder but the manifest, into ``out_dir`` (a staging folder); returns their paths."""
+    policy, analysis, shown = view.policy, view.analysis, view.shown
+    out = Path(out_dir)
+    files: list[Path] = []
+    if policy.people:
+        people = people_view(analysis.people, view.dataset.children, view.dataset.associates, policy)
+        files.append(write_csv(people, out / "people.csv"))
+
+        clusters = analysis.clusters.copy()
+        for column in ("associates", "summary", "strongest_ties", "adults_of_concern"):
+            clusters[column] = texts_view(clusters[column].astype("string"), shown)
+        files.append(write_csv(clusters, out / "clusters.csv"))
+
+        files.append(write_csv(audience_ties(analysis, policy, shown), out / "ties.csv"))
+
+        changes = analysis.changes.copy()
+        for column in ("subject", "detail"):
+            changes[column] = texts_view(changes[column].astype("string"), shown)
+        files.append(write_csv(changes, out / "changes.csv"))
+
+        if policy.unresolved_names and len(analysis.duplicates):
+            files.append(write_csv(analysis.duplicates, out / "possible_duplicates.csv"))
+    if kpi:
+        if policy.people:
+            measures = compute_measures(view.dataset, analysis.period)
+        else:
+            measures = board_measures(view.dataset, analysis.period).json("now")
+        files.append(write_json(measures, out / "kpi.json"))
+    files.extend(write_hotspot_files(view, out))
+    return files
+
+
+def write_analysis(analysis: Analysis, out_dir, audience: str, dataset: Dataset,
+                   names: bool = False, kpi: bool = True, postcodes=None) -> list[Path]:
+    """Write the analysis for one audience; returns the files written (manifest last).
+
+    The files are those of the module docstring, whole or not at all
+    (``out_dir`` is a path, or the :class:`~exports.output_folder.OutputFolder`
+    a command is writing, which then puts the files in place).
+
+    Raises
+    ------
+    ValueError
+        when the analysis was built from intelligence the audience may not see
+        (handling ``C`` for a meeting): analyse the restricted dataset instead.
+    exports.output_folder.OutputError
+        when ``out_dir`` holds files peermap did not write, or cannot be written.
+    """
+    view = audience_view(dataset, analysis.period, audience, names=names, postcodes=postcodes, analysis=analysis)
+    with OutputFolder.of(out_dir) as folder:
+        files = write_analysis_files(view, folder.path, kpi)
+        extra = {"names": view.policy.names, "settings": analysis.settings.as_dict(),
+                 "clustering": analysis.info.get("clustering"), "betweenness": analysis.info.get("betweenness")}
+        files.append(write_manifest(folder.path, audience, analysis.period, dataset.inputs, files, extra,
+                                    loaded=dataset.loaded))
+        folder.commit()
+    return [folder.placed(f) for f in files]
