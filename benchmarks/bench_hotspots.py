@@ -47,7 +47,7 @@ def rss_mb() -> float:
 
 def staged(name: str, dataset, period) -> tuple[list[dict], dict]:
     """Each stage of analyse_places on its own, timed, with peak and added memory."""
-    from peermap.geo.hotspots import Settings, build_areas, concern_mentions, _gi_per_area
+    from peermap.geo.hotspots import HotspotSettings, build_areas, concern_mentions, _gi_per_area
     from peermap.geo.places import home_mentions, homes_of, locate, place_mentions, role_table
     from peermap.geo.postcodes import default_index
 
@@ -77,9 +77,9 @@ def staged(name: str, dataset, period) -> tuple[list[dict], dict]:
     counted = stage("keep the mentions of concern (homes left out)", lambda: concern_mentions(located.mentions, homes))
     roles = stage("count children and episodes per place and role", lambda: role_table(located.mentions))
     areas, labels = stage("group places into areas (DBSCAN 250 m, 1 km cap, outlines)",
-                          lambda: build_areas(counted, Settings()))
+                          lambda: build_areas(counted, HotspotSettings()))
     m = counted.assign(label=labels)
-    gi, grid = stage("Gi* over the 500 m grid (esda)", lambda: _gi_per_area(m, Settings()))
+    gi, grid = stage("Gi* over the 500 m grid (esda)", lambda: _gi_per_area(m, HotspotSettings()))
     keep.update(mentions=len(mentions), located=len(located.mentions), counted=len(counted), roles=len(roles),
                 areas=len(areas), cells=len(grid), places=counted["postcode_placed"].nunique(),
                 located_frame=located.mentions, counted_frame=counted)
@@ -93,18 +93,18 @@ def naive_grouping(counted) -> tuple[dict, list[dict]]:
 
     from sklearn.cluster import DBSCAN
 
-    from peermap.geo.hotspots import RADIUS_M
+    from peermap.geo.hotspots import HotspotSettings
 
     places = counted.drop_duplicates("postcode_placed")[["easting", "northing"]].to_numpy(float)
     rng = np.random.default_rng(7)
     sample = places[rng.choice(len(places), min(SAMPLE_PLACES, len(places)), replace=False)]
     before = rss_mb()
     with measure() as ours:
-        mine = DBSCAN(eps=RADIUS_M, min_samples=1, algorithm="kd_tree").fit(sample).labels_
+        mine = DBSCAN(eps=HotspotSettings.radius_m, min_samples=1, algorithm="kd_tree").fit(sample).labels_
     ours_mb = max(ours.peak_mb - before, 0.0)
     before = rss_mb()
     with measure() as naive:
-        theirs = fcluster(linkage(pdist(sample), method="single"), t=RADIUS_M, criterion="distance")
+        theirs = fcluster(linkage(pdist(sample), method="single"), t=HotspotSettings.radius_m, criterion="distance")
     naive_mb = max(naive.peak_mb - before, 0.0)
     same = _same_partition(mine, theirs)
     ratio = {"measure": f"group {len(sample):,} places at 250 m (DBSCAN with a k-d tree vs all pairwise "

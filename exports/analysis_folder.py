@@ -100,7 +100,7 @@ def write_analysis(analysis: Analysis, out_dir, audience: str, dataset: Dataset,
     view = audience_view(dataset, analysis.period, audience, names=names, postcodes=postcodes, analysis=analysis)
     with OutputFolder.of(out_dir) as folder:
         files = write_analysis_files(view, folder.path, kpi)
-        extra = {"names": view.policy.names, "settings": analysis.settings.as_dict(),
+        extra = {"names": view.policy.names, "settings": view.settings(),
                  "clustering": analysis.info.get("clustering"), "betweenness": analysis.info.get("betweenness")}
         files.append(write_manifest(folder.path, audience, analysis.period, dataset.inputs, files, extra,
                                     loaded=dataset.loaded))

@@ -64,6 +64,10 @@ class AudienceView:
     def period(self) -> Period:
         return self.analysis.period
 
+    def settings(self) -> dict:
+        """Every setting the results were made with, for the manifest: ``evidence`` and ``hot_spots``."""
+        return {"evidence": self.analysis.settings.as_dict(), "hot_spots": self.places.settings.as_dict()}
+
 
 def analyse_for_audience(dataset: Dataset, period: Period, audience: str,
                          settings: EvidenceSettings | None = None, postcodes: PostcodeIndex | None = None,

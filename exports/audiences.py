@@ -43,6 +43,8 @@ import pandas as pd
 from peermap.graph_models.dataset import Dataset
 
 AUDIENCES = ("meeting", "police", "board", "worker")
+#: The audiences a folder (a pack, or ``peermap analyse``) is written for; the worker gets one child's page.
+FOLDER_AUDIENCES = AUDIENCES[:3]
 #: Link target types that identify things (not people or places): police and worker only.
 IDENTIFIER_TYPES = ("vehicle", "phone", "online")
 _REF = re.compile(r"\b[AC]-[0-9A-HJKMNP-TV-Z]{10}\b")

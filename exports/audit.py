@@ -35,7 +35,6 @@ import contextlib
 import datetime as dt
 import fcntl
 import getpass
-import hashlib
 import json
 import os
 import sys
@@ -63,10 +62,6 @@ def command_line(argv: list[str] | None = None) -> list[str]:
     if args:
         args[0] = Path(args[0]).name
     return args
-
-
-def sha256_bytes(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
 
 
 def audit_path(output: str | Path) -> Path:

@@ -38,12 +38,12 @@ import pandas as pd
 import shapely
 
 from peermap.geo.places import ROLES
+from peermap.exports.audiences import FOLDER_AUDIENCES
 from peermap.exports.board import small
 from peermap.geo.districts import TREND_WORDS, district_shapes, trend_column
 from peermap.graph_models.postcode_format import postcode_districts
 from peermap.graph_models.private_files import make_folder, open_private
 
-AUDIENCES = ("police", "meeting", "board")
 CLASSIFICATION = "OFFICIAL-SENSITIVE"
 ATTRIBUTION = "Contains OS data © Crown copyright and database right"
 #: Coordinates are written to 6 decimal places (about 0.1 m).
@@ -62,8 +62,8 @@ def _board(board):
 
 
 def _check(result, audience: str) -> None:
-    if audience not in AUDIENCES:
-        raise AudienceError(f"hotspots.geojson and places.geojson are made for {', '.join(AUDIENCES)}, "
+    if audience not in FOLDER_AUDIENCES:
+        raise AudienceError(f"hotspots.geojson and places.geojson are made for {', '.join(FOLDER_AUDIENCES)}, "
                             f"not {audience!r}")
     if audience != "police" and result.includes_handling_c:
         raise AudienceError(f"the {audience} audience may not see police-only intelligence (handling C): "

@@ -72,7 +72,7 @@ from typing import Callable
 
 import psutil
 
-from peermap.graph_models.private_files import make_folder, make_private
+from peermap.graph_models.private_files import FILE_MODE, FOLDER_MODE, make_folder, make_private
 from peermap.graph_models.reading import sha256_file
 from peermap.graph_models.rejects import COLUMNS as REJECTS_COLUMNS
 
@@ -298,7 +298,7 @@ class OutputFolder:
         staging = _staging_name(out)
         try:
             make_folder(out.parent)
-            os.mkdir(staging, 0o700)
+            os.mkdir(staging, FOLDER_MODE)
         except OSError as error:
             raise OutputError(f"cannot write beside --out {self.given} (in {error.filename or out.parent}): "
                               f"{error.strerror or error}") from error
@@ -427,7 +427,7 @@ def replace_file(path: str | Path, write: Callable[[Path], object],
     backup = temporary.with_name(temporary.name + PREVIOUS)
     try:
         write(temporary)
-        os.chmod(temporary, 0o600)  # whichever writer made it
+        os.chmod(temporary, FILE_MODE)  # whichever writer made it
         _fsync(temporary)
         existed = os.path.lexists(path)
         try:

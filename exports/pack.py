@@ -53,7 +53,7 @@ import pandas as pd
 from peermap.graph_models.reading import sha256_file
 from peermap.exports.analysis_folder import audience_ties, write_analysis_files
 from peermap.exports.audience_view import audience_view
-from peermap.exports.audiences import associate_names, audience_policy, children_view, people_view, texts_view
+from peermap.exports.audiences import FOLDER_AUDIENCES, associate_names, audience_policy, children_view, people_view, texts_view
 from peermap.exports.board import SMALL
 from peermap.exports.geojson import hotspot_features, place_features
 from peermap.exports.audit import AuditRun
@@ -66,7 +66,6 @@ from peermap.mapping.explain import grade_words, source_noun, strength_legend
 from peermap.mapping.periods import Period
 from peermap.graph_models.local_time import LOCAL_TIME_ZONE
 
-PACK_AUDIENCES = ("meeting", "police", "board")
 ROLE_WORDS = {"adult_of_concern": "adult of concern", "protective": "protective (safety)", "peer": "peer",
               "family": "family", "professional": "professional", "unknown": "unknown"}
 
@@ -391,8 +390,8 @@ def _write_pack(dataset: Dataset, period: Period, audience: str, folder: OutputF
     from peermap.exports.network_page import network_page
     from peermap.mapping.measures import compute_measures
 
-    if audience not in PACK_AUDIENCES:
-        raise ValueError(f"a pack is made for {', '.join(PACK_AUDIENCES)}, not {audience!r} "
+    if audience not in FOLDER_AUDIENCES:
+        raise ValueError(f"a pack is made for {', '.join(FOLDER_AUDIENCES)}, not {audience!r} "
                          "(the worker audience gets one child's page: peermap child)")
     resolve_basemap(basemap)  # a bad --basemap stops before anything is written
     policy = audience_policy(audience, names=names)
@@ -493,7 +492,7 @@ def _write_pack(dataset: Dataset, period: Period, audience: str, folder: OutputF
     timings["index page"] = time.perf_counter() - clock
 
     extra = {"names": policy.names, "basemap": basemap or "none",
-             "settings": analysis.settings.as_dict(), "clustering": analysis.info.get("clustering"),
+             "settings": view.settings(), "clustering": analysis.info.get("clustering"),
              "betweenness": analysis.info.get("betweenness")}
     if not board:
         extra["network"] = {"people": int((pack.nodes["kind"] != "place").sum()),

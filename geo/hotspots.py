@@ -9,13 +9,13 @@ children's home is not a hot spot of risk.
 
 Grouping, on British National Grid metres (EPSG:27700):
 
-1. **Radius** (:data:`RADIUS_M`, 250 m): places are joined when one is within
+1. **Radius** (:attr:`HotspotSettings.radius_m`, 250 m): places are joined when one is within
    250 m of another, and areas grow through such chains (DBSCAN with
    ``eps=250``, ``min_samples=1``: a single place where many children are
    found is an area of its own, never "noise").
-2. **Size cap** (:data:`MAX_WIDTH_M`, 1 km): a group whose places spread over
+2. **Size cap** (:attr:`HotspotSettings.max_width_m`, 1 km): a group whose places spread over
    more than 800 m (1 km less the 100 m drawn around each edge,
-   :data:`BUFFER_M`) is cut into discs of 400 m radius, each centred on the
+   :attr:`HotspotSettings.buffer_m`) is cut into discs of 400 m radius, each centred on the
    place with most children around it (nearer ones weighing more), busiest
    first: no two places of one area are more than 800 m apart, and an area
    sits on a concentration of places rather than being cut through it. A
@@ -35,12 +35,12 @@ concern named in the same episodes or interviews (``adults_of_concern``), the
 children's homes inside it (``contains_childrens_home``: the area is shown,
 but its measures never include the home), and a Gi* z-score and p-value.
 
-Gi* (Getis and Ord): distinct children per 500 m grid cell (:data:`CELL_M`)
+Gi* (Getis and Ord): distinct children per 500 m grid cell (:attr:`HotspotSettings.cell_m`)
 over the cells with a place of concern and the ring of cells around them,
 binary queen contiguity with each cell its own neighbour, computed by
 ``esda.G_Local(star=True, transform="B", permutations=0)``; an area takes the
-value of its cell with most children. With fewer than :data:`GI_MIN_CELLS`
-cells, or fewer than :data:`GI_MIN_OCCUPIED` occupied ones, or no variation,
+value of its cell with most children. With fewer than :attr:`HotspotSettings.gi_min_cells`
+cells, or fewer than :attr:`HotspotSettings.gi_min_occupied` occupied ones, or no variation,
 the numbers do not allow it and ``gi_z``/``gi_p`` are null. ``gi_p`` is esda's
 ``p_norm``: the one-sided normal p-value of ``|z|``.
 
@@ -56,7 +56,7 @@ Ester, M. et al. (1996) A density-based algorithm for discovering clusters
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 import geopandas as gpd
 import numpy as np
@@ -70,18 +70,52 @@ from peermap.graph_models.local_time import LOCAL_TIMES
 
 BNG = "EPSG:27700"
 
-#: Places within this many metres of each other join one area (DBSCAN ``eps``).
-RADIUS_M = 250.0
-#: No area is wider than this (its outline included).
-MAX_WIDTH_M = 1000.0
-#: The outline is drawn this far around an area's places.
-BUFFER_M = 100.0
-#: Side of the square grid cells Gi* is computed over.
-CELL_M = 500.0
-#: Gi* needs at least this many grid cells (occupied ones and the ring around them) ...
-GI_MIN_CELLS = 30
-#: ... and at least this many cells with a child in them.
-GI_MIN_OCCUPIED = 3
+
+@dataclass(frozen=True)
+class HotspotSettings:
+    """How places are grouped into hot-spot areas, and when an area's Gi* score is worked out.
+
+    Distances are straight lines in metres on the British National Grid.
+
+    Parameters
+    ----------
+    radius_m : float, default 250
+        Two places of concern within this many metres of each other (about
+        three minutes' walk) join one hot-spot area, and so does a place within
+        this distance of any place already in it (single linkage): a run of
+        shops along one street is one area.
+    max_width_m : float, default 1000
+        No area is wider than this, its outline included: a chain of places
+        across a whole town is cut into areas of at most a kilometre, small
+        enough to patrol or to name in a meeting.
+    buffer_m : float, default 100
+        An area's outline is drawn this far around its places, so an area of
+        one place is still a shape on the map.
+    cell_m : float, default 500
+        The side of the square grid cells the Getis-Ord Gi* score is worked
+        out over: each cell counts the distinct children found, frequenting or
+        exploited there, and a cell together with its eight neighbours is
+        compared with the whole grid.
+    gi_min_cells : int, default 30
+        Gi* is worked out only when the grid (the cells with children and the
+        ring of empty cells around them) has at least this many cells; with
+        fewer, a score would rest on too little to say whether a place stands
+        out, and the area shows no score rather than a misleading one.
+    gi_min_occupied : int, default 3
+        ... and only when at least this many cells have a child in them.
+    """
+
+    radius_m: float = 250.0
+    max_width_m: float = 1000.0
+    buffer_m: float = 100.0
+    cell_m: float = 500.0
+    gi_min_cells: int = 30
+    gi_min_occupied: int = 3
+
+    def as_dict(self) -> dict:
+        """The settings by name, for the manifest (so a pack says how it was made)."""
+        return asdict(self)
+
 
 DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
@@ -130,8 +164,8 @@ def _peel(xy: np.ndarray, weight: np.ndarray, max_span_m: float) -> np.ndarray:
     return labels
 
 
-def group_places(easting, northing, weights=None, *, radius_m: float = RADIUS_M, max_width_m: float = MAX_WIDTH_M,
-                 buffer_m: float = BUFFER_M) -> np.ndarray:
+def group_places(easting, northing, weights=None, *, radius_m: float = HotspotSettings.radius_m, max_width_m: float = HotspotSettings.max_width_m,
+                 buffer_m: float = HotspotSettings.buffer_m) -> np.ndarray:
     """Group points (BNG metres) into compact areas: DBSCAN at ``radius_m``, then a size cap.
 
     Parameters
@@ -196,7 +230,7 @@ def group_places(easting, northing, weights=None, *, radius_m: float = RADIUS_M,
     return renumber[labels]
 
 
-def outlines(easting, northing, labels, *, buffer_m: float = BUFFER_M) -> np.ndarray:
+def outlines(easting, northing, labels, *, buffer_m: float = HotspotSettings.buffer_m) -> np.ndarray:
     """Each area's outline: the convex hull of its points drawn ``buffer_m`` wider (shapely polygons)."""
     labels = np.asarray(labels)
     if len(labels) == 0:
@@ -301,16 +335,6 @@ def study_grid(ix, iy, values) -> pd.DataFrame:
 
 
 # -- areas -------------------------------------------------------------------------------------------------------
-@dataclass
-class Settings:
-    """The grouping and Gi* settings a result was made with (shown in docs and outputs)."""
-
-    radius_m: float = RADIUS_M
-    max_width_m: float = MAX_WIDTH_M
-    buffer_m: float = BUFFER_M
-    cell_m: float = CELL_M
-    gi_min_cells: int = GI_MIN_CELLS
-    gi_min_occupied: int = GI_MIN_OCCUPIED
 
 
 def concern_mentions(located: pd.DataFrame, homes: Homes) -> pd.DataFrame:
@@ -340,7 +364,7 @@ def _distinct(labels: np.ndarray, codes: np.ndarray, n: int) -> np.ndarray:
     return np.bincount(pairs // width, minlength=n)
 
 
-def build_areas(counted: pd.DataFrame, settings: Settings | None = None) -> tuple[gpd.GeoDataFrame, np.ndarray]:
+def build_areas(counted: pd.DataFrame, settings: HotspotSettings | None = None) -> tuple[gpd.GeoDataFrame, np.ndarray]:
     """Group the counted mentions' places into areas and measure each (unranked).
 
     Returns the areas (``label``, ``geometry`` in BNG, ``easting``/``northing``
@@ -348,7 +372,7 @@ def build_areas(counted: pd.DataFrame, settings: Settings | None = None) -> tupl
     ``unverified``, ``first_seen``, ``last_seen``) and the area label of every
     mention.
     """
-    s = settings or Settings()
+    s = settings or HotspotSettings()
     if counted.empty:
         empty = gpd.GeoDataFrame({"label": pd.Series([], dtype="int64")}, geometry=gpd.GeoSeries([], crs=BNG))
         for c in ("easting", "northing"):
@@ -429,10 +453,6 @@ def _lists(labels, values, order, numeric: bool = False) -> pd.Series:
     return pd.Series(values, index=order, dtype=object)
 
 
-def _area_lists(m: pd.DataFrame, column: str, labels: pd.Index) -> pd.Series:
-    return _lists(m["label"].to_numpy(), m[column], labels)
-
-
 def _adults_of_concern(dataset, include_handling_c: bool, given) -> pd.DataFrame:
     """Associate links to adults of concern: ``associate_ref``, ``episode_id``, ``rthi_id``."""
     links = dataset.links
@@ -465,7 +485,7 @@ def _link_adults(m: pd.DataFrame, aoc: pd.DataFrame, labels: pd.Index) -> pd.Ser
     return _lists(joined["label"].to_numpy(), joined["associate_ref"], labels)
 
 
-def _gi_per_area(m: pd.DataFrame, s: Settings) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _gi_per_area(m: pd.DataFrame, s: HotspotSettings) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Gi* over the study grid (distinct children per cell), and each area's value (its busiest cell)."""
     cols = pd.DataFrame({"label": m["label"].to_numpy(),
                          "ix": np.floor(m["easting"].to_numpy() / s.cell_m).astype(np.int64),
@@ -586,7 +606,7 @@ class PlacesResult:
     mentions: pd.DataFrame
     gi_grid: pd.DataFrame
     includes_handling_c: bool = True
-    settings: Settings = field(default_factory=Settings)
+    settings: HotspotSettings = field(default_factory=HotspotSettings)
     postcodes: PostcodeIndex | None = None
 
 
@@ -613,7 +633,7 @@ def _in(period, times: pd.Series) -> np.ndarray:
 
 def analyse_places(dataset, period, postcodes: PostcodeIndex | None = None, cluster_of=None,
                    adults_of_concern=None, history_periods: int = 4, *, include_handling_c: bool = True,
-                   settings: Settings | None = None) -> PlacesResult:
+                   settings: HotspotSettings | None = None) -> PlacesResult:
     """Places, hot-spot areas, missing-from places, safe places and trends for one period.
 
     Parameters
@@ -636,7 +656,7 @@ def analyse_places(dataset, period, postcodes: PostcodeIndex | None = None, clus
     include_handling_c : bool, default True
         False leaves out police-only intelligence (handling ``C``): use it for
         the ``meeting`` and ``board`` audiences.
-    settings : Settings, optional
+    settings : HotspotSettings, optional
         Radius, size cap, outline and grid (the documented defaults).
 
     Returns
@@ -657,7 +677,7 @@ def analyse_places(dataset, period, postcodes: PostcodeIndex | None = None, clus
     """
     from peermap.geo.trends import area_trends
 
-    s = settings or Settings()
+    s = settings or HotspotSettings()
     index = postcodes if postcodes is not None else default_index()
     homes = homes_of(dataset)
     periods = _periods(period, history_periods, dataset.coverage_start())

@@ -27,8 +27,7 @@ from peermap.graph_models.load_settings import LoadSettings
 from peermap.graph_models.reading import RawTable, folder_files, read_csv_table, read_workbook, sha256_file
 from peermap.graph_models.references import associate_references, child_references, find_key
 from peermap.graph_models.rejects import DataFolderError, Problem, REJECTED, WARNING
-from peermap.graph_models.schema import (ASSOCIATES, CHILDREN, EPISODES, LINKS, PEOPLE_ROLES, PLACE_ROLES, PLACES,
-                                 RTHIS, TABLE_SPECS, TableSpec)
+from peermap.graph_models.schema import (CHILDREN, PEOPLE_ROLES, PLACE_ROLES, TABLE_SPECS, TableSpec)
 from peermap.graph_models.validation import Reference, RowRule, validate
 
 

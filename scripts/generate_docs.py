@@ -8,7 +8,10 @@ rewritten from their source, never typed by hand:
 - ``data-columns`` (docs/data-folder.md): the columns of each file, from graph_models/schema.py;
 - ``bad-input`` (docs/data-folder.md): what happens to each kind of bad input, from the cases
   tests/test_bad_input.py checks (tests/bad_input_cases.py);
-- ``performance`` (docs/performance.md): the JSON results in benchmarks/results/.
+- ``performance`` (docs/performance.md): the JSON results in benchmarks/results/;
+- ``evidence-settings`` (docs/analysis.md), ``hotspot-settings`` (docs/hotspots.md) and
+  ``load-settings`` (docs/data-folder.md): each setting, its default and its meaning, from the
+  settings classes' docstrings (a setting without words there stops the script).
 
 Usage::
 
@@ -177,6 +180,40 @@ def cluster_methods() -> str:
     return "\n".join(lines) + "\n\nSource: `benchmarks/results/analysis.json` (`make benchmarks`).\n"
 
 
+def settings_table(settings_class) -> str:
+    """A settings class as a table: each field, its default, and the words its docstring gives it.
+
+    The words come from the class docstring's numpydoc ``Parameters`` (an entry
+    ``name : type, default X`` and its indented text); the default from the
+    dataclass itself, so the table cannot disagree with the code.
+    """
+    import dataclasses
+    import inspect
+
+    doc = inspect.getdoc(settings_class)
+    section = doc.split("Parameters\n----------\n", 1)[1]
+    words: dict[str, list[str]] = {}
+    name = None
+    for line in section.splitlines():
+        if line and not line.startswith(" "):
+            if " : " not in line:
+                break
+            name = line.split(" : ")[0].strip()
+            words[name] = []
+        elif name and line.strip():
+            words[name].append(line.strip())
+    rows = ["| setting | default | what it means |", "|---|---|---|"]
+    for field in dataclasses.fields(settings_class):
+        if field.name not in words:
+            raise SystemExit(f"{settings_class.__name__}.{field.name} has no words in its docstring")
+        default = field.default
+        shown = f"{default:g}" if isinstance(default, float) else str(default)
+        text = re.sub(r"``([^`]+)``", r"`\1`", " ".join(words[field.name]))
+        rows.append(f"| `{field.name}` | {shown} | {text} |")
+    module = settings_class.__module__.removeprefix("peermap.").replace(".", "/")
+    return "\n".join(rows) + f"\n\nFrom `{settings_class.__name__}` in `{module}.py`.\n"
+
+
 def sources(data: Path | None) -> dict[str, callable]:
     return {
         "kpi-example": lambda: kpi_example(data),
@@ -187,11 +224,20 @@ def sources(data: Path | None) -> dict[str, callable]:
         "cypher-cookbook": cypher_cookbook,
         "performance": performance,
         "cluster-methods": cluster_methods,
+        "evidence-settings": lambda: settings_table(_settings("peermap.mapping.settings", "EvidenceSettings")),
+        "hotspot-settings": lambda: settings_table(_settings("peermap.geo.hotspots", "HotspotSettings")),
+        "load-settings": lambda: settings_table(_settings("peermap.graph_models.load_settings", "LoadSettings")),
     }
 
 
+def _settings(module: str, name: str):
+    import importlib
+
+    return getattr(importlib.import_module(module), name)
+
+
 FILES = ("README.md", "docs/cli-reference.md", "docs/data-folder.md", "docs/performance.md", "docs/neo4j.md",
-         "docs/analysis.md")
+         "docs/analysis.md", "docs/hotspots.md")
 
 
 def regenerate(check: bool, data: Path | None = None) -> list[str]:

@@ -6,6 +6,7 @@ the command line and the public API sit above them all.
 
 import ast
 import os
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -80,9 +81,15 @@ def test_the_tests_use_the_installed_package():
 @pytest.mark.slow
 def test_pip_install_puts_one_top_level_package_in_a_fresh_environment(tmp_path):
     """`pip install .` into a fresh venv: only `peermap` (and its dist-info) lands; `import geo` fails there."""
+    source = tmp_path / "source"  # a copy: building in the checkout would leave build/ there
+    source.mkdir()
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(ROOT / name, source / name)
+    for name in ("peermap", "graph_models", "geo", "mapping", "exports"):
+        shutil.copytree(ROOT / name, source / name, ignore=shutil.ignore_patterns("__pycache__"))
     wheels = tmp_path / "wheels"
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
-                    "--wheel-dir", str(wheels), str(ROOT)], check=True, capture_output=True, cwd=tmp_path)
+                    "--wheel-dir", str(wheels), str(source)], check=True, capture_output=True, cwd=tmp_path)
     wheel = next(wheels.glob("peermap-*.whl"))
     assert {name.split("/")[0] for name in zipfile.ZipFile(wheel).namelist()} == {
         "peermap", wheel.name.split("-py3")[0] + ".dist-info"}
