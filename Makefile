@@ -8,11 +8,12 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha256sum | cut -c1-12)
 PYTEST_ARGS ?=
 
-.PHONY: help venv demo test fuzz browser notebooks docs benchmarks clean
+.PHONY: help venv demo test lint format fuzz browser notebooks docs benchmarks clean
 
 help:
 	@echo "make demo   - set up .venv, make the synthetic County Durham data, write the meeting pack to out/"
-	@echo "make test   - set up .venv, Chromium and a local Neo4j, and run the whole test suite"
+	@echo "make test   - set up .venv, Chromium and a local Neo4j, and run the linters and the whole test suite"
+	@echo "make format - let ruff sort imports and format the Python (make test checks both)"
 	@echo "make fuzz   - run the loader's property-based tests at random for FUZZ_MINUTES (60), then docs/fuzzing.md"
 	@echo "make notebooks - open the analyst notebooks in JupyterLab (starts the local Neo4j for notebook 02)"
 	@echo "make neo4j-start / neo4j-stop - run the local Neo4j server (eval \"\$$(make -s neo4j-start)\")"
@@ -37,8 +38,18 @@ browser:
 	fi
 	@/usr/bin/chromium --version
 
-# Tests on two cores, then the tests that share the one Neo4j server, one at a time.
-test: $(STAMP) browser
+# ruff's lint and format check over the Python (make format rewrites it).
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(STAMP)
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+# The linters, then the tests on two cores (the docstring examples among them: tests/test_doctests.py),
+# then the tests that share the one Neo4j server, one at a time.
+test: $(STAMP) browser lint
 	@set -e; \
 	env="$$($(MAKE) -s neo4j-start)"; eval "$$env"; \
 	trap '$(MAKE) -s neo4j-stop' EXIT; \

@@ -41,6 +41,7 @@ import numpy as np
 import pandas as pd
 
 from peermap.graph_models.dataset import Dataset
+from peermap.mapping.periods import ages_on
 
 AUDIENCES = ("meeting", "police", "board", "worker")
 #: The audiences a folder (a pack, or ``peermap analyse``) is written for; the worker gets one child's page.
@@ -205,8 +206,6 @@ def children_view(children: pd.DataFrame, day, policy: AudiencePolicy) -> pd.Dat
     >>> children_view(kids, dt.date(2023, 3, 31), audience_policy("meeting")).to_dict("records")
     [{'age': 15, 'in_care': 'yes', 'ce_risk': 'high'}]
     """
-    from peermap.mapping.periods import ages_on
-
     out = pd.DataFrame(index=pd.Index(children["ref"].to_numpy(), name="ref"))
     out["age"] = ages_on(children["birth_date"], day).to_numpy()
     status = children["legal_status"].astype("string")

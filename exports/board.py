@@ -54,6 +54,8 @@ import numpy as np
 import pandas as pd
 
 from peermap.geo.districts import TREND_WORDS, trend_column
+from peermap.mapping.measures import format_value
+from peermap.mapping.measures import compute_measures, measure_bases
 
 #: The measures that count children, episodes or interviews.
 COUNT_MEASURES = ("children_missing", "episodes", "episodes_declined", "children_declined", "interviews_declined")
@@ -440,8 +442,6 @@ class BoardMeasures:
 
     def text(self, which: str, group: str, measure: str) -> str:
         """A measure as a board page shows it."""
-        from peermap.mapping.measures import format_value
-
         key = (which, group, measure)
         return self.disclosure.text(key, self.hidden, format_value(measure, self.measures[which][group][measure]))
 
@@ -459,8 +459,6 @@ def board_measures(dataset, period, top: int = 11) -> BoardMeasures:
     cannot then keep every small count out of reach (a few children, each ``<5``), the list is left out of
     the pack for the period and the page says why.
     """
-    from peermap.mapping.measures import compute_measures, measure_bases
-
     measures, bases = {}, {}
     for which, span in (("now", period), ("before", period.previous())):
         measures[which] = compute_measures(dataset, span, top=top)

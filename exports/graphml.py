@@ -21,6 +21,7 @@ import networkx as nx
 import pandas as pd
 
 from peermap.exports.escaping import display
+from peermap.graph_models.private_files import make_folder, open_private
 
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 NODE_ATTRIBUTES = ("label", "kind", "role", "cluster", "score", "degree", "betweenness", "concern", "safety", "context")
@@ -60,8 +61,6 @@ def network_graph(nodes: pd.DataFrame, edges: pd.DataFrame, positions: dict | No
 
 def write_graphml(nodes: pd.DataFrame, edges: pd.DataFrame, path: str | Path, positions: dict | None = None) -> Path:
     """Write the GraphML file (readable by its owner only, like every file of a pack)."""
-    from peermap.graph_models.private_files import make_folder, open_private
-
     path = Path(path)
     graph = network_graph(nodes, edges, positions)
     make_folder(path.parent)

@@ -27,6 +27,7 @@ import pandas as pd
 from peermap.graph_models.private_files import make_folder, open_private
 from peermap.graph_models.reading import sha256_file
 from peermap.graph_models.rejects import neutralise
+from peermap import __version__
 
 MANIFEST = "manifest.json"
 
@@ -94,8 +95,6 @@ def build_manifest(audience: str, period, inputs: dict, files: list[Path], out_d
     loaded : input file → (rows loaded, rows read) (``Dataset.loaded``), written as
         ``{"loaded": N, "read": M}``.
     """
-    from peermap import __version__
-
     out_dir = Path(out_dir)
     listed = {}
     for file in sorted(Path(f) for f in files):

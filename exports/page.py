@@ -37,6 +37,7 @@ from jinja2 import Environment, StrictUndefined
 from markupsafe import Markup
 
 from peermap.exports.escaping import script_json
+from peermap.graph_models.private_files import make_folder, open_private
 
 MARKING = "OFFICIAL-SENSITIVE"
 
@@ -341,8 +342,6 @@ def render_page(**kwargs) -> str:
 def write_page(path, page: Page) -> "Path":
     """Write a page (UTF-8, readable by its owner only, like every file of a pack)."""
     from pathlib import Path
-
-    from peermap.graph_models.private_files import make_folder, open_private
 
     path = Path(path)
     make_folder(path.parent)

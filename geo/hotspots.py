@@ -67,6 +67,7 @@ from peermap.geo.places import (CONCERN_ROLES, ROLES, Homes, at_home, home_menti
                         place_table, role_table)
 from peermap.geo.postcodes import PostcodeIndex, default_index
 from peermap.graph_models.local_time import LOCAL_TIMES
+from peermap.geo.trends import area_trends
 
 BNG = "EPSG:27700"
 
@@ -675,8 +676,6 @@ def analyse_places(dataset, period, postcodes: PostcodeIndex | None = None, clus
     episode), plus DBSCAN on the distinct places of concern and esda on the
     grid cells. The grouping is repeated for each earlier period of the trend.
     """
-    from peermap.geo.trends import area_trends
-
     s = settings or HotspotSettings()
     index = postcodes if postcodes is not None else default_index()
     homes = homes_of(dataset)

@@ -12,6 +12,7 @@ import csv
 import io
 from dataclasses import dataclass
 from pathlib import Path
+from peermap.graph_models.private_files import make_folder, open_private
 
 REJECTED = "rejected"
 WARNING = "warning"
@@ -73,8 +74,6 @@ def neutralise(value: object) -> object:
 
 def write_private_csv(path: Path, header, rows) -> Path:
     """Write a CSV readable by its owner only (mode 600), formulas neutralised."""
-    from peermap.graph_models.private_files import make_folder, open_private
-
     path = Path(path)
     make_folder(path.parent)
     with open_private(path, "w", newline="") as handle:  # 0600 also when it was there before, never via a link

@@ -31,6 +31,9 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from peermap.graph_models.network import PeerNetwork
+from peermap.mapping.clusters import find_clusters
+from peermap.mapping.evidence import collect_evidence
 
 #: A cluster takes last period's number only when at least this share of their children are the same.
 LEAST_OVERLAP = 0.3
@@ -102,10 +105,6 @@ def clustered_children(refs, kinds, membership: np.ndarray) -> pd.Series:
 
 def cluster_children(dataset, period, settings, postcodes) -> pd.Series:
     """The clusters of one period's children as found (numbered by size), without the rest of the analysis."""
-    from peermap.graph_models.network import PeerNetwork
-    from peermap.mapping.clusters import find_clusters
-    from peermap.mapping.evidence import collect_evidence
-
     evidence = collect_evidence(dataset, period, settings, postcodes)
     network = PeerNetwork.from_evidence(people_nodes(evidence.period_rows.children, evidence.roles), evidence.rows)
     clustering = find_clusters(network, settings)
