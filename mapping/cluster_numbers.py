@@ -104,10 +104,11 @@ def cluster_children(dataset, period, settings, postcodes) -> pd.Series:
     """The clusters of one period's children as found (numbered by size), without the rest of the analysis."""
     from peermap.graph_models.network import PeerNetwork
     from peermap.mapping.clusters import find_clusters
-    from peermap.mapping.evidence import collect_evidence
+    from peermap.mapping.evidence import cluster_kind_names, collect_evidence, kind_names
 
     evidence = collect_evidence(dataset, period, settings, postcodes)
-    network = PeerNetwork.from_evidence(people_nodes(evidence.period_rows.children, evidence.roles), evidence.rows)
+    network = PeerNetwork.from_evidence(people_nodes(evidence.period_rows.children, evidence.roles), evidence.rows,
+                                        kind_names(), cluster_kind_names())
     clustering = find_clusters(network, settings)
     return clustered_children(network.nodes["ref"], network.nodes["kind"], clustering.membership)
 
