@@ -179,7 +179,8 @@ def naive_overlap_pairs(table, settings, block: int = 1000) -> tuple[np.ndarray,
 
 def overlap_search(dataset) -> tuple[list[dict], dict]:
     from peermap.geo.postcodes import default_index
-    from peermap.mapping.evidence import episode_table, overlapping_episode_pairs
+    from peermap.mapping.evidence.co_missing import overlapping_episode_pairs
+    from peermap.mapping.evidence.episodes import episode_table
     from peermap.mapping.settings import EvidenceSettings
 
     settings = EvidenceSettings()

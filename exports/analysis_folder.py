@@ -23,7 +23,7 @@ from peermap.exports.manifest import write_csv, write_json, write_manifest
 from peermap.exports.output_folder import OutputFolder
 from peermap.graph_models.dataset import Dataset
 from peermap.mapping.analysis import Analysis, pair_keys, why_texts
-from peermap.mapping.explain import explain
+from peermap.mapping.evidence import explain
 from peermap.mapping.measures import compute_measures
 
 

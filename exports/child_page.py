@@ -17,7 +17,7 @@ intelligence, phones, vehicles or online handles (removed before anything is
 drawn, by :func:`exports.audiences.restrict_dataset`).
 
 Every record keeps its source and grades beside it in words (the legend of
-:mod:`mapping.explain`); one graded ``3``, ``D`` or ``E``, or not graded, says
+:mod:`mapping.evidence.words`); one graded ``3``, ``D`` or ``E``, or not graded, says
 "not confirmed" (SCHEMA.md). The latest :data:`EPISODES_IN_FULL` times the child
 went missing are listed in full and the earlier ones counted by month, so a
 page prints on a few sheets. Ages are on the last day of the period, or, with
@@ -37,7 +37,7 @@ from peermap.exports.escaping import display
 from peermap.exports.page import CONCERN_COLOUR, ENV, NEUTRAL_COLOUR, SAFETY_COLOUR, Page
 from peermap.graph_models.dataset import Dataset
 from peermap.mapping.associates import associate_roles
-from peermap.mapping.explain import grade_words, plural
+from peermap.mapping.evidence.words import grade_words, plural
 from peermap.mapping.periods import LONDON, Period, ages_on
 
 PERSON_WORDS = {

@@ -5,8 +5,9 @@ after the audience has decided names, labels and which ties exist, so the file
 and the page always agree. Nodes carry ``label``, ``kind``, ``role``,
 ``cluster``, ``score``, ``concern``, ``safety``, ``context`` and the page's
 ``x``/``y`` position; edges carry ``weight``, ``tie_type``, ``unverified``,
-``strength``, ``why`` and one count per kind of evidence. The board gets no
-GraphML (DESIGN.md).
+``strength``, ``why`` and one count per kind of evidence (the kinds the
+registry, :mod:`mapping.evidence.kinds`, holds when the file is written). The
+board gets no GraphML (DESIGN.md).
 
 Characters XML cannot hold (control characters that may lurk in a free-text
 column) are dropped, so the file always opens.
@@ -22,12 +23,12 @@ import pandas as pd
 
 from peermap.exports.escaping import display
 from peermap.graph_models.private_files import make_folder, open_private
+from peermap.mapping.evidence.kinds import kind_names
 
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 NODE_ATTRIBUTES = ("label", "kind", "role", "cluster", "score", "degree", "betweenness", "concern", "safety", "context")
-EDGE_ATTRIBUTES = ("weight", "tie_type", "unverified", "strength", "why", "first_seen", "last_seen",
-                   "overlapping", "missing_together", "found_together", "named_together", "shared_associate",
-                   "shared_place", "linked_associate")
+#: Each tie's attributes before its counts of each kind of evidence.
+TIE_ATTRIBUTES = ("weight", "tie_type", "unverified", "strength", "why", "first_seen", "last_seen")
 
 
 def _value(value):
@@ -53,8 +54,9 @@ def network_graph(nodes: pd.DataFrame, edges: pd.DataFrame, positions: dict | No
         if positions and str(row["id"]) in positions:
             attrs["x"], attrs["y"] = positions[str(row["id"])]
         graph.add_node(_value(row["id"]), **{k: v for k, v in attrs.items() if v is not None})
+    edge_attributes = (*TIE_ATTRIBUTES, *kind_names())
     for row in edges.to_dict("records"):
-        attrs = {k: _value(row.get(k)) for k in EDGE_ATTRIBUTES if k in row}
+        attrs = {k: _value(row.get(k)) for k in edge_attributes if k in row}
         graph.add_edge(_value(row["from"]), _value(row["to"]), **{k: v for k, v in attrs.items() if v is not None})
     return graph
 

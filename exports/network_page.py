@@ -426,9 +426,10 @@ def network_page(nodes: pd.DataFrame, edges: pd.DataFrame, *, clusters: pd.DataF
     """The network page (see the module docstring for the frames it takes).
 
     ``numbers`` shows each tie's weight beside its strength word (the police
-    audience); ``strengths`` is the strength legend (:func:`mapping.explain.strength_legend`).
+    audience); ``strengths`` is the strength legend (:func:`mapping.evidence.words.strength_legend`).
     """
-    from peermap.mapping.explain import INFORMATION_GRADE_WORDS, NOT_CONFIRMED, SOURCE_GRADE_WORDS
+    from peermap.mapping.evidence.words import (INFORMATION_GRADE_WORDS, NOT_CONFIRMED,
+                                                SOURCE_GRADE_WORDS)
 
     data = network_data(nodes, edges, clusters, seed, numbers)
     unclustered = any(m["cluster"] is None and not m["safety"] and not m["context"] for m in data["meta"]["nodes"].values())

@@ -62,7 +62,8 @@ from peermap.exports.manifest import build_manifest, write_manifest
 from peermap.exports.output_folder import OutputFolder, replace_file
 from peermap.exports.page import write_page
 from peermap.graph_models.dataset import Dataset
-from peermap.mapping.explain import grade_words, source_noun, strength_legend
+from peermap.mapping.evidence.kinds import kind_names
+from peermap.mapping.evidence.words import grade_words, source_noun, strength_legend
 from peermap.mapping.periods import Period
 from peermap.graph_models.local_time import LOCAL_TIME_ZONE
 
@@ -92,12 +93,12 @@ def _pair_key(a: pd.Series, b: pd.Series) -> pd.Series:
 
 
 def _evidence_by_pair(analysis, policy, shown: pd.Series, links: pd.DataFrame | None = None) -> dict[str, list[dict]]:
-    """Each tie's evidence in words (:mod:`mapping.explain`), as the audience may see it.
+    """Each tie's evidence in words (:mod:`mapping.evidence.explain`), as the audience may see it.
 
     The police get the grade codes, the raw IDs and the notes of the links;
     everyone else the sentences the analysis made, in words only.
     """
-    from peermap.mapping.explain import explain
+    from peermap.mapping.evidence import explain
 
     rows = analysis.evidence
     if rows.empty:
@@ -192,9 +193,7 @@ def network_frames(analysis, places, places_fc: dict, dataset: Dataset, policy) 
     evidence = _evidence_by_pair(analysis, policy, shown, dataset.links)
     pair = _pair_key(ties["a"], ties["b"]) if len(ties) else pd.Series([], dtype=str)
     edges = pd.DataFrame({"from": ties["a"].astype(str), "to": ties["b"].astype(str)})
-    for column in ("weight", "tie_type", "unverified", "strength", "why", "first_seen", "last_seen",
-                   "overlapping", "missing_together", "found_together", "named_together", "shared_associate",
-                   "shared_place", "linked_associate"):
+    for column in ("weight", "tie_type", "unverified", "strength", "why", "first_seen", "last_seen", *kind_names()):
         if column in ties:
             edges[column] = ties[column].to_numpy()
     edges["evidence"] = [evidence.get(p, []) for p in pair]

@@ -62,3 +62,16 @@ def positions_in(values, among) -> np.ndarray:
         return np.zeros(0, dtype=np.int64)
     found = pc.index_in(left, value_set=arrow_text(among))
     return found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+
+
+def text_array(text: pd.Series) -> pa.Array:
+    """A Series as text (pandas ``string`` first) in one Arrow large_string array; no copy when Arrow-backed."""
+    values = pa.array(text.astype("string").array, type=pa.large_string())
+    return values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
+
+
+def text_series(values) -> pd.Series:
+    """An Arrow text array (or chunked array) as a ``string[pyarrow]`` Series, no Python string per row."""
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    return pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array([values.cast(pa.large_string())])))

@@ -1,10 +1,13 @@
 """The weighted network of children and associates for one period.
 
 People are nodes; a tie joins two people with evidence between them (see
-:mod:`mapping.evidence`). A tie's ``weight`` is the sum of its evidence; its
-``cluster_weight`` leaves out "shared associate" evidence, because the
+:mod:`mapping.evidence`). The kinds of evidence are given as data (their names,
+in the order of the count columns, and those counted for clusters), so the
+network knows no kind by name: the registry is :mod:`mapping.evidence.kinds`.
+A tie's ``weight`` is the sum of its evidence; its ``cluster_weight`` leaves
+out the kinds not counted for clusters ("shared associate" evidence: the
 associate is itself a node of the network, so community detection would
-otherwise count the same associate twice. Only ``risk`` ties carry weight:
+otherwise count the same associate twice). Only ``risk`` ties carry weight:
 protective people (safety) and family or professionals (context) are kept, with
 weight 0, so pages can draw them apart.
 
@@ -22,7 +25,7 @@ Examples
 ...                      "unverified": [False, True],
 ...                      "first_seen": pd.to_datetime(["2023-03-01", "2023-03-02"]).tz_localize("Europe/London"),
 ...                      "last_seen": pd.to_datetime(["2023-03-01", "2023-03-02"]).tz_localize("Europe/London")})
->>> network = PeerNetwork.from_evidence(people, rows)
+>>> network = PeerNetwork.from_evidence(people, rows, kinds=("found_together", "linked_associate"))
 >>> network.ties[["a", "b", "weight", "found_together", "linked_associate"]].values.tolist()
 [['C-1', 'C-2', 2.0, 1, 0], ['A-1', 'C-1', 1.0, 0, 1]]
 >>> sorted(network.to_networkx().degree())
@@ -32,6 +35,7 @@ Examples
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Sequence
 
 import numpy as np
 import pandas as pd
@@ -42,11 +46,6 @@ from scipy import sparse
 from peermap.graph_models.arrow_text import arrow_text, positions_in
 from peermap.graph_models.local_time import LOCAL_TIME_ZONE, LOCAL_TIMES
 
-#: The kinds of evidence, in column order (the same as mapping.evidence.EVIDENCE_KINDS).
-KINDS = ("overlapping", "missing_together", "found_together", "named_together",
-         "shared_associate", "shared_place", "linked_associate")
-#: Evidence resting on recorded episodes rather than intelligence.
-EPISODE_KINDS = ("overlapping", "missing_together", "found_together")
 _TIE_TYPE_ORDER = {"risk": 0, "safety": 1, "context": 2}
 
 
@@ -78,11 +77,15 @@ class PeerNetwork:
 
     # -- construction -------------------------------------------------------------------------------------
     @classmethod
-    def from_evidence(cls, people: pd.DataFrame, rows: pd.DataFrame) -> "PeerNetwork":
+    def from_evidence(cls, people: pd.DataFrame, rows: pd.DataFrame, kinds: Sequence[str],
+                      cluster_kinds: Sequence[str] | None = None) -> "PeerNetwork":
         """Aggregate evidence rows into ties between the given people.
 
         Each tie's ``a`` and ``b`` are ordered (``a < b``), so a pair appears
-        once whichever way the evidence was written.
+        once whichever way the evidence was written. ``kinds`` names every
+        kind of evidence the rows may hold, in the order of the ties' count
+        columns; ``cluster_kinds`` those whose weight counts in
+        ``cluster_weight`` (every kind when ``None``).
 
         Notes
         -----
@@ -95,10 +98,10 @@ class PeerNetwork:
         unknown = unknown.filter(pc.invert(pc.is_in(unknown, value_set=arrow_text(nodes["ref"]))))
         extra = pd.Index(unknown.to_pylist(), dtype=object).difference(pd.Index(nodes["ref"]))
         if len(extra):
-            kinds = np.where(pd.Series(extra).str.startswith("A-"), "associate", "child")
-            nodes = pd.concat([nodes, pd.DataFrame({"ref": extra, "kind": kinds})], ignore_index=True)
+            node_kinds = np.where(pd.Series(extra).str.startswith("A-"), "associate", "child")
+            nodes = pd.concat([nodes, pd.DataFrame({"ref": extra, "kind": node_kinds})], ignore_index=True)
         if rows.empty:
-            return cls(nodes, _empty_ties())
+            return cls(nodes, _empty_ties(kinds))
         node_refs = arrow_text(nodes["ref"])
         a = positions_in(row_refs[:len(rows)], node_refs)
         b = positions_in(row_refs[len(rows):], node_refs)
@@ -107,12 +110,16 @@ class PeerNetwork:
         pair = lo * n + hi
         pairs, codes = np.unique(pair, return_inverse=True)  # sorted pairs; faster than a sorted factorize
         m = len(pairs)
-        kind = positions_in(arrow_text(rows["kind"]), pa.array(KINDS, pa.large_string()))
+        kinds = list(kinds)
+        kind = positions_in(arrow_text(rows["kind"]), pa.array(kinds, pa.large_string()))
+        if (kind < 0).any():
+            raise ValueError(f"evidence of kinds not given: {sorted(set(rows['kind'][kind < 0]))}")
         occasions = rows["occasions"].to_numpy(dtype=np.int64) if "occasions" in rows else np.ones(len(rows), np.int64)
-        counts = np.bincount(codes * len(KINDS) + kind, weights=occasions,
-                             minlength=m * len(KINDS)).reshape(m, len(KINDS)).astype(np.int32)  # half the memory
+        counts = np.bincount(codes * len(kinds) + kind, weights=occasions,
+                             minlength=m * len(kinds)).reshape(m, len(kinds)).astype(np.int32)  # half the memory
         weight = rows["weight"].to_numpy(dtype=float)
-        not_shared = kind != KINDS.index("shared_associate")
+        counted = np.array([cluster_kinds is None or k in cluster_kinds for k in kinds], dtype=bool)
+        for_clusters = counted[kind]
         tie_types = pa.array(list(_TIE_TYPE_ORDER), pa.large_string())  # risk, safety, context: their codes
         tie_type_code = np.maximum(positions_in(arrow_text(rows["tie_type"]), tie_types), 0)  # unknown: risk
         best_type = np.full(m, 9, dtype=np.int64)
@@ -134,10 +141,10 @@ class PeerNetwork:
             "a": _text_series(pc.take(node_refs, lo_n)), "b": _text_series(pc.take(node_refs, hi_n)),
             "a_node": lo_n, "b_node": hi_n,
             "weight": np.bincount(codes, weights=weight, minlength=m),
-            "cluster_weight": np.bincount(codes, weights=np.where(not_shared, weight, 0.0), minlength=m),
+            "cluster_weight": np.bincount(codes, weights=np.where(for_clusters, weight, 0.0), minlength=m),
             "tie_type": np.array(["risk", "safety", "context"], dtype=object)[np.minimum(best_type, 2)],
         })
-        for k, name in enumerate(KINDS):
+        for k, name in enumerate(kinds):
             ties[name] = counts[:, k]
         ties["first_seen"] = _london(np.where(tie_first == big, _NAT, tie_first))
         ties["last_seen"] = _london(tie_last)
@@ -250,11 +257,11 @@ def _london(nanoseconds: np.ndarray) -> pd.Series:
     return out.dt.tz_convert(LOCAL_TIME_ZONE)
 
 
-def _empty_ties() -> pd.DataFrame:
+def _empty_ties(kinds: Sequence[str]) -> pd.DataFrame:
     columns = {"a": "object", "b": "object", "a_node": "int64", "b_node": "int64", "weight": "float64",
                "cluster_weight": "float64", "tie_type": "object"}
     frame = pd.DataFrame({c: pd.Series([], dtype=t) for c, t in columns.items()})
-    for name in KINDS:
+    for name in kinds:
         frame[name] = pd.Series([], dtype="int32")
     frame["first_seen"] = pd.Series([], dtype=LOCAL_TIMES)
     frame["last_seen"] = pd.Series([], dtype=LOCAL_TIMES)

@@ -39,17 +39,18 @@ import pyarrow.compute as pc
 
 from peermap.geo.hotspots import PlacesResult, analyse_places
 from peermap.geo.postcodes import PostcodeIndex
-from peermap.graph_models.arrow_text import isin, positions_in
+from peermap.graph_models.arrow_text import isin, positions_in, text_array
 from peermap.graph_models.dataset import Dataset
-from peermap.graph_models.network import KINDS, PeerNetwork, _nanoseconds
+from peermap.graph_models.network import PeerNetwork, _nanoseconds
 from peermap.mapping.associates import duplicate_suggestions
 from peermap.mapping.background_clusters import clusters_meanwhile
 from peermap.mapping.changes import changes_since, empty_changes
 from peermap.mapping.cluster_numbers import (carried, clustered_children, coverage_start, first_period, numbers_before,
                                      people_nodes, renumber)
 from peermap.mapping.clusters import Clustering, describe_clusters
-from peermap.mapping.evidence import Evidence, _arrow, collect_evidence
-from peermap.mapping.explain import STRENGTHS, EvidenceRecords, explain, local_text, strength_codes
+from peermap.mapping.evidence import (Evidence, EvidenceRecords, cluster_kind_names, collect_evidence, explain,
+                                      kind_names)
+from peermap.mapping.evidence.words import STRENGTHS, local_text, strength_codes
 from peermap.mapping.key_people import betweenness, key_people
 from peermap.mapping.memory import release_free_memory
 from peermap.mapping.periods import Period
@@ -61,7 +62,13 @@ PEOPLE_EXTRA = ["rank", "strength", "bridging", "episodes", "adults_of_concern",
                 "clusters_reached", "tie_type"]
 CLUSTER_COLUMNS = ["cluster", "children", "associates", "ties", "places", "summary"]
 CLUSTER_EXTRA = ["n_children", "n_associates", "strongest_ties", "adults_of_concern", "weight"]
-TIE_COLUMNS = ["a", "b", "weight", *KINDS, "first_seen", "last_seen", "unverified", "why"]
+
+
+def tie_columns() -> list[str]:
+    """SCHEMA.md's ties.csv columns: a count column per kind of evidence (:mod:`mapping.evidence.kinds`)."""
+    return ["a", "b", "weight", *kind_names(), "first_seen", "last_seen", "unverified", "why"]
+
+
 TIE_EXTRA = ["tie_type", "strength"]
 CHANGE_COLUMNS = ["kind", "subject", "detail"]
 
@@ -163,7 +170,7 @@ def why_texts(rows: pd.DataFrame, network: PeerNetwork, explain_rows=None, items
         these = by_position[bounds[c]:bounds[c + 1]]
         these_rows = at_rows[these]
         in_row_order = np.argsort(these_rows, kind="stable")
-        words = _arrow(explain_rows(rows, these_rows[in_row_order]).reset_index(drop=True).fillna(""))
+        words = text_array(explain_rows(rows, these_rows[in_row_order]).reset_index(drop=True).fillna(""))
         word_of = np.empty(len(these), dtype=np.int64)  # shown piece -> its words
         word_of[in_row_order] = np.arange(len(these))
         local = shown_at[these] - start
@@ -230,7 +237,7 @@ def _heaviest_first(weight: np.ndarray, a_rank: np.ndarray, b_rank: np.ndarray) 
 
 
 def _strength_words(weight: pd.Series, settings: EvidenceSettings) -> pd.Series:
-    """Each tie's strength in words (:func:`mapping.explain.strength_codes`)."""
+    """Each tie's strength in words (:func:`mapping.evidence.words.strength_codes`)."""
     code = strength_codes(weight, settings)
     return pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array([pc.take(pa.array(STRENGTHS, pa.large_string()),
                                                                           code)]),
@@ -302,7 +309,7 @@ def analyse(dataset: Dataset, period: Period, settings: EvidenceSettings | None 
     roles = evidence.roles
 
     with stages("network"):
-        network = PeerNetwork.from_evidence(people_nodes(children, roles), rows)
+        network = PeerNetwork.from_evidence(people_nodes(children, roles), rows, kind_names(), cluster_kind_names())
 
     # a national network's clusters are found in a second process meanwhile: bridging first, while that process
     # holds its largest graphs, then the explanations, whose words take this process's most memory
@@ -323,7 +330,8 @@ def analyse(dataset: Dataset, period: Period, settings: EvidenceSettings | None 
                 ties_why = why_texts(rows, network, lambda frame, at: explain(frame, records, positions=at),
                                      order=order)
                 rows["detail"] = np.full(len(rows), None, dtype=object)  # words made on demand: explain()
-            ties = pd.DataFrame({column: _taken(source[column], order) for column in TIE_COLUMNS if column in source})
+            columns = tie_columns()
+            ties = pd.DataFrame({column: _taken(source[column], order) for column in columns if column in source})
             ties["why"] = ties_why
             ties["weight"] = weight[order]
             ties["first_seen"] = local_text(source["first_seen"].iloc[order], "%Y-%m-%d", with_time=False).to_numpy()
@@ -331,7 +339,7 @@ def analyse(dataset: Dataset, period: Period, settings: EvidenceSettings | None 
             ties["tie_type"] = _taken(source["tie_type"], order)
             ties["strength"] = _strength_words(pd.Series(source["weight"].to_numpy()[order]), settings)
             tie_pairs = source["pair"].to_numpy()[order]
-            ties = ties[TIE_COLUMNS + TIE_EXTRA]
+            ties = ties[columns + TIE_EXTRA]
 
         with stages("clusters (waiting for the second process)" if clustering_of.elsewhere else "clusters"):
             clustering = clustering_of()

@@ -32,7 +32,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from peermap.mapping.explain import STRENGTHS, plural, strength_codes
+from peermap.mapping.evidence.words import STRENGTHS, plural, strength_codes
 from peermap.mapping.settings import EvidenceSettings
 
 COLUMNS = ["rank", "kind", "subject", "detail", "children"]

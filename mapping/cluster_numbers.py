@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 from peermap.graph_models.network import PeerNetwork
 from peermap.mapping.clusters import find_clusters
-from peermap.mapping.evidence import collect_evidence
+from peermap.mapping.evidence import cluster_kind_names, collect_evidence, kind_names
 
 #: A cluster takes last period's number only when at least this share of their children are the same.
 LEAST_OVERLAP = 0.3
@@ -106,7 +106,8 @@ def clustered_children(refs, kinds, membership: np.ndarray) -> pd.Series:
 def cluster_children(dataset, period, settings, postcodes) -> pd.Series:
     """The clusters of one period's children as found (numbered by size), without the rest of the analysis."""
     evidence = collect_evidence(dataset, period, settings, postcodes)
-    network = PeerNetwork.from_evidence(people_nodes(evidence.period_rows.children, evidence.roles), evidence.rows)
+    network = PeerNetwork.from_evidence(people_nodes(evidence.period_rows.children, evidence.roles), evidence.rows,
+                                        kind_names(), cluster_kind_names())
     clustering = find_clusters(network, settings)
     return clustered_children(network.nodes["ref"], network.nodes["kind"], clustering.membership)
 

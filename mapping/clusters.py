@@ -39,19 +39,8 @@ import pandas as pd
 
 from peermap.graph_models.arrow_text import isin, positions_in
 from peermap.graph_models.network import PeerNetwork, edge_pairs
+from peermap.mapping.evidence.kinds import in_reading_order, kinds_between_children
 from peermap.mapping.settings import EvidenceSettings
-
-#: Words of each kind of evidence in a summary ("3 found together").
-KIND_WORDS = {
-    "overlapping": "missing at the same time",
-    "missing_together": "went missing together",
-    "found_together": "found together",
-    "named_together": "named together",
-    "shared_associate": "shared associates",
-    "shared_place": "shared places",
-}
-#: The words of one piece of evidence of a kind, where they differ ("1 shared associate").
-KIND_WORDS_ONE = {"shared_associate": "shared associate", "shared_place": "shared place"}
 
 
 @dataclass
@@ -493,8 +482,9 @@ def describe_clusters(network: PeerNetwork, membership: np.ndarray, evidence: pd
     out["strongest_ties"] = _joined(cluster[strongest], strongest_text.to_numpy(dtype=object))[0].reindex(
         out.index).fillna("")
 
-    # evidence inside each cluster, counted by kind, for the summary
-    kind_of_row = positions_in(evidence["kind"], list(KIND_WORDS))
+    # evidence inside each cluster, counted by kind (those joining two children), for the summary
+    summarised = [kind.name for kind in kinds_between_children()]
+    kind_of_row = positions_in(evidence["kind"], summarised)
     child_kind = (kind_of_row >= 0) & evidence["tie_type"].eq("risk").to_numpy(dtype=bool)
     if network.row_a is not None and len(network.row_a) == len(evidence):
         ea, eb = membership[network.row_a[child_kind]], membership[network.row_b[child_kind]]
@@ -505,9 +495,9 @@ def describe_clusters(network: PeerNetwork, membership: np.ndarray, evidence: pd
     same = (ea == eb) & (ea > 0)
     kind_code = kind_of_row[child_kind][same]
     occasions = evidence["occasions"].to_numpy()[child_kind][same] if "occasions" in evidence else 1
-    counts = np.bincount(ea[same] * len(KIND_WORDS) + kind_code, weights=np.ones(int(same.sum())) * occasions,
-                         minlength=(len(out) + 1) * len(KIND_WORDS)).reshape(-1, len(KIND_WORDS))
-    kinds = pd.DataFrame(counts[1:len(out) + 1].astype(int), index=out.index, columns=list(KIND_WORDS))
+    counts = np.bincount(ea[same] * len(summarised) + kind_code, weights=np.ones(int(same.sum())) * occasions,
+                         minlength=(len(out) + 1) * len(summarised)).reshape(-1, len(summarised))
+    kinds = pd.DataFrame(counts[1:len(out) + 1].astype(int), index=out.index, columns=summarised)
 
     # places: where the cluster's children were found or linked to places of concern
     place_cluster = membership[positions_in(place_rows["a"], network.nodes["ref"])] if len(place_rows) \
@@ -570,11 +560,10 @@ def _summaries(out: pd.DataFrame, kinds: pd.DataFrame) -> pd.Series:
                        + np.where(out["n_associates"] == 1, " associate", " associates"), "")
             + " linked")
     parts = pd.Series("", index=out.index)
-    for kind in ("found_together", "missing_together", "named_together", "shared_associate", "shared_place",
-                 "overlapping"):
-        if kind in kinds:
-            count = kinds[kind]
-            words = np.where(count == 1, KIND_WORDS_ONE.get(kind, KIND_WORDS[kind]), KIND_WORDS[kind])
+    for kind in in_reading_order():
+        if kind.name in kinds:
+            count = kinds[kind.name]
+            words = np.where(count == 1, kind.words_one or kind.words, kind.words)
             piece = np.where(count > 0, count.astype(str) + " " + words, "")
             parts = parts + np.where((parts != "") & (piece != ""), ", ", "") + piece
     text = head + np.where(parts != "", ": " + parts, "")

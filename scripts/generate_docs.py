@@ -6,6 +6,8 @@ rewritten from their source, never typed by hand:
 - ``kpi-example`` (README.md): ``peermap kpi`` on the synthetic year;
 - ``cli-reference`` (docs/cli-reference.md): every command's ``--help``;
 - ``data-columns`` (docs/data-folder.md): the columns of each file, from graph_models/schema.py;
+- ``evidence-kinds`` and ``evidence-sentences`` (docs/analysis.md): each kind of evidence, its meaning, default
+  weight and an example of its sentence, from the registry in mapping/evidence/kinds.py;
 - ``bad-input`` (docs/data-folder.md): what happens to each kind of bad input, from the cases
   tests/test_bad_input.py checks (tests/bad_input_cases.py);
 - ``performance`` (docs/performance.md): the JSON results in benchmarks/results/;
@@ -115,6 +117,29 @@ def data_columns() -> str:
     return "\n".join(parts)
 
 
+def evidence_kinds() -> str:
+    """The kinds of evidence, strongest first, as the registry (mapping/evidence/kinds.py) declares them."""
+    from peermap.mapping.evidence.kinds import in_reading_order
+    from peermap.mapping.settings import EvidenceSettings
+
+    settings = EvidenceSettings()
+    lines = ["| kind (column in ties.csv) | in words | what it means | default weight | weight setting |",
+             "|---|---|---|---|---|"]
+    for kind in in_reading_order():
+        meaning, weight = kind.doc_row(settings)
+        lines.append(f"| `{kind.name}` | {kind.words} | {meaning} | {weight} | `{kind.weight_setting}` |")
+    return "\n".join(lines) + "\n"
+
+
+def evidence_sentences() -> str:
+    """An example of each kind's sentence, strongest first, from the registry."""
+    from peermap.mapping.evidence.kinds import in_reading_order
+
+    lines = ["| kind | example |", "|---|---|"]
+    lines += [f"| `{kind.name}` | {kind.example} |" for kind in in_reading_order()]
+    return "\n".join(lines) + "\n"
+
+
 def bad_input() -> str:
     """What peermap does with each kind of bad input: the cases tests/test_bad_input.py runs."""
     sys.path.insert(0, str(ROOT / "tests"))
@@ -220,6 +245,8 @@ def sources(data: Path | None) -> dict[str, callable]:
         "validate-example": lambda: validate_example(data),
         "cli-reference": cli_reference,
         "data-columns": data_columns,
+        "evidence-kinds": evidence_kinds,
+        "evidence-sentences": evidence_sentences,
         "bad-input": bad_input,
         "cypher-cookbook": cypher_cookbook,
         "performance": performance,

@@ -19,7 +19,7 @@ from conftest import TEST_KEY, write_folder
 from peermap.graph_models.load import load_folder
 from peermap.exports.analysis_folder import write_analysis
 from peermap.exports.audience_view import analyse_for_audience
-from peermap.mapping.analysis import CHANGE_COLUMNS, CLUSTER_COLUMNS, PEOPLE_COLUMNS, TIE_COLUMNS, analyse
+from peermap.mapping.analysis import CHANGE_COLUMNS, CLUSTER_COLUMNS, PEOPLE_COLUMNS, analyse, tie_columns
 from peermap.mapping.associates import duplicate_suggestions
 from peermap.mapping.periods import Period
 from peermap.mapping.settings import EvidenceSettings
@@ -160,7 +160,7 @@ def test_output_columns_are_the_contract(tmp_path):
     dataset = load_folder(meeting_folder(tmp_path), key=TEST_KEY)
     analysis = analyse_for_audience(dataset, MARCH, "meeting")
     write_analysis(analysis, tmp_path / "out", "meeting", dataset)
-    for name, columns in (("people", PEOPLE_COLUMNS), ("clusters", CLUSTER_COLUMNS), ("ties", TIE_COLUMNS),
+    for name, columns in (("people", PEOPLE_COLUMNS), ("clusters", CLUSTER_COLUMNS), ("ties", tie_columns()),
                           ("changes", CHANGE_COLUMNS)):
         with open(tmp_path / "out" / f"{name}.csv", encoding="utf-8") as handle:
             header = next(csv.reader(handle))

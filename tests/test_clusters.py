@@ -8,6 +8,7 @@ import pytest
 
 from peermap.graph_models.network import PeerNetwork
 from peermap.mapping.clusters import compare_methods, describe_clusters, find_clusters
+from peermap.mapping.evidence import cluster_kind_names, kind_names
 from peermap.mapping.key_people import adults_of_concern, key_people
 from peermap.mapping.settings import EvidenceSettings
 
@@ -24,7 +25,7 @@ def network(ties, extra_rows=()):
     evidence = pd.concat([rows(ties), *extra_rows], ignore_index=True)
     refs = sorted(set(evidence["a"]) | set(evidence["b"]))
     people = pd.DataFrame({"ref": refs, "kind": ["associate" if r.startswith("A-") else "child" for r in refs]})
-    return PeerNetwork.from_evidence(people, evidence), evidence
+    return PeerNetwork.from_evidence(people, evidence, kind_names(), cluster_kind_names()), evidence
 
 
 def clique(names, weight=3.0):

@@ -126,8 +126,7 @@ def test_a_place_a_child_was_found_at_with_no_return_time_says_the_date_is_not_r
 
 # -- evidence sentences ------------------------------------------------------------------------------------------------
 def test_an_overlaps_distance_is_between_the_two_places_it_names(tmp_path):
-    from peermap.mapping.explain import EvidenceRecords, explain
-    from peermap.mapping.evidence import collect_evidence
+    from peermap.mapping.evidence import EvidenceRecords, collect_evidence, explain
 
     # the decoy: they went missing 25 km apart, but one was found 180 m from where the other was found
     dataset = load(tmp_path, children=[child("1"), child("2")], episodes=[
@@ -144,8 +143,7 @@ def test_an_overlaps_distance_is_between_the_two_places_it_names(tmp_path):
 
 
 def test_an_overlaps_share_of_time_is_worked_out_from_the_times_it_shows(tmp_path):
-    from peermap.mapping.explain import EvidenceRecords, explain
-    from peermap.mapping.evidence import collect_evidence
+    from peermap.mapping.evidence import EvidenceRecords, collect_evidence, explain
 
     # 1 was missing 12 days (the weight caps an episode at 7 days, the sentence shows all 12), 2 for 4 days in them:
     # 4 of 12 days shared (the weight's 4 of 7 is not what the reader can see); 3 is still missing from the day 2

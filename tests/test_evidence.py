@@ -13,8 +13,9 @@ import pytest
 
 from conftest import TEST_KEY, write_folder
 from peermap.graph_models.load import load_folder
-from peermap.mapping.evidence import EVIDENCE_KINDS, close_pairs, collect_evidence, interval_join, overlapping_episode_pairs
-from peermap.mapping.explain import EvidenceRecords, explain
+from peermap.mapping.evidence import EvidenceRecords, collect_evidence, explain, kind_names
+from peermap.mapping.evidence.co_missing import overlapping_episode_pairs
+from peermap.mapping.evidence.sweep import close_pairs, interval_join
 from peermap.mapping.periods import Period
 from peermap.mapping.settings import EvidenceSettings
 
@@ -271,7 +272,7 @@ def test_every_kind_is_listed_and_explanations_can_show_ids(tmp_path):
         episode("E1", "1", "2023-03-04T20:00", "2023-03-05T01:00", missing_from="DH1 1AB"),
         episode("E2", "2", "2023-03-04T20:10", "2023-03-05T01:00", missing_from="DH1 1AB"),
     ])
-    assert set(rows["kind"]) <= set(EVIDENCE_KINDS)
+    assert set(rows["kind"]) <= set(kind_names())
     assert "E1" not in " ".join(rows["detail"])
     with_ids = explain(rows, rows.attrs["records"], police=True)
     assert with_ids.str.contains("(reliable source, known directly; graded 1/A)", regex=False).sum() == 0  # episodes
@@ -296,7 +297,7 @@ def test_interval_join_matches_brute_force():
 
 @pytest.mark.parametrize("least_share", [0.0, 0.5])
 def test_overlap_search_finds_exactly_the_pairs_close_in_place_and_time(least_share):
-    from peermap.mapping.evidence import Coded, EpisodeTable
+    from peermap.mapping.evidence.episodes import Coded, EpisodeTable
 
     rng = np.random.default_rng(11)
     n = 1500

@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 
 import peermap.mapping.background_clusters as background
-import peermap.mapping.evidence as evidence_module
+import peermap.mapping.evidence.collect as evidence_module
 from peermap.mapping.analysis import analyse
 from peermap.mapping.background_clusters import SecondProcessError, clusters_meanwhile
 from peermap.mapping.clusters import find_clusters

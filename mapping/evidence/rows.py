@@ -1,0 +1,116 @@
+"""Evidence rows: one row per piece of evidence, with the same columns whatever its kind.
+
+Every kind of evidence (:mod:`.kinds`) makes rows of :data:`EVIDENCE_COLUMNS`,
+each column of one type, so the kinds go into one table that the network, the
+sentences and the files read alike. A row says which two people it joins
+(``a``, ``b``), how much it weighs and whether it is risk, safety or context
+(``tie_type``), and which records it rests on (``record_a``, ``record_b``: a
+row of the period's episodes or of its links).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from peermap.mapping.periods import LONDON
+
+#: Tie types: risk ties carry weight; safety (protective people) and context (family, professionals) do not.
+RISK, SAFETY, CONTEXT = "risk", "safety", "context"
+
+#: The columns of every evidence row.
+EVIDENCE_COLUMNS = (
+    "kind", "a", "b", "weight", "tie_type", "unverified", "first_seen", "last_seen", "occasions",
+    "episode_a", "episode_b", "place", "distance_km", "shared_share", "occasion_start", "occasion_end",
+    "minutes_apart", "via", "via_key", "via_children", "link_ids", "grading", "handling", "with_during",
+    "record_a", "record_b", "record_a_type", "record_b_type", "place_a", "place_b", "more_a", "more_b",
+)
+
+#: What ``record_a`` / ``record_b`` point at: nothing, a row of the period's episodes, a row of its links.
+NO_RECORD, EPISODE_RECORD, LINK_RECORD = 0, 1, 2
+#: Which place of an episode ``place_a`` / ``place_b`` name: where it started, where it ended.
+MISSING_FROM, FOUND_AT = 0, 1
+_RECORD_COLUMNS = {"record_a": -1, "record_b": -1, "record_a_type": NO_RECORD, "record_b_type": NO_RECORD,
+                   "place_a": -1, "place_b": -1, "more_a": 0, "more_b": 0}
+
+_FLOATS = ("weight", "distance_km", "shared_share", "minutes_apart")
+_TIMES = ("first_seen", "last_seen", "occasion_start", "occasion_end")
+_FLAGS = ("unverified", "with_during")
+
+
+def typed_rows(frame: pd.DataFrame) -> pd.DataFrame:
+    """Evidence rows with every column of :data:`EVIDENCE_COLUMNS`, each of its one type.
+
+    A column already of its type is kept as it is, and a column a kind does not
+    have is filled with its "unknown" in one array operation: a meeting-sized
+    kind of evidence costs a millisecond here, not a conversion per column.
+    """
+    n = len(frame)
+    data = {}
+    for column in EVIDENCE_COLUMNS:
+        if column in frame:
+            data[column] = _typed_column(frame[column], column)
+        else:
+            data[column] = _unknown_column(column, n)
+    return pd.DataFrame(data, index=pd.RangeIndex(n) if n != len(frame.index) else frame.index)
+
+
+def _unknown_column(column: str, n: int):
+    if column in _FLOATS:
+        return np.full(n, np.nan)
+    if column in _FLAGS:
+        return np.zeros(n, dtype=bool)
+    if column == "occasions":
+        return np.ones(n, dtype=np.int64)
+    if column in _RECORD_COLUMNS:
+        return np.full(n, _RECORD_COLUMNS[column], dtype=_record_dtype(column))
+    if column == "via_children":
+        return pd.arrays.IntegerArray(np.zeros(n, dtype=np.int64), np.ones(n, dtype=bool))
+    if column in _TIMES:
+        return pd.Series(np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")).dt.tz_localize("UTC").dt.tz_convert(
+            LONDON).array
+    return pd.Series(pa.nulls(n, pa.large_string()).to_pandas(types_mapper=pd.ArrowDtype)).astype("string").array
+
+
+def _record_dtype(column: str):
+    return np.int64 if column in ("record_a", "record_b") else np.int32
+
+
+def _typed_column(values: pd.Series, column: str):
+    if column in _FLOATS:
+        return values.to_numpy(dtype=float) if values.dtype == float else \
+            pd.to_numeric(values, errors="coerce").astype(float).to_numpy()
+    if column in _FLAGS:
+        return values.astype("boolean").fillna(False).to_numpy(dtype=bool) if values.dtype != bool else values.to_numpy()
+    if column == "via_children":
+        return pd.to_numeric(values, errors="coerce").astype("Int64").array
+    if column == "occasions":
+        return pd.to_numeric(values, errors="coerce").fillna(1).to_numpy(dtype=np.int64)
+    if column in _RECORD_COLUMNS:
+        dtype = _record_dtype(column)
+        if values.dtype == dtype:
+            return values.to_numpy()
+        return pd.to_numeric(values, errors="coerce").fillna(_RECORD_COLUMNS[column]).to_numpy(dtype=dtype)
+    if column in _TIMES:
+        if isinstance(values.dtype, pd.DatetimeTZDtype):
+            return values.dt.tz_convert(LONDON).array if str(values.dtype.tz) != LONDON else values.array
+        return pd.to_datetime(values, utc=True).dt.tz_convert(LONDON).array
+    if values.dtype == _STRING:
+        return values.array
+    return values.astype(_STRING).array
+
+
+_STRING = pd.Series([], dtype="string").dtype
+
+
+def empty_rows() -> pd.DataFrame:
+    """No evidence: the columns and their types, no row."""
+    return typed_rows(pd.DataFrame())
+
+
+def ordered_pairs(a: pd.Series, b: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Child pairs as (smaller ref, larger ref)."""
+    a, b = a.astype("string").reset_index(drop=True), b.astype("string").reset_index(drop=True)
+    swap = (a > b).fillna(False).to_numpy(dtype=bool)
+    return a.where(~swap, b), b.where(~swap, a)
