@@ -6,13 +6,15 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha256sum | cut -c1-12)
+NODE_STAMP := node_modules/.installed-$(shell cat package-lock.json | sha256sum | cut -c1-12)
 PYTEST_ARGS ?=
 
-.PHONY: help venv demo test fuzz browser notebooks docs benchmarks clean
+.PHONY: help venv lint-js demo test fuzz browser notebooks docs benchmarks clean
 
 help:
 	@echo "make demo   - set up .venv, make the synthetic County Durham data, write the meeting pack to out/"
-	@echo "make test   - set up .venv, Chromium and a local Neo4j, and run the whole test suite"
+	@echo "make test   - set up .venv, Chromium and a local Neo4j, lint the pages' scripts, and run the whole test suite"
+	@echo "make lint-js - ESLint over the pages' own scripts (exports/static/*.js), as package-lock.json pins it"
 	@echo "make fuzz   - run the loader's property-based tests at random for FUZZ_MINUTES (60), then docs/fuzzing.md"
 	@echo "make notebooks - open the analyst notebooks in JupyterLab (starts the local Neo4j for notebook 02)"
 	@echo "make neo4j-start / neo4j-stop - run the local Neo4j server (eval \"\$$(make -s neo4j-start)\")"
@@ -26,6 +28,15 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP)
 
+# ESLint, as package.json and package-lock.json pin it, installed into node_modules/ again only when the lock changes.
+$(NODE_STAMP): package-lock.json
+	@command -v npm >/dev/null || { echo "make lint-js needs Node.js 20.19 or later with npm (for ESLint)" >&2; exit 1; }
+	npm ci --no-audit --no-fund --silent
+	@touch $@
+
+lint-js: $(NODE_STAMP)
+	node_modules/.bin/eslint exports/static eslint.config.js
+
 demo: $(STAMP)
 	$(VENV)/bin/peermap demo --out out
 
@@ -37,8 +48,8 @@ browser:
 	fi
 	@/usr/bin/chromium --version
 
-# Tests on two cores, then the tests that share the one Neo4j server, one at a time.
-test: $(STAMP) browser
+# The pages' scripts linted, then tests on two cores, then the tests that share the one Neo4j server, one at a time.
+test: $(STAMP) browser lint-js
 	@set -e; \
 	env="$$($(MAKE) -s neo4j-start)"; eval "$$env"; \
 	trap '$(MAKE) -s neo4j-stop' EXIT; \
