@@ -6,14 +6,16 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha256sum | cut -c1-12)
+NODE_STAMP := node_modules/.installed-$(shell cat package-lock.json | sha256sum | cut -c1-12)
 PYTEST_ARGS ?=
 
-.PHONY: help venv demo test lint format fuzz browser notebooks docs benchmarks clean
+.PHONY: help venv lint-js demo test lint format fuzz browser notebooks docs benchmarks clean
 
 help:
 	@echo "make demo   - set up .venv, make the synthetic County Durham data, write the meeting pack to out/"
-	@echo "make test   - set up .venv, Chromium and a local Neo4j, and run the linters and the whole test suite"
+	@echo "make test   - set up .venv, Chromium and a local Neo4j, run the linters and the whole test suite"
 	@echo "make format - let ruff sort imports and format the Python (make test checks both)"
+	@echo "make lint-js - ESLint over the pages' own scripts (exports/static/*.js), as package-lock.json pins it"
 	@echo "make fuzz   - run the loader's property-based tests at random for FUZZ_MINUTES (60), then docs/fuzzing.md"
 	@echo "make notebooks - open the analyst notebooks in JupyterLab (starts the local Neo4j for notebook 02)"
 	@echo "make neo4j-start / neo4j-stop - run the local Neo4j server (eval \"\$$(make -s neo4j-start)\")"
@@ -26,6 +28,15 @@ $(STAMP): pyproject.toml
 	@touch $@
 
 venv: $(STAMP)
+
+# ESLint, as package.json and package-lock.json pin it, installed into node_modules/ again only when the lock changes.
+$(NODE_STAMP): package-lock.json
+	@command -v npm >/dev/null || { echo "make lint-js needs Node.js 20.19 or later with npm (for ESLint)" >&2; exit 1; }
+	npm ci --no-audit --no-fund --silent
+	@touch $@
+
+lint-js: $(NODE_STAMP)
+	node_modules/.bin/eslint exports/static eslint.config.js
 
 demo: $(STAMP)
 	$(VENV)/bin/peermap demo --out out
@@ -47,9 +58,9 @@ format: $(STAMP)
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-# The linters, then the tests on two cores (the docstring examples among them: tests/test_doctests.py),
-# then the tests that share the one Neo4j server, one at a time.
-test: $(STAMP) browser lint
+# The linters (ruff, ESLint), then the tests on two cores (the docstring examples among them:
+# tests/test_doctests.py), then the tests that share the one Neo4j server, one at a time.
+test: $(STAMP) browser lint lint-js
 	@set -e; \
 	env="$$($(MAKE) -s neo4j-start)"; eval "$$env"; \
 	trap '$(MAKE) -s neo4j-stop' EXIT; \

@@ -12,6 +12,12 @@ self-contained"):
   refers to (``images/layers.png`` ...) become ``data:`` URIs, and so do the
   default marker images.
 
+The pages' own scripts and stylesheets are files of this package,
+``exports/static/*.js`` and ``*.css`` (installed as package data, linted by
+ESLint: ``make lint-js``), read by :func:`static` and inlined byte for byte as
+stored, so a file's first blank line, or its lack of a last newline, is in the
+page and in the script's hash in the page's security policy.
+
 Each library's text is inlined as shipped, except that source-map comments are
 dropped (a browser with developer tools open would fetch the ``.map`` file) and
 comments are dropped from Leaflet's stylesheet. The libraries keep their licence
@@ -26,6 +32,7 @@ from __future__ import annotations
 import base64
 import re
 from functools import lru_cache
+from importlib import resources
 from pathlib import Path
 
 #: The vis-network release pyvis 0.3.2 ships (the newest of the two it carries).
@@ -65,6 +72,15 @@ def _script_text(text: str) -> str:
     text = _SOURCE_MAP.sub("", text)
     if re.search(r"</script|<!--", text, re.I):  # would end the inline script early
         raise AssetError("an inlined script contains </script or <!--")
+    return text
+
+
+@lru_cache(maxsize=None)
+def static(name: str) -> str:
+    """The text of ``exports/static/NAME``, exactly as stored: what the page inlines and its policy hashes."""
+    text = (resources.files("peermap.exports") / "static" / name).read_bytes().decode("utf-8")
+    if re.search(r"</script|</style|<!--", text, re.I):  # would end the inline element early
+        raise AssetError(f"static/{name} contains </script, </style or <!--")
     return text
 
 

@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from peermap.exports import assets
 from peermap.exports.audiences import audience_policy, restrict_dataset
 from peermap.exports.escaping import display
 from peermap.exports.page import CONCERN_COLOUR, ENV, NEUTRAL_COLOUR, SAFETY_COLOUR, Page
@@ -508,179 +509,6 @@ def drawing(child_map: ChildMap, width: int = 1100, height: int = 780) -> dict:
             "labels": labels, "counts": counts, "hidden": hidden}
 
 
-CHILD_CSS = """
-body.large { font-size: 1.2rem; }
-body.large main { max-width: 70rem; margin: 0 auto; }
-body.large h1 { font-size: 1.8rem; }
-body.large h2 { font-size: 1.5rem; margin-top: 1.5em; }
-.child-map svg.peer-map { width: 100%; height: auto; max-height: 80vh; border: 1px solid #8C8C8C; background: #FFFFFF; }
-.child-map text { font-family: inherit; fill: #1A1A1A; paint-order: stroke; stroke: #FFFFFF; stroke-width: 4px; }
-.child-map .line { stroke: #4D4D4D; stroke-width: 2; }
-.child-map .line.dashed { stroke-dasharray: 7 6; }
-.child-map .line.safety { stroke: #00664A; stroke-width: 3; }
-.child-map .line.others { stroke: #767676; stroke-width: 1.5; stroke-dasharray: 3 4; }
-.child-map .shape { stroke: #1A1A1A; stroke-width: 2; }
-.child-map .shape.safety { stroke: #00664A; stroke-width: 4; }
-.child-map .others circle { fill: #F2F2F2; stroke: #767676; stroke-width: 1.5; }
-ul.around { list-style: none; padding: 0; display: grid; grid-template-columns: repeat(auto-fill, minmax(20rem, 1fr));
-            gap: .8em; }
-ul.around > li { border: 2px solid #8C8C8C; border-radius: .5em; padding: .6em .8em; break-inside: avoid; }
-ul.around > li.safety { border-color: #00664A; border-width: 3px; }
-ul.around > li.concern { border-color: #A63D00; border-width: 3px; }
-ul.around .who { font-weight: bold; font-size: 1.15em; }
-ul.facts { margin: .3em 0 0; padding-left: 1.1em; font-size: .95em; }
-table.places { width: 100%; }
-table.places th[scope="row"] { width: 34%; font-weight: normal; }
-table.places .who { font-weight: bold; }
-table.places ul.facts { margin: 0; }
-table.places .what { font-weight: bold; }
-ol.timeline { padding-left: 1.4em; }
-ol.timeline li { margin: .2em 0 .7em; break-inside: avoid; }
-.legend { display: flex; flex-wrap: wrap; gap: .5em 1.5em; margin: .5em 0; padding: 0; list-style: none; }
-.legend svg { vertical-align: middle; }
-.episode-places .who { font-weight: bold; }
-@media print {
-  body.large { font-size: 9.5pt; }
-  ul.around { display: block; columns: 3; column-gap: .4em; }
-  ul.around > li { display: block; margin-bottom: .3em; }
-  body.large h1 { font-size: 14pt; }
-  body.large h2 { font-size: 12pt; margin: .6em 0 .3em; }
-  .lead, .legend { font-size: 9pt; }
-  .child-map svg.peer-map { max-height: 8cm; }
-  ul.around > li { padding: .2em .4em; }
-  ul.facts { padding-left: .9em; }
-  table.places td, table.places th { padding: .1em .3em; }
-  ol.timeline li { margin: 0 0 .1em; }
-  .lead { margin: .2em 0; }
-  body.large .pm-header, body.large .pm-footer { padding: .2em 0; font-size: 8.5pt; }
-  body.large section { margin-bottom: .6em; }
-}
-"""
-
-CHILD_BODY = ENV.from_string("""
-<p class="lead">This map shows the people and places around {{ who }} {{ window }}:
-the ones that help keep {{ pronoun }} safe, and the ones we worry about. It comes only from what has been written down
-about {{ pronoun }}: the times {{ pronoun_subject }} went missing, {{ possessive }} return interviews and what others told us about
-{{ pronoun }}. Anything marked <span class="badge unverified">not confirmed</span> was told to someone but has not been
-checked.</p>
-
-<section class="child-map" aria-labelledby="map-heading">
-<h2 id="map-heading">The map</h2>
-<ul class="legend" aria-label="What the shapes mean">
-<li><svg width="26" height="26" aria-hidden="true"><circle cx="13" cy="13" r="10" fill="#56B4E9" stroke="#1A1A1A" stroke-width="2"/></svg> a young person</li>
-<li><svg width="26" height="26" aria-hidden="true"><circle cx="13" cy="13" r="10" fill="#CC79A7" stroke="#1A1A1A" stroke-width="2"/></svg> someone else {{ pronoun_subject }} know{{ s }}</li>
-<li><svg width="26" height="26" aria-hidden="true"><circle cx="13" cy="13" r="10" fill="#009E73" stroke="#00664A" stroke-width="4"/></svg> someone who helps keep {{ pronoun }} safe</li>
-<li><svg width="26" height="26" aria-hidden="true"><polygon points="13,2 25,22 1,22" fill="#D55E00" stroke="#1A1A1A" stroke-width="2"/></svg> an adult we are worried about</li>
-<li><svg width="26" height="26" aria-hidden="true"><rect x="3" y="3" width="20" height="20" fill="#E69F00" stroke="#1A1A1A" stroke-width="2"/></svg> a place</li>
-<li><svg width="26" height="26" aria-hidden="true"><polygon points="13,1 24,10 24,24 2,24 2,10" fill="#009E73" stroke="#00664A" stroke-width="4"/></svg> a safe place</li>
-<li><svg width="26" height="26" aria-hidden="true"><polygon points="13,1 25,13 13,25 1,13" fill="#D55E00" stroke="#1A1A1A" stroke-width="2"/></svg> a place we are worried about</li>
-<li><svg width="40" height="26" aria-hidden="true"><line x1="2" y1="13" x2="38" y2="13" stroke="#4D4D4D" stroke-width="2" stroke-dasharray="7 6"/></svg> not confirmed</li>
-<li><svg width="30" height="26" aria-hidden="true"><circle cx="15" cy="13" r="11" fill="#F2F2F2" stroke="#767676" stroke-width="1.5"/><text x="15" y="17" text-anchor="middle" font-size="11">+2</text></svg> also linked to other young people (how many, not who)</li>
-</ul>
-<svg class="peer-map" viewBox="0 0 {{ d.width }} {{ d.height }}" role="img" aria-labelledby="map-title map-desc">
-<title id="map-title">Peer map of {{ who }}</title>
-<desc id="map-desc">{{ who }} in the middle, and {{ first|length }} people and places round {{ pronoun }}. Everyone is listed below
-the map.</desc>
-{% for l in d.lines %}
-<line class="line{% if l.dashed %} dashed{% endif %}{% if l.safety %} safety{% endif %}" x1="{{ l.x1 }}" y1="{{ l.y1 }}" x2="{{ l.x2 }}" y2="{{ l.y2 }}"/>
-{% endfor %}
-{% for c in d.counts %}
-<g class="others"><line class="line others" x1="{{ c.x1 }}" y1="{{ c.y1 }}" x2="{{ c.x2 }}" y2="{{ c.y2 }}"/>
-<circle cx="{{ c.cx }}" cy="{{ c.cy }}" r="17"><title>{{ c.title }}</title></circle>
-<text x="{{ c.cx }}" y="{{ c.cy + 5 }}" text-anchor="middle" font-size="14">{{ c.text }}</text></g>
-{% endfor %}
-{% for s in d.shapes %}
-<{{ s.tag }} class="shape{% if s.safety %} safety{% endif %}"{% for k, v in s.attrs.items() %} {{ k }}="{{ v }}"{% endfor %}><title>{{ s.title }}</title></{{ s.tag }}>
-{% endfor %}
-<circle cx="{{ d.cx }}" cy="{{ d.cy }}" r="34" fill="#FFFFFF" stroke="#1A1A1A" stroke-width="4"/>
-<text x="{{ d.cx }}" y="{{ d.cy + 6 }}" text-anchor="middle" font-size="18" font-weight="bold">{{ centre }}</text>
-{% for t in d.labels %}
-<text x="{{ t.x }}" y="{{ t.y }}" text-anchor="{{ t.anchor }}" font-size="{{ t.size }}">{{ t.text }}</text>
-{% endfor %}
-</svg>
-{% if d.hidden > 0 %}<p class="muted">{{ d.hidden }} more are not drawn, to keep the map readable; they are in the lists below.</p>{% endif %}
-</section>
-
-{% macro facts(item, listed=None, shown=facts_shown) %}
-{% set listed = item.latest if listed is none else listed %}
-<ul class="facts">
-{% for f in listed[:shown] %}
-<li>{{ f.day }}: {{ f.words }}. {{ f.source_sentence }}{% if f.grading %} ({{ f.grading }}){% endif %}.{% if f.notes %}<br><span class="muted">Note: {{ f.notes }}</span>{% endif %}</li>
-{% endfor %}
-{% if listed|length > shown %}<li class="muted more">and {{ listed|length - shown }} more {{ "time" if listed|length - shown == 1 else "times" }} before that</li>{% endif %}
-</ul>
-{% endmacro %}
-
-{% macro card(item) %}
-<li class="holder {% if item.safety %}safety{% elif item.concern %}concern{% endif %}">
-<div class="who">{{ item.label }}</div>
-<div>{{ item.words }}{% if item.safety %} <span class="badge safety">safe</span>{% endif %}{% if item.concern %} <span class="badge concern">worry</span>{% endif %}
-{% if item.unverified %} <span class="badge unverified">not confirmed</span>{% endif %}</div>
-{{ facts(item) }}
-{% if item.others %}<div class="muted">{{ item.others_words }}.</div>{% endif %}
-</li>
-{% endmacro %}
-
-<section aria-labelledby="safe-heading">
-<h2 id="safe-heading" class="safety-text">People and places that help keep {{ pronoun }} safe</h2>
-{% if safe %}<ul class="around">{% for item in safe %}{{ card(item) }}{% endfor %}</ul>
-{% else %}<p>Nobody has been written down here yet. Who would {{ pronoun_subject }} go to? Places where {{ pronoun_subject }} feel{{ s }} safe?</p>{% endif %}
-</section>
-
-<section aria-labelledby="close-heading">
-<h2 id="close-heading">People around {{ pronoun }}</h2>
-{% if people %}<ul class="around">{% for item in people %}{{ card(item) }}{% endfor %}</ul>{% else %}<p>No one written down.</p>{% endif %}
-</section>
-
-<section aria-labelledby="places-heading">
-<h2 id="places-heading">Places</h2>
-{% if written_places %}
-<table class="pm-table places">
-<thead><tr><th scope="col">Place, and the times {{ pronoun_subject }} went missing from it or {{ "were" }} found there</th>
-<th scope="col">Written down about it, latest first</th></tr></thead>
-<tbody>
-{% for item in written_places[:places_listed] %}
-<tr class="holder{% if item.concern %} concern{% endif %}"><th scope="row"><span class="who">{{ item.label }}</span>{% if item.concern %} <span class="badge concern">worry</span>{% endif %}
-{% if item.episode_days("you went missing from here") %}<br>missing from here: <span class="from-dates">{{ item.episode_days("you went missing from here") }}</span>{% endif %}
-{% if item.episode_days("you were found here") %}<br>found here: <span class="found-dates">{{ item.episode_days("you were found here") }}</span>{% endif %}
-{% if item.others %}<br>{{ item.others }} other {{ "young person" if item.others == 1 else "young people" }} too{% endif %}</th>
-<td>{{ facts(item, item.written, 1) }}</td></tr>
-{% endfor %}
-</tbody></table>
-{% if written_places|length > places_listed %}<p>And {{ written_places|length - places_listed }} more
-{{ "place" if written_places|length - places_listed == 1 else "places" }} written down before that.</p>{% endif %}
-{% endif %}
-{% for words, heading, listed in episode_places %}{% if listed %}
-<p class="episode-places"><strong>{{ heading }}:</strong>
-{% for item in listed[:places_listed] %}<span class="holder"><span class="who">{{ item.label }}</span> (<span class="{{ 'from-dates' if 'from' in words else 'found-dates' }}">{{ item.episode_days(words) }}</span>{% if item.others %}; {{ item.others }} other {{ "young person" if item.others == 1 else "young people" }} too{% endif %}){% if not loop.last %}; {% endif %}</span>{% endfor %}{% if listed|length > places_listed %}; and {{ listed|length - places_listed }} more {{ "place" if listed|length - places_listed == 1 else "places" }} before that{% endif %}.</p>
-{% endif %}{% endfor %}
-{% if not places %}<p>No places written down.</p>{% else %}<p class="muted">Other young people: how many other young people also
-went missing from, were found at, or are linked to the place (how many, never who).</p>{% endif %}
-</section>
-
-<section aria-labelledby="time-heading">
-<h2 id="time-heading">The times {{ pronoun_subject }} went missing</h2>
-{% if episodes %}
-{% if earlier %}<p>The latest {{ episodes|length }}, most recent first:</p>{% endif %}
-<ol class="timeline">
-{% for e in episodes %}
-<li><strong>{{ e.date }}, {{ e.time }}</strong>: {{ e.how_long }}. From {{ e.from }}; found at {{ e.found }}. {{ e.talk }}</li>
-{% endfor %}
-</ol>
-{% if earlier %}<p>Before that: {% for m in earlier %}{{ m.month }} ({{ m.times }}){% if not loop.last %}, {% endif %}{% endfor %}.</p>{% endif %}
-{% else %}<p>No times recorded{% if period %} in this period{% endif %}.</p>{% endif %}
-</section>
-
-<section aria-labelledby="words-heading">
-<h2 id="words-heading">What the words mean</h2>
-<p>After each record: who wrote it down, how far the source is trusted (reliable, untested, unreliable) and how the
-information was known (directly; second-hand and corroborated; second-hand; not known to be true; suspected false).
-Anything not graded, from an unreliable source, not known to be true or suspected false is
-<span class="badge unverified">not confirmed</span>.</p>
-</section>
-""")
-
-
 def child_page(dataset: Dataset, child: str, period: Period | None = None, *, reader: str = "you") -> Page:
     """The page of one child's peer map (worker audience).
 
@@ -713,7 +541,7 @@ def page_of_map(found: ChildMap, reader: str = "you") -> Page:
          [i for i in plain if i.episode_days("you went missing from here")]),
         ("you were found here", f"{subject} were found at",
          [i for i in plain if i.episode_days("you were found here")])]
-    body = CHILD_BODY.render(
+    body = ENV.get_template("child.html.j2").render(
         who=who, pronoun="you" if you else "them", pronoun_subject="you" if you else "they",
         possessive="your" if you else "their", s="", period=found.period.label if found.period else "",
         window=_window_words(found.period),
@@ -723,6 +551,7 @@ def page_of_map(found: ChildMap, reader: str = "you") -> Page:
     )
     subtitle = f"{name} ({found.child['ref']})" + (f", age {found.child['age']} {found.age_note}"
                                                     if found.child["age"] else "")
-    return Page(title=f"Peer map: {name}", subtitle=subtitle, body=body, styles=[CHILD_CSS], body_class="large",
+    return Page(title=f"Peer map: {name}", subtitle=subtitle, body=body, styles=[assets.static("child.css")],
+                body_class="large",
                 footer="For a worker's session with this young person. Names and notes are shown: keep it safe, "
                        "and do not leave a copy with anyone else.")

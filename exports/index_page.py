@@ -18,141 +18,16 @@ from __future__ import annotations
 
 import pandas as pd
 
+from peermap.exports import assets
 from peermap.exports.escaping import display
 from peermap.exports.page import ENV, Page
 from peermap.mapping.measures import GROUP_TITLES, GROUPS, LABELS, format_value
 
-INDEX_CSS = """
-.lead { font-size: 1.05rem; max-width: 60rem; }
-.pack-links { display: flex; flex-wrap: wrap; gap: .5em 2em; padding: 0; list-style: none; font-size: 1.05rem; }
-.pack-links a { font-weight: bold; }
-section { margin-bottom: 1.5em; }
-.measures td.prev { color: #4D4D4D; }
-.files { columns: 2 16rem; }
-"""
 
 def _rows_word(n: int) -> str:
     """``1 row``, ``1,204 rows``; empty for none (the page then says no row was rejected)."""
     return "" if n == 0 else f"{n:,} row{'' if n == 1 else 's'}"
 
-
-INDEX_BODY = ENV.from_string("""
-<p class="lead">{{ lead }}</p>
-{% if loaded %}<p class="muted loaded">Data loaded: {% for file, rows in loaded %}{{ file }} {{ rows }}{% if not loop.last %}; {% endif %}{% endfor %}.
-{% if rejected %}{{ rejected }} could not be used{% else %}No row was rejected{% endif %}: rejects.csv beside these
-pages lists each rejected row and each warning with its file, line and raw text. It is not part of the pack: leave it
-out when you share the pack.</p>{% endif %}
-<nav aria-label="This pack"><ul class="pack-links">
-{% for href, label in pages %}<li><a href="{{ href }}">{{ label }}</a></li>{% endfor %}
-</ul></nav>
-
-<section aria-labelledby="measures-heading">
-<h2 id="measures-heading">Measures, {{ period }} beside {{ previous_period }}</h2>
-<table class="pm-table measures">
-<caption class="visually-hidden">Missing-from-home measures for {{ period }}, with {{ previous_period }} beside each</caption>
-<thead><tr><th scope="col">Measure</th>
-{% for g in groups %}<th scope="col" class="num">{{ g.title }}<br>{{ period }}</th><th scope="col" class="num">{{ g.title }}<br>{{ previous_period }}</th>{% endfor %}
-</tr></thead>
-<tbody>
-{% for row in measure_rows %}
-<tr><th scope="row">{{ row.label }}</th>{% for cell in row.cells %}<td class="num">{{ cell.now }}</td><td class="num prev">{{ cell.before }}</td>{% endfor %}</tr>
-{% endfor %}
-</tbody></table>
-<p class="muted">n/a: nothing to measure in the period. {% if board %}A count from 1 to 4 is shown as &lt;5; "hidden" is a
-percentage or average over fewer than 5, or a figure from which a count under 5 could be worked out. {% endif %}
-Definitions: SCHEMA.md, "Measures".</p>
-
-<h3 id="frequent-heading">Frequently missing{% if board %} (by rank only){% endif %}</h3>
-{% if frequent %}
-<table class="pm-table"><thead><tr><th scope="col" class="num">Rank</th>{% if not board %}<th scope="col">Child</th>{% endif %}
-<th scope="col" class="num">Episodes</th><th scope="col" class="num">Declined</th><th scope="col" class="num">Declined %</th></tr></thead>
-<tbody>{% for r in frequent %}<tr><td class="num">{{ r.rank }}</td>{% if not board %}<td>{{ r.child }}</td>{% endif %}
-<td class="num">{{ r.episodes }}</td><td class="num">{{ r.declined }}</td><td class="num">{{ r.declined_pct }}</td></tr>{% endfor %}</tbody></table>
-{% elif frequent_withheld %}<p>Not shown for this period: so few children went missing that the list, with the
-totals above, would let a reader work out a count under 5.</p>
-{% else %}<p>No child went missing in the period.</p>{% endif %}
-</section>
-
-{% if not board %}
-<section aria-labelledby="changes-heading">
-<h2 id="changes-heading">What needs a decision: changes since {{ previous_period }}</h2>
-{% if first_period %}<p>{{ period }} is the first period in the data (its first episode is on {{ coverage_from }}), so there is
-nothing earlier to compare with: no change is listed.</p>
-{% elif changes %}
-<p class="muted">Most urgent first: children newly linked to an adult of concern, then clusters that grew, merged or split,
-then adults of concern reaching more children, then the rest. Clusters keep their number from last period when they hold
-mostly the same children.</p>
-<table class="pm-table"><thead><tr><th scope="col" class="num">#</th><th scope="col">Change</th><th scope="col">Who or what</th><th scope="col">Detail</th></tr></thead>
-<tbody>{% for c in changes %}<tr><td class="num">{{ c.rank }}</td><td>{{ c.kind }}</td><td>{{ c.subject }}</td><td>{{ c.detail }}</td></tr>{% endfor %}</tbody></table>
-{% if more_changes %}<p>{{ more_changes }} more {{ "change" if more_changes == 1 else "changes" }}, less urgent, are in
-<a href="changes.csv">changes.csv</a>.</p>{% endif %}
-{% else %}<p>Nothing changed since the previous period.</p>{% endif %}
-</section>
-
-<section aria-labelledby="clusters-heading">
-<h2 id="clusters-heading">Peer clusters</h2>
-<p class="muted">Children linked by being missing at the same time or with the same people and places. Being linked is not
-belonging to a gang.</p>
-{% if clusters %}
-<table class="pm-table"><thead><tr><th scope="col" class="num">Cluster</th><th scope="col" class="num">Children</th>
-<th scope="col" class="num">Associates</th><th scope="col" class="num">Risk ties</th><th scope="col">Summary</th><th scope="col">Places</th></tr></thead>
-<tbody>{% for c in clusters %}<tr><td class="num">{{ c.cluster }}</td><td class="num">{{ c.n_children }}</td><td class="num">{{ c.n_associates }}</td>
-<td class="num">{{ c.ties }}</td><td>{{ c.summary }}</td><td>{{ c.places }}</td></tr>{% endfor %}</tbody></table>
-{% else %}<p>No clusters in the period.</p>{% endif %}
-</section>
-
-<section aria-labelledby="support-heading">
-<h2 id="support-heading">Children who may need most support</h2>
-<p class="muted">The most connected children in the period. A high score means a child is linked to many others or
-bridges clusters: they may need most support. It never means they recruit or offend.</p>
-{% if children %}
-<table class="pm-table"><thead><tr><th scope="col" class="num">#</th><th scope="col">Child</th>{% if show_names %}<th scope="col">Name</th>{% endif %}
-<th scope="col" class="num">Cluster</th><th scope="col" class="num">Missing episodes, {{ period }}</th><th scope="col" class="num">People linked by risk ties, {{ period }}</th><th scope="col" class="num">Score (0-100)</th></tr></thead>
-<tbody>{% for p in children %}<tr><td class="num">{{ loop.index }}</td><td>{{ p.ref }}</td>{% if show_names %}<td>{{ p.name }}</td>{% endif %}
-<td class="num">{{ p.cluster }}</td><td class="num">{{ p.episodes }}</td><td class="num">{{ p.degree }}</td><td class="num">{{ p.score }}</td></tr>{% endfor %}</tbody></table>
-{% else %}<p>No children in the network this period.</p>{% endif %}
-</section>
-
-<section aria-labelledby="concern-heading">
-<h2 id="concern-heading" class="concern-text">Adults of concern</h2>
-<p class="muted">Ranked apart from the children, by how many children and clusters they reach: people to disrupt.</p>
-{% if adults %}
-<table class="pm-table"><thead><tr><th scope="col" class="num">#</th><th scope="col">Adult</th><th scope="col" class="num">Children linked, {{ period }}</th>
-<th scope="col" class="num">Their peer clusters, {{ period }}</th><th scope="col" class="num">Cluster</th></tr></thead>
-<tbody>{% for p in adults %}<tr><td class="num">{{ loop.index }}</td><td>{{ p.label }}</td><td class="num">{{ p.children_reached }}</td>
-<td class="num">{{ p.clusters_reached }}</td><td class="num">{{ p.cluster }}</td></tr>{% endfor %}</tbody></table>
-{% else %}<p>No adult of concern linked to a child in the period{% if not police %} (from the intelligence this audience may see){% endif %}.</p>{% endif %}
-</section>
-{% endif %}
-
-{% if show_identifiers %}
-<section aria-labelledby="identifiers-heading">
-<h2 id="identifiers-heading">Phones, vehicles and handles linked to more than one child</h2>
-{% if identifiers %}
-<table class="pm-table"><thead><tr><th scope="col">Kind</th><th scope="col">Identifier</th><th scope="col" class="num">Children</th>
-<th scope="col">Children (references)</th></tr></thead>
-<tbody>{% for r in identifiers %}<tr><td>{{ r.target_type }}</td><td>{{ r.target_ref }}</td><td class="num">{{ r.children }}</td><td>{{ r.child_refs }}</td></tr>{% endfor %}</tbody></table>
-{% else %}<p>None in the period.</p>{% endif %}
-<p class="muted">Every link of the period, with notes, is in intelligence.csv.</p>
-</section>
-{% endif %}
-
-<section aria-labelledby="hotspots-heading">
-<h2 id="hotspots-heading">{% if board %}Hot spots by postcode district{% else %}Top hot spots{% endif %}</h2>
-{% if hotspots %}
-<table class="pm-table"><thead><tr><th scope="col" class="num">Rank</th><th scope="col">{% if board %}District{% else %}Where{% endif %}</th>
-<th scope="col" class="num">Children</th><th scope="col" class="num">Episodes</th><th scope="col">{% if board %}Areas by trend{% else %}Trend{% endif %}</th>{% if not board %}<th scope="col">Clusters</th>{% endif %}</tr></thead>
-<tbody>{% for h in hotspots %}<tr><td class="num">{{ h.rank }}</td><td>{{ h.where }}</td><td class="num">{{ h.children }}</td>
-<td class="num">{{ h.episodes }}</td><td>{{ h.trend }}</td>{% if not board %}<td>{{ h.clusters }}</td>{% endif %}</tr>{% endfor %}</tbody></table>
-{% if more_hotspots %}<p class="muted">{{ more_hotspots }} more on the map and in hotspots.geojson.</p>{% endif %}
-{% else %}<p>No hot spots in the period.</p>{% endif %}
-</section>
-
-<section aria-labelledby="files-heading">
-<h2 id="files-heading">Files in this pack</h2>
-<ul class="files">{% for name, what in files %}<li><a href="{{ name }}">{{ name }}</a>: {{ what }}</li>{% endfor %}</ul>
-</section>
-""")
 
 #: The change kinds of changes.csv in words.
 CHANGE_WORDS = {"child_linked_to_adult_of_concern": "child newly linked to an adult of concern",
@@ -257,7 +132,7 @@ def index_page(*, period, previous_period, measures: dict, previous: dict, audie
     shared = [] if identifiers is None else [{k: display(v) for k, v in row.items()} for row in
                                              identifiers.head(top * 2).to_dict("records")]
     pages = [(f, FILE_WORDS[f]) for f in ("network.html", "map.html") if f in files]
-    body = INDEX_BODY.render(
+    body = ENV.get_template("index.html.j2").render(
         lead=lead, pages=[(f, w[0].upper() + w[1:]) for f, w in pages], period=period.label,
         previous_period=previous_period.label, groups=[{"title": GROUP_TITLES[g]} for g in GROUPS],
         measure_rows=_measure_rows(measures, previous, board_measures), frequent=_frequent(measures, board_measures),
@@ -273,6 +148,6 @@ def index_page(*, period, previous_period, measures: dict, previous: dict, audie
         rejected=_rows_word(sum(total - kept for kept, total in (loaded or {}).values())),
     )
     return Page(title=f"Mapping pack, {period.label}", subtitle=f"for the {audience} audience", body=body,
-                nav=nav or [], current="index.html", styles=[INDEX_CSS],
+                nav=nav or [], current="index.html", styles=[assets.static("index.css")],
                 footer="Made by peermap from the organisation's own records. Check manifest.json to see the pack is "
                        "whole. Do not forward beyond the audience it was made for.")

@@ -216,188 +216,10 @@ def extent_outline(hotspots: dict, places: dict, margin_m: float = 2000.0) -> di
     return shapely.geometry.mapping(outline)
 
 
-MAP_CSS = """
-.map-layout { display: grid; grid-template-columns: minmax(0, 1fr) minmax(0, 27rem); gap: 1em; }
-.map-side table { font-size: .85rem; width: 100%; table-layout: fixed; }
-.map-side td, .map-side th { overflow-wrap: break-word; }
-.map-side th.narrow { width: 5.4em; }
-.map-side th.rank { width: 3.8em; }
-.map-side th.trend { width: 7.2em; }
-.map-side th, .map-side button { white-space: nowrap; }
-.map-side td button { min-width: 2.4em; padding: .1em .4em; }
-#map { height: calc(100vh - 11rem); min-height: 30rem; border: 1px solid #8C8C8C; }
-#map.leaflet-container { background: #F4F4F0; font: inherit; }
-.map-side { max-height: calc(100vh - 11rem); overflow-y: auto; }
-.pm-rank { background: #FFFFFF; color: #1A1A1A; border: 2px solid #A63D00; font-weight: bold; padding: 0 .35em;
-           border-radius: .3em; box-shadow: none; font-size: .85rem; }
-.pm-rank::before { display: none; }
-.leaflet-popup-content { font-size: .9rem; min-width: 14rem; color: #1A1A1A; }
-.leaflet-popup-content h3 { margin: 0 0 .3em; font-size: 1rem; }
-.leaflet-control-layers { font-size: .9rem; color: #1A1A1A; }
-.leaflet-control-attribution { font-size: .75rem; color: #1A1A1A; background: rgba(255,255,255,.9) !important; }
-.leaflet-control-attribution a { color: #005A8C; }
-.pm-symbol { background: none; border: none; }
-.pm-symbol svg { overflow: visible; }
-.pm-symbol:focus { outline: 3px solid #1A1A1A; }
-.map-legend { list-style: none; padding: 0; margin: .3em 0; display: flex; flex-wrap: wrap; gap: .2em 1em; }
-.map-legend svg { vertical-align: middle; }
-@media (max-width: 65rem) { .map-layout { grid-template-columns: 1fr; } .map-side { max-height: none; } }
-@media print { .map-layout { display: block; } #map { height: 16cm; break-inside: avoid; }
-               .map-side { max-height: none; overflow: visible; } }
-"""
-
-MAP_JS = r"""
-(function () {
-  "use strict";
-  var data = PM.data();
-  var SVGNS = "http://www.w3.org/2000/svg";
-  var SHAPES = {
-    circle: function (r) { return ["circle", {cx: 0, cy: 0, r: r}]; },
-    square: function (r) { return ["rect", {x: -r * .9, y: -r * .9, width: r * 1.8, height: r * 1.8}]; },
-    diamond: function (r) { return ["polygon", {points: [0, -r * 1.25, r * 1.25, 0, 0, r * 1.25, -r * 1.25, 0].join(" ")}]; },
-    triangle: function (r) { return ["polygon", {points: [0, r * 1.2, r * 1.15, -r * .85, -r * 1.15, -r * .85].join(" ")}]; },
-    hexagon: function (r) { var p = []; for (var i = 0; i < 6; i++) { var a = Math.PI / 3 * i; p.push(r * 1.1 * Math.cos(a), r * 1.1 * Math.sin(a)); } return ["polygon", {points: p.join(" ")}]; },
-    house: function (r) { return ["polygon", {points: [0, -r * 1.2, r, -r * .2, r, r, -r, r, -r, -r * .2].join(" ")}]; }
-  };
-  function escapeHtml(text) { var d = document.createElement("div"); d.textContent = text; return d.innerHTML; }
-
-  function symbol(shape, colour, size, text) {
-    var r = size, box = Math.ceil(r * 2.8);
-    var svg = document.createElementNS(SVGNS, "svg");
-    svg.setAttribute("width", box); svg.setAttribute("height", box);
-    svg.setAttribute("viewBox", [-box / 2, -box / 2, box, box].join(" "));
-    svg.setAttribute("aria-hidden", "true");
-    var made = SHAPES[shape](r);
-    var node = document.createElementNS(SVGNS, made[0]);
-    Object.keys(made[1]).forEach(function (k) { node.setAttribute(k, made[1][k]); });
-    node.setAttribute("fill", colour); node.setAttribute("fill-opacity", "0.9");
-    node.setAttribute("stroke", "#1A1A1A"); node.setAttribute("stroke-width", "1.5");
-    svg.appendChild(node);
-    if (text) {
-      var t = document.createElementNS(SVGNS, "text");
-      t.setAttribute("text-anchor", "middle"); t.setAttribute("dy", "0.35em");
-      t.setAttribute("font-size", Math.max(10, r)); t.setAttribute("font-weight", "bold"); t.setAttribute("fill", "#1A1A1A");
-      t.textContent = text;
-      svg.appendChild(t);
-    }
-    return {svg: svg, box: box};
-  }
-
-  function popup(feature) {
-    var box = PM.el("div");
-    PM.add(box, "h3", null, feature.heading);
-    PM.rows(box, feature.rows);
-    return box;
-  }
-
-  var map = L.map("map", {zoomControl: true, attributionControl: false, keyboard: true, preferCanvas: false,
-                          zoomSnap: 0.25});
-  var attribution = L.control.attribution({prefix: false}).addTo(map);
-  attribution.addAttribution(escapeHtml(data.attribution));
-  if (data.tiles) {
-    L.tileLayer(data.tiles, {maxZoom: 19, attribution: data.tile_attribution}).addTo(map);
-  }
-  var overlays = {};
-  var bounds = L.latLngBounds([]);
-  if (data.outline) {
-    var outline = L.geoJSON(data.outline, {interactive: false, style: {color: "#4D4D4D", weight: 1.5, dashArray: "4 4",
-                                                                         fill: true, fillColor: "#FFFFFF", fillOpacity: 0.9}});
-    outline.addTo(map);
-    overlays[escapeHtml("Extent of the places (not a boundary)")] = outline;
-    bounds.extend(outline.getBounds());
-  }
-  var areaLayers = {};
-  data.layers.forEach(function (layer) {
-    var group = L.featureGroup();
-    layer.features.forEach(function (f, i) {
-      var item;
-      if (layer.type === "areas") {
-        item = L.geoJSON(f.geometry, {style: {color: "#A63D00", weight: 2.5, fillColor: "#D55E00", fillOpacity: 0.28,
-                                               className: "pm-hotspot"}});
-        var label = PM.el("span", null, f.label);
-        item.bindTooltip(label, {permanent: i < data.labelled, direction: "center", className: "pm-rank",
-                                 interactive: false});
-        areaLayers[f.rank] = item;
-      } else {
-        var made = symbol(layer.symbol, f.colour || layer.colour, f.size, f.text);
-        var icon = L.divIcon({html: made.svg, className: "pm-symbol pm-" + layer.id, iconSize: [made.box, made.box],
-                              iconAnchor: [made.box / 2 - (layer.offset || [0, 0])[0],
-                                                                     made.box / 2 - (layer.offset || [0, 0])[1]]});
-        item = L.marker([f.lat, f.lon], {icon: icon, keyboard: true, title: f.heading, alt: f.heading,
-                                         riseOnHover: true});
-      }
-      item.bindPopup(popup(f));
-      group.addLayer(item);
-    });
-    if (layer.shown) { group.addTo(map); }
-    if (layer.features.length) { bounds.extend(group.getBounds()); }
-    overlays[escapeHtml(layer.name + " (" + layer.features.length + ")")] = group;
-  });
-  L.control.layers(null, overlays, {collapsed: false}).addTo(map);
-  if (bounds.isValid()) { map.fitBounds(bounds, {padding: [20, 20]}); } else { map.setView([54.7, -1.7], 9); }
-
-  document.querySelectorAll("button[data-area]").forEach(function (button) {
-    button.addEventListener("click", function () {
-      var item = areaLayers[button.getAttribute("data-area")];
-      if (!item) { return; }
-      map.fitBounds(item.getBounds(), {maxZoom: 15, animate: false});
-      item.openPopup(item.getBounds().getCenter());
-      document.getElementById("map").focus();
-    });
-  });
-  window.peermapMap = {map: map, overlays: overlays, layers: data.layers};
-  window.peermapReadyAt = performance.now();
-  window.peermapReady = true;
-})();
-"""
-
-MAP_BODY = ENV.from_string("""
-<p class="muted">{{ intro }}</p>
-<ul class="map-legend" aria-label="Key">
-<li><svg width="26" height="20" aria-hidden="true"><rect x="2" y="2" width="22" height="16" fill="#D55E00" fill-opacity="0.28" stroke="#A63D00" stroke-width="2.5"/></svg> hot-spot area (number: rank)</li>
-{% for name, symbol, colour in legend %}
-<li><svg width="22" height="22" viewBox="-11 -11 22 22" aria-hidden="true">{{ symbol }}</svg> {{ name }}</li>
-{% endfor %}
-</ul>
-<div class="map-layout">
-<div id="map" tabindex="0" role="application" aria-label="Map of hot spots and places: arrow keys move, plus and minus zoom; Tab reaches each place"></div>
-<div class="map-side">
-<h2 id="ranked">{{ table_title }}</h2>
-{% if areas %}
-<table class="pm-table">
-<caption class="visually-hidden">{{ table_title }}</caption>
-<thead><tr><th scope="col" class="num rank">Rank</th><th scope="col">Where</th><th scope="col" class="num narrow">Children</th>
-<th scope="col" class="num narrow">Episodes</th><th scope="col" class="trend">Trend</th></tr></thead>
-<tbody>
-{% for a in areas %}
-<tr><td class="num"><button type="button" data-area="{{ a.rank }}"><span class="visually-hidden">Show hot spot </span>{{ a.rank }}</button></td>
-<td>{{ a.where }}</td><td class="num">{{ a.children }}</td><td class="num">{{ a.episodes }}</td><td>{{ a.trend }}</td></tr>
-{% endfor %}
-</tbody></table>
-<p class="muted no-print">Choose a rank to show that area on the map.</p>
-{% else %}<p>No hot-spot areas in this period.</p>{% endif %}
-<p class="muted">{{ notes }}</p>
-</div>
-</div>
-""")
-
-_LEGEND_SHAPES = {
-    "circle": '<circle r="7"/>', "square": '<rect x="-6.5" y="-6.5" width="13" height="13"/>',
-    "diamond": '<polygon points="0,-9 9,0 0,9 -9,0"/>', "triangle": '<polygon points="0,8.5 8,-6 -8,-6"/>',
-    "hexagon": '<polygon points="8,0 4,7 -4,7 -8,0 -4,-7 4,-7"/>', "house": '<polygon points="0,-8 7,-1 7,7 -7,7 -7,-1"/>',
-}
-
-
-def _legend() -> list:
-    from markupsafe import Markup
-
-    out = []
-    for role, (name, symbol, colour, _) in PLACE_LAYERS.items():
-        shape = _LEGEND_SHAPES[symbol].replace("/>", f' fill="{colour}" stroke="#1A1A1A" stroke-width="1.5"/>')
-        out.append((name, Markup(shape), colour))
-    out.append(("a cluster's places (number: cluster)", Markup(_LEGEND_SHAPES["circle"].replace(
-        "/>", ' fill="#FFFFFF" stroke="#1A1A1A" stroke-width="1.5"/>')), "#FFFFFF"))
-    return out
+def _legend() -> list[tuple[str, str, str]]:
+    """The key's place symbols: ``(name, shape, colour)``, drawn by the ``shape`` macro of ``map.html.j2``."""
+    out = [(name, symbol, colour) for name, symbol, colour, _ in PLACE_LAYERS.values()]
+    return out + [("a cluster's places (number: cluster)", "circle", "#FFFFFF")]
 
 
 def map_page(hotspots: dict, places: dict, *, cluster_places: pd.DataFrame | None = None, names: dict | None = None,
@@ -421,12 +243,14 @@ def map_page(hotspots: dict, places: dict, *, cluster_places: pd.DataFrame | Non
             "tiles": tiles, "tile_attribution": tile_attribution,
             "attribution": hotspots.get("attribution") or CODEPOINT_ATTRIBUTION}
     areas = layers[0]["features"]
-    body = MAP_BODY.render(intro=intro, legend=_legend(), areas=areas, table_title=table_title,
-                           notes=notes or "Trend: new (no finds in the previous period), intensifying (at least 1.5× "
-                                          "the previous period's episodes), diminishing (at most half), persistent "
-                                          "(in at least 3 of the last 4 periods), steady otherwise.")
+    body = ENV.get_template("map.html.j2").render(
+        intro=intro, legend=_legend(), areas=areas, table_title=table_title,
+        notes=notes or "Trend: new (no finds in the previous period), intensifying (at least 1.5× the previous "
+                       "period's episodes), diminishing (at most half), persistent (in at least 3 of the last 4 "
+                       "periods), steady otherwise.")
     return Page(title=title, subtitle=subtitle, body=body, nav=nav or [], current="map.html",
-                styles=[assets.leaflet_css(), MAP_CSS], scripts=[assets.leaflet_js(), MAP_JS], data={"pm-data": data},
+                styles=[assets.leaflet_css(), assets.static("map.css")],
+                scripts=[assets.leaflet_js(), assets.static("map.js")], data={"pm-data": data},
                 image_origin=basemap_origin(tiles) if tiles else None,
                 footer=f"{CODEPOINT_ATTRIBUTION}. Map drawn with Leaflet."
                        + (" Basemap tiles load from the internet." if tiles else " No basemap: this page makes no "

@@ -1,0 +1,103 @@
+
+(function () {
+  "use strict";
+  var data = PM.data();
+  var SVGNS = "http://www.w3.org/2000/svg";
+  var SHAPES = {
+    circle: function (r) { return ["circle", {cx: 0, cy: 0, r: r}]; },
+    square: function (r) { return ["rect", {x: -r * .9, y: -r * .9, width: r * 1.8, height: r * 1.8}]; },
+    diamond: function (r) { return ["polygon", {points: [0, -r * 1.25, r * 1.25, 0, 0, r * 1.25, -r * 1.25, 0].join(" ")}]; },
+    triangle: function (r) { return ["polygon", {points: [0, r * 1.2, r * 1.15, -r * .85, -r * 1.15, -r * .85].join(" ")}]; },
+    hexagon: function (r) { var p = []; for (var i = 0; i < 6; i++) { var a = Math.PI / 3 * i; p.push(r * 1.1 * Math.cos(a), r * 1.1 * Math.sin(a)); } return ["polygon", {points: p.join(" ")}]; },
+    house: function (r) { return ["polygon", {points: [0, -r * 1.2, r, -r * .2, r, r, -r, r, -r, -r * .2].join(" ")}]; }
+  };
+  function escapeHtml(text) { var d = document.createElement("div"); d.textContent = text; return d.innerHTML; }
+
+  function symbol(shape, colour, size, text) {
+    var r = size, box = Math.ceil(r * 2.8);
+    var svg = document.createElementNS(SVGNS, "svg");
+    svg.setAttribute("width", box); svg.setAttribute("height", box);
+    svg.setAttribute("viewBox", [-box / 2, -box / 2, box, box].join(" "));
+    svg.setAttribute("aria-hidden", "true");
+    var made = SHAPES[shape](r);
+    var node = document.createElementNS(SVGNS, made[0]);
+    Object.keys(made[1]).forEach(function (k) { node.setAttribute(k, made[1][k]); });
+    node.setAttribute("fill", colour); node.setAttribute("fill-opacity", "0.9");
+    node.setAttribute("stroke", "#1A1A1A"); node.setAttribute("stroke-width", "1.5");
+    svg.appendChild(node);
+    if (text) {
+      var t = document.createElementNS(SVGNS, "text");
+      t.setAttribute("text-anchor", "middle"); t.setAttribute("dy", "0.35em");
+      t.setAttribute("font-size", Math.max(10, r)); t.setAttribute("font-weight", "bold"); t.setAttribute("fill", "#1A1A1A");
+      t.textContent = text;
+      svg.appendChild(t);
+    }
+    return {svg: svg, box: box};
+  }
+
+  function popup(feature) {
+    var box = PM.el("div");
+    PM.add(box, "h3", null, feature.heading);
+    PM.rows(box, feature.rows);
+    return box;
+  }
+
+  var map = L.map("map", {zoomControl: true, attributionControl: false, keyboard: true, preferCanvas: false,
+                          zoomSnap: 0.25});
+  var attribution = L.control.attribution({prefix: false}).addTo(map);
+  attribution.addAttribution(escapeHtml(data.attribution));
+  if (data.tiles) {
+    L.tileLayer(data.tiles, {maxZoom: 19, attribution: data.tile_attribution}).addTo(map);
+  }
+  var overlays = {};
+  var bounds = L.latLngBounds([]);
+  if (data.outline) {
+    var outline = L.geoJSON(data.outline, {interactive: false, style: {color: "#4D4D4D", weight: 1.5, dashArray: "4 4",
+                                                                         fill: true, fillColor: "#FFFFFF", fillOpacity: 0.9}});
+    outline.addTo(map);
+    overlays[escapeHtml("Extent of the places (not a boundary)")] = outline;
+    bounds.extend(outline.getBounds());
+  }
+  var areaLayers = {};
+  data.layers.forEach(function (layer) {
+    var group = L.featureGroup();
+    layer.features.forEach(function (f, i) {
+      var item;
+      if (layer.type === "areas") {
+        item = L.geoJSON(f.geometry, {style: {color: "#A63D00", weight: 2.5, fillColor: "#D55E00", fillOpacity: 0.28,
+                                               className: "pm-hotspot"}});
+        var label = PM.el("span", null, f.label);
+        item.bindTooltip(label, {permanent: i < data.labelled, direction: "center", className: "pm-rank",
+                                 interactive: false});
+        areaLayers[f.rank] = item;
+      } else {
+        var made = symbol(layer.symbol, f.colour || layer.colour, f.size, f.text);
+        var icon = L.divIcon({html: made.svg, className: "pm-symbol pm-" + layer.id, iconSize: [made.box, made.box],
+                              iconAnchor: [made.box / 2 - (layer.offset || [0, 0])[0],
+                                                                     made.box / 2 - (layer.offset || [0, 0])[1]]});
+        item = L.marker([f.lat, f.lon], {icon: icon, keyboard: true, title: f.heading, alt: f.heading,
+                                         riseOnHover: true});
+      }
+      item.bindPopup(popup(f));
+      group.addLayer(item);
+    });
+    if (layer.shown) { group.addTo(map); }
+    if (layer.features.length) { bounds.extend(group.getBounds()); }
+    overlays[escapeHtml(layer.name + " (" + layer.features.length + ")")] = group;
+  });
+  L.control.layers(null, overlays, {collapsed: false}).addTo(map);
+  if (bounds.isValid()) { map.fitBounds(bounds, {padding: [20, 20]}); } else { map.setView([54.7, -1.7], 9); }
+
+  document.querySelectorAll("button[data-area]").forEach(function (button) {
+    button.addEventListener("click", function () {
+      var item = areaLayers[button.getAttribute("data-area")];
+      if (!item) { return; }
+      map.fitBounds(item.getBounds(), {maxZoom: 15, animate: false});
+      item.openPopup(item.getBounds().getCenter());
+      document.getElementById("map").focus();
+    });
+  });
+  window.peermapMap = {map: map, overlays: overlays, layers: data.layers};
+  window.peermapReadyAt = performance.now();
+  window.peermapReady = true;
+})();
