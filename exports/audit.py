@@ -41,6 +41,7 @@ import sys
 from pathlib import Path
 from typing import Iterator
 
+from peermap.exports.exit_codes import exit_code_of, message_of
 from peermap.graph_models.private_files import make_folder, open_private
 
 AUDIT_FILE = "audit.jsonl"
@@ -129,8 +130,6 @@ class AuditRun:
 
     def failed(self, error: BaseException | None) -> dict | None:
         """Append the line of a run that stopped (never raises: the run's own error is what the user must see)."""
-        from peermap.mapping.command_options import exit_code_of, message_of
-
         details = {"error": message_of(error) if error is not None else "stopped before writing anything",
                    "exit_code": exit_code_of(error) if error is not None else None}
         try:

@@ -72,6 +72,7 @@ from typing import Callable
 
 import psutil
 
+from peermap.exports.console import say
 from peermap.graph_models.private_files import FILE_MODE, FOLDER_MODE, make_folder, make_private
 from peermap.graph_models.reading import sha256_file
 from peermap.graph_models.rejects import COLUMNS as REJECTS_COLUMNS
@@ -234,8 +235,6 @@ def _exchange_or_rename(staging: Path, out: Path) -> Path:
 
 
 def _say(message: str) -> None:
-    from peermap.mapping.console import say
-
     say(f"peermap: {message}")
 
 

@@ -1,6 +1,6 @@
 """``python -m peermap``: the same as the ``peermap`` command."""
 
-from peermap.mapping.cli import main
+from peermap.cli import main
 
 if __name__ == "__main__":
     main()

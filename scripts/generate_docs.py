@@ -87,7 +87,7 @@ def cli_reference() -> str:
     """Every command's ``--help`` text."""
     import typer
 
-    from peermap.mapping.cli import app
+    from peermap.cli import app
 
     command = typer.main.get_command(app)
     parts = []

@@ -223,11 +223,10 @@ def fault_at_every_step(argv: list[str], *, watched: Path, out: Path, results: P
     """
     import pytest
 
-    from peermap.mapping import command_options
-    from peermap.mapping.cli import main
+    from peermap.cli import main
+    from peermap.exports.exit_codes import message_of
 
-    if hasattr(command_options, "message_of"):  # what a failure imports, imported here once, not in every child
-        command_options.message_of(OSError(errno.ENOSPC, "full"))
+    message_of(OSError(errno.ENOSPC, "full"))  # what a failure imports, imported here once, not in every child
     run = Run()
     results.mkdir(parents=True, exist_ok=True)
     injector = _Injector(Path(watched), Path(os.path.abspath(out)), Path(results), run, kinds)

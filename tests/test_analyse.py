@@ -27,13 +27,7 @@ from test_evidence import child, episode, link
 
 MARCH = Period.from_month("2023-03")
 
-#: Registers the command for a run in a subprocess, whether or not mapping/cli.py does yet.
-PEERMAP = [sys.executable, "-c", (
-    "from peermap.mapping.cli import app, main\n"
-    "from peermap.mapping.analyse_command import analyse_command\n"
-    "if not any(c.name == 'analyse' for c in app.registered_commands):\n"
-    "    app.command(name='analyse')(analyse_command)\n"
-    "main()")]
+PEERMAP = [sys.executable, "-m", "peermap"]
 
 
 def read_csv(path: Path) -> list[dict]:

@@ -44,7 +44,7 @@ def tiny_dataset(tiny_year):
 
 def run_here(argv, capsys, monkeypatch) -> tuple[int, str]:
     """``peermap ARGV`` through ``peermap``'s ``main`` in this process: (exit code, stderr)."""
-    from peermap.mapping.cli import main
+    from peermap.cli import main
 
     capsys.readouterr()
     monkeypatch.setattr(sys, "argv", ["peermap", *map(str, argv)])
@@ -164,7 +164,7 @@ def test_a_failure_or_a_kill_at_any_step_leaves_out_as_it_was(tiny_year, tmp_pat
     failure puts the previous one back. ENOSPC and EACCES are exit 2 with one
     line naming the path, and leave nothing behind but the audit line and the rejects.
     """
-    from peermap.mapping.cli import main  # noqa: F401  (imported before forking)
+    from peermap.cli import main  # noqa: F401  (imported before forking)
 
     watched, out = tmp_path / "packs", tmp_path / "packs" / "p"
     watched.mkdir()
@@ -214,7 +214,7 @@ def test_a_run_killed_in_its_own_process_leaves_out_and_the_next_run_tidies_up(t
               "        os.kill(os.getpid(), signal.SIGKILL)\n"
               "    return real(path, flags, *args, **kwargs)\n"
               "os.open = kill_at_manifest\n"
-              "from peermap.mapping.cli import main; main()\n")
+              "from peermap.cli import main; main()\n")
     killed = subprocess.run([sys.executable, "-c", killer, "analyse", str(tiny_year), "--period", "2023-03",
                              "--out", str(out)], capture_output=True, text=True)
     assert killed.returncode == -signal.SIGKILL

@@ -228,16 +228,12 @@ def test_pack_refuses_the_worker_audience(synthetic_dataset, tmp_path):
 
 # -- the commands ---------------------------------------------------------------------------------------------------
 @pytest.fixture
-def cli(monkeypatch):
-    """The peermap app with the pack and child commands registered (as mapping/cli.py registers them)."""
-    import typer
+def cli():
+    """The peermap app, run in this process."""
     from typer.testing import CliRunner
 
-    from peermap.exports.commands import child_command, pack_command
+    from peermap.cli import app
 
-    app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_markup_mode=None)
-    app.command("pack")(pack_command)
-    app.command("child")(child_command)
     return lambda *args: CliRunner().invoke(app, [str(a) for a in args])
 
 

@@ -1,4 +1,7 @@
-"""Where the command line talks: diagnostics and progress on stderr, data on stdout.
+"""Where a run talks to its user: diagnostics and progress on stderr, data on stdout.
+
+Used by the command line (:mod:`peermap.cli`) and by the output folder, which
+says on stderr what it tidied up (:mod:`peermap.exports.output_folder`).
 
 Progress bars are drawn only when stderr is a terminal; in a pipe, a log or CI
 each stage prints one plain line instead, so output stays readable and
@@ -8,7 +11,6 @@ each stage prints one plain line instead, so output stays readable and
 from __future__ import annotations
 
 import contextlib
-import sys
 import time
 from typing import Callable, Iterator
 
@@ -52,7 +54,3 @@ def progress() -> Iterator[ProgressCallback]:
                 say(f"{stage}: {done:,} done in {time.perf_counter() - started[stage]:.1f}s")
                 started[stage] = None  # type: ignore[assignment]
         yield update
-
-
-def stdout_is_terminal() -> bool:
-    return sys.stdout.isatty()

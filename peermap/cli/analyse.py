@@ -1,39 +1,28 @@
-"""``peermap analyse``: the peer networks of one period, written for one audience.
-
-Registered in :mod:`mapping.cli` with ``app.command(name="analyse")(analyse_command)``.
-"""
+"""``peermap analyse``: the peer networks of one period, written for one audience."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Optional
 
-import typer
-
-from peermap.mapping import console
-from peermap.mapping.command_options import (FromOpt, KeyFile, Neo4jOpt, PeriodOpt, Postcodes, Rejects, SourceDir, ToOpt, neo4j_from_env,
-                         fail, postcode_index, open_dataset)
-from peermap.mapping.console import say
-
-AUDIENCE_CHOICES = ("meeting", "police", "board")
+from peermap.cli.options import (AudienceChoice, AudienceOpt, FromOpt, KeyFile, Names, Neo4jOpt, OutFolder, PeriodOpt,
+                                 Postcodes, SourceDir, ToOpt, rejects_option)
+from peermap.cli.source import open_dataset, postcode_index
+from peermap.exports import console
+from peermap.exports.console import say
 
 
-def analyse_command(
+def analyse(
     data_dir: Optional[Path] = SourceDir,
     period: Optional[str] = PeriodOpt,
     date_from: Optional[str] = FromOpt,
     date_to: Optional[str] = ToOpt,
-    audience: str = typer.Option("meeting", "--audience",
-                                 help="Who the files are for: meeting (references, handling P intelligence only, no "
-                                      "notes, phones, vehicles or handles), police (everything) or board (measures "
-                                      "only, no people or ties)."),
-    names: bool = typer.Option(False, "--names", help="Let a meeting see children's names (display_name)."),
-    out: Path = typer.Option(..., "--out", help="Folder to write the files into: new, empty, or an earlier "
-                                                "peermap output (whose files are replaced); audit.jsonl goes beside "
-                                                "it."),
+    audience: AudienceChoice = AudienceOpt,
+    names: bool = Names,
+    out: Path = OutFolder,
     key_file: Optional[Path] = KeyFile,
     postcodes: Optional[Path] = Postcodes,
-    rejects: Optional[Path] = Rejects,
+    rejects: Optional[Path] = rejects_option(),
     neo4j: Optional[str] = Neo4jOpt,
 ):
     """Find the peer networks of a period: who is linked, why, the clusters, key people and what changed.
@@ -65,23 +54,21 @@ def analyse_command(
     from peermap.exports.audience_view import analyse_for_audience
     from peermap.mapping.periods import resolve_period
 
-    with audited(out, audience=audience) as run, OutputFolder(out) as folder:
-        if audience not in AUDIENCE_CHOICES:
-            fail(f"--audience must be one of {', '.join(AUDIENCE_CHOICES)}, not {audience!r}")
+    with audited(out, audience=audience.value) as run, OutputFolder(out) as folder:
         span = resolve_period(period, date_from, date_to)
         run.period = span.as_dict()
-        dataset = open_dataset(data_dir, neo4j or neo4j_from_env(data_dir), key_file, postcodes,
-                               rejects or folder.path / REJECTS, shown_as=rejects or out / REJECTS)
+        dataset = open_dataset(data_dir, neo4j, key_file, postcodes, rejects or folder.path / REJECTS,
+                               shown_as=rejects or out / REJECTS)
         with console.progress() as report:
             report("analysing", 0, 1)
             index = postcode_index(postcodes)
-            analysis = analyse_for_audience(dataset, span, audience, postcodes=index)
+            analysis = analyse_for_audience(dataset, span, audience.value, postcodes=index)
             report("analysing", 1, 1)
-        files = write_analysis(analysis, folder, audience, dataset, names=names, postcodes=index)
+        files = write_analysis(analysis, folder, audience.value, dataset, names=names, postcodes=index)
         folder.commit(after=run.written)
     counts = analysis.info["counts"]
     clusters = analysis.info["clustering"]["clusters"]
     say(f"{span.label}: {counts['children']:,} children and {counts['associates']:,} associates, "
         f"{counts['ties']:,} ties, {clusters:,} peer clusters, {len(analysis.changes):,} changes since "
         f"{span.previous().label}")
-    say(f"wrote {', '.join(f.name for f in files)} to {out} for the {audience} audience")
+    say(f"wrote {', '.join(f.name for f in files)} to {out} for the {audience.value} audience")
