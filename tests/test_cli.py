@@ -175,3 +175,15 @@ def test_the_packs_first_page_says_how_many_rows_could_not_be_used_and_where_the
     run("pack", clean, "--period", "2023-03", "--audience", "meeting", "--out", tmp_path / "clean-pack",
         env={"PEERMAP_KEY": TEST_KEY})
     assert "No row was rejected: rejects.csv" in " ".join((tmp_path / "clean-pack" / "index.html").read_text().split())
+
+
+def test_the_command_lines_audiences_are_the_audience_tables():
+    """--audience offers exactly the audiences a folder is made for, and the Audience type names every audience
+    exports/audiences.py has rules for (the command line keeps its own light copy so --help starts fast)."""
+    import typing
+
+    from peermap.cli.options import Audience, AudienceChoice
+    from peermap.exports.audiences import AUDIENCES, FOLDER_AUDIENCES
+
+    assert tuple(a.value for a in Audience) == AUDIENCES
+    assert tuple(a.value for a in typing.get_args(AudienceChoice)) == FOLDER_AUDIENCES
