@@ -117,14 +117,6 @@ def leaflet_css() -> str:
 
 
 @lru_cache(maxsize=None)
-def leaflet_marker_images() -> dict[str, str]:
-    """Leaflet's default marker images as ``data:`` URIs, keyed as ``L.Icon.Default`` options name them."""
-    images = leaflet_dir() / "images"
-    return {"iconUrl": data_uri(images / "marker-icon.png"), "iconRetinaUrl": data_uri(images / "marker-icon-2x.png"),
-            "shadowUrl": data_uri(images / "marker-shadow.png")}
-
-
-@lru_cache(maxsize=None)
 def library_urls() -> frozenset[str]:
     """Every web address written inside the inlined libraries (never requested; see the module notes)."""
     found = set()

@@ -66,6 +66,19 @@ from peermap.mapping.evidence.kinds import kind_names
 from peermap.mapping.evidence.words import grade_words, source_noun, strength_legend
 from peermap.mapping.periods import Period
 from peermap.graph_models.local_time import LOCAL_TIME_ZONE
+from peermap.mapping.evidence import explain
+from peermap.mapping.evidence import period_rows
+from peermap.exports.audit import audited
+from peermap.exports.graphml import write_graphml
+from peermap.exports.index_page import index_page
+from peermap.exports.map_page import map_page, resolve_basemap
+from peermap.exports.network_page import network_page
+from peermap.mapping.measures import compute_measures
+from peermap.exports.manifest import write_csv
+from peermap.exports.board import board_measures
+from peermap.exports.child_page import child_map, page_of_map
+import contextlib
+import time
 
 ROLE_WORDS = {"adult_of_concern": "adult of concern", "protective": "protective (safety)", "peer": "peer",
               "family": "family", "professional": "professional", "unknown": "unknown"}
@@ -98,8 +111,6 @@ def _evidence_by_pair(analysis, policy, shown: pd.Series, links: pd.DataFrame | 
     The police get the grade codes, the raw IDs and the notes of the links;
     everyone else the sentences the analysis made, in words only.
     """
-    from peermap.mapping.evidence import explain
-
     rows = analysis.evidence
     if rows.empty:
         return {}
@@ -138,8 +149,6 @@ def intelligence_rows(dataset: Dataset, period: Period) -> pd.DataFrame:
 
     A link belongs to the period as :func:`mapping.evidence.period_rows` says.
     """
-    from peermap.mapping.evidence import period_rows
-
     links = period_rows(dataset, period).links.copy()
     names = pd.Series(dataset.children["display_name"].to_numpy(), index=dataset.children["child_id"].to_numpy())
     links["child_name"] = links["child_id"].map(names).astype("string")
@@ -360,10 +369,6 @@ def build_pack(dataset: Dataset, period: Period, audience: str, out_dir: "str | 
     ``out_dir`` is a path, or the :class:`~exports.output_folder.OutputFolder`
     a command already opened (it then commits the folder and writes the audit line).
     """
-    import contextlib
-
-    from peermap.exports.audit import audited
-
     folder = OutputFolder.of(out_dir)
     log = audited(folder.out, audience=audience, period=period.as_dict(), command=command, user=user) if audit \
         else contextlib.nullcontext()
@@ -381,14 +386,6 @@ def build_pack(dataset: Dataset, period: Period, audience: str, out_dir: "str | 
 def _write_pack(dataset: Dataset, period: Period, audience: str, folder: OutputFolder, names: bool = False,
                 basemap: str = "none", *, settings=None, postcodes=None, top: int = 11, seed: int = 7) -> Pack:
     """Every file of the pack, made in ``folder.path`` (the staging folder), the manifest last."""
-    import time
-
-    from peermap.exports.graphml import write_graphml
-    from peermap.exports.index_page import index_page
-    from peermap.exports.map_page import map_page, resolve_basemap
-    from peermap.exports.network_page import network_page
-    from peermap.mapping.measures import compute_measures
-
     if audience not in FOLDER_AUDIENCES:
         raise ValueError(f"a pack is made for {', '.join(FOLDER_AUDIENCES)}, not {audience!r} "
                          "(the worker audience gets one child's page: peermap child)")
@@ -406,8 +403,6 @@ def _write_pack(dataset: Dataset, period: Period, audience: str, folder: OutputF
     files = write_analysis_files(view, out)
     intelligence = None
     if policy.raw_ids and policy.notes and policy.identifiers:
-        from peermap.exports.manifest import write_csv
-
         intelligence = intelligence_rows(restricted, period)
         files.append(write_csv(intelligence, out / "intelligence.csv"))
     hotspots_fc = hotspot_features(places, audience, board=view.districts)
@@ -455,8 +450,6 @@ def _write_pack(dataset: Dataset, period: Period, audience: str, folder: OutputF
     clock = time.perf_counter()
     board_view = None
     if board:
-        from peermap.exports.board import board_measures
-
         board_view = board_measures(dataset, period, top=top)
         measures, previous = board_view.measures["now"], board_view.measures["before"]
     else:
@@ -548,11 +541,6 @@ def write_child_page(dataset: Dataset, child_id: str, out_file: str | Path, peri
     included), False none, or the :class:`~exports.audit.AuditRun` of a command
     that is already auditing its run.
     """
-    import contextlib
-
-    from peermap.exports.audit import AuditRun, audited
-    from peermap.exports.child_page import child_map, page_of_map
-
     out = Path(out_file)
     span = period or data_span(dataset)
     manifest: dict = {}

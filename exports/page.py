@@ -1,6 +1,6 @@
 """The shell every page shares: marking, security policy, palette, keyboard use, print, error capture.
 
-Every page :func:`render_page` makes:
+Every page :meth:`Page.render` makes:
 
 - is marked **OFFICIAL-SENSITIVE** at the top and bottom of the screen and of
   every printed page. The page is laid out as one table whose header and footer
@@ -183,11 +183,6 @@ class Page:
             body=Markup(self.body), footer=self.footer, data=self.data, scripts=[Markup(s) for s in scripts],
             body_class=self.body_class,
         )
-
-
-def render_page(**kwargs) -> str:
-    """Shorthand for ``Page(**kwargs).render()``."""
-    return Page(**kwargs).render()
 
 
 def write_page(path, page: Page) -> "Path":

@@ -119,12 +119,6 @@ class EpisodeTable:
         postcode = self.found_postcode.at(rows)
         return (text + " (" + postcode + ")").fillna(text).fillna(postcode).astype("string")
 
-    def from_label(self, rows: np.ndarray) -> pd.Series:
-        """Where each of these episodes started (else where it ended, else its district)."""
-        n = len(self.start)
-        return (self.from_postcode.at(rows).fillna(self.found_label(rows)).fillna(self.district.at(rows))
-                .fillna(self.district.at(rows + n)).astype("string"))
-
     def children_at(self, rows: np.ndarray) -> pd.Series:
         """The child reference of each of these episodes, taken in Arrow (no Python string per row)."""
         if self.child_text is None:

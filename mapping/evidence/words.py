@@ -91,12 +91,6 @@ def source_noun(source) -> str:
     return SOURCE_NOUNS.get(_text(source), NO_SOURCE_NOUN)
 
 
-def grade_legend() -> list[tuple[str, str]]:
-    """The code of every grade and its words, for the legend a page shows beside the sentences."""
-    return ([(code, words) for code, words in SOURCE_GRADE_WORDS.items()]
-            + [(code, words) for code, words in INFORMATION_GRADE_WORDS.items()])
-
-
 #: A tie's strength in words, strongest first; the last is a tie that carries no risk weight.
 STRENGTHS = ("strong", "moderate", "weak", "none (safety or context)")
 
