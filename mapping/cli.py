@@ -55,7 +55,7 @@ def synth(
 
         peermap synth --out data/durham --seed 7
     """
-    from peermap.graph_models.synthetic import synthesise
+    from peermap.synthetic import synthesise
 
     try:
         first = dt.date.fromisoformat(start)
@@ -234,7 +234,7 @@ def demo(
     """
     from peermap.exports.manifest import write_json
     from peermap.graph_models.private_files import make_folder
-    from peermap.graph_models.synthetic import synthesise
+    from peermap.synthetic import synthesise
     from peermap.mapping.measures import compute_measures, format_measures
     from peermap.mapping.periods import Period
 
