@@ -12,10 +12,22 @@ from __future__ import annotations
 import numpy as np
 
 from peermap.synthetic.children import Children
-from peermap.synthetic.links import (KINDS, LINK_COLUMNS, LINK_DTYPES, T_ASSOC, T_CHILD, T_ONLINE, T_PHONE, T_PLACE,
-                                     T_VEHICLE, Linker, R)
+from peermap.synthetic.links import (
+    KINDS,
+    LINK_COLUMNS,
+    LINK_DTYPES,
+    T_ASSOC,
+    T_CHILD,
+    T_ONLINE,
+    T_PHONE,
+    T_PLACE,
+    T_VEHICLE,
+    Linker,
+    R,
+)
 from peermap.synthetic.names import AMBIGUOUS_FIRST_NAMES
 from peermap.synthetic.places import World, pick_per_town
+
 
 def background_links(lk: Linker, world: World, kids: Children, F: int, stray_slots: np.ndarray, s_ref: np.ndarray,
                      prot_has: np.ndarray, p_ref: np.ndarray, plates: np.ndarray, phones: np.ndarray,

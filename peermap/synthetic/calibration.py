@@ -188,8 +188,9 @@ class Calibration:
                                     0.004)
     long_decoy_hours: tuple[float, float] = _from("modelling choice: their length, hours", (96, 216))
     busy_towns: int = _from("modelling choice: the long decoys are in the biggest this many towns", 4)
-    min_duration_scale: float = _from("modelling choice: calibrating to 23 hours shrinks durations at most this far",
-                                      0.3)
+    min_duration_scale: float = _from("modelling choice: calibrating to 23 hours shrinks durations at most this far "
+                                      "at a time (so where joint and long episodes alone pass it, as in tiny runs, "
+                                      "the rest stay positive)", 0.3)
     still_missing_share: float = _from("modelling choice: episodes still open at the end of the period", 0.003)
     still_missing_days: float = _from("modelling choice: an open episode began in this many last days", 30)
     report_hour_weights: tuple[float, ...] = _from(

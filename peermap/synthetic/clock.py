@@ -13,7 +13,9 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pandas as pd
 
-LONDON = ZoneInfo("Europe/London")
+from peermap.graph_models.local_time import LOCAL_TIME_ZONE
+
+LONDON = ZoneInfo(LOCAL_TIME_ZONE)
 MIN = 60.0  # minutes an hour
 DAY = 1440.0
 

@@ -116,7 +116,9 @@ def make_episodes(rng, clock: Clock, world: World, kids: Children, groups: Group
             m = group_mask & adjustable
             if m.any():
                 missing_minutes = target * group_mask.sum() - real[group_mask].sum()
-                scale[m] *= 1 + missing_minutes / max(real[m].sum(), 1e-9)
+                # never below the floor: where joint and long episodes alone pass the average (tiny
+                # runs), the others are shortened, not turned negative
+                scale[m] *= max(1 + missing_minutes / max(real[m].sum(), 1e-9), cal.min_duration_scale)
     start, end = s, e
 
     # a few children are still missing at the end: their last episode began in the last month

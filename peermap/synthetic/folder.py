@@ -27,8 +27,7 @@ from peermap.synthetic.groups import Groups, group_count, make_groups
 from peermap.synthetic.identifiers import child_ids
 from peermap.synthetic.intelligence import make_links
 from peermap.synthetic.interviews import Interviews, make_interviews
-from peermap.synthetic.links import (HANDLING, INTEL_GRADES, ROLES, SOURCE_GRADES, SOURCES, TARGET_TYPES, WITH,
-                                     LinkSet)
+from peermap.synthetic.links import HANDLING, INTEL_GRADES, ROLES, SOURCE_GRADES, SOURCES, TARGET_TYPES, WITH, LinkSet
 from peermap.synthetic.names import FEMALE, MALE, Names
 from peermap.synthetic.places import World, make_world
 from peermap.synthetic.postcode_pool import spell

@@ -24,6 +24,7 @@ from peermap.synthetic.clock import DAY, MIN, Clock, lognormal_hours
 from peermap.synthetic.names import NICKNAMES
 from peermap.synthetic.places import World, nearby_school
 
+
 @dataclass
 class Groups:
     """The planted groups, and their joint episodes ("participations", ``p_*``): one fixed episode each."""

@@ -23,8 +23,19 @@ from peermap.synthetic.episodes import Episodes
 from peermap.synthetic.groups import Groups
 from peermap.synthetic.identifiers import handles, phones, plates
 from peermap.synthetic.interviews import Interviews
-from peermap.synthetic.links import (LINK_COLUMNS, ROLES, T_ASSOC, T_CHILD, T_PLACE, ByChild, Linker, Links, LinkSet, R,
-                                     Strings)
+from peermap.synthetic.links import (
+    LINK_COLUMNS,
+    ROLES,
+    T_ASSOC,
+    T_CHILD,
+    T_PLACE,
+    ByChild,
+    Linker,
+    Links,
+    LinkSet,
+    R,
+    Strings,
+)
 from peermap.synthetic.names import AMBIGUOUS_FIRST_NAMES, Names
 from peermap.synthetic.places import World, pick_per_town
 

@@ -50,17 +50,22 @@ WORKER_FIRST = ["Siobhan", "Gemma", "Lisa", "Karen", "Joanne", "Paul", "Steph", 
 
 
 def unique_names(rng, n: int) -> np.ndarray:
-    """``n`` distinct adult/peer names ``First Surname`` (with a middle initial when many are needed)."""
+    """``n`` distinct adult/peer names ``First Surname`` (with a middle initial when many are needed, two when
+    more than about 650,000 are)."""
     firsts = np.array(FEMALE + MALE + list(ADULT_FIRST), dtype=object)
     surnames = np.array(SURNAMES, dtype=object)
     plain = len(firsts) * len(surnames)
     if n <= plain // 8:
         codes = rng.choice(plain, n, replace=False)
         return firsts[codes // len(surnames)] + " " + surnames[codes % len(surnames)]
-    letters = np.array([f" {chr(65 + i)}." for i in range(26)] + [""], dtype=object)
+    initials = [f" {chr(65 + i)}." for i in range(26)]
+    letters = np.array(initials + [""], dtype=object)
     space = plain * len(letters)
-    if n > space:
-        raise ValueError("too many names for the name pools")
+    if n > space:  # none, one or two middle initials, each written differently
+        letters = np.array(initials + [""] + [a + b for a in initials for b in initials], dtype=object)
+        space = plain * len(letters)
+        if n > space:
+            raise ValueError(f"at most {space:,} distinct names in the name pools, not {n:,}")
     codes = rng.choice(space, n, replace=False)
     f, rest = codes // (len(surnames) * len(letters)), codes % (len(surnames) * len(letters))
     m, s = rest // len(surnames), rest % len(surnames)

@@ -18,6 +18,7 @@ from peermap.synthetic.children import Children
 from peermap.synthetic.clock import MIN, Clock
 from peermap.synthetic.groups import Groups
 
+
 def heavy_counts(rng, n: int, total: int, mins: np.ndarray, cap: int, spread: float) -> np.ndarray:
     """``n`` counts >= ``mins`` (each >= 1), <= ``cap``, heavy-tailed (log-normal ``spread``), summing exactly to
     ``total``."""
