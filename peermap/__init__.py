@@ -23,6 +23,7 @@ __version__ = "0.1.0"
 _EXPORTS: dict[str, tuple[str, str | None]] = {
     # data
     "synthesise": ("peermap.synthetic", "synthesise"),
+    "Calibration": ("peermap.synthetic", "Calibration"),
     "load_folder": ("peermap.graph_models.load", "load_folder"),
     "Dataset": ("peermap.graph_models.dataset", "Dataset"),
     "Period": ("peermap.mapping.periods", "Period"),
