@@ -80,7 +80,7 @@ def measure():
 
 def synthetic_folder(name: str, seed: int = 7, **size) -> Path:
     """A synthetic data folder made once and kept under .cache/ (generation is not what is measured)."""
-    from peermap.graph_models.synthetic import synthesise
+    from peermap.synthetic import synthesise
 
     folder = CACHE / f"{name}-seed{seed}"
     if not (folder / "truth.json").exists():

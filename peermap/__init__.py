@@ -22,7 +22,8 @@ __version__ = "0.1.0"
 #: public name -> (module, attribute); attribute ``None`` means the module itself
 _EXPORTS: dict[str, tuple[str, str | None]] = {
     # data
-    "synthesise": ("peermap.graph_models.synthetic", "synthesise"),
+    "synthesise": ("peermap.synthetic", "synthesise"),
+    "Calibration": ("peermap.synthetic", "Calibration"),
     "load_folder": ("peermap.graph_models.load", "load_folder"),
     "Dataset": ("peermap.graph_models.dataset", "Dataset"),
     "Period": ("peermap.mapping.periods", "Period"),

@@ -44,7 +44,7 @@ def synthetic_year(data: Path | None) -> Path:
     if data is not None:
         return data
     if "year" not in _SYNTHETIC:
-        from peermap.graph_models.synthetic import synthesise
+        from peermap.synthetic import synthesise
 
         _SYNTHETIC["year"] = Path(tempfile.mkdtemp()) / "durham"
         synthesise(_SYNTHETIC["year"], seed=7)

@@ -37,7 +37,7 @@ def synthetic_year(tmp_path_factory) -> Path:
 
     The folder holds the data files, ``peermap.key`` and ``truth.json``.
     """
-    from peermap.graph_models.synthetic import synthesise
+    from peermap.synthetic import synthesise
 
     folder = tmp_path_factory.mktemp("synthetic") / "durham"
     synthesise(folder, seed=7)

@@ -26,7 +26,7 @@ PLACE_PROPERTIES = {"place", "postcode", "role", "children", "episodes"}
 
 def durham_box(margin_m: float = 1000) -> tuple[float, float, float, float]:
     """(lon0, lat0, lon1, lat1) round the synthetic generator's County Durham grid square."""
-    from peermap.graph_models.synthetic import DURHAM_BOUNDS
+    from peermap.synthetic import DURHAM_BOUNDS
 
     e0, e1, n0, n1 = DURHAM_BOUNDS
     lon, lat = bng_to_wgs84([e0 - margin_m, e0 - margin_m, e1 + margin_m, e1 + margin_m],

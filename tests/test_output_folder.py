@@ -28,7 +28,7 @@ from output_faults import fault_at_every_step, snapshot
 @pytest.fixture(scope="module")
 def tiny_year(tmp_path_factory) -> Path:
     """A small synthetic folder (12 children, three months of 2023) with its own key: quick to pack."""
-    from peermap.graph_models.synthetic import synthesise
+    from peermap.synthetic import synthesise
 
     folder = tmp_path_factory.mktemp("tiny") / "data"
     synthesise(folder, seed=7, children=12, episodes=30, months=3, start=dt.date(2023, 1, 1))

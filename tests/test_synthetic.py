@@ -16,7 +16,7 @@ import pytest
 
 from peermap.geo.postcodes import PostcodeIndex
 from peermap.graph_models.postcode_format import normalise_postcodes
-from peermap.graph_models.synthetic import DURHAM_BOUNDS, FREQUENTLY_MISSING, REPORT, synthesise
+from peermap.synthetic import DURHAM_BOUNDS, FREQUENTLY_MISSING, REPORT, synthesise
 
 FILES = ["children.csv", "episodes.csv", "rthis.csv", "links.csv", "places.csv", "associates.csv",
          "peermap.key", "truth.json"]

@@ -31,7 +31,7 @@ def demo(
     from peermap.exports.manifest import write_json
     from peermap.exports.pack import write_pack
     from peermap.graph_models.private_files import make_folder
-    from peermap.graph_models.synthetic import synthesise
+    from peermap.synthetic import synthesise
     from peermap.mapping.measures import compute_measures, format_measures
     from peermap.mapping.periods import Period
 

@@ -33,7 +33,7 @@ def synth(
 
         peermap synth --out data/durham --seed 7
     """
-    from peermap.graph_models.synthetic import synthesise
+    from peermap.synthetic import synthesise
 
     try:
         first = dt.date.fromisoformat(start)
