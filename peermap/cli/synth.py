@@ -34,6 +34,7 @@ def synth(
         peermap synth --out data/durham --seed 7
     """
     from peermap.synthetic import synthesise
+    from peermap.synthetic.identifiers import PoolTooSmall
 
     try:
         first = dt.date.fromisoformat(start)
@@ -41,8 +42,11 @@ def synth(
         fail(f"--start must be a date YYYY-MM-DD, not {start!r}")
     if min(children, episodes, months) < 1 or episodes < children or (links is not None and links < 0):
         fail("--children, --episodes and --months must be positive, with at least one episode a child")
-    with console.progress() as report:
-        summary = synthesise(out, seed=seed, children=children, episodes=episodes, links=links,
-                             start=first, months=months, progress=report)
+    try:
+        with console.progress() as report:
+            summary = synthesise(out, seed=seed, children=children, episodes=episodes, links=links,
+                                 start=first, months=months, progress=report)
+    except PoolTooSmall as error:
+        fail(f"{error} (--children {children:,}, --links {links if links is not None else 'default'})")
     say(f"wrote a synthetic data folder to {out}: " + ", ".join(f"{v:,} {k}" for k, v in summary.items()
                                                                  if isinstance(v, int)))

@@ -15,6 +15,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+
+class PoolTooSmall(ValueError):
+    """A folder of the size asked for needs more distinct values than a pool of made-up ones holds."""
+
+
 PLATE_LETTERS = "ABCDEFGHJKLMNOPRSTUVWXYZ"
 #: DVLA memory tags of the North East and Yorkshire: a plate's first two letters.
 PLATE_MEMORY_TAGS = ["NK", "NL", "ND", "NE", "NA", "YX", "YS", "PN"]
@@ -33,7 +38,7 @@ PHONE_CAPACITY = 1000 * len(DRAMA_NUMBERS) + MADE_UP_MOBILES
 def plates(rng, n: int) -> np.ndarray:
     """``n`` distinct number plates of the north of England (``NK62 XWZ``)."""
     if n > PLATE_CAPACITY:
-        raise ValueError(f"at most {PLATE_CAPACITY:,} distinct number plates, not {n:,}: ask for fewer links")
+        raise PoolTooSmall(f"at most {PLATE_CAPACITY:,} distinct number plates, not {n:,}: ask for fewer links")
     letters = np.array(list(PLATE_LETTERS), dtype=object)
     memory = np.array(PLATE_MEMORY_TAGS, dtype=object)
     space = 90 * len(letters) ** 3
@@ -48,7 +53,7 @@ def plates(rng, n: int) -> np.ndarray:
 def phones(rng, n: int) -> np.ndarray:
     """``n`` distinct fictional numbers from Ofcom's drama ranges (made-up 07700 numbers beyond them)."""
     if n > PHONE_CAPACITY:
-        raise ValueError(f"at most {PHONE_CAPACITY:,} distinct phone numbers, not {n:,}: ask for fewer links")
+        raise PoolTooSmall(f"at most {PHONE_CAPACITY:,} distinct phone numbers, not {n:,}: ask for fewer links")
     space = 1000 * (2 if n <= 2000 else len(DRAMA_NUMBERS))
     codes = rng.choice(space, min(n, space), replace=False)
     prefix = np.array(DRAMA_NUMBERS, dtype=object)[codes // 1000]

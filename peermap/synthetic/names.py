@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+from peermap.synthetic.identifiers import PoolTooSmall
 
 FEMALE = ["Amelia", "Olivia", "Isla", "Ava", "Mia", "Ella", "Grace", "Lily", "Sophie", "Chloe", "Emily",
           "Jessica", "Ruby", "Evie", "Freya", "Holly", "Kayla", "Leah", "Megan", "Paige", "Abbie", "Brooke",
@@ -65,7 +66,7 @@ def unique_names(rng, n: int) -> np.ndarray:
         letters = np.array(initials + [""] + [a + b for a in initials for b in initials], dtype=object)
         space = plain * len(letters)
         if n > space:
-            raise ValueError(f"at most {space:,} distinct names in the name pools, not {n:,}")
+            raise PoolTooSmall(f"at most {space:,} distinct names in the name pools, not {n:,}")
     codes = rng.choice(space, n, replace=False)
     f, rest = codes // (len(surnames) * len(letters)), codes % (len(surnames) * len(letters))
     m, s = rest // len(surnames), rest % len(surnames)
