@@ -39,8 +39,8 @@ NAIVE_EPISODES = 50_000
 
 def analyse_scale(name: str, size: dict) -> tuple[list[dict], object, object]:
     """Rows for one scale; returns the dataset and analysis too."""
-    from peermap.graph_models.load import load_folder
     from peermap.exports.analysis_folder import write_analysis
+    from peermap.graph_models.load import load_folder
     from peermap.mapping.analysis import analyse
     from peermap.mapping.periods import Period
 
@@ -52,8 +52,13 @@ def analyse_scale(name: str, size: dict) -> tuple[list[dict], object, object]:
 
     with measure() as loading:  # as peermap analyse loads: unknown postcodes checked against the index
         dataset = load_folder(folder, postcodes=default_index())
-    rows.append(row(f"{name}: load and validate the folder, postcodes looked up (not part of the analysis)",
-                    loading.seconds, "s"))
+    rows.append(
+        row(
+            f"{name}: load and validate the folder, postcodes looked up (not part of the analysis)",
+            loading.seconds,
+            "s",
+        )
+    )
     rows.append(row(f"{name}: load and validate the folder, peak memory", loading.peak_mb, "MB"))
     stages: list[tuple[str, object]] = []
 
@@ -78,15 +83,23 @@ def analyse_scale(name: str, size: dict) -> tuple[list[dict], object, object]:
 
         people = analysis.people
         cluster_of = people.loc[people["kind"].eq("child").to_numpy(dtype=bool)].set_index("ref")["cluster"]
-        suggested = duplicate_suggestions(dataset.associates, analysis.settings.duplicate_similarity,
-                                          links=dataset.links, cluster_of=cluster_of)
-    rows.append(row(f"{name}: likely duplicate associates (police only; {len(suggested):,} suggested among "
-                    f"{len(dataset.associates):,}, alike names near the same children or clusters)",
-                    duplicates.seconds, "s"))
+        suggested = duplicate_suggestions(
+            dataset.associates, analysis.settings.duplicate_similarity, links=dataset.links, cluster_of=cluster_of
+        )
+    rows.append(
+        row(
+            f"{name}: likely duplicate associates (police only; {len(suggested):,} suggested among "
+            f"{len(dataset.associates):,}, alike names near the same children or clusters)",
+            duplicates.seconds,
+            "s",
+        )
+    )
     analysis.duplicates = suggested.head(0)
     with tempfile.TemporaryDirectory() as out, measure() as writing:
         write_analysis(analysis, out, "police", dataset, kpi=False)
-    rows.append(row(f"{name}: whole analysis of the year (the stages above but duplicate associates)", whole.seconds, "s"))
+    rows.append(
+        row(f"{name}: whole analysis of the year (the stages above but duplicate associates)", whole.seconds, "s")
+    )
     rows.append(row(f"{name}: whole analysis, peak memory", whole.peak_mb, "MB"))
     rows.append(row(f"{name}: writing people, clusters, ties, changes (police)", writing.seconds, "s"))
     counts = analysis.info["counts"]
@@ -111,8 +124,11 @@ def planted_figures(name: str, dataset, analysis, truth) -> list[dict]:
     cluster = analysis.people.set_index("ref")["cluster"]
     found = [cluster.get(ref[c]) for c in labels]
     found = [int(f) if pd.notna(f) else -1 - i for i, f in enumerate(found)]
-    rows = [row(f"{name}: ARI, planted groups against found clusters", adjusted_rand_score(list(labels.values()),
-                                                                                           found), "")]
+    rows = [
+        row(
+            f"{name}: ARI, planted groups against found clusters", adjusted_rand_score(list(labels.values()), found), ""
+        )
+    ]
     associates = analysis.people[analysis.people["kind"] == "associate"].reset_index(drop=True)
     position = {r: i + 1 for i, r in enumerate(associates["ref"])}
     by_id = dict(zip(dataset.associates["associate_id"], dataset.associates["ref"]))
@@ -120,8 +136,13 @@ def planted_figures(name: str, dataset, analysis, truth) -> list[dict]:
     found = [r for r in ranks if r is not None]
     if found:
         rows.append(row(f"{name}: worst rank of a planted adult of concern among associates", max(found), ""))
-    rows.append(row(f"{name}: planted adults of concern not among the year's associates (of {len(ranks):,})",
-                    len(ranks) - len(found), ""))
+    rows.append(
+        row(
+            f"{name}: planted adults of concern not among the year's associates (of {len(ranks):,})",
+            len(ranks) - len(found),
+            "",
+        )
+    )
     return rows
 
 
@@ -196,13 +217,19 @@ def overlap_search(dataset) -> tuple[list[dict], dict]:
     ni, nj = naive_overlap_pairs(table, settings)
     naive = time.perf_counter() - started
     same = set(zip(i.tolist(), j.tolist())) == set(zip(ni.tolist(), nj.tolist()))
-    rows = [row("overlap search: episodes (a random 50,000 of the national year)", len(sample), ""),
-            row("overlap search: pairs missing at the same time, close in place", len(i), ""),
-            row("overlap search: naive way finds exactly the same pairs", "yes" if same else "NO", ""),
-            row("overlap search: ours (sorted sweep per place cell)", best_ours, "s"),
-            row("overlap search: naive (every pair of episodes, numpy in blocks)", naive, "s")]
-    ratio = {"measure": "overlap search, 50,000 episodes (seconds)", "ours": round(best_ours, 3),
-             "naive": round(naive, 2), "ratio": round(naive / best_ours, 1)}
+    rows = [
+        row("overlap search: episodes (a random 50,000 of the national year)", len(sample), ""),
+        row("overlap search: pairs missing at the same time, close in place", len(i), ""),
+        row("overlap search: naive way finds exactly the same pairs", "yes" if same else "NO", ""),
+        row("overlap search: ours (sorted sweep per place cell)", best_ours, "s"),
+        row("overlap search: naive (every pair of episodes, numpy in blocks)", naive, "s"),
+    ]
+    ratio = {
+        "measure": "overlap search, 50,000 episodes (seconds)",
+        "ours": round(best_ours, 3),
+        "naive": round(naive, 2),
+        "ratio": round(naive / best_ours, 1),
+    }
     return rows, ratio
 
 
@@ -212,10 +239,14 @@ def national_part(quick: bool) -> tuple[list[dict], dict]:
     national = synthetic_folder("national", **NATIONAL)
     if not quick:
         national_rows, dataset, analysis, truth = analyse_scale("national", NATIONAL)
-        rows += national_rows + planted_figures("national", dataset, analysis, truth) + methods(
-            "national", analysis, truth, dataset, which=("leiden", "louvain"))
-        print("\n".join(f"{r['measure']}: {r['value']} {r['unit']}" for r in national_rows), file=sys.stderr,
-              flush=True)
+        rows += (
+            national_rows
+            + planted_figures("national", dataset, analysis, truth)
+            + methods("national", analysis, truth, dataset, which=("leiden", "louvain"))
+        )
+        print(
+            "\n".join(f"{r['measure']}: {r['value']} {r['unit']}" for r in national_rows), file=sys.stderr, flush=True
+        )
         del analysis
     else:
         from peermap.graph_models.load import load_folder
@@ -231,7 +262,9 @@ def main() -> int:
     args = parser.parse_args()
     rows, ratios = [], []
     durham_rows, dataset, analysis, truth = analyse_scale("durham", DURHAM)
-    rows += durham_rows + planted_figures("durham", dataset, analysis, truth) + methods("durham", analysis, truth, dataset)
+    rows += (
+        durham_rows + planted_figures("durham", dataset, analysis, truth) + methods("durham", analysis, truth, dataset)
+    )
     print("\n".join(f"{r['measure']}: {r['value']} {r['unit']}" for r in rows), file=sys.stderr, flush=True)
     del dataset, analysis
     # the national scale in a fresh process, as `peermap analyse` runs: measured after the Durham work in this
@@ -242,7 +275,8 @@ def main() -> int:
     ratios.append(ratio)
     print(ratio, file=sys.stderr)
     path = write_result(
-        "analysis", "Peer-network analysis",
+        "analysis",
+        "Peer-network analysis",
         "The whole peer-network analysis of a synthetic year (evidence, network, Leiden clusters, key people, "
         "explanations, change since the previous period, duplicate associates) at Durham scale (356 children, "
         "1,535 episodes) and national scale (200,000 children, 1,000,000 episodes, 2,000,000 links; in a fresh "
@@ -251,7 +285,10 @@ def main() -> int:
         "bridging and writes the explanations, sampled every 50 ms); Leiden beside Louvain on the same "
         "network; and the overlap search (missing at the same time, close in place) on 50,000 episodes beside "
         "the naive way that compares every pair, in the same run. The machine is shared with other work: "
-        "times are wall-clock.", rows, ratios)
+        "times are wall-clock.",
+        rows,
+        ratios,
+    )
     print(path)
     return 0
 

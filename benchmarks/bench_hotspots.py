@@ -47,7 +47,7 @@ def rss_mb() -> float:
 
 def staged(name: str, dataset, period) -> tuple[list[dict], dict]:
     """Each stage of analyse_places on its own, timed, with peak and added memory."""
-    from peermap.geo.hotspots import HotspotSettings, build_areas, concern_mentions, _gi_per_area
+    from peermap.geo.hotspots import HotspotSettings, _gi_per_area, build_areas, concern_mentions
     from peermap.geo.places import home_mentions, homes_of, locate, place_mentions, role_table
     from peermap.geo.postcodes import default_index
 
@@ -59,15 +59,19 @@ def staged(name: str, dataset, period) -> tuple[list[dict], dict]:
             out = fn()
         rows.append(row(f"{name}: {label}", took.seconds, "s"))
         rows.append(row(f"{name}: {label}, peak memory (added)", max(took.peak_mb - before, 0.0), "MB"))
-        print(f"{name}: {label}: {took.seconds:.2f} s, peak {took.peak_mb:.0f} MB (+{took.peak_mb - before:.0f})",
-              file=sys.stderr)
+        print(
+            f"{name}: {label}: {took.seconds:.2f} s, peak {took.peak_mb:.0f} MB (+{took.peak_mb - before:.0f})",
+            file=sys.stderr,
+        )
         return out
 
     import pandas as pd
 
     index = default_index()
-    stage("read the postcode index for every area in the data (once per process)",
-          lambda: index.lookup(dataset.episodes["found_at_postcode"].dropna().unique()))
+    stage(
+        "read the postcode index for every area in the data (once per process)",
+        lambda: index.lookup(dataset.episodes["found_at_postcode"].dropna().unique()),
+    )
     mentions = stage("list every place mention (episodes and links)", lambda: place_mentions(dataset))
     inside = period.contains(mentions["at"]).to_numpy(bool)
     missing = dataset.episodes.loc[period.contains(dataset.episodes["missing_at"]).to_numpy(bool), "child_ref"]
@@ -76,13 +80,22 @@ def staged(name: str, dataset, period) -> tuple[list[dict], dict]:
     homes = homes_of(dataset)
     counted = stage("keep the mentions of concern (homes left out)", lambda: concern_mentions(located.mentions, homes))
     roles = stage("count children and episodes per place and role", lambda: role_table(located.mentions))
-    areas, labels = stage("group places into areas (DBSCAN 250 m, 1 km cap, outlines)",
-                          lambda: build_areas(counted, HotspotSettings()))
+    areas, labels = stage(
+        "group places into areas (DBSCAN 250 m, 1 km cap, outlines)", lambda: build_areas(counted, HotspotSettings())
+    )
     m = counted.assign(label=labels)
     gi, grid = stage("Gi* over the 500 m grid (esda)", lambda: _gi_per_area(m, HotspotSettings()))
-    keep.update(mentions=len(mentions), located=len(located.mentions), counted=len(counted), roles=len(roles),
-                areas=len(areas), cells=len(grid), places=counted["postcode_placed"].nunique(),
-                located_frame=located.mentions, counted_frame=counted)
+    keep.update(
+        mentions=len(mentions),
+        located=len(located.mentions),
+        counted=len(counted),
+        roles=len(roles),
+        areas=len(areas),
+        cells=len(grid),
+        places=counted["postcode_placed"].nunique(),
+        located_frame=located.mentions,
+        counted_frame=counted,
+    )
     return rows, keep
 
 
@@ -90,7 +103,6 @@ def naive_grouping(counted) -> tuple[dict, list[dict]]:
     """Pairwise distances + single linkage at 250 m on a sample of places, beside ours on the same sample."""
     from scipy.cluster.hierarchy import fcluster, linkage
     from scipy.spatial.distance import pdist
-
     from sklearn.cluster import DBSCAN
 
     from peermap.geo.hotspots import HotspotSettings
@@ -107,13 +119,17 @@ def naive_grouping(counted) -> tuple[dict, list[dict]]:
         theirs = fcluster(linkage(pdist(sample), method="single"), t=HotspotSettings.radius_m, criterion="distance")
     naive_mb = max(naive.peak_mb - before, 0.0)
     same = _same_partition(mine, theirs)
-    ratio = {"measure": f"group {len(sample):,} places at 250 m (DBSCAN with a k-d tree vs all pairwise "
-                        f"distances + single linkage; same groups: {'yes' if same else 'NO'})",
-             "ours": f"{ours.seconds:.2f} s, +{ours_mb:.0f} MB",
-             "naive": f"{naive.seconds:.2f} s, +{naive_mb:.0f} MB",
-             "ratio": round(naive.seconds / max(ours.seconds, 1e-9), 1)}
-    rows = [row("naive grouping sample: places", len(sample), "places"),
-            row("naive grouping sample: pairwise distances held", len(sample) * (len(sample) - 1) // 2, "")]
+    ratio = {
+        "measure": f"group {len(sample):,} places at 250 m (DBSCAN with a k-d tree vs all pairwise "
+        f"distances + single linkage; same groups: {'yes' if same else 'NO'})",
+        "ours": f"{ours.seconds:.2f} s, +{ours_mb:.0f} MB",
+        "naive": f"{naive.seconds:.2f} s, +{naive_mb:.0f} MB",
+        "ratio": round(naive.seconds / max(ours.seconds, 1e-9), 1),
+    }
+    rows = [
+        row("naive grouping sample: places", len(sample), "places"),
+        row("naive grouping sample: pairwise distances held", len(sample) * (len(sample) - 1) // 2, ""),
+    ]
     print(ratio, file=sys.stderr)
     return ratio, rows
 
@@ -135,16 +151,23 @@ def naive_counting(located) -> dict:
         table = role_table(located)
     with measure() as naive:
         children, episodes = defaultdict(set), defaultdict(set)
-        for pc, role, child, ep in zip(located["postcode_placed"].tolist(), located["role"].tolist(),
-                                       located["child_ref"].tolist(), located["episode_id"].tolist()):
+        for pc, role, child, ep in zip(
+            located["postcode_placed"].tolist(),
+            located["role"].tolist(),
+            located["child_ref"].tolist(),
+            located["episode_id"].tolist(),
+        ):
             children[pc, role].add(child)
             if ep is not pd.NA:
                 episodes[pc, role].add(ep)
     assert len(children) == len(table)
-    ratio = {"measure": f"children and episodes per place and role over {len(located):,} mentions "
-                        "(pandas vs a Python loop of sets)",
-             "ours": f"{ours.seconds:.2f} s", "naive": f"{naive.seconds:.2f} s",
-             "ratio": round(naive.seconds / max(ours.seconds, 1e-9), 1)}
+    ratio = {
+        "measure": f"children and episodes per place and role over {len(located):,} mentions "
+        "(pandas vs a Python loop of sets)",
+        "ours": f"{ours.seconds:.2f} s",
+        "naive": f"{naive.seconds:.2f} s",
+        "ratio": round(naive.seconds / max(ours.seconds, 1e-9), 1),
+    }
     print(ratio, file=sys.stderr)
     return ratio
 
@@ -156,21 +179,30 @@ def whole(name: str, dataset, period, label: str, tmp: Path) -> list[dict]:
     before = rss_mb()
     with measure() as took:
         result = analyse_places(dataset, period)
-    rows = [row(f"{name}: analyse_places, {label}", took.seconds, "s"),
-            row(f"{name}: analyse_places, {label}, peak memory (added)", max(took.peak_mb - before, 0.0), "MB"),
-            row(f"{name}: analyse_places, {label}, hot-spot areas", len(result.areas), "areas"),
-            row(f"{name}: analyse_places, {label}, places", len(result.places), "places"),
-            row(f"{name}: analyse_places, {label}, children in the top area", int(result.areas["children"].iloc[0])
-                if len(result.areas) else 0, "children")]
-    print(f"{name}: analyse_places {label}: {took.seconds:.1f} s, +{took.peak_mb - before:.0f} MB, "
-          f"{len(result.areas)} areas", file=sys.stderr)
+    rows = [
+        row(f"{name}: analyse_places, {label}", took.seconds, "s"),
+        row(f"{name}: analyse_places, {label}, peak memory (added)", max(took.peak_mb - before, 0.0), "MB"),
+        row(f"{name}: analyse_places, {label}, hot-spot areas", len(result.areas), "areas"),
+        row(f"{name}: analyse_places, {label}, places", len(result.places), "places"),
+        row(
+            f"{name}: analyse_places, {label}, children in the top area",
+            int(result.areas["children"].iloc[0]) if len(result.areas) else 0,
+            "children",
+        ),
+    ]
+    print(
+        f"{name}: analyse_places {label}: {took.seconds:.1f} s, +{took.peak_mb - before:.0f} MB, "
+        f"{len(result.areas)} areas",
+        file=sys.stderr,
+    )
     if label.startswith("year"):
         with measure() as writing:
             a = write_hotspots_geojson(result, tmp / f"{name}-hotspots.geojson", audience="police")
             b = write_places_geojson(result, tmp / f"{name}-places.geojson", audience="police")
-        rows += [row(f"{name}: write hotspots.geojson and places.geojson (police)", writing.seconds, "s"),
-                 row(f"{name}: hotspots.geojson + places.geojson size",
-                     (a.stat().st_size + b.stat().st_size) / 2**20, "MB")]
+        rows += [
+            row(f"{name}: write hotspots.geojson and places.geojson (police)", writing.seconds, "s"),
+            row(f"{name}: hotspots.geojson + places.geojson size", (a.stat().st_size + b.stat().st_size) / 2**20, "MB"),
+        ]
     return rows
 
 
@@ -183,15 +215,19 @@ def run(name: str, size: dict, tmp: Path, national: bool) -> tuple[list[dict], l
         dataset = load_folder(folder)
     print(f"{name}: loaded in {loading.seconds:.0f} s", file=sys.stderr)
     year = Period.from_dates("2022-04-01", "2023-03-31")
-    rows = [row(f"{name}: episodes", len(dataset.episodes), "episodes"),
-            row(f"{name}: intelligence links", len(dataset.links), "links"),
-            row(f"{name}: load and validate the folder (not part of the analysis)", loading.seconds, "s")]
+    rows = [
+        row(f"{name}: episodes", len(dataset.episodes), "episodes"),
+        row(f"{name}: intelligence links", len(dataset.links), "links"),
+        row(f"{name}: load and validate the folder (not part of the analysis)", loading.seconds, "s"),
+    ]
     stage_rows, keep = staged(name, dataset, year)
-    rows += [row(f"{name}: place mentions (year)", keep["mentions"], "mentions"),
-             row(f"{name}: placed mentions in the year, with homes", keep["located"], "mentions"),
-             row(f"{name}: mentions of concern counted toward areas", keep["counted"], "mentions"),
-             row(f"{name}: distinct places of concern", keep["places"], "places"),
-             row(f"{name}: Gi* grid cells", keep["cells"], "cells")]
+    rows += [
+        row(f"{name}: place mentions (year)", keep["mentions"], "mentions"),
+        row(f"{name}: placed mentions in the year, with homes", keep["located"], "mentions"),
+        row(f"{name}: mentions of concern counted toward areas", keep["counted"], "mentions"),
+        row(f"{name}: distinct places of concern", keep["places"], "places"),
+        row(f"{name}: Gi* grid cells", keep["cells"], "cells"),
+    ]
     rows += stage_rows
     rows += whole(name, dataset, year, "year, with a 4-period trend", tmp)
     rows += whole(name, dataset, Period.from_month("2023-03"), "one month (March 2023), with a 4-month trend", tmp)
@@ -213,17 +249,22 @@ def main() -> int:
     started = time.perf_counter()
     rows, ratios = [], []
     with tempfile.TemporaryDirectory() as tmp:
-        for name, size, national in [("durham", DURHAM, False)] + ([] if args.quick else
-                                                                  [("national", NATIONAL, True)]):
+        for name, size, national in [("durham", DURHAM, False)] + (
+            [] if args.quick else [("national", NATIONAL, True)]
+        ):
             r, q = run(name, size, Path(tmp), national)
             rows += r
             ratios += q
     path = write_result(
-        "hotspots", "Hot-spot analysis",
+        "hotspots",
+        "Hot-spot analysis",
         "geo.hotspots.analyse_places on the synthetic County Durham year (1,535 episodes) and on the national "
         "folder (200,000 children, 1,000,000 episodes, 2,000,000 links), stage by stage: time, and the peak "
         "resident memory of the process above what it held before the stage (the loaded tables are already "
-        "in memory). The naive ways run in the same process on the same data.", rows, ratios)
+        "in memory). The naive ways run in the same process on the same data.",
+        rows,
+        ratios,
+    )
     print(f"{path} ({time.perf_counter() - started:.0f} s)")
     return 0
 

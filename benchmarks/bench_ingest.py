@@ -87,15 +87,19 @@ def run_scale(driver, name: str, size: dict, sample: int) -> tuple[list[dict], d
         sent = ingest(driver, dataset, progress=progress)
     graph = counts(driver)
     rows_sent = sum(sent.values())
-    rows = [row(f"{name}: load and validate the folder (not part of the ingest)", loading.seconds, "s"),
-            row(f"{name}: rows merged by peermap ingest", rows_sent, "rows"),
-            row(f"{name}: whole ingest into an empty graph", whole.seconds, "s"),
-            row(f"{name}: whole ingest rate", rows_sent / whole.seconds, "rows/s")]
+    rows = [
+        row(f"{name}: load and validate the folder (not part of the ingest)", loading.seconds, "s"),
+        row(f"{name}: rows merged by peermap ingest", rows_sent, "rows"),
+        row(f"{name}: whole ingest into an empty graph", whole.seconds, "s"),
+        row(f"{name}: whole ingest rate", rows_sent / whole.seconds, "rows/s"),
+    ]
     for step, (seconds, total) in step_took.items():
         rows.append(row(f"{name}: {step}, rows a second", total / seconds if seconds else 0, "rows/s"))
-    rows += [row(f"{name}: nodes in the graph", sum(v for k, v in graph.items() if not k.isupper()), ""),
-             row(f"{name}: relationships in the graph", sum(v for k, v in graph.items() if k.isupper()), ""),
-             row(f"{name}: peak memory of the Python side", whole.peak_mb, "MB")]
+    rows += [
+        row(f"{name}: nodes in the graph", sum(v for k, v in graph.items() if not k.isupper()), ""),
+        row(f"{name}: relationships in the graph", sum(v for k, v in graph.items() if k.isupper()), ""),
+        row(f"{name}: peak memory of the Python side", whole.peak_mb, "MB"),
+    ]
 
     # side by side: the episodes again, into the same graph, each way starting with none of them
     warm_up(driver, EPISODE_STATEMENTS)
@@ -104,9 +108,13 @@ def run_scale(driver, name: str, size: dict, sample: int) -> tuple[list[dict], d
     remove_episodes(driver)
     naive, sampled = per_row_rate(driver, dataset.episodes, sample)
     print(f"{name}: episodes batched {batched:,.0f}/s, per row {naive:,.0f}/s", file=sys.stderr, flush=True)
-    ratio = {"measure": f"{name}: episodes merged a second ({len(dataset.episodes):,} batched; per row: "
-                        f"a sample of {sampled:,})",
-             "ours": f"{batched:,.0f}/s", "naive": f"{naive:,.0f}/s", "ratio": round(batched / naive, 1)}
+    ratio = {
+        "measure": f"{name}: episodes merged a second ({len(dataset.episodes):,} batched; per row: "
+        f"a sample of {sampled:,})",
+        "ours": f"{batched:,.0f}/s",
+        "naive": f"{naive:,.0f}/s",
+        "ratio": round(batched / naive, 1),
+    }
     return rows, ratio
 
 
@@ -119,9 +127,13 @@ def main() -> int:
 
     driver = connect(Connection.from_env())
     with driver.session() as session:
-        memory = {r["name"]: r["value"] for r in session.run(
-            "SHOW SETTINGS YIELD name, value WHERE name IN ['server.memory.heap.max_size', "
-            "'server.memory.pagecache.size'] RETURN name, value")}
+        memory = {
+            r["name"]: r["value"]
+            for r in session.run(
+                "SHOW SETTINGS YIELD name, value WHERE name IN ['server.memory.heap.max_size', "
+                "'server.memory.pagecache.size'] RETURN name, value"
+            )
+        }
     rows, ratios = [], []
     scales = [("durham", DURHAM)] + ([] if args.quick else [("national", NATIONAL)])
     for name, size in scales:
@@ -131,13 +143,16 @@ def main() -> int:
     clear(driver)
     driver.close()
     path = write_result(
-        "ingest", "Neo4j ingest",
+        "ingest",
+        "Neo4j ingest",
         "peermap ingest (UNWIND $rows ... MERGE, a few simple statements per table in one managed transaction "
         f"per batch of {BATCH:,} rows) beside the per-row way (the same statements, one row per transaction), "
         "on the same local Neo4j 5.26 Community server in the same run "
         f"(heap {memory.get('server.memory.heap.max_size', '?')}, page cache "
         f"{memory.get('server.memory.pagecache.size', '?')}). The machine is shared: times are wall-clock.",
-        rows, ratios)
+        rows,
+        ratios,
+    )
     print(path)
     return 0
 

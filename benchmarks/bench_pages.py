@@ -59,9 +59,10 @@ def main() -> None:
     args = parser.parse_args()
 
     from conftest import Browser
+    from pack_folders import big_network
+
     from peermap.exports.network_page import network_page
     from peermap.exports.page import write_page
-    from pack_folders import big_network
 
     rows = []
     scratch = Path(tempfile.mkdtemp(prefix="bench-pages-"))
@@ -69,15 +70,20 @@ def main() -> None:
     try:
         nodes, edges, clusters = big_network(2000)
         with measure() as took:
-            page = write_page(scratch / "network.html", network_page(nodes, edges, clusters=clusters,
-                                                                        title="2,000 people"))
-        rows += [row("2,000-person network: people", len(nodes), "nodes"),
-                 row("2,000-person network: ties", len(edges), "edges"),
-                 row("2,000-person network: write the page (layout included)", took.seconds, "s"),
-                 row("2,000-person network: page size", page.stat().st_size / 2**20, "MB")]
+            page = write_page(
+                scratch / "network.html", network_page(nodes, edges, clusters=clusters, title="2,000 people")
+            )
+        rows += [
+            row("2,000-person network: people", len(nodes), "nodes"),
+            row("2,000-person network: ties", len(edges), "edges"),
+            row("2,000-person network: write the page (layout included)", took.seconds, "s"),
+            row("2,000-person network: page size", page.stat().st_size / 2**20, "MB"),
+        ]
         drawn, wall = open_times(browser, page)
-        rows += [row("2,000-person network: open in Chromium until first drawn (median of 5)", drawn, "ms"),
-                 row("2,000-person network: open, wall clock until ready (median of 5)", wall, "s")]
+        rows += [
+            row("2,000-person network: open in Chromium until first drawn (median of 5)", drawn, "ms"),
+            row("2,000-person network: open, wall clock until ready (median of 5)", wall, "s"),
+        ]
         print(f"2,000 people: written in {took.seconds:.2f} s, drawn {drawn:.0f} ms after navigation")
 
         if not args.quick:
@@ -88,9 +94,11 @@ def main() -> None:
             dataset = load_folder(synthetic_folder("durham", **DURHAM))
             with measure() as took:
                 pack = build_pack(dataset, Period.from_month("2023-03"), "meeting", scratch / "pack", audit=False)
-            rows += [row("Durham month (2023-03): write the meeting pack", took.seconds, "s"),
-                     row("Durham month (2023-03): peak memory while writing", took.peak_mb, "MB"),
-                     row("Durham month (2023-03): network people and safe places", len(pack.nodes), "nodes")]
+            rows += [
+                row("Durham month (2023-03): write the meeting pack", took.seconds, "s"),
+                row("Durham month (2023-03): peak memory while writing", took.peak_mb, "MB"),
+                row("Durham month (2023-03): network people and safe places", len(pack.nodes), "nodes"),
+            ]
             rows += [row(f"Durham month pack stage: {stage}", seconds, "s") for stage, seconds in pack.timings.items()]
             for name in ("network.html", "map.html"):
                 drawn, _ = open_times(browser, pack.out_dir / name)
@@ -99,13 +107,15 @@ def main() -> None:
     finally:
         browser.close()
     path = write_result(
-        "pages", "Pack pages in a browser",
+        "pages",
+        "Pack pages in a browser",
         "How long network.html takes to open with 2,000 people (a synthetic network of peer clusters of 5-15, "
         "about 4,200 ties, every tie with its evidence) in headless Debian Chromium, from the start of navigation "
         "to the first drawing of the network (the layout is computed in Python when the page is written, and the "
         "page runs with physics off); and how long `peermap pack` takes to write the synthetic Durham year's last "
         "month for the meeting, stage by stage.",
-        rows)
+        rows,
+    )
     print(f"wrote {path}")
 
 

@@ -65,8 +65,9 @@ def measure():
     import sys
 
     result = Measured()
-    sampler = subprocess.Popen([sys.executable, "-c", _SAMPLER, str(os.getpid())], stdin=subprocess.PIPE,
-                               stdout=subprocess.PIPE, text=True)
+    sampler = subprocess.Popen(
+        [sys.executable, "-c", _SAMPLER, str(os.getpid())], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
     if sampler.stdout.readline().strip() != "ready":
         raise RuntimeError("the memory sampler did not start (see its error above)")
     started = time.perf_counter()
@@ -89,15 +90,17 @@ def synthetic_folder(name: str, seed: int = 7, **size) -> Path:
 
 
 def machine() -> dict:
-    return {"cpus": os.cpu_count(), "memory_gb": round(psutil.virtual_memory().total / 2**30),
-            "python": platform.python_version()}
+    return {
+        "cpus": os.cpu_count(),
+        "memory_gb": round(psutil.virtual_memory().total / 2**30),
+        "python": platform.python_version(),
+    }
 
 
 def write_result(name: str, title: str, description: str, rows: list[dict], ratios: list[dict] | None = None) -> Path:
     RESULTS.mkdir(parents=True, exist_ok=True)
     path = RESULTS / f"{name}.json"
-    payload = {"title": title, "description": description, "machine": machine(), "rows": rows,
-               "ratios": ratios or []}
+    payload = {"title": title, "description": description, "machine": machine(), "rows": rows, "ratios": ratios or []}
     path.write_text(json.dumps(payload, indent=2) + "\n")
     return path
 

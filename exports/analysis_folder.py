@@ -32,10 +32,12 @@ def audience_ties(analysis: Analysis, policy: AudiencePolicy, shown: pd.Series) 
     ties = analysis.ties.copy()
     if policy.raw_ids and len(ties):
         network = analysis.network
-        why = why_texts(analysis.evidence, network,
-                        lambda frame, at: explain(frame, analysis.records, positions=at, police=True))
-        pairs = analysis.tie_pairs if analysis.tie_pairs is not None else pair_keys(
-            ties, pd.Index(network.nodes["ref"]))
+        why = why_texts(
+            analysis.evidence, network, lambda frame, at: explain(frame, analysis.records, positions=at, police=True)
+        )
+        pairs = (
+            analysis.tie_pairs if analysis.tie_pairs is not None else pair_keys(ties, pd.Index(network.nodes["ref"]))
+        )
         ties["why"] = why.to_numpy()[np.searchsorted(network.ties["pair"].to_numpy(), pairs)]
     ties["why"] = texts_view(ties["why"].astype("string"), shown)
     return ties
@@ -44,8 +46,10 @@ def audience_ties(analysis: Analysis, policy: AudiencePolicy, shown: pd.Series) 
 def write_hotspot_files(view: AudienceView, out_dir: Path) -> list[Path]:
     """Write ``hotspots.geojson`` and ``places.geojson`` as the audience may see them; returns their paths."""
     out = Path(out_dir)
-    return [write_hotspots_geojson(view.places, out / "hotspots.geojson", view.audience, board=view.districts),
-            write_places_geojson(view.places, out / "places.geojson", view.audience)]
+    return [
+        write_hotspots_geojson(view.places, out / "hotspots.geojson", view.audience, board=view.districts),
+        write_places_geojson(view.places, out / "places.geojson", view.audience),
+    ]
 
 
 def write_analysis_files(view: AudienceView, out_dir: Path, kpi: bool = True) -> list[Path]:
@@ -81,8 +85,9 @@ def write_analysis_files(view: AudienceView, out_dir: Path, kpi: bool = True) ->
     return files
 
 
-def write_analysis(analysis: Analysis, out_dir, audience: str, dataset: Dataset,
-                   names: bool = False, kpi: bool = True, postcodes=None) -> list[Path]:
+def write_analysis(
+    analysis: Analysis, out_dir, audience: str, dataset: Dataset, names: bool = False, kpi: bool = True, postcodes=None
+) -> list[Path]:
     """Write the analysis for one audience; returns the files written (manifest last).
 
     The files are those of the module docstring, whole or not at all
@@ -100,9 +105,14 @@ def write_analysis(analysis: Analysis, out_dir, audience: str, dataset: Dataset,
     view = audience_view(dataset, analysis.period, audience, names=names, postcodes=postcodes, analysis=analysis)
     with OutputFolder.of(out_dir) as folder:
         files = write_analysis_files(view, folder.path, kpi)
-        extra = {"names": view.policy.names, "settings": view.settings(),
-                 "clustering": analysis.info.get("clustering"), "betweenness": analysis.info.get("betweenness")}
-        files.append(write_manifest(folder.path, audience, analysis.period, dataset.inputs, files, extra,
-                                    loaded=dataset.loaded))
+        extra = {
+            "names": view.policy.names,
+            "settings": view.settings(),
+            "clustering": analysis.info.get("clustering"),
+            "betweenness": analysis.info.get("betweenness"),
+        }
+        files.append(
+            write_manifest(folder.path, audience, analysis.period, dataset.inputs, files, extra, loaded=dataset.loaded)
+        )
         folder.commit()
     return [folder.placed(f) for f in files]

@@ -86,7 +86,9 @@ def static(name: str) -> str:
 
 def data_uri(path: Path, mime: str | None = None) -> str:
     """A file as a ``data:`` URI (base64)."""
-    mime = mime or {".png": "image/png", ".svg": "image/svg+xml", ".gif": "image/gif"}.get(path.suffix, "application/octet-stream")
+    mime = mime or {".png": "image/png", ".svg": "image/svg+xml", ".gif": "image/gif"}.get(
+        path.suffix, "application/octet-stream"
+    )
     return f"data:{mime};base64,{base64.b64encode(path.read_bytes()).decode('ascii')}"
 
 

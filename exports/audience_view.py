@@ -69,9 +69,14 @@ class AudienceView:
         return {"evidence": self.analysis.settings.as_dict(), "hot_spots": self.places.settings.as_dict()}
 
 
-def analyse_for_audience(dataset: Dataset, period: Period, audience: str,
-                         settings: EvidenceSettings | None = None, postcodes: PostcodeIndex | None = None,
-                         **kwargs) -> Analysis:
+def analyse_for_audience(
+    dataset: Dataset,
+    period: Period,
+    audience: str,
+    settings: EvidenceSettings | None = None,
+    postcodes: PostcodeIndex | None = None,
+    **kwargs,
+) -> Analysis:
     """:func:`mapping.analysis.analyse` on the dataset restricted for ``audience``.
 
     Likely duplicate associates are looked for only when the audience may see
@@ -84,9 +89,18 @@ def analyse_for_audience(dataset: Dataset, period: Period, audience: str,
     return analyse(restrict_dataset(dataset, policy), period, settings, postcodes, **kwargs)
 
 
-def audience_view(dataset: Dataset, period: Period, audience: str, *, names: bool = False,
-                  settings: EvidenceSettings | None = None, postcodes: PostcodeIndex | None = None,
-                  analysis: Analysis | None = None, timings: dict | None = None, **kwargs) -> AudienceView:
+def audience_view(
+    dataset: Dataset,
+    period: Period,
+    audience: str,
+    *,
+    names: bool = False,
+    settings: EvidenceSettings | None = None,
+    postcodes: PostcodeIndex | None = None,
+    analysis: Analysis | None = None,
+    timings: dict | None = None,
+    **kwargs,
+) -> AudienceView:
     """Make the view of ``period`` for ``audience``: restrict, analyse (unless ``analysis`` is given), place.
 
     ``kwargs`` go to :func:`analyse_for_audience`; ``timings``, when given,
@@ -105,9 +119,11 @@ def audience_view(dataset: Dataset, period: Period, audience: str, *, names: boo
         analysis = analyse_for_audience(dataset, period, audience, settings, postcodes, **kwargs)
     hidden = set(analysis.handling_codes) - set(policy.handling)
     if hidden and policy.people:
-        raise ValueError(f"this analysis was built from handling {', '.join(sorted(hidden))} intelligence, which the "
-                         f"{audience} audience may not see: analyse the dataset restricted for it "
-                         "(analyse_for_audience)")
+        raise ValueError(
+            f"this analysis was built from handling {', '.join(sorted(hidden))} intelligence, which the "
+            f"{audience} audience may not see: analyse the dataset restricted for it "
+            "(analyse_for_audience)"
+        )
     if timings is not None:
         timings["analysis"] = time.perf_counter() - clock
     clock = time.perf_counter()
@@ -115,5 +131,6 @@ def audience_view(dataset: Dataset, period: Period, audience: str, *, names: boo
     if timings is not None:
         timings["hot spots"] = time.perf_counter() - clock
     districts = None if policy.people else board_districts(district_table(places))
-    return AudienceView(policy, dataset, restricted, analysis, places, associate_names(dataset.associates, policy),
-                        districts)
+    return AudienceView(
+        policy, dataset, restricted, analysis, places, associate_names(dataset.associates, policy), districts
+    )

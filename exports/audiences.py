@@ -81,18 +81,54 @@ class AudiencePolicy:
 
 
 _POLICIES = {
-    "meeting": AudiencePolicy("meeting", people=True, raw_ids=False, names=False, associate_labels=True,
-                              handling=("P",), notes=False, identifiers=False, small_counts=True,
-                              unresolved_names=False),
-    "police": AudiencePolicy("police", people=True, raw_ids=True, names=True, associate_labels=True,
-                             handling=("P", "C"), notes=True, identifiers=True, small_counts=True,
-                             unresolved_names=True),
-    "board": AudiencePolicy("board", people=False, raw_ids=False, names=False, associate_labels=False,
-                            handling=("P",), notes=False, identifiers=False, small_counts=False,
-                            unresolved_names=False),
-    "worker": AudiencePolicy("worker", people=True, raw_ids=False, names=True, associate_labels=True,
-                             handling=("P",), notes=True, identifiers=False, small_counts=True,
-                             unresolved_names=True),
+    "meeting": AudiencePolicy(
+        "meeting",
+        people=True,
+        raw_ids=False,
+        names=False,
+        associate_labels=True,
+        handling=("P",),
+        notes=False,
+        identifiers=False,
+        small_counts=True,
+        unresolved_names=False,
+    ),
+    "police": AudiencePolicy(
+        "police",
+        people=True,
+        raw_ids=True,
+        names=True,
+        associate_labels=True,
+        handling=("P", "C"),
+        notes=True,
+        identifiers=True,
+        small_counts=True,
+        unresolved_names=True,
+    ),
+    "board": AudiencePolicy(
+        "board",
+        people=False,
+        raw_ids=False,
+        names=False,
+        associate_labels=False,
+        handling=("P",),
+        notes=False,
+        identifiers=False,
+        small_counts=False,
+        unresolved_names=False,
+    ),
+    "worker": AudiencePolicy(
+        "worker",
+        people=True,
+        raw_ids=False,
+        names=True,
+        associate_labels=True,
+        handling=("P",),
+        notes=True,
+        identifiers=False,
+        small_counts=True,
+        unresolved_names=True,
+    ),
 }
 
 
@@ -159,8 +195,9 @@ def texts_view(texts: pd.Series, names: pd.Series) -> pd.Series:
     return texts.astype("string").str.replace(_REF, lambda m: lookup.get(m.group(0), m.group(0)), regex=True)
 
 
-def people_view(people: pd.DataFrame, children: pd.DataFrame, associates: pd.DataFrame,
-                policy: AudiencePolicy) -> pd.DataFrame:
+def people_view(
+    people: pd.DataFrame, children: pd.DataFrame, associates: pd.DataFrame, policy: AudiencePolicy
+) -> pd.DataFrame:
     """people.csv for an audience: ``name`` only where allowed, ``label`` for associates, ``id`` for police.
 
     ``people`` is the analysis' people table (``ref``, ``kind``, ...).
@@ -177,16 +214,20 @@ def people_view(people: pd.DataFrame, children: pd.DataFrame, associates: pd.Dat
     names = pd.Series(pd.NA, index=out.index, dtype="string")
     if policy.names:
         names[is_child] = out.loc[is_child, "ref"].map(child_name).astype("string")
-        allowed = out["ref"].map(resolved).astype("boolean").fillna(False).to_numpy(dtype=bool) | policy.unresolved_names
+        allowed = (
+            out["ref"].map(resolved).astype("boolean").fillna(False).to_numpy(dtype=bool) | policy.unresolved_names
+        )
         pick = ~is_child & allowed
         names[pick] = out.loc[pick, "ref"].map(raw_label).astype("string")
     if "name" in out:
         out["name"] = names
     else:
         out.insert(1, "name", names)
-    out.insert(out.columns.get_loc("kind") + 1, "label",
-               pd.Series(np.where(is_child, pd.NA, out["ref"].map(shown).astype(object)), index=out.index,
-                         dtype="string"))
+    out.insert(
+        out.columns.get_loc("kind") + 1,
+        "label",
+        pd.Series(np.where(is_child, pd.NA, out["ref"].map(shown).astype(object)), index=out.index, dtype="string"),
+    )
     if policy.raw_ids:
         associate_id = pd.Series(associates["associate_id"].to_numpy(), index=associates["ref"].to_numpy())
         ids = out["ref"].map(child_id).astype("string").fillna(out["ref"].map(associate_id).astype("string"))
@@ -209,8 +250,9 @@ def children_view(children: pd.DataFrame, day, policy: AudiencePolicy) -> pd.Dat
     out = pd.DataFrame(index=pd.Index(children["ref"].to_numpy(), name="ref"))
     out["age"] = ages_on(children["birth_date"], day).to_numpy()
     status = children["legal_status"].astype("string")
-    out["in_care"] = np.where(status.isna().to_numpy(), None,
-                              np.where(status.eq("CiC").fillna(False).to_numpy(dtype=bool), "yes", "no"))
+    out["in_care"] = np.where(
+        status.isna().to_numpy(), None, np.where(status.eq("CiC").fillna(False).to_numpy(dtype=bool), "yes", "no")
+    )
     out["ce_risk"] = children["ce_risk"].astype("string").to_numpy()
     if policy.names:
         out["school"] = children["school"].astype("string").to_numpy()

@@ -70,9 +70,17 @@ def audit_path(output: str | Path) -> Path:
     return Path(os.path.abspath(output)).parent / AUDIT_FILE
 
 
-def record_export(output: str | Path, *, audience: str, period: dict | None, command: list[str] | str,
-                  manifest_sha256: str | None, user: str | None = None, extra: dict | None = None,
-                  outcome: str = "written") -> dict:
+def record_export(
+    output: str | Path,
+    *,
+    audience: str,
+    period: dict | None,
+    command: list[str] | str,
+    manifest_sha256: str | None,
+    user: str | None = None,
+    extra: dict | None = None,
+    outcome: str = "written",
+) -> dict:
     """Append one line to ``audit.jsonl`` beside ``output`` and return what was written.
 
     Parameters
@@ -115,8 +123,15 @@ def record_export(output: str | Path, *, audience: str, period: dict | None, com
 class AuditRun:
     """The audit line of one run, appended once: :meth:`written` when it worked, :meth:`failed` when not."""
 
-    def __init__(self, output: str | Path, *, audience: str, period: dict | None = None,
-                 command: list[str] | None = None, user: str | None = None):
+    def __init__(
+        self,
+        output: str | Path,
+        *,
+        audience: str,
+        period: dict | None = None,
+        command: list[str] | None = None,
+        user: str | None = None,
+    ):
         self.output, self.audience, self.period = output, audience, period
         self.command = command if command is not None else command_line()
         self.user = user
@@ -124,26 +139,48 @@ class AuditRun:
 
     def written(self, manifest_sha256: str, extra: dict | None = None) -> dict:
         """Append the line of an output now in place."""
-        self.entry = record_export(self.output, audience=self.audience, period=self.period, command=self.command,
-                                   manifest_sha256=manifest_sha256, user=self.user, extra=extra)
+        self.entry = record_export(
+            self.output,
+            audience=self.audience,
+            period=self.period,
+            command=self.command,
+            manifest_sha256=manifest_sha256,
+            user=self.user,
+            extra=extra,
+        )
         return self.entry
 
     def failed(self, error: BaseException | None) -> dict | None:
         """Append the line of a run that stopped (never raises: the run's own error is what the user must see)."""
-        details = {"error": message_of(error) if error is not None else "stopped before writing anything",
-                   "exit_code": exit_code_of(error) if error is not None else None}
+        details = {
+            "error": message_of(error) if error is not None else "stopped before writing anything",
+            "exit_code": exit_code_of(error) if error is not None else None,
+        }
         try:
-            self.entry = record_export(self.output, audience=self.audience, period=self.period,
-                                       command=self.command, manifest_sha256=None, user=self.user,
-                                       extra=details, outcome="failed")
+            self.entry = record_export(
+                self.output,
+                audience=self.audience,
+                period=self.period,
+                command=self.command,
+                manifest_sha256=None,
+                user=self.user,
+                extra=details,
+                outcome="failed",
+            )
         except OSError:
             return None
         return self.entry
 
 
 @contextlib.contextmanager
-def audited(output: str | Path, *, audience: str, period: dict | None = None, command: list[str] | None = None,
-            user: str | None = None) -> Iterator[AuditRun]:
+def audited(
+    output: str | Path,
+    *,
+    audience: str,
+    period: dict | None = None,
+    command: list[str] | None = None,
+    user: str | None = None,
+) -> Iterator[AuditRun]:
     """Around a run: yields an :class:`AuditRun`; when the run raises before its line, a failure line is appended.
 
     Examples

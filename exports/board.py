@@ -54,14 +54,17 @@ import numpy as np
 import pandas as pd
 
 from peermap.geo.districts import TREND_WORDS, trend_column
-from peermap.mapping.measures import format_value
-from peermap.mapping.measures import compute_measures, measure_bases
+from peermap.mapping.measures import compute_measures, format_value, measure_bases
 
 #: The measures that count children, episodes or interviews.
 COUNT_MEASURES = ("children_missing", "episodes", "episodes_declined", "children_declined", "interviews_declined")
 #: The percentage measures, and the count each is a share of (``None``: a count the pack does not show).
-PERCENT_MEASURES = {"rthi_offered_pct": "episodes", "rthi_accepted_pct": "episodes", "rthi_completed_pct": "episodes",
-                    "rthi_completed_within_72h_pct": None}
+PERCENT_MEASURES = {
+    "rthi_offered_pct": "episodes",
+    "rthi_accepted_pct": "episodes",
+    "rthi_completed_pct": "episodes",
+    "rthi_completed_within_72h_pct": None,
+}
 #: The statistics: suppressed when they are over 1 to 4 episodes or children.
 STATISTICS = ("average_hours_missing", "most_common_age")
 GROUPS = ("all", "CiC", "other")
@@ -167,7 +170,7 @@ class Possible:
         before = np.concatenate([[0], np.cumsum(num_ok)])  # before[k]: allowed numerators below k
         d = np.flatnonzero(self.mask(dens))
         d = d[d > 0]
-        low = np.minimum(-((-(2 * v - 1) * d) // scale), self.most + 1).clip(0)   # ceil((2V-1) d / scale)
+        low = np.minimum(-((-(2 * v - 1) * d) // scale), self.most + 1).clip(0)  # ceil((2V-1) d / scale)
         high = np.minimum(-((-(2 * v + 1) * d) // scale) - 1, np.minimum(d, self.most))  # last n below the top
         fits = (high >= low) & (before[np.maximum(high, low - 1) + 1] - before[low] > 0)
         kept_nums = np.zeros(self.most + 2, dtype=np.int64)
@@ -185,12 +188,12 @@ class Disclosure:
 
     values: dict = field(default_factory=dict)
     shown: set = field(default_factory=set)
-    protected: set = field(default_factory=set)     # small values: never to be worked out
-    suppressed: set = field(default_factory=set)    # shown cells hidden by the rules themselves
-    sums: list = field(default_factory=list)        # (total, parts): total = sum of parts
-    ratios: list = field(default_factory=list)      # (percentage, numerator, denominator, complement, places)
-    counts: set = field(default_factory=set)        # shown counts (hidden, they read "<5" or "hidden")
-    positive: set = field(default_factory=set)      # counts a reader knows are at least 1 (a trend word listed)
+    protected: set = field(default_factory=set)  # small values: never to be worked out
+    suppressed: set = field(default_factory=set)  # shown cells hidden by the rules themselves
+    sums: list = field(default_factory=list)  # (total, parts): total = sum of parts
+    ratios: list = field(default_factory=list)  # (percentage, numerator, denominator, complement, places)
+    counts: set = field(default_factory=set)  # shown counts (hidden, they read "<5" or "hidden")
+    positive: set = field(default_factory=set)  # counts a reader knows are at least 1 (a trend word listed)
 
     def count(self, key, value, shown: bool = True, positive: bool = False) -> None:
         """A count; shown or not, it is protected when it is from 1 to 4 (and suppressed when shown).
@@ -247,8 +250,7 @@ class Disclosure:
         number is left: exact whole-number reasoning, so a percentage of 63.4
         and a total can pin a denominator where ranges could not.
         """
-        cells = {c for total, parts in self.sums for c in (total, *parts)} | {
-            c for r in self.ratios for c in r[1:4]}
+        cells = {c for total, parts in self.sums for c in (total, *parts)} | {c for r in self.ratios for c in r[1:4]}
         known_values = [int(v) for c in cells if (v := self.values.get(c)) is not None]
         space = Possible(2 * max(known_values, default=0) + 10)
         sets = {}
@@ -280,7 +282,7 @@ class Disclosure:
                 cells_of = (total, *parts)
                 changed |= narrow(total, space.add([sets[p] for p in parts]), cells_of)
                 for i, part in enumerate(parts):
-                    rest = space.add([sets[p] for p in parts[:i] + parts[i + 1:]])
+                    rest = space.add([sets[p] for p in parts[:i] + parts[i + 1 :]])
                     changed |= narrow(part, space.less(sets[total], rest), cells_of)
             for pct, num, den, _, places in self.ratios:
                 if pct not in visible:
@@ -313,10 +315,18 @@ class Disclosure:
             ratios.setdefault(group_of[relation[0]], []).append(relation)
         for group in set(sums) | set(ratios):
             cells = {c for total, parts in sums.get(group, []) for c in (total, *parts)} | {
-                c for r in ratios.get(group, []) for c in r[:4]}
-            part = Disclosure({c: self.values[c] for c in cells}, self.shown & cells, self.protected & cells,
-                              self.suppressed & cells, sums.get(group, []), ratios.get(group, []), self.counts & cells,
-                              self.positive & cells)
+                c for r in ratios.get(group, []) for c in r[:4]
+            }
+            part = Disclosure(
+                {c: self.values[c] for c in cells},
+                self.shown & cells,
+                self.protected & cells,
+                self.suppressed & cells,
+                sums.get(group, []),
+                ratios.get(group, []),
+                self.counts & cells,
+                self.positive & cells,
+            )
             hidden |= part._protect_group(hidden & cells)
         return hidden
 
@@ -377,8 +387,9 @@ class Disclosure:
         if rest:  # the group's other shown cells, last: a reader may combine them too
             levels.append(rest)
         percentages = {r[0] for r in self.ratios}
-        candidates = [(level, c) for level, visible in enumerate(levels) for c in sorted(visible, key=repr)
-                      if c in percentages]
+        candidates = [
+            (level, c) for level, visible in enumerate(levels) for c in sorted(visible, key=repr) if c in percentages
+        ]
         if len(candidates) > 1:
             return min(candidates, key=lambda lc: (len(self._leaks(hidden | {lc[1]})[0]), lc[0], repr(lc[1])))[1]
         if candidates:
@@ -399,7 +410,7 @@ class Disclosure:
 class BoardMeasures:
     """The board's measures of the period and the previous one: what kpi.json holds and what pages show."""
 
-    measures: dict          # {"now": compute_measures(...), "before": ...}
+    measures: dict  # {"now": compute_measures(...), "before": ...}
     disclosure: Disclosure
     hidden: set
     top: int
@@ -495,8 +506,13 @@ def _measures_disclosure(measures: dict, bases: dict, listed: bool) -> Disclosur
                     d.count(den_key, den, shown=False)
                 d.count((which, group, measure, "numerator"), num, shown=False)
                 d.count((which, group, measure, "complement"), den - num, shown=False)
-                d.percentage((which, group, measure), found[group][measure], (which, group, measure, "numerator"),
-                             den_key, (which, group, measure, "complement"))
+                d.percentage(
+                    (which, group, measure),
+                    found[group][measure],
+                    (which, group, measure, "numerator"),
+                    den_key,
+                    (which, group, measure, "complement"),
+                )
             for measure in STATISTICS:
                 d.statistic((which, group, measure), found[group][measure], bases[which][group][measure])
         for measure in COUNT_MEASURES:
@@ -519,20 +535,30 @@ def _measures_disclosure(measures: dict, bases: dict, listed: bool) -> Disclosur
             d.sum(completed, [judged, unreturned])
             if d.values[unreturned] == 0:  # every completed episode has a return: a reader may know that too
                 d.sum(judged, [completed])
-        d.sum((which, "all", "rthi_completed_within_72h_pct", "unreturned"),
-              [(which, g, "rthi_completed_within_72h_pct", "unreturned") for g in ("CiC", "other")])
+        d.sum(
+            (which, "all", "rthi_completed_within_72h_pct", "unreturned"),
+            [(which, g, "rthi_completed_within_72h_pct", "unreturned") for g in ("CiC", "other")],
+        )
         rows = found["all"]["frequently_missing"] if which == "now" and listed else []  # this period's only
         for rank, row in enumerate(rows, start=1):
             key = (which, "frequent", rank)
             d.count((*key, "episodes"), row["episodes"])
             d.count((*key, "declined"), row["declined"])
             d.count((*key, "not_declined"), row["episodes"] - row["declined"], shown=False)
-            d.percentage((*key, "declined_pct"), row["declined_pct"], (*key, "declined"), (*key, "episodes"),
-                         (*key, "not_declined"), places=0)
+            d.percentage(
+                (*key, "declined_pct"),
+                row["declined_pct"],
+                (*key, "declined"),
+                (*key, "episodes"),
+                (*key, "not_declined"),
+                places=0,
+            )
         if rows and len(rows) == found["all"]["children_missing"]:  # the list holds every child: its totals add up
             d.sum((which, "all", "episodes"), [(which, "frequent", r, "episodes") for r in range(1, len(rows) + 1)])
-            d.sum((which, "all", "episodes_declined"),
-                  [(which, "frequent", r, "declined") for r in range(1, len(rows) + 1)])
+            d.sum(
+                (which, "all", "episodes_declined"),
+                [(which, "frequent", r, "declined") for r in range(1, len(rows) + 1)],
+            )
     return d
 
 
@@ -544,7 +570,7 @@ DISTRICT_COUNTS = ("areas", "children", "episodes", "clusters", "adults_of_conce
 class BoardDistricts:
     """Hot spots counted by postcode district for the board, suppressed as SCHEMA.md says."""
 
-    table: pd.DataFrame       # one row per district: counts, trend_<word> counts, last_seen, flags
+    table: pd.DataFrame  # one row per district: counts, trend_<word> counts, last_seen, flags
     disclosure: Disclosure
     hidden: set
 
@@ -564,8 +590,11 @@ class BoardDistricts:
             count = self.disclosure.values.get((district, trend_column(word)), 0)
             if count:
                 shown = self.text(district, trend_column(word))
-                parts.append(f"{word} (number {HIDDEN})" if shown == HIDDEN else
-                             f"{word} ({shown} {'area' if shown == '1' else 'areas'})")
+                parts.append(
+                    f"{word} (number {HIDDEN})"
+                    if shown == HIDDEN
+                    else f"{word} ({shown} {'area' if shown == '1' else 'areas'})"
+                )
         return "; ".join(parts)
 
 

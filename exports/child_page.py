@@ -60,8 +60,13 @@ PLACE_WORDS = {
     None: "a place",
 }
 #: Who recorded it, said to the young person about their own record.
-SOURCE_WORDS = {"rthi": "from your return interview", "police": "from the police", "school": "from school",
-                "worker": "from a worker", "partner": "from a partner agency"}
+SOURCE_WORDS = {
+    "rthi": "from your return interview",
+    "police": "from the police",
+    "school": "from school",
+    "worker": "from a worker",
+    "partner": "from a partner agency",
+}
 NO_SOURCE_WORDS = "who recorded it is not written down"
 SAFETY_PERSON_ROLES = ("protective",)
 CONCERN_PERSON_ROLES = ("adult_of_concern",)
@@ -109,7 +114,7 @@ class Item:
     """A person or place on a child's map, from the child's own records."""
 
     key: str
-    kind: str                  # child, associate, place
+    kind: str  # child, associate, place
     label: str
     role: str | None
     facts: list[Fact] = field(default_factory=list)
@@ -151,8 +156,9 @@ class Item:
 
     def episode_days(self, words: str, most: int = 4) -> str:
         """The days of the times missing that started or ended here, latest first: ``9 Mar 2023, 1 May 2022``."""
-        days = [_short_day(f.when) if f.when is not None else "date not recorded"
-                for f in self.latest if f.words == words]
+        days = [
+            _short_day(f.when) if f.when is not None else "date not recorded" for f in self.latest if f.words == words
+        ]
         shown = ", ".join(days[:most])
         return shown + (f" and {len(days) - most} more" if len(days) > most else "")
 
@@ -162,8 +168,11 @@ class Item:
             return ""
         who = plural(self.others, "other young person", "other young people")
         if self.kind == "place":
-            verbs = ("went missing from, was found at or is linked to" if self.others == 1 else
-                     "went missing from, were found at or are linked to")
+            verbs = (
+                "went missing from, was found at or is linked to"
+                if self.others == 1
+                else "went missing from, were found at or are linked to"
+            )
             return f"{who} also {verbs} this place {self.window}"
         return f"{self.label} is also linked to {who} {self.window}"
 
@@ -176,7 +185,7 @@ class ChildMap:
     period: Period | None
     items: list[Item]
     episodes: list[dict]
-    earlier: list[dict] = field(default_factory=list)   # earlier times missing, counted by month
+    earlier: list[dict] = field(default_factory=list)  # earlier times missing, counted by month
     age_note: str = ""
 
     def step(self, n: int) -> list[Item]:
@@ -187,8 +196,10 @@ class ChildMap:
 # -- the child's own records ------------------------------------------------------------------------------------
 def _find_child(children: pd.DataFrame, child: str) -> pd.Series:
     text = str(child).strip()
-    match = children[children["child_id"].eq(text).fillna(False).to_numpy(dtype=bool)
-                     | children["ref"].eq(text.upper()).fillna(False).to_numpy(dtype=bool)]
+    match = children[
+        children["child_id"].eq(text).fillna(False).to_numpy(dtype=bool)
+        | children["ref"].eq(text.upper()).fillna(False).to_numpy(dtype=bool)
+    ]
     if match.empty:
         raise ChildNotFound(f"no child {text!r} in the data (give the case-system child_id or the C- reference)")
     return match.iloc[0]
@@ -215,9 +226,14 @@ def _link_fact(row, words: str) -> Fact:
     with_during = row.get("with_during_episode")
     if with_during is True:
         words = "with you while you were missing"
-    return Fact(when=_time(row.get("recorded_at")), words=words, source=SOURCE_WORDS.get(source, NO_SOURCE_WORDS),
-                grading=grade_words(row.get("source_grade"), row.get("intel_grade"), bool(row.get("unverified"))),
-                unverified=bool(row.get("unverified")), notes=display(row.get("notes")))
+    return Fact(
+        when=_time(row.get("recorded_at")),
+        words=words,
+        source=SOURCE_WORDS.get(source, NO_SOURCE_WORDS),
+        grading=grade_words(row.get("source_grade"), row.get("intel_grade"), bool(row.get("unverified"))),
+        unverified=bool(row.get("unverified")),
+        notes=display(row.get("notes")),
+    )
 
 
 def _time(value):
@@ -232,12 +248,14 @@ def _in_window(links: pd.DataFrame, episodes: pd.DataFrame, period: Period | Non
     episodes = episodes[period.contains(episodes["missing_at"]).to_numpy(dtype=bool)]
     has_episode = links["episode_id"].notna().to_numpy(dtype=bool)
     keep = (has_episode & links["episode_id"].isin(episodes["episode_id"]).to_numpy(dtype=bool)) | (
-        ~has_episode & period.contains(links["recorded_at"]).to_numpy(dtype=bool))
+        ~has_episode & period.contains(links["recorded_at"]).to_numpy(dtype=bool)
+    )
     return links[keep], episodes
 
 
-def child_map(dataset: Dataset, child: str, period: Period | None = None,
-              today: dt.date | None = None, restricted: bool = False) -> ChildMap:
+def child_map(
+    dataset: Dataset, child: str, period: Period | None = None, today: dt.date | None = None, restricted: bool = False
+) -> ChildMap:
     """The people and places in one child's own records, and their times missing (worker audience).
 
     Parameters
@@ -315,21 +333,39 @@ def child_map(dataset: Dataset, child: str, period: Period | None = None,
             name = display(row.get("target_ref"))
             key = "place:" + (postcode or name.lower())
             role = display(row.get("role")) or None
-            add(key, "place", place_label(postcode, "" if postcode else name), role,
-                _link_fact(row, "written down as " + PLACE_WORDS.get(role, PLACE_WORDS[None])))
+            add(
+                key,
+                "place",
+                place_label(postcode, "" if postcode else name),
+                role,
+                _link_fact(row, "written down as " + PLACE_WORDS.get(role, PLACE_WORDS[None])),
+            )
 
     for row in mine.to_dict("records"):
         start = row.get("missing_at")
         postcode = display(row.get("missing_from_postcode"))
         if postcode:
-            add(f"place:{postcode}", "place", place_label(postcode), "missing_from",
-                Fact(start, "you went missing from here", source="from the record of the time you went missing"))
+            add(
+                f"place:{postcode}",
+                "place",
+                place_label(postcode),
+                "missing_from",
+                Fact(start, "you went missing from here", source="from the record of the time you went missing"),
+            )
         found_pc, found_name = display(row.get("found_at_postcode")), display(row.get("found_at_place"))
         if found_pc or found_name:
             key = "place:" + (found_pc or found_name.lower())
-            add(key, "place", place_label(found_pc, found_name), "found_at",
-                Fact(_time(row.get("returned_at")), "you were found here",
-                     source="from the record of the time you went missing"))
+            add(
+                key,
+                "place",
+                place_label(found_pc, found_name),
+                "found_at",
+                Fact(
+                    _time(row.get("returned_at")),
+                    "you were found here",
+                    source="from the record of the time you went missing",
+                ),
+            )
 
     _count_others(items, links, episodes, me_id, _window_words(period))
     ordered = sorted(items.values(), key=lambda i: (not i.safety, not i.concern, i.kind, i.label.lower()))
@@ -339,8 +375,12 @@ def child_map(dataset: Dataset, child: str, period: Period | None = None,
         on = today or dt.date.today()
         age_note = f"on {_long_day(pd.Timestamp(on))}, the day this page was made"
     age = ages_on(pd.Series([me.get("birth_date")]), on).iloc[0]
-    child = {"child_id": display(me_id), "ref": display(me["ref"]), "name": display(me.get("display_name")),
-             "age": "" if pd.isna(age) else str(int(age))}
+    child = {
+        "child_id": display(me_id),
+        "ref": display(me["ref"]),
+        "name": display(me.get("display_name")),
+        "age": "" if pd.isna(age) else str(int(age)),
+    }
     full, earlier = _timeline(mine, data, me_id, homes, place_names)
     return ChildMap(child, period, ordered, full, earlier, age_note)
 
@@ -356,8 +396,7 @@ def _window_words(period: Period | None) -> str:
     return f"between {_long_day(pd.Timestamp(period.start))} and {_long_day(pd.Timestamp(period.end))}"
 
 
-def _count_others(items: dict[str, Item], links: pd.DataFrame, episodes: pd.DataFrame, me_id: str,
-                  window: str) -> None:
+def _count_others(items: dict[str, Item], links: pd.DataFrame, episodes: pd.DataFrame, me_id: str, window: str) -> None:
     """How many other young people each associate and place is linked to in the window: counts only.
 
     Only the keys on this child's map are looked up (vectorised membership tests), not every place of the data.
@@ -374,11 +413,18 @@ def _count_others(items: dict[str, Item], links: pd.DataFrame, episodes: pd.Data
         counted.update({f"associate:{k}": n for k, n in linked.groupby("associate_key")["child_id"].nunique().items()})
     if wanted["place"]:
         other_episodes = episodes[episodes["child_id"].ne(me_id).fillna(True).to_numpy(dtype=bool)]
-        pairs = [(frame[column], frame["child_id"]) for frame, column in (
-            (others, "target_postcode"), (other_episodes, "missing_from_postcode"),
-            (other_episodes, "found_at_postcode"))]
-        places = pd.concat([pd.DataFrame({"key": key.astype("string").to_numpy(), "child": child.to_numpy()})
-                            for key, child in pairs], ignore_index=True)
+        pairs = [
+            (frame[column], frame["child_id"])
+            for frame, column in (
+                (others, "target_postcode"),
+                (other_episodes, "missing_from_postcode"),
+                (other_episodes, "found_at_postcode"),
+            )
+        ]
+        places = pd.concat(
+            [pd.DataFrame({"key": key.astype("string").to_numpy(), "child": child.to_numpy()}) for key, child in pairs],
+            ignore_index=True,
+        )
         places = places[places["key"].isin(wanted["place"]).fillna(False).to_numpy(dtype=bool)]
         counted.update({f"place:{k}": n for k, n in places.groupby("key")["child"].nunique().items()})
     for item in items.values():
@@ -398,8 +444,9 @@ def _hours(start, end) -> str:
     return f"missing for {(end - start).total_seconds() / 86400:.1f} days"
 
 
-def _timeline(mine: pd.DataFrame, data: Dataset, me_id: str, homes: dict,
-              place_names: dict) -> tuple[list[dict], list[dict]]:
+def _timeline(
+    mine: pd.DataFrame, data: Dataset, me_id: str, homes: dict, place_names: dict
+) -> tuple[list[dict], list[dict]]:
     """The latest times missing in full (with this child's own interviews), and the earlier ones by month."""
     rthis = data.rthis[data.rthis["child_id"].eq(me_id).fillna(False).to_numpy(dtype=bool)]
     interviews = data.rthi_episodes.merge(rthis, on="rthi_id", how="inner")
@@ -412,8 +459,11 @@ def _timeline(mine: pd.DataFrame, data: Dataset, me_id: str, homes: dict,
         where_from = homes.get(frm, "").lower() or place_names.get(frm) or frm
         if where_from and where_from != frm and frm:
             where_from = f"{where_from} ({frm})"
-        found = display(row.get("found_at_place")) or place_names.get(display(row.get("found_at_postcode"))) or \
-            display(row.get("found_at_postcode"))
+        found = (
+            display(row.get("found_at_place"))
+            or place_names.get(display(row.get("found_at_postcode")))
+            or display(row.get("found_at_postcode"))
+        )
         talk = "No return interview is recorded."
         group = by_episode.get(row["episode_id"])
         if group is not None and len(group):
@@ -422,19 +472,28 @@ def _timeline(mine: pd.DataFrame, data: Dataset, me_id: str, homes: dict,
                 done = group[group["outcome"].eq("completed")].iloc[0]
                 who = display(done.get("worker"))
                 when = done.get("completed_at")
-                talk = "You talked about it" + (f" with {who}" if who else "") + (
-                    f" on {_long_day(when)}" if when is not None and not pd.isna(when) else "") + "."
+                talk = (
+                    "You talked about it"
+                    + (f" with {who}" if who else "")
+                    + (f" on {_long_day(when)}" if when is not None and not pd.isna(when) else "")
+                    + "."
+                )
             elif all(o == "declined" for o in outcomes):
                 talk = "You chose not to talk about it."
             elif "pending" in outcomes:
                 talk = "A return interview is still to happen."
             else:
                 talk = "A return interview was offered."
-        out.append({
-            "date": f"{start.strftime('%a')} {_long_day(start)}", "time": start.strftime("%H:%M"),
-            "how_long": _hours(row["missing_at"], row.get("returned_at")), "from": where_from or "not recorded",
-            "found": found or "not recorded", "talk": talk,
-        })
+        out.append(
+            {
+                "date": f"{start.strftime('%a')} {_long_day(start)}",
+                "time": start.strftime("%H:%M"),
+                "how_long": _hours(row["missing_at"], row.get("returned_at")),
+                "from": where_from or "not recorded",
+                "found": found or "not recorded",
+                "talk": talk,
+            }
+        )
     earlier = {}
     for row in rows[EPISODES_IN_FULL:]:
         month = row["missing_at"].tz_convert(LONDON).strftime("%B %Y")
@@ -461,11 +520,11 @@ def _shape(item: Item, x: float, y: float, r: float = 15) -> tuple[str, dict]:
             points = f"{x},{y - r * 1.3} {x + r * 1.3},{y} {x},{y + r * 1.3} {x - r * 1.3},{y}"
             return "polygon", {"points": points, "fill": fill}
         if item.safety:
-            points = f"{x},{y - r * 1.2} {x + r},{y - r * .2} {x + r},{y + r} {x - r},{y + r} {x - r},{y - r * .2}"
+            points = f"{x},{y - r * 1.2} {x + r},{y - r * 0.2} {x + r},{y + r} {x - r},{y + r} {x - r},{y - r * 0.2}"
             return "polygon", {"points": points, "fill": fill}
         return "rect", {"x": x - r, "y": y - r, "width": 2 * r, "height": 2 * r, "fill": fill}
     if item.concern:
-        points = f"{x},{y - r * 1.3} {x + r * 1.2},{y + r * .9} {x - r * 1.2},{y + r * .9}"
+        points = f"{x},{y - r * 1.3} {x + r * 1.2},{y + r * 0.9} {x - r * 1.2},{y + r * 0.9}"
         return "polygon", {"points": points, "fill": fill}
     return "circle", {"cx": x, "cy": y, "r": r, "fill": fill}
 
@@ -491,22 +550,40 @@ def drawing(child_map: ChildMap, width: int = 1100, height: int = 780) -> dict:
         a = -math.pi / 2 + 2 * math.pi * (k + 0.5) / max(len(first), 1)
         dx, dy = math.cos(a), math.sin(a)
         x, y = cx + r1 * dx, cy + r1 * dy
-        lines.append({"x1": cx, "y1": cy, "x2": round(x, 1), "y2": round(y, 1), "dashed": item.unverified,
-                      "safety": item.safety})
+        lines.append(
+            {"x1": cx, "y1": cy, "x2": round(x, 1), "y2": round(y, 1), "dashed": item.unverified, "safety": item.safety}
+        )
         tag, attrs = _shape(item, round(x, 1), round(y, 1), 15)
         shapes.append({"tag": tag, "attrs": attrs, "safety": item.safety, "title": f"{item.label}: {item.words}"})
         anchor = "start" if dx > 0.15 else ("end" if dx < -0.15 else "middle")
         lx, ly = x + dx * 23, y + dy * 23 + (5 if anchor != "middle" else (14 if dy > 0 else -4))
-        labels.append({"x": round(lx, 1), "y": round(ly, 1), "text": _short(item.label), "anchor": anchor,
-                       "size": 16})
+        labels.append({"x": round(lx, 1), "y": round(ly, 1), "text": _short(item.label), "anchor": anchor, "size": 16})
         if item.others:
             ox, oy = cx + r2 * dx, cy + r2 * dy
-            counts.append({"x1": round(x + dx * 17, 1), "y1": round(y + dy * 17, 1), "x2": round(ox, 1),
-                           "y2": round(oy, 1), "cx": round(ox, 1), "cy": round(oy, 1), "text": f"+{item.others}",
-                           "title": item.others_words})
+            counts.append(
+                {
+                    "x1": round(x + dx * 17, 1),
+                    "y1": round(y + dy * 17, 1),
+                    "x2": round(ox, 1),
+                    "y2": round(oy, 1),
+                    "cx": round(ox, 1),
+                    "cy": round(oy, 1),
+                    "text": f"+{item.others}",
+                    "title": item.others_words,
+                }
+            )
     hidden = len(child_map.items) - len(first)
-    return {"width": width, "height": height, "cx": cx, "cy": cy, "shapes": shapes, "lines": lines,
-            "labels": labels, "counts": counts, "hidden": hidden}
+    return {
+        "width": width,
+        "height": height,
+        "cx": cx,
+        "cy": cy,
+        "shapes": shapes,
+        "lines": lines,
+        "labels": labels,
+        "counts": counts,
+        "hidden": hidden,
+    }
 
 
 def child_page(dataset: Dataset, child: str, period: Period | None = None, *, reader: str = "you") -> Page:
@@ -530,6 +607,7 @@ def page_of_map(found: ChildMap, reader: str = "you") -> Page:
     safe = [i for i in found.items if i.safety]
     people = [i for i in found.items if not i.safety and i.kind != "place"]
     places = [i for i in found.items if not i.safety and i.kind == "place"]
+
     def latest_first(listed):
         return sorted(listed, key=lambda i: -max((f.when.value for f in i.facts if f.when is not None), default=0))
 
@@ -537,21 +615,47 @@ def page_of_map(found: ChildMap, reader: str = "you") -> Page:
     plain = latest_first([i for i in places if not (i.written or i.concern)])
     subject = "You" if you else "They"
     episode_places = [
-        ("you went missing from here", f"{subject} went missing from",
-         [i for i in plain if i.episode_days("you went missing from here")]),
-        ("you were found here", f"{subject} were found at",
-         [i for i in plain if i.episode_days("you were found here")])]
+        (
+            "you went missing from here",
+            f"{subject} went missing from",
+            [i for i in plain if i.episode_days("you went missing from here")],
+        ),
+        (
+            "you were found here",
+            f"{subject} were found at",
+            [i for i in plain if i.episode_days("you were found here")],
+        ),
+    ]
     body = ENV.get_template("child.html.j2").render(
-        who=who, pronoun="you" if you else "them", pronoun_subject="you" if you else "they",
-        possessive="your" if you else "their", s="", period=found.period.label if found.period else "",
+        who=who,
+        pronoun="you" if you else "them",
+        pronoun_subject="you" if you else "they",
+        possessive="your" if you else "their",
+        s="",
+        period=found.period.label if found.period else "",
         window=_window_words(found.period),
-        d=drawing(found), first=found.step(1)[:DRAWN_FIRST], centre=_short(name, 18), safe=safe, people=people,
-        places=places, written_places=written_places, episode_places=episode_places, places_listed=PLACES_LISTED,
-        episodes=found.episodes, earlier=found.earlier, facts_shown=FACTS_SHOWN,
+        d=drawing(found),
+        first=found.step(1)[:DRAWN_FIRST],
+        centre=_short(name, 18),
+        safe=safe,
+        people=people,
+        places=places,
+        written_places=written_places,
+        episode_places=episode_places,
+        places_listed=PLACES_LISTED,
+        episodes=found.episodes,
+        earlier=found.earlier,
+        facts_shown=FACTS_SHOWN,
     )
-    subtitle = f"{name} ({found.child['ref']})" + (f", age {found.child['age']} {found.age_note}"
-                                                    if found.child["age"] else "")
-    return Page(title=f"Peer map: {name}", subtitle=subtitle, body=body, styles=[assets.static("child.css")],
-                body_class="large",
-                footer="For a worker's session with this young person. Names and notes are shown: keep it safe, "
-                       "and do not leave a copy with anyone else.")
+    subtitle = f"{name} ({found.child['ref']})" + (
+        f", age {found.child['age']} {found.age_note}" if found.child["age"] else ""
+    )
+    return Page(
+        title=f"Peer map: {name}",
+        subtitle=subtitle,
+        body=body,
+        styles=[assets.static("child.css")],
+        body_class="large",
+        footer="For a worker's session with this young person. Names and notes are shown: keep it safe, "
+        "and do not leave a copy with anyone else.",
+    )

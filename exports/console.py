@@ -35,14 +35,22 @@ ProgressCallback = Callable[[str, int, int], None]
 def progress() -> Iterator[ProgressCallback]:
     """A ``callback(stage, done, total)`` that draws a bar per stage (plain lines off a terminal)."""
     if err.is_terminal:
-        bars = Progress(TextColumn("{task.description:<28}"), BarColumn(), MofNCompleteColumn(),
-                        TimeElapsedColumn(), console=err, transient=False)
+        bars = Progress(
+            TextColumn("{task.description:<28}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=err,
+            transient=False,
+        )
         tasks: dict[str, int] = {}
         with bars:
+
             def update(stage: str, done: int, total: int) -> None:
                 if stage not in tasks:
                     tasks[stage] = bars.add_task(stage, total=total)
                 bars.update(tasks[stage], completed=done, total=total)
+
             yield update
     else:
         started: dict[str, float] = {}
@@ -53,4 +61,5 @@ def progress() -> Iterator[ProgressCallback]:
             if done >= total and started.get(stage) is not None:
                 say(f"{stage}: {done:,} done in {time.perf_counter() - started[stage]:.1f}s")
                 started[stage] = None  # type: ignore[assignment]
+
         yield update

@@ -87,6 +87,11 @@ def script_json(payload: Any) -> str:
 def escaped_forms(value: str) -> set[str]:
     """The forms a text may take in a file: plain, HTML-escaped, JSON-escaped (both ways), and
     :func:`script_json`'s. Used by the tests that scan a pack for what must not be in it."""
-    forms = {value, str(escape(value)), json.dumps(value)[1:-1], json.dumps(value, ensure_ascii=False)[1:-1],
-             script_json(value)[1:-1]}
+    forms = {
+        value,
+        str(escape(value)),
+        json.dumps(value)[1:-1],
+        json.dumps(value, ensure_ascii=False)[1:-1],
+        script_json(value)[1:-1],
+    }
     return {f for f in forms if f}

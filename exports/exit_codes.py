@@ -22,10 +22,32 @@ EXIT_STOPPED = 130  # Ctrl-C or SIGTERM
 
 #: Operating-system errors that are about the machine, not the code: a full disk, a folder that cannot be
 #: written, a path that is not there or is a link.
-ENVIRONMENT_ERRNOS = frozenset(getattr(errno, name) for name in (
-    "ENOSPC", "EDQUOT", "EACCES", "EPERM", "EROFS", "ENOENT", "ENOTDIR", "EISDIR", "EEXIST", "ENAMETOOLONG",
-    "ELOOP", "EMFILE", "ENFILE", "EFBIG", "EIO", "EXDEV", "EBUSY", "ETXTBSY", "ENOTEMPTY", "ESTALE")
-    if hasattr(errno, name))
+ENVIRONMENT_ERRNOS = frozenset(
+    getattr(errno, name)
+    for name in (
+        "ENOSPC",
+        "EDQUOT",
+        "EACCES",
+        "EPERM",
+        "EROFS",
+        "ENOENT",
+        "ENOTDIR",
+        "EISDIR",
+        "EEXIST",
+        "ENAMETOOLONG",
+        "ELOOP",
+        "EMFILE",
+        "ENFILE",
+        "EFBIG",
+        "EIO",
+        "EXDEV",
+        "EBUSY",
+        "ETXTBSY",
+        "ENOTEMPTY",
+        "ESTALE",
+    )
+    if hasattr(errno, name)
+)
 
 
 class CommandFailed(typer.Exit):
@@ -64,8 +86,18 @@ def exit_code_of(error: BaseException) -> int:
         return int(getattr(error, "exit_code", getattr(error, "code", 0)) or 0)
     if isinstance(error, (KeyboardInterrupt, typer.Abort)):
         return EXIT_STOPPED
-    if isinstance(error, (DataFolderError, MissingKeyError, ReferenceCollision, PostcodeError, PeriodError,
-                          OutputError, Neo4jAddressError)) or (hasattr(error, "show") and hasattr(error, "exit_code")):
+    if isinstance(
+        error,
+        (
+            DataFolderError,
+            MissingKeyError,
+            ReferenceCollision,
+            PostcodeError,
+            PeriodError,
+            OutputError,
+            Neo4jAddressError,
+        ),
+    ) or (hasattr(error, "show") and hasattr(error, "exit_code")):
         return EXIT_INPUT
     if isinstance(error, (StoreError, DriverError, Neo4jError)):
         return EXIT_STORE
@@ -80,18 +112,25 @@ def message_of(error: BaseException) -> str:
 
     code = exit_code_of(error)
     if isinstance(error, (DriverError, Neo4jError)):
-        text = (f"Neo4j failed during the run ({type(error).__name__}: {error}). Whatever was merged stays; "
-                "running the same command again is safe.")
+        text = (
+            f"Neo4j failed during the run ({type(error).__name__}: {error}). Whatever was merged stays; "
+            "running the same command again is safe."
+        )
     elif isinstance(error, OSError) and code == EXIT_INPUT:
         where = " -> ".join(str(f) for f in (error.filename, error.filename2) if f)
-        reason = ("a symbolic link (peermap does not write through links)" if error.errno == errno.ELOOP
-                  else error.strerror or str(error))
+        reason = (
+            "a symbolic link (peermap does not write through links)"
+            if error.errno == errno.ELOOP
+            else error.strerror or str(error)
+        )
         text = f"{where}: {reason}" if where else reason
     elif isinstance(error, KeyboardInterrupt):
         text = "stopped"
     elif code == EXIT_BUG:
-        text = (f"internal error ({type(error).__name__}: {error}): this is a bug in peermap; please report it with "
-                "the command you ran (PEERMAP_DEBUG=1 shows the details)")
+        text = (
+            f"internal error ({type(error).__name__}: {error}): this is a bug in peermap; please report it with "
+            "the command you ran (PEERMAP_DEBUG=1 shows the details)"
+        )
     else:
         text = str(error)
     return "; ".join([" ".join(text.split()), *getattr(error, "__notes__", [])])

@@ -37,10 +37,10 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from peermap.geo.places import ROLES
 from peermap.exports.audiences import FOLDER_AUDIENCES
 from peermap.exports.board import small
 from peermap.geo.districts import TREND_WORDS, district_shapes, trend_column
+from peermap.geo.places import ROLES
 from peermap.graph_models.postcode_format import postcode_districts
 from peermap.graph_models.private_files import make_folder, open_private
 
@@ -56,18 +56,23 @@ class AudienceError(ValueError):
 
 def _board(board):
     if board is None:
-        raise AudienceError("the board's districts are written with their suppression: pass "
-                            "board=exports.board.board_districts(district_table(result))")
+        raise AudienceError(
+            "the board's districts are written with their suppression: pass "
+            "board=exports.board.board_districts(district_table(result))"
+        )
     return board
 
 
 def _check(result, audience: str) -> None:
     if audience not in FOLDER_AUDIENCES:
-        raise AudienceError(f"hotspots.geojson and places.geojson are made for {', '.join(FOLDER_AUDIENCES)}, "
-                            f"not {audience!r}")
+        raise AudienceError(
+            f"hotspots.geojson and places.geojson are made for {', '.join(FOLDER_AUDIENCES)}, not {audience!r}"
+        )
     if audience != "police" and result.includes_handling_c:
-        raise AudienceError(f"the {audience} audience may not see police-only intelligence (handling C): "
-                            "analyse with include_handling_c=False for it")
+        raise AudienceError(
+            f"the {audience} audience may not see police-only intelligence (handling C): "
+            "analyse with include_handling_c=False for it"
+        )
 
 
 def _column(values) -> list:
@@ -91,8 +96,14 @@ def _wgs84(geometries: gpd.GeoSeries) -> np.ndarray:
 
 def _header(name: str, result, audience: str) -> dict:
     period = result.period
-    return {"type": "FeatureCollection", "name": name, "classification": CLASSIFICATION, "audience": audience,
-            "period": period.as_dict() if period is not None else None, "attribution": ATTRIBUTION}
+    return {
+        "type": "FeatureCollection",
+        "name": name,
+        "classification": CLASSIFICATION,
+        "audience": audience,
+        "period": period.as_dict() if period is not None else None,
+        "attribution": ATTRIBUTION,
+    }
 
 
 def _feature_texts(columns: dict[str, list], geometries) -> list[str]:
@@ -100,8 +111,10 @@ def _feature_texts(columns: dict[str, list], geometries) -> list[str]:
     names = list(columns)
     shapes = shapely.to_geojson(np.asarray(geometries, dtype=object)) if len(geometries) else []
     dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
-    return ['{"type":"Feature","properties":' + dumps(dict(zip(names, values))) + ',"geometry":' + shape + "}"
-            for values, shape in zip(zip(*columns.values()), shapes)]
+    return [
+        '{"type":"Feature","properties":' + dumps(dict(zip(names, values))) + ',"geometry":' + shape + "}"
+        for values, shape in zip(zip(*columns.values()), shapes)
+    ]
 
 
 def _collection(header: dict, columns: dict[str, list], geometries) -> dict:
@@ -139,14 +152,36 @@ def _hotspot_columns(result, audience: str, top: int | None) -> tuple[dict, obje
     areas = result.areas if top is None else result.areas.head(top)
     by_hour, by_day = _profiles(result, areas["area"])
     gi_p = areas["gi_p"].map(lambda p: float(f"{p:.3g}"), na_action="ignore")
-    columns = {c: _column(areas[c]) for c in (
-        "rank", "area", "children", "children_all", "episodes", "mentions", "unverified", "clusters", "n_clusters",
-        "clusters_meet", "adults_of_concern", "n_adults_of_concern", "last_seen", "first_seen", "trend",
-        "previous_episodes", "periods_present")}
+    columns = {
+        c: _column(areas[c])
+        for c in (
+            "rank",
+            "area",
+            "children",
+            "children_all",
+            "episodes",
+            "mentions",
+            "unverified",
+            "clusters",
+            "n_clusters",
+            "clusters_meet",
+            "adults_of_concern",
+            "n_adults_of_concern",
+            "last_seen",
+            "first_seen",
+            "trend",
+            "previous_episodes",
+            "periods_present",
+        )
+    }
     columns["gi_z"] = _column(areas["gi_z"].round(3))
     columns["gi_p"] = _column(gi_p)
-    columns.update({c: _column(areas[c]) for c in (
-        "contains_childrens_home", "episodes_from_childrens_homes", "peak_day", "peak_hour")})
+    columns.update(
+        {
+            c: _column(areas[c])
+            for c in ("contains_childrens_home", "episodes_from_childrens_homes", "peak_day", "peak_hour")
+        }
+    )
     columns["by_hour"], columns["by_weekday"] = by_hour, by_day
     columns.update({c: _column(areas[c]) for c in ("places", "place_names", "postcodes", "district", "width_m")})
     columns["lon"] = _column(areas["lon"].round(DECIMALS))
@@ -164,8 +199,9 @@ def _hotspot_columns(result, audience: str, top: int | None) -> tuple[dict, obje
 def hotspot_features(result, audience: str = "meeting", top: int | None = None, board=None) -> dict:
     """The ``hotspots.geojson`` FeatureCollection for ``audience`` (see the module docstring)."""
     _check(result, audience)
-    columns, geometry = _board_hotspots(result, _board(board)) if audience == "board" else \
-        _hotspot_columns(result, audience, top)
+    columns, geometry = (
+        _board_hotspots(result, _board(board)) if audience == "board" else _hotspot_columns(result, audience, top)
+    )
     return _collection(_header("hotspots", result, audience), columns, geometry)
 
 
@@ -198,8 +234,9 @@ def write_hotspots_geojson(result, path, audience: str = "meeting", top: int | N
     shapely), then one JSON text per area: O(a) for a areas.
     """
     _check(result, audience)
-    columns, geometry = _board_hotspots(result, _board(board)) if audience == "board" else \
-        _hotspot_columns(result, audience, top)
+    columns, geometry = (
+        _board_hotspots(result, _board(board)) if audience == "board" else _hotspot_columns(result, audience, top)
+    )
     return _write(_header("hotspots", result, audience), columns, geometry, path)
 
 
@@ -208,8 +245,23 @@ def _place_columns(result, audience: str) -> tuple[dict, object]:
     places = result.places
     label = places["place"] if audience == "police" else places["listed_name"].fillna(places["postcode"])
     columns = {"place": _column(label)}
-    columns.update({c: _column(places[c]) for c in (
-        "postcode", "district", "kind", "role", "roles", "children", "episodes", "children_all", "home", "area")})
+    columns.update(
+        {
+            c: _column(places[c])
+            for c in (
+                "postcode",
+                "district",
+                "kind",
+                "role",
+                "roles",
+                "children",
+                "episodes",
+                "children_all",
+                "home",
+                "area",
+            )
+        }
+    )
     columns["safe"] = _column(places["safe_place_children"] > 0)
     if audience == "police":
         columns["written_name"] = _column(places["written_name"])
@@ -261,8 +313,14 @@ def _board_hotspots(result, board) -> tuple[dict, object]:
     shapes = district_shapes(result.postcodes, table.index).set_index("district")
     geometry = _wgs84(shapes.geometry.reindex(table.index).set_crs("EPSG:27700", allow_override=True))
     columns = {"rank": list(range(1, len(table) + 1)), "district": list(table.index)}
-    for c in ("areas", "children", "episodes", "clusters", "adults_of_concern",
-              *[trend_column(w) for w in TREND_WORDS]):
+    for c in (
+        "areas",
+        "children",
+        "episodes",
+        "clusters",
+        "adults_of_concern",
+        *[trend_column(w) for w in TREND_WORDS],
+    ):
         values = [board.value(d, c) for d in table.index]
         columns[c] = values
         columns[f"{c}_suppressed"] = [v is None for v in values]
@@ -288,11 +346,16 @@ def _board_places(result) -> tuple[dict, object]:
     table["order"] = table["role"].map({r: i for i, r in enumerate(ROLES)})
     table = table.sort_values(["district", "order"], ignore_index=True)
     shapes = district_shapes(result.postcodes, table["district"]).set_index("district")
-    centres = gpd.GeoSeries(gpd.points_from_xy(shapes["centre_e"], shapes["centre_n"]), index=shapes.index,
-                            crs="EPSG:27700")
+    centres = gpd.GeoSeries(
+        gpd.points_from_xy(shapes["centre_e"], shapes["centre_n"]), index=shapes.index, crs="EPSG:27700"
+    )
     geometry = _wgs84(centres.reindex(table["district"]))
-    columns = {"place": _column(table["district"]), "postcode": _column(table["district"]),
-               "district": _column(table["district"]), "role": _column(table["role"])}
+    columns = {
+        "place": _column(table["district"]),
+        "postcode": _column(table["district"]),
+        "district": _column(table["district"]),
+        "role": _column(table["role"]),
+    }
     for c in ("children", "episodes"):
         hidden = [small(int(v)) for v in table[c]]
         columns[c] = [None if hide else int(v) for v, hide in zip(table[c], hidden)]

@@ -30,16 +30,29 @@ def _rows_word(n: int) -> str:
 
 
 #: The change kinds of changes.csv in words.
-CHANGE_WORDS = {"child_linked_to_adult_of_concern": "child newly linked to an adult of concern",
-                "cluster_grew": "cluster grew", "cluster_changed": "cluster changed", "clusters_merged": "clusters merged",
-                "cluster_split": "cluster split", "adult_reaches_more_children": "adult of concern reaches more children",
-                "new_cluster": "new cluster", "tie_now_strong": "tie now strong"}
+CHANGE_WORDS = {
+    "child_linked_to_adult_of_concern": "child newly linked to an adult of concern",
+    "cluster_grew": "cluster grew",
+    "cluster_changed": "cluster changed",
+    "clusters_merged": "clusters merged",
+    "cluster_split": "cluster split",
+    "adult_reaches_more_children": "adult of concern reaches more children",
+    "new_cluster": "new cluster",
+    "tie_now_strong": "tie now strong",
+}
 
 FILE_WORDS = {
-    "network.html": "the peer network", "map.html": "the hot-spot map", "people.csv": "children and associates, by score",
-    "clusters.csv": "peer clusters", "ties.csv": "ties and why", "changes.csv": "changes since the previous period",
-    "hotspots.geojson": "hot-spot areas (GIS)", "places.geojson": "places (GIS)", "kpi.json": "the measures",
-    "network.graphml": "the network for Gephi or yEd", "manifest.json": "what is in the pack, with checksums",
+    "network.html": "the peer network",
+    "map.html": "the hot-spot map",
+    "people.csv": "children and associates, by score",
+    "clusters.csv": "peer clusters",
+    "ties.csv": "ties and why",
+    "changes.csv": "changes since the previous period",
+    "hotspots.geojson": "hot-spot areas (GIS)",
+    "places.geojson": "places (GIS)",
+    "kpi.json": "the measures",
+    "network.graphml": "the network for Gephi or yEd",
+    "manifest.json": "what is in the pack, with checksums",
     "possible_duplicates.csv": "associates who may be the same person",
     "intelligence.csv": "every intelligence link of the period as recorded (police only)",
 }
@@ -52,8 +65,13 @@ def _measure_rows(measures: dict, previous: dict, board=None) -> list[dict]:
         if board is not None:
             cells = [{"now": board.text("now", g, measure), "before": board.text("before", g, measure)} for g in GROUPS]
         else:
-            cells = [{"now": format_value(measure, measures[g][measure]),
-                      "before": format_value(measure, previous[g][measure])} for g in GROUPS]
+            cells = [
+                {
+                    "now": format_value(measure, measures[g][measure]),
+                    "before": format_value(measure, previous[g][measure]),
+                }
+                for g in GROUPS
+            ]
         rows.append({"label": label, "cells": cells})
     return rows
 
@@ -64,12 +82,24 @@ def _frequent(measures: dict, board=None) -> list[dict]:
         return out
     for rank, row in enumerate(measures["all"]["frequently_missing"], start=1):
         if board is not None:
-            out.append({"rank": rank, "child": "", **{f: board.frequent_text("now", rank, f)
-                                                      for f in ("episodes", "declined", "declined_pct")}})
+            out.append(
+                {
+                    "rank": rank,
+                    "child": "",
+                    **{f: board.frequent_text("now", rank, f) for f in ("episodes", "declined", "declined_pct")},
+                }
+            )
             continue
         pct = row.get("declined_pct")
-        out.append({"rank": rank, "child": display(row.get("child")), "episodes": display(row["episodes"]),
-                    "declined": display(row["declined"]), "declined_pct": "n/a" if pct is None else f"{pct}%"})
+        out.append(
+            {
+                "rank": rank,
+                "child": display(row.get("child")),
+                "episodes": display(row["episodes"]),
+                "declined": display(row["declined"]),
+                "declined_pct": "n/a" if pct is None else f"{pct}%",
+            }
+        )
     return out
 
 
@@ -81,12 +111,31 @@ def _number(value, places: int = 1) -> str:
     return display(value)
 
 
-def index_page(*, period, previous_period, measures: dict, previous: dict, audience: str, board: bool,
-               police: bool = False, people: pd.DataFrame | None = None, clusters: pd.DataFrame | None = None,
-               changes: pd.DataFrame | None = None, hotspots: dict | None = None, files: list[str] = (),
-               show_names: bool = False, nav: list | None = None, lead: str = "", top: int = 10,
-               top_changes: int = 10, identifiers: pd.DataFrame | None = None, first_period: bool = False,
-               coverage_from: str = "", board_measures=None, loaded: dict | None = None) -> Page:
+def index_page(
+    *,
+    period,
+    previous_period,
+    measures: dict,
+    previous: dict,
+    audience: str,
+    board: bool,
+    police: bool = False,
+    people: pd.DataFrame | None = None,
+    clusters: pd.DataFrame | None = None,
+    changes: pd.DataFrame | None = None,
+    hotspots: dict | None = None,
+    files: list[str] = (),
+    show_names: bool = False,
+    nav: list | None = None,
+    lead: str = "",
+    top: int = 10,
+    top_changes: int = 10,
+    identifiers: pd.DataFrame | None = None,
+    first_period: bool = False,
+    coverage_from: str = "",
+    board_measures=None,
+    loaded: dict | None = None,
+) -> Page:
     """The front page of a pack (see the module docstring).
 
     ``people``, ``clusters``, ``changes`` are the audience's views (names and
@@ -98,56 +147,102 @@ def index_page(*, period, previous_period, measures: dict, previous: dict, audie
     if people is not None and len(people):
         kids = people[people["kind"].eq("child")].sort_values(["score", "ref"], ascending=[False, True]).head(top)
         for row in kids.to_dict("records"):
-            children.append({"ref": display(row["ref"]), "name": display(row.get("name")),
-                             "cluster": _number(row.get("cluster")), "episodes": _number(row.get("episodes"), 0),
-                             "degree": _number(row.get("degree")), "score": _number(row.get("score"))})
+            children.append(
+                {
+                    "ref": display(row["ref"]),
+                    "name": display(row.get("name")),
+                    "cluster": _number(row.get("cluster")),
+                    "episodes": _number(row.get("episodes"), 0),
+                    "degree": _number(row.get("degree")),
+                    "score": _number(row.get("score")),
+                }
+            )
         concern = people[people["kind"].eq("associate") & people["role"].eq("adult_of_concern").fillna(False)]
-        concern = concern.sort_values(["children_reached", "clusters_reached", "score", "ref"],
-                                      ascending=[False, False, False, True])
+        concern = concern.sort_values(
+            ["children_reached", "clusters_reached", "score", "ref"], ascending=[False, False, False, True]
+        )
         for row in concern.to_dict("records"):
             label = display(row.get("name")) or display(row.get("label")) or display(row["ref"])
             if label != display(row["ref"]):
                 label = f"{label} ({display(row['ref'])})"
-            adults.append({"label": label, "children_reached": _number(row.get("children_reached"), 0),
-                           "clusters_reached": _number(row.get("clusters_reached"), 0),
-                           "cluster": _number(row.get("cluster"))})
+            adults.append(
+                {
+                    "label": label,
+                    "children_reached": _number(row.get("children_reached"), 0),
+                    "clusters_reached": _number(row.get("clusters_reached"), 0),
+                    "cluster": _number(row.get("cluster")),
+                }
+            )
     if clusters is not None and len(clusters):
         for row in clusters.to_dict("records"):
-            cluster_rows.append({k: display(row.get(k)) for k in ("cluster", "n_children", "n_associates", "ties",
-                                                                   "summary", "places")})
+            cluster_rows.append(
+                {k: display(row.get(k)) for k in ("cluster", "n_children", "n_associates", "ties", "summary", "places")}
+            )
     if changes is not None and len(changes):
         for row in changes.head(top_changes).to_dict("records"):
-            change_rows.append({"rank": display(row.get("rank")), "kind": CHANGE_WORDS.get(display(row.get("kind")),
-                                                                                   display(row.get("kind"))),
-                                "subject": display(row.get("subject")), "detail": display(row.get("detail"))})
+            change_rows.append(
+                {
+                    "rank": display(row.get("rank")),
+                    "kind": CHANGE_WORDS.get(display(row.get("kind")), display(row.get("kind"))),
+                    "subject": display(row.get("subject")),
+                    "detail": display(row.get("detail")),
+                }
+            )
     spots = []
     features = (hotspots or {}).get("features", [])
     for feature in features[:top]:
         p = feature["properties"]
-        where = display(p.get("district")) if board else (
-            display(p.get("place_names")) or display(p.get("district")))
-        spots.append({"rank": display(p.get("rank")), "where": where, "children": display(p.get("children")),
-                      "episodes": display(p.get("episodes")), "trend": display(p.get("trend")),
-                      "clusters": display(p.get("clusters")).replace(";", ", ")})
-    shared = [] if identifiers is None else [{k: display(v) for k, v in row.items()} for row in
-                                             identifiers.head(top * 2).to_dict("records")]
+        where = display(p.get("district")) if board else (display(p.get("place_names")) or display(p.get("district")))
+        spots.append(
+            {
+                "rank": display(p.get("rank")),
+                "where": where,
+                "children": display(p.get("children")),
+                "episodes": display(p.get("episodes")),
+                "trend": display(p.get("trend")),
+                "clusters": display(p.get("clusters")).replace(";", ", "),
+            }
+        )
+    shared = (
+        []
+        if identifiers is None
+        else [{k: display(v) for k, v in row.items()} for row in identifiers.head(top * 2).to_dict("records")]
+    )
     pages = [(f, FILE_WORDS[f]) for f in ("network.html", "map.html") if f in files]
     body = ENV.get_template("index.html.j2").render(
-        lead=lead, pages=[(f, w[0].upper() + w[1:]) for f, w in pages], period=period.label,
-        previous_period=previous_period.label, groups=[{"title": GROUP_TITLES[g]} for g in GROUPS],
-        measure_rows=_measure_rows(measures, previous, board_measures), frequent=_frequent(measures, board_measures),
+        lead=lead,
+        pages=[(f, w[0].upper() + w[1:]) for f, w in pages],
+        period=period.label,
+        previous_period=previous_period.label,
+        groups=[{"title": GROUP_TITLES[g]} for g in GROUPS],
+        measure_rows=_measure_rows(measures, previous, board_measures),
+        frequent=_frequent(measures, board_measures),
         frequent_withheld=board_measures is not None and board_measures.list_withheld,
         board=board,
-        police=police, changes=change_rows, more_changes=max(0, (0 if changes is None else len(changes)) - top_changes),
-        clusters=cluster_rows, children=children, adults=adults, show_names=show_names, hotspots=spots,
+        police=police,
+        changes=change_rows,
+        more_changes=max(0, (0 if changes is None else len(changes)) - top_changes),
+        clusters=cluster_rows,
+        children=children,
+        adults=adults,
+        show_names=show_names,
+        hotspots=spots,
         more_hotspots=max(0, len(features) - top),
         files=[(f, FILE_WORDS.get(f, "")) for f in files if f not in ("index.html",)],
-        identifiers=shared, show_identifiers=identifiers is not None, first_period=first_period,
+        identifiers=shared,
+        show_identifiers=identifiers is not None,
+        first_period=first_period,
         coverage_from=coverage_from,
         loaded=[(file, f"{rows[0]:,} of {rows[1]:,} rows") for file, rows in (loaded or {}).items()],
         rejected=_rows_word(sum(total - kept for kept, total in (loaded or {}).values())),
     )
-    return Page(title=f"Mapping pack, {period.label}", subtitle=f"for the {audience} audience", body=body,
-                nav=nav or [], current="index.html", styles=[assets.static("index.css")],
-                footer="Made by peermap from the organisation's own records. Check manifest.json to see the pack is "
-                       "whole. Do not forward beyond the audience it was made for.")
+    return Page(
+        title=f"Mapping pack, {period.label}",
+        subtitle=f"for the {audience} audience",
+        body=body,
+        nav=nav or [],
+        current="index.html",
+        styles=[assets.static("index.css")],
+        footer="Made by peermap from the organisation's own records. Check manifest.json to see the pack is "
+        "whole. Do not forward beyond the audience it was made for.",
+    )

@@ -46,8 +46,9 @@ def _component_layout(n: int, edges: np.ndarray, weights: np.ndarray, rng: rando
     graph = ig.Graph(n=n, edges=edges.tolist(), directed=False)
     ig.set_random_number_generator(rng)
     try:
-        layout = graph.layout_fruchterman_reingold(weights=(0.5 + np.log1p(weights)).tolist(), niter=500,
-                                                   grid="auto" if n > 1000 else "nogrid")
+        layout = graph.layout_fruchterman_reingold(
+            weights=(0.5 + np.log1p(weights)).tolist(), niter=500, grid="auto" if n > 1000 else "nogrid"
+        )
     finally:
         ig.set_random_number_generator(random)  # igraph's default: the random module
     coords = np.asarray(layout.coords, dtype=float)
@@ -61,8 +62,9 @@ def _component_layout(n: int, edges: np.ndarray, weights: np.ndarray, rng: rando
     return coords
 
 
-def layout_positions(nodes: pd.Series, edges: pd.DataFrame, seed: int = 7,
-                     spacing: float = SPACING) -> dict[str, tuple[float, float]]:
+def layout_positions(
+    nodes: pd.Series, edges: pd.DataFrame, seed: int = 7, spacing: float = SPACING
+) -> dict[str, tuple[float, float]]:
     """Position of each node (by id), in pixels at zoom 1.
 
     Parameters
@@ -108,8 +110,8 @@ def layout_positions(nodes: pd.Series, edges: pd.DataFrame, seed: int = 7,
     order = sorted(range(count), key=lambda c: (-sizes[c], first_id[c]))
     pieces = []
     for c in order:
-        members = by_piece[starts[c]:starts[c] + sizes[c]]
-        chosen = edge_order[edge_starts[c]:edge_starts[c] + edge_counts[c]]
+        members = by_piece[starts[c] : starts[c] + sizes[c]]
+        chosen = edge_order[edge_starts[c] : edge_starts[c] + edge_counts[c]]
         piece_edges = np.column_stack([local[a[chosen]], local[b[chosen]]]).astype(np.int64)
         coords = _component_layout(len(members), piece_edges, weights[chosen], rng) * spacing
         pieces.append((members, coords))

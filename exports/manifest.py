@@ -24,10 +24,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from peermap import __version__
 from peermap.graph_models.private_files import make_folder, open_private
 from peermap.graph_models.reading import sha256_file
 from peermap.graph_models.rejects import neutralise
-from peermap import __version__
 
 MANIFEST = "manifest.json"
 
@@ -80,8 +80,15 @@ def write_json(payload, path: Path) -> Path:
     return path
 
 
-def build_manifest(audience: str, period, inputs: dict, files: list[Path], out_dir: Path,
-                   extra: dict | None = None, loaded: dict | None = None) -> dict:
+def build_manifest(
+    audience: str,
+    period,
+    inputs: dict,
+    files: list[Path],
+    out_dir: Path,
+    extra: dict | None = None,
+    loaded: dict | None = None,
+) -> dict:
     """The manifest of one export.
 
     Parameters
@@ -118,8 +125,15 @@ def build_manifest(audience: str, period, inputs: dict, files: list[Path], out_d
     return manifest
 
 
-def write_manifest(out_dir: Path, audience: str, period, inputs: dict, files: list[Path],
-                   extra: dict | None = None, loaded: dict | None = None) -> Path:
+def write_manifest(
+    out_dir: Path,
+    audience: str,
+    period,
+    inputs: dict,
+    files: list[Path],
+    extra: dict | None = None,
+    loaded: dict | None = None,
+) -> Path:
     """Write ``manifest.json`` listing ``files`` (the manifest does not list itself)."""
     out_dir = Path(out_dir)
     manifest = build_manifest(audience, period, inputs, files, out_dir, extra, loaded)
@@ -130,5 +144,8 @@ def check_manifest(out_dir: Path) -> list[str]:
     """Files whose SHA-256 no longer matches the manifest (empty when the export is whole)."""
     out_dir = Path(out_dir)
     manifest = json.loads((out_dir / MANIFEST).read_text())
-    return [name for name, digest in manifest["files"].items()
-            if not (out_dir / name).exists() or sha256_file(out_dir / name) != digest]
+    return [
+        name
+        for name, digest in manifest["files"].items()
+        if not (out_dir / name).exists() or sha256_file(out_dir / name) != digest
+    ]

@@ -47,8 +47,14 @@ OSM_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 OSM_ATTRIBUTION = '© <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'
 
 #: Where each place layer's symbol sits from its point, in pixels, so several roles of one place all show.
-OFFSETS = {"found_at": (0, 0), "frequents": (9, -9), "exploitation_location": (-9, -9), "missing_from": (9, 9),
-           "safe_place": (-9, 9), "home": (0, 12)}
+OFFSETS = {
+    "found_at": (0, 0),
+    "frequents": (9, -9),
+    "exploitation_location": (-9, -9),
+    "missing_from": (9, 9),
+    "safe_place": (-9, 9),
+    "home": (0, 12),
+}
 #: The place layers: role → (layer name, symbol, colour, shown at first).
 PLACE_LAYERS = {
     "found_at": ("Found at", "circle", "#E69F00", True),
@@ -59,9 +65,13 @@ PLACE_LAYERS = {
     "home": ("Where children live (not risk)", "house", "#999999", False),
 }
 TREND_MARKS = {"new": "new", "intensifying": "↑", "diminishing": "↓", "persistent": "●", "steady": ""}
-TREND_WORDS = {"new": "new (no finds in the previous period)", "intensifying": "intensifying (at least 1.5× the "
-               "previous period)", "diminishing": "diminishing (at most half the previous period)",
-               "persistent": "persistent (in at least 3 of the last 4 periods)", "steady": "steady"}
+TREND_WORDS = {
+    "new": "new (no finds in the previous period)",
+    "intensifying": "intensifying (at least 1.5× the previous period)",
+    "diminishing": "diminishing (at most half the previous period)",
+    "persistent": "persistent (in at least 3 of the last 4 periods)",
+    "steady": "steady",
+}
 
 
 def resolve_basemap(basemap: str | None) -> tuple[str | None, str | None]:
@@ -72,8 +82,10 @@ def resolve_basemap(basemap: str | None) -> tuple[str | None, str | None]:
     if value.lower() == "osm":
         return OSM_TILES, OSM_ATTRIBUTION
     if not all(part in value for part in ("{z}", "{x}", "{y}")):
-        raise ValueError(f"--basemap must be none, osm, or a tile URL with {{z}}, {{x}} and {{y}} in it, such as "
-                         f"https://tile.example.org/{{z}}/{{x}}/{{y}}.png; not {value!r}")
+        raise ValueError(
+            f"--basemap must be none, osm, or a tile URL with {{z}}, {{x}} and {{y}} in it, such as "
+            f"https://tile.example.org/{{z}}/{{x}}/{{y}}.png; not {value!r}"
+        )
     origin = basemap_origin(value)
     return value, "Basemap: " + html.escape(origin.split("//", 1)[1])
 
@@ -117,17 +129,40 @@ def _rows(props: dict, fields: list[tuple[str, str]], names: dict | None = None)
     return out
 
 
-AREA_FIELDS = [("Rank", "rank"), ("District", "district"), ("Children", "children"), ("Episodes", "episodes"),
-               ("Trend", "trend"), ("Episodes last period", "previous_episodes"),
-               ("Periods present (of 4)", "periods_present"), ("Clusters", "clusters"),
-               ("Peer clusters meet here", "clusters_meet"), ("Adults of concern", "adults_of_concern"),
-               ("Last seen", "last_seen"), ("First seen", "first_seen"), ("Places", "place_names"),
-               ("Postcodes", "postcodes"), ("Busiest day", "peak_day"), ("Busiest hour", "peak_hour"),
-               ("Gi* z-score", "gi_z"), ("Gi* p-value", "gi_p"), ("Contains a children's home", "contains_childrens_home"),
-               ("Episodes from children's homes", "episodes_from_childrens_homes"), ("Hot-spot areas", "areas"),
-               ("Unverified mentions", "unverified"), ("Children (references)", "children_refs")]
-PLACE_FIELDS = [("Postcode", "postcode"), ("District", "district"), ("Kind", "kind"), ("Roles", "roles"),
-                ("Children", "children"), ("Episodes", "episodes"), ("Hot-spot area", "area")]
+AREA_FIELDS = [
+    ("Rank", "rank"),
+    ("District", "district"),
+    ("Children", "children"),
+    ("Episodes", "episodes"),
+    ("Trend", "trend"),
+    ("Episodes last period", "previous_episodes"),
+    ("Periods present (of 4)", "periods_present"),
+    ("Clusters", "clusters"),
+    ("Peer clusters meet here", "clusters_meet"),
+    ("Adults of concern", "adults_of_concern"),
+    ("Last seen", "last_seen"),
+    ("First seen", "first_seen"),
+    ("Places", "place_names"),
+    ("Postcodes", "postcodes"),
+    ("Busiest day", "peak_day"),
+    ("Busiest hour", "peak_hour"),
+    ("Gi* z-score", "gi_z"),
+    ("Gi* p-value", "gi_p"),
+    ("Contains a children's home", "contains_childrens_home"),
+    ("Episodes from children's homes", "episodes_from_childrens_homes"),
+    ("Hot-spot areas", "areas"),
+    ("Unverified mentions", "unverified"),
+    ("Children (references)", "children_refs"),
+]
+PLACE_FIELDS = [
+    ("Postcode", "postcode"),
+    ("District", "district"),
+    ("Kind", "kind"),
+    ("Roles", "roles"),
+    ("Children", "children"),
+    ("Episodes", "episodes"),
+    ("Hot-spot area", "area"),
+]
 
 
 def _area_label(props: dict) -> str:
@@ -136,8 +171,9 @@ def _area_label(props: dict) -> str:
     return f"{rank} {mark}".strip()
 
 
-def map_layers(hotspots: dict, places: dict, cluster_places: pd.DataFrame | None = None,
-               names: dict | None = None) -> list[dict]:
+def map_layers(
+    hotspots: dict, places: dict, cluster_places: pd.DataFrame | None = None, names: dict | None = None
+) -> list[dict]:
     """The page's layers from the two FeatureCollections (and, optionally, each cluster's places).
 
     ``cluster_places``: ``cluster``, ``postcode``, ``children`` (one row per cluster and place).
@@ -148,12 +184,22 @@ def map_layers(hotspots: dict, places: dict, cluster_places: pd.DataFrame | None
         props = feature["properties"]
         where = display(props.get("place_names")) or display(props.get("district")) or display(props.get("postcodes"))
         heading = f"Hot spot {display(props.get('rank'))}" + (f": {where}" if where else "")
-        areas.append({"geometry": feature["geometry"], "label": _area_label(props), "heading": heading,
-                      "rows": _rows(props, AREA_FIELDS, names), "rank": display(props.get("rank")),
-                      "children": display(props.get("children")), "episodes": display(props.get("episodes")),
-                      "trend": display(props.get("trend")), "where": where})
-    layers.append({"id": "hotspots", "name": "Hot-spot areas, ranked", "type": "areas", "shown": True,
-                   "features": areas})
+        areas.append(
+            {
+                "geometry": feature["geometry"],
+                "label": _area_label(props),
+                "heading": heading,
+                "rows": _rows(props, AREA_FIELDS, names),
+                "rank": display(props.get("rank")),
+                "children": display(props.get("children")),
+                "episodes": display(props.get("episodes")),
+                "trend": display(props.get("trend")),
+                "where": where,
+            }
+        )
+    layers.append(
+        {"id": "hotspots", "name": "Hot-spot areas, ranked", "type": "areas", "shown": True, "features": areas}
+    )
 
     by_layer: dict[str, list] = {key: [] for key in PLACE_LAYERS}
     coordinates = {}
@@ -175,12 +221,29 @@ def map_layers(hotspots: dict, places: dict, cluster_places: pd.DataFrame | None
             rows = [["Role", PLACE_LAYERS[key][0]], *(_rows(props, PLACE_FIELDS))]
             rows = [r for r in rows if r[0] not in ("Children", "Episodes")]
             rows[1:1] = [["Children", display(children)], ["Episodes", display(episodes)]]
-            by_layer[key].append({"lat": lat, "lon": lon, "heading": name, "rows": [r for r in rows if r[1]],
-                                  "size": round(5 + 2.2 * math.sqrt(_number(children)), 1)})
+            by_layer[key].append(
+                {
+                    "lat": lat,
+                    "lon": lon,
+                    "heading": name,
+                    "rows": [r for r in rows if r[1]],
+                    "size": round(5 + 2.2 * math.sqrt(_number(children)), 1),
+                }
+            )
     for key, (name, symbol, colour, shown) in PLACE_LAYERS.items():
         if by_layer[key] or key != "home":
-            layers.append({"id": key, "name": name, "type": "points", "symbol": symbol, "colour": colour,
-                           "shown": shown, "features": by_layer[key], "offset": OFFSETS[key]})
+            layers.append(
+                {
+                    "id": key,
+                    "name": name,
+                    "type": "points",
+                    "symbol": symbol,
+                    "colour": colour,
+                    "shown": shown,
+                    "features": by_layer[key],
+                    "offset": OFFSETS[key],
+                }
+            )
 
     if cluster_places is not None and len(cluster_places):
         features = []
@@ -189,15 +252,33 @@ def map_layers(hotspots: dict, places: dict, cluster_places: pd.DataFrame | None
             if where is None:
                 continue
             cluster = int(row["cluster"])
-            features.append({"lat": where[0], "lon": where[1], "heading": f"Cluster {cluster}",
-                             "rows": [["Place", display(row.get("place")) or display(row.get("postcode"))],
-                                      ["Children of the cluster linked to it", display(row.get("children"))]],
-                             "size": round(6 + 2 * math.sqrt(_number(row.get("children"))), 1),
-                             "text": str(cluster), "colour": cluster_colour(cluster)})
+            features.append(
+                {
+                    "lat": where[0],
+                    "lon": where[1],
+                    "heading": f"Cluster {cluster}",
+                    "rows": [
+                        ["Place", display(row.get("place")) or display(row.get("postcode"))],
+                        ["Children of the cluster linked to it", display(row.get("children"))],
+                    ],
+                    "size": round(6 + 2 * math.sqrt(_number(row.get("children"))), 1),
+                    "text": str(cluster),
+                    "colour": cluster_colour(cluster),
+                }
+            )
         if features:
-            layers.append({"id": "clusters", "name": "Clusters' places (number: cluster)", "type": "points",
-                           "symbol": "circle", "colour": "#FFFFFF", "shown": False, "features": features,
-                           "offset": (0, -12)})
+            layers.append(
+                {
+                    "id": "clusters",
+                    "name": "Clusters' places (number: cluster)",
+                    "type": "points",
+                    "symbol": "circle",
+                    "colour": "#FFFFFF",
+                    "shown": False,
+                    "features": features,
+                    "offset": (0, -12),
+                }
+            )
     return layers
 
 
@@ -206,7 +287,9 @@ def extent_outline(hotspots: dict, places: dict, margin_m: float = 2000.0) -> di
 
     With no basemap it stands in for the county: not a boundary, just where the places are.
     """
-    geometries = [shapely.geometry.shape(f["geometry"]) for f in hotspots.get("features", []) + places.get("features", [])]
+    geometries = [
+        shapely.geometry.shape(f["geometry"]) for f in hotspots.get("features", []) + places.get("features", [])
+    ]
     if not geometries:
         return None
     series = gpd.GeoSeries(geometries, crs=4326).to_crs(27700)
@@ -222,10 +305,21 @@ def _legend() -> list[tuple[str, str, str]]:
     return out + [("a cluster's places (number: cluster)", "circle", "#FFFFFF")]
 
 
-def map_page(hotspots: dict, places: dict, *, cluster_places: pd.DataFrame | None = None, names: dict | None = None,
-             basemap: str | None = "none", title: str = "Hot spots and places", subtitle: str = "",
-             nav: list | None = None, intro: str = "", table_title: str = "Hot-spot areas, ranked",
-             notes: str = "", labelled: int = 10) -> Page:
+def map_page(
+    hotspots: dict,
+    places: dict,
+    *,
+    cluster_places: pd.DataFrame | None = None,
+    names: dict | None = None,
+    basemap: str | None = "none",
+    title: str = "Hot spots and places",
+    subtitle: str = "",
+    nav: list | None = None,
+    intro: str = "",
+    table_title: str = "Hot-spot areas, ranked",
+    notes: str = "",
+    labelled: int = 10,
+) -> Page:
     """The map page.
 
     Parameters
@@ -239,19 +333,35 @@ def map_page(hotspots: dict, places: dict, *, cluster_places: pd.DataFrame | Non
     """
     tiles, tile_attribution = resolve_basemap(basemap)
     layers = map_layers(hotspots, places, cluster_places, names)
-    data = {"layers": layers, "labelled": labelled, "outline": None if tiles else extent_outline(hotspots, places),
-            "tiles": tiles, "tile_attribution": tile_attribution,
-            "attribution": hotspots.get("attribution") or CODEPOINT_ATTRIBUTION}
+    data = {
+        "layers": layers,
+        "labelled": labelled,
+        "outline": None if tiles else extent_outline(hotspots, places),
+        "tiles": tiles,
+        "tile_attribution": tile_attribution,
+        "attribution": hotspots.get("attribution") or CODEPOINT_ATTRIBUTION,
+    }
     areas = layers[0]["features"]
     body = ENV.get_template("map.html.j2").render(
-        intro=intro, legend=_legend(), areas=areas, table_title=table_title,
-        notes=notes or "Trend: new (no finds in the previous period), intensifying (at least 1.5× the previous "
-                       "period's episodes), diminishing (at most half), persistent (in at least 3 of the last 4 "
-                       "periods), steady otherwise.")
-    return Page(title=title, subtitle=subtitle, body=body, nav=nav or [], current="map.html",
-                styles=[assets.leaflet_css(), assets.static("map.css")],
-                scripts=[assets.leaflet_js(), assets.static("map.js")], data={"pm-data": data},
-                image_origin=basemap_origin(tiles) if tiles else None,
-                footer=f"{CODEPOINT_ATTRIBUTION}. Map drawn with Leaflet."
-                       + (" Basemap tiles load from the internet." if tiles else " No basemap: this page makes no "
-                                                                                "network request."))
+        intro=intro,
+        legend=_legend(),
+        areas=areas,
+        table_title=table_title,
+        notes=notes
+        or "Trend: new (no finds in the previous period), intensifying (at least 1.5× the previous "
+        "period's episodes), diminishing (at most half), persistent (in at least 3 of the last 4 "
+        "periods), steady otherwise.",
+    )
+    return Page(
+        title=title,
+        subtitle=subtitle,
+        body=body,
+        nav=nav or [],
+        current="map.html",
+        styles=[assets.leaflet_css(), assets.static("map.css")],
+        scripts=[assets.leaflet_js(), assets.static("map.js")],
+        data={"pm-data": data},
+        image_origin=basemap_origin(tiles) if tiles else None,
+        footer=f"{CODEPOINT_ATTRIBUTION}. Map drawn with Leaflet."
+        + (" Basemap tiles load from the internet." if tiles else " No basemap: this page makes no network request."),
+    )

@@ -99,19 +99,37 @@ def vis_nodes(nodes: pd.DataFrame, positions: dict) -> tuple[list[dict], dict]:
             shape = "square"
         x, y = positions.get(node_id, (0.0, 0.0))
         text = label + (f"\n{words}" if words else "")
-        node = {"id": node_id, "label": text, "x": x, "y": y, "shape": shape, "size": round(float(sizes[i]), 1),
-                "borderWidth": width, "color": {"background": fill, "border": border,
-                                                 "highlight": {"background": fill, "border": "#000000"},
-                                                 "hover": {"background": fill, "border": "#000000"}}}
+        node = {
+            "id": node_id,
+            "label": text,
+            "x": x,
+            "y": y,
+            "shape": shape,
+            "size": round(float(sizes[i]), 1),
+            "borderWidth": width,
+            "color": {
+                "background": fill,
+                "border": border,
+                "highlight": {"background": fill, "border": "#000000"},
+                "hover": {"background": fill, "border": "#000000"},
+            },
+        }
         if concern[i]:
             node["font"] = {"color": "#A63D00", "bold": {"color": "#A63D00"}}
         elif safety[i]:
             node["font"] = {"color": "#00664A"}
         out.append(node)
         details = [[display(k), display(v)] for k, v in (row.get("details") or []) if display(v)]
-        meta[node_id] = {"heading": label, "kind": kind, "words": words, "cluster": cluster,
-                         "details": details, "safety": bool(safety[i]), "concern": bool(concern[i]),
-                         "context": bool(context[i])}
+        meta[node_id] = {
+            "heading": label,
+            "kind": kind,
+            "words": words,
+            "cluster": cluster,
+            "details": details,
+            "safety": bool(safety[i]),
+            "concern": bool(concern[i]),
+            "context": bool(context[i]),
+        }
     return out, meta
 
 
@@ -133,40 +151,57 @@ def vis_edges(edges: pd.DataFrame, numbers: bool = False) -> tuple[list[dict], d
         weight = row.get("weight")
         weight = 0.0 if weight is None or pd.isna(weight) else float(weight)
         colour = {"risk": "#4D4D4D", "safety": "#00664A", "context": "#8C8C8C"}.get(tie_type, "#4D4D4D")
-        edge = {"id": edge_id, "from": str(row["from"]), "to": str(row["to"]),
-                "width": _width(weight) if tie_type == "risk" else (2.5 if tie_type == "safety" else 1.0),
-                "color": {"color": colour, "highlight": "#000000", "hover": "#000000"}}
+        edge = {
+            "id": edge_id,
+            "from": str(row["from"]),
+            "to": str(row["to"]),
+            "width": _width(weight) if tie_type == "risk" else (2.5 if tie_type == "safety" else 1.0),
+            "color": {"color": colour, "highlight": "#000000", "hover": "#000000"},
+        }
         if unverified:
             edge["dashes"] = [6, 6]
         out.append(edge)
         evidence = []
         for item in row.get("evidence") or []:
-            evidence.append({k: display(item.get(k)) for k in ("kind", "detail")}
-                            | {"unverified": bool(item.get("unverified")) if not pd.isna(item.get("unverified"))
-                               else False})
-        meta[edge_id] = {"tie_type": tie_type, "unverified": unverified,
-                         "weight": round(weight, 2) if numbers else None,
-                         "strength": display(row.get("strength")), "why": display(row.get("why")),
-                         "evidence": evidence}
+            evidence.append(
+                {k: display(item.get(k)) for k in ("kind", "detail")}
+                | {"unverified": bool(item.get("unverified")) if not pd.isna(item.get("unverified")) else False}
+            )
+        meta[edge_id] = {
+            "tie_type": tie_type,
+            "unverified": unverified,
+            "weight": round(weight, 2) if numbers else None,
+            "strength": display(row.get("strength")),
+            "why": display(row.get("why")),
+            "evidence": evidence,
+        }
     return out, meta
 
 
-def network_data(nodes: pd.DataFrame, edges: pd.DataFrame, clusters: pd.DataFrame | None = None,
-                 seed: int = 7, numbers: bool = False) -> dict:
+def network_data(
+    nodes: pd.DataFrame, edges: pd.DataFrame, clusters: pd.DataFrame | None = None, seed: int = 7, numbers: bool = False
+) -> dict:
     """The JSON the page's script reads: vis nodes and edges with positions, their facts, the cluster list."""
     nodes = nodes.reset_index(drop=True)
     edges = edges.reset_index(drop=True)
     for column, empty in (("from", ""), ("to", ""), ("weight", 0.0)):
         if column not in edges:
             edges[column] = pd.Series([empty] * len(edges), dtype=object if empty == "" else float)
-    layout_edges = pd.DataFrame({"from": edges["from"].astype(str), "to": edges["to"].astype(str),
-                                 "weight": pd.to_numeric(edges["weight"], errors="coerce").fillna(0).clip(lower=0.1)})
+    layout_edges = pd.DataFrame(
+        {
+            "from": edges["from"].astype(str),
+            "to": edges["to"].astype(str),
+            "weight": pd.to_numeric(edges["weight"], errors="coerce").fillna(0).clip(lower=0.1),
+        }
+    )
     positions = layout_positions(nodes["id"].astype(str), layout_edges, seed=seed)
     vnodes, node_meta = vis_nodes(nodes, positions)
     vedges, edge_meta = vis_edges(edges, numbers)
     score = nodes["score"] if "score" in nodes else pd.Series(0.0, index=nodes.index)
-    order = nodes.assign(_score=pd.to_numeric(score, errors="coerce").fillna(-1),
-                         _label=nodes["label"].astype("string").fillna(nodes["id"].astype(str)).str.lower())
+    order = nodes.assign(
+        _score=pd.to_numeric(score, errors="coerce").fillna(-1),
+        _label=nodes["label"].astype("string").fillna(nodes["id"].astype(str)).str.lower(),
+    )
     order = order.sort_values(["_score", "_label"], ascending=[False, True], kind="stable")["id"].astype(str).tolist()
     cluster_list = []
     if clusters is not None and len(clusters):
@@ -174,29 +209,58 @@ def network_data(nodes: pd.DataFrame, edges: pd.DataFrame, clusters: pd.DataFram
             label = display(row.get("label")) or f"Cluster {row['cluster']}"
             label = label if len(label) <= 100 else label[:99] + "…"
             cluster_list.append({"cluster": int(row["cluster"]), "label": label})
-    return {"nodes": vnodes, "edges": vedges, "meta": {"nodes": node_meta, "edges": edge_meta}, "order": order,
-            "clusters": cluster_list}
+    return {
+        "nodes": vnodes,
+        "edges": vedges,
+        "meta": {"nodes": node_meta, "edges": edge_meta},
+        "order": order,
+        "clusters": cluster_list,
+    }
 
 
-def network_page(nodes: pd.DataFrame, edges: pd.DataFrame, *, clusters: pd.DataFrame | None = None,
-                 title: str = "Peer network", subtitle: str = "", nav: list | None = None, intro: str = "",
-                 words: str = "", seed: int = 7, numbers: bool = False,
-                 strengths: list[tuple[str, str]] | None = None) -> Page:
+def network_page(
+    nodes: pd.DataFrame,
+    edges: pd.DataFrame,
+    *,
+    clusters: pd.DataFrame | None = None,
+    title: str = "Peer network",
+    subtitle: str = "",
+    nav: list | None = None,
+    intro: str = "",
+    words: str = "",
+    seed: int = 7,
+    numbers: bool = False,
+    strengths: list[tuple[str, str]] | None = None,
+) -> Page:
     """The network page (see the module docstring for the frames it takes).
 
     ``numbers`` shows each tie's weight beside its strength word (the police
     audience); ``strengths`` is the strength legend (:func:`mapping.evidence.words.strength_legend`).
     """
-    from peermap.mapping.evidence.words import (INFORMATION_GRADE_WORDS, NOT_CONFIRMED,
-                                                SOURCE_GRADE_WORDS)
+    from peermap.mapping.evidence.words import INFORMATION_GRADE_WORDS, NOT_CONFIRMED, SOURCE_GRADE_WORDS
 
     data = network_data(nodes, edges, clusters, seed, numbers)
-    unclustered = any(m["cluster"] is None and not m["safety"] and not m["context"] for m in data["meta"]["nodes"].values())
+    unclustered = any(
+        m["cluster"] is None and not m["safety"] and not m["context"] for m in data["meta"]["nodes"].values()
+    )
     body = ENV.get_template("network.html.j2").render(
-        intro=intro, words=words, unclustered=unclustered, strengths=strengths or [], sources=SOURCE_GRADE_WORDS,
-        information=INFORMATION_GRADE_WORDS, not_confirmed=NOT_CONFIRMED)
-    return Page(title=title, subtitle=subtitle, body=body, nav=nav or [], current="network.html",
-                styles=[assets.vis_network_css(), assets.static("network.css")],
-                scripts=[assets.vis_network_js(), assets.static("network.js")], data={"pm-data": data},
-                footer="A tie means the two were recorded together or in the same places; it does not mean they "
-                       "belong to a gang. Unverified ties (ungraded, or graded 3, D or E) are dashed.")
+        intro=intro,
+        words=words,
+        unclustered=unclustered,
+        strengths=strengths or [],
+        sources=SOURCE_GRADE_WORDS,
+        information=INFORMATION_GRADE_WORDS,
+        not_confirmed=NOT_CONFIRMED,
+    )
+    return Page(
+        title=title,
+        subtitle=subtitle,
+        body=body,
+        nav=nav or [],
+        current="network.html",
+        styles=[assets.vis_network_css(), assets.static("network.css")],
+        scripts=[assets.vis_network_js(), assets.static("network.js")],
+        data={"pm-data": data},
+        footer="A tie means the two were recorded together or in the same places; it does not mean they "
+        "belong to a gang. Unverified ties (ungraded, or graded 3, D or E) are dashed.",
+    )

@@ -102,8 +102,11 @@ def _listed(out: Path) -> dict[str, str] | None:
     if not isinstance(data, dict):
         return None
     files = data.get("files")
-    if "audience" not in data or not isinstance(files, dict) or not all(
-            isinstance(k, str) and isinstance(v, str) for k, v in files.items()):
+    if (
+        "audience" not in data
+        or not isinstance(files, dict)
+        or not all(isinstance(k, str) and isinstance(v, str) for k, v in files.items())
+    ):
         return None
     return {os.path.normpath(k): v for k, v in files.items()}
 
@@ -125,8 +128,9 @@ def check_out(out: str | Path, *, hashes: bool = True) -> list[str]:
     """
     out = Path(out)
     if os.path.islink(out):
-        raise OutputError(f"--out {out} is a symbolic link: give the folder itself (peermap does not write "
-                          "through links)")
+        raise OutputError(
+            f"--out {out} is a symbolic link: give the folder itself (peermap does not write through links)"
+        )
     if not os.path.lexists(out):
         return []
     if not out.is_dir():
@@ -140,8 +144,10 @@ def check_out(out: str | Path, *, hashes: bool = True) -> list[str]:
         for name in sorted(dirs) + sorted(names):
             path = Path(root) / name
             if os.path.islink(path):
-                raise OutputError(f"{path} is a symbolic link: peermap does not write through links; remove it "
-                                  "or choose another --out")
+                raise OutputError(
+                    f"{path} is a symbolic link: peermap does not write through links; remove it "
+                    "or choose another --out"
+                )
             (folders if name in dirs else files).append(os.path.relpath(path, out))
     listed = _listed(out)
     ours = {MANIFEST, REJECTS, *listed} if listed is not None else set()
@@ -150,15 +156,19 @@ def check_out(out: str | Path, *, hashes: bool = True) -> list[str]:
     if foreign:
         more = f" and {len(foreign) - 1} more" if len(foreign) > 1 else ""
         why = "" if listed is not None else " (it holds no peermap manifest.json)"
-        raise OutputError(f"--out {out} holds {out / sorted(foreign)[0]}{more}, which peermap did not write{why}: "
-                          "peermap never deletes what it did not write. Move it away, or choose a new or empty "
-                          "folder")
+        raise OutputError(
+            f"--out {out} holds {out / sorted(foreign)[0]}{more}, which peermap did not write{why}: "
+            "peermap never deletes what it did not write. Move it away, or choose a new or empty "
+            "folder"
+        )
     if hashes and listed:
         for name in files:
             if name in listed and sha256_file(out / name) != listed[name]:
-                raise OutputError(f"{out / name} was changed after peermap wrote it (its SHA-256 is not the one in "
-                                  f"{out / MANIFEST}): peermap replaces only what it wrote. Move it away, or choose "
-                                  "another --out")
+                raise OutputError(
+                    f"{out / name} was changed after peermap wrote it (its SHA-256 is not the one in "
+                    f"{out / MANIFEST}): peermap replaces only what it wrote. Move it away, or choose "
+                    "another --out"
+                )
     return files
 
 
@@ -185,7 +195,7 @@ def clear_leftovers(target: Path) -> None:
     for name in siblings:
         if not name.startswith(prefix):
             continue
-        pid = name[len(prefix):].split("-", 1)[0]
+        pid = name[len(prefix) :].split("-", 1)[0]
         if not pid.isdigit() or psutil.pid_exists(int(pid)):
             continue
         path = target.parent / name
@@ -292,15 +302,17 @@ class OutputFolder:
         clear_leftovers(out)
         check_out(self.given)
         if os.path.isdir(out) and os.stat(out).st_dev != os.stat(out.parent).st_dev:
-            raise OutputError(f"--out {self.given} is a mount point, which peermap cannot replace whole: give a folder "
-                              "inside it")
+            raise OutputError(
+                f"--out {self.given} is a mount point, which peermap cannot replace whole: give a folder inside it"
+            )
         staging = _staging_name(out)
         try:
             make_folder(out.parent)
             os.mkdir(staging, FOLDER_MODE)
         except OSError as error:
-            raise OutputError(f"cannot write beside --out {self.given} (in {error.filename or out.parent}): "
-                              f"{error.strerror or error}") from error
+            raise OutputError(
+                f"cannot write beside --out {self.given} (in {error.filename or out.parent}): {error.strerror or error}"
+            ) from error
         self.path = staging
 
     def commit(self, after: Callable[[str | None], object] | None = None) -> None:
@@ -347,8 +359,10 @@ class OutputFolder:
             beside.unlink()
         except OSError:
             return
-        _say(f"removed {beside}, the rejected rows of an earlier run that failed (this run's are in "
-             f"{self.given}/{REJECTS})")
+        _say(
+            f"removed {beside}, the rejected rows of an earlier run that failed (this run's are in "
+            f"{self.given}/{REJECTS})"
+        )
 
     def _put_back(self, moved: Path | None) -> None:
         """Undo the commit: the new files go back to the staging folder (then deleted), ``--out`` as it was."""
@@ -396,8 +410,7 @@ class OutputFolder:
         shutil.rmtree(self.path, ignore_errors=True)
         if isinstance(error, OSError) and error.filename and str(error.filename).startswith(str(self.path)):
             final = self.final(error.filename)
-            replaced = OutputError(f"cannot write {final}: {error.strerror or error}; {self.given} was left as it "
-                                   "was")
+            replaced = OutputError(f"cannot write {final}: {error.strerror or error}; {self.given} was left as it was")
             if note:
                 replaced.add_note(note)
             raise replaced from error
@@ -406,8 +419,7 @@ class OutputFolder:
 
 
 # -- one file ---------------------------------------------------------------------------------------------------
-def replace_file(path: str | Path, write: Callable[[Path], object],
-                 after: Callable[[], object] | None = None) -> Path:
+def replace_file(path: str | Path, write: Callable[[Path], object], after: Callable[[], object] | None = None) -> Path:
     """Write one file (``peermap child --out FILE``): ``write(temporary)`` beside it, then a rename over it.
 
     Only that file is replaced. ``after`` (the audit line) is called once it is
@@ -416,8 +428,9 @@ def replace_file(path: str | Path, write: Callable[[Path], object],
     """
     path = Path(os.path.abspath(path))
     if os.path.islink(path):
-        raise OutputError(f"--out {path} is a symbolic link: give the file itself (peermap does not write through "
-                          "links)")
+        raise OutputError(
+            f"--out {path} is a symbolic link: give the file itself (peermap does not write through links)"
+        )
     if path.is_dir():
         raise OutputError(f"--out must be a file such as child.html: {path} is a folder")
     clear_leftovers(path)

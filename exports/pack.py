@@ -41,47 +41,56 @@ Nothing is worked out twice, and nothing written is read back. The order is:
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import re
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from peermap.graph_models.reading import sha256_file
 from peermap.exports.analysis_folder import audience_ties, write_analysis_files
 from peermap.exports.audience_view import audience_view
-from peermap.exports.audiences import FOLDER_AUDIENCES, associate_names, audience_policy, children_view, people_view, texts_view
-from peermap.exports.board import SMALL
-from peermap.exports.geojson import hotspot_features, place_features
-from peermap.exports.audit import AuditRun
+from peermap.exports.audiences import (
+    FOLDER_AUDIENCES,
+    associate_names,
+    audience_policy,
+    children_view,
+    people_view,
+    texts_view,
+)
+from peermap.exports.audit import AuditRun, audited
+from peermap.exports.board import SMALL, board_measures
+from peermap.exports.child_page import child_map, page_of_map
 from peermap.exports.escaping import display
-from peermap.exports.manifest import build_manifest, write_manifest
+from peermap.exports.geojson import hotspot_features, place_features
+from peermap.exports.graphml import write_graphml
+from peermap.exports.index_page import index_page
+from peermap.exports.manifest import build_manifest, write_csv, write_manifest
+from peermap.exports.map_page import map_page, resolve_basemap
+from peermap.exports.network_page import network_page
 from peermap.exports.output_folder import OutputFolder, replace_file
 from peermap.exports.page import write_page
 from peermap.graph_models.dataset import Dataset
+from peermap.graph_models.local_time import LOCAL_TIME_ZONE
+from peermap.graph_models.reading import sha256_file
+from peermap.mapping.evidence import explain, period_rows
 from peermap.mapping.evidence.kinds import kind_names
 from peermap.mapping.evidence.words import grade_words, source_noun, strength_legend
-from peermap.mapping.periods import Period
-from peermap.graph_models.local_time import LOCAL_TIME_ZONE
-from peermap.mapping.evidence import explain
-from peermap.mapping.evidence import period_rows
-from peermap.exports.audit import audited
-from peermap.exports.graphml import write_graphml
-from peermap.exports.index_page import index_page
-from peermap.exports.map_page import map_page, resolve_basemap
-from peermap.exports.network_page import network_page
 from peermap.mapping.measures import compute_measures
-from peermap.exports.manifest import write_csv
-from peermap.exports.board import board_measures
-from peermap.exports.child_page import child_map, page_of_map
-import contextlib
-import time
+from peermap.mapping.periods import Period
 
-ROLE_WORDS = {"adult_of_concern": "adult of concern", "protective": "protective (safety)", "peer": "peer",
-              "family": "family", "professional": "professional", "unknown": "unknown"}
+ROLE_WORDS = {
+    "adult_of_concern": "adult of concern",
+    "protective": "protective (safety)",
+    "peer": "peer",
+    "family": "family",
+    "professional": "professional",
+    "unknown": "unknown",
+}
 
 
 @dataclass
@@ -117,31 +126,61 @@ def _evidence_by_pair(analysis, policy, shown: pd.Series, links: pd.DataFrame | 
     notes = pd.Series([""] * len(rows), index=rows.index, dtype=object)
     if policy.notes and links is not None and len(links) and "link_ids" in rows:
         note_of = links.set_index("link_id")["notes"].dropna().astype(str).to_dict()
-        notes = rows["link_ids"].map(lambda ids: "; ".join(
-            note_of[i] for i in re.split(r"[;,\s]+", display(ids)) if i in note_of), na_action="ignore").fillna("")
+        notes = (
+            rows["link_ids"]
+            .map(
+                lambda ids: "; ".join(note_of[i] for i in re.split(r"[;,\s]+", display(ids)) if i in note_of),
+                na_action="ignore",
+            )
+            .fillna("")
+        )
     if policy.raw_ids or "detail" not in rows or rows["detail"].isna().any():
         detail = explain(rows, analysis.records, police=policy.raw_ids)
     else:
         detail = rows["detail"]
     detail = texts_view(pd.Series(detail).astype("string").reset_index(drop=True), shown)
-    frame = pd.DataFrame({
-        "pair": _pair_key(rows["a"], rows["b"]).to_numpy(), "kind": rows["kind"].astype("string").to_numpy(),
-        "detail": detail.to_numpy(), "unverified": rows["unverified"].to_numpy(dtype=bool),
-        "weight": rows["weight"].to_numpy(dtype=float), "notes": notes.to_numpy(),
-    }).sort_values(["pair", "weight"], ascending=[True, False], kind="stable")
+    frame = pd.DataFrame(
+        {
+            "pair": _pair_key(rows["a"], rows["b"]).to_numpy(),
+            "kind": rows["kind"].astype("string").to_numpy(),
+            "detail": detail.to_numpy(),
+            "unverified": rows["unverified"].to_numpy(dtype=bool),
+            "weight": rows["weight"].to_numpy(dtype=float),
+            "notes": notes.to_numpy(),
+        }
+    ).sort_values(["pair", "weight"], ascending=[True, False], kind="stable")
     out: dict[str, list[dict]] = {}
-    for pair, kind, text, unverified, note in zip(frame["pair"], frame["kind"], frame["detail"], frame["unverified"],
-                                                  frame["notes"]):
+    for pair, kind, text, unverified, note in zip(
+        frame["pair"], frame["kind"], frame["detail"], frame["unverified"], frame["notes"]
+    ):
         if note:
             text = f"{text}. Notes: {note}"
         out.setdefault(pair, []).append({"kind": kind, "detail": text, "unverified": unverified})
     return out
 
 
-INTELLIGENCE_COLUMNS = ["link_id", "child_id", "child_ref", "child_name", "recorded_at", "target_type", "target_ref",
-                        "target_child_id", "target_child_ref", "associate_ref", "role", "episode_id", "rthi_id",
-                        "with_during_episode", "source", "source_grade", "intel_grade", "handling", "unverified",
-                        "notes"]
+INTELLIGENCE_COLUMNS = [
+    "link_id",
+    "child_id",
+    "child_ref",
+    "child_name",
+    "recorded_at",
+    "target_type",
+    "target_ref",
+    "target_child_id",
+    "target_child_ref",
+    "associate_ref",
+    "role",
+    "episode_id",
+    "rthi_id",
+    "with_during_episode",
+    "source",
+    "source_grade",
+    "intel_grade",
+    "handling",
+    "unverified",
+    "notes",
+]
 
 
 def intelligence_rows(dataset: Dataset, period: Period) -> pd.DataFrame:
@@ -160,13 +199,20 @@ def intelligence_rows(dataset: Dataset, period: Period) -> pd.DataFrame:
 
 def shared_identifiers(intelligence: pd.DataFrame) -> pd.DataFrame:
     """Phones, vehicles and handles linked to two or more children in the period (police)."""
-    ids = intelligence[intelligence["target_type"].isin(["phone", "vehicle", "online"]).fillna(False).to_numpy(dtype=bool)]
+    ids = intelligence[
+        intelligence["target_type"].isin(["phone", "vehicle", "online"]).fillna(False).to_numpy(dtype=bool)
+    ]
     if ids.empty:
         return pd.DataFrame(columns=["target_type", "target_ref", "children", "child_refs"])
     key = ids["target_ref"].astype("string").str.lower().str.replace(r"\s+", "", regex=True)
     grouped = ids.assign(key=key).groupby(["target_type", "key"])
-    out = pd.DataFrame({"target_ref": grouped["target_ref"].first(), "children": grouped["child_ref"].nunique(),
-                        "child_refs": grouped["child_ref"].agg(lambda s: ", ".join(sorted(set(s.dropna()))))})
+    out = pd.DataFrame(
+        {
+            "target_ref": grouped["target_ref"].first(),
+            "children": grouped["child_ref"].nunique(),
+            "child_refs": grouped["child_ref"].agg(lambda s: ", ".join(sorted(set(s.dropna())))),
+        }
+    )
     out = out[out["children"] >= 2].reset_index().drop(columns="key")
     return out.sort_values(["children", "target_type", "target_ref"], ascending=[False, True, True], ignore_index=True)
 
@@ -186,17 +232,25 @@ def network_frames(analysis, places, places_fc: dict, dataset: Dataset, policy) 
     shown_label = name.fillna(label).fillna(people["ref"].astype("string"))
     role = people["role"].astype("string")
     tie_type = people["tie_type"].astype("string") if "tie_type" in people else pd.Series("risk", index=people.index)
-    details = person_details(people, children_view(dataset.children, analysis.period.end, policy),
-                             analysis.period, policy)
-    nodes = pd.DataFrame({
-        "id": people["ref"].astype(str).to_numpy(), "label": shown_label.to_numpy(), "kind": kind.to_numpy(),
-        "role": role.to_numpy(), "cluster": people["cluster"].to_numpy(), "score": people["score"].to_numpy(),
-        "degree": people["degree"].to_numpy(), "betweenness": people["betweenness"].to_numpy(),
-        "concern": role.eq("adult_of_concern").fillna(False).to_numpy(dtype=bool),
-        "safety": (tie_type.eq("safety").fillna(False) & kind.eq("associate")).to_numpy(dtype=bool),
-        "context": (tie_type.eq("context").fillna(False) & kind.eq("associate")).to_numpy(dtype=bool),
-        "details": details,
-    })
+    details = person_details(
+        people, children_view(dataset.children, analysis.period.end, policy), analysis.period, policy
+    )
+    nodes = pd.DataFrame(
+        {
+            "id": people["ref"].astype(str).to_numpy(),
+            "label": shown_label.to_numpy(),
+            "kind": kind.to_numpy(),
+            "role": role.to_numpy(),
+            "cluster": people["cluster"].to_numpy(),
+            "score": people["score"].to_numpy(),
+            "degree": people["degree"].to_numpy(),
+            "betweenness": people["betweenness"].to_numpy(),
+            "concern": role.eq("adult_of_concern").fillna(False).to_numpy(dtype=bool),
+            "safety": (tie_type.eq("safety").fillna(False) & kind.eq("associate")).to_numpy(dtype=bool),
+            "context": (tie_type.eq("context").fillna(False) & kind.eq("associate")).to_numpy(dtype=bool),
+            "details": details,
+        }
+    )
 
     ties = audience_ties(analysis, policy, shown)
     evidence = _evidence_by_pair(analysis, policy, shown, dataset.links)
@@ -293,17 +347,37 @@ def _safe_places(places, places_fc: dict, dataset: Dataset, people: set) -> tupl
     m = m[m["postcode_placed"].notna().to_numpy()]
     if m.empty:
         return pd.DataFrame(), pd.DataFrame()
-    name_of = {f["properties"].get("postcode"): display(f["properties"].get("place")) for f in places_fc.get("features", [])}
-    links = dataset.links.set_index("link_id")[["source", "source_grade", "intel_grade"]] if len(dataset.links) else None
+    name_of = {
+        f["properties"].get("postcode"): display(f["properties"].get("place")) for f in places_fc.get("features", [])
+    }
+    links = (
+        dataset.links.set_index("link_id")[["source", "source_grade", "intel_grade"]] if len(dataset.links) else None
+    )
     nodes, edges = [], []
     for postcode, group in m.groupby("postcode_placed", sort=True):
         node_id = f"P-{postcode}"
         label = name_of.get(postcode) or postcode
         children = group["child_ref"].nunique()
-        nodes.append({"id": node_id, "label": label, "kind": "place", "role": "safe_place", "cluster": pd.NA,
-                      "score": 0.0, "degree": children, "betweenness": pd.NA, "concern": False, "safety": True,
-                      "context": False, "details": [("Place", label), ("Postcode", postcode),
-                                                    ("Children it is a safe place for", str(children))]})
+        nodes.append(
+            {
+                "id": node_id,
+                "label": label,
+                "kind": "place",
+                "role": "safe_place",
+                "cluster": pd.NA,
+                "score": 0.0,
+                "degree": children,
+                "betweenness": pd.NA,
+                "concern": False,
+                "safety": True,
+                "context": False,
+                "details": [
+                    ("Place", label),
+                    ("Postcode", postcode),
+                    ("Children it is a safe place for", str(children)),
+                ],
+            }
+        )
         for child, rows in group.groupby("child_ref", sort=True):
             items = []
             for row in rows.to_dict("records"):
@@ -313,13 +387,29 @@ def _safe_places(places, places_fc: dict, dataset: Dataset, people: set) -> tupl
                 record = f"{child}'s record of {day}"
                 if links is not None and display(link_id) and link_id in links.index:
                     source = links.loc[link_id]
-                    record = (f"{child}'s {source_noun(source['source'])} of {day} "
-                              f"({grade_words(source['source_grade'], source['intel_grade'])})")
-                items.append({"kind": "safe_place", "unverified": bool(row.get("unverified")),
-                              "detail": f"{record} names {label} as a safe place"})
-            edges.append({"from": child, "to": node_id, "weight": 0.0, "tie_type": "safety",
-                          "unverified": all(i["unverified"] for i in items), "strength": "safety",
-                          "why": "a safe place (safety, not risk)", "evidence": items})
+                    record = (
+                        f"{child}'s {source_noun(source['source'])} of {day} "
+                        f"({grade_words(source['source_grade'], source['intel_grade'])})"
+                    )
+                items.append(
+                    {
+                        "kind": "safe_place",
+                        "unverified": bool(row.get("unverified")),
+                        "detail": f"{record} names {label} as a safe place",
+                    }
+                )
+            edges.append(
+                {
+                    "from": child,
+                    "to": node_id,
+                    "weight": 0.0,
+                    "tie_type": "safety",
+                    "unverified": all(i["unverified"] for i in items),
+                    "strength": "safety",
+                    "why": "a safe place (safety, not risk)",
+                    "evidence": items,
+                }
+            )
     return pd.DataFrame(nodes), pd.DataFrame(edges)
 
 
@@ -336,7 +426,9 @@ def cluster_places(analysis, places_fc: dict) -> pd.DataFrame:
     if frame.empty:
         return pd.DataFrame(columns=["cluster", "postcode", "place", "children"])
     out = frame.groupby(["cluster", "postcode"])["child"].nunique().rename("children").reset_index()
-    name_of = {f["properties"].get("postcode"): display(f["properties"].get("place")) for f in places_fc.get("features", [])}
+    name_of = {
+        f["properties"].get("postcode"): display(f["properties"].get("place")) for f in places_fc.get("features", [])
+    }
     out["place"] = out["postcode"].map(name_of)
     out["cluster"] = out["cluster"].astype(int)
     return out
@@ -361,17 +453,30 @@ def _nav(board: bool) -> list[tuple[str, str]]:
     return [("index.html", "Summary")] + ([] if board else [("network.html", "Network")]) + [("map.html", "Map")]
 
 
-def build_pack(dataset: Dataset, period: Period, audience: str, out_dir: "str | Path | OutputFolder",
-               names: bool = False, basemap: str = "none", *, command: list[str] | None = None,
-               user: str | None = None, audit: bool = True, **options) -> Pack:
+def build_pack(
+    dataset: Dataset,
+    period: Period,
+    audience: str,
+    out_dir: "str | Path | OutputFolder",
+    names: bool = False,
+    basemap: str = "none",
+    *,
+    command: list[str] | None = None,
+    user: str | None = None,
+    audit: bool = True,
+    **options,
+) -> Pack:
     """:func:`write_pack`, returning what it made (see :class:`Pack`).
 
     ``out_dir`` is a path, or the :class:`~exports.output_folder.OutputFolder`
     a command already opened (it then commits the folder and writes the audit line).
     """
     folder = OutputFolder.of(out_dir)
-    log = audited(folder.out, audience=audience, period=period.as_dict(), command=command, user=user) if audit \
+    log = (
+        audited(folder.out, audience=audience, period=period.as_dict(), command=command, user=user)
+        if audit
         else contextlib.nullcontext()
+    )
     with log as run, folder:
         pack = _write_pack(dataset, period, audience, folder, names, basemap, **options)
 
@@ -383,20 +488,34 @@ def build_pack(dataset: Dataset, period: Period, audience: str, out_dir: "str | 
     return pack
 
 
-def _write_pack(dataset: Dataset, period: Period, audience: str, folder: OutputFolder, names: bool = False,
-                basemap: str = "none", *, settings=None, postcodes=None, top: int = 11, seed: int = 7) -> Pack:
+def _write_pack(
+    dataset: Dataset,
+    period: Period,
+    audience: str,
+    folder: OutputFolder,
+    names: bool = False,
+    basemap: str = "none",
+    *,
+    settings=None,
+    postcodes=None,
+    top: int = 11,
+    seed: int = 7,
+) -> Pack:
     """Every file of the pack, made in ``folder.path`` (the staging folder), the manifest last."""
     if audience not in FOLDER_AUDIENCES:
-        raise ValueError(f"a pack is made for {', '.join(FOLDER_AUDIENCES)}, not {audience!r} "
-                         "(the worker audience gets one child's page: peermap child)")
+        raise ValueError(
+            f"a pack is made for {', '.join(FOLDER_AUDIENCES)}, not {audience!r} "
+            "(the worker audience gets one child's page: peermap child)"
+        )
     resolve_basemap(basemap)  # a bad --basemap stops before anything is written
     policy = audience_policy(audience, names=names)
     board = not policy.people
     out = folder.path
     pack = Pack(folder.given, audience, period)
     timings = pack.timings
-    view = audience_view(dataset, period, audience, names=names, settings=settings, postcodes=postcodes,
-                         timings=timings)
+    view = audience_view(
+        dataset, period, audience, names=names, settings=settings, postcodes=postcodes, timings=timings
+    )
     analysis, places, restricted = view.analysis, view.places, view.restricted
 
     clock = time.perf_counter()
@@ -423,27 +542,54 @@ def _write_pack(dataset: Dataset, period: Period, audience: str, folder: OutputF
         clusters = analysis.clusters.copy()
         for column in ("summary", "places"):
             clusters[column] = texts_view(clusters[column].astype("string"), shown)
-        filter_rows = pd.DataFrame({"cluster": clusters["cluster"],
-                                    "label": [f"Cluster {c}: {n} children. {display(s)}" for c, n, s in
-                                              zip(clusters["cluster"], clusters["n_children"], clusters["summary"])]})
-        page = network_page(nodes, edges, clusters=filter_rows, title="Peer network", subtitle=subtitle, nav=nav,
-                            seed=seed, numbers=policy.raw_ids, strengths=strength_legend(analysis.settings), intro="Children and the people around them in the period. Colour: peer cluster; "
-                                             "size: score (children: most connected, may need most support). Hover "
-                                             "over or click a tie to see why it exists.")
+        filter_rows = pd.DataFrame(
+            {
+                "cluster": clusters["cluster"],
+                "label": [
+                    f"Cluster {c}: {n} children. {display(s)}"
+                    for c, n, s in zip(clusters["cluster"], clusters["n_children"], clusters["summary"])
+                ],
+            }
+        )
+        page = network_page(
+            nodes,
+            edges,
+            clusters=filter_rows,
+            title="Peer network",
+            subtitle=subtitle,
+            nav=nav,
+            seed=seed,
+            numbers=policy.raw_ids,
+            strengths=strength_legend(analysis.settings),
+            intro="Children and the people around them in the period. Colour: peer cluster; "
+            "size: score (children: most connected, may need most support). Hover "
+            "over or click a tie to see why it exists.",
+        )
         files.append(write_page(out / "network.html", page))
         positions = {n["id"]: (n["x"], n["y"]) for n in page.data["pm-data"]["nodes"]}
         files.append(write_graphml(nodes, edges, out / "network.graphml", positions))
         timings["network page and GraphML"] = time.perf_counter() - clock
 
     clock = time.perf_counter()
-    page = map_page(hotspots_fc, places_fc, cluster_places=None if board else cluster_places(analysis, places_fc),
-                    names=names_by_ref, basemap=basemap, title="Hot spots and places", subtitle=subtitle, nav=nav,
-                    intro=("Hot spots counted by postcode district; counts from 1 to 4 are shown as <5, and a count from which one "
-                           "could be worked out as hidden."
-                           if board else "Hot-spot areas ranked by children, then episodes, then the most recent; "
-                                         "places by what happened there. Switch layers in the box on the map."),
-                    table_title="Postcode districts, ranked" if board else "Hot-spot areas, ranked",
-                    labelled=1000 if board else 10)
+    page = map_page(
+        hotspots_fc,
+        places_fc,
+        cluster_places=None if board else cluster_places(analysis, places_fc),
+        names=names_by_ref,
+        basemap=basemap,
+        title="Hot spots and places",
+        subtitle=subtitle,
+        nav=nav,
+        intro=(
+            "Hot spots counted by postcode district; counts from 1 to 4 are shown as <5, and a count from which one "
+            "could be worked out as hidden."
+            if board
+            else "Hot-spot areas ranked by children, then episodes, then the most recent; "
+            "places by what happened there. Switch layers in the box on the map."
+        ),
+        table_title="Postcode districts, ranked" if board else "Hot-spot areas, ranked",
+        labelled=1000 if board else 10,
+    )
     files.append(write_page(out / "map.html", page))
     timings["map page"] = time.perf_counter() - clock
 
@@ -466,37 +612,69 @@ def _write_pack(dataset: Dataset, period: Period, audience: str, folder: OutputF
         for column in ("subject", "detail"):
             changes_rows[column] = texts_view(changes_rows[column].astype("string"), shown)
     listed = sorted({Path(f).name for f in files} | {"manifest.json"})
-    lead = {"meeting": "For the multi-agency mapping meeting: children by reference"
-                       + (" and name" if policy.names else "") + ", intelligence that may be shared with partners "
-                       "(handling P) only.",
-            "police": "For the police child-exploitation team: everything, including raw IDs, names, notes and "
-                      "police-only (handling C) intelligence.",
-            "board": "For the board: measures and counts by postcode district only. No child can be identified from "
-                     "this pack."}[audience]
-    page = index_page(period=period, previous_period=period.previous(), measures=measures, previous=previous,
-                      audience=audience, board=board, police=audience == "police", people=people_rows,
-                      clusters=clusters_rows, changes=changes_rows, hotspots=hotspots_fc, files=listed,
-                      show_names=policy.names, nav=nav, lead=lead, first_period=analysis.info.get("first_period", False),
-                      coverage_from=analysis.info.get("coverage_from") or "", board_measures=board_view,
-                      loaded=dataset.loaded,
-                      identifiers=None if intelligence is None else shared_identifiers(intelligence))
+    lead = {
+        "meeting": "For the multi-agency mapping meeting: children by reference"
+        + (" and name" if policy.names else "")
+        + ", intelligence that may be shared with partners "
+        "(handling P) only.",
+        "police": "For the police child-exploitation team: everything, including raw IDs, names, notes and "
+        "police-only (handling C) intelligence.",
+        "board": "For the board: measures and counts by postcode district only. No child can be identified from "
+        "this pack.",
+    }[audience]
+    page = index_page(
+        period=period,
+        previous_period=period.previous(),
+        measures=measures,
+        previous=previous,
+        audience=audience,
+        board=board,
+        police=audience == "police",
+        people=people_rows,
+        clusters=clusters_rows,
+        changes=changes_rows,
+        hotspots=hotspots_fc,
+        files=listed,
+        show_names=policy.names,
+        nav=nav,
+        lead=lead,
+        first_period=analysis.info.get("first_period", False),
+        coverage_from=analysis.info.get("coverage_from") or "",
+        board_measures=board_view,
+        loaded=dataset.loaded,
+        identifiers=None if intelligence is None else shared_identifiers(intelligence),
+    )
     files.insert(0, write_page(out / "index.html", page))
     timings["index page"] = time.perf_counter() - clock
 
-    extra = {"names": policy.names, "basemap": basemap or "none",
-             "settings": view.settings(), "clustering": analysis.info.get("clustering"),
-             "betweenness": analysis.info.get("betweenness")}
+    extra = {
+        "names": policy.names,
+        "basemap": basemap or "none",
+        "settings": view.settings(),
+        "clustering": analysis.info.get("clustering"),
+        "betweenness": analysis.info.get("betweenness"),
+    }
     if not board:
-        extra["network"] = {"people": int((pack.nodes["kind"] != "place").sum()),
-                            "places": int((pack.nodes["kind"] == "place").sum()), "ties": int(len(pack.edges))}
+        extra["network"] = {
+            "people": int((pack.nodes["kind"] != "place").sum()),
+            "places": int((pack.nodes["kind"] == "place").sum()),
+            "ties": int(len(pack.edges)),
+        }
     manifest = write_manifest(out, audience, period, dataset.inputs, files, extra, loaded=dataset.loaded)
     pack.files = [*files, manifest]
     pack.manifest_sha256 = sha256_file(manifest)
     return pack
 
 
-def write_pack(dataset: Dataset, period: Period, audience: str, out_dir: str | Path, names: bool = False,
-               basemap: str = "none", **kwargs) -> Path:
+def write_pack(
+    dataset: Dataset,
+    period: Period,
+    audience: str,
+    out_dir: str | Path,
+    names: bool = False,
+    basemap: str = "none",
+    **kwargs,
+) -> Path:
     """Write the pack of one period for one audience into ``out_dir``; returns ``out_dir``.
 
     Parameters
@@ -529,9 +707,17 @@ def data_span(dataset: Dataset) -> Period:
     return Period(local.min().date(), local.max().date())
 
 
-def write_child_page(dataset: Dataset, child_id: str, out_file: str | Path, period: Period | None = None, *,
-                     reader: str = "you", command: list[str] | None = None, user: str | None = None,
-                     audit: "bool | AuditRun" = True) -> Path:
+def write_child_page(
+    dataset: Dataset,
+    child_id: str,
+    out_file: str | Path,
+    period: Period | None = None,
+    *,
+    reader: str = "you",
+    command: list[str] | None = None,
+    user: str | None = None,
+    audit: "bool | AuditRun" = True,
+) -> Path:
     """Write one child's peer map (``worker`` audience) to ``out_file`` and append its audit line.
 
     Only that file is replaced, through a temporary file and a rename
@@ -555,9 +741,17 @@ def write_child_page(dataset: Dataset, child_id: str, out_file: str | Path, peri
 
         def write(temporary: Path) -> None:
             write_page(temporary, page)
-            manifest.update(build_manifest("worker", span, dataset.inputs, [], out.parent,
-                                           extra={"child": found.child["ref"], "period_given": period is not None},
-                                           loaded=dataset.loaded))
+            manifest.update(
+                build_manifest(
+                    "worker",
+                    span,
+                    dataset.inputs,
+                    [],
+                    out.parent,
+                    extra={"child": found.child["ref"], "period_given": period is not None},
+                    loaded=dataset.loaded,
+                )
+            )
             manifest["files"] = {out.name: sha256_file(temporary)}
 
         def record() -> None:

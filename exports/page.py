@@ -36,6 +36,7 @@ from __future__ import annotations
 import base64
 import hashlib
 from dataclasses import dataclass, field
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
@@ -49,8 +50,14 @@ MARKING = "OFFICIAL-SENSITIVE"
 
 #: Okabe & Ito (2008), "Color Universal Design": distinguishable with every common colour-vision deficiency.
 OKABE_ITO = {
-    "orange": "#E69F00", "sky_blue": "#56B4E9", "bluish_green": "#009E73", "yellow": "#F0E442",
-    "blue": "#0072B2", "vermillion": "#D55E00", "reddish_purple": "#CC79A7", "black": "#000000",
+    "orange": "#E69F00",
+    "sky_blue": "#56B4E9",
+    "bluish_green": "#009E73",
+    "yellow": "#F0E442",
+    "blue": "#0072B2",
+    "vermillion": "#D55E00",
+    "reddish_purple": "#CC79A7",
+    "black": "#000000",
 }
 #: Cluster colours in order: Okabe-Ito without bluish green (safety), vermillion (concern) and black (text).
 CLUSTER_COLOURS = ("#0072B2", "#E69F00", "#56B4E9", "#CC79A7", "#F0E442")
@@ -76,8 +83,13 @@ TEXT_PAIRS = {
 }
 
 #: The page templates, ``exports/templates/*.html.j2`` (installed as package data).
-ENV = Environment(loader=PackageLoader("peermap.exports", "templates"), autoescape=True, undefined=StrictUndefined,
-                  trim_blocks=True, lstrip_blocks=True)
+ENV = Environment(
+    loader=PackageLoader("peermap.exports", "templates"),
+    autoescape=True,
+    undefined=StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
 ENV.filters["script_json"] = lambda value: Markup(script_json(value))
 
 
@@ -95,7 +107,7 @@ def cluster_colour(cluster) -> str:
 def relative_luminance(colour: str) -> float:
     """WCAG 2 relative luminance of ``#RRGGBB``."""
     value = colour.lstrip("#")
-    channels = [int(value[i:i + 2], 16) / 255 for i in (0, 2, 4)]
+    channels = [int(value[i : i + 2], 16) / 255 for i in (0, 2, 4)]
     linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
     return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
 
@@ -124,8 +136,9 @@ def basemap_origin(url: str | None) -> str | None:
         return None
     parts = urlsplit(url.replace("{s}", "a"))
     if parts.scheme not in ("https", "http") or not parts.hostname:
-        raise ValueError(f"a basemap must be an http(s) tile URL such as https://tile.example.org/{{z}}/{{x}}/{{y}}.png, "
-                         f"not {url!r}")
+        raise ValueError(
+            f"a basemap must be an http(s) tile URL such as https://tile.example.org/{{z}}/{{x}}/{{y}}.png, not {url!r}"
+        )
     host = url.split("//", 1)[1].split("/", 1)[0]
     if "{s}" in host:  # Leaflet's subdomains: allow the wildcard of that host
         host = "*." + host.split(".", 1)[1]
@@ -136,11 +149,23 @@ def content_security_policy(scripts: list[str], image_origin: str | None = None)
     """The policy of a page: nothing but its own scripts, inline styles and ``data:`` images."""
     sources = " ".join(script_hash(s) for s in scripts)
     images = "data:" + (f" {image_origin}" if image_origin else "")
-    return "; ".join([
-        "default-src 'none'", f"script-src {sources}", "style-src 'unsafe-inline'", f"img-src {images}",
-        "font-src 'none'", "connect-src 'none'", "media-src 'none'", "object-src 'none'", "frame-src 'none'",
-        "worker-src 'none'", "manifest-src 'none'", "base-uri 'none'", "form-action 'none'",
-    ])
+    return "; ".join(
+        [
+            "default-src 'none'",
+            f"script-src {sources}",
+            "style-src 'unsafe-inline'",
+            f"img-src {images}",
+            "font-src 'none'",
+            "connect-src 'none'",
+            "media-src 'none'",
+            "object-src 'none'",
+            "frame-src 'none'",
+            "worker-src 'none'",
+            "manifest-src 'none'",
+            "base-uri 'none'",
+            "form-action 'none'",
+        ]
+    )
 
 
 @dataclass
@@ -178,17 +203,24 @@ class Page:
         scripts = [assets.static("dom.js"), *self.scripts]
         policy = content_security_policy([error_capture, *scripts], self.image_origin)
         return ENV.get_template("page.html.j2").render(
-            csp=policy, marking=MARKING, title=self.title, subtitle=self.subtitle, nav=self.nav, current=self.current,
-            error_capture=Markup(error_capture), styles=[Markup(assets.static("page.css")), *map(Markup, self.styles)],
-            body=Markup(self.body), footer=self.footer, data=self.data, scripts=[Markup(s) for s in scripts],
+            csp=policy,
+            marking=MARKING,
+            title=self.title,
+            subtitle=self.subtitle,
+            nav=self.nav,
+            current=self.current,
+            error_capture=Markup(error_capture),
+            styles=[Markup(assets.static("page.css")), *map(Markup, self.styles)],
+            body=Markup(self.body),
+            footer=self.footer,
+            data=self.data,
+            scripts=[Markup(s) for s in scripts],
             body_class=self.body_class,
         )
 
 
-def write_page(path, page: Page) -> "Path":
+def write_page(path, page: Page) -> Path:
     """Write a page (UTF-8, readable by its owner only, like every file of a pack)."""
-    from pathlib import Path
-
     path = Path(path)
     make_folder(path.parent)
     with open_private(path, "w", newline="\n") as handle:

@@ -6,8 +6,8 @@ board may see of the table (its suppression) is decided in ``exports/board.py``.
 
 from __future__ import annotations
 
-import numpy as np
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import shapely
 
@@ -32,8 +32,11 @@ def district_shapes(index, districts) -> gpd.GeoDataFrame:
     hulls = shapely.convex_hull(shapely.multipoints(points, indices=codes))
     outline = shapely.buffer(hulls, 250, quad_segs=4)  # a district of one postcode is still an area
     centre = every.groupby("district")[["easting", "northing"]].mean().reindex(names)
-    return gpd.GeoDataFrame({"district": list(names), "centre_e": centre["easting"].to_numpy(),
-                             "centre_n": centre["northing"].to_numpy()}, geometry=list(outline), crs="EPSG:27700")
+    return gpd.GeoDataFrame(
+        {"district": list(names), "centre_e": centre["easting"].to_numpy(), "centre_n": centre["northing"].to_numpy()},
+        geometry=list(outline),
+        crs="EPSG:27700",
+    )
 
 
 #: The trend words a district's areas are counted by (an area with no earlier period has "no trend").
@@ -56,26 +59,42 @@ def district_table(result) -> pd.DataFrame:
     areas = result.areas
     counted = result.mentions[result.mentions["counted"]]
     if areas.empty:
-        return pd.DataFrame(columns=["areas", "children", "episodes", "clusters", "adults_of_concern",
-                                     *[trend_column(w) for w in TREND_WORDS]])
+        return pd.DataFrame(
+            columns=[
+                "areas",
+                "children",
+                "episodes",
+                "clusters",
+                "adults_of_concern",
+                *[trend_column(w) for w in TREND_WORDS],
+            ]
+        )
     district_of = areas.set_index("area")["district"]
     m = counted.assign(district=district_of.reindex(counted["area"]).to_numpy())
     g = areas.groupby("district")
-    table = pd.DataFrame({
-        "areas": g.size(),
-        "children": m.groupby("district")["child_ref"].nunique(),
-        "episodes": m.dropna(subset=["episode_id"]).groupby("district")["episode_id"].nunique(),
-        "clusters": g["clusters"].agg(lambda s: len(set().union(*map(set, s)))),
-        "adults_of_concern": g["adults_of_concern"].agg(lambda s: len(set().union(*map(set, s)))),
-        "last_seen": g["last_seen"].max(),
-        "contains_childrens_home": g["contains_childrens_home"].any(),
-        "clusters_meet": g["clusters_meet"].any(),
-    }).fillna({"children": 0, "episodes": 0})
+    table = pd.DataFrame(
+        {
+            "areas": g.size(),
+            "children": m.groupby("district")["child_ref"].nunique(),
+            "episodes": m.dropna(subset=["episode_id"]).groupby("district")["episode_id"].nunique(),
+            "clusters": g["clusters"].agg(lambda s: len(set().union(*map(set, s)))),
+            "adults_of_concern": g["adults_of_concern"].agg(lambda s: len(set().union(*map(set, s)))),
+            "last_seen": g["last_seen"].max(),
+            "contains_childrens_home": g["contains_childrens_home"].any(),
+            "clusters_meet": g["clusters_meet"].any(),
+        }
+    ).fillna({"children": 0, "episodes": 0})
     words = areas["trend"].astype(object).where(areas["trend"].notna(), "no trend")
     for word in TREND_WORDS:
         table[trend_column(word)] = words.eq(word).groupby(areas["district"]).sum().reindex(table.index).fillna(0)
-    for column in ("areas", "children", "episodes", "clusters", "adults_of_concern",
-                   *[trend_column(w) for w in TREND_WORDS]):
+    for column in (
+        "areas",
+        "children",
+        "episodes",
+        "clusters",
+        "adults_of_concern",
+        *[trend_column(w) for w in TREND_WORDS],
+    ):
         table[column] = table[column].astype(np.int64)
     table.index.name = "district"
     return table

@@ -63,11 +63,21 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from peermap.geo.places import (CONCERN_ROLES, ROLES, Homes, at_home, home_mentions, homes_of, locate, place_mentions,
-                        place_table, role_table)
+from peermap.geo.places import (
+    CONCERN_ROLES,
+    ROLES,
+    Homes,
+    at_home,
+    home_mentions,
+    homes_of,
+    locate,
+    place_mentions,
+    place_table,
+    role_table,
+)
 from peermap.geo.postcodes import PostcodeIndex, default_index
-from peermap.graph_models.local_time import LOCAL_TIMES
 from peermap.geo.trends import area_trends
+from peermap.graph_models.local_time import LOCAL_TIMES
 
 BNG = "EPSG:27700"
 
@@ -153,7 +163,7 @@ def _peel(xy: np.ndarray, weight: np.ndarray, max_span_m: float) -> np.ndarray:
     area = 0
     while alive.any():
         centre = int(np.argmax(np.where(alive, score, -np.inf)))
-        members = indices[indptr[centre]:indptr[centre + 1]]
+        members = indices[indptr[centre] : indptr[centre + 1]]
         members = members[alive[members]]
         labels[members] = area
         alive[members] = False
@@ -165,8 +175,15 @@ def _peel(xy: np.ndarray, weight: np.ndarray, max_span_m: float) -> np.ndarray:
     return labels
 
 
-def group_places(easting, northing, weights=None, *, radius_m: float = HotspotSettings.radius_m, max_width_m: float = HotspotSettings.max_width_m,
-                 buffer_m: float = HotspotSettings.buffer_m) -> np.ndarray:
+def group_places(
+    easting,
+    northing,
+    weights=None,
+    *,
+    radius_m: float = HotspotSettings.radius_m,
+    max_width_m: float = HotspotSettings.max_width_m,
+    buffer_m: float = HotspotSettings.buffer_m,
+) -> np.ndarray:
     """Group points (BNG metres) into compact areas: DBSCAN at ``radius_m``, then a size cap.
 
     Parameters
@@ -326,10 +343,14 @@ def study_grid(ix, iy, values) -> pd.DataFrame:
     pandas.DataFrame
         ``ix``, ``iy``, ``value`` (zero on the ring), sorted by column then row.
     """
-    occupied = pd.DataFrame({"ix": np.asarray(ix, np.int64), "iy": np.asarray(iy, np.int64),
-                             "value": np.asarray(values, float)})
-    ring = [occupied[["ix", "iy"]].assign(ix=occupied["ix"] + dx, iy=occupied["iy"] + dy)
-            for dx in (-1, 0, 1) for dy in (-1, 0, 1)]
+    occupied = pd.DataFrame(
+        {"ix": np.asarray(ix, np.int64), "iy": np.asarray(iy, np.int64), "value": np.asarray(values, float)}
+    )
+    ring = [
+        occupied[["ix", "iy"]].assign(ix=occupied["ix"] + dx, iy=occupied["iy"] + dy)
+        for dx in (-1, 0, 1)
+        for dy in (-1, 0, 1)
+    ]
     cells = pd.concat(ring, ignore_index=True).drop_duplicates(ignore_index=True)
     cells = cells.merge(occupied, on=["ix", "iy"], how="left").fillna({"value": 0.0})
     return cells.sort_values(["ix", "iy"], ignore_index=True)
@@ -389,25 +410,30 @@ def build_areas(counted: pd.DataFrame, settings: HotspotSettings | None = None) 
     n = counted["northing"].to_numpy(float)
     units = counted["unit_code"].to_numpy()
     weight = _distinct(codes, units, len(first)).astype(float)
-    place_label = group_places(e[first], n[first], weight, radius_m=s.radius_m, max_width_m=s.max_width_m,
-                               buffer_m=s.buffer_m)
+    place_label = group_places(
+        e[first], n[first], weight, radius_m=s.radius_m, max_width_m=s.max_width_m, buffer_m=s.buffer_m
+    )
     label = place_label[codes]
     k = int(place_label.max()) + 1
     geometry = outlines(e[first], n[first], place_label, buffer_m=s.buffer_m)
     seen = counted["seen_at"]
     g = seen.groupby(label, sort=True)
-    areas = pd.DataFrame({
-        "places": np.bincount(place_label, minlength=k),
-        "mentions": np.bincount(label, minlength=k),
-        "unverified": np.bincount(label, weights=counted["unverified"].to_numpy(float), minlength=k).astype(np.int64),
-        "first_seen": g.min().to_numpy(),
-        "last_seen": g.max().to_numpy(),
-        "children": _distinct(label, units, k),
-        "children_all": _distinct(label, counted["child_code"].to_numpy(), k),
-        "episodes": _distinct(label, counted["ep_code"].to_numpy(), k),
-        "easting": np.bincount(label, weights=e, minlength=k) / np.bincount(label, minlength=k),
-        "northing": np.bincount(label, weights=n, minlength=k) / np.bincount(label, minlength=k),
-    })
+    areas = pd.DataFrame(
+        {
+            "places": np.bincount(place_label, minlength=k),
+            "mentions": np.bincount(label, minlength=k),
+            "unverified": np.bincount(label, weights=counted["unverified"].to_numpy(float), minlength=k).astype(
+                np.int64
+            ),
+            "first_seen": g.min().to_numpy(),
+            "last_seen": g.max().to_numpy(),
+            "children": _distinct(label, units, k),
+            "children_all": _distinct(label, counted["child_code"].to_numpy(), k),
+            "episodes": _distinct(label, counted["ep_code"].to_numpy(), k),
+            "easting": np.bincount(label, weights=e, minlength=k) / np.bincount(label, minlength=k),
+            "northing": np.bincount(label, weights=n, minlength=k) / np.bincount(label, minlength=k),
+        }
+    )
     areas.index.name = "label"
     out = gpd.GeoDataFrame(areas.reset_index(), geometry=list(geometry), crs=BNG)
     return out, label
@@ -416,8 +442,15 @@ def build_areas(counted: pd.DataFrame, settings: HotspotSettings | None = None) 
 def _rank(areas: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """Rank by distinct children, then episodes, then most recent; the centre breaks exact ties."""
     last = areas["last_seen"].astype("int64")  # ns since epoch: larger is more recent
-    order = np.lexsort((areas["northing"].to_numpy(), areas["easting"].to_numpy(), -last.to_numpy(),
-                        -areas["episodes"].to_numpy(), -areas["children"].to_numpy()))
+    order = np.lexsort(
+        (
+            areas["northing"].to_numpy(),
+            areas["easting"].to_numpy(),
+            -last.to_numpy(),
+            -areas["episodes"].to_numpy(),
+            -areas["children"].to_numpy(),
+        )
+    )
     ranked = areas.iloc[order].reset_index(drop=True)
     ranked.insert(0, "rank", np.arange(1, len(ranked) + 1))
     ranked.insert(1, "area", [f"H{r}" for r in ranked["rank"]])
@@ -488,10 +521,14 @@ def _link_adults(m: pd.DataFrame, aoc: pd.DataFrame, labels: pd.Index) -> pd.Ser
 
 def _gi_per_area(m: pd.DataFrame, s: HotspotSettings) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Gi* over the study grid (distinct children per cell), and each area's value (its busiest cell)."""
-    cols = pd.DataFrame({"label": m["label"].to_numpy(),
-                         "ix": np.floor(m["easting"].to_numpy() / s.cell_m).astype(np.int64),
-                         "iy": np.floor(m["northing"].to_numpy() / s.cell_m).astype(np.int64),
-                         "child_ref": m["unit_code"].to_numpy()})
+    cols = pd.DataFrame(
+        {
+            "label": m["label"].to_numpy(),
+            "ix": np.floor(m["easting"].to_numpy() / s.cell_m).astype(np.int64),
+            "iy": np.floor(m["northing"].to_numpy() / s.cell_m).astype(np.int64),
+            "child_ref": m["unit_code"].to_numpy(),
+        }
+    )
     per_cell = cols[["ix", "iy", "child_ref"]].drop_duplicates().groupby(["ix", "iy"]).size().reset_index()
     grid = study_grid(per_cell["ix"], per_cell["iy"], per_cell[0])
     occupied = per_cell
@@ -502,8 +539,9 @@ def _gi_per_area(m: pd.DataFrame, s: HotspotSettings) -> tuple[pd.DataFrame, pd.
         z = p = np.full(len(grid), np.nan)
     grid["gi_z"], grid["gi_p"] = z, p
     busiest = cols.drop_duplicates(["label", "ix", "iy", "child_ref"]).groupby(["label", "ix", "iy"]).size()
-    busiest = busiest.rename("n").reset_index().sort_values(["label", "n", "ix", "iy"],
-                                                            ascending=[True, False, True, True])
+    busiest = (
+        busiest.rename("n").reset_index().sort_values(["label", "n", "ix", "iy"], ascending=[True, False, True, True])
+    )
     busiest = busiest.drop_duplicates("label").merge(grid, on=["ix", "iy"], how="left")
     return busiest.set_index("label")[["gi_z", "gi_p"]], grid
 
@@ -513,11 +551,16 @@ def _time_of_day(m: pd.DataFrame, areas: pd.DataFrame) -> pd.DataFrame:
     columns = ["area", "rank", "weekday", "day", "hour", "episodes"]
     with_ep = m[m["ep_code"].to_numpy() >= 0].sort_values("seen_at").drop_duplicates(["label", "ep_code"])
     if with_ep.empty:
-        return pd.DataFrame({c: pd.Series([], dtype="int64" if c in ("rank", "weekday", "hour", "episodes")
-                                          else "string") for c in columns})
+        return pd.DataFrame(
+            {
+                c: pd.Series([], dtype="int64" if c in ("rank", "weekday", "hour", "episodes") else "string")
+                for c in columns
+            }
+        )
     t = with_ep["seen_at"]
-    frame = pd.DataFrame({"label": with_ep["label"].to_numpy(), "weekday": t.dt.day_of_week.to_numpy(),
-                          "hour": t.dt.hour.to_numpy()})
+    frame = pd.DataFrame(
+        {"label": with_ep["label"].to_numpy(), "weekday": t.dt.day_of_week.to_numpy(), "hour": t.dt.hour.to_numpy()}
+    )
     counts = frame.groupby(["label", "weekday", "hour"]).size().rename("episodes").reset_index()
     lookup = areas.set_index("label")[["area", "rank"]]
     counts = counts.join(lookup, on="label")
@@ -544,8 +587,21 @@ def _peaks(time_of_day: pd.DataFrame, areas: pd.DataFrame) -> pd.DataFrame:
 
 def _by_place(located: pd.DataFrame, role: str, kinds: pd.DataFrame) -> pd.DataFrame:
     """Children, episodes and last date per placed postcode for one role (missing-from, safe places)."""
-    columns = ["place", "postcode", "district", "kind", "home", "children", "episodes", "mentions", "last_seen",
-               "easting", "northing", "lon", "lat"]
+    columns = [
+        "place",
+        "postcode",
+        "district",
+        "kind",
+        "home",
+        "children",
+        "episodes",
+        "mentions",
+        "last_seen",
+        "easting",
+        "northing",
+        "lon",
+        "lat",
+    ]
     sub = located[located["role"].eq(role).fillna(False).to_numpy(bool)]
     if sub.empty:
         return pd.DataFrame(columns=columns)
@@ -632,9 +688,17 @@ def _in(period, times: pd.Series) -> np.ndarray:
     return period.contains(times).to_numpy(bool)
 
 
-def analyse_places(dataset, period, postcodes: PostcodeIndex | None = None, cluster_of=None,
-                   adults_of_concern=None, history_periods: int = 4, *, include_handling_c: bool = True,
-                   settings: HotspotSettings | None = None) -> PlacesResult:
+def analyse_places(
+    dataset,
+    period,
+    postcodes: PostcodeIndex | None = None,
+    cluster_of=None,
+    adults_of_concern=None,
+    history_periods: int = 4,
+    *,
+    include_handling_c: bool = True,
+    settings: HotspotSettings | None = None,
+) -> PlacesResult:
     """Places, hot-spot areas, missing-from places, safe places and trends for one period.
 
     Parameters
@@ -724,10 +788,14 @@ def analyse_places(dataset, period, postcodes: PostcodeIndex | None = None, clus
     started = dataset.episodes.set_index("episode_id")["missing_from_postcode"]
     from_home = started.reindex(pd.Index(ep["episode_id"].unique())).isin(homes.childrens)
     ep_home = from_home.reindex(ep["episode_id"]).fillna(False).to_numpy(bool)
-    areas["episodes_from_childrens_homes"] = np.bincount(ep["label"].to_numpy()[ep_home],
-                                                         minlength=len(areas))[idx.to_numpy()] if len(areas) else []
-    gi, grid = _gi_per_area(m, s) if len(m) else (pd.DataFrame(columns=["gi_z", "gi_p"]), pd.DataFrame(
-        columns=["ix", "iy", "value", "gi_z", "gi_p"]))
+    areas["episodes_from_childrens_homes"] = (
+        np.bincount(ep["label"].to_numpy()[ep_home], minlength=len(areas))[idx.to_numpy()] if len(areas) else []
+    )
+    gi, grid = (
+        _gi_per_area(m, s)
+        if len(m)
+        else (pd.DataFrame(columns=["gi_z", "gi_p"]), pd.DataFrame(columns=["ix", "iy", "value", "gi_z", "gi_p"]))
+    )
     areas["gi_z"] = gi["gi_z"].reindex(idx).astype(float).to_numpy()
     areas["gi_p"] = gi["gi_p"].reindex(idx).astype(float).to_numpy()
     time_of_day = _time_of_day(m, areas)
@@ -752,11 +820,42 @@ def analyse_places(dataset, period, postcodes: PostcodeIndex | None = None, clus
     centre = gpd.GeoSeries(gpd.points_from_xy(areas["easting"], areas["northing"]), crs=BNG).to_crs(4326)
     areas["lon"], areas["lat"] = centre.x.to_numpy(), centre.y.to_numpy()
     areas = areas.drop(columns=["label"])
-    lead = ["rank", "area", "children", "children_all", "episodes", "mentions", "unverified", "clusters", "n_clusters",
-            "clusters_meet", "adults_of_concern", "n_adults_of_concern", "last_seen", "first_seen", "trend",
-            "previous_episodes", "periods_present", "gi_z", "gi_p", "contains_childrens_home", "childrens_homes",
-            "episodes_from_childrens_homes", "peak_day", "peak_hour", "places", "postcodes", "place_names",
-            "district", "width_m", "easting", "northing", "lon", "lat", "geometry"]
+    lead = [
+        "rank",
+        "area",
+        "children",
+        "children_all",
+        "episodes",
+        "mentions",
+        "unverified",
+        "clusters",
+        "n_clusters",
+        "clusters_meet",
+        "adults_of_concern",
+        "n_adults_of_concern",
+        "last_seen",
+        "first_seen",
+        "trend",
+        "previous_episodes",
+        "periods_present",
+        "gi_z",
+        "gi_p",
+        "contains_childrens_home",
+        "childrens_homes",
+        "episodes_from_childrens_homes",
+        "peak_day",
+        "peak_hour",
+        "places",
+        "postcodes",
+        "place_names",
+        "district",
+        "width_m",
+        "easting",
+        "northing",
+        "lon",
+        "lat",
+        "geometry",
+    ]
     areas = gpd.GeoDataFrame(areas[lead], geometry="geometry", crs=BNG)
 
     area_names = area_of_label.reindex(labels).to_numpy()
@@ -767,11 +866,19 @@ def analyse_places(dataset, period, postcodes: PostcodeIndex | None = None, clus
     places = gpd.GeoDataFrame(places, geometry=gpd.points_from_xy(places["easting"], places["northing"]), crs=BNG)
     kinds = places[["postcode", "place", "district", "kind", "home", "easting", "northing", "lon", "lat"]]
     return PlacesResult(
-        period=period, areas=areas, places=places, place_roles=roles,
+        period=period,
+        areas=areas,
+        places=places,
+        place_roles=roles,
         missing_from=_by_place(mentions, "missing_from", kinds),
         safe_places=_by_place(mentions, "safe_place", kinds),
-        time_of_day=time_of_day, unplaced=located_now.unplaced, mentions=mentions, gi_grid=grid,
-        includes_handling_c=include_handling_c, settings=s, postcodes=index,
+        time_of_day=time_of_day,
+        unplaced=located_now.unplaced,
+        mentions=mentions,
+        gi_grid=grid,
+        includes_handling_c=include_handling_c,
+        settings=s,
+        postcodes=index,
     )
 
 
@@ -780,8 +887,7 @@ def _mark_counted(mentions: pd.DataFrame, mention_ids: np.ndarray, areas: np.nda
     out = mentions.copy()
     where = pd.Index(mention_ids).get_indexer(out["mention_id"])
     out["counted"] = where >= 0
-    out["area"] = pd.Series(np.append(np.asarray(areas, dtype=object), None)[where], index=out.index,
-                            dtype="string")
+    out["area"] = pd.Series(np.append(np.asarray(areas, dtype=object), None)[where], index=out.index, dtype="string")
     return out
 
 
@@ -802,8 +908,11 @@ def _childrens_homes(areas: gpd.GeoDataFrame, homes: Homes, index: PostcodeIndex
     where = index.lookup(homes.childrens)
     if where.empty:
         return areas
-    points = gpd.GeoDataFrame({"postcode": where["postcode"].astype(str)},
-                              geometry=gpd.points_from_xy(where["easting"], where["northing"]), crs=BNG)
+    points = gpd.GeoDataFrame(
+        {"postcode": where["postcode"].astype(str)},
+        geometry=gpd.points_from_xy(where["easting"], where["northing"]),
+        crs=BNG,
+    )
     hits = gpd.sjoin(points, areas[["area", "geometry"]], predicate="within")
     lists = hits.groupby("area")["postcode"].agg(lambda s: tuple(sorted(set(s))))
     areas["childrens_homes"] = areas["area"].map(lists).map(lambda v: v if isinstance(v, tuple) else ()).to_numpy()

@@ -48,9 +48,9 @@ import numpy as np
 import pandas as pd
 
 from peermap.geo.postcodes import PostcodeIndex, default_index
-from peermap.graph_models.postcode_format import normalise_postcodes
 from peermap.graph_models import cells
 from peermap.graph_models.local_time import LOCAL_TIMES
+from peermap.graph_models.postcode_format import normalise_postcodes
 
 #: Every role a place can have, in the order the tables list them.
 ROLES = ("found_at", "frequents", "exploitation_location", "missing_from", "safe_place", "lives", "placed", "other")
@@ -64,16 +64,39 @@ HOME_KINDS = ("residential_home", "house")
 #: A place's main role (how a map draws it): the first of its roles in this order.
 #: Homes are drawn as homes (what they are), other places by their gravest role.
 MAIN_ROLE_ORDER = ("exploitation_location", "found_at", "frequents", "missing_from", "safe_place", "other")
-HOME_MAIN_ROLE_ORDER = ("missing_from", "placed", "lives", "exploitation_location", "found_at", "frequents",
-                        "safe_place", "other")
+HOME_MAIN_ROLE_ORDER = (
+    "missing_from",
+    "placed",
+    "lives",
+    "exploitation_location",
+    "found_at",
+    "frequents",
+    "safe_place",
+    "other",
+)
 
 UNKNOWN_POSTCODE = "postcode not in the postcode index"
 UNKNOWN_LISTED_POSTCODE = "places.csv gives a postcode that is not in the postcode index"
 UNKNOWN_NAME = "name not in places.csv and no postcode given"
 
 _WHEN = LOCAL_TIMES
-_MENTION_COLUMNS = ("role", "postcode", "name", "child_ref", "episode_id", "rthi_id", "link_id", "at", "seen_at",
-                    "source", "unverified", "handling", "child_code", "ep_code", "role_code")
+_MENTION_COLUMNS = (
+    "role",
+    "postcode",
+    "name",
+    "child_ref",
+    "episode_id",
+    "rthi_id",
+    "link_id",
+    "at",
+    "seen_at",
+    "source",
+    "unverified",
+    "handling",
+    "child_code",
+    "ep_code",
+    "role_code",
+)
 
 
 def _map_distinct(values: pd.Series, mapping) -> pd.Series:
@@ -132,17 +155,44 @@ def place_mentions(dataset, *, include_handling_c: bool = True) -> pd.DataFrame:
     parts = []
     found = (ep["found_at_postcode"].notna() | ep["found_at_place"].notna()).to_numpy(bool)
     f = ep[found]
-    parts.append(_frame(role="found_at", postcode=f["found_at_postcode"], name=f["found_at_place"],
-                        child_ref=f["child_ref"], episode_id=f["episode_id"], rthi_id=pd.NA, link_id=pd.NA,
-                        at=f["missing_at"], seen_at=f["returned_at"].fillna(f["missing_at"]), source="episode",
-                        unverified=False, handling=pd.NA, child_code=child_of_episode[found],
-                        ep_code=np.flatnonzero(found)))
+    parts.append(
+        _frame(
+            role="found_at",
+            postcode=f["found_at_postcode"],
+            name=f["found_at_place"],
+            child_ref=f["child_ref"],
+            episode_id=f["episode_id"],
+            rthi_id=pd.NA,
+            link_id=pd.NA,
+            at=f["missing_at"],
+            seen_at=f["returned_at"].fillna(f["missing_at"]),
+            source="episode",
+            unverified=False,
+            handling=pd.NA,
+            child_code=child_of_episode[found],
+            ep_code=np.flatnonzero(found),
+        )
+    )
     started = ep["missing_from_postcode"].notna().to_numpy(bool)
     m = ep[started]
-    parts.append(_frame(role="missing_from", postcode=m["missing_from_postcode"], name=pd.NA,
-                        child_ref=m["child_ref"], episode_id=m["episode_id"], rthi_id=pd.NA, link_id=pd.NA,
-                        at=m["missing_at"], seen_at=m["missing_at"], source="episode", unverified=False,
-                        handling=pd.NA, child_code=child_of_episode[started], ep_code=np.flatnonzero(started)))
+    parts.append(
+        _frame(
+            role="missing_from",
+            postcode=m["missing_from_postcode"],
+            name=pd.NA,
+            child_ref=m["child_ref"],
+            episode_id=m["episode_id"],
+            rthi_id=pd.NA,
+            link_id=pd.NA,
+            at=m["missing_at"],
+            seen_at=m["missing_at"],
+            source="episode",
+            unverified=False,
+            handling=pd.NA,
+            child_code=child_of_episode[started],
+            ep_code=np.flatnonzero(started),
+        )
+    )
 
     links = dataset.links
     is_place = links["target_type"].eq("place").fillna(False).astype(bool)
@@ -159,11 +209,24 @@ def place_mentions(dataset, *, include_handling_c: bool = True) -> pd.DataFrame:
         seen = returned_at.where(role.eq("found_at").to_numpy()).fillna(at)
         postcode = lk["target_postcode"]
         name = lk["target_ref"].where(postcode.isna())
-        parts.append(_frame(role=role, postcode=postcode, name=name, child_ref=lk["child_ref"],
-                            episode_id=lk["episode_id"].where(has_ep), rthi_id=lk["rthi_id"],
-                            link_id=lk["link_id"], at=at, seen_at=seen, source="link",
-                            unverified=lk["unverified"].astype(bool), handling=lk["handling"],
-                            child_code=children.get_indexer(lk["child_ref"]), ep_code=pos))
+        parts.append(
+            _frame(
+                role=role,
+                postcode=postcode,
+                name=name,
+                child_ref=lk["child_ref"],
+                episode_id=lk["episode_id"].where(has_ep),
+                rthi_id=lk["rthi_id"],
+                link_id=lk["link_id"],
+                at=at,
+                seen_at=seen,
+                source="link",
+                unverified=lk["unverified"].astype(bool),
+                handling=lk["handling"],
+                child_code=children.get_indexer(lk["child_ref"]),
+                ep_code=pos,
+            )
+        )
     parts = [p for p in parts if len(p)]
     if not parts:
         return _empty_mentions()
@@ -182,10 +245,22 @@ def _take_times(times: pd.Series, pos: np.ndarray, index: pd.Index) -> pd.Series
 
 
 def _empty_mentions() -> pd.DataFrame:
-    frame = _frame(role=pd.Series([], dtype="string"), postcode=[], name=[], child_ref=[], episode_id=[], rthi_id=[],
-                   link_id=[], at=pd.Series([], dtype=_WHEN),
-                   seen_at=pd.Series([], dtype=_WHEN), source=[],
-                   unverified=pd.Series([], dtype=bool), handling=[], child_code=[], ep_code=[])
+    frame = _frame(
+        role=pd.Series([], dtype="string"),
+        postcode=[],
+        name=[],
+        child_ref=[],
+        episode_id=[],
+        rthi_id=[],
+        link_id=[],
+        at=pd.Series([], dtype=_WHEN),
+        seen_at=pd.Series([], dtype=_WHEN),
+        source=[],
+        unverified=pd.Series([], dtype=bool),
+        handling=[],
+        child_code=[],
+        ep_code=[],
+    )
     frame["role"] = frame["role"].astype("string")
     return frame[list(_MENTION_COLUMNS)]
 
@@ -205,9 +280,24 @@ def home_mentions(dataset, child_refs=None) -> pd.DataFrame:
     for role, column in (("lives", "home_postcode"), ("placed", "placement_postcode")):
         c = ch[ch[column].notna()]
         never = pd.Series(pd.NaT, index=c.index, dtype=_WHEN)
-        parts.append(_frame(role=role, postcode=c[column], name=pd.NA, child_ref=c["ref"], episode_id=pd.NA,
-                            rthi_id=pd.NA, link_id=pd.NA, at=never, seen_at=never, source="child",
-                            unverified=False, handling=pd.NA, child_code=c.index.to_numpy(), ep_code=-1))
+        parts.append(
+            _frame(
+                role=role,
+                postcode=c[column],
+                name=pd.NA,
+                child_ref=c["ref"],
+                episode_id=pd.NA,
+                rthi_id=pd.NA,
+                link_id=pd.NA,
+                at=never,
+                seen_at=never,
+                source="child",
+                unverified=False,
+                handling=pd.NA,
+                child_code=c.index.to_numpy(),
+                ep_code=-1,
+            )
+        )
     parts = [p for p in parts if len(p)]
     if not parts:
         return _empty_mentions()
@@ -252,10 +342,15 @@ def homes_of(dataset) -> Homes:
     placement = ch["placement_postcode"].astype(object).where(ch["placement_postcode"].notna(), None).to_numpy()
     home = ch["home_postcode"].astype(object).where(ch["home_postcode"].notna(), None).to_numpy()
     resident = np.where(ch["placement_postcode"].isin(childrens).fillna(False).to_numpy(bool), placement, None)
-    return Homes(any=pd.Index(every.unique()).astype("string"), childrens=childrens,
-                 public=pd.Index(public.dropna().unique()).astype("string"),
-                 home_of=home, placement_of=placement, resident_of=resident,
-                 placements=pd.Index(ch["placement_postcode"].dropna().unique()).astype("string"))
+    return Homes(
+        any=pd.Index(every.unique()).astype("string"),
+        childrens=childrens,
+        public=pd.Index(public.dropna().unique()).astype("string"),
+        home_of=home,
+        placement_of=placement,
+        resident_of=resident,
+        placements=pd.Index(ch["placement_postcode"].dropna().unique()).astype("string"),
+    )
 
 
 def at_home(mentions: pd.DataFrame, homes: Homes) -> pd.Series:
@@ -333,15 +428,18 @@ def locate(mentions: pd.DataFrame, places: pd.DataFrame, postcodes: PostcodeInde
     from_list = _map_distinct(_on_distinct(m["name"], cells.name_key), by_key)
     given = m["postcode"].notna().to_numpy(bool)
     m["postcode_placed"] = m["postcode"].fillna(from_list).astype("string")
-    m["via"] = pd.Series(np.where(given, "postcode", np.where(from_list.notna(), "places.csv", "none")),
-                         index=m.index, dtype="string")
+    m["via"] = pd.Series(
+        np.where(given, "postcode", np.where(from_list.notna(), "places.csv", "none")), index=m.index, dtype="string"
+    )
     codes, distinct = pd.factorize(m["postcode_placed"])
     m["pc_code"] = codes
-    coords = index.lookup(distinct) if len(distinct) else pd.DataFrame(
-        columns=["postcode", "easting", "northing", "lon", "lat"])
+    coords = (
+        index.lookup(distinct)
+        if len(distinct)
+        else pd.DataFrame(columns=["postcode", "easting", "northing", "lon", "lat"])
+    )
     coords = coords.astype({"postcode": "string"}).set_index("postcode")
-    where = coords.index.get_indexer(pd.Index(distinct, dtype="string")) if len(coords) else np.full(
-        len(distinct), -1)
+    where = coords.index.get_indexer(pd.Index(distinct, dtype="string")) if len(coords) else np.full(len(distinct), -1)
     pos = np.append(where, -1)[codes]
     placed = pos >= 0
     for column in ("easting", "northing", "lon", "lat"):
@@ -349,14 +447,18 @@ def locate(mentions: pd.DataFrame, places: pd.DataFrame, postcodes: PostcodeInde
         m[column] = values[pos]
 
     lost = m[~placed].copy()
-    reason = np.where(lost["via"].eq("postcode"), UNKNOWN_POSTCODE,
-                      np.where(lost["via"].eq("places.csv"), UNKNOWN_LISTED_POSTCODE, UNKNOWN_NAME))
+    reason = np.where(
+        lost["via"].eq("postcode"),
+        UNKNOWN_POSTCODE,
+        np.where(lost["via"].eq("places.csv"), UNKNOWN_LISTED_POSTCODE, UNKNOWN_NAME),
+    )
     lost["reason"] = reason
     lost["text"] = lost["postcode"].fillna(lost["name"].astype("string").str.strip())
     lost["text_key"] = lost["postcode"].fillna(cells.name_key(lost["name"]))
     unplaced = _unplaced_table(lost)
-    return Located(mentions=with_codes(m[placed].reset_index(drop=True)), unplaced=unplaced,
-                   coordinates=coords.reset_index())
+    return Located(
+        mentions=with_codes(m[placed].reset_index(drop=True)), unplaced=unplaced, coordinates=coords.reset_index()
+    )
 
 
 def _on_distinct(values: pd.Series, fn) -> pd.Series:
@@ -391,15 +493,17 @@ def _unplaced_table(lost: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame({c: pd.Series([], dtype="string" if c in columns[:5] else "int64") for c in columns})
     keys = ["text_key", "reason"]
     g = lost.groupby(keys, sort=True, dropna=False)
-    out = pd.DataFrame({
-        "text": g["text"].agg(lambda s: s.value_counts().index[0]),
-        "kind": g["postcode"].agg(lambda s: "postcode" if s.notna().any() else "name"),
-        "postcode_listed": g["postcode_placed"].first(),
-        "roles": g["role"].agg(lambda s: ";".join(r for r in ROLES if r in set(s))),
-        "mentions": g.size(),
-        "children": g["child_ref"].nunique(),
-        "episodes": g["episode_id"].nunique(),
-    }).reset_index()
+    out = pd.DataFrame(
+        {
+            "text": g["text"].agg(lambda s: s.value_counts().index[0]),
+            "kind": g["postcode"].agg(lambda s: "postcode" if s.notna().any() else "name"),
+            "postcode_listed": g["postcode_placed"].first(),
+            "roles": g["role"].agg(lambda s: ";".join(r for r in ROLES if r in set(s))),
+            "mentions": g.size(),
+            "children": g["child_ref"].nunique(),
+            "episodes": g["episode_id"].nunique(),
+        }
+    ).reset_index()
     out = out.sort_values(["mentions", "text"], ascending=[False, True], ignore_index=True)
     return out[["text", "kind", "reason", "postcode_listed", "roles", "mentions", "children", "episodes"]]
 
@@ -471,10 +575,27 @@ def place_table(mentions: pd.DataFrame, roles: pd.DataFrame, listed: pd.DataFram
     """
     _, listed_name, listed_kind = listed_names(listed)
     if mentions.empty:
-        return pd.DataFrame(columns=["place", "listed_name", "written_name", "postcode", "district", "kind", "home",
-                                     "easting", "northing", "lon", "lat", "role", "roles", "children", "episodes",
-                                     "children_all"]
-                            + [f"{role}_{measure}" for role in ROLES for measure in ("children", "episodes")])
+        return pd.DataFrame(
+            columns=[
+                "place",
+                "listed_name",
+                "written_name",
+                "postcode",
+                "district",
+                "kind",
+                "home",
+                "easting",
+                "northing",
+                "lon",
+                "lat",
+                "role",
+                "roles",
+                "children",
+                "episodes",
+                "children_all",
+            ]
+            + [f"{role}_{measure}" for role in ROLES for measure in ("children", "episodes")]
+        )
     m = mentions if "pc_code" in mentions else with_codes(mentions)
     first = m.drop_duplicates("pc_code")
     first = first.iloc[np.argsort(first["postcode_placed"].to_numpy(dtype="U8"), kind="stable")]
@@ -496,7 +617,8 @@ def place_table(mentions: pd.DataFrame, roles: pd.DataFrame, listed: pd.DataFram
     out["district"] = pcs.str.extract(r"^(\S+)", expand=False).to_numpy()
     out["kind"] = place_kind(pcs, homes, listed_kind, homes.placements).to_numpy()
     out["home"] = (pcs.isin(homes.any) & ~pcs.isin(homes.public)).fillna(False).to_numpy(bool) | pcs.isin(
-        homes.childrens).to_numpy(bool)
+        homes.childrens
+    ).to_numpy(bool)
     # children, episodes and mentions per place (row) and role (column), from the role table's codes
     size = int(m["pc_code"].max()) + 1
     row_of = np.full(size, -1)
@@ -528,6 +650,22 @@ def place_table(mentions: pd.DataFrame, roles: pd.DataFrame, listed: pd.DataFram
     out["episodes"] = tables["episodes"][np.arange(len(out)), main]
     per_place = _distinct_count(m, ["pc_code"], "child_code")
     out["children_all"] = per_place.reindex(codes, fill_value=0).to_numpy()
-    lead = ["place", "listed_name", "written_name", "postcode", "district", "kind", "home", "easting", "northing",
-            "lon", "lat", "role", "roles", "children", "episodes", "children_all"]
+    lead = [
+        "place",
+        "listed_name",
+        "written_name",
+        "postcode",
+        "district",
+        "kind",
+        "home",
+        "easting",
+        "northing",
+        "lon",
+        "lat",
+        "role",
+        "roles",
+        "children",
+        "episodes",
+        "children_all",
+    ]
     return out[lead + [c for c in out.columns if c not in lead]]

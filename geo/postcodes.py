@@ -50,8 +50,9 @@ def embedded_data_dir() -> Path:
 
 
 def _read_codepoint_csv(handle, name: str) -> pd.DataFrame:
-    frame = pd.read_csv(handle, header=None, usecols=[0, 1, 2, 3], names=COLUMNS,
-                        dtype={"postcode": "string"}, keep_default_na=False)
+    frame = pd.read_csv(
+        handle, header=None, usecols=[0, 1, 2, 3], names=COLUMNS, dtype={"postcode": "string"}, keep_default_na=False
+    )
     frame["postcode"] = normalise_postcodes(frame["postcode"])
     return frame.dropna(subset=["postcode"])
 
@@ -191,7 +192,7 @@ class PostcodeIndex:
             area, names = pd.factorize(codes.str.extract(r"^([A-Z]{1,2})[0-9]", expand=False))
             order = np.argsort(area, kind="stable")
             bounds = np.searchsorted(area[order], np.arange(len(names) + 1))
-            tables = [(self.area(name), order[bounds[k]:bounds[k + 1]]) for k, name in enumerate(names)]
+            tables = [(self.area(name), order[bounds[k] : bounds[k + 1]]) for k, name in enumerate(names)]
         for table, rows in tables:
             at = table.index.get_indexer(codes.iloc[rows])
             hit = at >= 0

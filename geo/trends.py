@@ -93,8 +93,9 @@ def classify(episodes, previous_episodes, previous_present, periods_present) -> 
     return out
 
 
-def area_trends(current: gpd.GeoDataFrame, history: list[tuple[gpd.GeoDataFrame, pd.DataFrame]],
-                current_periods: int | None = None) -> pd.DataFrame:
+def area_trends(
+    current: gpd.GeoDataFrame, history: list[tuple[gpd.GeoDataFrame, pd.DataFrame]], current_periods: int | None = None
+) -> pd.DataFrame:
     """Each current area's trend against the earlier periods.
 
     Parameters
@@ -141,6 +142,11 @@ def area_trends(current: gpd.GeoDataFrame, history: list[tuple[gpd.GeoDataFrame,
     else:
         trend = np.full(len(areas), None, dtype=object)  # no earlier period looked at: no trend
         previous_out = pd.array([pd.NA] * len(areas), dtype="Int64")
-    return pd.DataFrame({"trend": pd.array(trend, dtype="string"), "previous_episodes": previous_out,
-                         "periods_present": [f"{k} of {n_periods}" for k in present]},
-                        index=pd.Index(areas, name="area"))
+    return pd.DataFrame(
+        {
+            "trend": pd.array(trend, dtype="string"),
+            "previous_episodes": previous_out,
+            "periods_present": [f"{k} of {n_periods}" for k in present],
+        },
+        index=pd.Index(areas, name="area"),
+    )

@@ -25,8 +25,9 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-from peermap.graph_models.local_time import LOCAL_TIME_ZONE as LONDON, LOCAL_TIMES
 
+from peermap.graph_models.local_time import LOCAL_TIME_ZONE as LONDON
+from peermap.graph_models.local_time import LOCAL_TIMES
 
 _SPACES = r"[ \t\r\n\f\v]+"  # what \s means here, spelled so that Arrow's regex engine runs it
 _TRUE = {"yes", "true", "y", "1"}
@@ -159,8 +160,9 @@ def lookup(values: pd.Series, keys, targets) -> pd.Series:
     """
     positions = pc.index_in(_arrow(values), value_set=_arrow(keys))
     found = pc.take(_arrow(targets), positions)
-    return pd.Series(pd.array(found.to_pylist() if len(found) < 1000 else found, dtype="string"),
-                     index=values.index, dtype="string")
+    return pd.Series(
+        pd.array(found.to_pylist() if len(found) < 1000 else found, dtype="string"), index=values.index, dtype="string"
+    )
 
 
 def choices(values: pd.Series, allowed: tuple[str, ...]) -> pd.Series:
@@ -179,8 +181,11 @@ def integers(values: pd.Series, low: int, high: int) -> pd.Series:
 def id_list(values: pd.Series) -> pd.Series:
     """A ``;``-separated list cell → tuple of trimmed non-empty items."""
     cells = values.astype("string").fillna("").tolist()
-    return pd.Series([tuple(item.strip() for item in cell.split(";") if item.strip()) for cell in cells],
-                     index=values.index, dtype=object)
+    return pd.Series(
+        [tuple(item.strip() for item in cell.split(";") if item.strip()) for cell in cells],
+        index=values.index,
+        dtype=object,
+    )
 
 
 def name_key(values: pd.Series) -> pd.Series:

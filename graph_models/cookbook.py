@@ -55,8 +55,11 @@ MATCH (c:Child)-[:WENT_MISSING]->(e:Episode)-[:FOUND_AT]->(p:Place {postcode: $p
 WHERE e.missing_at >= datetime($since) AND e.missing_at < datetime($until)
 RETURN DISTINCT c.ref AS child, e.episode_id AS episode, e.missing_at AS missing_at, e.returned_at AS returned_at
 ORDER BY missing_at""",
-        {"postcode": "DH1 1AE", "since": "2023-03-01T00:00:00[Europe/London]",
-         "until": "2023-04-01T00:00:00[Europe/London]"},
+        {
+            "postcode": "DH1 1AE",
+            "since": "2023-03-01T00:00:00[Europe/London]",
+            "until": "2023-04-01T00:00:00[Europe/London]",
+        },
         "A named place from places.csv carries its postcode, so children found at `bus station` are found here too. "
         "For 'the last month' from today use `datetime() - duration('P1M')` in place of `datetime($since)`.",
     ),

@@ -55,6 +55,7 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 import pandas as pd
+
 from peermap.graph_models.local_time import LOCAL_TIME_ZONE
 
 
@@ -63,6 +64,7 @@ class Loaded(NamedTuple):
 
     loaded: int
     read: int
+
 
 TABLES = ("children", "episodes", "rthis", "rthi_episodes", "links", "places", "associates")
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 import codecs
 from dataclasses import dataclass
 
-from peermap.graph_models.rejects import DataFolderError, Problem, WARNING
+from peermap.graph_models.rejects import WARNING, DataFolderError, Problem
 
 _UTF8_BOM = codecs.BOM_UTF8
 _UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
@@ -31,7 +31,7 @@ _UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 
 def _windows_1252_undefined(error: UnicodeDecodeError):
     """The five bytes Windows-1252 leaves undefined are read as Windows itself reads them (C1 controls)."""
-    return "".join(chr(b) for b in error.object[error.start:error.end]), error.end
+    return "".join(chr(b) for b in error.object[error.start : error.end]), error.end
 
 
 codecs.register_error("peermap-windows-1252", _windows_1252_undefined)
@@ -64,12 +64,13 @@ def decode_to_utf8(raw: bytes, file: str, problems: list[Problem]) -> FileText:
         try:
             text = raw.decode("utf-16")
         except UnicodeDecodeError as exc:
-            raise DataFolderError(f"{file}: starts as UTF-16 but cannot be read as UTF-16 "
-                                  f"({exc.reason} at byte {exc.start})") from None
+            raise DataFolderError(
+                f"{file}: starts as UTF-16 but cannot be read as UTF-16 ({exc.reason} at byte {exc.start})"
+            ) from None
         return FileText(_no_nul(text.encode("utf-8"), file), "utf-16")
     encoding = "utf-8"
     if raw.startswith(_UTF8_BOM):
-        raw, encoding = raw[len(_UTF8_BOM):], "utf-8 with byte-order mark"
+        raw, encoding = raw[len(_UTF8_BOM) :], "utf-8 with byte-order mark"
     _no_nul(raw, file)
     if raw.isascii():
         return FileText(raw, encoding)
@@ -79,16 +80,25 @@ def decode_to_utf8(raw: bytes, file: str, problems: list[Problem]) -> FileText:
     except UnicodeDecodeError as exc:
         first_bad = exc.start
     text = raw.decode("cp1252", errors="peermap-windows-1252")
-    problems.append(Problem(file, line_of(raw, first_bad), "", WARNING,
-                            f"not valid UTF-8 (byte 0x{raw[first_bad]:02X} on this line): the file was read as "
-                            "Windows-1252, what Excel writes for \"CSV\"; check its accented letters and save it "
-                            "as \"CSV UTF-8\" next time"))
+    problems.append(
+        Problem(
+            file,
+            line_of(raw, first_bad),
+            "",
+            WARNING,
+            f"not valid UTF-8 (byte 0x{raw[first_bad]:02X} on this line): the file was read as "
+            'Windows-1252, what Excel writes for "CSV"; check its accented letters and save it '
+            'as "CSV UTF-8" next time',
+        )
+    )
     return FileText(text.encode("utf-8"), "windows-1252")
 
 
 def _no_nul(data: bytes, file: str) -> bytes:
     at = data.find(b"\0")
     if at >= 0:
-        raise DataFolderError(f"{file}: line {line_of(data, at)} holds a NUL byte, which no CSV text has "
-                              "(is it UTF-16 saved without a byte-order mark, or not a CSV file?)")
+        raise DataFolderError(
+            f"{file}: line {line_of(data, at)} holds a NUL byte, which no CSV text has "
+            "(is it UTF-16 saved without a byte-order mark, or not a CSV file?)"
+        )
     return data

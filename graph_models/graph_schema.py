@@ -41,8 +41,16 @@ NODE_KEYS = {
     "Identifier": "key",
 }
 
-RELATIONSHIPS = ("WENT_MISSING", "MISSING_FROM", "FOUND_AT", "INTERVIEWED_IN", "COVERS", "LIVES_AT",
-                 "PLACED_AT", "LINKED_TO")
+RELATIONSHIPS = (
+    "WENT_MISSING",
+    "MISSING_FROM",
+    "FOUND_AT",
+    "INTERVIEWED_IN",
+    "COVERS",
+    "LIVES_AT",
+    "PLACED_AT",
+    "LINKED_TO",
+)
 
 #: Created idempotently before every load (``IF NOT EXISTS``). Fixed text, no data in it.
 CONSTRAINTS = (

@@ -20,14 +20,14 @@ from typing import Protocol
 
 import pandas as pd
 
-from peermap.graph_models.postcode_format import normalise_postcodes
 from peermap.graph_models import cells
 from peermap.graph_models.dataset import Dataset, Loaded
 from peermap.graph_models.load_settings import LoadSettings
+from peermap.graph_models.postcode_format import normalise_postcodes
 from peermap.graph_models.reading import RawTable, folder_files, read_csv_table, read_workbook, sha256_file
 from peermap.graph_models.references import associate_references, child_references, find_key
-from peermap.graph_models.rejects import DataFolderError, Problem, REJECTED, WARNING
-from peermap.graph_models.schema import (CHILDREN, PEOPLE_ROLES, PLACE_ROLES, TABLE_SPECS, TableSpec)
+from peermap.graph_models.rejects import REJECTED, WARNING, DataFolderError, Problem
+from peermap.graph_models.schema import CHILDREN, PEOPLE_ROLES, PLACE_ROLES, TABLE_SPECS, TableSpec
 from peermap.graph_models.validation import Reference, RowRule, validate
 
 
@@ -37,8 +37,9 @@ class KnownPostcodes(Protocol):
     def unknown(self, postcodes) -> list[str]: ...
 
 
-def _read_tables(folder: Path, problems: list[Problem], settings: LoadSettings,
-                 careful: bool) -> tuple[dict[str, RawTable], dict[str, str]]:
+def _read_tables(
+    folder: Path, problems: list[Problem], settings: LoadSettings, careful: bool
+) -> tuple[dict[str, RawTable], dict[str, str]]:
     """Raw tables by name, and the SHA-256 of each input file."""
     files = folder_files(folder, problems)
     if files.workbook is not None:
@@ -55,8 +56,9 @@ def _read_tables(folder: Path, problems: list[Problem], settings: LoadSettings,
         where = str(folder)
     missing = [s.file for s in TABLE_SPECS if s.required and s.name not in tables]
     if missing:
-        raise DataFolderError(f"required file{'s' if len(missing) > 1 else ''} missing from {where}: "
-                              f"{', '.join(missing)}")
+        raise DataFolderError(
+            f"required file{'s' if len(missing) > 1 else ''} missing from {where}: {', '.join(missing)}"
+        )
     for table in tables.values():
         _check_shapes(table, settings)
     return tables, inputs
@@ -71,7 +73,8 @@ def _check_shapes(table: RawTable, settings: LoadSettings) -> None:
     raise DataFolderError(
         f"{table.file}: {len(bad):,} of its {table.read:,} rows are the wrong shape or hold a quote never closed, "
         f"more than the {settings.most_badly_shaped_share:.0%} a run accepts: the first is line {first.line} "
-        f"({first.reason.split(':')[0]}); check how the file was exported")
+        f"({first.reason.split(':')[0]}); check how the file was exported"
+    )
 
 
 def _nothing_loaded(table: RawTable, problems: list[Problem]) -> DataFolderError:
@@ -79,10 +82,16 @@ def _nothing_loaded(table: RawTable, problems: list[Problem]) -> DataFolderError
     what = "no child loads" if table.spec is CHILDREN else "no episode loads"
     if not table.read:
         return DataFolderError(f"{table.file} has no rows: {what}, so there is nothing to report on")
-    first = min((p for p in problems if p.file == table.file and p.severity == REJECTED), key=lambda p: p.line,
-                default=None)
-    said = "" if first is None else f"; the first rejected is line {first.line} (" + (
-        f"{first.column}: " if first.column else "") + f"{first.reason})"
+    first = min(
+        (p for p in problems if p.file == table.file and p.severity == REJECTED), key=lambda p: p.line, default=None
+    )
+    said = (
+        ""
+        if first is None
+        else f"; the first rejected is line {first.line} ("
+        + (f"{first.column}: " if first.column else "")
+        + f"{first.reason})"
+    )
     return DataFolderError(f"{table.file}: none of its {table.read:,} rows loaded ({what}){said}")
 
 
@@ -105,6 +114,7 @@ def _known_child_link(known: pd.Index) -> RowRule:
     def ok(frame: pd.DataFrame) -> pd.Series:
         is_child = cells.choices(frame["target_type"], ("child",)).eq("child").fillna(False).astype(bool)
         return ~is_child | cells.isin(frame["target_ref"].str.strip(), known)
+
     return RowRule("target_ref", "target child not found in children.csv", ok)
 
 
@@ -113,6 +123,7 @@ def _returned_after_missing(excel: bool) -> RowRule:
         missing = cells.datetimes(frame["missing_at"], excel=excel)
         returned = cells.datetimes(frame["returned_at"], excel=excel)
         return ~(returned < missing).fillna(False).astype(bool)
+
     return RowRule("returned_at", "returned_at is before missing_at", ok)
 
 
@@ -120,6 +131,7 @@ def _completed_has_time(excel: bool) -> RowRule:
     def ok(frame: pd.DataFrame) -> pd.Series:
         completed = cells.choices(frame["outcome"], ("completed",)).eq("completed").fillna(False).astype(bool)
         return ~completed | cells.datetimes(frame["completed_at"], excel=excel).notna()
+
     return RowRule("completed_at", "outcome is completed but completed_at is missing or unreadable", ok)
 
 
@@ -127,25 +139,43 @@ def _role_fits_target(frame: pd.DataFrame, raw: RawTable, problems: list[Problem
     """A people role on a place link (or a place role on a person) is blanked with a warning."""
     people = frame["target_type"].isin(["child", "associate"])
     places = frame["target_type"].eq("place")
-    wrong = frame["role"].notna() & ((people & frame["role"].isin(PLACE_ROLES))
-                                     | (places & frame["role"].isin(PEOPLE_ROLES)))
+    wrong = frame["role"].notna() & (
+        (people & frame["role"].isin(PLACE_ROLES)) | (places & frame["role"].isin(PEOPLE_ROLES))
+    )
     for line in frame.index[wrong.fillna(False).astype(bool)]:
-        problems.append(Problem(raw.file, int(line), "role", WARNING,
-                                f"role {frame.at[line, 'role']!r} does not fit target_type "
-                                f"{frame.at[line, 'target_type']!r}: left blank", raw.row(line)))
+        problems.append(
+            Problem(
+                raw.file,
+                int(line),
+                "role",
+                WARNING,
+                f"role {frame.at[line, 'role']!r} does not fit target_type "
+                f"{frame.at[line, 'target_type']!r}: left blank",
+                raw.row(line),
+            )
+        )
     frame.loc[wrong.fillna(False).astype(bool), "role"] = pd.NA
     return frame
 
 
-def _interview_episodes(rthis: pd.DataFrame, known: pd.Index, raw: RawTable,
-                        problems: list[Problem]) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _interview_episodes(
+    rthis: pd.DataFrame, known: pd.Index, raw: RawTable, problems: list[Problem]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Keep each interview's known episodes (unknown ones reported); reject it when none is known."""
     pairs = rthis[["rthi_id", "episode_ids"]].explode("episode_ids").dropna(subset=["episode_ids"])
     pairs = pairs.rename(columns={"episode_ids": "episode_id"}).astype("string")
     unknown = ~cells.isin(pairs["episode_id"], known)
     for line, episode_id in pairs.loc[unknown, "episode_id"].items():  # only the unknown ones: few
-        problems.append(Problem(raw.file, int(line), "episode_ids", WARNING,
-                                f"episode {episode_id!r} not found in episodes.csv: ignored", raw.row(line)))
+        problems.append(
+            Problem(
+                raw.file,
+                int(line),
+                "episode_ids",
+                WARNING,
+                f"episode {episode_id!r} not found in episodes.csv: ignored",
+                raw.row(line),
+            )
+        )
     affected = pairs.index[unknown.to_numpy()].unique()
     if len(affected):
         known_pairs = pairs[~unknown]
@@ -155,8 +185,16 @@ def _interview_episodes(rthis: pd.DataFrame, known: pd.Index, raw: RawTable,
         kept = pd.Series(list(remaining.values()), index=list(remaining), dtype=object)
         none_known = affected.difference(kept.index)
         for line in none_known:
-            problems.append(Problem(raw.file, int(line), "episode_ids", REJECTED,
-                                    "none of episode_ids is in episodes.csv", raw.row(line)))
+            problems.append(
+                Problem(
+                    raw.file,
+                    int(line),
+                    "episode_ids",
+                    REJECTED,
+                    "none of episode_ids is in episodes.csv",
+                    raw.row(line),
+                )
+            )
         rthis = rthis.drop(index=none_known)
         rthis.loc[kept.index, "episode_ids"] = kept
         pairs = known_pairs
@@ -170,11 +208,16 @@ def _resolve_associates(links: pd.DataFrame, associates: pd.DataFrame, key: str)
     What resolves to nothing becomes an associate of its own, keyed by its
     normalised ``target_ref``.
     """
-    names = pd.concat([  # every name that means an associate, in associates.csv order: the first match wins
-        pd.DataFrame({"name": associates["associate_id"], "associate_id": associates["associate_id"], "rank": 0}),
-        pd.DataFrame({"name": associates["label"], "associate_id": associates["associate_id"], "rank": 1}),
-        associates[["aliases", "associate_id"]].explode("aliases").rename(columns={"aliases": "name"}).assign(rank=2),
-    ]).dropna(subset=["name"])
+    names = pd.concat(
+        [  # every name that means an associate, in associates.csv order: the first match wins
+            pd.DataFrame({"name": associates["associate_id"], "associate_id": associates["associate_id"], "rank": 0}),
+            pd.DataFrame({"name": associates["label"], "associate_id": associates["associate_id"], "rank": 1}),
+            associates[["aliases", "associate_id"]]
+            .explode("aliases")
+            .rename(columns={"aliases": "name"})
+            .assign(rank=2),
+        ]
+    ).dropna(subset=["name"])
     names["order"] = pd.Index(associates["associate_id"]).get_indexer(names["associate_id"])
     names["key"] = cells.name_key(names["name"].astype("string"))
     names = names.sort_values(["order", "rank"], kind="stable").drop_duplicates("key")
@@ -186,24 +229,47 @@ def _resolve_associates(links: pd.DataFrame, associates: pd.DataFrame, key: str)
     links.loc[is_associate, "associate_key"] = resolved.fillna(unresolved_key).astype("string")
 
     known = associates.assign(associate_key=associates["associate_id"], resolved=True)
-    loose = links.loc[is_associate & ~cells.isin(links["associate_key"].fillna(""), known["associate_key"]),
-                      ["associate_key", "target_ref", "role"]]
+    loose = links.loc[
+        is_associate & ~cells.isin(links["associate_key"].fillna(""), known["associate_key"]),
+        ["associate_key", "target_ref", "role"],
+    ]
     loose = loose.drop_duplicates("associate_key")  # label = the target_ref as first written
-    loose = pd.DataFrame({
-        "associate_key": loose["associate_key"], "associate_id": pd.NA, "label": loose["target_ref"],
-        "aliases": [()] * len(loose), "role": pd.NA, "approx_age": pd.NA, "resolved": False,
-    })
+    loose = pd.DataFrame(
+        {
+            "associate_key": loose["associate_key"],
+            "associate_id": pd.NA,
+            "label": loose["target_ref"],
+            "aliases": [()] * len(loose),
+            "role": pd.NA,
+            "approx_age": pd.NA,
+            "resolved": False,
+        }
+    )
     table = pd.concat([known[loose.columns], loose], ignore_index=True) if len(known) else loose.reset_index(drop=True)
-    table = table.astype({"associate_key": "string", "associate_id": "string", "label": "string",
-                          "role": "string", "approx_age": "Int64", "resolved": bool})
+    table = table.astype(
+        {
+            "associate_key": "string",
+            "associate_id": "string",
+            "label": "string",
+            "role": "string",
+            "approx_age": "Int64",
+            "resolved": bool,
+        }
+    )
     table.insert(2, "ref", associate_references(key, table["associate_key"]))
     links["associate_ref"] = cells.lookup(links["associate_key"], table["associate_key"], table["ref"])
     return links, table
 
 
-def load_folder(path: str | Path, *, key: str | None = None, key_file: Path | None = None,
-                postcodes: KnownPostcodes | None = None, settings: LoadSettings | None = None,
-                careful: bool = False) -> Dataset:
+def load_folder(
+    path: str | Path,
+    *,
+    key: str | None = None,
+    key_file: Path | None = None,
+    postcodes: KnownPostcodes | None = None,
+    settings: LoadSettings | None = None,
+    careful: bool = False,
+) -> Dataset:
     """Load and validate a data folder (CSV files or one ``.xlsx`` workbook).
 
     Parameters
@@ -235,8 +301,14 @@ def load_folder(path: str | Path, *, key: str | None = None, key_file: Path | No
         raise
 
 
-def _load(folder: Path, key: str, postcodes: KnownPostcodes | None, settings: LoadSettings, careful: bool,
-          problems: list[Problem]) -> Dataset:
+def _load(
+    folder: Path,
+    key: str,
+    postcodes: KnownPostcodes | None,
+    settings: LoadSettings,
+    careful: bool,
+    problems: list[Problem],
+) -> Dataset:
     """Read, validate and join the tables; stop when a required file has no row that loads."""
     raw, inputs = _read_tables(folder, problems, settings, careful)
     present = list(raw)
@@ -246,37 +318,60 @@ def _load(folder: Path, key: str, postcodes: KnownPostcodes | None, settings: Lo
     if children.empty:
         raise _nothing_loaded(raw["children"], problems)
     child_ids = _ids(children, "child_id")
-    episodes = validate(raw["episodes"], problems, references=(Reference("child_id", child_ids, "children.csv"),),
-                        rules=(_returned_after_missing(raw["episodes"].excel),))
+    episodes = validate(
+        raw["episodes"],
+        problems,
+        references=(Reference("child_id", child_ids, "children.csv"),),
+        rules=(_returned_after_missing(raw["episodes"].excel),),
+    )
     if episodes.empty:
         raise _nothing_loaded(raw["episodes"], problems)
     episode_ids = _ids(episodes, "episode_id")
-    rthis = validate(raw["rthis"], problems, references=(Reference("child_id", child_ids, "children.csv"),),
-                     rules=(_completed_has_time(raw["rthis"].excel),))
+    rthis = validate(
+        raw["rthis"],
+        problems,
+        references=(Reference("child_id", child_ids, "children.csv"),),
+        rules=(_completed_has_time(raw["rthis"].excel),),
+    )
     rthis, rthi_episodes = _interview_episodes(rthis, episode_ids, raw["rthis"], problems)
-    links = validate(raw["links"], problems, references=(
-        Reference("child_id", child_ids, "children.csv"),
-        Reference("episode_id", episode_ids, "episodes.csv"),
-        Reference("rthi_id", _ids(rthis, "rthi_id"), "rthis.csv"),
-    ), rules=(_known_child_link(child_ids),))
+    links = validate(
+        raw["links"],
+        problems,
+        references=(
+            Reference("child_id", child_ids, "children.csv"),
+            Reference("episode_id", episode_ids, "episodes.csv"),
+            Reference("rthi_id", _ids(rthis, "rthi_id"), "rthis.csv"),
+        ),
+        rules=(_known_child_link(child_ids),),
+    )
     links = _role_fits_target(links, raw["links"], problems)
     places = validate(raw["places"], problems, unique_key=cells.name_key)
     associates = validate(raw["associates"], problems)
-    kept = {"children": children, "episodes": episodes, "rthis": rthis, "links": links, "places": places,
-            "associates": associates}
+    kept = {
+        "children": children,
+        "episodes": episodes,
+        "rthis": rthis,
+        "links": links,
+        "places": places,
+        "associates": associates,
+    }
     loaded = {raw[name].file: Loaded(len(kept[name]), raw[name].read) for name in present}
 
     refs = child_references(key, children["child_id"])
     children.insert(1, "ref", refs)
     for table in (episodes, rthis, links):
-        table.insert(table.columns.get_loc("child_id") + 1, "child_ref",
-                     cells.lookup(table["child_id"], children["child_id"], refs))
+        table.insert(
+            table.columns.get_loc("child_id") + 1,
+            "child_ref",
+            cells.lookup(table["child_id"], children["child_id"], refs),
+        )
 
     # handling: empty = P only for rthi, school, worker and partner; C for police, unknown or no source (SCHEMA.md)
     shareable = links["source"].isin(_SHAREABLE_SOURCES).fillna(False).astype(bool)
     links["handling"] = links["handling"].fillna(shareable.map({True: "P", False: "C"})).astype("string")
-    fully_graded = (links["source_grade"].isin(["1", "2"]).fillna(False)
-                    & links["intel_grade"].isin(["A", "B", "C"]).fillna(False))
+    fully_graded = links["source_grade"].isin(["1", "2"]).fillna(False) & links["intel_grade"].isin(
+        ["A", "B", "C"]
+    ).fillna(False)
     links["unverified"] = ~fully_graded.astype(bool)
     is_child = links["target_type"].eq("child").fillna(False).astype(bool)
     links["target_child_id"] = links["target_ref"].where(is_child).astype("string")
@@ -287,13 +382,20 @@ def _load(folder: Path, key: str, postcodes: KnownPostcodes | None, settings: Lo
     places.insert(1, "name_key", cells.name_key(places["place_name"]))
 
     if postcodes is not None:
-        _report_unknown_postcodes(postcodes, raw, {"children": children, "episodes": episodes, "links": links,
-                                                   "places": places}, problems)
+        _report_unknown_postcodes(
+            postcodes, raw, {"children": children, "episodes": episodes, "links": links, "places": places}, problems
+        )
     return Dataset(
-        children=in_key_order(children, "child_id"), episodes=in_key_order(episodes, "episode_id"),
-        rthis=in_key_order(rthis, "rthi_id"), rthi_episodes=in_key_order(rthi_episodes, "rthi_id", "episode_id"),
-        links=in_key_order(links, "link_id"), places=in_key_order(places, "name_key"),
-        associates=in_key_order(associates, "associate_key"), rejects=problems, inputs=inputs, loaded=loaded,
+        children=in_key_order(children, "child_id"),
+        episodes=in_key_order(episodes, "episode_id"),
+        rthis=in_key_order(rthis, "rthi_id"),
+        rthi_episodes=in_key_order(rthi_episodes, "rthi_id", "episode_id"),
+        links=in_key_order(links, "link_id"),
+        places=in_key_order(places, "name_key"),
+        associates=in_key_order(associates, "associate_key"),
+        rejects=problems,
+        inputs=inputs,
+        loaded=loaded,
     )
 
 
@@ -314,8 +416,9 @@ _POSTCODE_COLUMNS = {
 }
 
 
-def _report_unknown_postcodes(index: KnownPostcodes, raw: dict[str, RawTable], tables: dict[str, pd.DataFrame],
-                              problems: list[Problem]) -> None:
+def _report_unknown_postcodes(
+    index: KnownPostcodes, raw: dict[str, RawTable], tables: dict[str, pd.DataFrame], problems: list[Problem]
+) -> None:
     """Well-formed postcodes that the index does not hold: reported, kept, never placed."""
     every = pd.concat([tables[t][c] for t, cols in _POSTCODE_COLUMNS.items() for c in cols]).dropna().unique()
     unknown = set(index.unknown(every))
@@ -326,6 +429,13 @@ def _report_unknown_postcodes(index: KnownPostcodes, raw: dict[str, RawTable], t
             values = tables[table][column]
             for line in values.index[values.isin(unknown).fillna(False).astype(bool)]:
                 shown = "target_ref" if column == "target_postcode" else column
-                problems.append(Problem(raw[table].file, int(line), shown, WARNING,
-                                        f"postcode {values.at[line]} is not in the postcode index: it will not be "
-                                        "placed on maps", raw[table].row(line)))
+                problems.append(
+                    Problem(
+                        raw[table].file,
+                        int(line),
+                        shown,
+                        WARNING,
+                        f"postcode {values.at[line]} is not in the postcode index: it will not be placed on maps",
+                        raw[table].row(line),
+                    )
+                )

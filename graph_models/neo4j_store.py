@@ -26,8 +26,9 @@ from peermap.graph_models import cells
 from peermap.graph_models.dataset import Dataset
 from peermap.graph_models.graph_schema import CONSTRAINTS
 from peermap.graph_models.load import in_key_order
+from peermap.graph_models.local_time import LOCAL_TIME_ZONE as LONDON
+from peermap.graph_models.local_time import LOCAL_TIMES
 from peermap.graph_models.schema import SPECS
-from peermap.graph_models.local_time import LOCAL_TIME_ZONE as LONDON, LOCAL_TIMES
 
 BATCH_SIZE = 5_000
 
@@ -54,8 +55,9 @@ def check_uri(uri: str) -> str:
     >>> try:
     ...     check_uri("http://127.0.0.1:7474")
     ... except Neo4jAddressError as error:
-    ...     print(error)
-    not a Neo4j Bolt address: http://127.0.0.1:7474 (use bolt://HOST:PORT or neo4j://HOST:PORT; the http port is Neo4j Browser's, not peermap's)
+    ...     print(error)  # doctest: +NORMALIZE_WHITESPACE
+    not a Neo4j Bolt address: http://127.0.0.1:7474 (use bolt://HOST:PORT or neo4j://HOST:PORT;
+    the http port is Neo4j Browser's, not peermap's)
     """
     scheme, sep, rest = uri.partition("://")
     if not sep or scheme.lower() not in BOLT_SCHEMES or not rest.strip("/"):
@@ -78,10 +80,16 @@ class Connection:
         """``--neo4j URI`` or ``NEO4J_URI``, with ``NEO4J_USER``, ``NEO4J_PASSWORD``, ``NEO4J_DATABASE``."""
         uri = uri or os.environ.get("NEO4J_URI")
         if not uri:
-            raise StoreError("no Neo4j server given: pass --neo4j bolt://HOST:PORT or set NEO4J_URI "
-                             "(with NEO4J_USER and NEO4J_PASSWORD); `make neo4j-start` runs a local one")
-        return cls(check_uri(uri), os.environ.get("NEO4J_USER", "neo4j"), os.environ.get("NEO4J_PASSWORD", ""),
-                   os.environ.get("NEO4J_DATABASE") or None)
+            raise StoreError(
+                "no Neo4j server given: pass --neo4j bolt://HOST:PORT or set NEO4J_URI "
+                "(with NEO4J_USER and NEO4J_PASSWORD); `make neo4j-start` runs a local one"
+            )
+        return cls(
+            check_uri(uri),
+            os.environ.get("NEO4J_USER", "neo4j"),
+            os.environ.get("NEO4J_PASSWORD", ""),
+            os.environ.get("NEO4J_DATABASE") or None,
+        )
 
 
 def connect(connection: Connection):
@@ -91,19 +99,26 @@ def connect(connection: Connection):
 
     try:
         retry = float(os.environ.get("PEERMAP_NEO4J_RETRY_SECONDS", "30"))
-        driver = neo4j.GraphDatabase.driver(connection.uri, auth=(connection.user, connection.password),
-                                            connection_timeout=10, max_transaction_retry_time=retry,
-                                            notifications_min_severity="OFF")
+        driver = neo4j.GraphDatabase.driver(
+            connection.uri,
+            auth=(connection.user, connection.password),
+            connection_timeout=10,
+            max_transaction_retry_time=retry,
+            notifications_min_severity="OFF",
+        )
     except (ValueError, ConfigurationError) as exc:
-        raise Neo4jAddressError(f"not a Neo4j address: {connection.uri} ({exc}); use bolt://HOST:PORT or "
-                                "neo4j://HOST:PORT") from None
+        raise Neo4jAddressError(
+            f"not a Neo4j address: {connection.uri} ({exc}); use bolt://HOST:PORT or neo4j://HOST:PORT"
+        ) from None
     try:
         driver.verify_connectivity()
         driver.execute_query("RETURN 1", database_=connection.database)
     except AuthError:
         driver.close()
-        raise StoreError(f"Neo4j at {connection.uri} refused user {connection.user!r} and the password given "
-                         "(check NEO4J_USER and NEO4J_PASSWORD)") from None
+        raise StoreError(
+            f"Neo4j at {connection.uri} refused user {connection.user!r} and the password given "
+            "(check NEO4J_USER and NEO4J_PASSWORD)"
+        ) from None
     except (ServiceUnavailable, OSError) as exc:
         driver.close()
         raise StoreError(f"cannot reach Neo4j at {connection.uri}: is it running? ({type(exc).__name__})") from None
@@ -123,9 +138,15 @@ def _plain(values: pd.Series) -> list:
     return [list(v) if isinstance(v, tuple) else (bool(v) if isinstance(v, np.bool_) else v) for v in out]
 
 
-def _records(frame: pd.DataFrame, *, keys: dict[str, str] | None = None, props: tuple[str, ...] = (),
-             stamps: tuple[str, ...] = (), dates: tuple[str, ...] = (),
-             extra: dict[str, list] | None = None) -> list[dict]:
+def _records(
+    frame: pd.DataFrame,
+    *,
+    keys: dict[str, str] | None = None,
+    props: tuple[str, ...] = (),
+    stamps: tuple[str, ...] = (),
+    dates: tuple[str, ...] = (),
+    extra: dict[str, list] | None = None,
+) -> list[dict]:
     """One parameter map per row.
 
     ``keys`` (row field: column; what the statements match and merge on) and
@@ -149,8 +170,10 @@ def _records(frame: pd.DataFrame, *, keys: dict[str, str] | None = None, props: 
 
     top = {field: column(name) for field, name in (keys or {}).items()}
     top.update(extra or {})
-    nested = {"props": {name: column(name) for name in props},
-              "times": {name: column(name) for name in (*stamps, *dates)}}
+    nested = {
+        "props": {name: column(name) for name in props},
+        "times": {name: column(name) for name in (*stamps, *dates)},
+    }
     rows = [dict(zip(top, values)) for values in zip(*top.values())] if top else [{} for _ in range(len(frame))]
     for group, columns in nested.items():
         names = list(columns)
@@ -169,15 +192,44 @@ def _records(frame: pd.DataFrame, *, keys: dict[str, str] | None = None, props: 
 # cannot tell the row is not a node). Removal statements keep an Eager step, holding only the
 # relationships they remove.
 
-CHILD_PROPS = ("child_id", "ref", "display_name", "sex", "legal_status", "placement_type", "home_postcode",
-               "placement_postcode", "school", "ce_risk", "exploitation_type")
+CHILD_PROPS = (
+    "child_id",
+    "ref",
+    "display_name",
+    "sex",
+    "legal_status",
+    "placement_type",
+    "home_postcode",
+    "placement_postcode",
+    "school",
+    "ce_risk",
+    "exploitation_type",
+)
 EPISODE_PROPS = ("episode_id", "child_id", "child_ref", "missing_from_postcode", "found_at_postcode", "found_at_place")
 INTERVIEW_PROPS = ("rthi_id", "child_id", "child_ref", "episode_ids", "outcome", "worker")
 ASSOCIATE_PROPS = ("associate_key", "associate_id", "ref", "label", "aliases", "role", "approx_age", "resolved")
 PLACE_PROPS = ("place_name", "name_key", "postcode", "kind")
-LINK_PROPS = ("link_id", "child_ref", "target_type", "target_ref", "role", "episode_id", "rthi_id",
-              "with_during_episode", "source", "source_grade", "intel_grade", "handling", "unverified", "notes",
-              "target_child_id", "target_child_ref", "associate_key", "associate_ref", "target_postcode")
+LINK_PROPS = (
+    "link_id",
+    "child_ref",
+    "target_type",
+    "target_ref",
+    "role",
+    "episode_id",
+    "rthi_id",
+    "with_during_episode",
+    "source",
+    "source_grade",
+    "intel_grade",
+    "handling",
+    "unverified",
+    "notes",
+    "target_child_id",
+    "target_child_ref",
+    "associate_key",
+    "associate_ref",
+    "target_postcode",
+)
 
 
 def _set(variable: str, props: tuple[str, ...], key: str = "") -> str:
@@ -201,8 +253,9 @@ WHERE {where}
 DELETE old"""
 
 
-def _merge_node(variable: str, label: str, key: str, field: str, props: tuple[str, ...],
-                stamps: tuple[str, ...] = ()) -> str:
+def _merge_node(
+    variable: str, label: str, key: str, field: str, props: tuple[str, ...], stamps: tuple[str, ...] = ()
+) -> str:
     """MERGE each row's node on its key, then set its allow-listed properties and times."""
     sets = ",\n    ".join([_set(variable, props, key), *(f"{variable}.{t} = {_stamp(t)}" for t in stamps)])
     return f"""UNWIND $rows AS row
@@ -212,12 +265,15 @@ SET {sets}"""
 
 def _owned_by_child(label: str, key: str, field: str, relationship: str) -> tuple[str, str]:
     """Take ``relationship`` away from any other child (a record corrected), then MERGE it from this one."""
-    return (_remove_stale(f"(:{label} {{{key}: row.{field}}})<-[old:{relationship}]-(other:Child)",
-                          "other.child_id <> row.child"),
-            f"""UNWIND $rows AS row
+    return (
+        _remove_stale(
+            f"(:{label} {{{key}: row.{field}}})<-[old:{relationship}]-(other:Child)", "other.child_id <> row.child"
+        ),
+        f"""UNWIND $rows AS row
 MATCH (c:Child {{child_id: row.child}})
 MATCH (n:{label} {{{key}: row.{field}}})
-MERGE (c)-[:{relationship}]->(n)""")
+MERGE (c)-[:{relationship}]->(n)""",
+    )
 
 
 def _merge_places(keys: str, on_create: str) -> str:
@@ -243,14 +299,14 @@ MERGE (c:Child {{child_id: row.child}})
 SET {_set("c", CHILD_PROPS, "child_id")},
     c.birth_date = CASE WHEN row.times.birth_date IS NULL THEN null ELSE date(row.times.birth_date) END""",
     # a child who moved: the old home or placement goes
-    _remove_stale("(:Child {child_id: row.child})-[old:LIVES_AT|PLACED_AT]->(p:Place)",
-                  "(type(old) = 'LIVES_AT' AND (row.home IS NULL OR p.key <> row.home))\n"
-                  "   OR (type(old) = 'PLACED_AT' AND (row.placement IS NULL OR p.key <> row.placement))"),
-    _merge_places("[pc IN [row.home, row.placement] WHERE pc IS NOT NULL | {key: pc}]",
-                  "p.postcode = place.key"),
+    _remove_stale(
+        "(:Child {child_id: row.child})-[old:LIVES_AT|PLACED_AT]->(p:Place)",
+        "(type(old) = 'LIVES_AT' AND (row.home IS NULL OR p.key <> row.home))\n"
+        "   OR (type(old) = 'PLACED_AT' AND (row.placement IS NULL OR p.key <> row.placement))",
+    ),
+    _merge_places("[pc IN [row.home, row.placement] WHERE pc IS NOT NULL | {key: pc}]", "p.postcode = place.key"),
     _relate("(n:Child {child_id: row.child})", "[pc IN [row.home] WHERE pc IS NOT NULL]", "LIVES_AT"),
-    _relate("(n:Child {child_id: row.child})", "[pc IN [row.placement] WHERE pc IS NOT NULL]",
-            "PLACED_AT"),
+    _relate("(n:Child {child_id: row.child})", "[pc IN [row.placement] WHERE pc IS NOT NULL]", "PLACED_AT"),
 )
 
 PLACE_STATEMENTS = (
@@ -267,11 +323,14 @@ EPISODE_STATEMENTS = (
     _merge_node("e", "Episode", "episode_id", "episode", EPISODE_PROPS, stamps=("missing_at", "returned_at")),
     # an episode recorded against the wrong child, or its places corrected: the old relationships go
     *_owned_by_child("Episode", "episode_id", "episode", "WENT_MISSING"),
-    _remove_stale("(:Episode {episode_id: row.episode})-[old:MISSING_FROM|FOUND_AT]->(p:Place)",
-                  "(type(old) = 'MISSING_FROM' AND NOT p.key IN row.from_keys)\n"
-                  "   OR (type(old) = 'FOUND_AT' AND NOT p.key IN [f IN row.found | f.key])"),
-    _merge_places("[k IN row.from_keys | {key: k, postcode: k}] + row.found",
-                  "p.postcode = place.postcode, p.name = place.name"),
+    _remove_stale(
+        "(:Episode {episode_id: row.episode})-[old:MISSING_FROM|FOUND_AT]->(p:Place)",
+        "(type(old) = 'MISSING_FROM' AND NOT p.key IN row.from_keys)\n"
+        "   OR (type(old) = 'FOUND_AT' AND NOT p.key IN [f IN row.found | f.key])",
+    ),
+    _merge_places(
+        "[k IN row.from_keys | {key: k, postcode: k}] + row.found", "p.postcode = place.postcode, p.name = place.name"
+    ),
     _relate("(n:Episode {episode_id: row.episode})", "row.from_keys", "MISSING_FROM"),
     _relate("(n:Episode {episode_id: row.episode})", "[f IN row.found | f.key]", "FOUND_AT"),
 )
@@ -279,8 +338,7 @@ EPISODE_STATEMENTS = (
 INTERVIEW_STATEMENTS = (
     _merge_node("i", "Interview", "rthi_id", "interview", INTERVIEW_PROPS, stamps=("offered_at", "completed_at")),
     *_owned_by_child("Interview", "rthi_id", "interview", "INTERVIEWED_IN"),
-    _remove_stale("(:Interview {rthi_id: row.interview})-[old:COVERS]->(e:Episode)",
-                  "NOT e.episode_id IN row.covers"),
+    _remove_stale("(:Interview {rthi_id: row.interview})-[old:COVERS]->(e:Episode)", "NOT e.episode_id IN row.covers"),
     """UNWIND $rows AS row
 MATCH (i:Interview {rthi_id: row.interview})
 UNWIND row.covers AS episode_id
@@ -304,8 +362,10 @@ def _link_statements(label: str, key: str, field: str, on_create: str | None) ->
     target = f"(t:{label} {{{key}: row.{field}}})"
     made = () if on_create is None else (f"UNWIND $rows AS row\nMERGE {target}\n{on_create}".rstrip(),)
     return made + (
-        _remove_stale("(s)-[old:LINKED_TO {link_id: row.link}]->(x)",
-                      f"NOT (s.child_id = row.child AND x:{label} AND x.{key} = row.{field})"),
+        _remove_stale(
+            "(s)-[old:LINKED_TO {link_id: row.link}]->(x)",
+            f"NOT (s.child_id = row.child AND x:{label} AND x.{key} = row.{field})",
+        ),
         f"""UNWIND $rows AS row
 MATCH (c:Child {{child_id: row.child}})
 MATCH {target}
@@ -319,14 +379,22 @@ LINK_STATEMENTS = {kind: _link_statements(*target) for kind, target in _LINK_TAR
 
 
 def _child_rows(children: pd.DataFrame) -> list[dict]:
-    return _records(children, keys={"child": "child_id", "home": "home_postcode", "placement": "placement_postcode"},
-                    props=CHILD_PROPS, dates=("birth_date",))
+    return _records(
+        children,
+        keys={"child": "child_id", "home": "home_postcode", "placement": "placement_postcode"},
+        props=CHILD_PROPS,
+        dates=("birth_date",),
+    )
 
 
 def _place_rows(places: pd.DataFrame) -> list[dict]:
     postcode_keys = [[p] if isinstance(p, str) else [] for p in _plain(places["postcode"])]
-    return _records(places.assign(key="name:" + places["name_key"]), keys={"key": "key"}, props=PLACE_PROPS,
-                    extra={"postcode_keys": postcode_keys})
+    return _records(
+        places.assign(key="name:" + places["name_key"]),
+        keys={"key": "key"},
+        props=PLACE_PROPS,
+        extra={"postcode_keys": postcode_keys},
+    )
 
 
 def _associate_rows(associates: pd.DataFrame) -> list[dict]:
@@ -334,24 +402,34 @@ def _associate_rows(associates: pd.DataFrame) -> list[dict]:
 
 
 def _interview_rows(rthis: pd.DataFrame) -> list[dict]:
-    return _records(rthis, keys={"interview": "rthi_id", "child": "child_id", "covers": "episode_ids"},
-                    props=INTERVIEW_PROPS, stamps=("offered_at", "completed_at"))
+    return _records(
+        rthis,
+        keys={"interview": "rthi_id", "child": "child_id", "covers": "episode_ids"},
+        props=INTERVIEW_PROPS,
+        stamps=("offered_at", "completed_at"),
+    )
 
 
 def _episode_rows(episodes: pd.DataFrame) -> list[dict]:
     from_keys = [[p] if isinstance(p, str) else [] for p in _plain(episodes["missing_from_postcode"])]
     found = []
     named = cells.name_key(episodes["found_at_place"])
-    for postcode, name, key in zip(_plain(episodes["found_at_postcode"]), _plain(episodes["found_at_place"]),
-                                   _plain(named)):
+    for postcode, name, key in zip(
+        _plain(episodes["found_at_postcode"]), _plain(episodes["found_at_place"]), _plain(named)
+    ):
         places = []
         if postcode:
             places.append({"key": postcode, "postcode": postcode, "name": None})
         if name:
             places.append({"key": "name:" + key, "postcode": None, "name": name})
         found.append(places)
-    return _records(episodes, keys={"episode": "episode_id", "child": "child_id"}, props=EPISODE_PROPS,
-                    stamps=("missing_at", "returned_at"), extra={"from_keys": from_keys, "found": found})
+    return _records(
+        episodes,
+        keys={"episode": "episode_id", "child": "child_id"},
+        props=EPISODE_PROPS,
+        stamps=("missing_at", "returned_at"),
+        extra={"from_keys": from_keys, "found": found},
+    )
 
 
 def _link_kind(links: pd.DataFrame) -> pd.Series:
@@ -364,11 +442,24 @@ def _link_rows(links: pd.DataFrame) -> list[dict]:
     ident = links["target_type"] + ":" + cells.name_key(links["target_ref"])
     target_key = links["target_postcode"].fillna(named).where(kind == "place", ident)
     target_name = links["target_ref"].where(links["target_postcode"].isna())
-    return _records(links, keys={"link": "link_id", "child": "child_id", "associate": "associate_key",
-                                 "new_postcode": "target_postcode", "new_kind": "target_type",
-                                 "new_value": "target_ref"}, props=LINK_PROPS, stamps=("recorded_at",),
-                    extra={"target_child": _plain(links["target_child_id"]), "target_key": _plain(target_key),
-                           "new_name": _plain(target_name)})
+    return _records(
+        links,
+        keys={
+            "link": "link_id",
+            "child": "child_id",
+            "associate": "associate_key",
+            "new_postcode": "target_postcode",
+            "new_kind": "target_type",
+            "new_value": "target_ref",
+        },
+        props=LINK_PROPS,
+        stamps=("recorded_at",),
+        extra={
+            "target_child": _plain(links["target_child_id"]),
+            "target_key": _plain(target_key),
+            "new_name": _plain(target_name),
+        },
+    )
 
 
 @dataclass(frozen=True)
@@ -383,7 +474,7 @@ class LoadStep:
     def batches(self, size: int) -> Iterable[list[dict]]:
         """Parameter rows a batch at a time (never the whole table as Python dicts at once)."""
         for start in range(0, len(self.frame), size):
-            yield self.to_rows(self.frame.iloc[start:start + size])
+            yield self.to_rows(self.frame.iloc[start : start + size])
 
 
 def load_steps(dataset: Dataset) -> list[LoadStep]:
@@ -405,6 +496,7 @@ def load_steps(dataset: Dataset) -> list[LoadStep]:
 
 def write_batch(session, statements: tuple[str, ...], rows: list[dict]) -> None:
     """Run a step's statements over one batch in one managed write transaction (retried when transient)."""
+
     def work(tx):
         for statement in statements:
             tx.run(statement, rows=rows).consume()
@@ -420,8 +512,14 @@ def create_schema(driver, *, database: str | None = None) -> None:
         session.run("CALL db.awaitIndexes(300)").consume()
 
 
-def ingest(driver, dataset: Dataset, *, database: str | None = None, batch_size: int = BATCH_SIZE,
-           progress: Callable[[str, int, int], None] | None = None) -> dict[str, int]:
+def ingest(
+    driver,
+    dataset: Dataset,
+    *,
+    database: str | None = None,
+    batch_size: int = BATCH_SIZE,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> dict[str, int]:
     """Merge a validated dataset into Neo4j in batches; returns rows sent per table.
 
     Idempotent: every node is MERGEd on its key and every relationship on its
@@ -448,33 +546,80 @@ def ingest(driver, dataset: Dataset, *, database: str | None = None, batch_size:
 READ = {
     "children": "MATCH (c:Child) RETURN c{.*, birth_date: toString(c.birth_date)} AS row",
     "episodes": "MATCH (e:Episode) RETURN e{.*, missing_at: e.missing_at.epochMillis, "
-                "returned_at: e.returned_at.epochMillis} AS row",
+    "returned_at: e.returned_at.epochMillis} AS row",
     "rthis": "MATCH (i:Interview) RETURN i{.*, offered_at: i.offered_at.epochMillis, "
-             "completed_at: i.completed_at.epochMillis} AS row",
-    "rthi_episodes": "MATCH (i:Interview)-[:COVERS]->(e:Episode) RETURN {rthi_id: i.rthi_id, episode_id: e.episode_id} AS row",
+    "completed_at: i.completed_at.epochMillis} AS row",
+    "rthi_episodes": "MATCH (i:Interview)-[:COVERS]->(e:Episode) "
+    "RETURN {rthi_id: i.rthi_id, episode_id: e.episode_id} AS row",
     "links": "MATCH (c:Child)-[r:LINKED_TO]->() RETURN r{.*, child_id: c.child_id, "
-             "recorded_at: r.recorded_at.epochMillis} AS row",
+    "recorded_at: r.recorded_at.epochMillis} AS row",
     "places": "MATCH (p:Place) WHERE p.listed RETURN p{.place_name, .name_key, .postcode, .kind} AS row",
     "associates": "MATCH (a:Associate) RETURN a{.*} AS row",
 }
 
 #: Column order of each table, as the folder loader gives it.
 ORDER = {
-    "children": ("child_id", "ref", "display_name", "birth_date", "sex", "legal_status", "placement_type",
-                 "home_postcode", "placement_postcode", "school", "ce_risk", "exploitation_type"),
-    "episodes": ("episode_id", "child_id", "child_ref", "missing_at", "returned_at", "missing_from_postcode",
-                 "found_at_postcode", "found_at_place"),
+    "children": (
+        "child_id",
+        "ref",
+        "display_name",
+        "birth_date",
+        "sex",
+        "legal_status",
+        "placement_type",
+        "home_postcode",
+        "placement_postcode",
+        "school",
+        "ce_risk",
+        "exploitation_type",
+    ),
+    "episodes": (
+        "episode_id",
+        "child_id",
+        "child_ref",
+        "missing_at",
+        "returned_at",
+        "missing_from_postcode",
+        "found_at_postcode",
+        "found_at_place",
+    ),
     "rthis": ("rthi_id", "child_id", "child_ref", "episode_ids", "offered_at", "outcome", "completed_at", "worker"),
     "rthi_episodes": ("rthi_id", "episode_id"),
-    "links": ("link_id", "child_id", "child_ref", "recorded_at", "target_type", "target_ref", "role", "episode_id",
-              "rthi_id", "with_during_episode", "source", "source_grade", "intel_grade", "handling", "notes",
-              "unverified", "target_child_id", "target_child_ref", "associate_key", "associate_ref", "target_postcode"),
+    "links": (
+        "link_id",
+        "child_id",
+        "child_ref",
+        "recorded_at",
+        "target_type",
+        "target_ref",
+        "role",
+        "episode_id",
+        "rthi_id",
+        "with_during_episode",
+        "source",
+        "source_grade",
+        "intel_grade",
+        "handling",
+        "notes",
+        "unverified",
+        "target_child_id",
+        "target_child_ref",
+        "associate_key",
+        "associate_ref",
+        "target_postcode",
+    ),
     "places": ("place_name", "name_key", "postcode", "kind"),
     "associates": ("associate_key", "associate_id", "ref", "label", "aliases", "role", "approx_age", "resolved"),
 }
-KEYS = {"children": ("child_id",), "episodes": ("episode_id",), "rthis": ("rthi_id",),
-        "rthi_episodes": ("rthi_id", "episode_id"), "links": ("link_id",), "places": ("name_key",),
-        "associates": ("associate_key",)}
+KEYS = {
+    "children": ("child_id",),
+    "episodes": ("episode_id",),
+    "rthis": ("rthi_id",),
+    "rthi_episodes": ("rthi_id", "episode_id"),
+    "links": ("link_id",),
+    "places": ("name_key",),
+    "associates": ("associate_key",),
+}
 
 
 def _typed(name: str, frame: pd.DataFrame) -> pd.DataFrame:
@@ -550,6 +695,7 @@ def forget(driver, child_id: str, *, database: str | None = None) -> dict[str, i
     transaction. Returns counts of what was removed, or ``None`` when there is
     no such child.
     """
+
     def work(tx):
         def one(step, **extra):
             return tx.run(FORGET_STEPS[step], child_id=child_id, **extra).single()["n"]
@@ -557,8 +703,12 @@ def forget(driver, child_id: str, *, database: str | None = None) -> dict[str, i
         if not one("found"):
             return None
         touched = [t for t in one("touched") if t]
-        removed = {"links": one("links"), "episodes": one("episodes"), "interviews": one("interviews"),
-                   "children": one("children")}
+        removed = {
+            "links": one("links"),
+            "episodes": one("episodes"),
+            "interviews": one("interviews"),
+            "children": one("children"),
+        }
         removed.update({"associates": 0, "places": 0, "identifiers": 0})
         for record in tx.run(FORGET_STEPS["orphans"], touched=touched):
             removed[record["kind"]] = record["n"]
@@ -577,7 +727,8 @@ def clear(driver, *, database: str | None = None) -> None:
 
 def counts(driver, *, database: str | None = None) -> dict[str, int]:
     """Nodes by label and relationships by type: what a load changed, for tests and reports."""
-    nodes, _, _ = driver.execute_query("MATCH (n) UNWIND labels(n) AS label RETURN label, count(*) AS n",
-                                       database_=database)
+    nodes, _, _ = driver.execute_query(
+        "MATCH (n) UNWIND labels(n) AS label RETURN label, count(*) AS n", database_=database
+    )
     rels, _, _ = driver.execute_query("MATCH ()-[r]->() RETURN type(r) AS label, count(*) AS n", database_=database)
     return {**{r["label"]: r["n"] for r in nodes}, **{r["label"]: r["n"] for r in rels}}

@@ -77,8 +77,9 @@ class PeerNetwork:
 
     # -- construction -------------------------------------------------------------------------------------
     @classmethod
-    def from_evidence(cls, people: pd.DataFrame, rows: pd.DataFrame, kinds: Sequence[str],
-                      cluster_kinds: Sequence[str] | None = None) -> "PeerNetwork":
+    def from_evidence(
+        cls, people: pd.DataFrame, rows: pd.DataFrame, kinds: Sequence[str], cluster_kinds: Sequence[str] | None = None
+    ) -> "PeerNetwork":
         """Aggregate evidence rows into ties between the given people.
 
         Each tie's ``a`` and ``b`` are ordered (``a < b``), so a pair appears
@@ -103,8 +104,8 @@ class PeerNetwork:
         if rows.empty:
             return cls(nodes, _empty_ties(kinds))
         node_refs = arrow_text(nodes["ref"])
-        a = positions_in(row_refs[:len(rows)], node_refs)
-        b = positions_in(row_refs[len(rows):], node_refs)
+        a = positions_in(row_refs[: len(rows)], node_refs)
+        b = positions_in(row_refs[len(rows) :], node_refs)
         lo, hi = np.minimum(a, b), np.maximum(a, b)
         n = np.int64(len(nodes))
         pair = lo * n + hi
@@ -115,8 +116,11 @@ class PeerNetwork:
         if (kind < 0).any():
             raise ValueError(f"evidence of kinds not given: {sorted(set(rows['kind'][kind < 0]))}")
         occasions = rows["occasions"].to_numpy(dtype=np.int64) if "occasions" in rows else np.ones(len(rows), np.int64)
-        counts = np.bincount(codes * len(kinds) + kind, weights=occasions,
-                             minlength=m * len(kinds)).reshape(m, len(kinds)).astype(np.int32)  # half the memory
+        counts = (
+            np.bincount(codes * len(kinds) + kind, weights=occasions, minlength=m * len(kinds))
+            .reshape(m, len(kinds))
+            .astype(np.int32)
+        )  # half the memory
         weight = rows["weight"].to_numpy(dtype=float)
         counted = np.array([cluster_kinds is None or k in cluster_kinds for k in kinds], dtype=bool)
         for_clusters = counted[kind]
@@ -137,13 +141,17 @@ class PeerNetwork:
         rank[np.argsort(nodes["ref"].to_numpy(dtype=str), kind="stable")] = np.arange(len(nodes))
         swap = rank[lo_n] > rank[hi_n]
         lo_n, hi_n = np.where(swap, hi_n, lo_n), np.where(swap, lo_n, hi_n)
-        ties = pd.DataFrame({
-            "a": _text_series(pc.take(node_refs, lo_n)), "b": _text_series(pc.take(node_refs, hi_n)),
-            "a_node": lo_n, "b_node": hi_n,
-            "weight": np.bincount(codes, weights=weight, minlength=m),
-            "cluster_weight": np.bincount(codes, weights=np.where(for_clusters, weight, 0.0), minlength=m),
-            "tie_type": np.array(["risk", "safety", "context"], dtype=object)[np.minimum(best_type, 2)],
-        })
+        ties = pd.DataFrame(
+            {
+                "a": _text_series(pc.take(node_refs, lo_n)),
+                "b": _text_series(pc.take(node_refs, hi_n)),
+                "a_node": lo_n,
+                "b_node": hi_n,
+                "weight": np.bincount(codes, weights=weight, minlength=m),
+                "cluster_weight": np.bincount(codes, weights=np.where(for_clusters, weight, 0.0), minlength=m),
+                "tie_type": np.array(["risk", "safety", "context"], dtype=object)[np.minimum(best_type, 2)],
+            }
+        )
         for k, name in enumerate(kinds):
             ties[name] = counts[:, k]
         ties["first_seen"] = _london(np.where(tie_first == big, _NAT, tie_first))
@@ -166,8 +174,11 @@ class PeerNetwork:
         Cheaper than :meth:`risk_ties` on a national network: no copy of the other columns.
         """
         keep = self._risk_mask(weight)
-        return (self.ties["a_node"].to_numpy(dtype=np.int64)[keep], self.ties["b_node"].to_numpy(dtype=np.int64)[keep],
-                self.ties[weight].to_numpy(dtype=float)[keep])
+        return (
+            self.ties["a_node"].to_numpy(dtype=np.int64)[keep],
+            self.ties["b_node"].to_numpy(dtype=np.int64)[keep],
+            self.ties[weight].to_numpy(dtype=float)[keep],
+        )
 
     def adjacency(self, weight: str = "weight") -> sparse.csr_matrix:
         """Symmetric sparse adjacency of the risk ties (node numbers as in ``nodes``)."""
@@ -175,8 +186,9 @@ class PeerNetwork:
         n = len(self.nodes)
         a, b = ties["a_node"].to_numpy(), ties["b_node"].to_numpy()
         w = ties[weight].to_numpy(dtype=float)
-        matrix = sparse.coo_matrix((np.concatenate([w, w]), (np.concatenate([a, b]), np.concatenate([b, a]))),
-                                   shape=(n, n))
+        matrix = sparse.coo_matrix(
+            (np.concatenate([w, w]), (np.concatenate([a, b]), np.concatenate([b, a]))), shape=(n, n)
+        )
         return matrix.tocsr()
 
     def to_igraph(self, weight: str = "cluster_weight"):
@@ -232,7 +244,7 @@ def edge_pairs(a: np.ndarray, b: np.ndarray, chunk: int = 1 << 16):
     ties never exist as Python lists all at once (hundreds of MB).
     """
     for start in range(0, len(a), chunk):
-        yield from zip(a[start:start + chunk].tolist(), b[start:start + chunk].tolist())
+        yield from zip(a[start : start + chunk].tolist(), b[start : start + chunk].tolist())
 
 
 def _text_series(values: pa.Array) -> pd.Series:
@@ -258,8 +270,15 @@ def _london(nanoseconds: np.ndarray) -> pd.Series:
 
 
 def _empty_ties(kinds: Sequence[str]) -> pd.DataFrame:
-    columns = {"a": "object", "b": "object", "a_node": "int64", "b_node": "int64", "weight": "float64",
-               "cluster_weight": "float64", "tie_type": "object"}
+    columns = {
+        "a": "object",
+        "b": "object",
+        "a_node": "int64",
+        "b_node": "int64",
+        "weight": "float64",
+        "cluster_weight": "float64",
+        "tie_type": "object",
+    }
     frame = pd.DataFrame({c: pd.Series([], dtype=t) for c, t in columns.items()})
     for name in kinds:
         frame[name] = pd.Series([], dtype="int32")

@@ -17,6 +17,7 @@ import pandas as pd
 _POSTCODE = re.compile(r"^(?:([A-Z]{1,2}[0-9][A-Z0-9]?)([0-9][A-Z]{2})|(GIR)(0AA))$")
 _AREA = re.compile(r"^([A-Z]{1,2})[0-9]")
 
+
 def normalise_postcode(value: object) -> str | None:
     """Return a postcode in the standard ``DH1 1AB`` form, or ``None`` if it is not one.
 

@@ -19,7 +19,7 @@ from pathlib import Path
 import pandas as pd
 
 from peermap.graph_models.encodings import decode_to_utf8
-from peermap.graph_models.rejects import DataFolderError, Problem, REJECTED, WARNING, row_text
+from peermap.graph_models.rejects import REJECTED, WARNING, DataFolderError, Problem, row_text
 from peermap.graph_models.row_shapes import header_fields, split_records
 from peermap.graph_models.schema import TABLE_SPECS, TableSpec
 
@@ -107,19 +107,32 @@ def folder_files(folder: Path, problems: list[Problem]) -> FolderFiles:
             others.append(entry)
     for table, paths in csv_files.items():
         if len(paths) > 1:
-            raise DataFolderError(f"{folder} holds {' and '.join(p.name for p in paths)}: two files for one table; "
-                                  "which one is meant is not for the tool to guess: keep one")
+            raise DataFolderError(
+                f"{folder} holds {' and '.join(p.name for p in paths)}: two files for one table; "
+                "which one is meant is not for the tool to guess: keep one"
+            )
     if len(books) > 1:
-        raise DataFolderError(f"{folder} holds two workbooks ({', '.join(b.name for b in books)}): which one is meant "
-                              "is not for the tool to guess: keep one, or one folder each")
+        raise DataFolderError(
+            f"{folder} holds two workbooks ({', '.join(b.name for b in books)}): which one is meant "
+            "is not for the tool to guess: keep one, or one folder each"
+        )
     if books and csv_files:
         found = ", ".join(paths[0].name for paths in csv_files.values())
-        raise DataFolderError(f"{folder} holds both a workbook ({books[0].name}) and CSV files ({found}): which one is "
-                              "meant is not for the tool to guess: move one of them out")
+        raise DataFolderError(
+            f"{folder} holds both a workbook ({books[0].name}) and CSV files ({found}): which one is "
+            "meant is not for the tool to guess: move one of them out"
+        )
     for other in others:
-        problems.append(Problem(other.name, 0, "", WARNING,
-                                "not a file peermap reads (it reads " + ", ".join(tables) + ", or one .xlsx "
-                                "workbook): ignored; rename it if it holds one of these tables"))
+        problems.append(
+            Problem(
+                other.name,
+                0,
+                "",
+                WARNING,
+                "not a file peermap reads (it reads " + ", ".join(tables) + ", or one .xlsx "
+                "workbook): ignored; rename it if it holds one of these tables",
+            )
+        )
     return FolderFiles(books[0] if books else None, {table: paths[0] for table, paths in csv_files.items()})
 
 
@@ -132,13 +145,21 @@ def _match_header(spec: TableSpec, file: str, header: list[str], problems: list[
         if key in wanted and wanted[key] not in positions:
             positions[wanted[key]] = position
         elif key in wanted:
-            problems.append(Problem(file, 1, title.strip(), WARNING,
-                                    f"a second {wanted[key]} column (column {position + 1}): ignored, the first is read"))
+            problems.append(
+                Problem(
+                    file,
+                    1,
+                    title.strip(),
+                    WARNING,
+                    f"a second {wanted[key]} column (column {position + 1}): ignored, the first is read",
+                )
+            )
         elif key:
             problems.append(Problem(file, 1, title.strip(), WARNING, "unknown column ignored"))
         else:
-            problems.append(Problem(file, 1, "", WARNING,
-                                    f"column {position + 1} has no name in the header: its cells are ignored"))
+            problems.append(
+                Problem(file, 1, "", WARNING, f"column {position + 1} has no name in the header: its cells are ignored")
+            )
     missing = [c for c in spec.required_columns if c not in positions]
     if missing:
         raise DataFolderError(
@@ -148,13 +169,22 @@ def _match_header(spec: TableSpec, file: str, header: list[str], problems: list[
     return positions
 
 
-def _table(spec: TableSpec, file: str, positions: dict[str, int], source: pd.DataFrame, excel: bool = False,
-           read: int = 0, shape_problems: list[Problem] | None = None) -> RawTable:
+def _table(
+    spec: TableSpec,
+    file: str,
+    positions: dict[str, int],
+    source: pd.DataFrame,
+    excel: bool = False,
+    read: int = 0,
+    shape_problems: list[Problem] | None = None,
+) -> RawTable:
     """Pick the contract's columns out of ``source`` (all text, "" for empty); absent ones are empty."""
     source = source.fillna("")
     empty = pd.Series("", index=source.index, dtype="string")
-    frame = pd.DataFrame({name: source[positions[name]] if name in positions else empty for name in spec.column_names},
-                         index=source.index)
+    frame = pd.DataFrame(
+        {name: source[positions[name]] if name in positions else empty for name in spec.column_names},
+        index=source.index,
+    )
     return RawTable(spec, file, frame, source, excel, read, shape_problems or [])
 
 
@@ -183,8 +213,9 @@ def read_csv_table(spec: TableSpec, path: Path, problems: list[Problem], *, care
     if not any(name.strip() for name in header):
         raise DataFolderError(f"{path.name}: the file is empty (it needs a header row)")
     positions = _match_header(spec, path.name, header, problems)
-    records = split_records(text.data[body_starts:], path.name, len(header), _free_text(spec, positions, len(header)),
-                            careful=careful)
+    records = split_records(
+        text.data[body_starts:], path.name, len(header), _free_text(spec, positions, len(header)), careful=careful
+    )
     problems.extend(records.problems)
     table = _table(spec, path.name, positions, records.frame, read=records.read, shape_problems=records.problems)
     table.sha256 = hashlib.sha256(raw).hexdigest()
@@ -216,14 +247,22 @@ def _sheet_rows(label: str, rows, width: int, problems: list[Problem]) -> tuple[
         beyond = [cell for cell in cells[width:] if cell.strip()]
         if beyond:
             used = max(i for i, cell in enumerate(cells) if cell.strip()) + 1
-            rejected.append(Problem(label, number, "", REJECTED,
-                                    f"row has {used} cells, the header has {width}: the whole row is left out",
-                                    row_text(cells[:used])))
+            rejected.append(
+                Problem(
+                    label,
+                    number,
+                    "",
+                    REJECTED,
+                    f"row has {used} cells, the header has {width}: the whole row is left out",
+                    row_text(cells[:used]),
+                )
+            )
             continue
         records.append(cells[:width] + [""] * (width - len(cells)))
         lines.append(number)
-    source = pd.DataFrame(records, columns=range(width), index=pd.Index(lines, dtype="int64", name="line"),
-                          dtype="string")
+    source = pd.DataFrame(
+        records, columns=range(width), index=pd.Index(lines, dtype="int64", name="line"), dtype="string"
+    )
     problems.extend(rejected)
     return source, rejected
 
@@ -240,8 +279,15 @@ def read_workbook(specs, path: Path, problems: list[Problem]) -> dict[str, RawTa
     known = {spec.name for spec in specs}
     for name, title in sheets.items():
         if name not in known:
-            problems.append(Problem(f"{path.name}[{title}]", 0, "", WARNING,
-                                    "not a sheet peermap reads (it reads " + ", ".join(sorted(known)) + "): ignored"))
+            problems.append(
+                Problem(
+                    f"{path.name}[{title}]",
+                    0,
+                    "",
+                    WARNING,
+                    "not a sheet peermap reads (it reads " + ", ".join(sorted(known)) + "): ignored",
+                )
+            )
     tables = {}
     try:
         for spec in specs:
@@ -262,8 +308,9 @@ def read_workbook(specs, path: Path, problems: list[Problem]) -> dict[str, RawTa
                 raise
             except Exception as exc:  # a cell openpyxl cannot turn into a value (a date past year 9999)
                 raise DataFolderError(f"{label}: a row cannot be read ({type(exc).__name__}: {exc})") from None
-            tables[spec.name] = _table(spec, label, positions, source, excel=True, read=len(source) + len(rejected),
-                                       shape_problems=rejected)
+            tables[spec.name] = _table(
+                spec, label, positions, source, excel=True, read=len(source) + len(rejected), shape_problems=rejected
+            )
     finally:
         book.close()
     return tables

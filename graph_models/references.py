@@ -95,8 +95,9 @@ def _read_key(path: Path) -> str:
     except OSError as exc:
         raise MissingKeyError(f"cannot read key file {path}: {exc.strerror}\n\n{KEY_HELP}") from None
     except UnicodeDecodeError:
-        raise MissingKeyError(f"the key file {path} is not text: a key is a line of at least {MIN_KEY_LENGTH} "
-                              f"characters.\n\n{KEY_HELP}") from None
+        raise MissingKeyError(
+            f"the key file {path} is not text: a key is a line of at least {MIN_KEY_LENGTH} characters.\n\n{KEY_HELP}"
+        ) from None
 
 
 def find_key(data_dir: Path | None = None, key_file: Path | None = None) -> str:

@@ -12,6 +12,7 @@ import csv
 import io
 from dataclasses import dataclass
 from pathlib import Path
+
 from peermap.graph_models.private_files import make_folder, open_private
 
 REJECTED = "rejected"

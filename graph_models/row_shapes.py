@@ -50,17 +50,20 @@ from typing import Iterator, Sequence
 import numpy as np
 import pandas as pd
 
-from peermap.graph_models.rejects import DataFolderError, Problem, REJECTED
+from peermap.graph_models.rejects import REJECTED, DataFolderError, Problem
 
 csv.field_size_limit(10_000_000)
 
 #: Bytes of the file looked at in one numpy pass (bounds the memory of the line counts).
 _BLOCK = 1 << 24
 
-UNCLOSED_QUOTE = ("a quote opened on this line is never closed: this line is left out and the lines after it "
-                  "are read on their own")
-BADLY_CLOSED_QUOTE = ("a quoted cell on this line is closed by a quote followed by something other than a comma: "
-                      "its cells cannot be told apart, so the whole row is left out")
+UNCLOSED_QUOTE = (
+    "a quote opened on this line is never closed: this line is left out and the lines after it are read on their own"
+)
+BADLY_CLOSED_QUOTE = (
+    "a quoted cell on this line is closed by a quote followed by something other than a comma: "
+    "its cells cannot be told apart, so the whole row is left out"
+)
 
 
 @dataclass
@@ -86,15 +89,16 @@ def header_fields(data: bytes, file: str) -> tuple[list[str], int]:
         at = data.find(mark)
         if at >= 0:
             cut = min(cut, at)
-    end = cut + (2 if data[cut:cut + 2] == b"\r\n" else 1 if cut < len(data) else 0)
+    end = cut + (2 if data[cut : cut + 2] == b"\r\n" else 1 if cut < len(data) else 0)
     line = data[:cut].decode("utf-8")
     if _open_quote_at_end(line):
         raise DataFolderError(f"{file}: line 1 (the header) has a quote that is never closed")
     return next(csv.reader([line]), []), end
 
 
-def split_records(body: bytes, file: str, width: int, free_text: Sequence[bool], *, first_line: int = 2,
-                  careful: bool = False) -> Records:
+def split_records(
+    body: bytes, file: str, width: int, free_text: Sequence[bool], *, first_line: int = 2, careful: bool = False
+) -> Records:
     """Split ``body`` (UTF-8 text after the header) into rows of ``width`` fields.
 
     Parameters
@@ -113,6 +117,7 @@ def split_records(body: bytes, file: str, width: int, free_text: Sequence[bool],
 
 
 # -- the fast path ----------------------------------------------------------------------------
+
 
 def _line_starts(buf: np.ndarray) -> np.ndarray:
     """Byte offset of each physical line (lines end at ``\\n``; a final line may lack one)."""
@@ -139,9 +144,18 @@ def _read_c(body: bytes, width: int) -> pd.DataFrame | None:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", pd.errors.ParserWarning)  # index_col=False cutting a long first row
-            return pd.read_csv(io.BytesIO(body), header=None, names=range(width), index_col=False, dtype="string",
-                               keep_default_na=False, na_filter=False, skip_blank_lines=False, engine="c",
-                               encoding="utf-8")
+            return pd.read_csv(
+                io.BytesIO(body),
+                header=None,
+                names=range(width),
+                index_col=False,
+                dtype="string",
+                keep_default_na=False,
+                na_filter=False,
+                skip_blank_lines=False,
+                engine="c",
+                encoding="utf-8",
+            )
     except (pd.errors.ParserError, pd.errors.ParserWarning, pd.errors.EmptyDataError):
         return None
 
@@ -194,8 +208,9 @@ def _fast(body: bytes, width: int, free_text: Sequence[bool], first_line: int) -
         end = first[row] + spans[row]
         high = starts[end] if end < len(starts) else len(buf)
         lines = list(io.StringIO(body[low:high].decode("utf-8"), newline=""))
-        if _strict_record(lines) != frame.iloc[row].tolist() or not _spans_rightly(frame.iloc[row].tolist(), lines,
-                                                                                   width, free_text):
+        if _strict_record(lines) != frame.iloc[row].tolist() or not _spans_rightly(
+            frame.iloc[row].tolist(), lines, width, free_text
+        ):
             return None
     frame.index = pd.Index(first_line + first, name="line")
     return frame[~blank]
@@ -214,17 +229,19 @@ def _closed_badly(body: bytes, buf: np.ndarray, starts: np.ndarray) -> bool:
     odd = ~np.isin(before, [ord(","), 10]) & ~np.isin(after, [ord(","), ord('"'), 13, 10])
     for line in np.unique(np.searchsorted(starts, at[odd], side="right") - 1):
         end = starts[line + 1] if line + 1 < len(starts) else len(buf)
-        if _quotes_of(body[starts[line]:end].decode("utf-8")) == "bad":
+        if _quotes_of(body[starts[line] : end].decode("utf-8")) == "bad":
             return True
     return False
 
 
 def _empty(width: int) -> pd.DataFrame:
-    return pd.DataFrame({c: pd.Series([], dtype="string") for c in range(width)},
-                        index=pd.Index([], dtype=np.int64, name="line"))
+    return pd.DataFrame(
+        {c: pd.Series([], dtype="string") for c in range(width)}, index=pd.Index([], dtype=np.int64, name="line")
+    )
 
 
 # -- the careful path -------------------------------------------------------------------------
+
 
 def _strict_record(lines: list[str]) -> list[str] | None:
     """The one record ``lines`` hold, read strictly (RFC 4180 quotes); ``None`` if they are not exactly one."""
@@ -245,7 +262,7 @@ def _quotes_of(line: str) -> str:
         char = text[i]
         if quoted:
             if char == '"':
-                if text[i + 1:i + 2] == '"':
+                if text[i + 1 : i + 2] == '"':
                     i += 1
                 elif i + 1 < len(text) and text[i + 1] != ",":
                     return "bad"
@@ -318,12 +335,12 @@ def _careful(body: bytes, file: str, width: int, free_text: Sequence[bool], firs
                 used = reader.line_num
                 if not any(cell.strip() for cell in record):
                     continue
-                if span > 1 and not _spans_rightly(record, lines[at:at + span], width, free_text):
+                if span > 1 and not _spans_rightly(record, lines[at : at + span], width, free_text):
                     reject(at, _line_text(lines[at]), UNCLOSED_QUOTE)
                     restart = at + 1
                     break
                 if len(record) != width:
-                    reject(at, "".join(lines[at:at + span]).rstrip("\r\n"), _wrong_shape(len(record), width))
+                    reject(at, "".join(lines[at : at + span]).rstrip("\r\n"), _wrong_shape(len(record), width))
                     continue
                 rows.append(record)
                 starts.append(first_line + at)

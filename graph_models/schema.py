@@ -75,70 +75,100 @@ class TableSpec:
 
 C = ColumnSpec
 
-CHILDREN = TableSpec("children", True, "child_id", (
-    C("child_id", "id", required=True),
-    C("display_name", "text"),
-    C("birth_date", "birth_date"),
-    C("sex", "choice", choices=SEXES),
-    C("legal_status", "choice", choices=LEGAL_STATUSES),
-    C("placement_type", "choice", choices=PLACEMENT_TYPES),
-    C("home_postcode", "postcode"),
-    C("placement_postcode", "postcode"),
-    C("school", "text"),
-    C("ce_risk", "choice", choices=CE_RISKS),
-    C("exploitation_type", "choice", choices=EXPLOITATION_TYPES),
-))
+CHILDREN = TableSpec(
+    "children",
+    True,
+    "child_id",
+    (
+        C("child_id", "id", required=True),
+        C("display_name", "text"),
+        C("birth_date", "birth_date"),
+        C("sex", "choice", choices=SEXES),
+        C("legal_status", "choice", choices=LEGAL_STATUSES),
+        C("placement_type", "choice", choices=PLACEMENT_TYPES),
+        C("home_postcode", "postcode"),
+        C("placement_postcode", "postcode"),
+        C("school", "text"),
+        C("ce_risk", "choice", choices=CE_RISKS),
+        C("exploitation_type", "choice", choices=EXPLOITATION_TYPES),
+    ),
+)
 
-EPISODES = TableSpec("episodes", True, "episode_id", (
-    C("episode_id", "id", required=True),
-    C("child_id", "id", required=True),
-    C("missing_at", "datetime", required=True),
-    C("returned_at", "datetime"),
-    C("missing_from_postcode", "postcode"),
-    C("found_at_postcode", "postcode"),
-    C("found_at_place", "text"),
-))
+EPISODES = TableSpec(
+    "episodes",
+    True,
+    "episode_id",
+    (
+        C("episode_id", "id", required=True),
+        C("child_id", "id", required=True),
+        C("missing_at", "datetime", required=True),
+        C("returned_at", "datetime"),
+        C("missing_from_postcode", "postcode"),
+        C("found_at_postcode", "postcode"),
+        C("found_at_place", "text"),
+    ),
+)
 
-RTHIS = TableSpec("rthis", False, "rthi_id", (
-    C("rthi_id", "id", required=True),
-    C("child_id", "id", required=True),
-    C("episode_ids", "id_list", required=True),
-    C("offered_at", "datetime"),
-    C("outcome", "choice", required=True, choices=OUTCOMES),
-    C("completed_at", "datetime"),
-    C("worker", "text"),
-))
+RTHIS = TableSpec(
+    "rthis",
+    False,
+    "rthi_id",
+    (
+        C("rthi_id", "id", required=True),
+        C("child_id", "id", required=True),
+        C("episode_ids", "id_list", required=True),
+        C("offered_at", "datetime"),
+        C("outcome", "choice", required=True, choices=OUTCOMES),
+        C("completed_at", "datetime"),
+        C("worker", "text"),
+    ),
+)
 
-LINKS = TableSpec("links", False, "link_id", (
-    C("link_id", "id", required=True),
-    C("child_id", "id", required=True),
-    C("recorded_at", "datetime", required=True),
-    C("target_type", "choice", required=True, choices=TARGET_TYPES),
-    C("target_ref", "text", required=True),
-    C("role", "choice", choices=ROLES),
-    C("episode_id", "id"),
-    C("rthi_id", "id"),
-    C("with_during_episode", "bool"),
-    C("source", "choice", choices=SOURCES),
-    C("source_grade", "choice", choices=SOURCE_GRADES),
-    C("intel_grade", "choice", choices=INTEL_GRADES),
-    C("handling", "choice", choices=HANDLING_CODES, fail_closed="C"),
-    C("notes", "text"),
-))
+LINKS = TableSpec(
+    "links",
+    False,
+    "link_id",
+    (
+        C("link_id", "id", required=True),
+        C("child_id", "id", required=True),
+        C("recorded_at", "datetime", required=True),
+        C("target_type", "choice", required=True, choices=TARGET_TYPES),
+        C("target_ref", "text", required=True),
+        C("role", "choice", choices=ROLES),
+        C("episode_id", "id"),
+        C("rthi_id", "id"),
+        C("with_during_episode", "bool"),
+        C("source", "choice", choices=SOURCES),
+        C("source_grade", "choice", choices=SOURCE_GRADES),
+        C("intel_grade", "choice", choices=INTEL_GRADES),
+        C("handling", "choice", choices=HANDLING_CODES, fail_closed="C"),
+        C("notes", "text"),
+    ),
+)
 
-PLACES = TableSpec("places", False, "place_name", (
-    C("place_name", "text", required=True),
-    C("postcode", "postcode", required=True),
-    C("kind", "choice", choices=PLACE_KINDS),
-))
+PLACES = TableSpec(
+    "places",
+    False,
+    "place_name",
+    (
+        C("place_name", "text", required=True),
+        C("postcode", "postcode", required=True),
+        C("kind", "choice", choices=PLACE_KINDS),
+    ),
+)
 
-ASSOCIATES = TableSpec("associates", False, "associate_id", (
-    C("associate_id", "id", required=True),
-    C("label", "text", required=True),
-    C("aliases", "id_list"),
-    C("role", "choice", choices=PEOPLE_ROLES),
-    C("approx_age", "int", low=0, high=120),
-))
+ASSOCIATES = TableSpec(
+    "associates",
+    False,
+    "associate_id",
+    (
+        C("associate_id", "id", required=True),
+        C("label", "text", required=True),
+        C("aliases", "id_list"),
+        C("role", "choice", choices=PEOPLE_ROLES),
+        C("approx_age", "int", low=0, high=120),
+    ),
+)
 
 #: In the order they are loaded: later tables refer to earlier ones.
 TABLE_SPECS = (CHILDREN, EPISODES, RTHIS, LINKS, PLACES, ASSOCIATES)

@@ -21,7 +21,7 @@ import pandera.pandas as pa
 from peermap.graph_models import cells
 from peermap.graph_models.postcode_format import normalise_postcodes
 from peermap.graph_models.reading import RawTable
-from peermap.graph_models.rejects import Problem, REJECTED, WARNING
+from peermap.graph_models.rejects import REJECTED, WARNING, Problem
 from peermap.graph_models.schema import ColumnSpec
 
 
@@ -84,8 +84,13 @@ class RowRule:
     ok: Callable[[pd.DataFrame], pd.Series]
 
 
-def _schema(raw: RawTable, references: tuple[Reference, ...], rules: tuple[RowRule, ...],
-            unique_key: Callable[[pd.Series], pd.Series] | None, parsed: dict[str, pd.Series]) -> pa.DataFrameSchema:
+def _schema(
+    raw: RawTable,
+    references: tuple[Reference, ...],
+    rules: tuple[RowRule, ...],
+    unique_key: Callable[[pd.Series], pd.Series] | None,
+    parsed: dict[str, pd.Series],
+) -> pa.DataFrameSchema:
     """The pandera schema of one table's (trimmed) text cells. Checks store what they parse in ``parsed``."""
     columns = {}
     refs = {r.column: r for r in references}
@@ -94,33 +99,51 @@ def _schema(raw: RawTable, references: tuple[Reference, ...], rules: tuple[RowRu
         if column.required:
             checks.append(pa.Check(lambda s: s != "", error="required value is missing"))
         if column.kind not in ("id", "text", "id_list"):
+
             def readable(s, parse=_parser(column, raw.excel), name=column.name):
                 parsed[name] = parse(s.mask(s == ""))
                 return (s == "") | parsed[name].notna()
+
             checks.append(pa.Check(readable, error=_unreadable_reason(column)))
         if column.name == raw.spec.id_column:
             key = unique_key or (lambda s: s)
-            checks.append(pa.Check(lambda s, key=key: (s == "") | ~key(s).duplicated(keep="first"),
-                                   error=f"duplicate {column.name}: an earlier row has it (the first row wins)"))
+            checks.append(
+                pa.Check(
+                    lambda s, key=key: (s == "") | ~key(s).duplicated(keep="first"),
+                    error=f"duplicate {column.name}: an earlier row has it (the first row wins)",
+                )
+            )
         if column.name in refs:
             ref = refs[column.name]
-            checks.append(pa.Check(lambda s, ref=ref: (s == "") | cells.isin(s, ref.known),
-                                   error=f"{column.name} not found in {ref.target_file}"))
+            checks.append(
+                pa.Check(
+                    lambda s, ref=ref: (s == "") | cells.isin(s, ref.known),
+                    error=f"{column.name} not found in {ref.target_file}",
+                )
+            )
         columns[column.name] = pa.Column(nullable=True, checks=checks)
     frame_checks = [pa.Check(rule.ok, error=f"rule:{i}") for i, rule in enumerate(rules)]
     return pa.DataFrameSchema(columns, checks=frame_checks, name=raw.file)
 
 
-def validate(raw: RawTable, problems: list[Problem], *, references: tuple[Reference, ...] = (),
-             rules: tuple[RowRule, ...] = (), unique_key=None) -> pd.DataFrame:
+def validate(
+    raw: RawTable,
+    problems: list[Problem],
+    *,
+    references: tuple[Reference, ...] = (),
+    rules: tuple[RowRule, ...] = (),
+    unique_key=None,
+) -> pd.DataFrame:
     """Check ``raw`` against its contract; report problems; return the typed rows that load.
 
     Cells are trimmed once, checked by pandera (each value parsed once, the
     result kept for the typed table), and the returned frame keeps the
     physical line as its index.
     """
-    frame = pd.DataFrame({name: raw.frame[name].astype("string").str.strip().fillna("")
-                          for name in raw.spec.column_names}, index=raw.frame.index)
+    frame = pd.DataFrame(
+        {name: raw.frame[name].astype("string").str.strip().fillna("") for name in raw.spec.column_names},
+        index=raw.frame.index,
+    )
     parsed: dict[str, pd.Series] = {}
     failures = pd.DataFrame(columns=["column", "check", "index"])
     try:
@@ -145,8 +168,11 @@ def validate(raw: RawTable, problems: list[Problem], *, references: tuple[Refere
         seen.add((line, column, reason))
         if severity == WARNING:
             instead = raw.spec.column(column).fail_closed
-            reason = (f"{reason}: {frame.at[line, column]!r} treated as {instead} (an unknown code fails closed)"
-                      if instead else f"{reason}: {frame.at[line, column]!r} left blank")
+            reason = (
+                f"{reason}: {frame.at[line, column]!r} treated as {instead} (an unknown code fails closed)"
+                if instead
+                else f"{reason}: {frame.at[line, column]!r} left blank"
+            )
             blanked.setdefault(column, []).append(line)
         else:
             rejected.add(line)

@@ -45,11 +45,24 @@ from peermap.graph_models.network import PeerNetwork, _nanoseconds
 from peermap.mapping.associates import duplicate_suggestions
 from peermap.mapping.background_clusters import clusters_meanwhile
 from peermap.mapping.changes import changes_since, empty_changes
-from peermap.mapping.cluster_numbers import (carried, clustered_children, coverage_start, first_period, numbers_before,
-                                     people_nodes, renumber)
+from peermap.mapping.cluster_numbers import (
+    carried,
+    clustered_children,
+    coverage_start,
+    first_period,
+    numbers_before,
+    people_nodes,
+    renumber,
+)
 from peermap.mapping.clusters import Clustering, describe_clusters
-from peermap.mapping.evidence import (Evidence, EvidenceRecords, cluster_kind_names, collect_evidence, explain,
-                                      kind_names)
+from peermap.mapping.evidence import (
+    Evidence,
+    EvidenceRecords,
+    cluster_kind_names,
+    collect_evidence,
+    explain,
+    kind_names,
+)
 from peermap.mapping.evidence.words import STRENGTHS, local_text, strength_codes
 from peermap.mapping.key_people import betweenness, key_people
 from peermap.mapping.memory import release_free_memory
@@ -58,8 +71,16 @@ from peermap.mapping.settings import EvidenceSettings
 
 #: SCHEMA.md's "What comes out" columns, then the ones we add.
 PEOPLE_COLUMNS = ["ref", "name", "kind", "role", "cluster", "degree", "betweenness", "score"]
-PEOPLE_EXTRA = ["rank", "strength", "bridging", "episodes", "adults_of_concern", "children_reached",
-                "clusters_reached", "tie_type"]
+PEOPLE_EXTRA = [
+    "rank",
+    "strength",
+    "bridging",
+    "episodes",
+    "adults_of_concern",
+    "children_reached",
+    "clusters_reached",
+    "tie_type",
+]
 CLUSTER_COLUMNS = ["cluster", "children", "associates", "ties", "places", "summary"]
 CLUSTER_EXTRA = ["n_children", "n_associates", "strongest_ties", "adults_of_concern", "weight"]
 
@@ -121,8 +142,9 @@ def pair_keys(rows: pd.DataFrame, index: pd.Index) -> np.ndarray:
     return np.minimum(a, b) * n + np.maximum(a, b)
 
 
-def why_texts(rows: pd.DataFrame, network: PeerNetwork, explain_rows=None, items: int = WHY_ITEMS,
-              order: np.ndarray | None = None) -> pd.Series:
+def why_texts(
+    rows: pd.DataFrame, network: PeerNetwork, explain_rows=None, items: int = WHY_ITEMS, order: np.ndarray | None = None
+) -> pd.Series:
     """Each tie's explanation: its heaviest pieces of evidence in words, then how many more.
 
     ``rows`` are the evidence rows ``network`` was built from. Only the pieces
@@ -142,8 +164,11 @@ def why_texts(rows: pd.DataFrame, network: PeerNetwork, explain_rows=None, items
     m = len(network.ties)
     if rows.empty or m == 0:
         return pd.Series([""] * (m if order is None else len(order)), dtype="string")
-    tie = network.row_tie if network.row_tie is not None and len(network.row_tie) == len(rows) \
+    tie = (
+        network.row_tie
+        if network.row_tie is not None and len(network.row_tie) == len(rows)
         else _tie_of_rows(rows, network)
+    )
     pieces = np.bincount(tie, minlength=m)
     # a tie with one piece of evidence shows it; the others sort theirs: heaviest, then earliest, then row order
     single = np.flatnonzero(pieces[tie] == 1)
@@ -167,7 +192,7 @@ def why_texts(rows: pd.DataFrame, network: PeerNetwork, explain_rows=None, items
     chunks = []
     for c, start in enumerate(range(0, m, WHY_CHUNK)):  # a block of ties at a time: the words never all at once
         stop = min(m, start + WHY_CHUNK)
-        these = by_position[bounds[c]:bounds[c + 1]]
+        these = by_position[bounds[c] : bounds[c + 1]]
         these_rows = at_rows[these]
         in_row_order = np.argsort(these_rows, kind="stable")
         words = text_array(explain_rows(rows, these_rows[in_row_order]).reset_index(drop=True).fillna(""))
@@ -183,9 +208,14 @@ def why_texts(rows: pd.DataFrame, network: PeerNetwork, explain_rows=None, items
             parts.append(pc.take(words, pa.array(slot, mask=slot < 0)))
         more = pieces[final[start:stop]] - items
         count = pa.array(np.maximum(more, 0), mask=more <= 0).cast(pa.large_string())
-        parts.append(pc.binary_join_element_wise(pa.scalar("and ", pa.large_string()), count,
-                                                 pa.scalar(" more", pa.large_string()),
-                                                 pa.scalar("", pa.large_string())))
+        parts.append(
+            pc.binary_join_element_wise(
+                pa.scalar("and ", pa.large_string()),
+                count,
+                pa.scalar(" more", pa.large_string()),
+                pa.scalar("", pa.large_string()),
+            )
+        )
         chunks.append(pc.binary_join_element_wise(*parts, pa.scalar("; ", pa.large_string()), null_handling="skip"))
         del words, parts
     return pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array(chunks, type=pa.large_string())))
@@ -239,9 +269,12 @@ def _heaviest_first(weight: np.ndarray, a_rank: np.ndarray, b_rank: np.ndarray) 
 def _strength_words(weight: pd.Series, settings: EvidenceSettings) -> pd.Series:
     """Each tie's strength in words (:func:`mapping.evidence.words.strength_codes`)."""
     code = strength_codes(weight, settings)
-    return pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array([pc.take(pa.array(STRENGTHS, pa.large_string()),
-                                                                          code)]),
-                                                dtype=pd.StringDtype("pyarrow", np.nan)))
+    return pd.Series(
+        pd.arrays.ArrowStringArray(
+            pa.chunked_array([pc.take(pa.array(STRENGTHS, pa.large_string()), code)]),
+            dtype=pd.StringDtype("pyarrow", np.nan),
+        )
+    )
 
 
 class _Stages:
@@ -259,7 +292,7 @@ class _Stages:
     @contextmanager
     def __call__(self, name: str):
         started = time.perf_counter()
-        with (self.hook(name) if self.hook else nullcontext()):
+        with self.hook(name) if self.hook else nullcontext():
             yield
             release_free_memory()
         self.timings[name] = time.perf_counter() - started
@@ -270,9 +303,17 @@ class _Stages:
 EXPLAIN_ALL_UP_TO = 300_000
 
 
-def analyse(dataset: Dataset, period: Period, settings: EvidenceSettings | None = None,
-            postcodes: PostcodeIndex | None = None, *, previous: bool = True,
-            duplicates: bool = True, stage=None, carry: pd.Series | None = None) -> Analysis:
+def analyse(
+    dataset: Dataset,
+    period: Period,
+    settings: EvidenceSettings | None = None,
+    postcodes: PostcodeIndex | None = None,
+    *,
+    previous: bool = True,
+    duplicates: bool = True,
+    stage=None,
+    carry: pd.Series | None = None,
+) -> Analysis:
     """The peer-network analysis of one period.
 
     Parameters
@@ -327,8 +368,9 @@ def analyse(dataset: Dataset, period: Period, settings: EvidenceSettings | None 
                 rows["detail"] = explain(rows, records)
                 ties_why = why_texts(rows, network, lambda frame, at: frame["detail"].iloc[at], order=order)
             else:
-                ties_why = why_texts(rows, network, lambda frame, at: explain(frame, records, positions=at),
-                                     order=order)
+                ties_why = why_texts(
+                    rows, network, lambda frame, at: explain(frame, records, positions=at), order=order
+                )
                 rows["detail"] = np.full(len(rows), None, dtype=object)  # words made on demand: explain()
             columns = tie_columns()
             ties = pd.DataFrame({column: _taken(source[column], order) for column in columns if column in source})
@@ -349,12 +391,16 @@ def analyse(dataset: Dataset, period: Period, settings: EvidenceSettings | None 
     if previous and not first:
         with stages("previous period (for changes and cluster numbers)"):
             chain = numbers_before(dataset, period.previous(), settings, postcodes, settings.cluster_number_history - 1)
-            before = analyse(dataset, period.previous(), settings, postcodes, previous=False, duplicates=False,
-                             carry=chain)
-            carry = clustered_children(before.people["ref"], before.people["kind"],
-                                       before.people["cluster"].fillna(0).to_numpy(dtype=np.int64))
-    clustering.membership = renumber(clustering.membership, carried(
-        clustered_children(network.nodes["ref"], network.nodes["kind"], clustering.membership), carry))
+            before = analyse(
+                dataset, period.previous(), settings, postcodes, previous=False, duplicates=False, carry=chain
+            )
+            carry = clustered_children(
+                before.people["ref"], before.people["kind"], before.people["cluster"].fillna(0).to_numpy(dtype=np.int64)
+            )
+    clustering.membership = renumber(
+        clustering.membership,
+        carried(clustered_children(network.nodes["ref"], network.nodes["kind"], clustering.membership), carry),
+    )
 
     with stages("key people"):
         people, people_info = key_people(network, clustering.membership, roles, rows, settings, between)
@@ -386,39 +432,70 @@ def analyse(dataset: Dataset, period: Period, settings: EvidenceSettings | None 
             in_period = known["resolved"].to_numpy(dtype=bool) | isin(known["associate_key"], roles.index)
             # alike names count when they come near the same children: sharing a child, or a peer cluster
             cluster_of = people.loc[people["kind"].eq("child").to_numpy(dtype=bool)].set_index("ref")["cluster"]
-            found_duplicates = duplicate_suggestions(known[in_period], settings.duplicate_similarity,
-                                                     links=evidence.period_rows.links, cluster_of=cluster_of)
+            found_duplicates = duplicate_suggestions(
+                known[in_period], settings.duplicate_similarity, links=evidence.period_rows.links, cluster_of=cluster_of
+            )
 
     timings = {**stages.timings, **{f"evidence: {k}": v for k, v in evidence.timings.items()}}
     handling = frozenset(evidence.period_rows.links["handling"].dropna().unique())
     info = {
-        "clustering": {"method": clustering.method, "modularity": round(clustering.modularity, 4),
-                       "resolution": settings.leiden_resolution, "seed": settings.seed,
-                       "clusters": int(len(np.unique(clustering.membership[clustering.membership > 0]))),
-                       "splits": clustering.splits},
+        "clustering": {
+            "method": clustering.method,
+            "modularity": round(clustering.modularity, 4),
+            "resolution": settings.leiden_resolution,
+            "seed": settings.seed,
+            "clusters": int(len(np.unique(clustering.membership[clustering.membership > 0]))),
+            "splits": clustering.splits,
+        },
         "betweenness": people_info["betweenness"],
-        "counts": {"children": int(people["kind"].eq("child").sum()),
-                   "associates": int(people["kind"].eq("associate").sum()),
-                   "ties": int(len(ties)), "evidence": int(len(rows)),
-                   "episodes": int(len(evidence.period_rows.episodes)),
-                   "links": int(len(evidence.period_rows.links))},
+        "counts": {
+            "children": int(people["kind"].eq("child").sum()),
+            "associates": int(people["kind"].eq("associate").sum()),
+            "ties": int(len(ties)),
+            "evidence": int(len(rows)),
+            "episodes": int(len(evidence.period_rows.episodes)),
+            "links": int(len(evidence.period_rows.links)),
+        },
         "settings": settings.as_dict(),
         "first_period": bool(first),
         "coverage_from": coverage_start(dataset),
     }
-    return Analysis(period, settings, people.reset_index(drop=True), clusters, ties, changes, rows, network,
-                    clustering, found_duplicates, evidence.place_rows, roles, info, timings, handling,
-                    tie_pairs=tie_pairs, records=records)
+    return Analysis(
+        period,
+        settings,
+        people.reset_index(drop=True),
+        clusters,
+        ties,
+        changes,
+        rows,
+        network,
+        clustering,
+        found_duplicates,
+        evidence.place_rows,
+        roles,
+        info,
+        timings,
+        handling,
+        tie_pairs=tie_pairs,
+        records=records,
+    )
 
 
 # -- places ---------------------------------------------------------------------------------------------------------
-def places_of(analysis: Analysis, dataset: Dataset, postcodes: PostcodeIndex | None = None,
-              include_handling_c: bool = True) -> PlacesResult:
+def places_of(
+    analysis: Analysis, dataset: Dataset, postcodes: PostcodeIndex | None = None, include_handling_c: bool = True
+) -> PlacesResult:
     """The period's places and hot-spot areas (:func:`geo.hotspots.analyse_places`), told the clusters and
     adults of concern this analysis found, so each area can say which clusters meet there and who is linked."""
     people = analysis.people
     children = people[people["kind"].eq("child") & people["cluster"].notna()]
     cluster_of = {ref: int(cluster) for ref, cluster in zip(children["ref"], children["cluster"])}
     concern = people.loc[people["role"].eq("adult_of_concern").fillna(False).to_numpy(dtype=bool), "ref"].tolist()
-    return analyse_places(dataset, analysis.period, postcodes, cluster_of=cluster_of, adults_of_concern=concern,
-                          include_handling_c=include_handling_c)
+    return analyse_places(
+        dataset,
+        analysis.period,
+        postcodes,
+        cluster_of=cluster_of,
+        adults_of_concern=concern,
+        include_handling_c=include_handling_c,
+    )

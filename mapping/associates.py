@@ -64,8 +64,11 @@ def associate_roles(associates: pd.DataFrame, links: pd.DataFrame) -> pd.DataFra
     One groupby over the links: O(n log n).
     """
     table = associates.set_index("associate_key")[["ref", "label", "role", "resolved", "associate_id"]].copy()
-    said = links[links["target_type"].eq("associate").fillna(False).to_numpy(dtype=bool)
-                 & links["role"].notna().to_numpy() & links["associate_key"].notna().to_numpy()]
+    said = links[
+        links["target_type"].eq("associate").fillna(False).to_numpy(dtype=bool)
+        & links["role"].notna().to_numpy()
+        & links["associate_key"].notna().to_numpy()
+    ]
     if len(said):
         counts = said.groupby(["associate_key", "role"]).size().rename("n").reset_index()
         counts["precedence"] = counts["role"].map({r: i for i, r in enumerate(ROLE_PRECEDENCE)}).fillna(99)
@@ -74,15 +77,23 @@ def associate_roles(associates: pd.DataFrame, links: pd.DataFrame) -> pd.DataFra
         table["role"] = table["role"].fillna(from_links.reindex(table.index)).astype("string")
     table["role"] = table["role"].astype("string")
     role = table["role"]
-    table["tie_type"] = np.where(role.isin(SAFETY_ROLES).fillna(False), "safety",
-                                 np.where(role.isin(CONTEXT_ROLES).fillna(False), "context", "risk"))
+    table["tie_type"] = np.where(
+        role.isin(SAFETY_ROLES).fillna(False),
+        "safety",
+        np.where(role.isin(CONTEXT_ROLES).fillna(False), "context", "risk"),
+    )
     return table
 
 
 def _name_keys(values: pd.Series) -> pd.Series:
     """Lower case, letters and digits only, single spaces: ``"  ROBERT  Murray "`` → ``"robert murray"``."""
-    return (values.astype("string").str.lower().str.replace(r"[^a-z0-9 ]+", " ", regex=True)
-            .str.replace(r"\s+", " ", regex=True).str.strip())
+    return (
+        values.astype("string")
+        .str.lower()
+        .str.replace(r"[^a-z0-9 ]+", " ", regex=True)
+        .str.replace(r"\s+", " ", regex=True)
+        .str.strip()
+    )
 
 
 def _names(base: pd.DataFrame) -> pd.DataFrame:
@@ -102,10 +113,21 @@ def _name_blocks(names: pd.DataFrame) -> pd.DataFrame:
     tokens = names["key"].str.split(" ")
     first, last = tokens.str[0], tokens.str[-1]
     # two blocking keys: a typo must spoil both the first name's and the surname's opening to be missed
-    return pd.concat([pd.DataFrame({"owner": names["owner"], "name": names["name"], "key": names["key"],
-                                    "block": key, "nid": np.arange(len(names))})
-                      for key in (first.str[:3] + "|" + last.str[:1], last.str[:3] + "|" + first.str[:1])],
-                     ignore_index=True).drop_duplicates(["owner", "key", "block"])
+    return pd.concat(
+        [
+            pd.DataFrame(
+                {
+                    "owner": names["owner"],
+                    "name": names["name"],
+                    "key": names["key"],
+                    "block": key,
+                    "nid": np.arange(len(names)),
+                }
+            )
+            for key in (first.str[:3] + "|" + last.str[:1], last.str[:3] + "|" + first.str[:1])
+        ],
+        ignore_index=True,
+    ).drop_duplicates(["owner", "key", "block"])
 
 
 def _pairs_by_name(blocks: pd.DataFrame, similarity: float) -> pd.DataFrame | None:
@@ -119,37 +141,60 @@ def _pairs_by_name(blocks: pd.DataFrame, similarity: float) -> pd.DataFrame | No
         i, j = np.nonzero(np.triu(scores, k=1))
         if len(i):
             rows = block.iloc[i][["owner", "name"]].to_numpy(), block.iloc[j][["owner", "name"]].to_numpy()
-            found.append(pd.DataFrame({"x": rows[0][:, 0], "x_name": rows[0][:, 1], "y": rows[1][:, 0],
-                                       "y_name": rows[1][:, 1], "similarity": scores[i, j]}))
+            found.append(
+                pd.DataFrame(
+                    {
+                        "x": rows[0][:, 0],
+                        "x_name": rows[0][:, 1],
+                        "y": rows[1][:, 0],
+                        "y_name": rows[1][:, 1],
+                        "similarity": scores[i, j],
+                    }
+                )
+            )
     return pd.concat(found, ignore_index=True) if found else None
 
 
 def _context(base: pd.DataFrame, links: pd.DataFrame, cluster_of) -> pd.DataFrame:
     """What each associate is linked to: ``owner`` (row number), ``anchor`` (a code) and ``child`` (True for
     a child, False for a peer cluster one of its children is in); one row each."""
-    owners = pd.DataFrame({"associate_key": base["associate_key"].to_numpy(dtype=object),
-                           "owner": np.arange(len(base))})
+    owners = pd.DataFrame(
+        {"associate_key": base["associate_key"].to_numpy(dtype=object), "owner": np.arange(len(base))}
+    )
     keep = links["associate_key"].notna().to_numpy(dtype=bool) & links["child_ref"].notna().to_numpy(dtype=bool)
-    linked = pd.DataFrame({"associate_key": links["associate_key"].to_numpy(dtype=object)[keep],
-                           "child_ref": links["child_ref"].to_numpy(dtype=object)[keep]}).drop_duplicates()
+    linked = pd.DataFrame(
+        {
+            "associate_key": links["associate_key"].to_numpy(dtype=object)[keep],
+            "child_ref": links["child_ref"].to_numpy(dtype=object)[keep],
+        }
+    ).drop_duplicates()
     linked = linked.merge(owners, on="associate_key")
     child_refs = linked["child_ref"].astype(str).to_numpy(dtype=object)
     parts = [pd.DataFrame({"owner": linked["owner"].to_numpy(), "anchor": "c" + child_refs, "child": True})]
     if cluster_of is not None and len(linked):
         cluster_of = pd.Series(cluster_of)
-        cluster = pd.Series(pd.to_numeric(cluster_of, errors="coerce").to_numpy(dtype=float),
-                            index=cluster_of.index.astype(str))
+        cluster = pd.Series(
+            pd.to_numeric(cluster_of, errors="coerce").to_numpy(dtype=float), index=cluster_of.index.astype(str)
+        )
         cluster = cluster[~cluster.index.duplicated()].reindex(child_refs).to_numpy(dtype=float)
         has = np.isfinite(cluster) & (cluster > 0)  # 0 or empty: in no cluster
-        parts.append(pd.DataFrame({"owner": linked["owner"].to_numpy()[has], "child": False,
-                                   "anchor": "k" + cluster[has].astype(np.int64).astype(str).astype(object)}))
+        parts.append(
+            pd.DataFrame(
+                {
+                    "owner": linked["owner"].to_numpy()[has],
+                    "child": False,
+                    "anchor": "k" + cluster[has].astype(np.int64).astype(str).astype(object),
+                }
+            )
+        )
     anchors = pd.concat(parts, ignore_index=True).drop_duplicates(["owner", "anchor"])
     anchors["anchor"] = pd.factorize(anchors["anchor"])[0].astype(np.int64)
     return anchors.reset_index(drop=True)
 
 
-def _pairs_in_context(names: pd.DataFrame, blocks: pd.DataFrame, anchors: pd.DataFrame, resolved: np.ndarray,
-                      similarity: float) -> pd.DataFrame | None:
+def _pairs_in_context(
+    names: pd.DataFrame, blocks: pd.DataFrame, anchors: pd.DataFrame, resolved: np.ndarray, similarity: float
+) -> pd.DataFrame | None:
     """Alike names within each name block that also share a child or cluster, as :func:`_pairs_by_name`.
 
     Each name is blocked once per child or cluster its associate is linked to, so only associates with
@@ -160,9 +205,13 @@ def _pairs_in_context(names: pd.DataFrame, blocks: pd.DataFrame, anchors: pd.Dat
     anchors = anchors[(anchors.groupby("anchor")["owner"].transform("size") >= 2).to_numpy()]
     if not len(anchors):
         return None
-    rows = pd.DataFrame({"owner": blocks["owner"].to_numpy(dtype=np.int64),
-                         "block": pd.factorize(blocks["block"])[0].astype(np.int64),
-                         "nid": blocks["nid"].to_numpy(dtype=np.int64)})
+    rows = pd.DataFrame(
+        {
+            "owner": blocks["owner"].to_numpy(dtype=np.int64),
+            "block": pd.factorize(blocks["block"])[0].astype(np.int64),
+            "nid": blocks["nid"].to_numpy(dtype=np.int64),
+        }
+    )
     rows = rows.merge(anchors[["owner", "anchor"]], on="owner")
     rows["cell"] = rows["block"] * np.int64(anchors["anchor"].max() + 1) + rows["anchor"]
     rows = rows[["cell", "owner", "nid"]]
@@ -182,13 +231,17 @@ def _pairs_in_context(names: pd.DataFrame, blocks: pd.DataFrame, anchors: pd.Dat
     if not len(hit):
         return None
     i, j = i[hit], j[hit]
-    return pd.DataFrame({"x": owner[i], "x_name": name[i], "y": owner[j], "y_name": name[j],
-                         "similarity": scores[hit]})
+    return pd.DataFrame({"x": owner[i], "x_name": name[i], "y": owner[j], "y_name": name[j], "similarity": scores[hit]})
 
 
-def duplicate_suggestions(associates: pd.DataFrame, similarity: float = 88.0, *,
-                          links: pd.DataFrame | None = None, cluster_of: pd.Series | None = None,
-                          most: int | None = None) -> pd.DataFrame:
+def duplicate_suggestions(
+    associates: pd.DataFrame,
+    similarity: float = 88.0,
+    *,
+    links: pd.DataFrame | None = None,
+    cluster_of: pd.Series | None = None,
+    most: int | None = None,
+) -> pd.DataFrame:
     """Pairs of associates whose names are so alike they may be one person.
 
     Every name an associate goes by (label and aliases) is compared with every
@@ -256,24 +309,48 @@ def duplicate_suggestions(associates: pd.DataFrame, similarity: float = 88.0, *,
     x, y = pairs["x"].to_numpy(dtype=np.int64), pairs["y"].to_numpy(dtype=np.int64)
     pairs = pairs[~(resolved[x] & resolved[y])]
     swap = (pairs["x"] > pairs["y"]).to_numpy()
-    pairs = pd.DataFrame({
-        "a": np.where(swap, pairs["y"], pairs["x"]), "b": np.where(swap, pairs["x"], pairs["y"]),
-        "a_name": np.where(swap, pairs["y_name"], pairs["x_name"]),
-        "b_name": np.where(swap, pairs["x_name"], pairs["y_name"]), "similarity": pairs["similarity"],
-    }).sort_values(["a", "b", "similarity"], ascending=[True, True, False]).drop_duplicates(["a", "b"])
+    pairs = (
+        pd.DataFrame(
+            {
+                "a": np.where(swap, pairs["y"], pairs["x"]),
+                "b": np.where(swap, pairs["x"], pairs["y"]),
+                "a_name": np.where(swap, pairs["y_name"], pairs["x_name"]),
+                "b_name": np.where(swap, pairs["x_name"], pairs["y_name"]),
+                "similarity": pairs["similarity"],
+            }
+        )
+        .sort_values(["a", "b", "similarity"], ascending=[True, True, False])
+        .drop_duplicates(["a", "b"])
+    )
     a, b = pairs["a"].to_numpy(dtype=np.int64), pairs["b"].to_numpy(dtype=np.int64)
     label = base["label"].astype("string").to_numpy(dtype=object)
     both_loose = ~resolved[a] & ~resolved[b]
-    out = pd.DataFrame({
-        "a": base["ref"].to_numpy(dtype=object)[a], "b": base["ref"].to_numpy(dtype=object)[b],
-        "a_label": label[a], "b_label": label[b], "a_name": pairs["a_name"].to_numpy(dtype=object),
-        "b_name": pairs["b_name"].to_numpy(dtype=object), "similarity": pairs["similarity"].round(1).to_numpy(),
-        "suggestion": np.where(both_loose, "if they are one person, add them to associates.csv with one as an alias",
-                               np.where(resolved[a], "if they are one person, add " + pd.Series(label[b]).to_numpy(dtype=object)
-                                        + " as an alias of " + pd.Series(label[a]).to_numpy(dtype=object),
-                                        "if they are one person, add " + pd.Series(label[a]).to_numpy(dtype=object)
-                                        + " as an alias of " + pd.Series(label[b]).to_numpy(dtype=object))),
-    })
+    out = pd.DataFrame(
+        {
+            "a": base["ref"].to_numpy(dtype=object)[a],
+            "b": base["ref"].to_numpy(dtype=object)[b],
+            "a_label": label[a],
+            "b_label": label[b],
+            "a_name": pairs["a_name"].to_numpy(dtype=object),
+            "b_name": pairs["b_name"].to_numpy(dtype=object),
+            "similarity": pairs["similarity"].round(1).to_numpy(),
+            "suggestion": np.where(
+                both_loose,
+                "if they are one person, add them to associates.csv with one as an alias",
+                np.where(
+                    resolved[a],
+                    "if they are one person, add "
+                    + pd.Series(label[b]).to_numpy(dtype=object)
+                    + " as an alias of "
+                    + pd.Series(label[a]).to_numpy(dtype=object),
+                    "if they are one person, add "
+                    + pd.Series(label[a]).to_numpy(dtype=object)
+                    + " as an alias of "
+                    + pd.Series(label[b]).to_numpy(dtype=object),
+                ),
+            ),
+        }
+    )
     order = ["similarity", "a", "b"]
     if links is not None:
         out["shared_children"], out["shared_clusters"] = _shared(a, b, anchors)
@@ -285,8 +362,13 @@ def duplicate_suggestions(associates: pd.DataFrame, similarity: float = 88.0, *,
 def _shared(a: np.ndarray, b: np.ndarray, anchors: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     """How many children, and how many clusters, each pair of associates (row numbers ``a``, ``b``) shares."""
     pairs = pd.DataFrame({"pair": np.arange(len(a)), "owner": a, "other": b})
-    common = pairs.merge(anchors, on="owner").merge(anchors.rename(columns={"owner": "other"}),
-                                                    on=["other", "anchor", "child"])
-    counts = common.groupby(["pair", "child"]).size().unstack(fill_value=0).reindex(
-        index=range(len(a)), columns=[True, False], fill_value=0)
+    common = pairs.merge(anchors, on="owner").merge(
+        anchors.rename(columns={"owner": "other"}), on=["other", "anchor", "child"]
+    )
+    counts = (
+        common.groupby(["pair", "child"])
+        .size()
+        .unstack(fill_value=0)
+        .reindex(index=range(len(a)), columns=[True, False], fill_value=0)
+    )
     return counts[True].to_numpy(dtype=np.int64), counts[False].to_numpy(dtype=np.int64)

@@ -58,14 +58,21 @@ def clustering_input(network: PeerNetwork, weight: str = "cluster_weight") -> Pe
     per tie).
     """
     a, b, w = network.risk_arrays(weight)
-    ties = pd.DataFrame({"a_node": a, "b_node": b, weight: w,
-                         "tie_type": pd.Categorical.from_codes(np.zeros(len(a), dtype=np.int8), ["risk"])})
+    ties = pd.DataFrame(
+        {
+            "a_node": a,
+            "b_node": b,
+            weight: w,
+            "tie_type": pd.Categorical.from_codes(np.zeros(len(a), dtype=np.int8), ["risk"]),
+        }
+    )
     return PeerNetwork(network.nodes[["ref", "kind"]].reset_index(drop=True), ties)
 
 
 @contextmanager
-def clusters_meanwhile(network: PeerNetwork, settings: EvidenceSettings, method: str = "leiden",
-                       second_process_above: int | None = None) -> Iterator[Callable[[], Clustering]]:
+def clusters_meanwhile(
+    network: PeerNetwork, settings: EvidenceSettings, method: str = "leiden", second_process_above: int | None = None
+) -> Iterator[Callable[[], Clustering]]:
     """Start finding ``network``'s clusters; yield a function that returns them when they are needed.
 
     Above ``second_process_above`` ties (default :data:`SECOND_PROCESS_ABOVE_TIES`)
@@ -78,6 +85,7 @@ def clusters_meanwhile(network: PeerNetwork, settings: EvidenceSettings, method:
     limit = SECOND_PROCESS_ABOVE_TIES if second_process_above is None else second_process_above
     found: list[Clustering] = []
     if len(network.ties) <= limit:
+
         def here() -> Clustering:
             if not found:
                 found.append(find_clusters(network, settings, method))
@@ -89,8 +97,11 @@ def clusters_meanwhile(network: PeerNetwork, settings: EvidenceSettings, method:
 
     task = (clustering_input(network), settings, method)
     # the installed package, by the same interpreter; -P keeps the caller's working folder off the path
-    process = subprocess.Popen([sys.executable, "-P", "-m", "peermap.mapping.background_clusters", str(os.getpid())],
-                               stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    process = subprocess.Popen(
+        [sys.executable, "-P", "-m", "peermap.mapping.background_clusters", str(os.getpid())],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+    )
     sending_failed: list[BaseException] = []
     answered: list[bool] = []  # it has replied (clusters or its error), and ends on its own
 
@@ -112,11 +123,13 @@ def clusters_meanwhile(network: PeerNetwork, settings: EvidenceSettings, method:
                 code = process.wait()
                 sender.join()
                 if sending_failed:
-                    raise SecondProcessError("the network could not be sent to the second process") \
-                        from sending_failed[0]
+                    raise SecondProcessError("the network could not be sent to the second process") from sending_failed[
+                        0
+                    ]
                 why = " (killed: often the machine ran out of memory)" if code == -signal.SIGKILL else ""
-                raise SecondProcessError(f"the second process finding the clusters stopped (exit code {code}){why}"
-                                         ) from None
+                raise SecondProcessError(
+                    f"the second process finding the clusters stopped (exit code {code}){why}"
+                ) from None
             answered.append(True)
             sender.join()
             if status != "ok":

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+
 from peermap.graph_models.network import PeerNetwork
 from peermap.mapping.clusters import find_clusters
 from peermap.mapping.evidence import cluster_kind_names, collect_evidence, kind_names
@@ -64,13 +65,17 @@ def carried(now: pd.Series, before: pd.Series | None) -> dict[int, int]:
     size_now, size_before = now.value_counts(), before.value_counts()
     both = pd.DataFrame({"now": now}).join(pd.DataFrame({"before": before}), how="inner")
     shared = both.groupby(["now", "before"]).size().rename("shared").reset_index()
-    shared["jaccard"] = shared["shared"] / (shared["now"].map(size_now) + shared["before"].map(size_before)
-                                            - shared["shared"])
+    shared["jaccard"] = shared["shared"] / (
+        shared["now"].map(size_now) + shared["before"].map(size_before) - shared["shared"]
+    )
     shared["size_before"] = shared["before"].map(size_before)
     shared["size_now"] = shared["now"].map(size_now)
     shared = shared[shared["jaccard"] >= LEAST_OVERLAP - 1e-12]
-    shared = shared.sort_values(["jaccard", "size_before", "size_now", "now", "before"],
-                                ascending=[False, False, False, True, True], kind="stable")
+    shared = shared.sort_values(
+        ["jaccard", "size_before", "size_now", "now", "before"],
+        ascending=[False, False, False, True, True],
+        kind="stable",
+    )
     out: dict[int, int] = {}
     taken: set[int] = set()
     for c, b in zip(shared["now"].tolist(), shared["before"].tolist()):
@@ -106,19 +111,26 @@ def clustered_children(refs, kinds, membership: np.ndarray) -> pd.Series:
 def cluster_children(dataset, period, settings, postcodes) -> pd.Series:
     """The clusters of one period's children as found (numbered by size), without the rest of the analysis."""
     evidence = collect_evidence(dataset, period, settings, postcodes)
-    network = PeerNetwork.from_evidence(people_nodes(evidence.period_rows.children, evidence.roles), evidence.rows,
-                                        kind_names(), cluster_kind_names())
+    network = PeerNetwork.from_evidence(
+        people_nodes(evidence.period_rows.children, evidence.roles), evidence.rows, kind_names(), cluster_kind_names()
+    )
     clustering = find_clusters(network, settings)
     return clustered_children(network.nodes["ref"], network.nodes["kind"], clustering.membership)
 
 
 def people_nodes(children: pd.DataFrame, roles: pd.DataFrame) -> pd.DataFrame:
     """The people of a period's network: its children, then its associates, each in reference order."""
-    return pd.concat([
-        pd.DataFrame({"ref": children["ref"].to_numpy(dtype=object), "kind": "child"}),
-        pd.DataFrame({"ref": roles["ref"].to_numpy(dtype=object), "kind": "associate"}),
-    ], ignore_index=True).drop_duplicates("ref").sort_values(["kind", "ref"], ascending=[False, True],
-                                                              ignore_index=True)
+    return (
+        pd.concat(
+            [
+                pd.DataFrame({"ref": children["ref"].to_numpy(dtype=object), "kind": "child"}),
+                pd.DataFrame({"ref": roles["ref"].to_numpy(dtype=object), "kind": "associate"}),
+            ],
+            ignore_index=True,
+        )
+        .drop_duplicates("ref")
+        .sort_values(["kind", "ref"], ascending=[False, True], ignore_index=True)
+    )
 
 
 def coverage_start(dataset) -> str | None:

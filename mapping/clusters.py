@@ -74,8 +74,9 @@ def _seeded(seed: int):
 def _leiden(graph, weights: np.ndarray, resolution: float, seed: int, iterations: int = -1) -> np.ndarray:
     """Leiden in igraph's C core (the same algorithm as leidenalg, by the same author, several times faster)."""
     with _seeded(seed):
-        communities = graph.community_leiden(objective_function="modularity", weights=weights,
-                                             resolution=resolution, n_iterations=iterations)
+        communities = graph.community_leiden(
+            objective_function="modularity", weights=weights, resolution=resolution, n_iterations=iterations
+        )
     return np.asarray(communities.membership, dtype=np.int64)
 
 
@@ -83,8 +84,14 @@ def _leidenalg(graph, weights: np.ndarray, resolution: float, seed: int, iterati
     """Leiden from the leidenalg package (kept for comparison)."""
     import leidenalg
 
-    partition = leidenalg.find_partition(graph, leidenalg.RBConfigurationVertexPartition, weights=weights.tolist(),
-                                         resolution_parameter=resolution, seed=seed, n_iterations=iterations)
+    partition = leidenalg.find_partition(
+        graph,
+        leidenalg.RBConfigurationVertexPartition,
+        weights=weights.tolist(),
+        resolution_parameter=resolution,
+        seed=seed,
+        n_iterations=iterations,
+    )
     return np.asarray(partition.membership, dtype=np.int64)
 
 
@@ -123,8 +130,15 @@ def detect(graph, weights: np.ndarray, settings: EvidenceSettings, method: str =
     raise ValueError(f"unknown method {method!r}: one of {', '.join(METHODS)}")
 
 
-def _split_large(graph, membership: np.ndarray, is_child: np.ndarray, settings: EvidenceSettings,
-                 method: str, ends: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, int]:
+def _split_large(
+    graph,
+    membership: np.ndarray,
+    is_child: np.ndarray,
+    settings: EvidenceSettings,
+    method: str,
+    ends: np.ndarray,
+    weights: np.ndarray,
+) -> tuple[np.ndarray, int]:
     """Split every community with too many children until each part fits.
 
     Each oversized community is clustered again on its own (its own
@@ -149,9 +163,10 @@ def _split_large(graph, membership: np.ndarray, is_child: np.ndarray, settings: 
     next_label = int(membership.max()) + 1 if len(membership) else 0
     splits = 0
     order = np.argsort(membership, kind="stable")
-    bounds = np.flatnonzero(np.diff(np.concatenate([[-1], membership[order], [membership.max() + 1 if len(membership)
-                                                                               else 0]])))
-    groups = [order[bounds[k]:bounds[k + 1]] for k in range(len(bounds) - 1)]
+    bounds = np.flatnonzero(
+        np.diff(np.concatenate([[-1], membership[order], [membership.max() + 1 if len(membership) else 0]]))
+    )
+    groups = [order[bounds[k] : bounds[k + 1]] for k in range(len(bounds) - 1)]
     queue = [(vertices, base) for vertices in groups if is_child[vertices].sum() > limit]
     while queue:
         vertices, resolution = queue.pop()
@@ -195,8 +210,9 @@ def _oversized_groups(membership: np.ndarray, is_child: np.ndarray, limit: int) 
 CUT_IN_WHOLE_GRAPH_ABOVE = 20_000
 
 
-def _communities_apart(graph, vertices: np.ndarray, component: np.ndarray, ends: np.ndarray,
-                       weights: np.ndarray) -> tuple[object, np.ndarray]:
+def _communities_apart(
+    graph, vertices: np.ndarray, component: np.ndarray, ends: np.ndarray, weights: np.ndarray
+) -> tuple[object, np.ndarray]:
     """The subgraph of ``vertices`` (sorted) without the ties between different ``component``s, and its weights.
 
     ``ends`` and ``weights`` are the whole graph's ties in edge order. Either
@@ -220,8 +236,14 @@ def _communities_apart(graph, vertices: np.ndarray, component: np.ndarray, ends:
     return _graph(len(vertices), sub_ends[kept]), weights[ids[kept]]
 
 
-def _split_large_together(graph, membership: np.ndarray, is_child: np.ndarray,
-                          settings: EvidenceSettings, ends: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, int]:
+def _split_large_together(
+    graph,
+    membership: np.ndarray,
+    is_child: np.ndarray,
+    settings: EvidenceSettings,
+    ends: np.ndarray,
+    weights: np.ndarray,
+) -> tuple[np.ndarray, int]:
     """:func:`_split_large` for igraph's Leiden, every oversized community of a round in one call.
 
     Each community's own modularity, at its own resolution, is the constant
@@ -250,28 +272,36 @@ def _split_large_together(graph, membership: np.ndarray, is_child: np.ndarray,
         order = np.argsort(vertices)
         vertices, component, resolution = vertices[order], component[order], resolution[order]
         sub, sub_weights = _communities_apart(graph, vertices, component, ends, weights)
-        strength = (np.asarray(sub.strength(weights=sub_weights), dtype=float) if sub.ecount()
-                    else np.zeros(len(vertices)))
+        strength = (
+            np.asarray(sub.strength(weights=sub_weights), dtype=float) if sub.ecount() else np.zeros(len(vertices))
+        )
         twice_total = np.bincount(component, weights=strength)[component]
-        node_weight = np.where(twice_total > 0, np.sqrt(resolution) * strength / np.sqrt(np.maximum(twice_total, 1e-12)),
-                               0.0)
+        node_weight = np.where(
+            twice_total > 0, np.sqrt(resolution) * strength / np.sqrt(np.maximum(twice_total, 1e-12)), 0.0
+        )
         with _seeded(settings.seed):
-            found = sub.community_leiden(objective_function="CPM", weights=sub_weights, node_weights=node_weight,
-                                         resolution=1.0, n_iterations=_iterations(sub))
+            found = sub.community_leiden(
+                objective_function="CPM",
+                weights=sub_weights,
+                node_weights=node_weight,
+                resolution=1.0,
+                n_iterations=_iterations(sub),
+            )
         parts_all = np.asarray(found.membership, dtype=np.int64)
         by_component = np.argsort(component, kind="stable")
         bounds = np.searchsorted(component[by_component], np.arange(len(queue) + 1))
         next_queue = []
         for c, (old, r) in enumerate(queue):
-            at = by_component[bounds[c]:bounds[c + 1]]
+            at = by_component[bounds[c] : bounds[c + 1]]
             members, parts = vertices[at], parts_all[at]
             children = is_child[members]
             if len(np.unique(parts[children])) < 2:
                 next_queue.append((members, r * 1.25))
                 continue
             if _shattered(parts, children):  # no seam to find: cut it in two along its weakest ties instead
-                parts = _bisect(*_communities_apart(graph, members, np.zeros(len(members), dtype=np.int64), ends,
-                                                    weights))
+                parts = _bisect(
+                    *_communities_apart(graph, members, np.zeros(len(members), dtype=np.int64), ends, weights)
+                )
             splits += 1
             keep = parts[children][0]
             label = membership[members[0]]
@@ -357,8 +387,7 @@ def _associate_leaves(network: PeerNetwork, is_child: np.ndarray) -> tuple[np.nd
     return leaf, anchor
 
 
-def find_clusters(network: PeerNetwork, settings: EvidenceSettings | None = None,
-                  method: str = "leiden") -> Clustering:
+def find_clusters(network: PeerNetwork, settings: EvidenceSettings | None = None, method: str = "leiden") -> Clustering:
     """Peer clusters of the network's risk ties.
 
     Parameters
@@ -400,17 +429,25 @@ def _number(raw: np.ndarray, network: PeerNetwork, is_child: np.ndarray, graph, 
     if n == 0:
         return np.zeros(0, dtype=np.int64)
     degree = np.asarray(graph.strength(weights=weights), dtype=float) if graph.ecount() else np.zeros(n)
-    frame = pd.DataFrame({"raw": raw, "child": is_child, "weight": degree,
-                          "first": np.where(is_child, network.nodes["ref"].to_numpy(dtype=object), "~")})
+    frame = pd.DataFrame(
+        {
+            "raw": raw,
+            "child": is_child,
+            "weight": degree,
+            "first": np.where(is_child, network.nodes["ref"].to_numpy(dtype=object), "~"),
+        }
+    )
     summary = frame.groupby("raw").agg(children=("child", "sum"), weight=("weight", "sum"), first=("first", "min"))
-    summary = summary[summary["children"] >= 2].sort_values(["children", "weight", "first"],
-                                                            ascending=[False, False, True])
+    summary = summary[summary["children"] >= 2].sort_values(
+        ["children", "weight", "first"], ascending=[False, False, True]
+    )
     number = pd.Series(np.arange(1, len(summary) + 1), index=summary.index)
     return frame["raw"].map(number).fillna(0).to_numpy(dtype=np.int64)
 
 
-def compare_methods(network: PeerNetwork, settings: EvidenceSettings | None = None,
-                    truth: pd.Series | None = None, methods=METHODS) -> pd.DataFrame:
+def compare_methods(
+    network: PeerNetwork, settings: EvidenceSettings | None = None, truth: pd.Series | None = None, methods=METHODS
+) -> pd.DataFrame:
     """The methods side by side on the same network: modularity, seconds, clusters (and ARI against ``truth``).
 
     ``truth`` maps a child reference to its planted group, for synthetic data.
@@ -421,9 +458,13 @@ def compare_methods(network: PeerNetwork, settings: EvidenceSettings | None = No
     out = []
     for method in methods:
         result = find_clusters(network, settings, method)
-        row = {"method": method, "modularity": round(result.modularity, 4), "seconds": round(result.seconds, 3),
-               "clusters": int(result.membership.max()) if len(result.membership) else 0,
-               "splits": result.splits}
+        row = {
+            "method": method,
+            "modularity": round(result.modularity, 4),
+            "seconds": round(result.seconds, 3),
+            "clusters": int(result.membership.max()) if len(result.membership) else 0,
+            "splits": result.splits,
+        }
         if truth is not None:
             refs = network.nodes["ref"]
             found = pd.Series(result.membership, index=refs.to_numpy())
@@ -435,9 +476,16 @@ def compare_methods(network: PeerNetwork, settings: EvidenceSettings | None = No
     return pd.DataFrame(out)
 
 
-def describe_clusters(network: PeerNetwork, membership: np.ndarray, evidence: pd.DataFrame,
-                      place_rows: pd.DataFrame, roles: pd.DataFrame, settings: EvidenceSettings,
-                      top_ties: int = 3, top_places: int = 3) -> pd.DataFrame:
+def describe_clusters(
+    network: PeerNetwork,
+    membership: np.ndarray,
+    evidence: pd.DataFrame,
+    place_rows: pd.DataFrame,
+    roles: pd.DataFrame,
+    settings: EvidenceSettings,
+    top_ties: int = 3,
+    top_places: int = 3,
+) -> pd.DataFrame:
     """One row per cluster: its children, associates, ties, strongest ties, places and a one-line summary.
 
     Columns: ``cluster``, ``children`` and ``associates`` (references, ``;``
@@ -449,8 +497,19 @@ def describe_clusters(network: PeerNetwork, membership: np.ndarray, evidence: pd
     -----
     Groupbys over nodes, ties and evidence rows: O(n + m + k).
     """
-    columns = ["cluster", "children", "associates", "ties", "places", "summary", "n_children", "n_associates",
-               "strongest_ties", "weight", "adults_of_concern"]
+    columns = [
+        "cluster",
+        "children",
+        "associates",
+        "ties",
+        "places",
+        "summary",
+        "n_children",
+        "n_associates",
+        "strongest_ties",
+        "weight",
+        "adults_of_concern",
+    ]
     if len(membership) == 0 or membership.max() == 0:
         return pd.DataFrame(columns=columns)
     refs = network.nodes["ref"].to_numpy(dtype=object)
@@ -477,10 +536,17 @@ def describe_clusters(network: PeerNetwork, membership: np.ndarray, evidence: pd
     head = np.concatenate([[True], cluster[strongest][1:] != cluster[strongest][:-1]])
     within = np.arange(len(strongest)) - np.flatnonzero(head)[np.cumsum(head) - 1]
     strongest = strongest[within < top_ties]
-    strongest_text = (pd.Series(refs[a[strongest]]) + " & " + pd.Series(refs[b[strongest]]) + " ("
-                      + pd.Series(w[strongest]).round(1).astype(str) + ")")
-    out["strongest_ties"] = _joined(cluster[strongest], strongest_text.to_numpy(dtype=object))[0].reindex(
-        out.index).fillna("")
+    strongest_text = (
+        pd.Series(refs[a[strongest]])
+        + " & "
+        + pd.Series(refs[b[strongest]])
+        + " ("
+        + pd.Series(w[strongest]).round(1).astype(str)
+        + ")"
+    )
+    out["strongest_ties"] = (
+        _joined(cluster[strongest], strongest_text.to_numpy(dtype=object))[0].reindex(out.index).fillna("")
+    )
 
     # evidence inside each cluster, counted by kind (those joining two children), for the summary
     summarised = [kind.name for kind in kinds_between_children()]
@@ -495,31 +561,51 @@ def describe_clusters(network: PeerNetwork, membership: np.ndarray, evidence: pd
     same = (ea == eb) & (ea > 0)
     kind_code = kind_of_row[child_kind][same]
     occasions = evidence["occasions"].to_numpy()[child_kind][same] if "occasions" in evidence else 1
-    counts = np.bincount(ea[same] * len(summarised) + kind_code, weights=np.ones(int(same.sum())) * occasions,
-                         minlength=(len(out) + 1) * len(summarised)).reshape(-1, len(summarised))
-    kinds = pd.DataFrame(counts[1:len(out) + 1].astype(int), index=out.index, columns=summarised)
+    counts = np.bincount(
+        ea[same] * len(summarised) + kind_code,
+        weights=np.ones(int(same.sum())) * occasions,
+        minlength=(len(out) + 1) * len(summarised),
+    ).reshape(-1, len(summarised))
+    kinds = pd.DataFrame(counts[1 : len(out) + 1].astype(int), index=out.index, columns=summarised)
 
     # places: where the cluster's children were found or linked to places of concern
-    place_cluster = membership[positions_in(place_rows["a"], network.nodes["ref"])] if len(place_rows) \
-        else np.zeros(0, int)
-    places = pd.DataFrame({"a": place_rows["a"].to_numpy(), "via": place_rows["via"].to_numpy(),
-                           "cluster": place_cluster}) if len(place_rows) else place_rows.assign(cluster=place_cluster)
+    place_cluster = (
+        membership[positions_in(place_rows["a"], network.nodes["ref"])] if len(place_rows) else np.zeros(0, int)
+    )
+    places = (
+        pd.DataFrame({"a": place_rows["a"].to_numpy(), "via": place_rows["via"].to_numpy(), "cluster": place_cluster})
+        if len(place_rows)
+        else place_rows.assign(cluster=place_cluster)
+    )
     places = places[places["cluster"].to_numpy() > 0]
-    place_counts = (places.groupby(["cluster", "via"]).agg(children=("a", "nunique"), times=("a", "size"))
-                    .reset_index().sort_values(["cluster", "children", "times", "via"],
-                                               ascending=[True, False, False, True]))
+    place_counts = (
+        places.groupby(["cluster", "via"])
+        .agg(children=("a", "nunique"), times=("a", "size"))
+        .reset_index()
+        .sort_values(["cluster", "children", "times", "via"], ascending=[True, False, False, True])
+    )
     place_counts = place_counts.groupby("cluster").head(top_places)
-    place_text = place_counts["via"] + " (" + place_counts["children"].astype(str) + np.where(
-        place_counts["children"] == 1, " child)", " children)")
-    out["places"] = _joined(place_counts["cluster"].to_numpy(), place_text.to_numpy(dtype=object))[0].astype(
-        "string").reindex(out.index).fillna("")
+    place_text = (
+        place_counts["via"]
+        + " ("
+        + place_counts["children"].astype(str)
+        + np.where(place_counts["children"] == 1, " child)", " children)")
+    )
+    out["places"] = (
+        _joined(place_counts["cluster"].to_numpy(), place_text.to_numpy(dtype=object))[0]
+        .astype("string")
+        .reindex(out.index)
+        .fillna("")
+    )
 
     # adults of concern linked to the cluster's children
     aoc_keys = roles.index[roles["role"].eq("adult_of_concern").fillna(False).to_numpy(dtype=bool)]
     aoc_refs = sorted(set(roles.loc[aoc_keys, "ref"]))
-    linked = (evidence["kind"].eq("linked_associate").to_numpy(dtype=bool, na_value=False)
-              & evidence["tie_type"].eq("risk").to_numpy(dtype=bool, na_value=False)
-              & isin(evidence["b"], pd.Series(aoc_refs, dtype=object)))
+    linked = (
+        evidence["kind"].eq("linked_associate").to_numpy(dtype=bool, na_value=False)
+        & evidence["tie_type"].eq("risk").to_numpy(dtype=bool, na_value=False)
+        & isin(evidence["b"], pd.Series(aoc_refs, dtype=object))
+    )
     picked = evidence.loc[linked, ["a", "b"]]  # the few rows first: no Python string per evidence row
     links = pd.DataFrame({"a": picked["a"].to_numpy(dtype=object), "b": picked["b"].to_numpy(dtype=object)})
     links["cluster"] = membership[positions_in(links["a"], network.nodes["ref"])] if len(links) else 0
@@ -554,11 +640,17 @@ def _joined(keys: np.ndarray, texts: np.ndarray) -> tuple[pd.Series, pd.Series]:
 
 
 def _summaries(out: pd.DataFrame, kinds: pd.DataFrame) -> pd.Series:
-    """"5 children and 2 associates linked: 4 found together, 3 went missing together; places: ..."."""
-    head = (out["n_children"].astype(str) + " children"
-            + np.where(out["n_associates"] > 0, " and " + out["n_associates"].astype(str)
-                       + np.where(out["n_associates"] == 1, " associate", " associates"), "")
-            + " linked")
+    """ "5 children and 2 associates linked: 4 found together, 3 went missing together; places: ..."."""
+    head = (
+        out["n_children"].astype(str)
+        + " children"
+        + np.where(
+            out["n_associates"] > 0,
+            " and " + out["n_associates"].astype(str) + np.where(out["n_associates"] == 1, " associate", " associates"),
+            "",
+        )
+        + " linked"
+    )
     parts = pd.Series("", index=out.index)
     for kind in in_reading_order():
         if kind.name in kinds:
@@ -569,6 +661,11 @@ def _summaries(out: pd.DataFrame, kinds: pd.DataFrame) -> pd.Series:
     text = head + np.where(parts != "", ": " + parts, "")
     text = text + np.where(out["places"] != "", "; places: " + out["places"].str.split("; ").str[0], "")
     count_aoc = out["adults_of_concern"].str.count("A-")
-    text = text + np.where(count_aoc > 0, "; " + count_aoc.astype(str)
-                           + np.where(count_aoc == 1, " adult of concern linked", " adults of concern linked"), "")
+    text = text + np.where(
+        count_aoc > 0,
+        "; "
+        + count_aoc.astype(str)
+        + np.where(count_aoc == 1, " adult of concern linked", " adults of concern linked"),
+        "",
+    )
     return pd.Series(text, index=out.index).astype(str)

@@ -52,7 +52,6 @@ from peermap.graph_models.arrow_text import isin, positions_in
 from peermap.graph_models.network import PeerNetwork
 from peermap.mapping.settings import EvidenceSettings
 
-
 #: A sampled betweenness visits about this many ties in all: fewer sources on a bigger network (a national
 #: one gets a handful), but never fewer than :data:`LEAST_SOURCES`.
 SAMPLED_EDGE_VISITS = 20_000_000
@@ -120,9 +119,14 @@ def betweenness(network: PeerNetwork, settings: EvidenceSettings) -> tuple[np.nd
     return raw * (len(touched) / samples) * scale, "sampled"
 
 
-def key_people(network: PeerNetwork, membership: np.ndarray, roles: pd.DataFrame, evidence: pd.DataFrame,
-               settings: EvidenceSettings | None = None,
-               between: tuple[np.ndarray, str] | None = None) -> tuple[pd.DataFrame, dict]:
+def key_people(
+    network: PeerNetwork,
+    membership: np.ndarray,
+    roles: pd.DataFrame,
+    evidence: pd.DataFrame,
+    settings: EvidenceSettings | None = None,
+    between: tuple[np.ndarray, str] | None = None,
+) -> tuple[pd.DataFrame, dict]:
     """Degree, bridging, betweenness and score of every person; and how betweenness was computed.
 
     Parameters
@@ -178,8 +182,9 @@ def key_people(network: PeerNetwork, membership: np.ndarray, roles: pd.DataFrame
         child_node = index.get_indexer(evidence["a"].to_numpy()[linked])
         associate_node = index.get_indexer(evidence["b"].to_numpy()[linked])
     pair_codes, pairs = pd.factorize(associate_node.astype(np.int64) * n + child_node)
-    verified = np.bincount(pair_codes, weights=~evidence["unverified"].to_numpy(dtype=bool)[linked],
-                           minlength=len(pairs)) > 0
+    verified = (
+        np.bincount(pair_codes, weights=~evidence["unverified"].to_numpy(dtype=bool)[linked], minlength=len(pairs)) > 0
+    )
     pair_child, pair_associate = pairs % n, pairs // n
     is_adult_of_concern = role.eq("adult_of_concern").fillna(False).to_numpy(dtype=bool)
     adults = np.bincount(pair_child[is_adult_of_concern[pair_associate]], minlength=n).astype(float)
@@ -192,8 +197,11 @@ def key_people(network: PeerNetwork, membership: np.ndarray, roles: pd.DataFrame
     clusters_reached = np.bincount(spread_pairs // width, minlength=n)
 
     child_raw = strength * (1.0 + bridging) + settings.adult_of_concern_bonus * adults
-    concern = role.map({"adult_of_concern": 1.0, "peer": settings.peer_concern}).fillna(
-        settings.unknown_concern).to_numpy(dtype=float)
+    concern = (
+        role.map({"adult_of_concern": 1.0, "peer": settings.peer_concern})
+        .fillna(settings.unknown_concern)
+        .to_numpy(dtype=float)
+    )
     label = by_ref("label").astype("string")
     unresolved = isin(refs, roles.loc[~roles["resolved"].to_numpy(dtype=bool), "ref"])
     one_word = label.str.strip().str.count(r"\s+").fillna(0).eq(0).to_numpy(dtype=bool)
@@ -206,17 +214,28 @@ def key_people(network: PeerNetwork, membership: np.ndarray, roles: pd.DataFrame
         top = raw[mask].max() if mask.any() else 0.0
         if top > 0:
             score[mask] = 100.0 * raw[mask] / top
-    people = pd.DataFrame({
-        "ref": refs, "kind": nodes["kind"].to_numpy(), "role": role.to_numpy(), "cluster": membership,
-        "degree": degree, "strength": strength.round(3), "bridging": bridging.round(3),
-        "betweenness": between.round(5),
-        "adults_of_concern": pd.array(np.where(is_child, adults, 0).astype(np.int64), dtype="Int64"),
-        "children_reached": pd.array(children_reached.astype(np.int64), dtype="Int64"),
-        "clusters_reached": pd.array(clusters_reached.astype(np.int64), dtype="Int64"), "tie_type": tie_type,
-        "score": score.round(1),
-    })
-    for column, kept in (("adults_of_concern", is_child), ("children_reached", ~is_child),
-                         ("clusters_reached", ~is_child)):
+    people = pd.DataFrame(
+        {
+            "ref": refs,
+            "kind": nodes["kind"].to_numpy(),
+            "role": role.to_numpy(),
+            "cluster": membership,
+            "degree": degree,
+            "strength": strength.round(3),
+            "bridging": bridging.round(3),
+            "betweenness": between.round(5),
+            "adults_of_concern": pd.array(np.where(is_child, adults, 0).astype(np.int64), dtype="Int64"),
+            "children_reached": pd.array(children_reached.astype(np.int64), dtype="Int64"),
+            "clusters_reached": pd.array(clusters_reached.astype(np.int64), dtype="Int64"),
+            "tie_type": tie_type,
+            "score": score.round(1),
+        }
+    )
+    for column, kept in (
+        ("adults_of_concern", is_child),
+        ("children_reached", ~is_child),
+        ("clusters_reached", ~is_child),
+    ):
         people.loc[~kept, column] = pd.NA
     people["rank"] = (people.groupby("kind")["score"].rank(method="first", ascending=False)).astype(int)
     order = people.assign(_child=~is_child).sort_values(["score", "_child", "ref"], ascending=[False, True, True])
@@ -226,5 +245,6 @@ def key_people(network: PeerNetwork, membership: np.ndarray, roles: pd.DataFrame
 def adults_of_concern(people: pd.DataFrame) -> pd.DataFrame:
     """The adults of concern, most children and clusters reached first (people to disrupt)."""
     aoc = people[people["kind"].eq("associate") & people["role"].eq("adult_of_concern").fillna(False)]
-    return aoc.sort_values(["children_reached", "clusters_reached", "ref"], ascending=[False, False, True],
-                           ignore_index=True)
+    return aoc.sort_values(
+        ["children_reached", "clusters_reached", "ref"], ascending=[False, False, True], ignore_index=True
+    )

@@ -277,8 +277,10 @@ def _group(c: _Counted, episodes: np.ndarray, children: np.ndarray, pairs: np.nd
         "episodes": n,
         "average_hours_missing": average,
         "most_common_age": _most_common(c.child_age[children]),
-        **{m: percentage(*bases[m]) for m in ("rthi_offered_pct", "rthi_accepted_pct", "rthi_completed_pct",
-                                              "rthi_completed_within_72h_pct")},
+        **{
+            m: percentage(*bases[m])
+            for m in ("rthi_offered_pct", "rthi_accepted_pct", "rthi_completed_pct", "rthi_completed_within_72h_pct")
+        },
         "episodes_declined": int((episodes & c.declined).sum()),
         "children_declined": int((children & (c.child_declined > 0)).sum()),
         "interviews_declined": int(np.unique(c.declined_rthi[pairs]).size),

@@ -23,8 +23,8 @@ import re
 from dataclasses import dataclass
 
 import pandas as pd
-from peermap.graph_models.local_time import LOCAL_TIME_ZONE as LONDON
 
+from peermap.graph_models.local_time import LOCAL_TIME_ZONE as LONDON
 
 _MONTH = re.compile(r"^\s*(\d{4})-(\d{2})\s*$")
 _DATE = re.compile(r"^\s*(\d{4})-(\d{2})-(\d{2})\s*$")

@@ -57,9 +57,20 @@ def validate_example(data: Path | None) -> str:
 
     folder = synthetic_year(data)
     with tempfile.TemporaryDirectory() as scratch:
-        result = subprocess.run([sys.executable, "-m", "peermap", "validate",
-                                 str(folder), "--strict", "--rejects", str(Path(scratch) / "rejects.csv")],
-                                capture_output=True, text=True)
+        result = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "peermap",
+                "validate",
+                str(folder),
+                "--strict",
+                "--rejects",
+                str(Path(scratch) / "rejects.csv"),
+            ],
+            capture_output=True,
+            text=True,
+        )
     said = result.stderr.replace(str(Path(scratch) / "rejects.csv"), "rejects.csv").strip()
     return f"```\n$ peermap validate data/durham --strict\n{said}\n$ echo $?\n{result.returncode}\n```\n"
 
@@ -95,7 +106,9 @@ def cli_reference() -> str:
         parts.append(f"## peermap\n\n```\n{command.get_help(ctx)}\n```\n")
         for name in command.list_commands(ctx):
             sub = command.get_command(ctx, name)
-            with typer.Context(sub, info_name=name, parent=ctx, terminal_width=WIDTH, max_content_width=WIDTH) as sub_ctx:
+            with typer.Context(
+                sub, info_name=name, parent=ctx, terminal_width=WIDTH, max_content_width=WIDTH
+            ) as sub_ctx:
                 parts.append(f"## peermap {name}\n\n```\n{sub.get_help(sub_ctx)}\n```\n")
     return "\n".join(parts)
 
@@ -112,7 +125,8 @@ def data_columns() -> str:
             allowed = ", ".join(f"`{c}`" for c in column.choices)
             if column.kind == "int":
                 allowed = f"{column.low} to {column.high}"
-            parts.append(f"| `{column.name}` | {'yes' if column.required else ''} | {column.kind.replace('_', ' ')} | {allowed} |")
+            required = "yes" if column.required else ""
+            parts.append(f"| `{column.name}` | {required} | {column.kind.replace('_', ' ')} | {allowed} |")
         parts.append("")
     return "\n".join(parts)
 
@@ -123,8 +137,10 @@ def evidence_kinds() -> str:
     from peermap.mapping.settings import EvidenceSettings
 
     settings = EvidenceSettings()
-    lines = ["| kind (column in ties.csv) | in words | what it means | default weight | weight setting |",
-             "|---|---|---|---|---|"]
+    lines = [
+        "| kind (column in ties.csv) | in words | what it means | default weight | weight setting |",
+        "|---|---|---|---|---|",
+    ]
     for kind in in_reading_order():
         meaning, weight = kind.doc_row(settings)
         lines.append(f"| `{kind.name}` | {kind.words} | {meaning} | {weight} | `{kind.weight_setting}` |")
@@ -192,16 +208,21 @@ def cluster_methods() -> str:
     found = {r["measure"]: r["value"] for r in json.loads(path.read_text())["rows"]}
     names = {"leiden": "Leiden (igraph)", "leidenalg": "Leiden (leidenalg)", "louvain": "Louvain"}
     scales = {"durham": "synthetic Durham year", "national": "synthetic national year (1,000,000 episodes)"}
-    lines = ["| network | method | modularity | seconds (with splitting) | clusters | adjusted Rand index "
-             "against the planted groups |", "|---|---|---|---|---|---|"]
+    lines = [
+        "| network | method | modularity | seconds (with splitting) | clusters | adjusted Rand index "
+        "against the planted groups |",
+        "|---|---|---|---|---|---|",
+    ]
     for scale, scale_name in scales.items():
         for method, method_name in names.items():
             key = f"{scale}: {method}"
             if f"{key} modularity" not in found:
                 continue
-            lines.append(f"| {scale_name} | {method_name} | {found[f'{key} modularity']} | "
-                         f"{found.get(f'{key} seconds (with splitting)', '')} | {found.get(f'{key} clusters', '')} | "
-                         f"{found.get(f'{key} ARI against planted groups', '')} |")
+            lines.append(
+                f"| {scale_name} | {method_name} | {found[f'{key} modularity']} | "
+                f"{found.get(f'{key} seconds (with splitting)', '')} | {found.get(f'{key} clusters', '')} | "
+                f"{found.get(f'{key} ARI against planted groups', '')} |"
+            )
     return "\n".join(lines) + "\n\nSource: `benchmarks/results/analysis.json` (`make benchmarks`).\n"
 
 
@@ -263,8 +284,15 @@ def _settings(module: str, name: str):
     return getattr(importlib.import_module(module), name)
 
 
-FILES = ("README.md", "docs/cli-reference.md", "docs/data-folder.md", "docs/performance.md", "docs/neo4j.md",
-         "docs/analysis.md", "docs/hotspots.md")
+FILES = (
+    "README.md",
+    "docs/cli-reference.md",
+    "docs/data-folder.md",
+    "docs/performance.md",
+    "docs/neo4j.md",
+    "docs/analysis.md",
+    "docs/hotspots.md",
+)
 
 
 def regenerate(check: bool, data: Path | None = None) -> list[str]:

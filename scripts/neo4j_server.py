@@ -140,13 +140,23 @@ def assemble(version: str) -> None:
     say(f"downloading Neo4j {version} Community from Maven Central into {LIB} (once) ...")
     started = time.monotonic()
     cmd = [
-        mvn, "-q", "-B", "-f", str(POM),
-        "dependency:copy-dependencies", f"-DoutputDirectory={staging}",
+        mvn,
+        "-q",
+        "-B",
+        "-f",
+        str(POM),
+        "dependency:copy-dependencies",
+        f"-DoutputDirectory={staging}",
     ]
     # Maven's output is kept and shown only on failure (stdout is for the export lines).
     proc = subprocess.run(
-        cmd, cwd=ROOT, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-        text=True, errors="replace",
+        cmd,
+        cwd=ROOT,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        errors="replace",
     )
     if proc.returncode != 0 or not (staging / f"neo4j-{version}.jar").is_file():
         shutil.rmtree(staging, ignore_errors=True)
@@ -273,8 +283,12 @@ def set_initial_password(java: str) -> str:
     try:
         proc = subprocess.run(
             [java, "-cp", f"{LIB}/*", "-Xmx128m", ADMIN_COMMAND, f"@{argfile}"],
-            env=server_env(), cwd=HOME, stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            env=server_env(),
+            cwd=HOME,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
         )
     finally:
         argfile.unlink(missing_ok=True)
@@ -408,7 +422,7 @@ def bolt_handshake(port: int, timeout: float = 2.0) -> bool:
     try:
         with socket.create_connection((HOST, port), timeout=timeout) as sock:
             # magic, then four proposals: 5.0-5.8, 4.4-4.2, 4.1, 3
-            sock.sendall(bytes.fromhex("6060b017" "00080805" "00020404" "00000104" "00000003"))
+            sock.sendall(bytes.fromhex("6060b01700080805000204040000010400000003"))
             reply = b""
             while len(reply) < 4:
                 chunk = sock.recv(4 - len(reply))
@@ -432,19 +446,20 @@ def query_check(port: int, password: str) -> str:
     """
     try:
         import neo4j
-        from neo4j.exceptions import AuthError, Neo4jError, DriverError
+        from neo4j.exceptions import AuthError, DriverError, Neo4jError
     except ImportError:
         if bolt_handshake(port):
             return "Bolt answers (install the neo4j driver for a query check)"
         raise NotReady("no Bolt handshake yet")
     try:
         with neo4j.GraphDatabase.driver(
-            f"bolt://{HOST}:{port}", auth=(USER, password),
-            connection_timeout=3, max_transaction_retry_time=0,
+            f"bolt://{HOST}:{port}",
+            auth=(USER, password),
+            connection_timeout=3,
+            max_transaction_retry_time=0,
         ) as driver:
             records, _, _ = driver.execute_query(
-                "CALL dbms.components() YIELD name, versions, edition "
-                "RETURN name, versions[0] AS version, edition"
+                "CALL dbms.components() YIELD name, versions, edition RETURN name, versions[0] AS version, edition"
             )
             driver.execute_query("RETURN 1")  # the default database answers too
             row = records[0]
@@ -556,8 +571,15 @@ def start(args: argparse.Namespace) -> int:
             )
 
     cmd = [
-        java, "-cp", f"{LIB}/*", f"-Xms{args.heap}", f"-Xmx{args.heap}", *JVM_FLAGS,
-        ENTRY_POINT, f"--home-dir={HOME}", f"--config-dir={CONF_DIR}",
+        java,
+        "-cp",
+        f"{LIB}/*",
+        f"-Xms{args.heap}",
+        f"-Xmx{args.heap}",
+        *JVM_FLAGS,
+        ENTRY_POINT,
+        f"--home-dir={HOME}",
+        f"--config-dir={CONF_DIR}",
     ]
     say(f"starting Neo4j {version} on bolt://{HOST}:{port} (logs in {LOGS})")
     with open(CONSOLE_LOG, "ab") as console:
@@ -567,8 +589,14 @@ def start(args: argparse.Namespace) -> int:
         # A new session, no terminal, no inherited pipes: the server outlives this
         # script, and `eval "$(... start)"` does not wait for it.
         proc = subprocess.Popen(
-            cmd, cwd=HOME, env=server_env(), stdin=subprocess.DEVNULL,
-            stdout=console, stderr=subprocess.STDOUT, start_new_session=True, close_fds=True,
+            cmd,
+            cwd=HOME,
+            env=server_env(),
+            stdin=subprocess.DEVNULL,
+            stdout=console,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            close_fds=True,
         )
     write_private(PID_FILE, f"{proc.pid}\n")
     try:
@@ -663,8 +691,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__.split("\n\n")[0],
         formatter_class=argparse.RawDescriptionHelpFormatter,
-        epilog='example:\n  eval "$(python scripts/neo4j_server.py start)"\n'
-               "  python scripts/neo4j_server.py stop",
+        epilog='example:\n  eval "$(python scripts/neo4j_server.py start)"\n  python scripts/neo4j_server.py stop',
     )
     sub = parser.add_subparsers(dest="command", required=True)
     start = sub.add_parser("start", help="assemble if needed, start, wait for Bolt, print export lines")

@@ -28,12 +28,23 @@ REF = r"C-[0-9A-HJKMNP-TV-Z]{10}"
 TIME = r"\d\d [A-Z][a-z]{2} \d{4} \d\d:\d\d"
 DAY = r"\d\d [A-Z][a-z]{2} \d{4}"
 POSTCODE = r"[A-Z]{1,2}[0-9][A-Z0-9]? [0-9][A-Z]{2}"
-NOUNS = {"return interview": "rthi", "police record": "police", "school record": "school", "worker record": "worker",
-         "partner agency record": "partner", "record (source not given)": ""}
+NOUNS = {
+    "return interview": "rthi",
+    "police record": "police",
+    "school record": "school",
+    "worker record": "worker",
+    "partner agency record": "partner",
+    "record (source not given)": "",
+}
 NOUN = "|".join(re.escape(n) for n in NOUNS)
 #: What a child's page says of who recorded their own record.
-YOUR_SOURCES = {"From your return interview": "rthi", "From the police": "police", "From school": "school",
-                "From a worker": "worker", "From a partner agency": "partner"}
+YOUR_SOURCES = {
+    "From your return interview": "rthi",
+    "From the police": "police",
+    "From school": "school",
+    "From a worker": "worker",
+    "From a partner agency": "partner",
+}
 
 
 def reference(key: str, namespace: str, value: str, prefix: str) -> str:
@@ -96,8 +107,12 @@ class Folder:
         associates = table("associates")
         out = cls(children, episodes, rthis, links, associates, table("places"), key)
         links["associate_ref"] = out.associate_refs(links)
-        labels = dict(zip([reference(key, "associate", a, "A") for a in associates.get("associate_id", [])],
-                          associates.get("label", [])))
+        labels = dict(
+            zip(
+                [reference(key, "associate", a, "A") for a in associates.get("associate_id", [])],
+                associates.get("label", []),
+            )
+        )
         links["associate_label"] = links["associate_ref"].map(labels).fillna(links["target_ref"].str.strip())
         return out
 
@@ -125,8 +140,10 @@ class Folder:
         first, last = pd.Timestamp(start), pd.Timestamp(end) + pd.Timedelta(days=1)
         episodes = self.episodes[(self.episodes["start"] >= first) & (self.episodes["start"] < last)]
         has_episode = self.links["episode_id"].ne("")
-        links = self.links[(has_episode & self.links["episode_id"].isin(episodes["episode_id"]))
-                           | (~has_episode & (self.links["recorded"] >= first) & (self.links["recorded"] < last))]
+        links = self.links[
+            (has_episode & self.links["episode_id"].isin(episodes["episode_id"]))
+            | (~has_episode & (self.links["recorded"] >= first) & (self.links["recorded"] < last))
+        ]
         return episodes, links
 
 

@@ -61,8 +61,11 @@ def neo4j_connection():
 
     missing = [name for name in ("NEO4J_URI", "NEO4J_USER", "NEO4J_PASSWORD") if not os.environ.get(name)]
     if missing:
-        pytest.fail(f"{', '.join(missing)} not set: run the tests with `make test`, which starts the local Neo4j "
-                    '(or `eval "$(make -s neo4j-start)"` first)', pytrace=False)
+        pytest.fail(
+            f"{', '.join(missing)} not set: run the tests with `make test`, which starts the local Neo4j "
+            '(or `eval "$(make -s neo4j-start)"` first)',
+            pytrace=False,
+        )
     return Connection.from_env()
 
 
@@ -86,9 +89,19 @@ class Browser:
 
         options = webdriver.ChromeOptions()
         options.binary_location = "/usr/bin/chromium"
-        for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                     "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                     "--disable-dev-shm-usage", "--window-size=1400,1000", f"--user-data-dir={tmp_dir}"):
+        for flag in (
+            "--headless=new",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--disable-dev-shm-usage",
+            "--window-size=1400,1000",
+            f"--user-data-dir={tmp_dir}",
+        ):
             options.add_argument(flag)
         options.set_capability("goog:loggingPrefs", {"performance": "ALL", "browser": "ALL"})
         self.driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
@@ -116,8 +129,7 @@ class Browser:
     def outside(self, requests: list[str], folder: Path) -> list[str]:
         """Requests that left the folder: anything not a file inside it (data: URLs are inline)."""
         inside = Path(folder).resolve().as_uri()
-        return [u for u in requests
-                if not (u.startswith(inside) or u.startswith(("data:", "blob:", "about:")))]
+        return [u for u in requests if not (u.startswith(inside) or u.startswith(("data:", "blob:", "about:")))]
 
     def close(self) -> None:
         self.driver.quit()
@@ -127,8 +139,9 @@ class Browser:
 def browser(tmp_path_factory):
     """One Chromium for the session; `make test` installs Debian's chromium and chromium-driver."""
     if not Path("/usr/bin/chromium").exists() or not Path("/usr/bin/chromedriver").exists():
-        pytest.fail("Debian chromium and chromium-driver are not installed: run the tests with `make test`",
-                    pytrace=False)
+        pytest.fail(
+            "Debian chromium and chromium-driver are not installed: run the tests with `make test`", pytrace=False
+        )
     instance = Browser(tmp_path_factory.mktemp("chromium-profile"))
     yield instance
     instance.close()

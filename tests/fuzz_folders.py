@@ -72,52 +72,84 @@ def folders(draw) -> Folder:
     """A valid data folder of one to six children and episodes, with some of the optional files."""
     child_ids = draw(st.lists(_ID, min_size=1, max_size=6, unique_by=str.upper))
     multi = draw(st.booleans())
-    children = [{"child_id": cid, "display_name": draw(_free_text(multi)),
-                 "birth_date": draw(st.sampled_from(["", "2008-02", "2007-11-30", "2010-01-01"])),
-                 "sex": _case(draw, draw(st.sampled_from(SPECS["children"].column("sex").choices))),
-                 "legal_status": draw(st.sampled_from(["", "CiC", "cic", "CP", "none"])),
-                 "home_postcode": draw(st.sampled_from(["", "DH1 1AB", "dh11ab", "  DL14 6LF "])),
-                 "school": draw(_free_text(multi))} for cid in child_ids]
-    episodes, days = [], []
+    children = [
+        {
+            "child_id": cid,
+            "display_name": draw(_free_text(multi)),
+            "birth_date": draw(st.sampled_from(["", "2008-02", "2007-11-30", "2010-01-01"])),
+            "sex": _case(draw, draw(st.sampled_from(SPECS["children"].column("sex").choices))),
+            "legal_status": draw(st.sampled_from(["", "CiC", "cic", "CP", "none"])),
+            "home_postcode": draw(st.sampled_from(["", "DH1 1AB", "dh11ab", "  DL14 6LF "])),
+            "school": draw(_free_text(multi)),
+        }
+        for cid in child_ids
+    ]
+    episodes = []
     for n in range(draw(st.integers(1, 6))):
         missing, day = draw(_datetime())
         returned, _ = draw(_datetime(low_day=day + 2)) if draw(st.booleans()) else ("", 0)  # offsets differ by hours
-        episodes.append({"episode_id": f"{draw(_ID)}-{n}", "child_id": draw(st.sampled_from(child_ids)),
-                         "missing_at": missing, "returned_at": returned,
-                         "found_at_place": draw(_free_text(multi))})
+        episodes.append(
+            {
+                "episode_id": f"{draw(_ID)}-{n}",
+                "child_id": draw(st.sampled_from(child_ids)),
+                "missing_at": missing,
+                "returned_at": returned,
+                "found_at_place": draw(_free_text(multi)),
+            }
+        )
     tables = {"children": children, "episodes": episodes}
     episode_ids = [e["episode_id"] for e in episodes]
     if draw(st.booleans()):
         tables["rthis"] = []
         for n in range(draw(st.integers(1, 4))):
             outcome = draw(st.sampled_from(SPECS["rthis"].column("outcome").choices))
-            tables["rthis"].append({
-                "rthi_id": f"R{n}", "child_id": draw(st.sampled_from(child_ids)),
-                "episode_ids": ";".join(draw(st.lists(st.sampled_from(episode_ids), min_size=1, max_size=3))),
-                "outcome": _case(draw, outcome),
-                "completed_at": draw(_datetime())[0] if outcome == "completed" else "",
-                "worker": draw(_free_text(multi))})
+            tables["rthis"].append(
+                {
+                    "rthi_id": f"R{n}",
+                    "child_id": draw(st.sampled_from(child_ids)),
+                    "episode_ids": ";".join(draw(st.lists(st.sampled_from(episode_ids), min_size=1, max_size=3))),
+                    "outcome": _case(draw, outcome),
+                    "completed_at": draw(_datetime())[0] if outcome == "completed" else "",
+                    "worker": draw(_free_text(multi)),
+                }
+            )
     if draw(st.booleans()):
         associates = ["Big D", "Zed"]
         rthi_ids = [r["rthi_id"] for r in tables.get("rthis", [])]
         tables["links"] = []
         for n in range(draw(st.integers(1, 5))):
             kind = draw(st.sampled_from(["child", "associate", "place", "phone"]))
-            ref = {"child": st.sampled_from(child_ids), "associate": st.sampled_from(associates + ["big  d"]),
-                   "place": st.sampled_from(["bus station", "DH1 1AB"]), "phone": st.just("07700 900123")}[kind]
-            tables["links"].append({
-                "link_id": f"L{n}", "child_id": draw(st.sampled_from(child_ids)), "recorded_at": draw(_datetime())[0],
-                "target_type": _case(draw, kind), "target_ref": draw(ref),
-                "episode_id": draw(st.sampled_from(["", *episode_ids])),
-                "rthi_id": draw(st.sampled_from(["", *rthi_ids])),
-                "source": draw(st.sampled_from(["", "rthi", "Police", "school", "worker"])),
-                "handling": draw(st.sampled_from(["", "P", "c"])), "notes": draw(_free_text(True))})
+            ref = {
+                "child": st.sampled_from(child_ids),
+                "associate": st.sampled_from(associates + ["big  d"]),
+                "place": st.sampled_from(["bus station", "DH1 1AB"]),
+                "phone": st.just("07700 900123"),
+            }[kind]
+            tables["links"].append(
+                {
+                    "link_id": f"L{n}",
+                    "child_id": draw(st.sampled_from(child_ids)),
+                    "recorded_at": draw(_datetime())[0],
+                    "target_type": _case(draw, kind),
+                    "target_ref": draw(ref),
+                    "episode_id": draw(st.sampled_from(["", *episode_ids])),
+                    "rthi_id": draw(st.sampled_from(["", *rthi_ids])),
+                    "source": draw(st.sampled_from(["", "rthi", "Police", "school", "worker"])),
+                    "handling": draw(st.sampled_from(["", "P", "c"])),
+                    "notes": draw(_free_text(True)),
+                }
+            )
         if draw(st.booleans()):
             tables["associates"] = [{"associate_id": "A1", "label": "Big D", "aliases": "BD; Dee", "approx_age": "19"}]
     if draw(st.booleans()):
-        tables["places"] = [{"place_name": "bus station", "postcode": "DH1 1AB", "kind": "transport"},
-                            {"place_name": draw(st.sampled_from(["Wharton Park", "the shops, Front St"])),
-                             "postcode": "dl14 6lf", "kind": ""}]
+        tables["places"] = [
+            {"place_name": "bus station", "postcode": "DH1 1AB", "kind": "transport"},
+            {
+                "place_name": draw(st.sampled_from(["Wharton Park", "the shops, Front St"])),
+                "postcode": "dl14 6lf",
+                "kind": "",
+            },
+        ]
     orders = {name: draw(st.permutations(list(rows[0]))) for name, rows in tables.items()}
     return Folder(tables, orders, quote_all=draw(st.booleans()), newline=draw(st.sampled_from(["\n", "\r\n"])))
 
@@ -137,8 +169,9 @@ class Written:
     lines: dict[str, int]
 
 
-def write_table(folder: Folder, table: str, override: dict[int, str] | None = None,
-                header: list[str] | None = None) -> Written:
+def write_table(
+    folder: Folder, table: str, override: dict[int, str] | None = None, header: list[str] | None = None
+) -> Written:
     """One table's CSV text; ``override`` replaces a row's text (by its position) with the text given."""
     order = folder.orders[table]
     parts = [render(header or order, folder.quote_all)]
@@ -187,12 +220,33 @@ def _row_cells(folder: Folder, table: str, position: int) -> list[str]:
     return [row[c] for c in folder.orders[table]]
 
 
-KINDS = ("field added", "field dropped", "quote never closed", "encoding", "date out of range", "folder", "link",
-         "dangling link", "column renamed", "workbook beside", "unknown file", "comma after every row",
-         "comma after every data row", "blank lines", "header only")
+KINDS = (
+    "field added",
+    "field dropped",
+    "quote never closed",
+    "encoding",
+    "date out of range",
+    "folder",
+    "link",
+    "dangling link",
+    "column renamed",
+    "workbook beside",
+    "unknown file",
+    "comma after every row",
+    "comma after every data row",
+    "blank lines",
+    "header only",
+)
 _ENCODINGS = ("utf-8-sig", "utf-16", "utf-16-le", "utf-16-be", "cp1252")
-_FAR_DATES = ("2300-01-01", "1677-09-21T00:12", "9999-12-31T23:59:59", "1899-12-31", "2101-01-01T00:00Z",
-              "0001-01-01", "2958465.5")
+_FAR_DATES = (
+    "2300-01-01",
+    "1677-09-21T00:12",
+    "9999-12-31T23:59:59",
+    "1899-12-31",
+    "2101-01-01T00:00Z",
+    "0001-01-01",
+    "2958465.5",
+)
 
 
 @dataclass(frozen=True)
@@ -211,8 +265,15 @@ class Recipe:
 
 
 def recipes():
-    return st.builds(Recipe, kind=st.sampled_from(KINDS), table=st.integers(0, 5), row=st.integers(0, 5),
-                     column=st.integers(0, 15), pick=st.integers(0, 6), text=_TEXT)
+    return st.builds(
+        Recipe,
+        kind=st.sampled_from(KINDS),
+        table=st.integers(0, 5),
+        row=st.integers(0, 5),
+        column=st.integers(0, 15),
+        pick=st.integers(0, 6),
+        text=_TEXT,
+    )
 
 
 def spoil(folder: Folder, path: Path, recipe: Recipe) -> Spoiling:
@@ -237,11 +298,17 @@ def spoil(folder: Folder, path: Path, recipe: Recipe) -> Spoiling:
         target.write_bytes(written.text.encode("utf-8"))
         spoiled.lines = written.lines
 
-    dates = [c.name for c in SPECS[table].columns
-             if c.kind in ("datetime", "birth_date") and c.name in order and c.name != "completed_at"]
+    dates = [
+        c.name
+        for c in SPECS[table].columns
+        if c.kind in ("datetime", "birth_date") and c.name in order and c.name != "completed_at"
+    ]
     quotable = [i for i, c in enumerate(cells) if c and not set(c) & set(',"\r\n')]
-    if ((kind == "date out of range" and not dates) or (kind == "header only" and table not in ("children", "episodes"))
-            or (kind == "quote never closed" and (any("\n" in c for c in cells) or not quotable))):
+    if (
+        (kind == "date out of range" and not dates)
+        or (kind == "header only" and table not in ("children", "episodes"))
+        or (kind == "quote never closed" and (any("\n" in c for c in cells) or not quotable))
+    ):
         # no date to spoil; an optional file with no rows is not an error; the lines of a row over several lines
         # would be read again on their own after a stray quote, and might load as a row
         kind = spoiled.kind = "blank lines"
@@ -255,8 +322,13 @@ def spoil(folder: Folder, path: Path, recipe: Recipe) -> Spoiling:
         spoiled.badly_shaped = table
     elif kind == "quote never closed":
         column = quotable[recipe.column % len(quotable)]
-        rewrite({position: ",".join(('"' + c) if i == column else render([c], folder.quote_all)
-                                    for i, c in enumerate(cells))})
+        rewrite(
+            {
+                position: ",".join(
+                    ('"' + c) if i == column else render([c], folder.quote_all) for i, c in enumerate(cells)
+                )
+            }
+        )
         spoiled.rejected.add((table, row_id))
         spoiled.badly_shaped = table
     elif kind == "encoding":
@@ -353,4 +425,3 @@ def cascade(folder: Folder, rejected: set[tuple[str, str]]) -> tuple[set, set]:
     if any(t == "associates" for t, _ in gone):
         changed |= {("links", link["link_id"]) for link in tables.get("links", [])}
     return gone, changed
-

@@ -119,8 +119,13 @@ class _Injector:
         self.watched, self.out, self.results, self.run, self.kinds = str(watched), out, results, run, kinds
         self.child_kind: str | None = None  # set in a forked child: it meets this fault once, then calls go through
         self.paused = False  # while the parent looks and puts things back
-        self.real = {"os.open": os.open, "open": builtins.open, "os.mkdir": os.mkdir, "os.rename": os.rename,
-                     "os.replace": os.replace}
+        self.real = {
+            "os.open": os.open,
+            "open": builtins.open,
+            "os.mkdir": os.mkdir,
+            "os.rename": os.rename,
+            "os.replace": os.replace,
+        }
 
     def _watched(self, *paths) -> bool:
         return any(p is not None and os.path.abspath(os.fsdecode(p)).startswith(self.watched) for p in paths)
@@ -150,13 +155,19 @@ class _Injector:
             self.paused = True
             result = self.results / f"{k}-{kind}.json"
             found = json.loads(result.read_text()) if result.exists() else {}
-            self.run.outcomes.append(Outcome(
-                step=k, call=self.run.steps[-1], kind=kind, out=snapshot(self.out),
-                exit_code=os.WEXITSTATUS(status) if os.WIFEXITED(status) else None,
-                signal=os.WTERMSIG(status) if os.WIFSIGNALED(status) else None,
-                stderr=found.get("stderr", ""),
-                beside=set(os.listdir(self.watched)) - set(name for name in (before or {}) if os.sep not in name),
-                names=set(os.listdir(self.watched))))
+            self.run.outcomes.append(
+                Outcome(
+                    step=k,
+                    call=self.run.steps[-1],
+                    kind=kind,
+                    out=snapshot(self.out),
+                    exit_code=os.WEXITSTATUS(status) if os.WIFEXITED(status) else None,
+                    signal=os.WTERMSIG(status) if os.WIFSIGNALED(status) else None,
+                    stderr=found.get("stderr", ""),
+                    beside=set(os.listdir(self.watched)) - set(name for name in (before or {}) if os.sep not in name),
+                    names=set(os.listdir(self.watched)),
+                )
+            )
             restore(Path(self.watched), before)
             self.paused = False
         return do()

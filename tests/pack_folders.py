@@ -95,8 +95,14 @@ def distinctive_copy(source: Path, target: Path) -> Distinctive:
     links.loc[c_place, "target_ref"] = [f"CPl{i:04d}Q" for i in range(int(c_place.sum()))]
     tokens["c_place"] = set(links.loc[c_place, "target_ref"])
 
-    for name, table in (("children", children), ("episodes", episodes), ("rthis", rthis), ("links", links),
-                        ("places", places), ("associates", associates)):
+    for name, table in (
+        ("children", children),
+        ("episodes", episodes),
+        ("rthis", rthis),
+        ("links", links),
+        ("places", places),
+        ("associates", associates),
+    ):
         table.to_csv(target / f"{name}.csv", index=False)
 
     rewritten = load_folder(target)
@@ -152,23 +158,50 @@ def hostile_folder(folder: Path) -> Path:
 
     h = iter(range(1000))
     kids = [f'K{i}"><img src=x onerror=window.__pwned=4>' for i in range(4)]
-    eid = 'E{}<svg onload=window.__pwned=5>'.format
-    children = [{"child_id": k, "display_name": hostile(next(h)), "birth_date": "2008-05-01", "sex": "female",
-                 "legal_status": "CiC", "placement_type": "residential", "home_postcode": "DH1 3EB",
-                 "placement_postcode": "DH1 1SG", "school": hostile(next(h)), "ce_risk": "high",
-                 "exploitation_type": "CCE"} for k in kids]
+    eid = "E{}<svg onload=window.__pwned=5>".format
+    children = [
+        {
+            "child_id": k,
+            "display_name": hostile(next(h)),
+            "birth_date": "2008-05-01",
+            "sex": "female",
+            "legal_status": "CiC",
+            "placement_type": "residential",
+            "home_postcode": "DH1 3EB",
+            "placement_postcode": "DH1 1SG",
+            "school": hostile(next(h)),
+            "ce_risk": "high",
+            "exploitation_type": "CCE",
+        }
+        for k in kids
+    ]
     episodes, rthis, links = [], [], []
     n = 0
     for day in (3, 10, 17):
         for j, k in enumerate(kids):
             n += 1
-            episodes.append({"episode_id": eid(n), "child_id": k, "missing_at": f"2023-03-{day:02d}T21:{10 + j:02d}:00",
-                             "returned_at": f"2023-03-{day + 1:02d}T02:{10 + j:02d}:00",
-                             "missing_from_postcode": "DH1 3EB", "found_at_postcode": "DH1 4QP",
-                             "found_at_place": hostile(next(h))})
-            rthis.append({"rthi_id": f"=R{n}()", "child_id": k, "episode_ids": eid(n),
-                          "offered_at": f"2023-03-{day + 1:02d}T09:00:00", "outcome": "completed",
-                          "completed_at": f"2023-03-{day + 1:02d}T15:00:00", "worker": hostile(next(h))})
+            episodes.append(
+                {
+                    "episode_id": eid(n),
+                    "child_id": k,
+                    "missing_at": f"2023-03-{day:02d}T21:{10 + j:02d}:00",
+                    "returned_at": f"2023-03-{day + 1:02d}T02:{10 + j:02d}:00",
+                    "missing_from_postcode": "DH1 3EB",
+                    "found_at_postcode": "DH1 4QP",
+                    "found_at_place": hostile(next(h)),
+                }
+            )
+            rthis.append(
+                {
+                    "rthi_id": f"=R{n}()",
+                    "child_id": k,
+                    "episode_ids": eid(n),
+                    "offered_at": f"2023-03-{day + 1:02d}T09:00:00",
+                    "outcome": "completed",
+                    "completed_at": f"2023-03-{day + 1:02d}T15:00:00",
+                    "worker": hostile(next(h)),
+                }
+            )
     link = 0
     for i, k in enumerate(kids):
         for target_type, target_ref, role in (
@@ -183,20 +216,53 @@ def hostile_folder(folder: Path) -> Path:
             ("online", hostile(next(h)), None),
         ):
             link += 1
-            links.append({"link_id": f"@L{link}<i>", "child_id": k, "recorded_at": f"2023-03-{4 + i:02d}T12:00:00",
-                          "target_type": target_type, "target_ref": target_ref, "role": role or "",
-                          "episode_id": eid(i + 1), "with_during_episode": "yes", "source": "rthi",
-                          "source_grade": "2", "intel_grade": "B", "handling": "P", "notes": hostile(next(h))})
+            links.append(
+                {
+                    "link_id": f"@L{link}<i>",
+                    "child_id": k,
+                    "recorded_at": f"2023-03-{4 + i:02d}T12:00:00",
+                    "target_type": target_type,
+                    "target_ref": target_ref,
+                    "role": role or "",
+                    "episode_id": eid(i + 1),
+                    "with_during_episode": "yes",
+                    "source": "rthi",
+                    "source_grade": "2",
+                    "intel_grade": "B",
+                    "handling": "P",
+                    "notes": hostile(next(h)),
+                }
+            )
     places = [{"place_name": hostile(next(h)), "postcode": "DH1 4QP", "kind": "park"}]
-    associates = [{"associate_id": "+AS1<b>", "label": hostile(next(h)), "aliases": hostile(next(h)),
-                   "role": "adult_of_concern", "approx_age": "30"}]
-    links.append({"link_id": "-L999<u>", "child_id": kids[0], "recorded_at": "2023-03-05T12:00:00",
-                  "target_type": "associate", "target_ref": "+AS1<b>", "role": "adult_of_concern",
-                  "episode_id": eid(1),
-                  "with_during_episode": "yes", "source": "police", "source_grade": "1", "intel_grade": "A",
-                  "handling": "P", "notes": hostile(next(h))})
-    write_folder(folder, children=children, episodes=episodes, rthis=rthis, links=links, places=places,
-                 associates=associates)
+    associates = [
+        {
+            "associate_id": "+AS1<b>",
+            "label": hostile(next(h)),
+            "aliases": hostile(next(h)),
+            "role": "adult_of_concern",
+            "approx_age": "30",
+        }
+    ]
+    links.append(
+        {
+            "link_id": "-L999<u>",
+            "child_id": kids[0],
+            "recorded_at": "2023-03-05T12:00:00",
+            "target_type": "associate",
+            "target_ref": "+AS1<b>",
+            "role": "adult_of_concern",
+            "episode_id": eid(1),
+            "with_during_episode": "yes",
+            "source": "police",
+            "source_grade": "1",
+            "intel_grade": "A",
+            "handling": "P",
+            "notes": hostile(next(h)),
+        }
+    )
+    write_folder(
+        folder, children=children, episodes=episodes, rthis=rthis, links=links, places=places, associates=associates
+    )
     (folder / "peermap.key").write_text(TEST_KEY)
     return folder
 
@@ -211,15 +277,23 @@ def big_network(n: int = 2000, seed: int = 3) -> tuple[pd.DataFrame, pd.DataFram
     while start < n:
         size = int(rng.integers(5, 16))
         c += 1
-        cluster[start:start + size] = c
+        cluster[start : start + size] = c
         start += size
     kind = np.where(np.arange(n) % 4 == 0, "associate", "child")
-    nodes = pd.DataFrame({
-        "id": ids, "label": ids, "kind": kind, "role": np.where(np.arange(n) % 97 == 3, "adult_of_concern", "peer"),
-        "cluster": cluster, "score": rng.random(n) * 100, "concern": np.arange(n) % 97 == 3,
-        "safety": np.arange(n) % 89 == 5, "context": np.arange(n) % 83 == 7,
-        "details": [[("Reference", ids[i]), ("Cluster", str(cluster[i]))] for i in range(n)],
-    })
+    nodes = pd.DataFrame(
+        {
+            "id": ids,
+            "label": ids,
+            "kind": kind,
+            "role": np.where(np.arange(n) % 97 == 3, "adult_of_concern", "peer"),
+            "cluster": cluster,
+            "score": rng.random(n) * 100,
+            "concern": np.arange(n) % 97 == 3,
+            "safety": np.arange(n) % 89 == 5,
+            "context": np.arange(n) % 83 == 7,
+            "details": [[("Reference", ids[i]), ("Cluster", str(cluster[i]))] for i in range(n)],
+        }
+    )
     a, b = [], []
     for c_id in range(1, c + 1):
         members = np.flatnonzero(cluster == c_id)
@@ -233,12 +307,26 @@ def big_network(n: int = 2000, seed: int = 3) -> tuple[pd.DataFrame, pd.DataFram
             a.append(x)
             b.append(y)
     m = len(a)
-    edges = pd.DataFrame({
-        "from": [ids[i] for i in a], "to": [ids[i] for i in b], "weight": rng.random(m) * 4,
-        "tie_type": "risk", "unverified": rng.random(m) < 0.2, "strength": "moderate",
-        "why": "found together at the bus station",
-        "evidence": [[{"kind": "found_together", "detail": "found at the bus station 10 minutes apart",
-                       "grading": "episode record"}] for _ in range(m)],
-    })
+    edges = pd.DataFrame(
+        {
+            "from": [ids[i] for i in a],
+            "to": [ids[i] for i in b],
+            "weight": rng.random(m) * 4,
+            "tie_type": "risk",
+            "unverified": rng.random(m) < 0.2,
+            "strength": "moderate",
+            "why": "found together at the bus station",
+            "evidence": [
+                [
+                    {
+                        "kind": "found_together",
+                        "detail": "found at the bus station 10 minutes apart",
+                        "grading": "episode record",
+                    }
+                ]
+                for _ in range(m)
+            ],
+        }
+    )
     clusters = pd.DataFrame({"cluster": range(1, c + 1), "label": [f"Cluster {k}" for k in range(1, c + 1)]})
     return nodes, edges, clusters

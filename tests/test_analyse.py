@@ -14,16 +14,16 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-
 from conftest import TEST_KEY, write_folder
-from peermap.graph_models.load import load_folder
+from test_evidence import child, episode, link
+
 from peermap.exports.analysis_folder import write_analysis
 from peermap.exports.audience_view import analyse_for_audience
+from peermap.graph_models.load import load_folder
 from peermap.mapping.analysis import CHANGE_COLUMNS, CLUSTER_COLUMNS, PEOPLE_COLUMNS, analyse, tie_columns
 from peermap.mapping.associates import duplicate_suggestions
 from peermap.mapping.periods import Period
 from peermap.mapping.settings import EvidenceSettings
-from test_evidence import child, episode, link
 
 MARCH = Period.from_month("2023-03")
 
@@ -39,11 +39,16 @@ def meeting_folder(tmp_path: Path) -> Path:
     """Three children: QK1 and QK2 found together and named by a partner (handling P); QK1 and QK3 linked only by
     police intelligence with handling C; an unresolved associate, a phone, notes and names throughout.
     (IDs are chosen so no SHA-256 in the manifest can contain them.)"""
-    children = [child("QK1", display_name="Amy Secretname"), child("QK2", display_name="Ben Hiddenname"),
-                child("QK3", display_name="=HYPERLINK(\"http://x\")")]
-    episodes = [episode("EPQ1", "QK1", "2023-03-04T20:00", "2023-03-05T01:00", found_at="DH1 3EB"),
-                episode("EPQ2", "QK2", "2023-03-04T20:30", "2023-03-05T01:30", found_at="DH1 4QP"),
-                episode("EPQ3", "QK3", "2023-03-12T20:30", "2023-03-13T01:30", found_at="NE1 4ST")]
+    children = [
+        child("QK1", display_name="Amy Secretname"),
+        child("QK2", display_name="Ben Hiddenname"),
+        child("QK3", display_name='=HYPERLINK("http://x")'),
+    ]
+    episodes = [
+        episode("EPQ1", "QK1", "2023-03-04T20:00", "2023-03-05T01:00", found_at="DH1 3EB"),
+        episode("EPQ2", "QK2", "2023-03-04T20:30", "2023-03-05T01:30", found_at="DH1 4QP"),
+        episode("EPQ3", "QK3", "2023-03-12T20:30", "2023-03-13T01:30", found_at="NE1 4ST"),
+    ]
     links = [
         link("LNQ1", "QK1", "child", "QK2", role="peer", source="partner", notes="NOTE-SHOULD-NOT-LEAK"),
         link("LNQ2", "QK1", "child", "QK3", role="peer", source="police", notes="POLICE-ONLY-NOTE"),  # handling C
@@ -66,11 +71,33 @@ def test_meeting_output_keeps_to_the_meeting_audience(tmp_path):
     analysis = analyse_for_audience(dataset, MARCH, "meeting")
     files = write_analysis(analysis, tmp_path / "meeting", "meeting", dataset)
     names = {f.name for f in files}
-    assert {"people.csv", "clusters.csv", "ties.csv", "changes.csv", "kpi.json", "hotspots.geojson",
-            "places.geojson", "manifest.json"} <= names
+    assert {
+        "people.csv",
+        "clusters.csv",
+        "ties.csv",
+        "changes.csv",
+        "kpi.json",
+        "hotspots.geojson",
+        "places.geojson",
+        "manifest.json",
+    } <= names
     text = all_text(tmp_path / "meeting")
-    for secret in ("QK1", "QK2", "QK3", "Amy", "Secretname", "Hiddenname", "HYPERLINK", "NOTE-SHOULD-NOT-LEAK",
-                   "POLICE-ONLY-NOTE", "Uncleman", "07700", "LNQ", "EPQ", "ASQ1"):
+    for secret in (
+        "QK1",
+        "QK2",
+        "QK3",
+        "Amy",
+        "Secretname",
+        "Hiddenname",
+        "HYPERLINK",
+        "NOTE-SHOULD-NOT-LEAK",
+        "POLICE-ONLY-NOTE",
+        "Uncleman",
+        "07700",
+        "LNQ",
+        "EPQ",
+        "ASQ1",
+    ):
         assert secret not in text, secret
     ref = dict(zip(dataset.children["child_id"], dataset.children["ref"]))
     ties = read_csv(tmp_path / "meeting" / "ties.csv")
@@ -80,7 +107,7 @@ def test_meeting_output_keeps_to_the_meeting_audience(tmp_path):
     people = read_csv(tmp_path / "meeting" / "people.csv")
     labels = {p["label"] for p in people if p["kind"] == "associate"}
     assert "Darren Known" in labels  # resolved: by label
-    assert any(l.startswith("A-") for l in labels)  # unresolved: by reference
+    assert any(label.startswith("A-") for label in labels)  # unresolved: by reference
     assert all(p["name"] == "" for p in people)
     assert list(people[0])[:8] == ["ref", "name", "kind", "label", "role", "cluster", "degree", "betweenness"]
     assert (tmp_path / "meeting" / "people.csv").stat().st_mode & 0o077 == 0
@@ -96,7 +123,7 @@ def test_police_output_has_everything_and_names_are_formula_safe(tmp_path):
     people = read_csv(tmp_path / "police" / "people.csv")
     ref = dict(zip(dataset.children["child_id"], dataset.children["ref"]))
     by_ref = {p["ref"]: p for p in people}
-    assert by_ref[ref["QK3"]]["name"] == "'=HYPERLINK(\"http://x\")"  # neutralised, SCHEMA.md last paragraph
+    assert by_ref[ref["QK3"]]["name"] == '\'=HYPERLINK("http://x")'  # neutralised, SCHEMA.md last paragraph
     assert by_ref[ref["QK1"]]["id"] == "QK1"
     ties = read_csv(tmp_path / "police" / "ties.csv")
     assert frozenset((ref["QK1"], ref["QK3"])) in {frozenset((t["a"], t["b"])) for t in ties}
@@ -132,9 +159,9 @@ def test_writing_a_police_analysis_for_a_meeting_is_refused(tmp_path):
 
 
 def test_manifest_lists_inputs_and_files_with_their_hashes(tmp_path):
+    from peermap import __version__
     from peermap.exports.manifest import check_manifest
     from peermap.graph_models.reading import sha256_file
-    from peermap import __version__
 
     dataset = load_folder(meeting_folder(tmp_path), key=TEST_KEY)
     out = tmp_path / "meeting"
@@ -143,8 +170,15 @@ def test_manifest_lists_inputs_and_files_with_their_hashes(tmp_path):
     assert (manifest["audience"], manifest["from"], manifest["to"]) == ("meeting", "2023-03-01", "2023-03-31")
     assert manifest["version"] == __version__ and manifest["created_at"].endswith("+00:00")
     assert manifest["inputs"]["links.csv"] == sha256_file(tmp_path / "data" / "links.csv")
-    assert set(manifest["files"]) == {"people.csv", "clusters.csv", "ties.csv", "changes.csv", "kpi.json",
-                                      "hotspots.geojson", "places.geojson"}
+    assert set(manifest["files"]) == {
+        "people.csv",
+        "clusters.csv",
+        "ties.csv",
+        "changes.csv",
+        "kpi.json",
+        "hotspots.geojson",
+        "places.geojson",
+    }
     assert check_manifest(out) == []
     (out / "ties.csv").write_text("tampered\n")
     assert check_manifest(out) == ["ties.csv"]
@@ -154,8 +188,12 @@ def test_output_columns_are_the_contract(tmp_path):
     dataset = load_folder(meeting_folder(tmp_path), key=TEST_KEY)
     analysis = analyse_for_audience(dataset, MARCH, "meeting")
     write_analysis(analysis, tmp_path / "out", "meeting", dataset)
-    for name, columns in (("people", PEOPLE_COLUMNS), ("clusters", CLUSTER_COLUMNS), ("ties", tie_columns()),
-                          ("changes", CHANGE_COLUMNS)):
+    for name, columns in (
+        ("people", PEOPLE_COLUMNS),
+        ("clusters", CLUSTER_COLUMNS),
+        ("ties", tie_columns()),
+        ("changes", CHANGE_COLUMNS),
+    ):
         with open(tmp_path / "out" / f"{name}.csv", encoding="utf-8") as handle:
             header = next(csv.reader(handle))
         assert set(columns) <= set(header), name
@@ -165,16 +203,21 @@ def test_output_columns_are_the_contract(tmp_path):
     assert all(t["why"] for t in ties) and {t["unverified"] for t in ties} <= {"yes", "no"}
 
 
-# -- associates ---------------------------------------------------------------------------------------------------------
+# -- associates --------------------------------------------------------------------------------------------------------
 def test_aliases_resolve_and_likely_duplicates_are_suggested(tmp_path):
-    folder = write_folder(tmp_path / "data", children=[child("1"), child("2"), child("3")],
-                          episodes=[episode("E1", "1", "2023-03-04T20:00")], links=[
-        link("L1", "1", "associate", "Big Dave"),
-        link("L2", "2", "associate", "  DAVID   SMITH "),
-        link("L3", "3", "associate", "Davd Smith"),  # a misspelling: resolves to nothing
-        link("L4", "3", "associate", "Kayleigh Jones"),
-        link("L5", "2", "associate", "Davd Smith"),  # near the same child as David Smith: worth asking
-    ], associates=[{"associate_id": "X1", "label": "David Smith", "aliases": "Big Dave", "role": "adult_of_concern"}])
+    folder = write_folder(
+        tmp_path / "data",
+        children=[child("1"), child("2"), child("3")],
+        episodes=[episode("E1", "1", "2023-03-04T20:00")],
+        links=[
+            link("L1", "1", "associate", "Big Dave"),
+            link("L2", "2", "associate", "  DAVID   SMITH "),
+            link("L3", "3", "associate", "Davd Smith"),  # a misspelling: resolves to nothing
+            link("L4", "3", "associate", "Kayleigh Jones"),
+            link("L5", "2", "associate", "Davd Smith"),  # near the same child as David Smith: worth asking
+        ],
+        associates=[{"associate_id": "X1", "label": "David Smith", "aliases": "Big Dave", "role": "adult_of_concern"}],
+    )
     dataset = load_folder(folder, key=TEST_KEY)
     keys = dataset.links.set_index("link_id")["associate_key"]
     assert keys["L1"] == keys["L2"] == "X1" and keys["L3"] == "davd smith"
@@ -189,21 +232,29 @@ def test_aliases_resolve_and_likely_duplicates_are_suggested(tmp_path):
     assert "Davd Smith" in (tmp_path / "police" / "possible_duplicates.csv").read_text()
 
 
-# -- change since last period ---------------------------------------------------------------------------------------------
+# -- change since last period ------------------------------------------------------------------------------------------
 def test_change_since_last_period(tmp_path):
     # February: 1 and 2 found together twice. March: 1, 2 and 3 found together twice; 4 and 5 likewise, new;
     # adult of concern X reaches 1 in February and 1 and 3 in March.
     def night(prefix, day, kids):
         return [episode(f"{prefix}{k}", k, f"{day}T20:00", f"{day}T23:00", found_at="DH1 3EB") for k in kids]
 
-    episodes = (night("F1-", "2023-02-04", ["1", "2"]) + night("F2-", "2023-02-11", ["1", "2"])
-                + night("M1-", "2023-03-04", ["1", "2", "3"]) + night("M2-", "2023-03-11", ["1", "2", "3"])
-                + night("N1-", "2023-03-18", ["4", "5"]) + night("N2-", "2023-03-25", ["4", "5"]))
-    links = [link("L1", "1", "associate", "X", role="adult_of_concern", recorded="2023-02-05T10:00"),
-             link("L2", "1", "associate", "X", role="adult_of_concern", recorded="2023-03-05T10:00"),
-             link("L3", "3", "associate", "X", role="adult_of_concern", recorded="2023-03-05T10:00")]
-    folder = write_folder(tmp_path / "data", children=[child(str(i)) for i in range(1, 6)], episodes=episodes,
-                          links=links)
+    episodes = (
+        night("F1-", "2023-02-04", ["1", "2"])
+        + night("F2-", "2023-02-11", ["1", "2"])
+        + night("M1-", "2023-03-04", ["1", "2", "3"])
+        + night("M2-", "2023-03-11", ["1", "2", "3"])
+        + night("N1-", "2023-03-18", ["4", "5"])
+        + night("N2-", "2023-03-25", ["4", "5"])
+    )
+    links = [
+        link("L1", "1", "associate", "X", role="adult_of_concern", recorded="2023-02-05T10:00"),
+        link("L2", "1", "associate", "X", role="adult_of_concern", recorded="2023-03-05T10:00"),
+        link("L3", "3", "associate", "X", role="adult_of_concern", recorded="2023-03-05T10:00"),
+    ]
+    folder = write_folder(
+        tmp_path / "data", children=[child(str(i)) for i in range(1, 6)], episodes=episodes, links=links
+    )
     dataset = load_folder(folder, key=TEST_KEY)
     ref = dict(zip(dataset.children["child_id"], dataset.children["ref"]))
     x = dataset.associates["ref"].iloc[0]
@@ -227,7 +278,10 @@ def test_change_since_last_period(tmp_path):
     assert not any(kind == "tie_now_strong" for kind, _ in got)
     # X reaches 2 children now and 1 last month
     aoc = changes[changes["kind"] == "adult_reaches_more_children"]
-    assert list(aoc["subject"]) == [x] and aoc.iloc[0]["detail"] == "linked to 2 children in 1 cluster this period (1 last period)"
+    assert (
+        list(aoc["subject"]) == [x]
+        and aoc.iloc[0]["detail"] == "linked to 2 children in 1 cluster this period (1 last period)"
+    )
     # ranked: decisions first, and every row has its rank
     assert list(changes["rank"]) == list(range(1, len(changes) + 1))
     order = list(changes["kind"])
@@ -255,29 +309,48 @@ def test_clusters_that_merged_or_split_are_named_with_last_periods_clusters():
     assert list(split["detail"]) == ["now split between clusters 2 and 3"]
 
 
-# -- the command line ---------------------------------------------------------------------------------------------------
+# -- the command line --------------------------------------------------------------------------------------------------
 def test_analyse_command_writes_the_files_and_rejects(tmp_path):
     folder = meeting_folder(tmp_path)
     env = {**os.environ, "PEERMAP_KEY": TEST_KEY}
     out = tmp_path / "out"
-    result = subprocess.run([*PEERMAP, "analyse", str(folder), "--period", "2023-03", "--out", str(out)],
-                            capture_output=True, text=True, env=env)
+    result = subprocess.run(
+        [*PEERMAP, "analyse", str(folder), "--period", "2023-03", "--out", str(out)],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr
-    assert {p.name for p in out.iterdir()} >= {"people.csv", "clusters.csv", "ties.csv", "changes.csv",
-                                               "kpi.json", "manifest.json", "rejects.csv"}
+    assert {p.name for p in out.iterdir()} >= {
+        "people.csv",
+        "clusters.csv",
+        "ties.csv",
+        "changes.csv",
+        "kpi.json",
+        "manifest.json",
+        "rejects.csv",
+    }
     assert "for the meeting audience" in result.stderr
-    bad = subprocess.run([*PEERMAP, "analyse", str(folder), "--period", "2023-13", "--out", str(out)],
-                         capture_output=True, text=True, env=env)
+    bad = subprocess.run(
+        [*PEERMAP, "analyse", str(folder), "--period", "2023-13", "--out", str(out)],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
     assert bad.returncode == 2 and "not a real month" in bad.stderr and "Traceback" not in bad.stderr
-    wrong = subprocess.run([*PEERMAP, "analyse", str(folder), "--period", "2023-03", "--audience", "press",
-                            "--out", str(out)], capture_output=True, text=True, env=env)
+    wrong = subprocess.run(
+        [*PEERMAP, "analyse", str(folder), "--period", "2023-03", "--audience", "press", "--out", str(out)],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
     assert wrong.returncode == 2 and "--audience" in wrong.stderr
     helped = subprocess.run([*PEERMAP, "analyse", "--help"], capture_output=True, text=True, env=env)
     assert "peermap analyse data/durham --period 2023-03 --out out/2023-03" in helped.stdout
 
 
-# -- the synthetic year ---------------------------------------------------------------------------------------------------
+# -- the synthetic year ------------------------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def synthetic_analysis(synthetic_year, synthetic_dataset):
     truth = json.loads((synthetic_year / "truth.json").read_text())
@@ -304,9 +377,11 @@ def test_planted_peer_groups_are_recovered(synthetic_analysis):
     found = [cluster.get(ref[c]) for c in labels]
     found = [int(f) if pd.notna(f) else -1 - i for i, f in enumerate(found)]  # no cluster: a cluster of one
     ari = adjusted_rand_score(list(labels.values()), found)
-    print(f"\nARI between planted groups and found clusters over {len(labels)} planted children: {ari:.3f} "
-          f"({analysis.info['clustering']['clusters']} clusters, modularity "
-          f"{analysis.info['clustering']['modularity']})")
+    print(
+        f"\nARI between planted groups and found clusters over {len(labels)} planted children: {ari:.3f} "
+        f"({analysis.info['clustering']['clusters']} clusters, modularity "
+        f"{analysis.info['clustering']['modularity']})"
+    )
     assert ari >= 0.8
 
 
@@ -350,18 +425,22 @@ def test_residential_homes_are_not_clustered_because_their_children_live_togethe
         return sum(1 for a, b in got if pd.notna(a) and pd.notna(b) and a == b)
 
     # the counterfactual: the same analysis with living together counting for nothing at all
-    blind = analyse_for_audience(dataset, year, "police", EvidenceSettings(shared_home_factor=0.0), previous=False,
-                                 duplicates=False)
-    naive = analyse_for_audience(dataset, year, "police", EvidenceSettings(shared_home_factor=1.0), previous=False,
-                                 duplicates=False)
+    blind = analyse_for_audience(
+        dataset, year, "police", EvidenceSettings(shared_home_factor=0.0), previous=False, duplicates=False
+    )
+    naive = analyse_for_audience(
+        dataset, year, "police", EvidenceSettings(shared_home_factor=1.0), previous=False, duplicates=False
+    )
     ours, without, full = together(analysis.people), together(blind.people), together(naive.people)
     cluster = analysis.people.set_index("ref")["cluster"]
     largest = {}
     for home in truth["residential_home_details"]:
         values = [cluster.get(ref[c]) for c in home["children"] if pd.notna(cluster.get(ref[c]))]
         largest[home["name"]] = (max((values.count(v) for v in set(values)), default=0), len(home["children"]))
-    print(f"\nunrelated children of the same residential home in one cluster: {ours} of {len(pairs)} pairs "
-          f"(with living together ignored: {without}; counted in full: {full})")
+    print(
+        f"\nunrelated children of the same residential home in one cluster: {ours} of {len(pairs)} pairs "
+        f"(with living together ignored: {without}; counted in full: {full})"
+    )
     print("most children of one home in one cluster (of its children):", largest)
     # and what ties housemates rests on other things: the share of their evidence that is living together
     keys = {frozenset((ref[x], ref[y])) for x, y in pairs}

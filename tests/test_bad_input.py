@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-
 from bad_input_cases import CASES, LOADS, REJECTED, STOPS, WARNING, base_folder
 from conftest import TEST_KEY
+
 from peermap.graph_models.load import load_folder
 from peermap.graph_models.rejects import DataFolderError
 

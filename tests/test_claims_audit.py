@@ -30,14 +30,29 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-
-from claims_audit import (DAY, NOUN, NOUNS, POSTCODE, REF, TIME, YOUR_SOURCES, Codepoint, Folder, normal_postcode,
-                          page_data, page_text, parse_html, postcode_in, table_rows)
+from claims_audit import (
+    DAY,
+    NOUN,
+    NOUNS,
+    POSTCODE,
+    REF,
+    TIME,
+    YOUR_SOURCES,
+    Codepoint,
+    Folder,
+    normal_postcode,
+    page_data,
+    page_text,
+    parse_html,
+    postcode_in,
+    table_rows,
+)
 
 
 def normal(text: str) -> str:
     """A place's words with a postcode in it in standard form."""
     return normal_postcode(text) if re.fullmatch(r"\s*[A-Za-z]{1,2}\d[A-Za-z\d]?\s*\d[A-Za-z]{2}\s*", text) else text
+
 
 PEERMAP = str(Path(sys.executable).parent / "peermap")
 MARCH = ("2023-03-01", "2023-03-31")
@@ -65,11 +80,15 @@ def audited(synthetic_year, tmp_path_factory):
     out = tmp_path_factory.mktemp("audit")
     folder = Folder.read(synthetic_year)
     data = str(synthetic_year)
-    jobs = [["pack", data, "--period", "2023-03", "--audience", "meeting", "--out", str(out / "meeting")],
-            ["pack", data, "--from", YEAR[0], "--to", YEAR[1], "--audience", "police", "--out", str(out / "police")],
-            ["pack", data, "--from", YEAR[0], "--to", YEAR[1], "--audience", "board", "--out", str(out / "board")]]
-    jobs += [["pack", data, "--period", month, "--audience", "board", "--out", str(out / f"board-{month}")]
-             for month in BOARD_PACKS[1:]]
+    jobs = [
+        ["pack", data, "--period", "2023-03", "--audience", "meeting", "--out", str(out / "meeting")],
+        ["pack", data, "--from", YEAR[0], "--to", YEAR[1], "--audience", "police", "--out", str(out / "police")],
+        ["pack", data, "--from", YEAR[0], "--to", YEAR[1], "--audience", "board", "--out", str(out / "board")],
+    ]
+    jobs += [
+        ["pack", data, "--period", month, "--audience", "board", "--out", str(out / f"board-{month}")]
+        for month in BOARD_PACKS[1:]
+    ]
     children = _most_shared(folder, CHILD_PAGES)
     jobs += [["child", child, data, "--out", str(out / "children" / f"{child}.html")] for child in children]
     with ThreadPoolExecutor(2) as pool:
@@ -85,21 +104,31 @@ DISTANCE = r"(\d+) m apart|(\d+\.\d) km apart"
 SENTENCES = {
     "overlapping": re.compile(
         rf"^missing at the same time(?: on \d+ occasions \(the closest shown\))?: {EPISODE_SIDE} and {EPISODE_SIDE} "
-        rf"\((?:(\d+)% of their time missing shared|one of them still missing)\), (?P<where>.+?)(?:, where both live)?$"),
+        rf"\((?:(\d+)% of their time missing shared|one of them still missing)\), (?P<where>.+?)(?:, where both live)?$"
+    ),
     "missing_together": re.compile(
         rf"^went missing (?P<apart>in the same minute|1 minute apart|\d+ minutes apart|\d+\.\d hours apart): "
-        rf"({REF}) from (.+?) on ({TIME}) and ({REF}) from (.+?) on ({TIME})(?:, (?:{DISTANCE}))?(?:, where both live)?$"),
+        rf"({REF}) from (.+?) on ({TIME}) and ({REF}) from (.+?) on ({TIME})"
+        rf"(?:, (?:{DISTANCE}))?(?:, where both live)?$"
+    ),
     "found_together": re.compile(
         rf"^found (?P<apart>in the same minute|1 minute apart|\d+ minutes apart|\d+\.\d hours apart): "
-        rf"({REF}) at (.+?) on ({TIME}) and ({REF}) at (.+?) on ({TIME})(?:, (?:{DISTANCE}))?$"),
+        rf"({REF}) at (.+?) on ({TIME}) and ({REF}) at (.+?) on ({TIME})(?:, (?:{DISTANCE}))?$"
+    ),
     "named_together": re.compile(rf"^{LINK_RECORD} names ({REF})(?: as .*)?$"),
-    "linked_associate": re.compile(rf"^{LINK_RECORD} names (.+?)(?: as (?:with them while missing|someone who helps "
-                                   rf"keep them safe|family or a professional).*)?$"),
-    "shared_associate": re.compile(r"^both linked to (.+?), who is linked to (\d+) child(?:ren)? in this period: (.+)$"),
+    "linked_associate": re.compile(
+        rf"^{LINK_RECORD} names (.+?)(?: as (?:with them while missing|someone who helps "
+        rf"keep them safe|family or a professional).*)?$"
+    ),
+    "shared_associate": re.compile(
+        r"^both linked to (.+?), who is linked to (\d+) child(?:ren)? in this period: (.+)$"
+    ),
     "shared_place": re.compile(r"^both linked to (.+?), a place linked to (\d+) child(?:ren)? in this period: (.+)$"),
 }
-SIDE = re.compile(rf"^(?:{LINK_RECORD}(?: names it as (where they were found|a place they go|a place they were "
-                  rf"exploited))?|({REF}) was found there on ({TIME}))(?: and (\d+) more records?)?$")
+SIDE = re.compile(
+    rf"^(?:{LINK_RECORD}(?: names it as (where they were found|a place they go|a place they were "
+    rf"exploited))?|({REF}) was found there on ({TIME}))(?: and (\d+) more records?)?$"
+)
 
 
 def _sentence(detail: str) -> str:
@@ -117,8 +146,9 @@ class Claims:
 
     def __init__(self, folder: Folder, codepoint: Codepoint, police: bool):
         self.folder, self.codepoint, self.police = folder, codepoint, police
-        episodes = folder.episodes.assign(start_text=folder.episodes["start"].map(_minute),
-                                          end_text=folder.episodes["end"].map(_minute))
+        episodes = folder.episodes.assign(
+            start_text=folder.episodes["start"].map(_minute), end_text=folder.episodes["end"].map(_minute)
+        )
         self.episodes = episodes
         self.links = folder.links.assign(day=folder.links["recorded"].dt.strftime("%d %b %Y"))
         self.problems: list[str] = []
@@ -144,8 +174,11 @@ class Claims:
                     return True
             else:
                 named = row["found_at_place"].strip()
-                if (postcode and row["found_at_postcode"] == postcode) or (named and named in place) or (
-                        postcode and row["found_at_postcode"] == "" and postcode in place):
+                if (
+                    (postcode and row["found_at_postcode"] == postcode)
+                    or (named and named in place)
+                    or (postcode and row["found_at_postcode"] == "" and postcode in place)
+                ):
                     return True
         return False
 
@@ -162,10 +195,17 @@ class Claims:
         if km is not None and abs(true / 1000 - float(km)) > 0.05 + 1e-6:
             self.fail(sentence, f"{a} and {b} are {true / 1000:.3f} km apart, not {km} km")
 
-    def link(self, sentence: str, ref: str, noun: str, day: str, grades: str, target_type: str | None = None,
-             target: str | None = None) -> pd.DataFrame:
-        found = self.links[self.links["ref"].eq(ref) & self.links["day"].eq(day)
-                           & self.links["source"].eq(NOUNS[noun])]
+    def link(
+        self,
+        sentence: str,
+        ref: str,
+        noun: str,
+        day: str,
+        grades: str,
+        target_type: str | None = None,
+        target: str | None = None,
+    ) -> pd.DataFrame:
+        found = self.links[self.links["ref"].eq(ref) & self.links["day"].eq(day) & self.links["source"].eq(NOUNS[noun])]
         if target_type:
             found = found[found["target_type"].eq(target_type)]
         if target is not None:
@@ -175,8 +215,10 @@ class Claims:
         elif not any(("not confirmed" in grades) == bool(u) for u in found["unverified"]):
             self.fail(sentence, "said to be confirmed or not, wrongly")
         if self.police and not found.empty:
-            codes = {f"{s or '?'}/{i or '?'}" if s or i else "ungraded"
-                     for s, i in zip(found["source_grade"], found["intel_grade"])}
+            codes = {
+                f"{s or '?'}/{i or '?'}" if s or i else "ungraded"
+                for s, i in zip(found["source_grade"], found["intel_grade"])
+            }
             if not any(f"graded {c}" in grades for c in codes):
                 self.fail(sentence, f"grade codes are not the record's ({codes})")
         return found
@@ -189,8 +231,10 @@ class Claims:
             return
         if percent is None:
             return self.fail(sentence, "no share of time given though both spans are shown")
-        (s1, e1), (s2, e2) = [[pd.Timestamp(dt.datetime.strptime(t, "%d %b %Y %H:%M")).tz_localize("Europe/London")
-                               for t in side[1:]] for side in sides]
+        (s1, e1), (s2, e2) = [
+            [pd.Timestamp(dt.datetime.strptime(t, "%d %b %Y %H:%M")).tz_localize("Europe/London") for t in side[1:]]
+            for side in sides
+        ]
         share = (min(e1, e2) - max(s1, s2)) / (max(e1, e2) - min(s1, s2)) * 100
         if abs(share - int(percent)) > 1:
             self.fail(sentence, f"{percent}% of time shared, but the spans shown share {share:.0f}%")
@@ -212,8 +256,11 @@ class Claims:
             where = match.group("where")
             places = re.match(rf"^{PLACES}, (?:{DISTANCE}|both in postcode district ([A-Z0-9]+))$", where)
             both = re.match(r"^both (went missing from|were found at) (.+)$", where)
-            same = re.match(rf"^({REF}) (went missing from|was found at) (.+) and ({REF}) (went missing from|was "
-                            rf"found at) the same place$", where)
+            same = re.match(
+                rf"^({REF}) (went missing from|was found at) (.+) and ({REF}) (went missing from|was "
+                rf"found at) the same place$",
+                where,
+            )
             if places:
                 p = places.groups()
                 for ref, verb, place in ((p[0], p[1], p[2]), (p[3], p[4], p[5])):
@@ -245,9 +292,15 @@ class Claims:
                     self.fail(sentence, f"{ref}'s episode is not {verb} {place}")
             minutes = abs((pd.Timestamp(g[3]) - pd.Timestamp(g[6])).total_seconds()) / 60
             said = match.group("apart")
-            expected = ("in the same minute" if round(minutes) == 0 else "1 minute apart" if round(minutes) == 1
-                        else f"{round(minutes)} minutes apart" if round(minutes) < 120
-                        else f"{round(minutes / 60, 1)} hours apart")
+            expected = (
+                "in the same minute"
+                if round(minutes) == 0
+                else "1 minute apart"
+                if round(minutes) == 1
+                else f"{round(minutes)} minutes apart"
+                if round(minutes) < 120
+                else f"{round(minutes / 60, 1)} hours apart"
+            )
             if said != expected:
                 self.fail(sentence, f"they were {minutes:.0f} minutes apart")
             if g[7] or g[8]:
@@ -267,11 +320,15 @@ class Claims:
                     self.fail(sentence, f"a side in no agreed form: {side}")
                     continue
                 if s.group(1):
-                    links = self.link(sentence, s.group(1), s.group(2), s.group(3), s.group(4),
-                                      "place" if place else "associate")
+                    links = self.link(
+                        sentence, s.group(1), s.group(2), s.group(3), s.group(4), "place" if place else "associate"
+                    )
                     if place and not links.empty:
-                        roles = {"where they were found": "found_at", "a place they go": "frequents",
-                                 "a place they were exploited": "exploitation_location"}
+                        roles = {
+                            "where they were found": "found_at",
+                            "a place they go": "frequents",
+                            "a place they were exploited": "exploitation_location",
+                        }
                         if not links["role"].eq(roles.get(s.group(5), "")).any():
                             self.fail(sentence, f"{s.group(1)}'s record does not name the place as {s.group(5)}")
                 else:
@@ -398,8 +455,11 @@ def test_no_police_only_intelligence_or_identifier_reaches_the_meeting_or_board(
     c_names = set(links.loc[~links["shared"] & links["associate_ref"].isin(c_associates), "target_ref"])
     assert identifiers and c_notes and c_associates
     for audience in ("meeting", "board"):
-        text = "\n".join(p.read_text(encoding="utf-8") for p in (out / audience).iterdir()
-                         if p.suffix in (".html", ".csv", ".json", ".geojson", ".graphml"))
+        text = "\n".join(
+            p.read_text(encoding="utf-8")
+            for p in (out / audience).iterdir()
+            if p.suffix in (".html", ".csv", ".json", ".geojson", ".graphml")
+        )
         for secret in sorted(identifiers | c_notes | c_associates | {n for n in c_names if len(n) > 6}):
             assert secret not in text, f"{audience} shows {secret!r}"
 
@@ -472,7 +532,7 @@ class Reader:
             changed = False
             for total, parts in self.sums:
                 for i, part in enumerate(parts):
-                    rest = self._sum_of(parts[:i] + parts[i + 1:])
+                    rest = self._sum_of(parts[:i] + parts[i + 1 :])
                     allowed = 0  # every total less every rest: the total's bits shifted down by each rest
                     for r in self.values(rest):
                         allowed |= self.sets[total] >> r
@@ -487,8 +547,11 @@ class Reader:
                 for d in self.values(self.sets[den]):
                     # every n within half a unit of the last place shown, widened by one each side
                     low, high = (pct - 0.5 / 10**places) * d / 100, (pct + 0.5 / 10**places) * d / 100
-                    pairs += [(n, d) for n in range(max(int(low) - 1, 0), min(int(high) + 2, d + 1))
-                              if d > 0 and self.sets[num] >> n & 1 and _rounded(n, d, places) == pct]
+                    pairs += [
+                        (n, d)
+                        for n in range(max(int(low) - 1, 0), min(int(high) + 2, d + 1))
+                        if d > 0 and self.sets[num] >> n & 1 and _rounded(n, d, places) == pct
+                    ]
                 for key, kept in ((num, {n for n, _ in pairs}), (den, {d for _, d in pairs})):
                     bits = sum(1 << v for v in kept)
                     changed |= bits != self.sets[key]
@@ -519,11 +582,17 @@ def test_solving_what_the_board_shows_gives_back_no_small_count(audited, pack):
     frequent = [row for row in tables[1][1:]] if listed and kpi["all"]["frequently_missing"] else []
     reader = Reader(most=max(kpi["all"]["episodes"] or 0, 5000))
     groups = ("all", "CiC", "other")
-    labels = {"children_missing": "Children missing", "episodes": "Missing episodes",
-              "episodes_declined": "Episodes with RTHI declined", "children_declined": "Children who declined",
-              "interviews_declined": "RTHIs declined", "rthi_offered_pct": "RTHIs offered",
-              "rthi_accepted_pct": "RTHIs accepted", "rthi_completed_pct": "RTHIs completed",
-              "rthi_completed_within_72h_pct": "Completed within 72 hours"}
+    labels = {
+        "children_missing": "Children missing",
+        "episodes": "Missing episodes",
+        "episodes_declined": "Episodes with RTHI declined",
+        "children_declined": "Children who declined",
+        "interviews_declined": "RTHIs declined",
+        "rthi_offered_pct": "RTHIs offered",
+        "rthi_accepted_pct": "RTHIs accepted",
+        "rthi_completed_pct": "RTHIs completed",
+        "rthi_completed_within_72h_pct": "Completed within 72 hours",
+    }
     for i, g in enumerate(groups):
         for m in ("children_missing", "episodes", "episodes_declined", "children_declined", "interviews_declined"):
             value = _number(kpi[g], m)
@@ -550,7 +619,9 @@ def test_solving_what_the_board_shows_gives_back_no_small_count(audited, pack):
     rthis = folder.rthis
     if (rthis["offered_at"].ne("") | rthis["outcome"].ne("declined")).all():
         for g in groups:
-            reader.sums.append(((g, "rthi_offered_pct", "n"), ((g, "rthi_accepted_pct", "n"), (g, "episodes_declined"))))
+            reader.sums.append(
+                ((g, "rthi_offered_pct", "n"), ((g, "rthi_accepted_pct", "n"), (g, "episodes_declined")))
+            )
     for g in groups:  # the 72-hour rate is over completed episodes that have a return: all of them, if none is open
         unreturned = (g, "rthi_completed_within_72h_pct", "unreturned")
         reader.unknown(unreturned)
@@ -572,19 +643,26 @@ def test_solving_what_the_board_shows_gives_back_no_small_count(audited, pack):
         reader.sums.append((("all", "episodes"), tuple((r["rank"], "episodes") for r in rows)))
         reader.sums.append((("all", "episodes_declined"), tuple((r["rank"], "declined") for r in rows)))
     districts = json.loads((folder_out / "hotspots.geojson").read_text())["features"]
-    shown_on_map = {f["heading"].split(": ")[-1]: dict(f["rows"])
-                    for f in page_data(folder_out / "map.html")["layers"][0]["features"]}
+    shown_on_map = {
+        f["heading"].split(": ")[-1]: dict(f["rows"])
+        for f in page_data(folder_out / "map.html")["layers"][0]["features"]
+    }
     for feature in districts:
         props, d = feature["properties"], feature["properties"]["district"]
         words = [k for k in props if k.startswith("trend_") and not k.endswith("_suppressed")]
         said = dict(re.findall(r"([a-z ]+) \((<5|number hidden|\d+) areas?\)", shown_on_map[d].get("Trend", "")))
         said = {k.strip(): v for k, v in said.items()}
-        for key, label in (("areas", "Hot-spot areas"), ("children", "Children"), ("episodes", "Episodes"),
-                           ("clusters", "Clusters"), ("adults_of_concern", "Adults of concern")):
+        for key, label in (
+            ("areas", "Hot-spot areas"),
+            ("children", "Children"),
+            ("episodes", "Episodes"),
+            ("clusters", "Clusters"),
+            ("adults_of_concern", "Adults of concern"),
+        ):
             value = _number(props, key)
             (reader.shown((d, key), value) if value is not None else reader.said((d, key), shown_on_map[d][label]))
         for key in words:
-            word = key[len("trend_"):].replace("_", " ")
+            word = key[len("trend_") :].replace("_", " ")
             value = _number(props, key)
             if value is not None:
                 reader.shown((d, key), value)
@@ -623,8 +701,9 @@ def _long(value) -> str:
 def test_a_childs_page_holds_only_that_childs_own_records(audited):
     out, folder, children = audited
     names = dict(zip(folder.children["child_id"], folder.children["display_name"]))
-    shown_links = folder.links[folder.links["shared"] & ~folder.links["target_type"].isin(["phone", "vehicle",
-                                                                                          "online"])]
+    shown_links = folder.links[
+        folder.links["shared"] & ~folder.links["target_type"].isin(["phone", "vehicle", "online"])
+    ]
     checked = 0
     for child in children:
         page = out / "children" / f"{child}.html"
@@ -633,12 +712,19 @@ def test_a_childs_page_holds_only_that_childs_own_records(audited):
         episodes = folder.episodes[folder.episodes["child_id"].eq(child)]
         rthis = folder.rthis[folder.rthis["child_id"].eq(child)]
         named = set(mine.loc[mine["target_type"].eq("child"), "target_ref"])
-        my_days = ({_long(t) for t in mine["recorded"].dropna()} | {_long(t) for t in episodes["start"].dropna()}
-                   | {_long(t) for t in episodes["end"].dropna()} | {_long(t) for t in rthis["completed"].dropna()}
-                   | {_long(pd.Timestamp(dt.date.today()))})
-        my_postcodes = set(episodes["missing_from_postcode"]) | set(episodes["found_at_postcode"]) | set(
-            re.findall(POSTCODE, " ".join(mine["target_ref"]))) | {
-            folder.children.set_index("child_id").at[child, c] for c in ("home_postcode", "placement_postcode")}
+        my_days = (
+            {_long(t) for t in mine["recorded"].dropna()}
+            | {_long(t) for t in episodes["start"].dropna()}
+            | {_long(t) for t in episodes["end"].dropna()}
+            | {_long(t) for t in rthis["completed"].dropna()}
+            | {_long(pd.Timestamp(dt.date.today()))}
+        )
+        my_postcodes = (
+            set(episodes["missing_from_postcode"])
+            | set(episodes["found_at_postcode"])
+            | set(re.findall(POSTCODE, " ".join(mine["target_ref"])))
+            | {folder.children.set_index("child_id").at[child, c] for c in ("home_postcode", "placement_postcode")}
+        )
         my_notes = set(mine["notes"])
         tree = parse_html(page)
         # every record listed under a person or place is this child's own, with its own date, source and note
@@ -654,21 +740,35 @@ def test_a_childs_page_holds_only_that_childs_own_records(audited):
                     day, said, source, _, note = match.groups()
                     checked += 1
                     if said in ("you went missing from here", "you were found here"):
-                        column, place = ("start", "missing_from_postcode") if "from" in said else ("end", "found_at_postcode")
-                        hit = episodes[episodes[column].map(lambda t: not pd.isna(t) and _long(t) == day)
-                                       | (episodes["start"].map(_long).eq(day) if column == "end" else False)]
-                        assert len(hit) and (hit[place].map(lambda p: p and p in label).any()
-                                             or hit["found_at_place"].map(lambda p: p and p in label).any()), words
+                        column, place = (
+                            ("start", "missing_from_postcode") if "from" in said else ("end", "found_at_postcode")
+                        )
+                        hit = episodes[
+                            episodes[column].map(lambda t: not pd.isna(t) and _long(t) == day)
+                            | (episodes["start"].map(_long).eq(day) if column == "end" else False)
+                        ]
+                        assert len(hit) and (
+                            hit[place].map(lambda p: p and p in label).any()
+                            or hit["found_at_place"].map(lambda p: p and p in label).any()
+                        ), words
                         continue
                     hit = mine[mine["recorded"].map(_long).eq(day) & mine["source"].eq(YOUR_SOURCES.get(source, "-"))]
-                    targets = hit["target_ref"].map(lambda t: names.get(t, t)).str.strip().where(
-                        hit["target_type"].ne("associate"), hit["associate_label"])
+                    targets = (
+                        hit["target_ref"]
+                        .map(lambda t: names.get(t, t))
+                        .str.strip()
+                        .where(hit["target_type"].ne("associate"), hit["associate_label"])
+                    )
+
                     def key(text: str) -> str:  # associates are one person whatever the case and spaces
                         return re.sub(r"\s+", " ", text.strip().lower())
 
-                    same = [t == label or (kind == "associate" and key(t) == key(label))
-                            or (kind == "place" and (t in label or normal(t) in label))
-                            for t, kind in zip(targets, hit["target_type"])]
+                    same = [
+                        t == label
+                        or (kind == "associate" and key(t) == key(label))
+                        or (kind == "place" and (t in label or normal(t) in label))
+                        for t, kind in zip(targets, hit["target_type"])
+                    ]
                     hit = hit[np.asarray(same, dtype=bool)]
                     assert len(hit), f"{child}: not this child's own record: {label}: {words}"
                     if said == "with you while you were missing":
@@ -680,15 +780,21 @@ def test_a_childs_page_holds_only_that_childs_own_records(audited):
                 words = re.sub(r"\s+", " ", item.all_text()).strip()
                 match = re.match(rf"^[A-Z][a-z]{{2}} ({LONG_DAY}), (\d\d:\d\d)", words)
                 assert match, words
-                start = episodes[episodes["start"].map(lambda t: f"{_long(t)}, {t.strftime('%H:%M')}").eq(
-                    f"{match.group(1)}, {match.group(2)}")]
+                start = episodes[
+                    episodes["start"]
+                    .map(lambda t: f"{_long(t)}, {t.strftime('%H:%M')}")
+                    .eq(f"{match.group(1)}, {match.group(2)}")
+                ]
                 assert len(start) == 1, words
                 talked = re.search(rf"You talked about it with (.+?) on ({LONG_DAY})\.", words)
                 if talked:
-                    covering = rthis[rthis["episode_ids"].map(lambda ids: start.iloc[0]["episode_id"] in ids.split(";"))
-                                     & rthis["outcome"].eq("completed")]
-                    assert (covering["worker"].eq(talked.group(1))
-                            & covering["completed"].map(_long).eq(talked.group(2))).any(), words
+                    covering = rthis[
+                        rthis["episode_ids"].map(lambda ids: start.iloc[0]["episode_id"] in ids.split(";"))
+                        & rthis["outcome"].eq("completed")
+                    ]
+                    assert (
+                        covering["worker"].eq(talked.group(1)) & covering["completed"].map(_long).eq(talked.group(2))
+                    ).any(), words
         # nothing of other children's: names (unless this child's record names them), notes, dates, places
         others = folder.children[~folder.children["child_id"].isin(named | {child})]
         for name in set(others["display_name"]) - {names[n] for n in named} - {names[child], ""}:
@@ -700,8 +806,11 @@ def test_a_childs_page_holds_only_that_childs_own_records(audited):
         other_days = {_long(t) for t in other_episodes["start"].dropna()} - my_days
         for day in re.findall(LONG_DAY, text):
             assert day not in other_days, f"{child}'s page gives another child's date: {day}"
-        other_postcodes = (set(other_episodes["missing_from_postcode"]) | set(other_episodes["found_at_postcode"])) \
-            - my_postcodes - {""}
+        other_postcodes = (
+            (set(other_episodes["missing_from_postcode"]) | set(other_episodes["found_at_postcode"]))
+            - my_postcodes
+            - {""}
+        )
         for postcode in re.findall(POSTCODE, text):
             assert postcode not in other_postcodes, f"{child}'s page gives another child's place: {postcode}"
         # the age is on the day the page was made, and says so

@@ -9,15 +9,16 @@ import sys
 from pathlib import Path
 
 import pandas as pd
-
 from conftest import TEST_KEY, write_folder
 
 PEERMAP = [sys.executable, "-m", "peermap"]
 
 CHILDREN = [{"child_id": "001", "legal_status": "CiC", "birth_date": "2007-01-01"}, {"child_id": "002"}]
-EPISODES = [{"episode_id": "E1", "child_id": "001", "missing_at": "2023-03-04T20:00", "returned_at": "2023-03-05T08:00"},
-            {"episode_id": "E2", "child_id": "002", "missing_at": "2023-03-10T20:00", "returned_at": ""},
-            {"episode_id": "E3", "child_id": "003", "missing_at": "2023-03-10T20:00"}]
+EPISODES = [
+    {"episode_id": "E1", "child_id": "001", "missing_at": "2023-03-04T20:00", "returned_at": "2023-03-05T08:00"},
+    {"episode_id": "E2", "child_id": "002", "missing_at": "2023-03-10T20:00", "returned_at": ""},
+    {"episode_id": "E3", "child_id": "003", "missing_at": "2023-03-10T20:00"},
+]
 
 
 def run(*args, env=None, cwd=None):
@@ -42,8 +43,9 @@ def test_validate_reports_and_exits_zero_then_strict_exits_one(tmp_path):
     assert strict.returncode == 1
     assert_no_traceback(strict)
     # SCHEMA.md: --strict exits 1 for a warning too (an unknown legal_status is blanked and warned about) ...
-    warned = write_folder(tmp_path / "warned", children=[{**CHILDREN[0], "legal_status": "CIN-ish"}, CHILDREN[1]],
-                          episodes=EPISODES[:2])
+    warned = write_folder(
+        tmp_path / "warned", children=[{**CHILDREN[0], "legal_status": "CIN-ish"}, CHILDREN[1]], episodes=EPISODES[:2]
+    )
     assert run("validate", warned, "--json", cwd=tmp_path, env={"PEERMAP_KEY": TEST_KEY}).returncode == 0
     strict = run("validate", warned, "--strict", "--json", cwd=tmp_path, env={"PEERMAP_KEY": TEST_KEY})
     assert json.loads(strict.stdout)["rejected"] == 0 and json.loads(strict.stdout)["warnings"] == 1
@@ -121,9 +123,13 @@ def test_a_folder_in_which_no_child_loads_stops_every_command_with_one_line(tmp_
     folder = write_folder(tmp_path / "data", children=[], episodes=EPISODES)
     (folder / "children.csv").write_text("child_id,display_name\n")
     period = ["--period", "2023-03"]
-    for args in (["validate", folder], ["kpi", folder, *period], ["child", "001", folder, "--out", tmp_path / "c.html"],
-                 ["pack", folder, *period, "--audience", "meeting", "--out", tmp_path / "pack"],
-                 ["analyse", folder, *period, "--out", tmp_path / "analysis"]):
+    for args in (
+        ["validate", folder],
+        ["kpi", folder, *period],
+        ["child", "001", folder, "--out", tmp_path / "c.html"],
+        ["pack", folder, *period, "--audience", "meeting", "--out", tmp_path / "pack"],
+        ["analyse", folder, *period, "--out", tmp_path / "analysis"],
+    ):
         result = run(*args, env={"PEERMAP_KEY": TEST_KEY}, cwd=tmp_path)
         assert result.returncode == 2, (args[0], result.stderr)
         assert_no_traceback(result)
@@ -163,8 +169,17 @@ def test_rejects_csv_in_the_repository_is_never_tracked():
 
 def test_the_packs_first_page_says_how_many_rows_could_not_be_used_and_where_they_are(tmp_path):
     folder = write_folder(tmp_path / "data", children=CHILDREN, episodes=EPISODES)  # E3's child is not in children.csv
-    result = run("pack", folder, "--period", "2023-03", "--audience", "meeting", "--out", tmp_path / "pack",
-                 env={"PEERMAP_KEY": TEST_KEY})
+    result = run(
+        "pack",
+        folder,
+        "--period",
+        "2023-03",
+        "--audience",
+        "meeting",
+        "--out",
+        tmp_path / "pack",
+        env={"PEERMAP_KEY": TEST_KEY},
+    )
     assert result.returncode == 0, result.stderr
     text = " ".join((tmp_path / "pack" / "index.html").read_text().split())
     rejects = pd.read_csv(tmp_path / "pack" / "rejects.csv", dtype=str)
@@ -172,8 +187,17 @@ def test_the_packs_first_page_says_how_many_rows_could_not_be_used_and_where_the
     assert "episodes.csv 2 of 3 rows" in text and "1 row could not be used: rejects.csv" in text
     assert "It is not part of the pack: leave it out when you share the pack." in text
     clean = write_folder(tmp_path / "clean", children=CHILDREN, episodes=EPISODES[:2])
-    run("pack", clean, "--period", "2023-03", "--audience", "meeting", "--out", tmp_path / "clean-pack",
-        env={"PEERMAP_KEY": TEST_KEY})
+    run(
+        "pack",
+        clean,
+        "--period",
+        "2023-03",
+        "--audience",
+        "meeting",
+        "--out",
+        tmp_path / "clean-pack",
+        env={"PEERMAP_KEY": TEST_KEY},
+    )
     assert "No row was rejected: rejects.csv" in " ".join((tmp_path / "clean-pack" / "index.html").read_text().split())
 
 

@@ -29,7 +29,7 @@ def network(ties, extra_rows=()):
 
 
 def clique(names, weight=3.0):
-    return [(a, b, weight) for i, a in enumerate(names) for b in names[i + 1:]]
+    return [(a, b, weight) for i, a in enumerate(names) for b in names[i + 1 :]]
 
 
 def groups_of(net, clustering):
@@ -60,8 +60,11 @@ def test_a_child_alone_or_with_only_their_own_associate_is_in_no_cluster():
 
 
 def test_an_associate_linked_to_one_child_goes_in_that_childs_cluster():
-    net, _ = network(clique(["C-A1", "C-A2", "C-A3"]) + clique(["C-B1", "C-B2", "C-B3"])
-                     + [("C-A1", "C-B1", 0.1), ("C-B2", "A-FRIEND", 5.0)])
+    net, _ = network(
+        clique(["C-A1", "C-A2", "C-A3"])
+        + clique(["C-B1", "C-B2", "C-B3"])
+        + [("C-A1", "C-B1", 0.1), ("C-B2", "A-FRIEND", 5.0)]
+    )
     found = pd.Series(find_clusters(net).membership, index=net.nodes["ref"])
     assert found["A-FRIEND"] == found["C-B2"]
 
@@ -117,13 +120,30 @@ def test_leiden_leidenalg_and_louvain_compared_on_the_same_network():
 
 def test_cluster_rows_say_linked_never_member_or_gang():
     left = ["C-A1", "C-A2", "C-A3"]
-    net, evidence = network(clique(left), extra_rows=[rows([("C-A1", "A-X", 1.0)], kind="linked_associate"),
-                                                      rows([("C-A2", "A-X", 1.0)], kind="linked_associate")])
+    net, evidence = network(
+        clique(left),
+        extra_rows=[
+            rows([("C-A1", "A-X", 1.0)], kind="linked_associate"),
+            rows([("C-A2", "A-X", 1.0)], kind="linked_associate"),
+        ],
+    )
     clustering = find_clusters(net)
-    places = pd.DataFrame({"a": ["C-A1", "C-A2"], "via_key": ["DH1 4QP"] * 2, "via": ["Wharton Park (DH1 4QP)"] * 2,
-                           "place": ["found at"] * 2})
-    table = describe_clusters(net, clustering.membership, evidence, places,
-                              roles([("A-X", "adult_of_concern", "risk", "X", True)]), EvidenceSettings())
+    places = pd.DataFrame(
+        {
+            "a": ["C-A1", "C-A2"],
+            "via_key": ["DH1 4QP"] * 2,
+            "via": ["Wharton Park (DH1 4QP)"] * 2,
+            "place": ["found at"] * 2,
+        }
+    )
+    table = describe_clusters(
+        net,
+        clustering.membership,
+        evidence,
+        places,
+        roles([("A-X", "adult_of_concern", "risk", "X", True)]),
+        EvidenceSettings(),
+    )
     row = table.iloc[0]
     assert row["children"] == "C-A1; C-A2; C-A3" and row["associates"] == "A-X"
     assert row["ties"] == 5 and row["adults_of_concern"] == "A-X"
@@ -137,9 +157,11 @@ def test_cluster_rows_say_linked_never_member_or_gang():
 # -- key people -----------------------------------------------------------------------------------------------------
 def test_the_child_between_two_groups_bridges_and_scores_highest():
     left, right = ["C-A1", "C-A2", "C-A3"], ["C-B1", "C-B2", "C-B3"]
-    net, evidence = network(clique(left, 2.0) + clique(right, 2.0)
-                            + [("C-MID", "C-A1", 2.0), ("C-MID", "C-B1", 2.0), ("C-MID", "C-A2", 2.0),
-                               ("C-MID", "C-B2", 2.0)])
+    net, evidence = network(
+        clique(left, 2.0)
+        + clique(right, 2.0)
+        + [("C-MID", "C-A1", 2.0), ("C-MID", "C-B1", 2.0), ("C-MID", "C-A2", 2.0), ("C-MID", "C-B2", 2.0)]
+    )
     clustering = find_clusters(net)
     people, info = key_people(net, clustering.membership, roles([]), evidence)
     people = people.set_index("ref")
@@ -154,16 +176,30 @@ def test_the_child_between_two_groups_bridges_and_scores_highest():
 
 def test_adults_of_concern_ranked_by_children_and_clusters_reached_and_protective_people_score_nothing():
     left, right = ["C-A1", "C-A2", "C-A3"], ["C-B1", "C-B2", "C-B3"]
-    links = rows([("C-A1", "A-BOTH", 1.0), ("C-B1", "A-BOTH", 1.0),  # 2 children in 2 clusters
-                  ("C-A1", "A-ONE", 1.0), ("C-A2", "A-ONE", 1.0), ("C-A3", "A-ONE", 1.0)],  # 3 in 1
-                 kind="linked_associate")
-    safety = rows([("C-A1", "A-NAN", 0.0), ("C-B1", "A-NAN", 0.0), ("C-B2", "A-NAN", 0.0)],
-                  kind="linked_associate", tie_type="safety")
+    links = rows(
+        [
+            ("C-A1", "A-BOTH", 1.0),
+            ("C-B1", "A-BOTH", 1.0),  # 2 children in 2 clusters
+            ("C-A1", "A-ONE", 1.0),
+            ("C-A2", "A-ONE", 1.0),
+            ("C-A3", "A-ONE", 1.0),
+        ],  # 3 in 1
+        kind="linked_associate",
+    )
+    safety = rows(
+        [("C-A1", "A-NAN", 0.0), ("C-B1", "A-NAN", 0.0), ("C-B2", "A-NAN", 0.0)],
+        kind="linked_associate",
+        tie_type="safety",
+    )
     net, evidence = network(clique(left) + clique(right), extra_rows=[links, safety])
     clustering = find_clusters(net)
-    table = roles([("A-BOTH", "adult_of_concern", "risk", "Both Ways", True),
-                   ("A-ONE", "adult_of_concern", "risk", "One Way", True),
-                   ("A-NAN", "protective", "safety", "Nan", True)])
+    table = roles(
+        [
+            ("A-BOTH", "adult_of_concern", "risk", "Both Ways", True),
+            ("A-ONE", "adult_of_concern", "risk", "One Way", True),
+            ("A-NAN", "protective", "safety", "Nan", True),
+        ]
+    )
     people, _ = key_people(net, clustering.membership, table, evidence)
     ranked = adults_of_concern(people)
     assert list(ranked["ref"]) == ["A-ONE", "A-BOTH"]  # by children reached, then clusters

@@ -13,9 +13,10 @@ import networkx as nx
 import pandas as pd
 import pyarrow as pa
 import pytest
+from conftest import TEST_KEY, write_folder
+from test_evidence import child, episode
 
 import peermap.mapping.analysis as analysis_module
-from conftest import TEST_KEY, write_folder
 from peermap.exports.pack import write_pack
 from peermap.graph_models.arrow_text import text_array
 from peermap.graph_models.load import load_folder
@@ -25,7 +26,6 @@ from peermap.mapping.evidence.rows import RISK, typed_rows
 from peermap.mapping.evidence.words import joined
 from peermap.mapping.periods import Period
 from peermap.mapping.settings import EvidenceSettings
-from test_evidence import child, episode
 
 ROOT = Path(__file__).resolve().parent.parent
 MARCH = Period.from_month("2023-03")
@@ -48,14 +48,23 @@ def test_every_kind_is_declared_whole():
 
 def test_the_network_counts_only_the_kinds_it_is_given():
     people = pd.DataFrame({"ref": ["C-1", "C-2"], "kind": ["child", "child"]})
-    rows = pd.DataFrame({"kind": ["found_together", "seen_together"], "a": ["C-1", "C-1"], "b": ["C-2", "C-2"],
-                         "weight": [2.0, 1.0], "tie_type": ["risk", "risk"], "unverified": [False, False],
-                         "first_seen": pd.Timestamp("2023-03-04", tz="Europe/London"),
-                         "last_seen": pd.Timestamp("2023-03-04", tz="Europe/London")})
+    rows = pd.DataFrame(
+        {
+            "kind": ["found_together", "seen_together"],
+            "a": ["C-1", "C-1"],
+            "b": ["C-2", "C-2"],
+            "weight": [2.0, 1.0],
+            "tie_type": ["risk", "risk"],
+            "unverified": [False, False],
+            "first_seen": pd.Timestamp("2023-03-04", tz="Europe/London"),
+            "last_seen": pd.Timestamp("2023-03-04", tz="Europe/London"),
+        }
+    )
     with pytest.raises(ValueError, match="seen_together"):  # never counted silently under another kind's column
         PeerNetwork.from_evidence(people, rows, kinds=("found_together",))
-    network = PeerNetwork.from_evidence(people, rows, kinds=("found_together", "seen_together"),
-                                        cluster_kinds=("found_together",))
+    network = PeerNetwork.from_evidence(
+        people, rows, kinds=("found_together", "seen_together"), cluster_kinds=("found_together",)
+    )
     tie = network.ties.iloc[0]
     assert (tie["found_together"], tie["seen_together"], tie["weight"], tie["cluster_weight"]) == (1, 1, 3.0, 2.0)
 
@@ -73,10 +82,18 @@ def seen_together_sentences(rows: pd.DataFrame, records, police: bool) -> pa.Arr
 
 #: A kind of evidence the tool has never heard of, declared the way every kind is.
 SEEN_TOGETHER = kinds.EvidenceKind(
-    name="seen_together", joins=kinds.TWO_CHILDREN, rests_on_episodes=False, weight_setting="found_together_weight",
-    sentence=seen_together_sentences, columns=("a", "b"), words="seen together on camera", reading_order=-1,
+    name="seen_together",
+    joins=kinds.TWO_CHILDREN,
+    rests_on_episodes=False,
+    weight_setting="found_together_weight",
+    sentence=seen_together_sentences,
+    columns=("a", "b"),
+    words="seen together on camera",
+    reading_order=-1,
     meaning="both seen on the same camera within **{found_together_hours:g} hours** of each other.",
-    weight_words="{found_together_weight:.1f} each time", example="seen together on camera: C-A and C-B")
+    weight_words="{found_together_weight:.1f} each time",
+    example="seen together on camera: C-A and C-B",
+)
 
 
 @pytest.fixture
@@ -90,15 +107,32 @@ def seen_together(monkeypatch, tmp_path):
         found = real(dataset, period, settings, postcodes)
         pair = found.rows.loc[found.rows["kind"].eq("found_together"), ["a", "b"]].iloc[0]
         when = pd.Timestamp("2023-03-05T01:00", tz="Europe/London")
-        seen = typed_rows(pd.DataFrame({"kind": ["seen_together"], "a": [pair["a"]], "b": [pair["b"]], "weight": 1.5,
-                                        "tie_type": RISK, "unverified": False, "first_seen": when, "last_seen": when}))
+        seen = typed_rows(
+            pd.DataFrame(
+                {
+                    "kind": ["seen_together"],
+                    "a": [pair["a"]],
+                    "b": [pair["b"]],
+                    "weight": 1.5,
+                    "tie_type": RISK,
+                    "unverified": False,
+                    "first_seen": when,
+                    "last_seen": when,
+                }
+            )
+        )
         found.rows = pd.concat([found.rows, seen], ignore_index=True)
         return found
 
     monkeypatch.setattr(analysis_module, "collect_evidence", collect_evidence)
-    folder = write_folder(tmp_path / "data", children=[child("1"), child("2")], episodes=[
-        episode("E1", "1", "2023-03-04T20:00", "2023-03-05T01:00", found_at="DH1 3EB"),
-        episode("E2", "2", "2023-03-04T20:30", "2023-03-05T01:10", found_at="DH1 4QP")])
+    folder = write_folder(
+        tmp_path / "data",
+        children=[child("1"), child("2")],
+        episodes=[
+            episode("E1", "1", "2023-03-04T20:00", "2023-03-05T01:00", found_at="DH1 3EB"),
+            episode("E2", "2", "2023-03-04T20:30", "2023-03-05T01:10", found_at="DH1 4QP"),
+        ],
+    )
     dataset = load_folder(folder, key=TEST_KEY)
     return dataset, sorted(dataset.children["ref"])
 
@@ -126,7 +160,11 @@ def test_a_kind_added_to_the_registry_alone_reaches_the_files_the_pages_and_the_
     import generate_docs
 
     table = generate_docs.evidence_kinds()
-    assert re.search(r"^\| `seen_together` \| seen together on camera \| both seen on the same camera within "
-                     r"\*\*3 hours\*\* of each other\. \| 2\.0 each time \| `found_together_weight` \|$", table, re.M)
+    assert re.search(
+        r"^\| `seen_together` \| seen together on camera \| both seen on the same camera within "
+        r"\*\*3 hours\*\* of each other\. \| 2\.0 each time \| `found_together_weight` \|$",
+        table,
+        re.M,
+    )
     assert table.index("`seen_together`") < table.index("`found_together`")  # strongest first, as declared
     assert "| `seen_together` | seen together on camera: C-A and C-B |" in generate_docs.evidence_sentences()

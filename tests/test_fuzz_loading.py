@@ -31,11 +31,11 @@ import time
 from pathlib import Path
 
 import pandas as pd
+from conftest import TEST_KEY
+from fuzz_folders import Folder, Recipe, cascade, folders, recipes, spoil, write_folder, write_table
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from conftest import TEST_KEY
-from fuzz_folders import Folder, Recipe, cascade, folders, recipes, spoil, write_folder, write_table
 from peermap.graph_models.load import load_folder
 from peermap.graph_models.load_settings import LoadSettings
 from peermap.graph_models.rejects import DataFolderError
@@ -50,6 +50,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 COUNTS: collections.Counter = collections.Counter()
 LENIENT = LoadSettings(most_badly_shaped_share=1.0)
+
 
 def _plain(value):
     if isinstance(value, tuple):
@@ -81,8 +82,9 @@ def check(folder: Folder, base, path: Path, recipe: Recipe, twice: bool) -> str:
         share = len(spoiled.rejected) / len(folder.tables[spoiled.badly_shaped])
     gone, changed = cascade(folder, spoiled.rejected)
     changed |= spoiled.changed
-    nothing_required = (all(("children", i) in gone for i in folder.ids("children"))
-                        or all(("episodes", i) in gone for i in folder.ids("episodes")))
+    nothing_required = all(("children", i) in gone for i in folder.ids("children")) or all(
+        ("episodes", i) in gone for i in folder.ids("episodes")
+    )
     used = LoadSettings()
     try:
         try:
@@ -124,8 +126,9 @@ def check(folder: Folder, base, path: Path, recipe: Recipe, twice: bool) -> str:
                 continue
             assert row_id in now, (table, row_id)
             if (table, row_id) not in changed:
-                assert {k: v for k, v in now[row_id].items() if k not in skip} == \
-                       {k: v for k, v in before[row_id].items() if k not in skip}, (table, row_id)
+                assert {k: v for k, v in now[row_id].items() if k not in skip} == {
+                    k: v for k, v in before[row_id].items() if k not in skip
+                }, (table, row_id)
     if spoiled.warns:
         assert any(p.severity == "warning" and p.file == spoiled.file for p in dataset.rejects)
     return "loaded" if used is not LENIENT else "stopped: more than 5% badly shaped (rows checked with no limit)"
@@ -138,39 +141,124 @@ def base_lines(folder: Folder, table: str) -> dict[str, int]:
 #: A failure the property ever found, kept as an explicit example (see tests/fuzz_folders.py's Recipe).
 FOUND = [
     # a note over two lines in the first column, closed on a line that alone has the header's fields
-    (Folder(tables={"children": [{"child_id": "007", "display_name": 'Amy "A", Jr', "birth_date": "", "sex": "FEMALE",
-                                  "legal_status": "cic", "home_postcode": "dh11ab", "school": ""}],
-                    "episodes": [{"episode_id": "E-0", "child_id": "007", "missing_at": "2022-01-01T10:00Z",
-                                  "returned_at": "", "found_at_place": "park\nby the shops"}]},
-            orders={"children": ["child_id", "display_name", "birth_date", "sex", "legal_status", "home_postcode",
-                                 "school"],
-                    "episodes": ["found_at_place", "episode_id", "child_id", "missing_at", "returned_at"]},
-            quote_all=False, newline="\r\n"),
-     [Recipe("field added", table=1), Recipe("encoding", pick=4), Recipe("comma after every row", table=1),
-      Recipe("quote never closed", table=0, column=1), Recipe("date out of range", table=1, pick=6)]),
+    (
+        Folder(
+            tables={
+                "children": [
+                    {
+                        "child_id": "007",
+                        "display_name": 'Amy "A", Jr',
+                        "birth_date": "",
+                        "sex": "FEMALE",
+                        "legal_status": "cic",
+                        "home_postcode": "dh11ab",
+                        "school": "",
+                    }
+                ],
+                "episodes": [
+                    {
+                        "episode_id": "E-0",
+                        "child_id": "007",
+                        "missing_at": "2022-01-01T10:00Z",
+                        "returned_at": "",
+                        "found_at_place": "park\nby the shops",
+                    }
+                ],
+            },
+            orders={
+                "children": [
+                    "child_id",
+                    "display_name",
+                    "birth_date",
+                    "sex",
+                    "legal_status",
+                    "home_postcode",
+                    "school",
+                ],
+                "episodes": ["found_at_place", "episode_id", "child_id", "missing_at", "returned_at"],
+            },
+            quote_all=False,
+            newline="\r\n",
+        ),
+        [
+            Recipe("field added", table=1),
+            Recipe("encoding", pick=4),
+            Recipe("comma after every row", table=1),
+            Recipe("quote never closed", table=0, column=1),
+            Recipe("date out of range", table=1, pick=6),
+        ],
+    ),
     # `make fuzz`: a stray quote before an ID, "closed" by a quote inside the next cell ('"04AZ0,"É-é“  Y,a"";b"'),
     # gave a row of the header's shape with its cells run together, which loaded as if it were whole
-    (Folder(tables={"children": [{"child_id": c, "display_name": "", "birth_date": "", "sex": "male",
-                                  "legal_status": "", "home_postcode": "", "school": ""} for c in ("1", "04AZ0")],
-                    "episodes": [{"episode_id": f"{n}-{n}", "child_id": "1", "missing_at": "2020-01-05T21:27",
-                                  "returned_at": "", "found_at_place": ""} for n in range(3)]
-                    + [{"episode_id": "4-3", "child_id": "04AZ0", "missing_at": "2021-01-06T20:04",
-                        "returned_at": "2021-12-27", "found_at_place": 'É-é“  Y,a";b'}]},
-            orders={"children": ["school", "child_id", "display_name", "birth_date", "sex", "legal_status",
-                                 "home_postcode"],
-                    "episodes": ["returned_at", "missing_at", "child_id", "found_at_place", "episode_id"]},
-            quote_all=False, newline="\r\n"),
-     [Recipe("quote never closed", table=1, row=3, column=2)]),
+    (
+        Folder(
+            tables={
+                "children": [
+                    {
+                        "child_id": c,
+                        "display_name": "",
+                        "birth_date": "",
+                        "sex": "male",
+                        "legal_status": "",
+                        "home_postcode": "",
+                        "school": "",
+                    }
+                    for c in ("1", "04AZ0")
+                ],
+                "episodes": [
+                    {
+                        "episode_id": f"{n}-{n}",
+                        "child_id": "1",
+                        "missing_at": "2020-01-05T21:27",
+                        "returned_at": "",
+                        "found_at_place": "",
+                    }
+                    for n in range(3)
+                ]
+                + [
+                    {
+                        "episode_id": "4-3",
+                        "child_id": "04AZ0",
+                        "missing_at": "2021-01-06T20:04",
+                        "returned_at": "2021-12-27",
+                        "found_at_place": 'É-é“  Y,a";b',
+                    }
+                ],
+            },
+            orders={
+                "children": [
+                    "school",
+                    "child_id",
+                    "display_name",
+                    "birth_date",
+                    "sex",
+                    "legal_status",
+                    "home_postcode",
+                ],
+                "episodes": ["returned_at", "missing_at", "child_id", "found_at_place", "episode_id"],
+            },
+            quote_all=False,
+            newline="\r\n",
+        ),
+        [Recipe("quote never closed", table=1, row=3, column=2)],
+    ),
 ]
 
 
 def _property(max_examples: int, derandomize: bool):
     """The property, run on ``max_examples`` generated folders (and every example in FOUND)."""
 
-    @settings(max_examples=max_examples, derandomize=derandomize, database=None, deadline=None, print_blob=True,
-              suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much])
-    @given(folder=folders(),
-           spoilings=st.lists(recipes(), min_size=SPOILINGS_PER_FOLDER, max_size=SPOILINGS_PER_FOLDER))
+    @settings(
+        max_examples=max_examples,
+        derandomize=derandomize,
+        database=None,
+        deadline=None,
+        print_blob=True,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much],
+    )
+    @given(
+        folder=folders(), spoilings=st.lists(recipes(), min_size=SPOILINGS_PER_FOLDER, max_size=SPOILINGS_PER_FOLDER)
+    )
     def spoiled_folders_lose_nothing(folder: Folder, spoilings: list[Recipe]) -> None:
         if FUZZ_SECONDS and time.monotonic() > _FUZZ_UNTIL[0]:
             return  # `make fuzz`: the time is up; let this batch's remaining examples pass unrun
@@ -210,16 +298,23 @@ def test_spoiled_folders_lose_nothing():
 
 def _write_counts(seconds: float) -> None:
     """docs/fuzzing.md: what the last `make fuzz` ran, and that nothing failed."""
-    lines = ["# Fuzzing the loader", "",
-             "`make fuzz` runs the property-based tests of tests/test_fuzz_loading.py at random (`make test` runs "
-             f"them derandomised, {FOLDERS_IN_MAKE_TEST} spoiled folders) and writes this page. Each valid folder "
-             "made from the contract is spoiled in one way, and the loader must: raise no traceback, stop (exit 2) "
-             "exactly where SCHEMA.md says, load every untouched row with the same values, report every row it "
-             "did not load with its own line, and give the same result twice. A failure found is kept in the "
-             "tests as an explicit `@example`.", "",
-             f"Last run: {dt.date.today().isoformat()}, {seconds / 60:.0f} minutes, "
-             f"{COUNTS['valid folders made']:,} valid folders, {COUNTS['spoiled folders loaded']:,} spoiled folders, "
-             "no failure.", "", "| what | folders |", "|---|---|"]
+    lines = [
+        "# Fuzzing the loader",
+        "",
+        "`make fuzz` runs the property-based tests of tests/test_fuzz_loading.py at random (`make test` runs "
+        f"them derandomised, {FOLDERS_IN_MAKE_TEST} spoiled folders) and writes this page. Each valid folder "
+        "made from the contract is spoiled in one way, and the loader must: raise no traceback, stop (exit 2) "
+        "exactly where SCHEMA.md says, load every untouched row with the same values, report every row it "
+        "did not load with its own line, and give the same result twice. A failure found is kept in the "
+        "tests as an explicit `@example`.",
+        "",
+        f"Last run: {dt.date.today().isoformat()}, {seconds / 60:.0f} minutes, "
+        f"{COUNTS['valid folders made']:,} valid folders, {COUNTS['spoiled folders loaded']:,} spoiled folders, "
+        "no failure.",
+        "",
+        "| what | folders |",
+        "|---|---|",
+    ]
     for key in sorted(k for k in COUNTS if ":" in k):
         lines.append(f"| {key} | {COUNTS[key]:,} |")
     (ROOT / "docs" / "fuzzing.md").write_text("\n".join(lines) + "\n", encoding="utf-8")

@@ -8,6 +8,7 @@ import geopandas as gpd
 import numpy as np
 import pytest
 import shapely
+from place_folders import E0, N0, child, episode, link, load, make_index
 
 from peermap.exports.board import board_districts
 from peermap.exports.geojson import AudienceError, write_hotspots_geojson, write_places_geojson
@@ -15,12 +16,22 @@ from peermap.geo.districts import district_table
 from peermap.geo.hotspots import analyse_places
 from peermap.geo.postcodes import bng_to_wgs84
 from peermap.mapping.periods import Period
-from place_folders import E0, N0, child, episode, link, load, make_index
 
 YEAR = Period.from_dates("2022-04-01", "2023-03-31")
 APRIL = Period.from_month("2023-04")
-HOTSPOT_PROPERTIES = {"rank", "children", "episodes", "clusters", "adults_of_concern", "last_seen", "trend", "gi_z",
-                      "gi_p", "contains_childrens_home", "clusters_meet"}
+HOTSPOT_PROPERTIES = {
+    "rank",
+    "children",
+    "episodes",
+    "clusters",
+    "adults_of_concern",
+    "last_seen",
+    "trend",
+    "gi_z",
+    "gi_p",
+    "contains_childrens_home",
+    "clusters_meet",
+}
 PLACE_PROPERTIES = {"place", "postcode", "role", "children", "episodes"}
 
 
@@ -29,8 +40,10 @@ def durham_box(margin_m: float = 1000) -> tuple[float, float, float, float]:
     from peermap.synthetic import DURHAM_BOUNDS
 
     e0, e1, n0, n1 = DURHAM_BOUNDS
-    lon, lat = bng_to_wgs84([e0 - margin_m, e0 - margin_m, e1 + margin_m, e1 + margin_m],
-                            [n0 - margin_m, n1 + margin_m, n0 - margin_m, n1 + margin_m])
+    lon, lat = bng_to_wgs84(
+        [e0 - margin_m, e0 - margin_m, e1 + margin_m, e1 + margin_m],
+        [n0 - margin_m, n1 + margin_m, n0 - margin_m, n1 + margin_m],
+    )
     return lon.min(), lat.min(), lon.max(), lat.max()
 
 
@@ -99,8 +112,10 @@ def test_synthetic_board_geojson_is_districts_only(written, synthetic_dataset):
 def test_meeting_sees_no_raw_ids_or_names(tmp_path):
     index = make_index(tmp_path / "index", {"XY1 1AA": (E0, N0), "XY1 1AB": (E0 + 100, N0)})
     children = [child("100234"), child("100235")]
-    episodes = [episode("EP-7781", "100234", "2023-04-02T20:00", found_pc="XY1 1AA", found_place="Jordan's flat"),
-                episode("EP-7782", "100235", "2023-04-03T20:00", found_pc="XY1 1AB", found_place="the park")]
+    episodes = [
+        episode("EP-7781", "100234", "2023-04-02T20:00", found_pc="XY1 1AA", found_place="Jordan's flat"),
+        episode("EP-7782", "100235", "2023-04-03T20:00", found_pc="XY1 1AB", found_place="the park"),
+    ]
     links = [link("L1", "100234", "Big Dave", "adult_of_concern", target_type="associate", episode_id="EP-7781")]
     places = [{"place_name": "The Park", "postcode": "XY1 1AB", "kind": "park"}]
     dataset = load(tmp_path / "data", children, episodes, links, places)

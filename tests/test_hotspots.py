@@ -9,12 +9,12 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
+from place_folders import E0, N0, child, episode, finds, link, load, make_index, postcode
 from scipy.spatial.distance import pdist
 from scipy.stats import norm
 
 from peermap.geo.hotspots import analyse_places, gi_star, group_places
 from peermap.mapping.periods import Period
-from place_folders import E0, N0, child, episode, finds, link, load, make_index, postcode
 
 APRIL = Period.from_month("2023-04")
 YEAR = Period.from_dates("2022-04-01", "2023-03-31")
@@ -77,18 +77,19 @@ def test_group_places_directly():
 
 # -- ranking and measures ------------------------------------------------------------------------------------
 def test_ranking_children_then_episodes_then_most_recent(tmp_path):
-    points = {"XY1 1AA": (E0, N0), "XY1 1AB": (E0 + 5000, N0), "XY1 1AD": (E0 + 10000, N0),
-              "XY1 1AE": (E0 + 15000, N0)}
+    points = {"XY1 1AA": (E0, N0), "XY1 1AB": (E0 + 5000, N0), "XY1 1AD": (E0 + 10000, N0), "XY1 1AE": (E0 + 15000, N0)}
     index = make_index(tmp_path / "index", points)
     children = [child(c) for c in ("a1", "a2", "a3", "b1", "b2", "c1", "c2", "d1", "d2")]
-    ep = [episode("A1", "a1", "2023-04-01T20:00", found_pc="XY1 1AA"),
-          episode("A2", "a2", "2023-04-02T20:00", found_pc="XY1 1AA"),
-          episode("A3", "a3", "2023-04-03T20:00", found_pc="XY1 1AA"),       # A: 3 children, 3 episodes
-          *[episode(f"B{i}", f"b{1 + i % 2}", f"2023-04-0{i + 1}T21:00", found_pc="XY1 1AB") for i in range(5)],
-          episode("C1", "c1", "2023-04-04T20:00", found_pc="XY1 1AD"),       # C: 2 children, 2 episodes, 5 April
-          episode("C2", "c2", "2023-04-05T20:00", found_pc="XY1 1AD"),
-          episode("D1", "d1", "2023-04-04T20:00", found_pc="XY1 1AE"),       # D: the same, but 20 April
-          episode("D2", "d2", "2023-04-20T20:00", found_pc="XY1 1AE")]
+    ep = [
+        episode("A1", "a1", "2023-04-01T20:00", found_pc="XY1 1AA"),
+        episode("A2", "a2", "2023-04-02T20:00", found_pc="XY1 1AA"),
+        episode("A3", "a3", "2023-04-03T20:00", found_pc="XY1 1AA"),  # A: 3 children, 3 episodes
+        *[episode(f"B{i}", f"b{1 + i % 2}", f"2023-04-0{i + 1}T21:00", found_pc="XY1 1AB") for i in range(5)],
+        episode("C1", "c1", "2023-04-04T20:00", found_pc="XY1 1AD"),  # C: 2 children, 2 episodes, 5 April
+        episode("C2", "c2", "2023-04-05T20:00", found_pc="XY1 1AD"),
+        episode("D1", "d1", "2023-04-04T20:00", found_pc="XY1 1AE"),  # D: the same, but 20 April
+        episode("D2", "d2", "2023-04-20T20:00", found_pc="XY1 1AE"),
+    ]
     result = analyse_places(load(tmp_path / "data", children, ep), APRIL, postcodes=index)
     areas = result.areas
     assert areas["postcodes"].tolist() == ["XY1 1AA", "XY1 1AB", "XY1 1AE", "XY1 1AD"]
@@ -105,8 +106,10 @@ def test_children_of_one_childrens_home_count_once(tmp_path):
     children += [child("x1"), child("x2")]
     ep = [episode(f"R{i}", f"r{i}", "2023-04-02T20:00", missing_from="XY1 1AD", found_pc="XY1 1AB") for i in range(3)]
     ep += [episode(f"R{i}b", f"r{i}", "2023-04-09T20:00", missing_from="XY1 1AD", found_pc="XY1 1AD") for i in range(3)]
-    ep += [episode("X1", "x1", "2023-04-03T20:00", found_pc="XY1 1AA"),
-           episode("X2", "x2", "2023-04-04T20:00", found_pc="XY1 1AA")]
+    ep += [
+        episode("X1", "x1", "2023-04-03T20:00", found_pc="XY1 1AA"),
+        episode("X2", "x2", "2023-04-04T20:00", found_pc="XY1 1AA"),
+    ]
     result = analyse_places(load(tmp_path / "data", children, ep), APRIL, postcodes=index)
     areas = result.areas.set_index("postcodes")
     shop = areas.loc["XY1 1AB"]
@@ -120,11 +123,15 @@ def test_children_of_one_childrens_home_count_once(tmp_path):
 def test_clusters_adults_of_concern_and_time_of_day(tmp_path):
     index = make_index(tmp_path / "index", {"XY1 1AA": (E0, N0), "XY1 1AB": (E0 + 120, N0)})
     children = [child("1"), child("2"), child("3")]
-    ep = [episode("E1", "1", "2023-04-01T19:00", "2023-04-01T22:10", found_pc="XY1 1AA"),   # Saturday 22:10
-          episode("E2", "2", "2023-04-01T19:30", "2023-04-01T22:40", found_pc="XY1 1AB"),   # Saturday 22:40
-          episode("E3", "3", "2023-04-05T23:00", "2023-04-06T03:00", found_pc="XY1 1AA")]   # Thursday 03:00
-    links = [link("L1", "1", "Big Dave", "adult_of_concern", target_type="associate", episode_id="E1"),
-             link("L2", "3", "Sam", "peer", target_type="associate", episode_id="E3")]
+    ep = [
+        episode("E1", "1", "2023-04-01T19:00", "2023-04-01T22:10", found_pc="XY1 1AA"),  # Saturday 22:10
+        episode("E2", "2", "2023-04-01T19:30", "2023-04-01T22:40", found_pc="XY1 1AB"),  # Saturday 22:40
+        episode("E3", "3", "2023-04-05T23:00", "2023-04-06T03:00", found_pc="XY1 1AA"),
+    ]  # Thursday 03:00
+    links = [
+        link("L1", "1", "Big Dave", "adult_of_concern", target_type="associate", episode_id="E1"),
+        link("L2", "3", "Sam", "peer", target_type="associate", episode_id="E3"),
+    ]
     dataset = load(tmp_path / "data", children, ep, links)
     refs = dict(zip(dataset.children["child_id"], dataset.children["ref"]))
     dave = dataset.associates.set_index("label").loc["Big Dave", "ref"]
@@ -173,11 +180,11 @@ def test_gi_star_matches_the_formula_worked_by_hand():
     assert z[cell[3, 3]] == pytest.approx(-1.0, abs=1e-9)
     # every cell, from the formula (Ord and Getis 1995, eq. 14 with binary weights)
     n, mean = len(values), values.mean()
-    s = np.sqrt((values ** 2).mean() - mean ** 2)
+    s = np.sqrt((values**2).mean() - mean**2)
     for k in range(n):
         near = (np.abs(ix - ix[k]) <= 1) & (np.abs(iy - iy[k]) <= 1)
         w = near.sum()
-        expected = (values[near].sum() - mean * w) / (s * np.sqrt((n * w - w ** 2) / (n - 1)))
+        expected = (values[near].sum() - mean * w) / (s * np.sqrt((n * w - w**2) / (n - 1)))
         assert z[k] == pytest.approx(expected, abs=1e-9)
         assert p[k] == pytest.approx(norm.sf(abs(expected)), abs=1e-12)
 
@@ -205,21 +212,35 @@ def synthetic_result(synthetic_dataset):
 def test_every_planted_hot_spot_is_in_the_top_10(synthetic_year, synthetic_result):
     truth = json.loads((synthetic_year / "truth.json").read_text())
     planted = pd.DataFrame(truth["hotspots"])
-    circles = gpd.GeoDataFrame(planted, geometry=gpd.GeoSeries(
-        gpd.points_from_xy(planted["easting"], planted["northing"]), crs=27700).buffer(planted["radius_m"]))
+    circles = gpd.GeoDataFrame(
+        planted,
+        geometry=gpd.GeoSeries(gpd.points_from_xy(planted["easting"], planted["northing"]), crs=27700).buffer(
+            planted["radius_m"]
+        ),
+    )
     areas = synthetic_result.areas
     hits = gpd.sjoin(circles, areas[["rank", "children", "episodes", "geometry"]], predicate="intersects")
     best = hits.sort_values("rank").drop_duplicates("postcode").set_index("postcode")
     print("\nplanted hot spot                        radius  best rank  children  episodes")
     for spot in truth["hotspots"]:
         row = best.loc[spot["postcode"]] if spot["postcode"] in best.index else None
-        print(f"{spot.get('name', spot['postcode'])[:38]:<38} {spot['radius_m']:>6} "
-              f"{'-' if row is None else int(row['rank']):>10} {'-' if row is None else int(row['children']):>9} "
-              f"{'-' if row is None else int(row['episodes']):>9}")
-    print("top 10:", "; ".join(f"{r.rank}. {r.place_names or r.postcodes.split(';')[0]} ({r.children} children, "
-                               f"{r.episodes} episodes)" for r in areas.head(10).itertuples()))
-    missed = [s["postcode"] for s in truth["hotspots"] if s["postcode"] not in best.index or
-              best.loc[s["postcode"], "rank"] > 10]
+        print(
+            f"{spot.get('name', spot['postcode'])[:38]:<38} {spot['radius_m']:>6} "
+            f"{'-' if row is None else int(row['rank']):>10} {'-' if row is None else int(row['children']):>9} "
+            f"{'-' if row is None else int(row['episodes']):>9}"
+        )
+    print(
+        "top 10:",
+        "; ".join(
+            f"{r.rank}. {r.place_names or r.postcodes.split(';')[0]} ({r.children} children, {r.episodes} episodes)"
+            for r in areas.head(10).itertuples()
+        ),
+    )
+    missed = [
+        s["postcode"]
+        for s in truth["hotspots"]
+        if s["postcode"] not in best.index or best.loc[s["postcode"], "rank"] > 10
+    ]
     assert missed == [], f"planted hot spots outside the top 10: {missed}"
 
 

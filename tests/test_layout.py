@@ -66,9 +66,12 @@ def test_the_direction_check_sees_an_import_hidden_in_a_function(tmp_path):
     """The check can fail: an import of exports inside a function of a mapping module is found."""
     (tmp_path / "mapping").mkdir()
     (tmp_path / "mapping" / "sneaky.py").write_text(
-        "def f():\n    from peermap.exports.pack import write_pack\n    return write_pack\n")
+        "def f():\n    from peermap.exports.pack import write_pack\n    return write_pack\n"
+    )
     assert violations(tmp_path / "mapping", FORBIDDEN["mapping"]) == [
-        "mapping/sneaky.py:2 imports peermap.exports.pack", "mapping/sneaky.py:2 imports peermap.exports.pack.write_pack"]
+        "mapping/sneaky.py:2 imports peermap.exports.pack",
+        "mapping/sneaky.py:2 imports peermap.exports.pack.write_pack",
+    ]
 
 
 def test_the_tests_use_the_installed_package():
@@ -88,28 +91,63 @@ def test_pip_install_puts_one_top_level_package_in_a_fresh_environment(tmp_path)
     for name in ("peermap", "graph_models", "geo", "mapping", "exports"):
         shutil.copytree(ROOT / name, source / name, ignore=shutil.ignore_patterns("__pycache__"))
     wheels = tmp_path / "wheels"
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
-                    "--wheel-dir", str(wheels), str(source)], check=True, capture_output=True, cwd=tmp_path)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--quiet",
+            "--no-deps",
+            "--no-build-isolation",
+            "--wheel-dir",
+            str(wheels),
+            str(source),
+        ],
+        check=True,
+        capture_output=True,
+        cwd=tmp_path,
+    )
     wheel = next(wheels.glob("peermap-*.whl"))
     assert {name.split("/")[0] for name in zipfile.ZipFile(wheel).namelist()} == {
-        "peermap", wheel.name.split("-py3")[0] + ".dist-info"}
+        "peermap",
+        wheel.name.split("-py3")[0] + ".dist-info",
+    }
 
     fresh = tmp_path / "fresh"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(fresh)], check=True)
     python = fresh / "bin" / "python"
-    subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "install", "--quiet", "--no-deps",
-                    str(wheel)], check=True, capture_output=True)
-    site = Path(subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                               check=True, capture_output=True, text=True).stdout.strip())
+    subprocess.run(
+        [sys.executable, "-m", "pip", "--python", str(python), "install", "--quiet", "--no-deps", str(wheel)],
+        check=True,
+        capture_output=True,
+    )
+    site = Path(
+        subprocess.run(
+            [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
+    )
     assert {p.name for p in site.iterdir() if not p.name.startswith(("_", "."))} == {
-        "peermap", wheel.name.split("-py3")[0] + ".dist-info"}
+        "peermap",
+        wheel.name.split("-py3")[0] + ".dist-info",
+    }
 
     # the dependencies from this environment (a plain path: its .pth files, the editable finder, are not read)
     env = {**os.environ, "PYTHONPATH": sysconfig.get_paths()["purelib"]}
     for name in ("geo", "mapping", "exports", "graph_models"):
-        result = subprocess.run([str(python), "-c", f"import {name}"], cwd=tmp_path, env=env, capture_output=True,
-                                text=True)
+        result = subprocess.run(
+            [str(python), "-c", f"import {name}"], cwd=tmp_path, env=env, capture_output=True, text=True
+        )
         assert result.returncode != 0 and f"No module named '{name}'" in result.stderr
-    where = subprocess.run([str(python), "-c", "import peermap.exports.pack as p, peermap.mapping.analysis; "
-                            "print(p.__file__)"], cwd=tmp_path, env=env, check=True, capture_output=True, text=True)
+    where = subprocess.run(
+        [str(python), "-c", "import peermap.exports.pack as p, peermap.mapping.analysis; print(p.__file__)"],
+        cwd=tmp_path,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
     assert Path(where.stdout.strip()).is_relative_to(site)

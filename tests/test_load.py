@@ -7,8 +7,8 @@ import stat
 
 import pandas as pd
 import pytest
-
 from conftest import TEST_KEY, write_folder
+
 from peermap.geo.postcodes import PostcodeIndex
 from peermap.graph_models.load import load_folder
 from peermap.graph_models.rejects import DataFolderError, write_rejects
@@ -23,8 +23,9 @@ EPISODE = {"episode_id": "E1", "child_id": "001", "missing_at": "2022-06-01T20:0
 
 def problems(dataset, severity=None):
     """(file, line, column, severity) of each problem, for compact assertions."""
-    return {(p.file, p.line, p.column, p.severity) for p in dataset.rejects
-            if severity is None or p.severity == severity}
+    return {
+        (p.file, p.line, p.column, p.severity) for p in dataset.rejects if severity is None or p.severity == severity
+    }
 
 
 def reason(dataset, file, line, column):
@@ -46,15 +47,19 @@ def test_valid_rows_load_and_ids_stay_text(tmp_path):
 
 
 def test_required_value_missing_or_unreadable_rejects_the_row(tmp_path):
-    episodes = [EPISODE,
-                {**EPISODE, "episode_id": "E2", "missing_at": ""},
-                {**EPISODE, "episode_id": "E3", "missing_at": "yesterday"},
-                {**EPISODE, "episode_id": "", "child_id": "002"}]
+    episodes = [
+        EPISODE,
+        {**EPISODE, "episode_id": "E2", "missing_at": ""},
+        {**EPISODE, "episode_id": "E3", "missing_at": "yesterday"},
+        {**EPISODE, "episode_id": "", "child_id": "002"},
+    ]
     ds = load(write_folder(tmp_path, children=CHILDREN, episodes=episodes))
     assert list(ds.episodes["episode_id"]) == ["E1"]
-    assert problems(ds) == {("episodes.csv", 3, "missing_at", "rejected"),
-                            ("episodes.csv", 4, "missing_at", "rejected"),
-                            ("episodes.csv", 5, "episode_id", "rejected")}
+    assert problems(ds) == {
+        ("episodes.csv", 3, "missing_at", "rejected"),
+        ("episodes.csv", 4, "missing_at", "rejected"),
+        ("episodes.csv", 5, "episode_id", "rejected"),
+    }
     assert "missing" in reason(ds, "episodes.csv", 3, "missing_at")
     assert "datetime" in reason(ds, "episodes.csv", 4, "missing_at")
 
@@ -71,15 +76,23 @@ def test_references_to_nothing_are_rejected(tmp_path):
     episodes = [EPISODE, {**EPISODE, "episode_id": "E2", "child_id": "999"}]
     links = [
         {"link_id": "L1", "child_id": "001", "recorded_at": "2022-06-03", "target_type": "child", "target_ref": "002"},
-        {"link_id": "L2", "child_id": "404", "recorded_at": "2022-06-03", "target_type": "associate", "target_ref": "Zed"},
+        {
+            "link_id": "L2",
+            "child_id": "404",
+            "recorded_at": "2022-06-03",
+            "target_type": "associate",
+            "target_ref": "Zed",
+        },
         {"link_id": "L3", "child_id": "001", "recorded_at": "2022-06-03", "target_type": "child", "target_ref": "888"},
     ]
     ds = load(write_folder(tmp_path, children=CHILDREN, episodes=episodes, links=links))
     assert list(ds.episodes["episode_id"]) == ["E1"]
     assert list(ds.links["link_id"]) == ["L1"]
-    assert problems(ds) == {("episodes.csv", 3, "child_id", "rejected"),
-                            ("links.csv", 3, "child_id", "rejected"),
-                            ("links.csv", 4, "target_ref", "rejected")}
+    assert problems(ds) == {
+        ("episodes.csv", 3, "child_id", "rejected"),
+        ("links.csv", 3, "child_id", "rejected"),
+        ("links.csv", 4, "target_ref", "rejected"),
+    }
     assert ds.links["target_child_ref"].iloc[0] == ds.children["ref"].iloc[1]
 
 
@@ -90,9 +103,16 @@ def test_returned_before_missing_is_rejected(tmp_path):
 
 
 def test_completed_interview_needs_completed_at(tmp_path):
-    rthis = [{"rthi_id": "R1", "child_id": "001", "episode_ids": "E1", "outcome": "completed",
-              "completed_at": "2022-06-03T10:00"},
-             {"rthi_id": "R2", "child_id": "001", "episode_ids": "E1", "outcome": "Completed", "completed_at": ""}]
+    rthis = [
+        {
+            "rthi_id": "R1",
+            "child_id": "001",
+            "episode_ids": "E1",
+            "outcome": "completed",
+            "completed_at": "2022-06-03T10:00",
+        },
+        {"rthi_id": "R2", "child_id": "001", "episode_ids": "E1", "outcome": "Completed", "completed_at": ""},
+    ]
     ds = load(write_folder(tmp_path, children=CHILDREN, episodes=[EPISODE], rthis=rthis))
     assert list(ds.rthis["rthi_id"]) == ["R1"]
     assert problems(ds) == {("rthis.csv", 3, "completed_at", "rejected")}
@@ -100,8 +120,10 @@ def test_completed_interview_needs_completed_at(tmp_path):
 
 def test_interview_keeps_its_known_episodes(tmp_path):
     episodes = [EPISODE, {**EPISODE, "episode_id": "E2"}]
-    rthis = [{"rthi_id": "R1", "child_id": "001", "episode_ids": "E1; E404 ;E2", "outcome": "declined"},
-             {"rthi_id": "R2", "child_id": "001", "episode_ids": "E500", "outcome": "declined"}]
+    rthis = [
+        {"rthi_id": "R1", "child_id": "001", "episode_ids": "E1; E404 ;E2", "outcome": "declined"},
+        {"rthi_id": "R2", "child_id": "001", "episode_ids": "E500", "outcome": "declined"},
+    ]
     ds = load(write_folder(tmp_path, children=CHILDREN, episodes=episodes, rthis=rthis))
     assert list(ds.rthis["rthi_id"]) == ["R1"]
     assert ds.rthis["episode_ids"].iloc[0] == ("E1", "E2")
@@ -112,8 +134,17 @@ def test_interview_keeps_its_known_episodes(tmp_path):
 
 
 def test_bad_optional_values_are_blanked_with_a_warning(tmp_path):
-    children = [{"child_id": "001", "birth_date": "2007-02-30", "sex": "MALE", "legal_status": "looked after",
-                 "home_postcode": "not a postcode", "placement_postcode": "dh11ab", "ce_risk": "HIGH"}]
+    children = [
+        {
+            "child_id": "001",
+            "birth_date": "2007-02-30",
+            "sex": "MALE",
+            "legal_status": "looked after",
+            "home_postcode": "not a postcode",
+            "placement_postcode": "dh11ab",
+            "ce_risk": "HIGH",
+        }
+    ]
     ds = load(write_folder(tmp_path, children=children, episodes=[EPISODE]))
     row = ds.children.iloc[0]
     assert len(ds.children) == 1
@@ -143,7 +174,8 @@ def test_line_numbers_are_physical_lines(tmp_path):
     folder = write_folder(tmp_path, episodes=[EPISODE])
     # a quoted cell over two lines, then a blank line: the bad row starts on physical line 5
     (folder / "children.csv").write_text(
-        'child_id,display_name,sex\n001,"Amy\nSmith",female\n\n002,Ben,robot\n', encoding="utf-8")
+        'child_id,display_name,sex\n001,"Amy\nSmith",female\n\n002,Ben,robot\n', encoding="utf-8"
+    )
     ds = load(folder)
     assert ds.children["display_name"].iloc[0] == "Amy\nSmith"
     assert problems(ds) == {("children.csv", 5, "sex", "warning")}
@@ -168,10 +200,12 @@ def test_clocks_changing(tmp_path):
 
 def test_handling_defaults_and_unverified(tmp_path):
     base = {"child_id": "001", "recorded_at": "2022-06-03", "target_type": "associate", "target_ref": "Zed"}
-    links = [{**base, "link_id": "L1", "source": "police", "source_grade": "1", "intel_grade": "A"},
-             {**base, "link_id": "L2", "source": "rthi", "source_grade": "2", "intel_grade": "B"},
-             {**base, "link_id": "L3", "source": "police", "handling": "p", "source_grade": "3", "intel_grade": "A"},
-             {**base, "link_id": "L4", "source": "", "intel_grade": "E"}]
+    links = [
+        {**base, "link_id": "L1", "source": "police", "source_grade": "1", "intel_grade": "A"},
+        {**base, "link_id": "L2", "source": "rthi", "source_grade": "2", "intel_grade": "B"},
+        {**base, "link_id": "L3", "source": "police", "handling": "p", "source_grade": "3", "intel_grade": "A"},
+        {**base, "link_id": "L4", "source": "", "intel_grade": "E"},
+    ]
     ds = load(write_folder(tmp_path, children=CHILDREN, episodes=[EPISODE], links=links))
     assert list(ds.links["handling"]) == ["C", "P", "P", "C"]  # no source: conditions apply (SCHEMA.md)
     assert list(ds.links["unverified"]) == [False, False, True, True]
@@ -179,10 +213,16 @@ def test_handling_defaults_and_unverified(tmp_path):
 
 def test_associates_resolve_by_id_label_and_alias(tmp_path):
     base = {"child_id": "001", "recorded_at": "2022-06-03", "target_type": "associate"}
-    links = [{**base, "link_id": "L1", "target_ref": "big  DAVE"}, {**base, "link_id": "L2", "target_ref": "AS1"},
-             {**base, "link_id": "L3", "target_ref": "David Smith"}, {**base, "link_id": "L4", "target_ref": " Zed  Jones "},
-             {**base, "link_id": "L5", "target_ref": "zed jones"}]
-    associates = [{"associate_id": "AS1", "label": "David Smith", "aliases": "Big Dave; DS", "role": "adult_of_concern"}]
+    links = [
+        {**base, "link_id": "L1", "target_ref": "big  DAVE"},
+        {**base, "link_id": "L2", "target_ref": "AS1"},
+        {**base, "link_id": "L3", "target_ref": "David Smith"},
+        {**base, "link_id": "L4", "target_ref": " Zed  Jones "},
+        {**base, "link_id": "L5", "target_ref": "zed jones"},
+    ]
+    associates = [
+        {"associate_id": "AS1", "label": "David Smith", "aliases": "Big Dave; DS", "role": "adult_of_concern"}
+    ]
     ds = load(write_folder(tmp_path, children=CHILDREN, episodes=[EPISODE], links=links, associates=associates))
     assert list(ds.links["associate_key"]) == ["AS1", "AS1", "AS1", "zed jones", "zed jones"]
     assert ds.links["associate_ref"].nunique() == 2
@@ -200,7 +240,9 @@ def test_unknown_postcodes_are_reported_not_guessed(tmp_path):
 
 
 def test_loading_twice_gives_the_same_tables(tmp_path):
-    links = [{"link_id": "L1", "child_id": "001", "recorded_at": "2022-06-03", "target_type": "child", "target_ref": "002"}]
+    links = [
+        {"link_id": "L1", "child_id": "001", "recorded_at": "2022-06-03", "target_type": "child", "target_ref": "002"}
+    ]
     folder = write_folder(tmp_path, children=CHILDREN, episodes=[EPISODE], links=links)
     first, second = load(folder), load(folder)
     for name, table in first.tables().items():
@@ -213,16 +255,31 @@ def test_rejects_file_is_private_and_complete(tmp_path):
     path = write_rejects(load(folder).rejects, tmp_path / "rejects.csv")
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     rows = list(csv.DictReader(path.open()))
-    assert rows == [{"file": "children.csv", "line": "5", "column": "child_id", "severity": "rejected",
-                     "reason": "duplicate child_id: an earlier row has it (the first row wins)", "row": "001,,,"}]
+    assert rows == [
+        {
+            "file": "children.csv",
+            "line": "5",
+            "column": "child_id",
+            "severity": "rejected",
+            "reason": "duplicate child_id: an earlier row has it (the first row wins)",
+            "row": "001,,,",
+        }
+    ]
 
 
 def test_xlsx_workbook_gives_the_same_result_as_csv(tmp_path):
-    from openpyxl import Workbook
     import datetime as dt
 
-    csv_folder = write_folder(tmp_path / "csv", children=CHILDREN, episodes=[
-        EPISODE, {**EPISODE, "episode_id": "E2", "missing_at": "2022-10-29T22:00", "returned_at": "2022-10-30T22:00"}])
+    from openpyxl import Workbook
+
+    csv_folder = write_folder(
+        tmp_path / "csv",
+        children=CHILDREN,
+        episodes=[
+            EPISODE,
+            {**EPISODE, "episode_id": "E2", "missing_at": "2022-10-29T22:00", "returned_at": "2022-10-30T22:00"},
+        ],
+    )
     book = Workbook()
     sheet = book.active
     sheet.title = "Children"
@@ -232,7 +289,9 @@ def test_xlsx_workbook_gives_the_same_result_as_csv(tmp_path):
     sheet["C2"] = dt.datetime(2007, 5, 1)  # a real Excel date cell
     episodes = book.create_sheet("episodes")
     episodes.append(["episode_id", "child_id", "missing_at", "returned_at"])
-    episodes.append(["E1", "001", dt.datetime(2022, 6, 1, 20, 0), 44714.333333333336])  # a bare serial: 2022-06-02 08:00
+    episodes.append(
+        ["E1", "001", dt.datetime(2022, 6, 1, 20, 0), 44714.333333333336]
+    )  # a bare serial: 2022-06-02 08:00
     episodes.append(["E2", "001", "2022-10-29T22:00", dt.datetime(2022, 10, 30, 22)])
     (tmp_path / "xlsx").mkdir()
     book.save(tmp_path / "xlsx" / "export.xlsx")
@@ -245,13 +304,20 @@ def test_xlsx_workbook_gives_the_same_result_as_csv(tmp_path):
 def test_handling_fails_closed(tmp_path):
     from peermap.exports.audiences import restrict_dataset
 
-    base = {"child_id": "001", "recorded_at": "2022-06-03", "target_type": "associate", "target_ref": "Zed",
-            "source": "rthi"}
+    base = {
+        "child_id": "001",
+        "recorded_at": "2022-06-03",
+        "target_type": "associate",
+        "target_ref": "Zed",
+        "source": "rthi",
+    }
     odd = ["C2", "Confidential", "police only"]
     links = [{**base, "link_id": f"L{i}", "handling": code} for i, code in enumerate(odd)]
-    links += [{**base, "link_id": "P1", "handling": "p"},
-              {**base, "link_id": "S1", "source": "social care"},  # an unknown source: conditions apply
-              {**base, "link_id": "S2", "source": "partner"}]
+    links += [
+        {**base, "link_id": "P1", "handling": "p"},
+        {**base, "link_id": "S1", "source": "social care"},  # an unknown source: conditions apply
+        {**base, "link_id": "S2", "source": "partner"},
+    ]
     ds = load(write_folder(tmp_path, children=CHILDREN, episodes=[EPISODE], links=links))
     handling = ds.links.set_index("link_id")["handling"]
     assert [handling[f"L{i}"] for i in range(3)] == ["C", "C", "C"]
@@ -263,24 +329,35 @@ def test_handling_fails_closed(tmp_path):
 
 
 def test_dates_outside_1900_to_2100_never_stop_a_run(tmp_path):
-    children = [{"child_id": "001", "birth_date": "2300-01-01"}, {"child_id": "002", "birth_date": "1600-05"},
-                {"child_id": "003", "birth_date": "2007-05-01"}]
-    episodes = [EPISODE,
-                {**EPISODE, "episode_id": "E2", "missing_at": "2300-06-01T20:00"},
-                {**EPISODE, "episode_id": "E3", "returned_at": "9999-12-31T23:59"},
-                {**EPISODE, "episode_id": "E4", "missing_at": "1677-09-21T00:12:43+01:00"},
-                {**EPISODE, "episode_id": "E5", "missing_at": "2958465.5"}]
-    links = [{"link_id": "L1", "child_id": "001", "recorded_at": "2262-04-12", "target_type": "place",
-              "target_ref": "park"}]
+    children = [
+        {"child_id": "001", "birth_date": "2300-01-01"},
+        {"child_id": "002", "birth_date": "1600-05"},
+        {"child_id": "003", "birth_date": "2007-05-01"},
+    ]
+    episodes = [
+        EPISODE,
+        {**EPISODE, "episode_id": "E2", "missing_at": "2300-06-01T20:00"},
+        {**EPISODE, "episode_id": "E3", "returned_at": "9999-12-31T23:59"},
+        {**EPISODE, "episode_id": "E4", "missing_at": "1677-09-21T00:12:43+01:00"},
+        {**EPISODE, "episode_id": "E5", "missing_at": "2958465.5"},
+    ]
+    links = [
+        {"link_id": "L1", "child_id": "001", "recorded_at": "2262-04-12", "target_type": "place", "target_ref": "park"}
+    ]
     ds = load(write_folder(tmp_path, children=children, episodes=episodes, links=links))
     assert list(ds.children["child_id"]) == ["001", "002", "003"]
     assert ds.children["birth_date"].isna().tolist() == [True, True, False]
     assert list(ds.episodes["episode_id"]) == ["E1", "E3"]
     assert pd.isna(ds.episodes["returned_at"].iloc[1])
-    assert problems(ds) == {("children.csv", 2, "birth_date", "warning"), ("children.csv", 3, "birth_date", "warning"),
-                            ("episodes.csv", 3, "missing_at", "rejected"), ("episodes.csv", 4, "returned_at", "warning"),
-                            ("episodes.csv", 5, "missing_at", "rejected"), ("episodes.csv", 6, "missing_at", "rejected"),
-                            ("links.csv", 2, "recorded_at", "rejected")}
+    assert problems(ds) == {
+        ("children.csv", 2, "birth_date", "warning"),
+        ("children.csv", 3, "birth_date", "warning"),
+        ("episodes.csv", 3, "missing_at", "rejected"),
+        ("episodes.csv", 4, "returned_at", "warning"),
+        ("episodes.csv", 5, "missing_at", "rejected"),
+        ("episodes.csv", 6, "missing_at", "rejected"),
+        ("links.csv", 2, "recorded_at", "rejected"),
+    }
     assert "1900 to 2100" in reason(ds, "episodes.csv", 3, "missing_at")
 
 
@@ -298,14 +375,18 @@ def test_an_excel_serial_past_2262_in_a_workbook_rejects_its_row(tmp_path):
     book.save(tmp_path / "export.xlsx")
     ds = load(tmp_path / "export.xlsx")
     assert list(ds.episodes["episode_id"]) == ["E1"] and pd.isna(ds.episodes["returned_at"].iloc[0])
-    assert problems(ds) == {("export.xlsx[children]", 2, "birth_date", "warning"),
-                            ("export.xlsx[episodes]", 2, "returned_at", "warning"),
-                            ("export.xlsx[episodes]", 3, "missing_at", "rejected")}
+    assert problems(ds) == {
+        ("export.xlsx[children]", 2, "birth_date", "warning"),
+        ("export.xlsx[episodes]", 2, "returned_at", "warning"),
+        ("export.xlsx[episodes]", 3, "missing_at", "rejected"),
+    }
 
 
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "utf-16", "utf-16-le-bom", "utf-16-be-bom"])
 def test_utf8_and_utf16_files_read_the_same(tmp_path, encoding):
-    folder = write_folder(tmp_path, children=[{"child_id": "001", "display_name": "Zoë Ł. Ó'Brien"}], episodes=[EPISODE])
+    folder = write_folder(
+        tmp_path, children=[{"child_id": "001", "display_name": "Zoë Ł. Ó'Brien"}], episodes=[EPISODE]
+    )
     text = (folder / "children.csv").read_text(encoding="utf-8")
     boms = {"utf-16-le-bom": (b"\xff\xfe", "utf-16-le"), "utf-16-be-bom": (b"\xfe\xff", "utf-16-be")}
     bom, codec = boms.get(encoding, (b"", encoding))

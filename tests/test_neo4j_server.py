@@ -61,18 +61,28 @@ def test_the_local_store_is_readable_by_its_owner_only(graph, tmp_path):
     from pathlib import Path
 
     from conftest import TEST_KEY, write_folder
+
     from peermap.graph_models.load import load_folder
     from peermap.graph_models.neo4j_store import ingest
 
     root = Path(__file__).resolve().parent.parent
     home = Path(os.environ.get("PEERMAP_NEO4J_DIR") or root / ".neo4j")
     assert os.environ["NEO4J_URI"].endswith(f":{(home / 'port').read_text().strip()}"), "not the store under test"
-    folder = write_folder(tmp_path / "data",
-                          children=[{"child_id": "001"}, {"child_id": "002"}],
-                          episodes=[{"episode_id": "E1", "child_id": "001", "missing_at": "2023-03-04T20:00"}],
-                          links=[{"link_id": "L1", "child_id": "001", "recorded_at": "2023-03-05T10:00",
-                                  "target_type": "child", "target_ref": "002",
-                                  "notes": "Seen with RawNoteToken7731Q at the bus station; said he is paid in cash."}])
+    folder = write_folder(
+        tmp_path / "data",
+        children=[{"child_id": "001"}, {"child_id": "002"}],
+        episodes=[{"episode_id": "E1", "child_id": "001", "missing_at": "2023-03-04T20:00"}],
+        links=[
+            {
+                "link_id": "L1",
+                "child_id": "001",
+                "recorded_at": "2023-03-05T10:00",
+                "target_type": "child",
+                "target_ref": "002",
+                "notes": "Seen with RawNoteToken7731Q at the bus station; said he is paid in cash.",
+            }
+        ],
+    )
     (folder / "peermap.key").write_text(TEST_KEY)
     ingest(graph, load_folder(folder))
 

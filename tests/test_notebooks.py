@@ -20,8 +20,11 @@ TIMEOUT_SECONDS = 240
 
 
 def test_there_are_three_notebooks():
-    assert [n.name for n in NOTEBOOKS] == ["01-monthly-mapping-meeting.ipynb", "02-police-hotspot-review.ipynb",
-                                           "03-individual-peer-map.ipynb"]
+    assert [n.name for n in NOTEBOOKS] == [
+        "01-monthly-mapping-meeting.ipynb",
+        "02-police-hotspot-review.ipynb",
+        "03-individual-peer-map.ipynb",
+    ]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
@@ -72,8 +75,13 @@ def test_notebook_runs_top_to_bottom(path, synthetic_year, graph, tmp_path, monk
     monkeypatch.setenv("PEERMAP_NOTEBOOK_DATA", str(synthetic_year))
     monkeypatch.setenv("TMPDIR", str(tmp_path))  # the notebook's outputs land in this test's folder
     nb = nbformat.read(path, as_version=4)
-    client = NotebookClient(nb, timeout=TIMEOUT_SECONDS, kernel_name="python3", km=_kernel_manager(),
-                            resources={"metadata": {"path": str(tmp_path)}})
+    client = NotebookClient(
+        nb,
+        timeout=TIMEOUT_SECONDS,
+        kernel_name="python3",
+        km=_kernel_manager(),
+        resources={"metadata": {"path": str(tmp_path)}},
+    )
     try:
         client.execute()  # nbclient's own per-cell timeout stops a hung cell; speed is not asserted here
     except CellExecutionError as error:
@@ -91,7 +99,12 @@ def test_notebook_02_fails_clearly_without_neo4j(synthetic_year, tmp_path, monke
     monkeypatch.setenv("PEERMAP_NOTEBOOK_DATA", str(synthetic_year))
     monkeypatch.setenv("TMPDIR", str(tmp_path))
     nb = nbformat.read(ROOT / "notebooks" / "02-police-hotspot-review.ipynb", as_version=4)
-    client = NotebookClient(nb, timeout=TIMEOUT_SECONDS, kernel_name="python3", km=_kernel_manager(),
-                            resources={"metadata": {"path": str(tmp_path)}})
+    client = NotebookClient(
+        nb,
+        timeout=TIMEOUT_SECONDS,
+        kernel_name="python3",
+        km=_kernel_manager(),
+        resources={"metadata": {"path": str(tmp_path)}},
+    )
     with pytest.raises(CellExecutionError, match="NEO4J_URI is not set"):
         client.execute()

@@ -20,9 +20,7 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from output_faults import fault_at_every_step, snapshot
-
 
 
 @pytest.fixture(scope="module")
@@ -78,10 +76,13 @@ def whole(tree: dict | None, audience: str, start: str) -> bool:
     manifest = json.loads(tree["manifest.json"][2])
     files = {name: data for name, (kind, mode, data) in tree.items() if kind == "file"}
     modes = {mode for name, (kind, mode, data) in tree.items() if name != "."}
-    return ((manifest["audience"], manifest["from"]) == (audience, start)
-            and set(files) - {"rejects.csv"} == set(manifest["files"]) | {"manifest.json"}
-            and all(hashlib.sha256(files[n]).hexdigest() == h for n, h in manifest["files"].items())
-            and modes <= {0o600} and tree["."][1] == 0o700)
+    return (
+        (manifest["audience"], manifest["from"]) == (audience, start)
+        and set(files) - {"rejects.csv"} == set(manifest["files"]) | {"manifest.json"}
+        and all(hashlib.sha256(files[n]).hexdigest() == h for n, h in manifest["files"].items())
+        and modes <= {0o600}
+        and tree["."][1] == 0o700
+    )
 
 
 # -- case 3: the --out rule --------------------------------------------------------------------------------------
@@ -97,13 +98,17 @@ def test_a_reused_out_keeps_nothing_of_an_earlier_audiences_pack(tiny_dataset, t
     assert {p.name for p in out.iterdir()} == listed(out)
     write_pack(tiny_dataset, month, "board", out, audit=False)
     names = {p.name for p in out.iterdir()}
-    assert names == listed(out) == {"index.html", "map.html", "kpi.json", "hotspots.geojson", "places.geojson",
-                                    "manifest.json"}
+    assert (
+        names
+        == listed(out)
+        == {"index.html", "map.html", "kpi.json", "hotspots.geojson", "places.geojson", "manifest.json"}
+    )
     assert stat.S_IMODE(out.stat().st_mode) == 0o700
 
 
-def test_a_file_peermap_did_not_write_stops_the_run_and_survives(tiny_dataset, tiny_year, tmp_path, capsys,
-                                                                 monkeypatch):
+def test_a_file_peermap_did_not_write_stops_the_run_and_survives(
+    tiny_dataset, tiny_year, tmp_path, capsys, monkeypatch
+):
     from peermap.exports.pack import write_pack
     from peermap.mapping.periods import Period
 
@@ -111,8 +116,9 @@ def test_a_file_peermap_did_not_write_stops_the_run_and_survives(tiny_dataset, t
     write_pack(tiny_dataset, Period.from_month("2023-03"), "board", out, audit=False)
     (out / "chair-notes.docx").write_bytes(b"the chair's notes")
     before = snapshot(out)
-    code, stderr = run_here(["pack", tiny_year, "--period", "2023-03", "--audience", "meeting", "--out", out], capsys,
-                            monkeypatch)
+    code, stderr = run_here(
+        ["pack", tiny_year, "--period", "2023-03", "--audience", "meeting", "--out", out], capsys, monkeypatch
+    )
     assert code == 2 and f"{out / 'chair-notes.docx'}" in one_line(stderr)
     assert snapshot(out) == before
 
@@ -154,8 +160,9 @@ def test_symbolic_links_as_out_or_inside_it_are_refused(tiny_dataset, tiny_year,
 
 
 # -- case 4: written whole or not at all ---------------------------------------------------------------------------
-@pytest.mark.parametrize("command,previous", [("pack", None), ("pack", "police"), ("analyse", None),
-                                              ("analyse", "police")])
+@pytest.mark.parametrize(
+    "command,previous", [("pack", None), ("pack", "police"), ("analyse", None), ("analyse", "police")]
+)
 def test_a_failure_or_a_kill_at_any_step_leaves_out_as_it_was(tiny_year, tmp_path, command, previous):
     """A full disk, a folder that cannot be written, or SIGKILL, at each file and move in turn.
 
@@ -169,12 +176,21 @@ def test_a_failure_or_a_kill_at_any_step_leaves_out_as_it_was(tiny_year, tmp_pat
     watched, out = tmp_path / "packs", tmp_path / "packs" / "p"
     watched.mkdir()
     if previous:
-        made = fault_at_every_step([command, tiny_year, "--period", "2023-02", "--audience", previous, "--out", out],
-                                   watched=watched, out=out, results=tmp_path / "results", kinds=())
+        made = fault_at_every_step(
+            [command, tiny_year, "--period", "2023-02", "--audience", previous, "--out", out],
+            watched=watched,
+            out=out,
+            results=tmp_path / "results",
+            kinds=(),
+        )
         assert made.exit_code == 0, made.stderr
     before = snapshot(out)
-    found = fault_at_every_step([command, tiny_year, "--period", "2023-03", "--audience", "meeting", "--out", out],
-                                watched=watched, out=out, results=tmp_path / "results")
+    found = fault_at_every_step(
+        [command, tiny_year, "--period", "2023-03", "--audience", "meeting", "--out", out],
+        watched=watched,
+        out=out,
+        results=tmp_path / "results",
+    )
     assert found.exit_code == 0, found.stderr
     wrong = []
     for o in found.outcomes:
@@ -201,22 +217,28 @@ def test_a_failure_or_a_kill_at_any_step_leaves_out_as_it_was(tiny_year, tmp_pat
     assert len(files) >= (8 if command == "analyse" else 12), found.steps  # every file was a step
 
 
-def test_a_run_killed_in_its_own_process_leaves_out_and_the_next_run_tidies_up(tiny_year, tmp_path, capsys,
-                                                                               monkeypatch):
+def test_a_run_killed_in_its_own_process_leaves_out_and_the_next_run_tidies_up(
+    tiny_year, tmp_path, capsys, monkeypatch
+):
     """A real peermap process, SIGKILLed as it writes its manifest, over last month's analysis."""
     out = tmp_path / "p"
     assert run_here(["analyse", tiny_year, "--period", "2023-02", "--out", out], capsys, monkeypatch)[0] == 0
     before = snapshot(out)
-    killer = ("import os, signal\n"
-              "real = os.open\n"
-              "def kill_at_manifest(path, flags, *args, **kwargs):\n"
-              "    if flags & os.O_CREAT and str(path).endswith('manifest.json'):\n"
-              "        os.kill(os.getpid(), signal.SIGKILL)\n"
-              "    return real(path, flags, *args, **kwargs)\n"
-              "os.open = kill_at_manifest\n"
-              "from peermap.cli import main; main()\n")
-    killed = subprocess.run([sys.executable, "-c", killer, "analyse", str(tiny_year), "--period", "2023-03",
-                             "--out", str(out)], capture_output=True, text=True)
+    killer = (
+        "import os, signal\n"
+        "real = os.open\n"
+        "def kill_at_manifest(path, flags, *args, **kwargs):\n"
+        "    if flags & os.O_CREAT and str(path).endswith('manifest.json'):\n"
+        "        os.kill(os.getpid(), signal.SIGKILL)\n"
+        "    return real(path, flags, *args, **kwargs)\n"
+        "os.open = kill_at_manifest\n"
+        "from peermap.cli import main; main()\n"
+    )
+    killed = subprocess.run(
+        [sys.executable, "-c", killer, "analyse", str(tiny_year), "--period", "2023-03", "--out", str(out)],
+        capture_output=True,
+        text=True,
+    )
     assert killed.returncode == -signal.SIGKILL
     assert snapshot(out) == before
     leftovers = [p for p in tmp_path.iterdir() if p.name.startswith(".p.peermap-")]
@@ -228,8 +250,7 @@ def test_a_run_killed_in_its_own_process_leaves_out_and_the_next_run_tidies_up(t
 
 
 # -- case 9: exit codes --------------------------------------------------------------------------------------------
-def test_a_full_disk_is_exit_2_naming_the_file_and_the_rejects_go_beside_out(tiny_year, tmp_path, capsys,
-                                                                               monkeypatch):
+def test_a_full_disk_is_exit_2_naming_the_file_and_the_rejects_go_beside_out(tiny_year, tmp_path, capsys, monkeypatch):
     import errno
 
     out = tmp_path / "p"
@@ -307,25 +328,35 @@ def test_a_bug_is_exit_70_with_one_line_asking_for_a_report(tiny_year, tmp_path,
 
 
 # -- case 9 and SCHEMA.md: the audit line ---------------------------------------------------------------------------
-def test_analyse_pack_and_child_each_append_their_audit_line_failures_included(tiny_year, tmp_path, capsys,
-                                                                               monkeypatch):
+def test_analyse_pack_and_child_each_append_their_audit_line_failures_included(
+    tiny_year, tmp_path, capsys, monkeypatch
+):
     from peermap.exports.audit import read_audit
 
-    runs = [(["analyse", tiny_year, "--period", "2023-03", "--out", tmp_path / "a"], "meeting", 0),
-            (["pack", tiny_year, "--period", "2023-03", "--audience", "board", "--out", tmp_path / "p"], "board", 0),
-            (["child", "036849", tiny_year, "--out", tmp_path / "c.html"], "worker", 0),
-            (["analyse", tiny_year, "--period", "2023-13", "--out", tmp_path / "a"], "meeting", 2),
-            (["pack", tiny_year, "--period", "2023-03", "--out", tmp_path / "c.html"], "meeting", 2),
-            (["child", "nobody", tiny_year, "--out", tmp_path / "c.html"], "worker", 2)]
+    runs = [
+        (["analyse", tiny_year, "--period", "2023-03", "--out", tmp_path / "a"], "meeting", 0),
+        (["pack", tiny_year, "--period", "2023-03", "--audience", "board", "--out", tmp_path / "p"], "board", 0),
+        (["child", "036849", tiny_year, "--out", tmp_path / "c.html"], "worker", 0),
+        (["analyse", tiny_year, "--period", "2023-13", "--out", tmp_path / "a"], "meeting", 2),
+        (["pack", tiny_year, "--period", "2023-03", "--out", tmp_path / "c.html"], "meeting", 2),
+        (["child", "nobody", tiny_year, "--out", tmp_path / "c.html"], "worker", 2),
+    ]
     for argv, audience, expected in runs:
         code, stderr = run_here(argv, capsys, monkeypatch)
         assert code == expected, stderr
     entries = read_audit(tmp_path)
     assert [(e["command"][1], e["audience"], e["outcome"]) for e in entries] == [
-        ("analyse", "meeting", "written"), ("pack", "board", "written"), ("child", "worker", "written"),
-        ("analyse", "meeting", "failed"), ("pack", "meeting", "failed"), ("child", "worker", "failed")]
+        ("analyse", "meeting", "written"),
+        ("pack", "board", "written"),
+        ("child", "worker", "written"),
+        ("analyse", "meeting", "failed"),
+        ("pack", "meeting", "failed"),
+        ("child", "worker", "failed"),
+    ]
     for entry, folder in zip(entries[:2], ("a", "p")):
-        assert entry["manifest_sha256"] == hashlib.sha256((tmp_path / folder / "manifest.json").read_bytes()).hexdigest()
+        assert (
+            entry["manifest_sha256"] == hashlib.sha256((tmp_path / folder / "manifest.json").read_bytes()).hexdigest()
+        )
         assert entry["output"] == str(tmp_path / folder)
     for entry, words in zip(entries[3:], ("2023-13", "must be a folder", "nobody")):
         assert entry["exit_code"] == 2 and words in entry["error"] and entry["manifest_sha256"] is None
@@ -350,14 +381,29 @@ def test_every_file_every_command_writes_is_readable_by_its_owner_only(tmp_path,
         work.mkdir()
         work.chmod(0o755)
         monkeypatch.chdir(work)
-        commands = [["synth", "--out", "data", "--children", "12", "--episodes", "30", "--months", "3",
-                     "--start", "2023-01-01"],
-                    ["validate", "data"],
-                    ["kpi", "data", "--period", "2023-03", "--rejects", "kpi/rejects.csv"],
-                    ["analyse", "data", "--period", "2023-03", "--audience", "police", "--out", "out/analysis"],
-                    ["child", "036849", "data", "--out", "out/sessions/child.html"]]
-        commands += [["pack", "data", "--period", "2023-03", "--audience", audience, "--out", f"out/{audience}"]
-                     for audience in ("meeting", "police", "board")]
+        commands = [
+            [
+                "synth",
+                "--out",
+                "data",
+                "--children",
+                "12",
+                "--episodes",
+                "30",
+                "--months",
+                "3",
+                "--start",
+                "2023-01-01",
+            ],
+            ["validate", "data"],
+            ["kpi", "data", "--period", "2023-03", "--rejects", "kpi/rejects.csv"],
+            ["analyse", "data", "--period", "2023-03", "--audience", "police", "--out", "out/analysis"],
+            ["child", "036849", "data", "--out", "out/sessions/child.html"],
+        ]
+        commands += [
+            ["pack", "data", "--period", "2023-03", "--audience", audience, "--out", f"out/{audience}"]
+            for audience in ("meeting", "police", "board")
+        ]
         for argv in commands:
             code, stderr = run_here(argv, capsys, monkeypatch)
             assert code == 0, (argv, stderr)
@@ -365,9 +411,16 @@ def test_every_file_every_command_writes_is_readable_by_its_owner_only(tmp_path,
         os.umask(old)
     made = sorted(p.name for p in (work / "out").iterdir())
     assert made == ["analysis", "audit.jsonl", "board", "meeting", "police", "sessions"]
-    assert {"hotspots.geojson", "places.geojson", "intelligence.csv"} <= {p.name for p in (work / "out" / "police").iterdir()}
-    assert readable_by_others(work / "data") + readable_by_others(work / "out") + readable_by_others(work / "kpi") \
-        + [f for f in readable_by_others(work) if f.endswith("rejects.csv")] == []
+    assert {"hotspots.geojson", "places.geojson", "intelligence.csv"} <= {
+        p.name for p in (work / "out" / "police").iterdir()
+    }
+    assert (
+        readable_by_others(work / "data")
+        + readable_by_others(work / "out")
+        + readable_by_others(work / "kpi")
+        + [f for f in readable_by_others(work) if f.endswith("rejects.csv")]
+        == []
+    )
 
 
 def test_child_replaces_only_its_own_file_through_a_rename(tiny_year, tmp_path, capsys, monkeypatch):
@@ -434,7 +487,8 @@ def test_a_file_saved_into_out_while_it_is_swapped_is_kept(tmp_path, monkeypatch
 
 
 def test_where_names_cannot_be_swapped_a_kill_between_the_two_renames_is_undone_by_the_next_run(
-        tiny_year, tmp_path, monkeypatch):
+    tiny_year, tmp_path, monkeypatch
+):
     """Some network shares refuse RENAME_EXCHANGE: --out is renamed aside, then the new folder in."""
     import errno
 
@@ -447,12 +501,22 @@ def test_where_names_cannot_be_swapped_a_kill_between_the_two_renames_is_undone_
     monkeypatch.setattr(output_folder, "exchange", cannot)
     watched, out = tmp_path / "packs", tmp_path / "packs" / "p"
     watched.mkdir()
-    made = fault_at_every_step(["analyse", tiny_year, "--period", "2023-02", "--out", out], watched=watched, out=out,
-                               results=tmp_path / "results", kinds=())
+    made = fault_at_every_step(
+        ["analyse", tiny_year, "--period", "2023-02", "--out", out],
+        watched=watched,
+        out=out,
+        results=tmp_path / "results",
+        kinds=(),
+    )
     assert made.exit_code == 0
     before = snapshot(out)
-    found = fault_at_every_step(["analyse", tiny_year, "--period", "2023-03", "--out", out], watched=watched,
-                                out=out, results=tmp_path / "results", kinds=("SIGKILL",))
+    found = fault_at_every_step(
+        ["analyse", tiny_year, "--period", "2023-03", "--out", out],
+        watched=watched,
+        out=out,
+        results=tmp_path / "results",
+        kinds=("SIGKILL",),
+    )
     assert found.exit_code == 0 and whole(snapshot(out), "meeting", "2023-03-01")
     gaps = [o for o in found.outcomes if o.out is None]
     assert [o.call.split()[0] for o in gaps] == ["os.rename"]  # only between the two renames
@@ -467,8 +531,9 @@ def test_where_names_cannot_be_swapped_a_kill_between_the_two_renames_is_undone_
     assert whole(snapshot(out), "meeting", "2023-03-01") and not aside.exists()
 
 
-def test_a_data_folder_that_stops_the_run_leaves_out_and_its_rejects_go_beside_it(tiny_year, tmp_path, capsys,
-                                                                                   monkeypatch):
+def test_a_data_folder_that_stops_the_run_leaves_out_and_its_rejects_go_beside_it(
+    tiny_year, tmp_path, capsys, monkeypatch
+):
     """SCHEMA.md: the rows it could not use are written to <out>.rejects.csv beside --out, named in the message."""
     import peermap.graph_models.load as load_module
     from peermap.graph_models.rejects import DataFolderError, Problem

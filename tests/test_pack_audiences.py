@@ -46,8 +46,10 @@ def packs(dataset, tmp_path_factory):
     from peermap.exports.pack import write_pack
 
     root = tmp_path_factory.mktemp("audience-packs")
-    return {audience: write_pack(dataset, MONTH, audience, root / audience, audit=False)
-            for audience in ("meeting", "board", "police")}
+    return {
+        audience: write_pack(dataset, MONTH, audience, root / audience, audit=False)
+        for audience in ("meeting", "board", "police")
+    }
 
 
 def _full_texts(dataset) -> set[str]:
@@ -65,11 +67,25 @@ def test_meeting_pack_holds_nothing_it_may_not(packs, distinctive, dataset):
     found = scan(packs["meeting"], TOKENS, _full_texts(dataset) | distinctive.c_only_refs)
     assert found == {}, f"leaked into the meeting pack: {sorted(found.items())[:5]}"
     files = {p.name for p in packs["meeting"].iterdir()}
-    assert {"index.html", "network.html", "map.html", "people.csv", "clusters.csv", "ties.csv", "changes.csv",
-            "hotspots.geojson", "places.geojson", "kpi.json", "network.graphml", "manifest.json"} <= files
+    assert {
+        "index.html",
+        "network.html",
+        "map.html",
+        "people.csv",
+        "clusters.csv",
+        "ties.csv",
+        "changes.csv",
+        "hotspots.geojson",
+        "places.geojson",
+        "kpi.json",
+        "network.graphml",
+        "manifest.json",
+    } <= files
     assert "intelligence.csv" not in files and "possible_duplicates.csv" not in files
-    print(f"meeting pack: {len(files)} files scanned for {sum(len(v) for v in distinctive.tokens.values())} tokens "
-          f"and {len(distinctive.c_only_refs)} police-only associates: none found")
+    print(
+        f"meeting pack: {len(files)} files scanned for {sum(len(v) for v in distinctive.tokens.values())} tokens "
+        f"and {len(distinctive.c_only_refs)} police-only associates: none found"
+    )
 
 
 def test_meeting_pack_uses_labels_for_resolved_associates_and_references_otherwise(packs, dataset):
@@ -105,8 +121,9 @@ def test_board_pack_holds_measures_and_districts_only(packs, distinctive, datase
     folder = packs["board"]
     files = {p.name for p in folder.iterdir()}
     assert files == {"index.html", "map.html", "kpi.json", "hotspots.geojson", "places.geojson", "manifest.json"}
-    found = scan(folder, {**TOKENS, "reference": REF, "postcode": POSTCODE},
-                 _full_texts(dataset) | distinctive.c_only_refs)
+    found = scan(
+        folder, {**TOKENS, "reference": REF, "postcode": POSTCODE}, _full_texts(dataset) | distinctive.c_only_refs
+    )
     assert found == {}, f"the board pack holds: {sorted(found.items())[:5]}"
     kpi = json.loads((folder / "kpi.json").read_text())
 
@@ -117,8 +134,15 @@ def test_board_pack_holds_measures_and_districts_only(packs, distinctive, datase
         assert isinstance(value, int) and not isinstance(value, bool) and not 1 <= value <= 4, (key, value)
 
     for row in kpi["all"]["frequently_missing"]:  # by rank only: no reference
-        assert set(row) <= {"rank", "episodes", "declined", "declined_pct", "episodes_suppressed",
-                            "declined_suppressed", "declined_pct_suppressed"}
+        assert set(row) <= {
+            "rank",
+            "episodes",
+            "declined",
+            "declined_pct",
+            "episodes_suppressed",
+            "declined_suppressed",
+            "declined_pct_suppressed",
+        }
         number_or_suppressed(row, "episodes")
         number_or_suppressed(row, "declined")
     for group in ("all", "CiC", "other"):
@@ -141,13 +165,16 @@ def test_police_pack_holds_everything(packs, distinctive, dataset):
     links = rows.links
     expected = {
         "child_id": set(rows.episodes["child_id"]),
-        "display_name": set(dataset.children.loc[dataset.children["child_id"].isin(rows.episodes["child_id"]),
-                                                 "display_name"]),
+        "display_name": set(
+            dataset.children.loc[dataset.children["child_id"].isin(rows.episodes["child_id"]), "display_name"]
+        ),
         "note": set(links["notes"].dropna()),
         "phone": set(links.loc[links["target_type"].eq("phone").fillna(False).to_numpy(dtype=bool), "target_ref"]),
         "vehicle": set(links.loc[links["target_type"].eq("vehicle").fillna(False).to_numpy(dtype=bool), "target_ref"]),
         "handle": set(links.loc[links["target_type"].eq("online").fillna(False).to_numpy(dtype=bool), "target_ref"]),
-        "unresolved": {t for t in distinctive.tokens["unresolved"] if t.lower() in set(links["target_ref"].str.lower())},
+        "unresolved": {
+            t for t in distinctive.tokens["unresolved"] if t.lower() in set(links["target_ref"].str.lower())
+        },
         "handling C": set(links.loc[links["handling"].eq("C").fillna(False).to_numpy(dtype=bool), "link_id"]),
     }
     missing = {}

@@ -64,12 +64,15 @@ def _open(browser, page: Path) -> dict:
     seen = browser.open(page, settle=0.5)
     for _ in range(40):  # the pages set peermapReady once drawn; index has no script of its own
         if browser.driver.execute_script("return document.readyState") == "complete" and (
-                page.name == "index.html" or page.name.endswith("child.html")
-                or browser.driver.execute_script("return window.peermapReady === true")):
+            page.name == "index.html"
+            or page.name.endswith("child.html")
+            or browser.driver.execute_script("return window.peermapReady === true")
+        ):
             break
         time.sleep(0.1)
-    seen["errors"] += [e for e in browser.driver.execute_script("return window.__peermapErrors || []")
-                       if e not in seen["errors"]]
+    seen["errors"] += [
+        e for e in browser.driver.execute_script("return window.__peermapErrors || []") if e not in seen["errors"]
+    ]
     return seen
 
 
@@ -79,7 +82,8 @@ def test_pack_pages_open_without_errors_or_requests(browser, meeting_pack, page)
     assert seen["errors"] == []
     assert browser.outside(seen["requests"], meeting_pack.out_dir) == []
     markings = browser.driver.execute_script(
-        "return Array.from(document.querySelectorAll('.marking')).map(function (m) { return m.textContent; })")
+        "return Array.from(document.querySelectorAll('.marking')).map(function (m) { return m.textContent; })"
+    )
     assert markings == ["OFFICIAL-SENSITIVE", "OFFICIAL-SENSITIVE"]
     assert browser.driver.execute_script("return document.title").startswith("OFFICIAL-SENSITIVE")
 
@@ -90,13 +94,16 @@ def test_network_shows_every_person_and_safe_place(browser, meeting_pack):
         people = list(csv.DictReader(handle))
     manifest = json.loads((meeting_pack.out_dir / "manifest.json").read_text())
     counts = browser.driver.execute_script(
-        "return [window.peermap.nodes.length, window.peermap.edges.length, window.peermap.nodeView.length]")
+        "return [window.peermap.nodes.length, window.peermap.edges.length, window.peermap.nodeView.length]"
+    )
     assert manifest["network"]["people"] == len(people)
     assert counts[0] == len(people) + manifest["network"]["places"]
     assert counts[1] == manifest["network"]["ties"]
     assert counts[2] == counts[0]  # everything shown until a filter is chosen
-    print(f"network: {counts[0]} nodes ({len(people)} people, {manifest['network']['places']} safe places), "
-          f"{counts[1]} ties")
+    print(
+        f"network: {counts[0]} nodes ({len(people)} people, {manifest['network']['places']} safe places), "
+        f"{counts[1]} ties"
+    )
 
 
 def test_network_tie_says_why(browser, meeting_pack):
@@ -133,17 +140,20 @@ def test_map_shows_the_hotspot_layer(browser, meeting_pack):
     assert len(features) > 0 and drawn == len(features)
     layers = browser.driver.execute_script(
         "return Array.from(document.querySelectorAll('.leaflet-control-layers-overlays label'))"
-        ".map(function (l) { return l.textContent.trim(); })")
+        ".map(function (l) { return l.textContent.trim(); })"
+    )
     assert any(name.startswith("Hot-spot areas") for name in layers)
     assert any(name.startswith("Safe places") for name in layers)
     assert any(name.startswith("Missing from") for name in layers)
     attribution = browser.driver.execute_script(
-        "return document.querySelector('.leaflet-control-attribution').textContent")
+        "return document.querySelector('.leaflet-control-attribution').textContent"
+    )
     assert "Contains OS data © Crown copyright and database right" in attribution
     # the ranked table's first button opens the first area's popup
     browser.driver.execute_script("document.querySelector('button[data-area]').click()")
-    popup = browser.driver.execute_script("var p = document.querySelector('.leaflet-popup-content'); "
-                                          "return p ? p.textContent : ''")
+    popup = browser.driver.execute_script(
+        "var p = document.querySelector('.leaflet-popup-content'); return p ? p.textContent : ''"
+    )
     assert popup.startswith("Hot spot 1")
     assert "Trend" in popup
 
@@ -214,23 +224,30 @@ def test_basemap_url_is_the_only_place_requests_go(browser, synthetic_dataset, t
     """With a tile server asked for, the map loads tiles from it and from nowhere else."""
     from peermap.exports.pack import build_pack
 
-    pack = build_pack(synthetic_dataset, MONTH, "board", tmp_path / "board",
-                      basemap="https://tiles.invalid/{z}/{x}/{y}.png", audit=False)
+    pack = build_pack(
+        synthetic_dataset,
+        MONTH,
+        "board",
+        tmp_path / "board",
+        basemap="https://tiles.invalid/{z}/{x}/{y}.png",
+        audit=False,
+    )
     seen = browser.open(pack.out_dir / "map.html", settle=1.0)
     outside = browser.outside(seen["requests"], pack.out_dir)
     assert outside and all(u.startswith("https://tiles.invalid/") for u in outside)
     policy = browser.driver.execute_script(
-        "return document.querySelector('meta[http-equiv=\"Content-Security-Policy\"]').content")
+        "return document.querySelector('meta[http-equiv=\"Content-Security-Policy\"]').content"
+    )
     assert "img-src data: https://tiles.invalid" in policy
 
 
 # -- a network of 2,000 people --------------------------------------------------------------------------------------
 def test_two_thousand_node_network_opens_and_is_interactive(browser, tmp_path):
+    from pack_folders import big_network
     from selenium.webdriver.common.action_chains import ActionChains
 
     from peermap.exports.network_page import network_page
     from peermap.exports.page import write_page
-    from pack_folders import big_network
 
     nodes, edges, clusters = big_network(2000)
     page = write_page(tmp_path / "network.html", network_page(nodes, edges, clusters=clusters, title="2,000 people"))
@@ -247,12 +264,15 @@ def test_two_thousand_node_network_opens_and_is_interactive(browser, tmp_path):
         var at = n.canvasToDOM(n.getPosition(id)), box = document.getElementById("network").getBoundingClientRect();
         return [at.x, at.y, box.width, box.height, n.getNodeAt(at)];""")
     canvas = driver.find_element("css selector", "#network canvas")
-    ActionChains(driver).move_to_element_with_offset(canvas, int(target[0] - target[2] / 2),
-                                                     int(target[1] - target[3] / 2)).perform()
+    ActionChains(driver).move_to_element_with_offset(
+        canvas, int(target[0] - target[2] / 2), int(target[1] - target[3] / 2)
+    ).perform()
     tooltip = ""
     for _ in range(30):
-        tooltip = driver.execute_script("var t = document.querySelector('div.vis-tooltip'); "
-                                        "return t && t.style.visibility !== 'hidden' ? t.textContent : ''")
+        tooltip = driver.execute_script(
+            "var t = document.querySelector('div.vis-tooltip'); "
+            "return t && t.style.visibility !== 'hidden' ? t.textContent : ''"
+        )
         if tooltip:
             break
         time.sleep(0.1)

@@ -26,8 +26,9 @@ HOSTILE_MARKERS = ("<img src=x", "</script>", "<svg onload", "=HYPERLINK(", "@SU
 
 @pytest.fixture(scope="module")
 def hostile_data(tmp_path_factory):
-    from peermap.graph_models.load import load_folder
     from pack_folders import hostile_folder
+
+    from peermap.graph_models.load import load_folder
 
     folder = hostile_folder(tmp_path_factory.mktemp("hostile") / "data")
     return load_folder(folder)
@@ -40,8 +41,9 @@ def hostile_packs(hostile_data, tmp_path_factory):
     root = tmp_path_factory.mktemp("hostile-packs")
     police = write_pack(hostile_data, MONTH, "police", root / "police", audit=False)
     meeting = write_pack(hostile_data, MONTH, "meeting", root / "meeting", names=True, audit=False)
-    child = write_child_page(hostile_data, 'K0"><img src=x onerror=window.__pwned=4>', root / "child" / "K0.html",
-                             audit=False)
+    child = write_child_page(
+        hostile_data, 'K0"><img src=x onerror=window.__pwned=4>', root / "child" / "K0.html", audit=False
+    )
     return {"police": police, "meeting": meeting, "child": child}
 
 
@@ -56,7 +58,8 @@ def test_hostile_data_reaches_the_analysis(hostile_data):
 
 SAFE_PAGE = """
     var report = {pwned: window.__pwned === undefined ? null : window.__pwned, images: document.images.length,
-                  handlers: [], scripts: 0, hashes: 0, frames: document.querySelectorAll('iframe, object, embed').length};
+                  handlers: [], scripts: 0, hashes: 0,
+                  frames: document.querySelectorAll('iframe, object, embed').length};
     document.querySelectorAll('*').forEach(function (el) {
       Array.prototype.forEach.call(el.attributes, function (a) {
         if (a.name.toLowerCase().indexOf('on') === 0) { report.handlers.push(el.tagName + ' ' + a.name); }
@@ -71,12 +74,15 @@ SAFE_PAGE = """
 def _check_page(browser, page: Path, folder: Path) -> dict:
     seen = browser.open(page, settle=0.5)
     for _ in range(30):
-        if page.name in ("index.html", "K0.html") or browser.driver.execute_script("return window.peermapReady === true"):
+        if page.name in ("index.html", "K0.html") or browser.driver.execute_script(
+            "return window.peermapReady === true"
+        ):
             break
         time.sleep(0.1)
     report = browser.driver.execute_script(SAFE_PAGE)
-    errors = seen["errors"] + [e for e in browser.driver.execute_script("return window.__peermapErrors")
-                               if e not in seen["errors"]]
+    errors = seen["errors"] + [
+        e for e in browser.driver.execute_script("return window.__peermapErrors") if e not in seen["errors"]
+    ]
     assert errors == [], f"{page.name}: {errors}"
     assert browser.outside(seen["requests"], folder) == []
     assert report["pwned"] is None
@@ -98,12 +104,15 @@ def test_pages_show_hostile_text_as_text(browser, hostile_packs, audience, page)
     if page == "network.html":
         # every label is an option of the person finder, as text; a person's details render as text
         options = driver.execute_script(
-            "return Array.from(document.querySelectorAll('#find option')).map(function (o) { return o.textContent; })")
+            "return Array.from(document.querySelectorAll('#find option')).map(function (o) { return o.textContent; })"
+        )
         assert any(MARKUP in o for o in options)
         driver.execute_script("""
             var p = window.peermap, ids = p.nodes.getIds();
             ids.forEach(function (id) { p.network.body.emitter.emit("click", {nodes: [id], edges: []}); });
-            p.edges.getIds().forEach(function (id) { p.network.body.emitter.emit("click", {nodes: [], edges: [id]}); });""")
+            p.edges.getIds().forEach(function (id) {
+              p.network.body.emitter.emit("click", {nodes: [], edges: [id]});
+            });""")
         details = driver.execute_script("return document.getElementById('details-body').textContent")
         assert any(marker in details for marker in HOSTILE_MARKERS)
     elif page == "map.html":
@@ -119,7 +128,9 @@ def test_pages_show_hostile_text_as_text(browser, hostile_packs, audience, page)
                 out.texts.push(box.textContent);
                 out.images += box.querySelectorAll('img, svg, script, iframe').length;
                 box.querySelectorAll('*').forEach(function (el) {
-                  Array.prototype.forEach.call(el.attributes, function (a) { if (a.name.indexOf('on') === 0) { out.handlers++; } });
+                  Array.prototype.forEach.call(el.attributes, function (a) {
+                    if (a.name.indexOf('on') === 0) { out.handlers++; }
+                  });
                 });
               });
             });

@@ -7,7 +7,6 @@ import json
 import os
 import re
 import stat
-from pathlib import Path
 
 import pytest
 
@@ -17,8 +16,16 @@ MONTH = Period.from_month("2023-03")
 
 
 # -- escaping -----------------------------------------------------------------------------------------------------
-@pytest.mark.parametrize("text", ["</script><script>alert(1)</script>", "<!-- x -->", "a & b < c > d",
-                                  "line\u2028separator\u2029", "'quotes\" and `ticks`"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "</script><script>alert(1)</script>",
+        "<!-- x -->",
+        "a & b < c > d",
+        "line\u2028separator\u2029",
+        "'quotes\" and `ticks`",
+    ],
+)
 def test_script_json_holds_no_markup_and_round_trips(text):
     from peermap.exports.escaping import script_json
 
@@ -87,10 +94,14 @@ def test_contrast_meets_wcag_aa():
     assert SAFETY_COLOUR not in CLUSTER_COLOURS and CONCERN_COLOUR not in CLUSTER_COLOURS
 
 
-@pytest.mark.parametrize("value, origin", [
-    ("none", None), ("osm", "https://tile.openstreetmap.org"),
-    ("https://tiles.example.org/{z}/{x}/{y}.png", "https://tiles.example.org"),
-])
+@pytest.mark.parametrize(
+    "value, origin",
+    [
+        ("none", None),
+        ("osm", "https://tile.openstreetmap.org"),
+        ("https://tiles.example.org/{z}/{x}/{y}.png", "https://tiles.example.org"),
+    ],
+)
 def test_basemap_choices(value, origin):
     from peermap.exports.map_page import resolve_basemap
     from peermap.exports.page import basemap_origin
@@ -109,8 +120,9 @@ def test_bad_basemaps_are_refused(value):
 
 # -- layout -------------------------------------------------------------------------------------------------------
 def test_layout_is_seeded_and_places_everyone():
-    from peermap.exports.layout import layout_positions
     from pack_folders import big_network
+
+    from peermap.exports.layout import layout_positions
 
     nodes, edges, _ = big_network(300)
     first = layout_positions(nodes["id"], edges, seed=7)
@@ -124,12 +136,17 @@ def test_audit_appends_one_line_per_export(tmp_path):
     from peermap.exports.audit import read_audit, record_export
 
     for audience in ("meeting", "board"):
-        record_export(tmp_path / audience, audience=audience, period={"from": "2023-03-01", "to": "2023-03-31"},
-                      command=["peermap", "pack"], manifest_sha256="a" * 64, user="analyst")
+        record_export(
+            tmp_path / audience,
+            audience=audience,
+            period={"from": "2023-03-01", "to": "2023-03-31"},
+            command=["peermap", "pack"],
+            manifest_sha256="a" * 64,
+            user="analyst",
+        )
     log = tmp_path / "audit.jsonl"
     first_line = log.read_text().splitlines()[0]
-    record_export(tmp_path / "police", audience="police", period=None, command="peermap pack",
-                  manifest_sha256="b" * 64)
+    record_export(tmp_path / "police", audience="police", period=None, command="peermap pack", manifest_sha256="b" * 64)
     lines = log.read_text().splitlines()
     assert len(lines) == 3 and lines[0] == first_line
     entries = read_audit(tmp_path)
@@ -145,8 +162,9 @@ def test_pack_audit_line_names_its_manifest(synthetic_dataset, tmp_path):
     from peermap.exports.manifest import check_manifest
     from peermap.exports.pack import build_pack
 
-    pack = build_pack(synthetic_dataset, MONTH, "board", tmp_path / "board", command=["peermap", "pack", "x"],
-                      user="analyst")
+    pack = build_pack(
+        synthetic_dataset, MONTH, "board", tmp_path / "board", command=["peermap", "pack", "x"], user="analyst"
+    )
     entry = read_audit(tmp_path)[-1]
     manifest = tmp_path / "board" / "manifest.json"
     assert entry["manifest_sha256"] == hashlib.sha256(manifest.read_bytes()).hexdigest() == pack.manifest_sha256
@@ -188,7 +206,8 @@ def test_child_map_finds_the_planted_group_and_no_police_only_intelligence(synth
     police_only = set(links.index[links["handling"].eq("C").fillna(False).to_numpy(dtype=bool)])
     notes = {f.notes for i in found.items for f in i.facts if f.notes}
     c_notes = set(links.loc[list(police_only), "notes"].dropna()) - set(
-        links.loc[~links.index.isin(police_only), "notes"].dropna())
+        links.loc[~links.index.isin(police_only), "notes"].dropna()
+    )
     assert not (notes & c_notes)
     assert found.episodes and all(e["how_long"] for e in found.episodes)
 
@@ -209,10 +228,28 @@ def test_graphml_opens_and_drops_characters_xml_cannot_hold(tmp_path):
 
     from peermap.exports.graphml import write_graphml
 
-    nodes = pd.DataFrame({"id": ["C-1", "C-2"], "label": ["a\x00b\x0bc <&>", "d"], "kind": "child", "cluster": [1, 1],
-                          "score": [1.0, 2.0], "concern": False, "safety": False, "context": False})
-    edges = pd.DataFrame({"from": ["C-1"], "to": ["C-2"], "weight": [1.5], "tie_type": ["risk"], "unverified": [True],
-                          "why": ["found together\x01"]})
+    nodes = pd.DataFrame(
+        {
+            "id": ["C-1", "C-2"],
+            "label": ["a\x00b\x0bc <&>", "d"],
+            "kind": "child",
+            "cluster": [1, 1],
+            "score": [1.0, 2.0],
+            "concern": False,
+            "safety": False,
+            "context": False,
+        }
+    )
+    edges = pd.DataFrame(
+        {
+            "from": ["C-1"],
+            "to": ["C-2"],
+            "weight": [1.5],
+            "tie_type": ["risk"],
+            "unverified": [True],
+            "why": ["found together\x01"],
+        }
+    )
     graph = nx.read_graphml(write_graphml(nodes, edges, tmp_path / "n.graphml", {"C-1": (0, 0), "C-2": (1, 1)}))
     assert graph.nodes["C-1"]["label"] == "abc <&>"
     assert graph.edges["C-1", "C-2"]["weight"] == 1.5 and graph.edges["C-1", "C-2"]["unverified"] is True
@@ -241,7 +278,9 @@ def test_pack_command_writes_a_pack_with_its_private_rejects_file(cli, synthetic
     import json
     import stat
 
-    result = cli("pack", synthetic_year, "--period", "2023-03", "--audience", "board", "--out", tmp_path / "packs" / "b")
+    result = cli(
+        "pack", synthetic_year, "--period", "2023-03", "--audience", "board", "--out", tmp_path / "packs" / "b"
+    )
     assert result.exit_code == 0, result.output
     pack = tmp_path / "packs" / "b"
     assert (pack / "index.html").exists()
@@ -252,6 +291,12 @@ def test_pack_command_writes_a_pack_with_its_private_rejects_file(cli, synthetic
 
 
 def test_commands_refuse_bad_input(cli, synthetic_year, tmp_path):
-    assert cli("pack", synthetic_year, "--period", "2023-03", "--out", tmp_path / "p", "--basemap", "ftp://x").exit_code == 2
+    assert (
+        cli("pack", synthetic_year, "--period", "2023-03", "--out", tmp_path / "p", "--basemap", "ftp://x").exit_code
+        == 2
+    )
     assert cli("child", "nobody", synthetic_year, "--out", tmp_path / "c.html").exit_code == 2
-    assert cli("pack", synthetic_year, "--period", "2023-03", "--audience", "worker", "--out", tmp_path / "p").exit_code == 2
+    assert (
+        cli("pack", synthetic_year, "--period", "2023-03", "--audience", "worker", "--out", tmp_path / "p").exit_code
+        == 2
+    )

@@ -22,11 +22,12 @@ FOLDERS = {"templates": EXPORTS / "templates", "static": EXPORTS / "static"}
 #: What a page skeleton, a template, a script or a stylesheet looks like inside a string.
 MARKUP = re.compile(
     r"<!doctype|<(html|head|body|style|script|main|section|table|tr|td|ul|ol|li|dl|div|span|p|svg|circle|rect|"
-    r"polygon|line|text)[\s>/]"     # elements of the pages
-    r"|\{%|\{\{ "                   # Jinja2
-    r"|\bfunction\s*\(|=>"          # JavaScript
+    r"polygon|line|text)[\s>/]"  # elements of the pages
+    r"|\{%|\{\{ "  # Jinja2
+    r"|\bfunction\s*\(|=>"  # JavaScript
     r"|[\w)\]*:.#-]\s*\{[^{}]*\b[a-z-]+\s*:\s*[^{};]+;",  # a CSS rule: selector { property: value; }
-    re.I)
+    re.I,
+)
 
 
 def markup_in(source: str) -> list[tuple[int, str]]:
@@ -41,7 +42,7 @@ def markup_in(source: str) -> list[tuple[int, str]]:
         if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings:
             match = MARKUP.search(node.value)
             if match:
-                found.append((node.lineno, node.value[max(0, match.start() - 20):match.end() + 20]))
+                found.append((node.lineno, node.value[max(0, match.start() - 20) : match.end() + 20]))
     return found
 
 
@@ -51,28 +52,34 @@ def test_no_python_module_of_exports_holds_page_markup(module):
     assert not found, f"exports/{module} holds page markup (move it to exports/templates or exports/static): {found}"
 
 
-@pytest.mark.parametrize("source", [
-    'SHELL = ENV.from_string("""<!DOCTYPE html>\n<html lang="en-GB">\n""")',
-    'MAP_CSS = """\n.map-layout { display: grid; gap: 1em; }\n"""',
-    'NETWORK_CSS = "#network { height: calc(100vh - 14rem); min-height: 28rem; }"',
-    'MAP_JS = r"""\n(function () {\n  "use strict";\n})();\n"""',
-    'JS = "PM.clear = function(node) { return node; };"',
-    'BODY = "{% if intro %}<p class=\\"muted\\">{{ intro }}</p>{% endif %}"',
-    'SHAPES = {"circle": \'<circle r="7"/>\'}',
-    'def legend():\n    return "<li>" + name + "</li>"',
-])
+@pytest.mark.parametrize(
+    "source",
+    [
+        'SHELL = ENV.from_string("""<!DOCTYPE html>\n<html lang="en-GB">\n""")',
+        'MAP_CSS = """\n.map-layout { display: grid; gap: 1em; }\n"""',
+        'NETWORK_CSS = "#network { height: calc(100vh - 14rem); min-height: 28rem; }"',
+        'MAP_JS = r"""\n(function () {\n  "use strict";\n})();\n"""',
+        'JS = "PM.clear = function(node) { return node; };"',
+        'BODY = "{% if intro %}<p class=\\"muted\\">{{ intro }}</p>{% endif %}"',
+        'SHAPES = {"circle": \'<circle r="7"/>\'}',
+        'def legend():\n    return "<li>" + name + "</li>"',
+    ],
+)
 def test_the_markup_finder_finds_what_the_modules_used_to_hold(source):
     assert markup_in(source), source
 
 
-@pytest.mark.parametrize("source", [
-    '"""A docstring may say <script> and {% if %}."""',
-    'ATTRIBUTION = "Contains OS data © Crown copyright and database right"',
-    'SHOWN = "<5"',
-    'URL = f"https://tile.example.org/{{z}}/{x}/{y}.png"',
-    'MESSAGE = f"an inlined script contains </script or <!--: {name}"',
-    'WORDS = {"a": "children: 3; adults: 2"}',
-])
+@pytest.mark.parametrize(
+    "source",
+    [
+        '"""A docstring may say <script> and {% if %}."""',
+        'ATTRIBUTION = "Contains OS data © Crown copyright and database right"',
+        'SHOWN = "<5"',
+        'URL = f"https://tile.example.org/{{z}}/{x}/{y}.png"',
+        'MESSAGE = f"an inlined script contains </script or <!--: {name}"',
+        'WORDS = {"a": "children: 3; adults: 2"}',
+    ],
+)
 def test_the_markup_finder_leaves_plain_strings_alone(source):
     assert not markup_in(source), source
 
@@ -88,8 +95,9 @@ def test_every_template_and_static_file_is_used_and_shipped():
         assert files, f"exports/{folder} is empty"
         for name in files:
             assert f'"{name}"' in code, f"exports/{folder}/{name} is used by no page"
-            assert any(fnmatch.fnmatch(name, glob) for glob in config["package-data"][package]), \
+            assert any(fnmatch.fnmatch(name, glob) for glob in config["package-data"][package]), (
                 f"exports/{folder}/{name} would not be installed: add it to [tool.setuptools.package-data]"
+            )
 
 
 def _inlined(html: str, tag: str) -> list[str]:
@@ -103,9 +111,12 @@ def test_pages_inline_their_scripts_and_styles_as_stored(tmp_path, synthetic_dat
 
     folder = write_pack(synthetic_dataset, Period.from_month("2023-03"), "meeting", tmp_path / "pack", audit=False)
     child = str(synthetic_dataset.children["child_id"].iloc[0])
-    pages = {folder / "index.html": ("index.css", None), folder / "network.html": ("network.css", "network.js"),
-             folder / "map.html": ("map.css", "map.js"),
-             write_child_page(synthetic_dataset, child, tmp_path / "child.html", audit=False): ("child.css", None)}
+    pages = {
+        folder / "index.html": ("index.css", None),
+        folder / "network.html": ("network.css", "network.js"),
+        folder / "map.html": ("map.css", "map.js"),
+        write_child_page(synthetic_dataset, child, tmp_path / "child.html", audit=False): ("child.css", None),
+    }
     for page, (css, js) in pages.items():
         html = page.read_text(encoding="utf-8")
         scripts, styles = _inlined(html, "script"), _inlined(html, "style")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gzip
 import zipfile
 
 import pandas as pd
@@ -12,11 +11,25 @@ from peermap.geo.postcodes import PostcodeError, PostcodeIndex, bng_to_wgs84
 from peermap.graph_models.postcode_format import normalise_postcode, normalise_postcodes, postcode_district
 
 
-@pytest.mark.parametrize("raw, expected", [
-    ("dh11ab", "DH1 1AB"), ("DH1 1AB", "DH1 1AB"), ("  dh1   1ab ", "DH1 1AB"), ("ne46ab", "NE4 6AB"),
-    ("EC1A1BB", "EC1A 1BB"), ("w1a0ax", "W1A 0AX"), ("gir0aa", "GIR 0AA"), ("B11AA", "B1 1AA"),
-    ("DH1", None), ("1AB DH1", None), ("", None), (None, None), ("DH1 1A", None), ("QQQ 1AB", None),
-])
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("dh11ab", "DH1 1AB"),
+        ("DH1 1AB", "DH1 1AB"),
+        ("  dh1   1ab ", "DH1 1AB"),
+        ("ne46ab", "NE4 6AB"),
+        ("EC1A1BB", "EC1A 1BB"),
+        ("w1a0ax", "W1A 0AX"),
+        ("gir0aa", "GIR 0AA"),
+        ("B11AA", "B1 1AA"),
+        ("DH1", None),
+        ("1AB DH1", None),
+        ("", None),
+        (None, None),
+        ("DH1 1A", None),
+        ("QQQ 1AB", None),
+    ],
+)
 def test_normalise_any_spelling(raw, expected):
     assert normalise_postcode(raw) == expected
     vectorised = normalise_postcodes(pd.Series([raw], dtype="string")).iloc[0]

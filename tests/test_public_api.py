@@ -34,7 +34,8 @@ def test_unknown_names_raise_attribute_error():
 
 def test_import_is_lazy():
     """`import peermap` alone loads none of the heavy modules."""
-    code = "import sys, peermap; print(sorted(m for m in ('pandas', 'geopandas', 'neo4j', 'networkx') if m in sys.modules))"
+    heavy = ("pandas", "geopandas", "neo4j", "networkx")
+    code = f"import sys, peermap; print(sorted(m for m in {heavy!r} if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
 
@@ -54,8 +55,9 @@ def test_neo4j_wrappers_say_what_to_set(monkeypatch):
 
 
 def test_cluster_of_gives_int_clusters(synthetic_dataset):
-    analysis = peermap.analyse(synthetic_dataset, peermap.Period.from_month("2023-03"), previous=False,
-                               duplicates=False)
+    analysis = peermap.analyse(
+        synthetic_dataset, peermap.Period.from_month("2023-03"), previous=False, duplicates=False
+    )
     clusters = peermap.cluster_of(analysis)
     assert clusters and all(isinstance(v, int) and v > 0 for v in clusters.values())
     assert set(clusters) <= set(analysis.people["ref"])

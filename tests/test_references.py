@@ -7,11 +7,10 @@ import hmac
 
 import pandas as pd
 import pytest
-
 from conftest import TEST_KEY, write_folder
+
 from peermap.graph_models.load import load_folder
-from peermap.graph_models.references import (MissingKeyError, ReferenceCollision, child_references, find_key,
-                                     reference)
+from peermap.graph_models.references import MissingKeyError, ReferenceCollision, child_references, find_key, reference
 
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
@@ -20,14 +19,17 @@ def by_hand(key: str, text: str, prefix: str) -> str:
     """HMAC-SHA256, then the digest as a bit string cut into 5-bit groups, each a Crockford character."""
     digest = hmac.new(key.encode(), text.encode(), hashlib.sha256).digest()
     bits = "".join(f"{byte:08b}" for byte in digest)
-    return prefix + "-" + "".join(CROCKFORD[int(bits[i:i + 5], 2)] for i in range(0, 50, 5))
+    return prefix + "-" + "".join(CROCKFORD[int(bits[i : i + 5], 2)] for i in range(0, 50, 5))
 
 
 def test_child_reference_matches_the_definition():
     assert by_hand("sixteen-char-key", "child:001", "C") == reference("sixteen-char-key", "C", "child", "001")
     refs = child_references(TEST_KEY, pd.Series(["001", "1", "001"]))
-    assert refs.tolist() == [by_hand(TEST_KEY, "child:001", "C"), by_hand(TEST_KEY, "child:1", "C"),
-                             by_hand(TEST_KEY, "child:001", "C")]
+    assert refs.tolist() == [
+        by_hand(TEST_KEY, "child:001", "C"),
+        by_hand(TEST_KEY, "child:1", "C"),
+        by_hand(TEST_KEY, "child:001", "C"),
+    ]
     assert refs[0] != refs[1]  # leading zeros matter: IDs are text
 
 
@@ -38,17 +40,35 @@ def test_known_vector():
 
 
 def test_loaded_folder_uses_keyed_references(tmp_path):
-    links = [{"link_id": "L1", "child_id": "001", "recorded_at": "2022-06-03", "target_type": "associate",
-              "target_ref": "  Big   Dave "},
-             {"link_id": "L2", "child_id": "001", "recorded_at": "2022-06-03", "target_type": "associate",
-              "target_ref": "AS9"}]
-    folder = write_folder(tmp_path, children=[{"child_id": "001"}],
-                          episodes=[{"episode_id": "E1", "child_id": "001", "missing_at": "2022-06-01T10:00"}],
-                          links=links, associates=[{"associate_id": "AS9", "label": "Someone"}])
+    links = [
+        {
+            "link_id": "L1",
+            "child_id": "001",
+            "recorded_at": "2022-06-03",
+            "target_type": "associate",
+            "target_ref": "  Big   Dave ",
+        },
+        {
+            "link_id": "L2",
+            "child_id": "001",
+            "recorded_at": "2022-06-03",
+            "target_type": "associate",
+            "target_ref": "AS9",
+        },
+    ]
+    folder = write_folder(
+        tmp_path,
+        children=[{"child_id": "001"}],
+        episodes=[{"episode_id": "E1", "child_id": "001", "missing_at": "2022-06-01T10:00"}],
+        links=links,
+        associates=[{"associate_id": "AS9", "label": "Someone"}],
+    )
     ds = load_folder(folder, key=TEST_KEY)
     assert ds.children["ref"].iloc[0] == by_hand(TEST_KEY, "child:001", "C")
-    assert ds.links["associate_ref"].tolist() == [by_hand(TEST_KEY, "associate:big dave", "A"),
-                                                  by_hand(TEST_KEY, "associate:AS9", "A")]
+    assert ds.links["associate_ref"].tolist() == [
+        by_hand(TEST_KEY, "associate:big dave", "A"),
+        by_hand(TEST_KEY, "associate:AS9", "A"),
+    ]
     other = load_folder(folder, key=TEST_KEY + "x")
     assert other.children["ref"].iloc[0] != ds.children["ref"].iloc[0]
 

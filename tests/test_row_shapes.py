@@ -10,8 +10,8 @@ import shutil
 
 import pandas as pd
 import pytest
-
 from conftest import TEST_KEY, write_folder
+
 from peermap.graph_models.load import load_folder
 from peermap.graph_models.load_settings import LoadSettings
 from peermap.graph_models.rejects import DataFolderError
@@ -37,8 +37,9 @@ def same_rows(loaded: pd.DataFrame, base: pd.DataFrame, key: str) -> None:
     pd.testing.assert_frame_equal(loaded.set_index(key), expected)
 
 
-def test_one_extra_field_on_the_first_row_rejects_that_row_and_shifts_nothing(synthetic_year, synthetic_dataset,
-                                                                              tmp_path):
+def test_one_extra_field_on_the_first_row_rejects_that_row_and_shifts_nothing(
+    synthetic_year, synthetic_dataset, tmp_path
+):
     folder = spoiled(synthetic_year, tmp_path, "children.csv", lambda ls: [ls[0], ls[1] + ",extra", *ls[2:]])
     first = (folder / "children.csv").read_text().split("\n")[1]
     gone = first.split(",")[0]
@@ -53,8 +54,9 @@ def test_one_extra_field_on_the_first_row_rejects_that_row_and_shifts_nothing(sy
 
 
 def test_a_comma_after_every_data_row_stops_the_run_naming_the_file_and_line(synthetic_year, tmp_path):
-    folder = spoiled(synthetic_year, tmp_path, "children.csv",
-                     lambda ls: [ls[0], *[line + "," if line else line for line in ls[1:]]])
+    folder = spoiled(
+        synthetic_year, tmp_path, "children.csv", lambda ls: [ls[0], *[line + "," if line else line for line in ls[1:]]]
+    )
     with pytest.raises(DataFolderError, match=r"children\.csv: 356 of its 356 rows .*line 2"):
         load_folder(folder)
 
@@ -90,24 +92,31 @@ def test_an_unclosed_quote_at_the_start_of_a_child_loses_only_that_child(synthet
 def links_folder(tmp_path, body: str):
     """A folder whose links.csv holds ``body`` (from line 2) and then 40 good rows, so the file is mostly whole."""
     children = [{"child_id": f"C{i}"} for i in range(1, 50)]
-    folder = write_folder(tmp_path / "data", children=children, episodes=[
-        {"episode_id": "E1", "child_id": "C1", "missing_at": "2023-03-01T20:00"}])
+    folder = write_folder(
+        tmp_path / "data",
+        children=children,
+        episodes=[{"episode_id": "E1", "child_id": "C1", "missing_at": "2023-03-01T20:00"}],
+    )
     filler = "".join(f"F{i},C{i},2023-03-02,place,park,filler\n" for i in range(1, 41))
     (folder / "links.csv").write_text("link_id,child_id,recorded_at,target_type,target_ref,notes\n" + body + filler)
     return load_folder(folder, key=TEST_KEY)
 
 
 def test_physical_lines_stay_right_around_quoted_line_breaks_and_a_stray_quote(tmp_path):
-    ds = links_folder(tmp_path, 'L1,C1,2023-03-02,place,park,"a note\nover two lines"\n'  # lines 2-3
-                                'L2,C2,2023-03-02,place,"park,never closed\n'              # line 4
-                                'L3,C3,2023-03-02,place,park,plain\n'                      # line 5
-                                'L4,C4,2023-03-02,place,park,"another, ""quoted""\nnote"\n'  # lines 6-7
-                                'L5,C5,2023-03-02,place,park,last\n')                      # line 8
+    ds = links_folder(
+        tmp_path,
+        'L1,C1,2023-03-02,place,park,"a note\nover two lines"\n'  # lines 2-3
+        'L2,C2,2023-03-02,place,"park,never closed\n'  # line 4
+        "L3,C3,2023-03-02,place,park,plain\n"  # line 5
+        'L4,C4,2023-03-02,place,park,"another, ""quoted""\nnote"\n'  # lines 6-7
+        "L5,C5,2023-03-02,place,park,last\n",
+    )  # line 8
     links = ds.links.set_index("link_id")
     assert {"L1", "L3", "L4", "L5"} <= set(links.index) and "L2" not in links.index
     assert links.at["L4", "notes"] == 'another, "quoted"\nnote'
     assert {(p.line, p.reason.split(":")[0]) for p in ds.rejects} == {
-        (4, "a quote opened on this line is never closed")}
+        (4, "a quote opened on this line is never closed")
+    }
     assert ds.loaded["links.csv"] == (44, 45)
     filler = sorted(p for p in range(9, 49))  # the 40 good rows after the body keep their lines
     assert [p.line for p in ds.rejects if p.line in filler] == []
@@ -116,10 +125,13 @@ def test_physical_lines_stay_right_around_quoted_line_breaks_and_a_stray_quote(t
 def test_a_stray_quote_closed_by_a_later_quote_does_not_swallow_the_rows_between(tmp_path):
     # the stray quote on line 3 would be "closed" by the quote that opens L4's note on line 5: the cell between
     # would hold the whole row L3 and the record would look right (6 fields); L3 must load on its own
-    ds = links_folder(tmp_path, 'L1,C1,2023-03-02,place,park,fine\n'
-                                'L2,C2,2023-03-02,place,park,"stray\n'
-                                'L3,C3,2023-03-02,place,park,caught in between\n'
-                                'L4,C4,2023-03-02,place,park,"\nnote starting on a new line"\n')
+    ds = links_folder(
+        tmp_path,
+        "L1,C1,2023-03-02,place,park,fine\n"
+        'L2,C2,2023-03-02,place,park,"stray\n'
+        "L3,C3,2023-03-02,place,park,caught in between\n"
+        'L4,C4,2023-03-02,place,park,"\nnote starting on a new line"\n',
+    )
     assert {"L1", "L3", "L4"} <= set(ds.links["link_id"]) and "L2" not in set(ds.links["link_id"])
     assert {(p.line, p.severity) for p in ds.rejects} == {(3, "rejected")}
 

@@ -45,8 +45,9 @@ def test_evidence_made_in_threads_is_the_evidence_made_in_one(synthetic_dataset,
     monkeypatch.setattr(evidence_module, "EVIDENCE_THREADS", 4)
     threaded = collect_evidence(synthetic_dataset, year)
     assert len(threaded.rows) > 1000 and threaded.rows["kind"].nunique() >= 5  # every kind of evidence is there
-    pd.testing.assert_frame_equal(threaded.rows.drop(columns="detail", errors="ignore"),
-                                  plain.evidence.drop(columns="detail", errors="ignore"))
+    pd.testing.assert_frame_equal(
+        threaded.rows.drop(columns="detail", errors="ignore"), plain.evidence.drop(columns="detail", errors="ignore")
+    )
     pd.testing.assert_frame_equal(threaded.place_rows, plain.place_rows)
 
 
@@ -64,8 +65,9 @@ def spawned(monkeypatch) -> list:
     return made
 
 
-def test_clusters_found_in_a_second_process_are_the_clusters_found_here(synthetic_dataset, year, plain, monkeypatch,
-                                                                        spawned):
+def test_clusters_found_in_a_second_process_are_the_clusters_found_here(
+    synthetic_dataset, year, plain, monkeypatch, spawned
+):
     monkeypatch.setattr(background, "SECOND_PROCESS_ABOVE_TIES", 0)  # every network goes to a second process
     aside = analyse(synthetic_dataset, year, previous=False)
     assert len(spawned) == 1, "the second process was not used"

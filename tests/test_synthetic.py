@@ -18,16 +18,56 @@ from peermap.geo.postcodes import PostcodeIndex
 from peermap.graph_models.postcode_format import normalise_postcodes
 from peermap.synthetic import DURHAM_BOUNDS, FREQUENTLY_MISSING, REPORT, synthesise
 
-FILES = ["children.csv", "episodes.csv", "rthis.csv", "links.csv", "places.csv", "associates.csv",
-         "peermap.key", "truth.json"]
+FILES = [
+    "children.csv",
+    "episodes.csv",
+    "rthis.csv",
+    "links.csv",
+    "places.csv",
+    "associates.csv",
+    "peermap.key",
+    "truth.json",
+]
 COLUMNS = {
-    "children": ["child_id", "display_name", "birth_date", "sex", "legal_status", "placement_type",
-                 "home_postcode", "placement_postcode", "school", "ce_risk", "exploitation_type"],
-    "episodes": ["episode_id", "child_id", "missing_at", "returned_at", "missing_from_postcode",
-                 "found_at_postcode", "found_at_place"],
+    "children": [
+        "child_id",
+        "display_name",
+        "birth_date",
+        "sex",
+        "legal_status",
+        "placement_type",
+        "home_postcode",
+        "placement_postcode",
+        "school",
+        "ce_risk",
+        "exploitation_type",
+    ],
+    "episodes": [
+        "episode_id",
+        "child_id",
+        "missing_at",
+        "returned_at",
+        "missing_from_postcode",
+        "found_at_postcode",
+        "found_at_place",
+    ],
     "rthis": ["rthi_id", "child_id", "episode_ids", "offered_at", "outcome", "completed_at", "worker"],
-    "links": ["link_id", "child_id", "recorded_at", "target_type", "target_ref", "role", "episode_id", "rthi_id",
-              "with_during_episode", "source", "source_grade", "intel_grade", "handling", "notes"],
+    "links": [
+        "link_id",
+        "child_id",
+        "recorded_at",
+        "target_type",
+        "target_ref",
+        "role",
+        "episode_id",
+        "rthi_id",
+        "with_during_episode",
+        "source",
+        "source_grade",
+        "intel_grade",
+        "handling",
+        "notes",
+    ],
     "places": ["place_name", "postcode", "kind"],
     "associates": ["associate_id", "label", "aliases", "role", "approx_age"],
 }
@@ -94,8 +134,12 @@ def test_files_have_the_schema_columns_and_a_key(year, tables):
 
 def test_ids_unique_and_references_resolve(tables):
     ch, ep, rt, lk = tables["children"], tables["episodes"], tables["rthis"], tables["links"]
-    for frame, column, pattern in ((ch, "child_id", r"\d{6}"), (ep, "episode_id", r"E\d{6}"),
-                                   (rt, "rthi_id", r"R\d{6}"), (lk, "link_id", r"L\d{6}")):
+    for frame, column, pattern in (
+        (ch, "child_id", r"\d{6}"),
+        (ep, "episode_id", r"E\d{6}"),
+        (rt, "rthi_id", r"R\d{6}"),
+        (lk, "link_id", r"L\d{6}"),
+    ):
         assert frame[column].is_unique
         assert frame[column].str.fullmatch(pattern).all(), column
     kids = set(ch["child_id"])
@@ -134,10 +178,19 @@ def all_postcodes(tables, truth) -> pd.Series:
     ch, ep, lk, pl = tables["children"], tables["episodes"], tables["links"], tables["places"]
     places = lk.loc[lk["target_type"] == "place", "target_ref"]
     looks_like = normalise_postcodes(places).dropna()
-    values = pd.concat([ch["home_postcode"], ch["placement_postcode"], ep["missing_from_postcode"],
-                        ep["found_at_postcode"], pl["postcode"], looks_like,
-                        pd.Series([h["postcode"] for h in truth["hotspots"]]),
-                        pd.Series(truth["residential_homes"])], ignore_index=True)
+    values = pd.concat(
+        [
+            ch["home_postcode"],
+            ch["placement_postcode"],
+            ep["missing_from_postcode"],
+            ep["found_at_postcode"],
+            pl["postcode"],
+            looks_like,
+            pd.Series([h["postcode"] for h in truth["hotspots"]]),
+            pd.Series(truth["residential_homes"]),
+        ],
+        ignore_index=True,
+    )
     return values[values != ""]
 
 
@@ -196,8 +249,14 @@ def test_planted_groups_go_missing_together(truth, tables, index):
             found = normalise_postcodes(rows["found_at_postcode"])
             assert found.notna().all()
             where = coords(index, list(found) + group["hotspots"])
-            near = [min(np.hypot(where[f][0] - spots[h]["easting"], where[f][1] - spots[h]["northing"])
-                        - spots[h]["radius_m"] for h in group["hotspots"]) for f in found]
+            near = [
+                min(
+                    np.hypot(where[f][0] - spots[h]["easting"], where[f][1] - spots[h]["northing"])
+                    - spots[h]["radius_m"]
+                    for h in group["hotspots"]
+                )
+                for f in found
+            ]
             assert max(near) <= 0, (group["id"], event)
             # from nearby places
             frm = normalise_postcodes(rows["missing_from_postcode"]).dropna()
@@ -209,8 +268,10 @@ def test_planted_groups_go_missing_together(truth, tables, index):
         together = mine[(mine["target_type"] == "child") & mine["target_ref"].isin(members)]
         assert together["child_id"].nunique() >= min(3, len(members))
         assert (together["with_during_episode"] == "yes").any()
-        shared = mine[(mine["target_type"] == "associate") & mine["target_ref"].map(key).isin(
-            {key(a) for a in group["associates"]})]
+        shared = mine[
+            (mine["target_type"] == "associate")
+            & mine["target_ref"].map(key).isin({key(a) for a in group["associates"]})
+        ]
         assert shared["child_id"].nunique() >= 2, group["id"]
         assert (shared["with_during_episode"] == "yes").any()
     assert active_last >= len(truth["groups"]) // 2
@@ -275,8 +336,11 @@ def test_decoys(truth, tables):
     theirs = {a[k] for a in truth["adults_of_concern"] for k in ("vehicle", "phone", "online")}
     assert set(shared[shared > 1].index) <= theirs  # only the adults' devices link children
     assert ((lk["source"] == "police") & (lk["handling"] == "C")).sum() >= 20
-    unverified = (lk["source_grade"] == "3") | lk["intel_grade"].isin(["D", "E"]) | (
-        (lk["source_grade"] == "") & (lk["intel_grade"] == ""))
+    unverified = (
+        (lk["source_grade"] == "3")
+        | lk["intel_grade"].isin(["D", "E"])
+        | ((lk["source_grade"] == "") & (lk["intel_grade"] == ""))
+    )
     assert 0.1 < unverified.mean() < 0.7
     assert (lk["notes"] != "").mean() > 0.1
     # places named in finds, two of them never mapped
@@ -319,19 +383,25 @@ def measures(tables, frm="2022-04-01", to="2023-03-31") -> dict:
         offered = c.loc[c["offered"].notna(), "episode_id"].nunique()
         accepted = c.loc[c["offered"].notna() & (c["outcome"] != "declined"), "episode_id"].nunique()
         done = c[c["outcome"] == "completed"].merge(rows[["episode_id", "returned"]], on="episode_id")
-        in72 = done[done["returned"].notna()].assign(ok=lambda d: d["completed"] - d["returned"]
-                                                     <= pd.Timedelta(hours=72))
+        in72 = done[done["returned"].notna()].assign(
+            ok=lambda d: d["completed"] - d["returned"] <= pd.Timedelta(hours=72)
+        )
         hours = (rows["returned"] - rows["missing"]).dt.total_seconds() / 3600
         first = rows.groupby("child_id")["missing"].min().dt.tz_localize(None)
         born = pd.to_datetime(ch.set_index("child_id")["birth_date"]).reindex(first.index)
-        age = first.dt.year - born.dt.year - ((first.dt.month < born.dt.month)
-                                              | ((first.dt.month == born.dt.month) & (first.dt.day < born.dt.day)))
+        age = (
+            first.dt.year
+            - born.dt.year
+            - ((first.dt.month < born.dt.month) | ((first.dt.month == born.dt.month) & (first.dt.day < born.dt.day)))
+        )
         counts = age.value_counts()
         out[name] = {
-            "children_missing": rows["child_id"].nunique(), "episodes": n,
+            "children_missing": rows["child_id"].nunique(),
+            "episodes": n,
             "average_hours_missing": hours.mean(),
             "most_common_age": int(min(counts[counts == counts.max()].index)),
-            "rthi_offered_pct": 100 * offered / n, "rthi_accepted_pct": 100 * accepted / n,
+            "rthi_offered_pct": 100 * offered / n,
+            "rthi_accepted_pct": 100 * accepted / n,
             "rthi_completed_pct": 100 * done["episode_id"].nunique() / n,
             "rthi_completed_within_72h_pct": 100 * in72.groupby("episode_id")["ok"].any().mean(),
             "per_child": rows["child_id"].value_counts(),
@@ -349,8 +419,13 @@ def test_default_year_matches_the_report(tables):
     assert a["children_missing"] == REPORT["children_missing"] and a["episodes"] == REPORT["episodes"]
     assert close(c["children_missing"], REPORT["cic_children"]) and close(c["episodes"], REPORT["cic_episodes"])
     assert a["most_common_age"] == 15 and c["most_common_age"] == 15
-    for name in ("average_hours_missing", "rthi_offered_pct", "rthi_accepted_pct", "rthi_completed_pct",
-                 "rthi_completed_within_72h_pct"):
+    for name in (
+        "average_hours_missing",
+        "rthi_offered_pct",
+        "rthi_accepted_pct",
+        "rthi_completed_pct",
+        "rthi_completed_within_72h_pct",
+    ):
         assert close(a[name], REPORT[name]), (name, a[name])
     assert close(c["average_hours_missing"], REPORT["average_hours_missing"])
     assert close(c["rthi_accepted_pct"], REPORT["cic_rthi_accepted_pct"])
@@ -389,8 +464,14 @@ def test_scaled_run(tmp_path):
 
 def test_progress_is_reported(tmp_path):
     seen = []
-    synthesise(tmp_path / "p", seed=1, children=60, episodes=200, links=100,
-               progress=lambda stage, done, total: seen.append((stage, done, total)))
+    synthesise(
+        tmp_path / "p",
+        seed=1,
+        children=60,
+        episodes=200,
+        links=100,
+        progress=lambda stage, done, total: seen.append((stage, done, total)),
+    )
     assert seen and all(0 <= d <= t for _, d, t in seen)
     assert {s for s, d, t in seen if d == t} >= {"episodes", "intelligence links", "writing files"}
     assert len(read(tmp_path / "p", "links")) == 100

@@ -51,8 +51,14 @@ def test_phones_up_to_the_last_made_up_number_and_a_clear_error_beyond():
         phones(np.random.default_rng(3), PHONE_CAPACITY + 1)
 
 
-@settings(max_examples=6, derandomize=True, database=None, deadline=None, print_blob=True,
-          suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=6,
+    derandomize=True,
+    database=None,
+    deadline=None,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 @given(seed=st.integers(0, 2**32 - 1))
 @example(seed=0)
 @example(seed=4)

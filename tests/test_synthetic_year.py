@@ -33,7 +33,9 @@ def test_synthetic_year_matches_the_report(synthetic_dataset):
 
 
 def test_frequently_missing_is_heavy_tailed_like_the_report(synthetic_dataset):
-    top = compute_measures(synthetic_dataset, Period.from_dates("2022-04-01", "2023-03-31"))["CiC"]["frequently_missing"]
+    top = compute_measures(synthetic_dataset, Period.from_dates("2022-04-01", "2023-03-31"))["CiC"][
+        "frequently_missing"
+    ]
     episodes = [row["episodes"] for row in top]
     print("\nfrequently missing (CiC):", episodes, "report: [107, 56, 49, 44, 39, 38, 22, 17, 15, 14, 14]")
     assert len(top) == 11

@@ -5,25 +5,25 @@ from __future__ import annotations
 import geopandas as gpd
 import pandas as pd
 import pytest
+from place_folders import E0, N0, finds, load, make_index
 from shapely.geometry import box
 
 from peermap.geo.hotspots import analyse_places
 from peermap.geo.trends import PRECEDENCE, area_trends, classify, match_by_overlap
 from peermap.mapping.periods import Period
-from place_folders import E0, N0, finds, load, make_index
 
 APRIL = Period.from_month("2023-04")
 
 #: Episodes found at each place in January, February, March and April 2023, and the trend expected in April.
 PLAN = {
-    "XY1 1AA": ((0, 0, 0, 3), "new"),            # nothing before April
-    "XY1 1AB": ((0, 0, 2, 3), "intensifying"),   # 3 >= 1.5 x 2
-    "XY1 1AD": ((0, 0, 4, 2), "diminishing"),    # 2 <= 4 / 2
-    "XY1 1AE": ((0, 0, 2, 2), "steady"),         # 2 of 4 periods, no marked change
-    "XY1 1AF": ((1, 1, 1, 1), "persistent"),     # 4 of 4, no marked change
-    "XY1 1AG": ((1, 1, 0, 1), "persistent"),     # quiet in March, back in April: 3 of 4 beats "new"
-    "XY1 1AH": ((2, 2, 2, 4), "intensifying"),   # present throughout, but doubling: change comes first
-    "XY1 1AJ": ((3, 3, 4, 2), "diminishing"),    # present throughout, but halving
+    "XY1 1AA": ((0, 0, 0, 3), "new"),  # nothing before April
+    "XY1 1AB": ((0, 0, 2, 3), "intensifying"),  # 3 >= 1.5 x 2
+    "XY1 1AD": ((0, 0, 4, 2), "diminishing"),  # 2 <= 4 / 2
+    "XY1 1AE": ((0, 0, 2, 2), "steady"),  # 2 of 4 periods, no marked change
+    "XY1 1AF": ((1, 1, 1, 1), "persistent"),  # 4 of 4, no marked change
+    "XY1 1AG": ((1, 1, 0, 1), "persistent"),  # quiet in March, back in April: 3 of 4 beats "new"
+    "XY1 1AH": ((2, 2, 2, 4), "intensifying"),  # present throughout, but doubling: change comes first
+    "XY1 1AJ": ((3, 3, 4, 2), "diminishing"),  # present throughout, but halving
 }
 
 
@@ -49,8 +49,7 @@ def test_trends_over_four_periods(tmp_path):
 
 def test_areas_are_matched_by_overlap_not_by_name(tmp_path):
     # last month's finds 300 m east of this month's: different postcodes, overlapping areas
-    index = make_index(tmp_path / "index", {"XY1 1AA": (E0, N0), "XY1 1AB": (E0 + 150, N0),
-                                            "XY1 1AD": (E0 + 2000, N0)})
+    index = make_index(tmp_path / "index", {"XY1 1AA": (E0, N0), "XY1 1AB": (E0 + 150, N0), "XY1 1AD": (E0 + 2000, N0)})
     c1, e1 = finds(["XY1 1AB"] * 2, month="2023-03")
     c2, e2 = finds(["XY1 1AA"] * 4 + ["XY1 1AD"], month="2023-04", first_child=10)
     result = analyse_places(load(tmp_path / "data", c1 + c2, e1 + e2), APRIL, postcodes=index)
@@ -68,10 +67,12 @@ def test_match_by_overlap_ignores_touching_outlines():
 
 def test_classify_precedence():
     assert PRECEDENCE == ("intensifying", "diminishing", "persistent", "new", "steady")
-    words = classify(episodes=[3, 1, 2, 2, 5, 0],
-                     previous_episodes=[2, 2, 2, 0, 0, 0],
-                     previous_present=[True, True, True, False, True, True],
-                     periods_present=[4, 4, 2, 3, 2, 2])
+    words = classify(
+        episodes=[3, 1, 2, 2, 5, 0],
+        previous_episodes=[2, 2, 2, 0, 0, 0],
+        previous_present=[True, True, True, False, True, True],
+        periods_present=[4, 4, 2, 3, 2, 2],
+    )
     assert words.tolist() == ["intensifying", "diminishing", "steady", "persistent", "intensifying", "steady"]
 
 
@@ -87,8 +88,7 @@ def test_short_history(tmp_path, history):
     index = make_index(tmp_path / "index", {"XY1 1AA": (E0, N0)})
     c1, e1 = finds(["XY1 1AA"], month="2023-03")
     c2, e2 = finds(["XY1 1AA"], month="2023-04", first_child=5)
-    result = analyse_places(load(tmp_path / "data", c1 + c2, e1 + e2), APRIL, postcodes=index,
-                            history_periods=history)
+    result = analyse_places(load(tmp_path / "data", c1 + c2, e1 + e2), APRIL, postcodes=index, history_periods=history)
     trend = result.areas.iloc[0]["trend"]
     assert pd.isna(trend) if history == 1 else trend == "steady"  # one period: nothing to compare with
 

@@ -25,5 +25,16 @@ from peermap.mapping.evidence.period_rows import PeriodRows, period_rows
 from peermap.mapping.evidence.rows import EVIDENCE_COLUMNS
 from peermap.mapping.evidence.words import EvidenceRecords
 
-__all__ = ["EVIDENCE_COLUMNS", "Evidence", "EvidenceKind", "EvidenceRecords", "PeriodRows", "cluster_kind_names",
-           "collect_evidence", "evidence_kinds", "explain", "kind_names", "period_rows"]
+__all__ = [
+    "EVIDENCE_COLUMNS",
+    "Evidence",
+    "EvidenceKind",
+    "EvidenceRecords",
+    "PeriodRows",
+    "cluster_kind_names",
+    "collect_evidence",
+    "evidence_kinds",
+    "explain",
+    "kind_names",
+    "period_rows",
+]

@@ -31,16 +31,33 @@ import pyarrow.compute as pc
 
 from peermap.graph_models.arrow_text import text_series
 from peermap.mapping.evidence.episodes import NO_TIME, EpisodeTable, from_seconds
-from peermap.mapping.evidence.rows import (EPISODE_RECORD, FOUND_AT, MISSING_FROM, RISK, empty_rows, ordered_pairs,
-                                           typed_rows)
+from peermap.mapping.evidence.rows import (
+    EPISODE_RECORD,
+    FOUND_AT,
+    MISSING_FROM,
+    RISK,
+    empty_rows,
+    ordered_pairs,
+    typed_rows,
+)
 from peermap.mapping.evidence.sweep import close_pairs, window_pairs
-from peermap.mapping.evidence.words import (EMPTY, EvidenceRecords, column_of, distance_text, int_text, joined,
-                                            minutes_text, or_empty, when)
+from peermap.mapping.evidence.words import (
+    EMPTY,
+    EvidenceRecords,
+    column_of,
+    distance_text,
+    int_text,
+    joined,
+    minutes_text,
+    or_empty,
+    when,
+)
 from peermap.mapping.settings import EvidenceSettings
 
 
-def overlapping_episode_pairs(table: EpisodeTable, settings: EvidenceSettings,
-                              max_pairs: int = 500_000) -> tuple[np.ndarray, np.ndarray]:
+def overlapping_episode_pairs(
+    table: EpisodeTable, settings: EvidenceSettings, max_pairs: int = 500_000
+) -> tuple[np.ndarray, np.ndarray]:
     """Pairs of episodes (i < j) of different children that overlap in time and are close in place.
 
     Close in place: where one went missing from or was found is within
@@ -59,9 +76,19 @@ def overlapping_episode_pairs(table: EpisodeTable, settings: EvidenceSettings,
     same = np.concatenate([np.zeros(n, bool), (table.found_x == table.from_x) & (table.found_y == table.from_y)])
     same |= np.concatenate([np.zeros(n, bool), np.isnan(table.found_x) & (district[n:] == district[:n])])
     keep = ~same
-    i, j = close_pairs(owner[keep], x[keep], y[keep], district[keep], table.start[owner[keep]],
-                       table.end[owner[keep]], settings.close_in_place_km * 1000.0, table.child, n,
-                       settings.overlap_least_share, max_pairs)
+    i, j = close_pairs(
+        owner[keep],
+        x[keep],
+        y[keep],
+        district[keep],
+        table.start[owner[keep]],
+        table.end[owner[keep]],
+        settings.close_in_place_km * 1000.0,
+        table.child,
+        n,
+        settings.overlap_least_share,
+        max_pairs,
+    )
     overlap = np.minimum(table.end[i], table.end[j]) - np.maximum(table.start[i], table.start[j])
     keep = overlap > 0
     return i[keep], j[keep]
@@ -92,9 +119,12 @@ def overlapping_evidence(table: EpisodeTable, homes: pd.DataFrame, settings: Evi
     both_live = (codes[i] == codes[j]) & (codes[i] >= 0)
     if both_live.any():
         maybe = np.flatnonzero(both_live)
-        both_live[maybe] = _both_live_there(pd.Series(table.child_refs[table.child[i[maybe]]], dtype="string"),
-                                            pd.Series(table.child_refs[table.child[j[maybe]]], dtype="string"),
-                                            table.from_postcode.at(i[maybe]), homes)
+        both_live[maybe] = _both_live_there(
+            pd.Series(table.child_refs[table.child[i[maybe]]], dtype="string"),
+            pd.Series(table.child_refs[table.child[j[maybe]]], dtype="string"),
+            table.from_postcode.at(i[maybe]),
+            homes,
+        )
     weight = settings.overlap_weight * share * np.where(both_live, settings.shared_home_factor, 1.0)
     # one row per pair of children: the closest occasion speaks for them all
     ci, cj = table.child[i], table.child[j]
@@ -114,18 +144,29 @@ def overlapping_evidence(table: EpisodeTable, homes: pd.DataFrame, settings: Evi
     bi, bj = i[best], j[best]
     keep_order = first_child[best]
     ea, eb = np.where(keep_order, bi, bj), np.where(keep_order, bj, bi)
-    rows = pd.DataFrame({
-        "kind": "overlapping",
-        "a": table.children_at(ea),
-        "b": table.children_at(eb),
-        "tie_type": RISK, "weight": np.minimum(total, settings.overlap_most_per_pair), "unverified": False,
-        "first_seen": from_seconds(first), "last_seen": from_seconds(last),
-        "occasion_start": from_seconds(lo[best]), "occasion_end": from_seconds(hi[best]),
-        "episode_a": table.episode_ids_at(ea), "episode_b": table.episode_ids_at(eb),
-        "place": _where_both_live(both_live[best]),
-        "shared_share": share[best], "occasions": occasions,
-        "record_a": ea, "record_b": eb, "record_a_type": EPISODE_RECORD, "record_b_type": EPISODE_RECORD,
-    })
+    rows = pd.DataFrame(
+        {
+            "kind": "overlapping",
+            "a": table.children_at(ea),
+            "b": table.children_at(eb),
+            "tie_type": RISK,
+            "weight": np.minimum(total, settings.overlap_most_per_pair),
+            "unverified": False,
+            "first_seen": from_seconds(first),
+            "last_seen": from_seconds(last),
+            "occasion_start": from_seconds(lo[best]),
+            "occasion_end": from_seconds(hi[best]),
+            "episode_a": table.episode_ids_at(ea),
+            "episode_b": table.episode_ids_at(eb),
+            "place": _where_both_live(both_live[best]),
+            "shared_share": share[best],
+            "occasions": occasions,
+            "record_a": ea,
+            "record_b": eb,
+            "record_a_type": EPISODE_RECORD,
+            "record_b_type": EPISODE_RECORD,
+        }
+    )
     rows["distance_km"], rows["place_a"], rows["place_b"] = _closest_places(table, ea, eb)
     return typed_rows(rows)
 
@@ -161,8 +202,13 @@ def _closest_places(table: EpisodeTable, i: np.ndarray, j: np.ndarray) -> tuple[
 
 def _where_both_live(both_live: np.ndarray) -> pd.Series:
     """``place`` of episode evidence: "where both live" when the place is a home of both children, else unknown."""
-    return text_series(pc.if_else(pa.array(np.asarray(both_live, dtype=bool)),
-                              pa.scalar(WHERE_BOTH_LIVE, pa.large_string()), pa.scalar(None, pa.large_string())))
+    return text_series(
+        pc.if_else(
+            pa.array(np.asarray(both_live, dtype=bool)),
+            pa.scalar(WHERE_BOTH_LIVE, pa.large_string()),
+            pa.scalar(None, pa.large_string()),
+        )
+    )
 
 
 #: The ``place`` of episode evidence from the one postcode where both children live (it weighs less).
@@ -180,8 +226,15 @@ def missing_together_evidence(table: EpisodeTable, homes: pd.DataFrame, settings
     has no coordinates. When it is the one postcode where both children live,
     the weight is multiplied by ``shared_home_factor``.
     """
-    i, j = window_pairs(table.from_x, table.from_y, table.from_postcode.codes, table.start,
-                        settings.missing_together_hours * 3600, settings.same_place_metres, table.child)
+    i, j = window_pairs(
+        table.from_x,
+        table.from_y,
+        table.from_postcode.codes,
+        table.start,
+        settings.missing_together_hours * 3600,
+        settings.same_place_metres,
+        table.child,
+    )
     if len(i) == 0:
         return empty_rows()
     postcode = table.from_postcode.at(i)
@@ -193,17 +246,29 @@ def missing_together_evidence(table: EpisodeTable, homes: pd.DataFrame, settings
     swap = (ra != a).to_numpy()
     weight = settings.missing_together_weight * np.where(both_live, settings.shared_home_factor, 1.0)
     apart = _apart_m(table.from_x, table.from_y, i, j)
-    rows = pd.DataFrame({
-        "kind": "missing_together", "a": a, "b": b, "weight": weight, "tie_type": RISK, "unverified": False,
-        "first_seen": from_seconds(np.minimum(table.start[i], table.start[j])),
-        "last_seen": from_seconds(np.maximum(table.start[i], table.start[j])),
-        "episode_a": table.episode_ids_at(np.where(swap, j, i)),
-        "episode_b": table.episode_ids_at(np.where(swap, i, j)),
-        "place": _where_both_live(both_live), "distance_km": apart / 1000.0,
-        "minutes_apart": np.abs(table.start[i] - table.start[j]) / 60.0,
-        "record_a": np.where(swap, j, i), "record_b": np.where(swap, i, j), "record_a_type": EPISODE_RECORD,
-        "record_b_type": EPISODE_RECORD, "place_a": MISSING_FROM, "place_b": MISSING_FROM,
-    })
+    rows = pd.DataFrame(
+        {
+            "kind": "missing_together",
+            "a": a,
+            "b": b,
+            "weight": weight,
+            "tie_type": RISK,
+            "unverified": False,
+            "first_seen": from_seconds(np.minimum(table.start[i], table.start[j])),
+            "last_seen": from_seconds(np.maximum(table.start[i], table.start[j])),
+            "episode_a": table.episode_ids_at(np.where(swap, j, i)),
+            "episode_b": table.episode_ids_at(np.where(swap, i, j)),
+            "place": _where_both_live(both_live),
+            "distance_km": apart / 1000.0,
+            "minutes_apart": np.abs(table.start[i] - table.start[j]) / 60.0,
+            "record_a": np.where(swap, j, i),
+            "record_b": np.where(swap, i, j),
+            "record_a_type": EPISODE_RECORD,
+            "record_b_type": EPISODE_RECORD,
+            "place_a": MISSING_FROM,
+            "place_b": MISSING_FROM,
+        }
+    )
     return typed_rows(rows)
 
 
@@ -221,25 +286,43 @@ def found_together_evidence(table: EpisodeTable, settings: EvidenceSettings) -> 
     The same place: within ``same_place_metres``, or, without coordinates, the
     same ``found_at_place`` name (or postcode).
     """
-    i, j = window_pairs(table.found_x, table.found_y, table.found_key.codes, table.returned,
-                        settings.found_together_hours * 3600, settings.same_place_metres, table.child)
+    i, j = window_pairs(
+        table.found_x,
+        table.found_y,
+        table.found_key.codes,
+        table.returned,
+        settings.found_together_hours * 3600,
+        settings.same_place_metres,
+        table.child,
+    )
     if len(i) == 0:
         return empty_rows()
     ra = table.children_at(i)
     a, b = ordered_pairs(ra, table.children_at(j))
     swap = (ra != a).to_numpy()
     apart = _apart_m(table.found_x, table.found_y, i, j)
-    rows = pd.DataFrame({
-        "kind": "found_together", "a": a, "b": b, "weight": settings.found_together_weight, "tie_type": RISK,
-        "unverified": False,
-        "first_seen": from_seconds(np.minimum(table.returned[i], table.returned[j])),
-        "last_seen": from_seconds(np.maximum(table.returned[i], table.returned[j])),
-        "episode_a": table.episode_ids_at(np.where(swap, j, i)),
-        "episode_b": table.episode_ids_at(np.where(swap, i, j)),
-        "distance_km": apart / 1000.0, "minutes_apart": np.abs(table.returned[i] - table.returned[j]) / 60.0,
-        "record_a": np.where(swap, j, i), "record_b": np.where(swap, i, j), "record_a_type": EPISODE_RECORD,
-        "record_b_type": EPISODE_RECORD, "place_a": FOUND_AT, "place_b": FOUND_AT,
-    })
+    rows = pd.DataFrame(
+        {
+            "kind": "found_together",
+            "a": a,
+            "b": b,
+            "weight": settings.found_together_weight,
+            "tie_type": RISK,
+            "unverified": False,
+            "first_seen": from_seconds(np.minimum(table.returned[i], table.returned[j])),
+            "last_seen": from_seconds(np.maximum(table.returned[i], table.returned[j])),
+            "episode_a": table.episode_ids_at(np.where(swap, j, i)),
+            "episode_b": table.episode_ids_at(np.where(swap, i, j)),
+            "distance_km": apart / 1000.0,
+            "minutes_apart": np.abs(table.returned[i] - table.returned[j]) / 60.0,
+            "record_a": np.where(swap, j, i),
+            "record_b": np.where(swap, i, j),
+            "record_a_type": EPISODE_RECORD,
+            "record_b_type": EPISODE_RECORD,
+            "place_a": FOUND_AT,
+            "place_b": FOUND_AT,
+        }
+    )
     return typed_rows(rows)
 
 
@@ -256,19 +339,41 @@ def overlapping_sentences(rows: pd.DataFrame, records: EvidenceRecords, police: 
     verb_a, verb_b = pc.take(verb, np.maximum(at_a, 0)), pc.take(verb, np.maximum(at_b, 0))
     km = column_of(rows, "distance_km", float)
     district = records.episode_district(ea, at_a)
-    apart = pc.coalesce(distance_text(km), joined("both in postcode district ", district),
-                        pa.scalar("in the same postcode district", pa.large_string()))
+    apart = pc.coalesce(
+        distance_text(km),
+        joined("both in postcode district ", district),
+        pa.scalar("in the same postcode district", pa.large_string()),
+    )
     place_a, place_b = or_empty(records.episode_place(ea, at_a)), or_empty(records.episode_place(eb, at_b))
     same_place = np.asarray(pc.fill_null(pc.equal(place_a, place_b), False).to_numpy(zero_copy_only=False), bool)
     same_place &= np.asarray(pc.not_equal(place_a, EMPTY).to_numpy(zero_copy_only=False), bool)
     both = pc.take(pa.array(["went missing from", "were found at"], pa.large_string()), np.maximum(at_a, 0))
-    where = pc.if_else(pa.array(same_place & (at_a == at_b)), joined("both ", both, " ", place_a),
-                       pc.if_else(pa.array(same_place), joined(a, " ", verb_a, " ", place_a, " and ", b, " ", verb_b,
-                                                               " the same place"),
-                                  joined(a, " ", verb_a, " ", place_a, " and ", b, " ", verb_b, " ", place_b, ", ",
-                                         apart)))
-    return joined("missing at the same time", occasions, ": ", a, " missing ", records.episode_span(ea), " and ", b,
-                  " missing ", records.episode_span(eb), " (", shared, "), ", where, _both_live(rows))
+    where = pc.if_else(
+        pa.array(same_place & (at_a == at_b)),
+        joined("both ", both, " ", place_a),
+        pc.if_else(
+            pa.array(same_place),
+            joined(a, " ", verb_a, " ", place_a, " and ", b, " ", verb_b, " the same place"),
+            joined(a, " ", verb_a, " ", place_a, " and ", b, " ", verb_b, " ", place_b, ", ", apart),
+        ),
+    )
+    return joined(
+        "missing at the same time",
+        occasions,
+        ": ",
+        a,
+        " missing ",
+        records.episode_span(ea),
+        " and ",
+        b,
+        " missing ",
+        records.episode_span(eb),
+        " (",
+        shared,
+        "), ",
+        where,
+        _both_live(rows),
+    )
 
 
 def _shared_text(records: EvidenceRecords, ea: np.ndarray, eb: np.ndarray) -> pa.Array:
@@ -298,9 +403,25 @@ def _together(rows: pd.DataFrame, records: EvidenceRecords, verb: str, at: int) 
     apart = when(~same & ~np.isnan(km), joined(", ", or_empty(distance_text(km))))
     preposition = " from " if at != FOUND_AT else " at "
     other_place = pc.if_else(pa.array(same), pa.scalar("the same place", pa.large_string()), or_empty(place_b))
-    return joined(verb, " ", minutes_text(column_of(rows, "minutes_apart", float)), ": ", a, preposition,
-                  or_empty(place_a), " on ", or_empty(records.episode_time(ea, where)), " and ", b, preposition,
-                  other_place, " on ", or_empty(records.episode_time(eb, where)), apart, _both_live(rows))
+    return joined(
+        verb,
+        " ",
+        minutes_text(column_of(rows, "minutes_apart", float)),
+        ": ",
+        a,
+        preposition,
+        or_empty(place_a),
+        " on ",
+        or_empty(records.episode_time(ea, where)),
+        " and ",
+        b,
+        preposition,
+        other_place,
+        " on ",
+        or_empty(records.episode_time(eb, where)),
+        apart,
+        _both_live(rows),
+    )
 
 
 def missing_together_sentences(rows: pd.DataFrame, records: EvidenceRecords, police: bool) -> pa.Array:
@@ -311,4 +432,3 @@ def missing_together_sentences(rows: pd.DataFrame, records: EvidenceRecords, pol
 def found_together_sentences(rows: pd.DataFrame, records: EvidenceRecords, police: bool) -> pa.Array:
     """``found 10 minutes apart: C-A at Wharton Park (DH1 3EB) on ... and C-B at the same place on ...``."""
     return _together(rows, records, "found", FOUND_AT)
-

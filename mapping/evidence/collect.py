@@ -71,8 +71,9 @@ def diminish_repeats(rows: pd.DataFrame, settings: EvidenceSettings) -> pd.DataF
 
 #: Threads that make the kinds of evidence side by side: numpy, Arrow and pandas let go of the
 #: interpreter in their array work, so two kinds run at once on two cores (rows come out in the same order).
-EVIDENCE_THREADS = max(1, min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
-                                 else os.cpu_count() or 1))
+EVIDENCE_THREADS = max(
+    1, min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
+)
 
 
 # -- all of it -------------------------------------------------------------------------------------------------
@@ -82,8 +83,8 @@ class Evidence:
 
     rows: pd.DataFrame
     period_rows: PeriodRows
-    roles: pd.DataFrame                         # per associate_key: ref, label, role, tie_type, resolved
-    place_rows: pd.DataFrame                    # each child's links to places of concern
+    roles: pd.DataFrame  # per associate_key: ref, label, role, tie_type, resolved
+    place_rows: pd.DataFrame  # each child's links to places of concern
     episodes: EpisodeTable | None = None
     timings: dict = field(default_factory=dict)
 
@@ -94,8 +95,9 @@ def homes_of(children: pd.DataFrame) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True).dropna().drop_duplicates().reset_index(drop=True)
 
 
-def collect_evidence(dataset: Dataset, period: Period, settings: EvidenceSettings | None = None,
-                     postcodes: PostcodeIndex | None = None) -> Evidence:
+def collect_evidence(
+    dataset: Dataset, period: Period, settings: EvidenceSettings | None = None, postcodes: PostcodeIndex | None = None
+) -> Evidence:
     """Every kind of evidence between the people of one period.
 
     Parameters
@@ -142,30 +144,46 @@ def collect_evidence(dataset: Dataset, period: Period, settings: EvidenceSetting
         return [linked, shared_associate_evidence(linked, roles, settings)]
 
     def places():
-        residential = dataset.places.loc[dataset.places["kind"].eq("residential_home").fillna(False)
-                                         .to_numpy(dtype=bool), "postcode"]
+        residential = dataset.places.loc[
+            dataset.places["kind"].eq("residential_home").fillna(False).to_numpy(dtype=bool), "postcode"
+        ]
         not_of_concern = set(homes["postcode"]) | set(residential.dropna())
         found = concern_places(table, rows_of_period.links, dataset.places, not_of_concern)
         return found, shared_place_evidence(found, settings)
 
     # the kinds are independent: the longest first, so the others fill the second thread meanwhile
     with ThreadPoolExecutor(EVIDENCE_THREADS) as pool:
-        made = {name: pool.submit(timed, name, make) for name, make in (
-            ("overlapping", lambda: overlapping_evidence(table, homes, settings)),
-            ("shared_place", places),
-            ("associates", associates),
-            ("found_together", lambda: found_together_evidence(table, settings)),
-            ("missing_together", lambda: missing_together_evidence(table, homes, settings)),
-            ("named_together", lambda: named_together_evidence(rows_of_period.links, settings)),
-        )}
+        made = {
+            name: pool.submit(timed, name, make)
+            for name, make in (
+                ("overlapping", lambda: overlapping_evidence(table, homes, settings)),
+                ("shared_place", places),
+                ("associates", associates),
+                ("found_together", lambda: found_together_evidence(table, settings)),
+                ("missing_together", lambda: missing_together_evidence(table, homes, settings)),
+                ("named_together", lambda: named_together_evidence(rows_of_period.links, settings)),
+            )
+        }
         place_rows, shared_places = made["shared_place"].result()
-        parts = [made[name].result() for name in ("overlapping", "missing_together", "found_together",
-                                                   "named_together")] + made["associates"].result() + [shared_places]
+        parts = (
+            [made[name].result() for name in ("overlapping", "missing_together", "found_together", "named_together")]
+            + made["associates"].result()
+            + [shared_places]
+        )
     # each kind's own time (they overlap), in a fixed order whichever finished first
-    timings = {name: timings[name] for name in ("prepare", "overlapping", "missing_together", "found_together",
-                                                "named_together", "associates", "shared_place")}
+    timings = {
+        name: timings[name]
+        for name in (
+            "prepare",
+            "overlapping",
+            "missing_together",
+            "found_together",
+            "named_together",
+            "associates",
+            "shared_place",
+        )
+    }
     parts = [p for p in parts if len(p)]
     rows = pd.concat(parts, ignore_index=True) if parts else empty_rows()
     rows = diminish_repeats(typed_rows(rows), settings)
     return Evidence(rows, rows_of_period, roles, place_rows, table, timings)
-

@@ -96,21 +96,21 @@ class EpisodeTable:
     """One period's episodes as arrays: who, when (seconds), and where (BNG metres, districts, place keys)."""
 
     frame: pd.DataFrame
-    child: np.ndarray          # code of the child (index into ``child_refs``)
+    child: np.ndarray  # code of the child (index into ``child_refs``)
     child_refs: np.ndarray
-    start: np.ndarray          # missing_at, seconds
-    returned: np.ndarray       # returned_at, seconds (sentinel when still missing)
-    end: np.ndarray            # returned_at capped at start + longest_episode_days (for overlaps)
+    start: np.ndarray  # missing_at, seconds
+    returned: np.ndarray  # returned_at, seconds (sentinel when still missing)
+    end: np.ndarray  # returned_at capped at start + longest_episode_days (for overlaps)
     from_x: np.ndarray
     from_y: np.ndarray
     found_x: np.ndarray
     found_y: np.ndarray
-    district: Coded            # postcode district of missing from (rows 0..n-1) then found at (rows n..2n-1)
+    district: Coded  # postcode district of missing from (rows 0..n-1) then found at (rows n..2n-1)
     from_postcode: Coded
-    found_key: Coded           # found_at_postcode, else the places.csv postcode of found_at_place, else its name
-    found_place: Coded         # found_at_place as written
-    found_postcode: Coded      # found_at_postcode, else the places.csv postcode of found_at_place
-    child_text: pa.Array | None = None    # child_refs in Arrow, made when first needed
+    found_key: Coded  # found_at_postcode, else the places.csv postcode of found_at_place, else its name
+    found_place: Coded  # found_at_place as written
+    found_postcode: Coded  # found_at_postcode, else the places.csv postcode of found_at_place
+    child_text: pa.Array | None = None  # child_refs in Arrow, made when first needed
     episode_text: pa.Array | None = None  # frame["episode_id"] in Arrow, made when first needed
 
     def found_label(self, rows: np.ndarray) -> pd.Series:
@@ -132,8 +132,9 @@ class EpisodeTable:
         return text_series(pc.take(self.episode_text, np.asarray(rows, dtype=np.int64)))
 
 
-def episode_table(episodes: pd.DataFrame, places: pd.DataFrame, index: PostcodeIndex | None,
-                  settings: EvidenceSettings) -> EpisodeTable:
+def episode_table(
+    episodes: pd.DataFrame, places: pd.DataFrame, index: PostcodeIndex | None, settings: EvidenceSettings
+) -> EpisodeTable:
     """Arrays of the period's episodes for the pairwise searches.
 
     Notes
@@ -171,16 +172,38 @@ def episode_table(episodes: pd.DataFrame, places: pd.DataFrame, index: PostcodeI
         return out
 
     # districts of the distinct postcodes, then one code space for both columns
-    names = np.concatenate([_text(pd.Series(from_postcode.values, dtype="string").str.split(" ").str[0]),
-                            _text(pd.Series(found_postcode.values, dtype="string").str.split(" ").str[0])])
+    names = np.concatenate(
+        [
+            _text(pd.Series(from_postcode.values, dtype="string").str.split(" ").str[0]),
+            _text(pd.Series(found_postcode.values, dtype="string").str.split(" ").str[0]),
+        ]
+    )
     district_code, district_values = pd.factorize(names)
     offset = len(from_postcode.values)
-    district = np.concatenate([
-        np.where(from_postcode.known(), district_code[np.maximum(from_postcode.codes, 0)] if offset else -1, -1),
-        np.where(found_postcode.known(), district_code[offset + np.maximum(found_postcode.codes, 0)]
-                 if len(found_postcode.values) else -1, -1)])
-    return EpisodeTable(frame, codes.astype(np.int64), np.asarray(refs, dtype=object), start, returned, end,
-                        take(fx, from_postcode), take(fy, from_postcode), take(gx, found_postcode),
-                        take(gy, found_postcode), Coded(district.astype(np.int64), np.asarray(district_values, object)),
-                        from_postcode, found_key, found_place, found_postcode)
-
+    district = np.concatenate(
+        [
+            np.where(from_postcode.known(), district_code[np.maximum(from_postcode.codes, 0)] if offset else -1, -1),
+            np.where(
+                found_postcode.known(),
+                district_code[offset + np.maximum(found_postcode.codes, 0)] if len(found_postcode.values) else -1,
+                -1,
+            ),
+        ]
+    )
+    return EpisodeTable(
+        frame,
+        codes.astype(np.int64),
+        np.asarray(refs, dtype=object),
+        start,
+        returned,
+        end,
+        take(fx, from_postcode),
+        take(fy, from_postcode),
+        take(gx, found_postcode),
+        take(gy, found_postcode),
+        Coded(district.astype(np.int64), np.asarray(district_values, object)),
+        from_postcode,
+        found_key,
+        found_place,
+        found_postcode,
+    )

@@ -19,8 +19,9 @@ from peermap.mapping.evidence.kinds import evidence_kinds
 from peermap.mapping.evidence.words import EvidenceRecords, joined, or_empty, when
 
 
-def explain(rows: pd.DataFrame, records: EvidenceRecords, positions: np.ndarray | None = None,
-            police: bool = False) -> pd.Series:
+def explain(
+    rows: pd.DataFrame, records: EvidenceRecords, positions: np.ndarray | None = None, police: bool = False
+) -> pd.Series:
     """The sentence of each evidence row, by its kind's sentence.
 
     Parameters
@@ -63,8 +64,11 @@ def explain(rows: pd.DataFrame, records: EvidenceRecords, positions: np.ndarray 
 
 def _ids(rows: pd.DataFrame) -> pa.Array:
     """`` (episodes E1 and E2)``, `` (links L1; L7 and 2 more)``: the raw IDs, for the police."""
-    episodes = pc.coalesce(joined(text_array(rows["episode_a"]), " and ", text_array(rows["episode_b"])),
-                           text_array(rows["episode_a"]), text_array(rows["episode_b"]))
+    episodes = pc.coalesce(
+        joined(text_array(rows["episode_a"]), " and ", text_array(rows["episode_b"])),
+        text_array(rows["episode_a"]),
+        text_array(rows["episode_b"]),
+    )
     on_episodes = [kind.name for kind in evidence_kinds() if kind.rests_on_episodes]
     is_episode = rows["kind"].isin(on_episodes).to_numpy(dtype=bool)
     episode_ids = when(is_episode, or_empty(joined(" (episodes ", episodes, ")")))

@@ -21,16 +21,15 @@ import pyarrow.compute as pc
 
 from peermap.graph_models.arrow_text import positions_in, text_array
 from peermap.mapping.associates import CONTEXT_ROLES, SAFETY_ROLES
-from peermap.mapping.evidence.rows import (CONTEXT, LINK_RECORD, RISK, SAFETY, empty_rows, ordered_pairs,
-                                           typed_rows)
+from peermap.mapping.evidence.rows import CONTEXT, LINK_RECORD, RISK, SAFETY, empty_rows, ordered_pairs, typed_rows
 from peermap.mapping.evidence.words import EvidenceRecords, column_of, joined, when
 from peermap.mapping.settings import EvidenceSettings
 
 
 def grading(links: pd.DataFrame) -> pd.Series:
-    """"rthi 2/B" or "police, ungraded": the source and grades of each link, as shown beside it."""
+    """ "rthi 2/B" or "police, ungraded": the source and grades of each link, as shown beside it."""
     source = links["source"].astype("string").fillna("source not recorded")
-    grade = (links["source_grade"].astype("string").fillna("?") + "/" + links["intel_grade"].astype("string").fillna("?"))
+    grade = links["source_grade"].astype("string").fillna("?") + "/" + links["intel_grade"].astype("string").fillna("?")
     ungraded = links["source_grade"].isna() & links["intel_grade"].isna()
     return (source + " " + grade.where(~ungraded, "ungraded")).astype("string")
 
@@ -38,8 +37,11 @@ def grading(links: pd.DataFrame) -> pd.Series:
 def _link_weight(links: pd.DataFrame, base: float, settings: EvidenceSettings) -> np.ndarray:
     with_during = links["with_during_episode"].astype("boolean").fillna(False).to_numpy(dtype=bool)
     unverified = links["unverified"].to_numpy(dtype=bool)
-    return (base * np.where(with_during, settings.with_during_episode_factor, 1.0)
-            * np.where(unverified, settings.unverified_factor, 1.0))
+    return (
+        base
+        * np.where(with_during, settings.with_during_episode_factor, 1.0)
+        * np.where(unverified, settings.unverified_factor, 1.0)
+    )
 
 
 def named_together_evidence(links: pd.DataFrame, settings: EvidenceSettings) -> pd.DataFrame:
@@ -48,25 +50,40 @@ def named_together_evidence(links: pd.DataFrame, settings: EvidenceSettings) -> 
     A link with role ``protective`` is safety and ``family``/``professional``
     context: kept and explained, never weighed as risk.
     """
-    keep = (links["target_type"].eq("child").fillna(False).to_numpy(dtype=bool)
-            & links["target_child_ref"].notna().to_numpy()
-            & (links["target_child_ref"] != links["child_ref"]).fillna(False).to_numpy(dtype=bool))
+    keep = (
+        links["target_type"].eq("child").fillna(False).to_numpy(dtype=bool)
+        & links["target_child_ref"].notna().to_numpy()
+        & (links["target_child_ref"] != links["child_ref"]).fillna(False).to_numpy(dtype=bool)
+    )
     if not keep.any():
         return empty_rows()
     named = links[keep].reset_index(drop=True)
     a, b = ordered_pairs(named["child_ref"], named["target_child_ref"])
     role = named["role"].astype("string")
-    tie_type = np.where(role.isin(SAFETY_ROLES).fillna(False), SAFETY,
-                        np.where(role.isin(CONTEXT_ROLES).fillna(False), CONTEXT, RISK))
+    tie_type = np.where(
+        role.isin(SAFETY_ROLES).fillna(False), SAFETY, np.where(role.isin(CONTEXT_ROLES).fillna(False), CONTEXT, RISK)
+    )
     weight = np.where(tie_type == RISK, _link_weight(named, settings.named_together_weight, settings), 0.0)
-    rows = pd.DataFrame({
-        "kind": "named_together", "a": a, "b": b, "weight": weight, "tie_type": tie_type,
-        "unverified": named["unverified"].to_numpy(dtype=bool),
-        "first_seen": named["recorded_at"], "last_seen": named["recorded_at"],
-        "episode_a": named["episode_id"], "link_ids": named["link_id"], "grading": grading(named),
-        "handling": named["handling"], "with_during": named["with_during_episode"].astype("boolean").fillna(False),
-        "via": role, "record_a": np.flatnonzero(keep), "record_a_type": LINK_RECORD,
-    })
+    rows = pd.DataFrame(
+        {
+            "kind": "named_together",
+            "a": a,
+            "b": b,
+            "weight": weight,
+            "tie_type": tie_type,
+            "unverified": named["unverified"].to_numpy(dtype=bool),
+            "first_seen": named["recorded_at"],
+            "last_seen": named["recorded_at"],
+            "episode_a": named["episode_id"],
+            "link_ids": named["link_id"],
+            "grading": grading(named),
+            "handling": named["handling"],
+            "with_during": named["with_during_episode"].astype("boolean").fillna(False),
+            "via": role,
+            "record_a": np.flatnonzero(keep),
+            "record_a_type": LINK_RECORD,
+        }
+    )
     return typed_rows(rows)
 
 
@@ -77,23 +94,37 @@ def linked_associate_evidence(links: pd.DataFrame, roles: pd.DataFrame, settings
     :func:`mapping.associates.associate_roles`) decides the tie type: protective
     people are safety, family and professionals context, everyone else risk.
     """
-    keep = (links["target_type"].eq("associate").fillna(False).to_numpy(dtype=bool)
-            & links["associate_ref"].notna().to_numpy())
+    keep = (
+        links["target_type"].eq("associate").fillna(False).to_numpy(dtype=bool)
+        & links["associate_ref"].notna().to_numpy()
+    )
     if not keep.any():
         return empty_rows()
     linked = links[keep].reset_index(drop=True)
     tie_type = by_key(linked["associate_key"], roles, "tie_type")
     tie_type[pd.isna(tie_type)] = RISK
     weight = np.where(tie_type == RISK, _link_weight(linked, settings.associate_link_weight, settings), 0.0)
-    rows = pd.DataFrame({
-        "kind": "linked_associate", "a": linked["child_ref"], "b": linked["associate_ref"], "weight": weight,
-        "tie_type": tie_type, "unverified": linked["unverified"].to_numpy(dtype=bool),
-        "first_seen": linked["recorded_at"], "last_seen": linked["recorded_at"], "episode_a": linked["episode_id"],
-        "via": linked["associate_ref"], "via_key": linked["associate_key"], "link_ids": linked["link_id"],
-        "grading": grading(linked), "handling": linked["handling"],
-        "with_during": linked["with_during_episode"].astype("boolean").fillna(False),
-        "record_a": np.flatnonzero(keep), "record_a_type": LINK_RECORD,
-    })
+    rows = pd.DataFrame(
+        {
+            "kind": "linked_associate",
+            "a": linked["child_ref"],
+            "b": linked["associate_ref"],
+            "weight": weight,
+            "tie_type": tie_type,
+            "unverified": linked["unverified"].to_numpy(dtype=bool),
+            "first_seen": linked["recorded_at"],
+            "last_seen": linked["recorded_at"],
+            "episode_a": linked["episode_id"],
+            "via": linked["associate_ref"],
+            "via_key": linked["associate_key"],
+            "link_ids": linked["link_id"],
+            "grading": grading(linked),
+            "handling": linked["handling"],
+            "with_during": linked["with_during_episode"].astype("boolean").fillna(False),
+            "record_a": np.flatnonzero(keep),
+            "record_a_type": LINK_RECORD,
+        }
+    )
     return typed_rows(rows)
 
 
@@ -109,8 +140,10 @@ def by_key(keys: pd.Series, table: pd.DataFrame, column: str) -> np.ndarray:
 # -- in words ----------------------------------------------------------------------------------------------------------
 def _tie_type_words(rows: pd.DataFrame, safety: str, context: str) -> pa.Array:
     kind = rows["tie_type"].to_numpy(dtype=object)
-    return pc.take(pa.array([safety, context, ""], pa.large_string()),
-                   np.where(kind == "safety", 0, np.where(kind == "context", 1, 2)))
+    return pc.take(
+        pa.array([safety, context, ""], pa.large_string()),
+        np.where(kind == "safety", 0, np.where(kind == "context", 1, 2)),
+    )
 
 
 def named_together_sentences(rows: pd.DataFrame, records: EvidenceRecords, police: bool) -> pa.Array:
@@ -129,4 +162,3 @@ def linked_associate_sentences(rows: pd.DataFrame, records: EvidenceRecords, pol
     during = when(records.link_with_during(link), " as with them while missing")
     role = _tie_type_words(rows, " as someone who helps keep them safe", " as family or a professional")
     return joined(records.link_record(link, police), " names ", text_array(rows["b"]), role, during)
-

@@ -37,14 +37,19 @@ def period_rows(dataset: Dataset, period: Period) -> PeriodRows:
     links = dataset.links
     has_episode = links["episode_id"].notna().to_numpy(dtype=bool)
     in_period = (has_episode & isin(links["episode_id"], episodes["episode_id"])) | (
-        ~has_episode & period.contains(links["recorded_at"]).to_numpy(dtype=bool))
+        ~has_episode & period.contains(links["recorded_at"]).to_numpy(dtype=bool)
+    )
     links = _rows_where(links, in_period)
     refs = dataset.children["ref"]
-    mentioned = (isin(refs, episodes["child_ref"]) | isin(refs, links["child_ref"])
-                 | isin(refs, links["target_child_ref"].dropna()))
+    mentioned = (
+        isin(refs, episodes["child_ref"])
+        | isin(refs, links["child_ref"])
+        | isin(refs, links["target_child_ref"].dropna())
+    )
     children = _rows_where(dataset.children, mentioned)
-    associates = _rows_where(dataset.associates, isin(dataset.associates["associate_key"],
-                                                      links["associate_key"].dropna()))
+    associates = _rows_where(
+        dataset.associates, isin(dataset.associates["associate_key"], links["associate_key"].dropna())
+    )
     return PeriodRows(period, episodes, links, children, associates)
 
 

@@ -21,18 +21,54 @@ RISK, SAFETY, CONTEXT = "risk", "safety", "context"
 
 #: The columns of every evidence row.
 EVIDENCE_COLUMNS = (
-    "kind", "a", "b", "weight", "tie_type", "unverified", "first_seen", "last_seen", "occasions",
-    "episode_a", "episode_b", "place", "distance_km", "shared_share", "occasion_start", "occasion_end",
-    "minutes_apart", "via", "via_key", "via_children", "link_ids", "grading", "handling", "with_during",
-    "record_a", "record_b", "record_a_type", "record_b_type", "place_a", "place_b", "more_a", "more_b",
+    "kind",
+    "a",
+    "b",
+    "weight",
+    "tie_type",
+    "unverified",
+    "first_seen",
+    "last_seen",
+    "occasions",
+    "episode_a",
+    "episode_b",
+    "place",
+    "distance_km",
+    "shared_share",
+    "occasion_start",
+    "occasion_end",
+    "minutes_apart",
+    "via",
+    "via_key",
+    "via_children",
+    "link_ids",
+    "grading",
+    "handling",
+    "with_during",
+    "record_a",
+    "record_b",
+    "record_a_type",
+    "record_b_type",
+    "place_a",
+    "place_b",
+    "more_a",
+    "more_b",
 )
 
 #: What ``record_a`` / ``record_b`` point at: nothing, a row of the period's episodes, a row of its links.
 NO_RECORD, EPISODE_RECORD, LINK_RECORD = 0, 1, 2
 #: Which place of an episode ``place_a`` / ``place_b`` name: where it started, where it ended.
 MISSING_FROM, FOUND_AT = 0, 1
-_RECORD_COLUMNS = {"record_a": -1, "record_b": -1, "record_a_type": NO_RECORD, "record_b_type": NO_RECORD,
-                   "place_a": -1, "place_b": -1, "more_a": 0, "more_b": 0}
+_RECORD_COLUMNS = {
+    "record_a": -1,
+    "record_b": -1,
+    "record_a_type": NO_RECORD,
+    "record_b_type": NO_RECORD,
+    "place_a": -1,
+    "place_b": -1,
+    "more_a": 0,
+    "more_b": 0,
+}
 
 _FLOATS = ("weight", "distance_km", "shared_share", "minutes_apart")
 _TIMES = ("first_seen", "last_seen", "occasion_start", "occasion_end")
@@ -68,8 +104,12 @@ def _unknown_column(column: str, n: int):
     if column == "via_children":
         return pd.arrays.IntegerArray(np.zeros(n, dtype=np.int64), np.ones(n, dtype=bool))
     if column in _TIMES:
-        return pd.Series(np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")).dt.tz_localize("UTC").dt.tz_convert(
-            LONDON).array
+        return (
+            pd.Series(np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]"))
+            .dt.tz_localize("UTC")
+            .dt.tz_convert(LONDON)
+            .array
+        )
     return pd.Series(pa.nulls(n, pa.large_string()).to_pandas(types_mapper=pd.ArrowDtype)).astype("string").array
 
 
@@ -79,10 +119,15 @@ def _record_dtype(column: str):
 
 def _typed_column(values: pd.Series, column: str):
     if column in _FLOATS:
-        return values.to_numpy(dtype=float) if values.dtype == float else \
-            pd.to_numeric(values, errors="coerce").astype(float).to_numpy()
+        return (
+            values.to_numpy(dtype=float)
+            if values.dtype == float
+            else pd.to_numeric(values, errors="coerce").astype(float).to_numpy()
+        )
     if column in _FLAGS:
-        return values.astype("boolean").fillna(False).to_numpy(dtype=bool) if values.dtype != bool else values.to_numpy()
+        return (
+            values.astype("boolean").fillna(False).to_numpy(dtype=bool) if values.dtype != bool else values.to_numpy()
+        )
     if column == "via_children":
         return pd.to_numeric(values, errors="coerce").astype("Int64").array
     if column == "occasions":

@@ -29,11 +29,12 @@ from peermap.mapping.evidence.rows import EPISODE_RECORD, FOUND_AT, LINK_RECORD,
 from peermap.mapping.evidence.words import EvidenceRecords, column_of, int_text, joined, mapped, or_empty, when
 from peermap.mapping.settings import EvidenceSettings
 
-
 #: Roles of a place, as bit flags, so each child's roles of a place combine without a Python loop.
 _PLACE_ROLE_BITS = ("found there", "found at", "frequents", "exploitation location")
-_ROLE_WORDS = np.array([", ".join(r for i, r in enumerate(_PLACE_ROLE_BITS) if m >> i & 1)
-                        for m in range(1 << len(_PLACE_ROLE_BITS))], dtype=object)
+_ROLE_WORDS = np.array(
+    [", ".join(r for i, r in enumerate(_PLACE_ROLE_BITS) if m >> i & 1) for m in range(1 << len(_PLACE_ROLE_BITS))],
+    dtype=object,
+)
 
 
 def _objects(values) -> np.ndarray:
@@ -50,8 +51,9 @@ def _pair_text(left, right, sep: str) -> pd.Series:
     return text_series(pc.if_else(differ, both, pc.coalesce(left, right)))
 
 
-def shared_pairs(rows: pd.DataFrame, kind: str, base: float, settings: EvidenceSettings,
-                 cap: float | None = None) -> pd.DataFrame:
+def shared_pairs(
+    rows: pd.DataFrame, kind: str, base: float, settings: EvidenceSettings, cap: float | None = None
+) -> pd.DataFrame:
     """Pairs of children linked to the same thing (``via_key``): one row per pair and thing.
 
     ``rows`` has one row per link of a child (``a``) to a thing: ``via_key``,
@@ -90,8 +92,12 @@ def shared_pairs(rows: pd.DataFrame, kind: str, base: float, settings: EvidenceS
     np.maximum.at(g_last, group, last[order])
     g_first = np.where(g_first == big, NO_TIME, g_first)
     g_links = np.bincount(group)
-    bits = pd.Series(rows["place"].to_numpy(dtype=object)).map(
-        {r: 1 << i for i, r in enumerate(_PLACE_ROLE_BITS)}).fillna(0).to_numpy(dtype=np.int64)
+    bits = (
+        pd.Series(rows["place"].to_numpy(dtype=object))
+        .map({r: 1 << i for i, r in enumerate(_PLACE_ROLE_BITS)})
+        .fillna(0)
+        .to_numpy(dtype=np.int64)
+    )
     g_roles = np.zeros(n_groups, dtype=np.int64)
     np.bitwise_or.at(g_roles, group, bits[order])
     g_k, g_a = k_code[best], a_code[best]
@@ -131,23 +137,34 @@ def shared_pairs(rows: pd.DataFrame, kind: str, base: float, settings: EvidenceS
     grading_l, grading_r = side("grading")
     handling_l, handling_r = side("handling")
     a_values = np.asarray(a_values, dtype=object)
-    out = pd.DataFrame({
-        "kind": kind, "a": pd.Series(a_values[g_a[left]], dtype="string"),
-        "b": pd.Series(a_values[g_a[right]], dtype="string"), "weight": weight, "tie_type": RISK,
-        "unverified": g_unverified[left] & g_unverified[right],
-        "first_seen": from_seconds(np.minimum(g_first[left], g_first[right])),
-        "last_seen": from_seconds(np.maximum(g_last[left], g_last[right])),
-        "via": pd.Series(_objects(rows["via"])[best][left], dtype="string"),
-        "via_key": pd.Series(np.asarray(k_values, dtype=object)[g_k[left]], dtype="string"),
-        "via_children": size[left],
-        "place": pd.Series(_ROLE_WORDS[g_roles[left] | g_roles[right]], dtype="string").replace("", pd.NA),
-        "link_ids": pd.Series(_pair_text(_with_more(links_l, g_links[left] - 1),
-                                         _with_more(links_r, g_links[right] - 1), "; "), dtype="string"),
-        "grading": pd.Series(_pair_text(grading_l, grading_r, " and "), dtype="string"),
-        "handling": pd.Series(_pair_text(handling_l, handling_r, ";"), dtype="string"),
-        "record_a": record_l, "record_b": record_r, "record_a_type": type_l, "record_b_type": type_r,
-        "more_a": g_links[left] - 1, "more_b": g_links[right] - 1,
-    })
+    out = pd.DataFrame(
+        {
+            "kind": kind,
+            "a": pd.Series(a_values[g_a[left]], dtype="string"),
+            "b": pd.Series(a_values[g_a[right]], dtype="string"),
+            "weight": weight,
+            "tie_type": RISK,
+            "unverified": g_unverified[left] & g_unverified[right],
+            "first_seen": from_seconds(np.minimum(g_first[left], g_first[right])),
+            "last_seen": from_seconds(np.maximum(g_last[left], g_last[right])),
+            "via": pd.Series(_objects(rows["via"])[best][left], dtype="string"),
+            "via_key": pd.Series(np.asarray(k_values, dtype=object)[g_k[left]], dtype="string"),
+            "via_children": size[left],
+            "place": pd.Series(_ROLE_WORDS[g_roles[left] | g_roles[right]], dtype="string").replace("", pd.NA),
+            "link_ids": pd.Series(
+                _pair_text(_with_more(links_l, g_links[left] - 1), _with_more(links_r, g_links[right] - 1), "; "),
+                dtype="string",
+            ),
+            "grading": pd.Series(_pair_text(grading_l, grading_r, " and "), dtype="string"),
+            "handling": pd.Series(_pair_text(handling_l, handling_r, ";"), dtype="string"),
+            "record_a": record_l,
+            "record_b": record_r,
+            "record_a_type": type_l,
+            "record_b_type": type_r,
+            "more_a": g_links[left] - 1,
+            "more_b": g_links[right] - 1,
+        }
+    )
     return typed_rows(out)
 
 
@@ -158,20 +175,23 @@ def _with_more(links: np.ndarray, more: np.ndarray) -> np.ndarray:
     return out
 
 
-def shared_associate_evidence(associate_rows: pd.DataFrame, roles: pd.DataFrame,
-                              settings: EvidenceSettings) -> pd.DataFrame:
+def shared_associate_evidence(
+    associate_rows: pd.DataFrame, roles: pd.DataFrame, settings: EvidenceSettings
+) -> pd.DataFrame:
     """One row per pair of children linked to the same (risk) associate."""
     risk = associate_rows[associate_rows["tie_type"].eq(RISK).to_numpy(dtype=bool)]
     if risk.empty:
         return empty_rows()
     rows = shared_pairs(risk.assign(place=pd.NA), "shared_associate", settings.shared_associate_weight, settings)
     rows["place"] = pd.Series(by_key(rows["via_key"], roles, "role"), index=rows.index).astype(
-        "string")  # the associate's role, for the words
+        "string"
+    )  # the associate's role, for the words
     return rows
 
 
-def concern_places(table: EpisodeTable, links: pd.DataFrame, places: pd.DataFrame,
-                   not_of_concern: set[str]) -> pd.DataFrame:
+def concern_places(
+    table: EpisodeTable, links: pd.DataFrame, places: pd.DataFrame, not_of_concern: set[str]
+) -> pd.DataFrame:
     """Each child's links to places of concern: intelligence (found at, frequents, exploitation location)
     and the places episodes ended at, leaving out where children live.
 
@@ -179,37 +199,57 @@ def concern_places(table: EpisodeTable, links: pd.DataFrame, places: pd.DataFram
     ``via`` (label), ``place`` (roles), ``unverified``, ``first_seen``,
     ``last_seen``, ``link_ids``, ``grading``, ``handling``.
     """
-    is_place = (links["target_type"].eq("place").fillna(False).to_numpy(dtype=bool)
-                & links["role"].isin(CONCERN_ROLES).fillna(False).to_numpy(dtype=bool))
+    is_place = links["target_type"].eq("place").fillna(False).to_numpy(dtype=bool) & links["role"].isin(
+        CONCERN_ROLES
+    ).fillna(False).to_numpy(dtype=bool)
     place_links = links[is_place].reset_index(drop=True)
-    postcode = place_links["target_postcode"].astype("string").fillna(place_postcodes(place_links["target_ref"], places))
+    postcode = (
+        place_links["target_postcode"].astype("string").fillna(place_postcodes(place_links["target_ref"], places))
+    )
     key = postcode.fillna("name:" + cells.name_key(place_links["target_ref"])).astype("string")
     text = place_links["target_ref"].astype("string").str.strip()
     label = (text + " (" + postcode + ")").where(postcode != text, text).fillna(text).astype("string")
-    from_links = pd.DataFrame({
-        "a": place_links["child_ref"], "via_key": key, "via": label,
-        "place": place_links["role"].astype("string").str.replace("_", " "),
-        "unverified": place_links["unverified"].to_numpy(dtype=bool),
-        "first_seen": place_links["recorded_at"], "last_seen": place_links["recorded_at"],
-        "link_ids": place_links["link_id"], "grading": grading(place_links), "handling": place_links["handling"],
-        "record_a": np.flatnonzero(is_place), "record_a_type": LINK_RECORD,
-    })
+    from_links = pd.DataFrame(
+        {
+            "a": place_links["child_ref"],
+            "via_key": key,
+            "via": label,
+            "place": place_links["role"].astype("string").str.replace("_", " "),
+            "unverified": place_links["unverified"].to_numpy(dtype=bool),
+            "first_seen": place_links["recorded_at"],
+            "last_seen": place_links["recorded_at"],
+            "link_ids": place_links["link_id"],
+            "grading": grading(place_links),
+            "handling": place_links["handling"],
+            "record_a": np.flatnonzero(is_place),
+            "record_a_type": LINK_RECORD,
+        }
+    )
     found = np.flatnonzero(table.found_key.known() & (table.returned != NO_TIME))
-    finds = pd.DataFrame({
-        "a": table.children_at(found),
-        "via_key": table.found_key.at(found),
-        "via": table.found_label(found), "place": "found there",
-        "unverified": False, "first_seen": from_seconds(table.returned[found]),
-        "last_seen": from_seconds(table.returned[found]),
-        "link_ids": pd.NA, "grading": "episode record", "handling": pd.NA,
-        "record_a": found, "record_a_type": EPISODE_RECORD,
-    })
+    finds = pd.DataFrame(
+        {
+            "a": table.children_at(found),
+            "via_key": table.found_key.at(found),
+            "via": table.found_label(found),
+            "place": "found there",
+            "unverified": False,
+            "first_seen": from_seconds(table.returned[found]),
+            "last_seen": from_seconds(table.returned[found]),
+            "link_ids": pd.NA,
+            "grading": "episode record",
+            "handling": pd.NA,
+            "record_a": found,
+            "record_a_type": EPISODE_RECORD,
+        }
+    )
     both = pd.concat([from_links, finds], ignore_index=True)
     both = both[~isin(both["via_key"], pd.Series(sorted(not_of_concern), dtype=object))].reset_index(drop=True)
     # one label per place: the places.csv name where it has one, else the first written
     named = places.dropna(subset=["postcode"]).drop_duplicates("postcode")
-    canonical = pd.Series((named["place_name"].astype("string") + " (" + named["postcode"] + ")").to_numpy(),
-                          index=named["postcode"].to_numpy())
+    canonical = pd.Series(
+        (named["place_name"].astype("string") + " (" + named["postcode"] + ")").to_numpy(),
+        index=named["postcode"].to_numpy(),
+    )
     codes, keys = pd.factorize(both["via_key"])
     if len(codes):
         first_label = _objects(both["via"])[np.unique(codes, return_index=True)[1]]
@@ -230,14 +270,22 @@ def shared_place_evidence(place_rows: pd.DataFrame, settings: EvidenceSettings) 
     place_rows = place_rows[~place_rows["via_key"].str.startswith("name:").fillna(True).to_numpy(dtype=bool)]
     if place_rows.empty:
         return empty_rows()
-    return shared_pairs(place_rows.reset_index(drop=True), "shared_place", settings.shared_place_weight, settings,
-                        cap=settings.shared_place_most_per_pair)
+    return shared_pairs(
+        place_rows.reset_index(drop=True),
+        "shared_place",
+        settings.shared_place_weight,
+        settings,
+        cap=settings.shared_place_most_per_pair,
+    )
 
 
 # -- in words ----------------------------------------------------------------------------------------------------------
 #: How a place link's role reads after "names it as".
-PLACE_ROLE_WORDS = {"found_at": "where they were found", "frequents": "a place they go",
-                    "exploitation_location": "a place they were exploited"}
+PLACE_ROLE_WORDS = {
+    "found_at": "where they were found",
+    "frequents": "a place they go",
+    "exploitation_location": "a place they were exploited",
+}
 
 
 def _side(rows: pd.DataFrame, records: EvidenceRecords, side: str, police: bool, place: bool) -> pa.Array:
@@ -259,9 +307,18 @@ def _side(rows: pd.DataFrame, records: EvidenceRecords, side: str, police: bool,
         words = joined(pc.take(ref, episodes), " was found there on ", records.episode_time(record[episodes], at))
         out = _put(out, episodes, words)
     more = column_of(rows, f"more_{side}", np.int64)
-    extra = when(more > 0, joined(" and ", int_text(more), pc.if_else(pa.array(more == 1),
-                                                                      pa.scalar(" more record", pa.large_string()),
-                                                                      pa.scalar(" more records", pa.large_string()))))
+    extra = when(
+        more > 0,
+        joined(
+            " and ",
+            int_text(more),
+            pc.if_else(
+                pa.array(more == 1),
+                pa.scalar(" more record", pa.large_string()),
+                pa.scalar(" more records", pa.large_string()),
+            ),
+        ),
+    )
     return joined(or_empty(out), extra)
 
 
@@ -274,8 +331,12 @@ def _put(out: pa.Array, at: np.ndarray, values: pa.Array) -> pa.Array:
 def _children_reached(rows: pd.DataFrame, before: str) -> pa.Array:
     count = rows["via_children"]
     n = count.fillna(0).to_numpy(dtype=np.int64)
-    text = joined(before, int_text(n), pc.if_else(pa.array(n == 1), pa.scalar(" child", pa.large_string()),
-                                                  pa.scalar(" children", pa.large_string())), " in this period")
+    text = joined(
+        before,
+        int_text(n),
+        pc.if_else(pa.array(n == 1), pa.scalar(" child", pa.large_string()), pa.scalar(" children", pa.large_string())),
+        " in this period",
+    )
     return when(count.notna().to_numpy(dtype=bool), text)
 
 
@@ -283,13 +344,27 @@ def shared_associate_sentences(rows: pd.DataFrame, records: EvidenceRecords, pol
     """``both linked to A-XXXXXXXXXX (adult of concern), who is linked to 4 children in this period: C-A's return
     interview of ... and C-B's ...``."""
     role = or_empty(joined(" (", pc.replace_substring(text_array(rows["place"]), "_", " "), ")"))
-    return joined("both linked to ", text_array(rows["via"]), role, _children_reached(rows, ", who is linked to "),
-                  ": ", _side(rows, records, "a", police, False), " and ", _side(rows, records, "b", police, False))
+    return joined(
+        "both linked to ",
+        text_array(rows["via"]),
+        role,
+        _children_reached(rows, ", who is linked to "),
+        ": ",
+        _side(rows, records, "a", police, False),
+        " and ",
+        _side(rows, records, "b", police, False),
+    )
 
 
 def shared_place_sentences(rows: pd.DataFrame, records: EvidenceRecords, police: bool) -> pa.Array:
     """``both linked to Wharton Park (DH1 3EB), a place linked to 3 children in this period: C-A was found there
     on ... and C-B's worker record of ... (...) names it as a place they go``."""
-    return joined("both linked to ", text_array(rows["via"]), _children_reached(rows, ", a place linked to "), ": ",
-                  _side(rows, records, "a", police, True), " and ", _side(rows, records, "b", police, True))
-
+    return joined(
+        "both linked to ",
+        text_array(rows["via"]),
+        _children_reached(rows, ", a place linked to "),
+        ": ",
+        _side(rows, records, "a", police, True),
+        " and ",
+        _side(rows, records, "b", police, True),
+    )

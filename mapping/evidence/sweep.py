@@ -21,9 +21,14 @@ import numpy as np
 from peermap.mapping.evidence.episodes import NO_TIME
 
 
-def interval_join(probe_key: np.ndarray, probe_start: np.ndarray, probe_end: np.ndarray,
-                  home_key: np.ndarray, home_start: np.ndarray,
-                  max_pairs: int = 500_000) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+def interval_join(
+    probe_key: np.ndarray,
+    probe_start: np.ndarray,
+    probe_end: np.ndarray,
+    home_key: np.ndarray,
+    home_start: np.ndarray,
+    max_pairs: int = 500_000,
+) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """Pairs (probe, home) with the same key and ``probe_start <= home_start < probe_end``.
 
     Homes are sorted once by (key, start) (not at all when they come so); each
@@ -113,9 +118,19 @@ def _unique_pairs(keys: list[np.ndarray], n: int) -> tuple[np.ndarray, np.ndarra
 _GRID_NEIGHBOURS = np.array([(dx, dy) for dx in (-1, 0, 1) for dy in (-1, 0, 1)], dtype=np.int64)
 
 
-def close_pairs(owner: np.ndarray, x: np.ndarray, y: np.ndarray, fallback: np.ndarray, start: np.ndarray,
-                end: np.ndarray, radius_m: float, child: np.ndarray, n_owners: int, least_share: float = 0.0,
-                max_pairs: int = 500_000) -> tuple[np.ndarray, np.ndarray]:
+def close_pairs(
+    owner: np.ndarray,
+    x: np.ndarray,
+    y: np.ndarray,
+    fallback: np.ndarray,
+    start: np.ndarray,
+    end: np.ndarray,
+    radius_m: float,
+    child: np.ndarray,
+    n_owners: int,
+    least_share: float = 0.0,
+    max_pairs: int = 500_000,
+) -> tuple[np.ndarray, np.ndarray]:
     """Pairs of owners (i < j) of different children with points close in place and intervals overlapping.
 
     Each point belongs to an owner (an episode; an episode may have several
@@ -152,8 +167,7 @@ def close_pairs(owner: np.ndarray, x: np.ndarray, y: np.ndarray, fallback: np.nd
     found: list[np.ndarray] = []
     point_child = np.asarray(child)[owner]
 
-    def keep_pairs(a: np.ndarray, b: np.ndarray, o: np.ndarray, c: np.ndarray, s: np.ndarray,
-                   e: np.ndarray) -> None:
+    def keep_pairs(a: np.ndarray, b: np.ndarray, o: np.ndarray, c: np.ndarray, s: np.ndarray, e: np.ndarray) -> None:
         """Keep the pairs of points ``a``, ``b`` of different children whose intervals share enough
         (owners ``o``, children ``c``, starts ``s`` and ends ``e`` in the points' order of ``a`` and ``b``)."""
         keep = c[a] != c[b]
@@ -177,8 +191,9 @@ def close_pairs(owner: np.ndarray, x: np.ndarray, y: np.ndarray, fallback: np.nd
         p_owner, p_child, p_end = owner[p], point_child[p], end[p]
         limit = radius_m * radius_m
         for dx, dy in _GRID_NEIGHBOURS:
-            for pi, hi in interval_join(cell + (dx * np.int64(1 << 31) + dy), p_start, p_reach, cell, p_start,
-                                        max_pairs):
+            for pi, hi in interval_join(
+                cell + (dx * np.int64(1 << 31) + dy), p_start, p_reach, cell, p_start, max_pairs
+            ):
                 # close in place: the cheapest test first, the rest on what passes it
                 apart = px[pi] - px[hi]
                 apart *= apart
@@ -190,14 +205,22 @@ def close_pairs(owner: np.ndarray, x: np.ndarray, y: np.ndarray, fallback: np.nd
     if len(blind):
         every = np.flatnonzero(fallback >= 0)
         for probes, homes in ((blind, every), (every, blind)):
-            for pi, hi in interval_join(fallback[probes], start[probes], reach[probes], fallback[homes],
-                                        start[homes], max_pairs):
+            for pi, hi in interval_join(
+                fallback[probes], start[probes], reach[probes], fallback[homes], start[homes], max_pairs
+            ):
                 keep_pairs(probes[pi], homes[hi], owner, point_child, start, end)
     return _unique_pairs(found, n_owners)
 
 
-def window_pairs(x: np.ndarray, y: np.ndarray, key: np.ndarray, times: np.ndarray, window_seconds: float,
-                 radius_m: float, child: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def window_pairs(
+    x: np.ndarray,
+    y: np.ndarray,
+    key: np.ndarray,
+    times: np.ndarray,
+    window_seconds: float,
+    radius_m: float,
+    child: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
     """Pairs (i < j) of rows of different children at the same place (within ``radius_m``, or the same
     ``key`` without coordinates) whose times are at most ``window_seconds`` apart.
 

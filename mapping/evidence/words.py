@@ -39,15 +39,25 @@ from peermap.mapping.evidence.rows import FOUND_AT
 from peermap.mapping.periods import LONDON
 
 #: What each source's record is called in a sentence ("C-A's return interview of 08 Mar 2023").
-SOURCE_NOUNS = {"rthi": "return interview", "police": "police record", "school": "school record",
-                "worker": "worker record", "partner": "partner agency record"}
+SOURCE_NOUNS = {
+    "rthi": "return interview",
+    "police": "police record",
+    "school": "school record",
+    "worker": "worker record",
+    "partner": "partner agency record",
+}
 #: A record whose source is not given.
 NO_SOURCE_NOUN = "record (source not given)"
 #: The 3x5x2 source evaluation, in words.
 SOURCE_GRADE_WORDS = {"1": "reliable source", "2": "untested source", "3": "unreliable source"}
 #: The 3x5x2 intelligence assessment, in words.
-INFORMATION_GRADE_WORDS = {"A": "known directly", "B": "second-hand, corroborated", "C": "second-hand",
-                           "D": "not known to be true", "E": "suspected false"}
+INFORMATION_GRADE_WORDS = {
+    "A": "known directly",
+    "B": "second-hand, corroborated",
+    "C": "second-hand",
+    "D": "not known to be true",
+    "E": "suspected false",
+}
 #: Said of every link that is ungraded or graded 3, D or E (SCHEMA.md: never shown as fact).
 NOT_CONFIRMED = "not confirmed"
 
@@ -99,19 +109,24 @@ def strength_codes(weight, settings) -> np.ndarray:
     """Each weight's place in :data:`STRENGTHS`, from the bands in the settings
     (``strong_tie_weight``, ``moderate_tie_weight``)."""
     w = np.asarray(weight, dtype=float)
-    return np.where(w >= settings.strong_tie_weight, 0,
-                    np.where(w >= settings.moderate_tie_weight, 1, np.where(w > 0, 2, 3)))
+    return np.where(
+        w >= settings.strong_tie_weight, 0, np.where(w >= settings.moderate_tie_weight, 1, np.where(w > 0, 2, 3))
+    )
 
 
 def strength_legend(settings) -> list[tuple[str, str]]:
     """What each strength word means, for the legend beside a network (no tie's own weight is shown)."""
     strong, moderate = settings.strong_tie_weight, settings.moderate_tie_weight
-    return [("strong", f"at least {strong:g} on the evidence scale, where one direct, verified piece of evidence "
-                       "(such as being found together) is 1 to 2"),
-            ("moderate", f"from {moderate:g} to under {strong:g}"),
-            ("weak", f"under {moderate:g}: a single unconfirmed or indirect piece of evidence, or a few"),
-            ("none (safety or context)", "protective people, safe places, family and professionals: never "
-                                         "counted as risk")]
+    return [
+        (
+            "strong",
+            f"at least {strong:g} on the evidence scale, where one direct, verified piece of evidence "
+            "(such as being found together) is 1 to 2",
+        ),
+        ("moderate", f"from {moderate:g} to under {strong:g}"),
+        ("weak", f"under {moderate:g}: a single unconfirmed or indirect piece of evidence, or a few"),
+        ("none (safety or context)", "protective people, safe places, family and professionals: never counted as risk"),
+    ]
 
 
 def _text(value) -> str:
@@ -130,30 +145,50 @@ class EvidenceRecords:
     words need are kept, so a national year keeps tens of MB, not the tables.
     """
 
-    child: np.ndarray            # episode -> code into child_text
-    child_text: pa.Array         # children's references
+    child: np.ndarray  # episode -> code into child_text
+    child_text: pa.Array  # children's references
     episode_ids: pa.Array
-    start: np.ndarray            # missing_at, seconds (UTC)
-    returned: np.ndarray         # returned_at, seconds (sentinel when still missing)
+    start: np.ndarray  # missing_at, seconds (UTC)
+    returned: np.ndarray  # returned_at, seconds (sentinel when still missing)
     from_postcode: Coded
     found_place: Coded
     found_postcode: Coded
-    district: Coded              # missing-from districts, then found-at districts (2n codes)
-    links: pd.DataFrame          # link_id, child_ref, recorded_at, source, source_grade, intel_grade,
+    district: Coded  # missing-from districts, then found-at districts (2n codes)
+    links: pd.DataFrame  # link_id, child_ref, recorded_at, source, source_grade, intel_grade,
     #                              with_during_episode, unverified, role, target_ref, target_child_ref,
     #                              associate_ref, target_postcode
 
     @classmethod
     def of(cls, table: EpisodeTable, links: pd.DataFrame) -> "EvidenceRecords":
         """The records of a period: its episode table and its links (rows in the order the evidence saw them)."""
-        wanted = ["link_id", "child_ref", "recorded_at", "source", "source_grade", "intel_grade",
-                  "with_during_episode", "unverified", "role", "target_ref", "target_child_ref", "associate_ref",
-                  "target_postcode"]
+        wanted = [
+            "link_id",
+            "child_ref",
+            "recorded_at",
+            "source",
+            "source_grade",
+            "intel_grade",
+            "with_during_episode",
+            "unverified",
+            "role",
+            "target_ref",
+            "target_child_ref",
+            "associate_ref",
+            "target_postcode",
+        ]
         kept = links[[c for c in wanted if c in links]].reset_index(drop=True)
-        return cls(table.child, table.child_text if table.child_text is not None else arrow_text(table.child_refs),
-                   table.episode_text if table.episode_text is not None else arrow_text(table.frame["episode_id"]),
-                   table.start, table.returned, table.from_postcode, table.found_place, table.found_postcode,
-                   table.district, kept)
+        return cls(
+            table.child,
+            table.child_text if table.child_text is not None else arrow_text(table.child_refs),
+            table.episode_text if table.episode_text is not None else arrow_text(table.frame["episode_id"]),
+            table.start,
+            table.returned,
+            table.from_postcode,
+            table.found_place,
+            table.found_postcode,
+            table.district,
+            kept,
+        )
 
     # -- episodes ------------------------------------------------------------------------------------------------
     def episode_child(self, rows: np.ndarray) -> pa.Array:
@@ -167,8 +202,9 @@ class EvidenceRecords:
         started = text_array(self.from_postcode.at(rows))
         name = text_array(self.found_place.at(rows).str.strip())
         postcode = text_array(self.found_postcode.at(rows))
-        named = pc.binary_join_element_wise(name, pa.scalar(" (", pa.large_string()), postcode,
-                                            pa.scalar(")", pa.large_string()), EMPTY)
+        named = pc.binary_join_element_wise(
+            name, pa.scalar(" (", pa.large_string()), postcode, pa.scalar(")", pa.large_string()), EMPTY
+        )
         found = pc.coalesce(named, name, postcode)
         return pc.if_else(pa.array(np.asarray(at) == FOUND_AT), found, started)
 
@@ -186,8 +222,9 @@ class EvidenceRecords:
         start = text_array(seconds_text(self.start[rows]))
         end = text_array(seconds_text(self.returned[rows]))
         span = pc.binary_join_element_wise(start, pa.scalar(" to ", pa.large_string()), end, EMPTY)
-        return pc.coalesce(span, pc.binary_join_element_wise(start, pa.scalar(", still missing", pa.large_string()),
-                                                             EMPTY))
+        return pc.coalesce(
+            span, pc.binary_join_element_wise(start, pa.scalar(", still missing", pa.large_string()), EMPTY)
+        )
 
     # -- links ---------------------------------------------------------------------------------------------------
     def link_column(self, rows: np.ndarray, column: str) -> pd.Series:
@@ -199,10 +236,17 @@ class EvidenceRecords:
         source = mapped(links["source"], SOURCE_NOUNS, NO_SOURCE_NOUN)
         grades = _grades(links, police)
         day = text_array(local_text(links["recorded_at"], with_time=False))
-        return pc.binary_join_element_wise(text_array(links["child_ref"]), pa.scalar("'s ", pa.large_string()), source,
-                                           pa.scalar(" of ", pa.large_string()), day,
-                                           pa.scalar(" (", pa.large_string()), grades,
-                                           pa.scalar(")", pa.large_string()), EMPTY)
+        return pc.binary_join_element_wise(
+            text_array(links["child_ref"]),
+            pa.scalar("'s ", pa.large_string()),
+            source,
+            pa.scalar(" of ", pa.large_string()),
+            day,
+            pa.scalar(" (", pa.large_string()),
+            grades,
+            pa.scalar(")", pa.large_string()),
+            EMPTY,
+        )
 
     def link_with_during(self, rows: np.ndarray) -> np.ndarray:
         return self.links["with_during_episode"].astype("boolean").fillna(False).to_numpy(dtype=bool)[rows]
@@ -279,8 +323,13 @@ def distance_text(km: np.ndarray) -> pa.Array:
     metres = np.rint(np.nan_to_num(km) * 1000).astype(np.int64)
     tenths = np.rint(np.round(np.nan_to_num(km), 1) * 10).astype(np.int64)
     whole, tenth = np.divmod(tenths, 10)
-    km_text = pc.binary_join_element_wise(int_text(whole), pa.scalar(".", pa.large_string()), int_text(tenth),
-                                          pa.scalar(" km apart", pa.large_string()), EMPTY)
+    km_text = pc.binary_join_element_wise(
+        int_text(whole),
+        pa.scalar(".", pa.large_string()),
+        int_text(tenth),
+        pa.scalar(" km apart", pa.large_string()),
+        EMPTY,
+    )
     m_text = pc.binary_join_element_wise(int_text(metres), pa.scalar(" m apart", pa.large_string()), EMPTY)
     out = pc.if_else(pa.array(metres < 1000), m_text, km_text)
     return pc.if_else(pa.array(unknown), pa.scalar(None, pa.large_string()), out)
@@ -292,10 +341,14 @@ def minutes_text(minutes: np.ndarray) -> pa.Array:
     whole = np.rint(minutes).astype(np.int64)
     hours = np.rint(minutes / 6).astype(np.int64)  # tenths of an hour
     h_whole, h_tenth = np.divmod(hours, 10)
-    hour_text = pc.binary_join_element_wise(int_text(h_whole), pa.scalar(".", pa.large_string()),
-                                            int_text(h_tenth), pa.scalar(" hours apart", pa.large_string()), EMPTY)
-    minute_text = pc.binary_join_element_wise(int_text(whole), pa.scalar(" minutes apart", pa.large_string()),
-                                              EMPTY)
+    hour_text = pc.binary_join_element_wise(
+        int_text(h_whole),
+        pa.scalar(".", pa.large_string()),
+        int_text(h_tenth),
+        pa.scalar(" hours apart", pa.large_string()),
+        EMPTY,
+    )
+    minute_text = pc.binary_join_element_wise(int_text(whole), pa.scalar(" minutes apart", pa.large_string()), EMPTY)
     out = pc.if_else(pa.array(whole >= 120), hour_text, minute_text)
     out = pc.if_else(pa.array(whole == 1), pa.scalar("1 minute apart", pa.large_string()), out)
     return pc.if_else(pa.array(whole == 0), pa.scalar("in the same minute", pa.large_string()), out)
@@ -333,4 +386,3 @@ def when(mask, words) -> pa.Array:
 def column_of(rows: pd.DataFrame, column: str, dtype) -> np.ndarray:
     """A column of evidence rows as a numpy array of ``dtype``."""
     return rows[column].to_numpy(dtype=dtype)
-

@@ -5,8 +5,20 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Optional
 
-from peermap.cli.options import (AudienceChoice, AudienceOpt, FromOpt, KeyFile, Names, Neo4jOpt, OutFolder, PeriodOpt,
-                                 Postcodes, SourceDir, ToOpt, rejects_option)
+from peermap.cli.options import (
+    AudienceChoice,
+    AudienceOpt,
+    FromOpt,
+    KeyFile,
+    Names,
+    Neo4jOpt,
+    OutFolder,
+    PeriodOpt,
+    Postcodes,
+    SourceDir,
+    ToOpt,
+    rejects_option,
+)
 from peermap.cli.source import open_dataset, postcode_index
 from peermap.exports import console
 from peermap.exports.console import say
@@ -48,17 +60,18 @@ def analyse(
 
         peermap analyse data/durham --from 2022-04-01 --to 2023-03-31 --audience police --out out/year
     """
-    from peermap.exports.audit import audited
-    from peermap.exports.output_folder import REJECTS, OutputFolder
     from peermap.exports.analysis_folder import write_analysis
     from peermap.exports.audience_view import analyse_for_audience
+    from peermap.exports.audit import audited
+    from peermap.exports.output_folder import REJECTS, OutputFolder
     from peermap.mapping.periods import resolve_period
 
     with audited(out, audience=audience.value) as run, OutputFolder(out) as folder:
         span = resolve_period(period, date_from, date_to)
         run.period = span.as_dict()
-        dataset = open_dataset(data_dir, neo4j, key_file, postcodes, rejects or folder.path / REJECTS,
-                               shown_as=rejects or out / REJECTS)
+        dataset = open_dataset(
+            data_dir, neo4j, key_file, postcodes, rejects or folder.path / REJECTS, shown_as=rejects or out / REJECTS
+        )
         with console.progress() as report:
             report("analysing", 0, 1)
             index = postcode_index(postcodes)
@@ -68,7 +81,9 @@ def analyse(
         folder.commit(after=run.written)
     counts = analysis.info["counts"]
     clusters = analysis.info["clustering"]["clusters"]
-    say(f"{span.label}: {counts['children']:,} children and {counts['associates']:,} associates, "
+    say(
+        f"{span.label}: {counts['children']:,} children and {counts['associates']:,} associates, "
         f"{counts['ties']:,} ties, {clusters:,} peer clusters, {len(analysis.changes):,} changes since "
-        f"{span.previous().label}")
+        f"{span.previous().label}"
+    )
     say(f"wrote {', '.join(f.name for f in files)} to {out} for the {audience.value} audience")

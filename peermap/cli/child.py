@@ -23,11 +23,15 @@ from peermap.exports.exit_codes import fail
 def child(
     child_id: str = typer.Argument(..., metavar="CHILD_ID", help="The child's case-system ID (or C- reference)."),
     data_dir: Optional[Path] = SourceDir,
-    out: Path = typer.Option(..., "--out", help="The page to write, e.g. child.html (only that file is replaced); "
-                                                "audit.jsonl goes beside it."),
+    out: Path = typer.Option(
+        ...,
+        "--out",
+        help="The page to write, e.g. child.html (only that file is replaced); audit.jsonl goes beside it.",
+    ),
     # everything recorded unless narrowed, so not the shared period options
-    period: Optional[str] = typer.Option(None, "--period", help="Only this calendar month, YYYY-MM (default: "
-                                                                "everything recorded)."),
+    period: Optional[str] = typer.Option(
+        None, "--period", help="Only this calendar month, YYYY-MM (default: everything recorded)."
+    ),
     date_from: Optional[str] = typer.Option(None, "--from", help="Only from this local date, YYYY-MM-DD (with --to)."),
     date_to: Optional[str] = typer.Option(None, "--to", help="Only to this local date, YYYY-MM-DD (with --from)."),
     key_file: Optional[Path] = KeyFile,

@@ -31,9 +31,9 @@ def demo(
     from peermap.exports.manifest import write_json
     from peermap.exports.pack import write_pack
     from peermap.graph_models.private_files import make_folder
-    from peermap.synthetic import synthesise
     from peermap.mapping.measures import compute_measures, format_measures
     from peermap.mapping.periods import Period
+    from peermap.synthetic import synthesise
 
     make_folder(out)
     data = out / "data"
@@ -48,6 +48,7 @@ def demo(
         write_json(compute_measures(dataset, span), out / name)
     console.out.print(format_measures(compute_measures(dataset, year)))
     say(f"measures: {out / 'kpi.json'} (the year) and {out / 'kpi-month.json'} (March 2023)")
-    pack = write_pack(dataset, month, Audience.meeting.value, out / "pack",
-                      command=["peermap", "demo", "--out", str(out)])
+    pack = write_pack(
+        dataset, month, Audience.meeting.value, out / "pack", command=["peermap", "demo", "--out", str(out)]
+    )
     say(f"meeting pack for {month.label}: open {pack / 'index.html'}")

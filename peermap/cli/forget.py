@@ -35,8 +35,9 @@ def forget(
     if not yes:
         if not sys.stdin.isatty():
             fail("forget removes records for good: add --yes to confirm")
-        typer.confirm(f"Remove child {child_id} and everything recorded about them from {connection.uri}?",
-                      abort=True, err=True)
+        typer.confirm(
+            f"Remove child {child_id} and everything recorded about them from {connection.uri}?", abort=True, err=True
+        )
     driver = connect(connection)
     try:
         removed = erase(driver, child_id, database=connection.database)

@@ -41,11 +41,16 @@ def ingest(
     driver = connect(connection)
     try:
         with console.progress() as report:
-            sent = merge_into(driver, dataset, database=connection.database, batch_size=max(1, batch_size),
-                              progress=report)
+            sent = merge_into(
+                driver, dataset, database=connection.database, batch_size=max(1, batch_size), progress=report
+            )
         graph = counts(driver, database=connection.database)
     finally:
         driver.close()
-    say(f"merged {sum(sent.values()):,} rows into {connection.uri}; the graph now holds "
-        + ", ".join(f"{graph.get(label, 0):,} {label}" for label in ("Child", "Episode", "Interview", "Associate",
-                                                                   "Place", "Identifier")))
+    say(
+        f"merged {sum(sent.values()):,} rows into {connection.uri}; the graph now holds "
+        + ", ".join(
+            f"{graph.get(label, 0):,} {label}"
+            for label in ("Child", "Episode", "Interview", "Associate", "Place", "Identifier")
+        )
+    )

@@ -9,8 +9,7 @@ from typing import Optional
 
 import typer
 
-from peermap.cli.options import (FromOpt, KeyFile, Neo4jOpt, PeriodOpt, Postcodes, SourceDir, ToOpt, Top,
-                                 rejects_option)
+from peermap.cli.options import FromOpt, KeyFile, Neo4jOpt, PeriodOpt, Postcodes, SourceDir, ToOpt, Top, rejects_option
 from peermap.cli.source import open_dataset
 from peermap.exports import console
 

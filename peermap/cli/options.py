@@ -25,18 +25,31 @@ class Audience(StrEnum):
 AudienceChoice = Literal[Audience.meeting, Audience.police, Audience.board]
 
 # -- what to read ---------------------------------------------------------------------------------------------------
-DataDir = typer.Argument(..., metavar="DATA_DIR", help="The data folder (CSV files, or one .xlsx workbook).",
-                         show_default=False)
-SourceDir = typer.Argument(None, metavar="[DATA_DIR]", show_default=False,
-                           help="The data folder (CSV files, or one .xlsx workbook); leave out with --neo4j.")
-Neo4jOpt = typer.Option(None, "--neo4j", metavar="URI",
-                        help="Read from (or write to) this Neo4j server, e.g. bolt://127.0.0.1:7687, instead of a "
-                             "data folder. The user and password come from NEO4J_USER and NEO4J_PASSWORD; NEO4J_URI "
-                             "is used when --neo4j is not given.")
-KeyFile = typer.Option(None, "--key-file", help="File holding the reference key (else PEERMAP_KEY, "
-                                                 "else DATA_DIR/peermap.key).")
-Postcodes = typer.Option(None, "--postcodes", help="A full Code-Point Open (folder or zip) or ONSPD CSV "
-                                                    "instead of the embedded postcode index.")
+DataDir = typer.Argument(
+    ..., metavar="DATA_DIR", help="The data folder (CSV files, or one .xlsx workbook).", show_default=False
+)
+SourceDir = typer.Argument(
+    None,
+    metavar="[DATA_DIR]",
+    show_default=False,
+    help="The data folder (CSV files, or one .xlsx workbook); leave out with --neo4j.",
+)
+Neo4jOpt = typer.Option(
+    None,
+    "--neo4j",
+    metavar="URI",
+    help="Read from (or write to) this Neo4j server, e.g. bolt://127.0.0.1:7687, instead of a "
+    "data folder. The user and password come from NEO4J_USER and NEO4J_PASSWORD; NEO4J_URI "
+    "is used when --neo4j is not given.",
+)
+KeyFile = typer.Option(
+    None, "--key-file", help="File holding the reference key (else PEERMAP_KEY, else DATA_DIR/peermap.key)."
+)
+Postcodes = typer.Option(
+    None,
+    "--postcodes",
+    help="A full Code-Point Open (folder or zip) or ONSPD CSV instead of the embedded postcode index.",
+)
 
 
 def rejects_option(default: str = "the output folder, or the current folder"):
@@ -50,13 +63,20 @@ FromOpt = typer.Option(None, "--from", help="First local date of the period, YYY
 ToOpt = typer.Option(None, "--to", help="Last local date of the period, YYYY-MM-DD (included).")
 
 # -- what to write, and for whom ------------------------------------------------------------------------------------
-AudienceOpt = typer.Option(Audience.meeting, "--audience",
-                           help="Who the files are for: meeting (references, partner-shareable (handling P) "
-                                "intelligence only, no notes, phones, vehicles or handles), police (everything) or "
-                                "board (measures and counts by postcode district only).")
+AudienceOpt = typer.Option(
+    Audience.meeting,
+    "--audience",
+    help="Who the files are for: meeting (references, partner-shareable (handling P) "
+    "intelligence only, no notes, phones, vehicles or handles), police (everything) or "
+    "board (measures and counts by postcode district only).",
+)
 Names = typer.Option(False, "--names", help="Let a meeting see children's names (display_name).")
-OutFolder = typer.Option(..., "--out", help="Folder to write the files into: new, empty, or an earlier peermap "
-                                            "output (whose files are replaced: nothing of it survives); any other "
-                                            "file there stops the run. audit.jsonl goes beside it.")
+OutFolder = typer.Option(
+    ...,
+    "--out",
+    help="Folder to write the files into: new, empty, or an earlier peermap "
+    "output (whose files are replaced: nothing of it survives); any other "
+    "file there stops the run. audit.jsonl goes beside it.",
+)
 Top = typer.Option(11, "--top", help="How many children in the frequently-missing list.")
 Seed = typer.Option(7, "--seed", help="Random seed: the same seed gives the same files.")

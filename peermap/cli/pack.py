@@ -18,8 +18,22 @@ from typing import Optional
 
 import typer
 
-from peermap.cli.options import (Audience, AudienceChoice, AudienceOpt, FromOpt, KeyFile, Names, Neo4jOpt, OutFolder,
-                                 PeriodOpt, Postcodes, SourceDir, ToOpt, Top, rejects_option)
+from peermap.cli.options import (
+    Audience,
+    AudienceChoice,
+    AudienceOpt,
+    FromOpt,
+    KeyFile,
+    Names,
+    Neo4jOpt,
+    OutFolder,
+    PeriodOpt,
+    Postcodes,
+    SourceDir,
+    ToOpt,
+    Top,
+    rejects_option,
+)
 from peermap.cli.source import open_dataset, postcode_index
 from peermap.exports.console import say
 from peermap.exports.exit_codes import fail
@@ -32,17 +46,23 @@ def pack(
     date_to: Optional[str] = ToOpt,
     audience: AudienceChoice = AudienceOpt,
     names: bool = Names,
-    basemap: str = typer.Option("none", "--basemap", metavar="none|osm|URL",
-                                help="Map tiles: none (default; the pages make no network request), osm "
-                                     "(OpenStreetMap), or a tile URL such as "
-                                     "https://tiles.example.org/{z}/{x}/{y}.png."),
+    basemap: str = typer.Option(
+        "none",
+        "--basemap",
+        metavar="none|osm|URL",
+        help="Map tiles: none (default; the pages make no network request), osm "
+        "(OpenStreetMap), or a tile URL such as "
+        "https://tiles.example.org/{z}/{x}/{y}.png.",
+    ),
     out: Path = OutFolder,
     top: int = Top,
     key_file: Optional[Path] = KeyFile,
     postcodes: Optional[Path] = Postcodes,
-    rejects: Optional[Path] = rejects_option("in the pack folder, as SCHEMA.md says, readable by its owner only and "
-                                             "not listed in the manifest: it holds raw rows, so move it out before "
-                                             "sharing the pack"),
+    rejects: Optional[Path] = rejects_option(
+        "in the pack folder, as SCHEMA.md says, readable by its owner only and "
+        "not listed in the manifest: it holds raw rows, so move it out before "
+        "sharing the pack"
+    ),
     neo4j: Optional[str] = Neo4jOpt,
 ):
     """Write the pack for a mapping meeting: pages, data files and manifest, for one audience.
@@ -80,12 +100,23 @@ def pack(
         if top < 0:
             fail("--top must be 0 or more")
         if names and audience is not Audience.meeting:
-            say("peermap: --names only changes a meeting pack (police packs always show names, board packs never "
-                "do)")
-        dataset = open_dataset(data_dir, neo4j, key_file, postcodes, rejects or folder.path / REJECTS,
-                               shown_as=rejects or out / REJECTS)
-        written = build_pack(dataset, span, audience.value, folder, names=names, basemap=basemap,
-                          postcodes=None if postcodes is None else postcode_index(postcodes), top=top, audit=False)
+            say("peermap: --names only changes a meeting pack (police packs always show names, board packs never do)")
+        dataset = open_dataset(
+            data_dir, neo4j, key_file, postcodes, rejects or folder.path / REJECTS, shown_as=rejects or out / REJECTS
+        )
+        written = build_pack(
+            dataset,
+            span,
+            audience.value,
+            folder,
+            names=names,
+            basemap=basemap,
+            postcodes=None if postcodes is None else postcode_index(postcodes),
+            top=top,
+            audit=False,
+        )
         folder.commit(after=run.written)
-    say(f"wrote the {audience.value} pack for {span.label} to {out} ({len(written.files)} files); "
-        f"open {out / 'index.html'}")
+    say(
+        f"wrote the {audience.value} pack for {span.label} to {out} ({len(written.files)} files); "
+        f"open {out / 'index.html'}"
+    )

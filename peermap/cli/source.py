@@ -22,8 +22,13 @@ def postcode_index(path: Optional[Path]):
     return default_index(str(path) if path else None)
 
 
-def load_data_folder(data_dir: Path, key_file: Optional[Path], postcodes: Optional[Path], rejects_path: Path,
-                     shown_as: Optional[Path] = None):
+def load_data_folder(
+    data_dir: Path,
+    key_file: Optional[Path],
+    postcodes: Optional[Path],
+    rejects_path: Path,
+    shown_as: Optional[Path] = None,
+):
     """Load a data folder, write its rejects file, and say what was found: ``loaded N of M rows`` for each file
     (and the rejects as ``shown_as``, if given).
 
@@ -44,17 +49,28 @@ def load_data_folder(data_dir: Path, key_file: Optional[Path], postcodes: Option
     for file, (loaded, read) in dataset.loaded.items():
         say(f"{file}: loaded {loaded:,} of {read:,} rows")
     counts = summarise(dataset.rejects)
-    loaded = ", ".join(f"{len(t):,} {name}" for name, t in dataset.tables().items()
-                       if name in ("children", "episodes", "rthis", "links") and len(t))
+    loaded = ", ".join(
+        f"{len(t):,} {name}"
+        for name, t in dataset.tables().items()
+        if name in ("children", "episodes", "rthis", "links") and len(t)
+    )
     rejected, warnings = counts["rejected"], counts["warnings"]
-    say(f"loaded {loaded}; {rejected:,} row{'' if rejected == 1 else 's'} rejected, "
+    say(
+        f"loaded {loaded}; {rejected:,} row{'' if rejected == 1 else 's'} rejected, "
         f"{warnings:,} warning{'' if warnings == 1 else 's'} "
-        f"(see {shown_as or rejects_path})")
+        f"(see {shown_as or rejects_path})"
+    )
     return dataset
 
 
-def open_dataset(data_dir: Optional[Path], neo4j: Optional[str], key_file: Optional[Path],
-                 postcodes: Optional[Path], rejects_path: Path, shown_as: Optional[Path] = None):
+def open_dataset(
+    data_dir: Optional[Path],
+    neo4j: Optional[str],
+    key_file: Optional[Path],
+    postcodes: Optional[Path],
+    rejects_path: Path,
+    shown_as: Optional[Path] = None,
+):
     """The tables from a data folder or, with ``--neo4j`` (or NEO4J_URI when no ``DATA_DIR`` was given), from
     the graph."""
     neo4j = neo4j or (os.environ.get("NEO4J_URI") if data_dir is None else None)
@@ -70,6 +86,8 @@ def open_dataset(data_dir: Optional[Path], neo4j: Optional[str], key_file: Optio
         dataset = read_dataset(driver, database=connection.database, uri=connection.uri)
     finally:
         driver.close()
-    say(f"read {len(dataset.children):,} children, {len(dataset.episodes):,} episodes and "
-        f"{len(dataset.links):,} links from {connection.uri}")
+    say(
+        f"read {len(dataset.children):,} children, {len(dataset.episodes):,} episodes and "
+        f"{len(dataset.links):,} links from {connection.uri}"
+    )
     return dataset

@@ -44,9 +44,19 @@ def synth(
         fail("--children, --episodes and --months must be positive, with at least one episode a child")
     try:
         with console.progress() as report:
-            summary = synthesise(out, seed=seed, children=children, episodes=episodes, links=links,
-                                 start=first, months=months, progress=report)
+            summary = synthesise(
+                out,
+                seed=seed,
+                children=children,
+                episodes=episodes,
+                links=links,
+                start=first,
+                months=months,
+                progress=report,
+            )
     except PoolTooSmall as error:
         fail(f"{error} (--children {children:,}, --links {links if links is not None else 'default'})")
-    say(f"wrote a synthetic data folder to {out}: " + ", ".join(f"{v:,} {k}" for k, v in summary.items()
-                                                                 if isinstance(v, int)))
+    say(
+        f"wrote a synthetic data folder to {out}: "
+        + ", ".join(f"{v:,} {k}" for k, v in summary.items() if isinstance(v, int))
+    )

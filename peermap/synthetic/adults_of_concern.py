@@ -20,8 +20,15 @@ from peermap.synthetic.names import ADULT_FIRST, SURNAMES, misspell
 from peermap.synthetic.places import World
 
 
-def adult_links(lk: Linker, world: World, groups: Groups, names: np.ndarray, vehicles: np.ndarray,
-                phones: np.ndarray, handles: np.ndarray) -> list[dict]:
+def adult_links(
+    lk: Linker,
+    world: World,
+    groups: Groups,
+    names: np.ndarray,
+    vehicles: np.ndarray,
+    phones: np.ndarray,
+    handles: np.ndarray,
+) -> list[dict]:
     """Link each adult of concern (surnames from ``names``; his own vehicle, phone and handle the first of
     ``vehicles``, ``phones`` and ``handles``) to children of nearby groups; returns them for truth.json."""
     rng, ep, cal, strings, taken, pool = lk.rng, lk.ep, lk.cal, lk.strings, lk.taken, world.pool
@@ -42,8 +49,10 @@ def adult_links(lk: Linker, world: World, groups: Groups, names: np.ndarray, veh
         taken.add(label.lower())
         surname = label.split(" ")[-1]
         nick = ADULT_FIRST[first] if a < len(firsts) else f"{ADULT_FIRST[first]} {surname[0]}"
-        big = next((b for b in (f"Big {first[0]}", f"Big {first[0]}{surname[0]}", f"Big {first}")
-                    if b.lower() not in taken), f"Big {first} {surname}")
+        big = next(
+            (b for b in (f"Big {first[0]}", f"Big {first[0]}{surname[0]}", f"Big {first}") if b.lower() not in taken),
+            f"Big {first} {surname}",
+        )
         if nick.lower() in taken:
             nick = f"{nick} {surname}"
         aliases = [nick, big]
@@ -83,26 +92,54 @@ def adult_links(lk: Linker, world: World, groups: Groups, names: np.ndarray, veh
                     j = 1 if gi == 0 and ci == 0 else int(rng.integers(0, len(forms)))
                     ref, text = int(form_ref[j]), forms[j]
                 used.append(text)
-                batch["person"].append((c, ref, e,
-                                        R["adult_of_concern"] if rng.random() < cal.adult_role_share else R["unknown"],
-                                        1 if (e >= 0 and rng.random() < cal.adult_with_share) else 0))
-                for ttype, tref, p, nk in ((T_VEHICLE, plate, cal.adult_vehicle_share, "vehicle"),
-                                           (T_PHONE, phone, cal.adult_phone_share, "phone"),
-                                           (T_ONLINE, handle, cal.adult_online_share, "online")):
+                batch["person"].append(
+                    (
+                        c,
+                        ref,
+                        e,
+                        R["adult_of_concern"] if rng.random() < cal.adult_role_share else R["unknown"],
+                        1 if (e >= 0 and rng.random() < cal.adult_with_share) else 0,
+                    )
+                )
+                for ttype, tref, p, nk in (
+                    (T_VEHICLE, plate, cal.adult_vehicle_share, "vehicle"),
+                    (T_PHONE, phone, cal.adult_phone_share, "phone"),
+                    (T_ONLINE, handle, cal.adult_online_share, "online"),
+                ):
                     if rng.random() < p:
                         batch["device"].append((c, tref, e, ttype, nk))
                 if rng.random() < cal.adult_address_share:
                     batch["address"].append((c, lk.pc_ref[home], -1))
-        aoc_truth.append({"label": label, "aliases": aliases, "misspellings": [miss] if miss else [],
-                          "forms_in_links": sorted(set(used)), "approx_age": age, "groups": gs,
-                          "children": sorted(set(kids_a)), "vehicle": str(vehicles[a]), "phone": str(phones[a]),
-                          "online": str(handles[a]), "address_postcode": str(pool.codes[home])})
+        aoc_truth.append(
+            {
+                "label": label,
+                "aliases": aliases,
+                "misspellings": [miss] if miss else [],
+                "forms_in_links": sorted(set(used)),
+                "approx_age": age,
+                "groups": gs,
+                "children": sorted(set(kids_a)),
+                "vehicle": str(vehicles[a]),
+                "phone": str(phones[a]),
+                "online": str(handles[a]),
+                "address_postcode": str(pool.codes[home]),
+            }
+        )
 
     if batch["person"]:
         c, ref, e, role, with_ = (np.array(x) for x in zip(*batch["person"]))
         pv = lk.provenance(e, cal.adult_sources)
-        lk.links.add("aoc", c, ttype=T_ASSOC, ref=ref, role=role, ep=e, with_=with_,
-                     note=lk.notes("aoc", len(c), cal.adult_note_share), **pv)
+        lk.links.add(
+            "aoc",
+            c,
+            ttype=T_ASSOC,
+            ref=ref,
+            role=role,
+            ep=e,
+            with_=with_,
+            note=lk.notes("aoc", len(c), cal.adult_note_share),
+            **pv,
+        )
     if batch["device"]:
         c, ref, e, ttype, kind = (np.array(x) for x in zip(*batch["device"]))
         pv = lk.provenance(e, cal.adult_device_sources)
@@ -114,6 +151,13 @@ def adult_links(lk: Linker, world: World, groups: Groups, names: np.ndarray, veh
     if batch["address"]:
         c, ref, e = (np.array(x) for x in zip(*batch["address"]))
         pv = lk.provenance(e, cal.adult_address_sources)
-        lk.links.add("aoc", c, ttype=T_PLACE, ref=ref, role=R["exploitation_location"],
-                     note=lk.notes("exploitation", len(c), cal.adult_address_note_share), **pv)
+        lk.links.add(
+            "aoc",
+            c,
+            ttype=T_PLACE,
+            ref=ref,
+            role=R["exploitation_location"],
+            note=lk.notes("exploitation", len(c), cal.adult_address_note_share),
+            **pv,
+        )
     return aoc_truth

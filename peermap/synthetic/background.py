@@ -29,9 +29,19 @@ from peermap.synthetic.names import AMBIGUOUS_FIRST_NAMES
 from peermap.synthetic.places import World, pick_per_town
 
 
-def background_links(lk: Linker, world: World, kids: Children, F: int, stray_slots: np.ndarray, s_ref: np.ndarray,
-                     prot_has: np.ndarray, p_ref: np.ndarray, plates: np.ndarray, phones: np.ndarray,
-                     handles: np.ndarray) -> dict:
+def background_links(
+    lk: Linker,
+    world: World,
+    kids: Children,
+    F: int,
+    stray_slots: np.ndarray,
+    s_ref: np.ndarray,
+    prot_has: np.ndarray,
+    p_ref: np.ndarray,
+    plates: np.ndarray,
+    phones: np.ndarray,
+    handles: np.ndarray,
+) -> dict:
     """``F`` everyday links as columns (LINK_COLUMNS): each child's own stray associates (``s_ref``) and
     protective person (``p_ref``), and each device of ``plates``, ``phones`` and ``handles`` for one child."""
     rng, ep, cal, strings = lk.rng, lk.ep, lk.cal, lk.strings
@@ -70,16 +80,20 @@ def background_links(lk: Linker, world: World, kids: Children, F: int, stray_slo
     sp = pick_per_town(rng, world.place_town[public], len(world.town_name), kids.town[c[m]])
     named = sp >= 0
     near = world.pool.near(rng, *world.pool.xy[kids.res_pc[c[m]]].T, cal.frequents_scatter_m)
-    ref[m] = np.where(named & (rng.random(len(m)) < cal.frequents_named_share), place_ref[public[np.maximum(sp, 0)]],
-                      pc_ref[near])
+    ref[m] = np.where(
+        named & (rng.random(len(m)) < cal.frequents_named_share), place_ref[public[np.maximum(sp, 0)]], pc_ref[near]
+    )
     ttype[m], role[m] = T_PLACE, R["frequents"]
     m = np.flatnonzero(kind == 3)
     s_first = np.concatenate([[0], np.cumsum(stray_slots)[:-1]])
     k = np.floor(rng.random(len(m)) * stray_slots[c[m]]).astype(np.int64)
     ref[m], ttype[m] = s_ref[s_first[c[m]] + k], T_ASSOC
     role[m] = rng.choice([R["peer"], R["family"], R["unknown"], 0], len(m), p=cal.background_stray_roles)
-    with_[m] = np.where(rng.random(len(m)) < cal.background_stray_with_share, 1,
-                        np.where(rng.random(len(m)) < cal.background_stray_not_with_share, 2, 0))
+    with_[m] = np.where(
+        rng.random(len(m)) < cal.background_stray_with_share,
+        1,
+        np.where(rng.random(len(m)) < cal.background_stray_not_with_share, 2, 0),
+    )
     note[m] = lk.notes("peer", len(m), cal.background_stray_note_share)
     m = np.flatnonzero(kind == 4)
     friend = pick_per_town(rng, kids.town, len(world.town_name), kids.town[c[m]])
@@ -96,12 +110,16 @@ def background_links(lk: Linker, world: World, kids: Children, F: int, stray_slo
     safe = np.flatnonzero(world.place_safe)
     sp = pick_per_town(rng, world.place_town[safe], len(world.town_name), kids.town[c[m]])
     gran = world.pool.near(rng, *world.pool.xy[kids.res_pc[c[m]]].T, cal.grandparent_scatter_m)
-    ref[m] = np.where((sp >= 0) & (rng.random(len(m)) < cal.safe_place_named_share), place_ref[safe[np.maximum(sp, 0)]],
-                      pc_ref[gran])
+    ref[m] = np.where(
+        (sp >= 0) & (rng.random(len(m)) < cal.safe_place_named_share), place_ref[safe[np.maximum(sp, 0)]], pc_ref[gran]
+    )
     ttype[m], role[m] = T_PLACE, R["safe_place"]
     note[m] = lk.notes("safe", len(m), cal.background_safe_note_share)
-    for code, pool_, t, nk in ((7, plates, T_VEHICLE, "vehicle"), (8, phones, T_PHONE, "phone"),
-                               (9, handles, T_ONLINE, "online")):
+    for code, pool_, t, nk in (
+        (7, plates, T_VEHICLE, "vehicle"),
+        (8, phones, T_PHONE, "phone"),
+        (9, handles, T_ONLINE, "online"),
+    ):
         m = np.flatnonzero(kind == code)
         refs = strings.add(pool_[: len(m)])
         ref[m], ttype[m] = refs[np.arange(len(m)) % max(len(refs), 1)], t  # one device, one child
@@ -110,6 +128,15 @@ def background_links(lk: Linker, world: World, kids: Children, F: int, stray_slo
     amb = strings.add(AMBIGUOUS_FIRST_NAMES)
     ref[m], ttype[m], role[m] = amb[rng.integers(0, len(amb), len(m))], T_ASSOC, R["peer"]
     pv = lk.provenance(e, cal.background_sources)
-    cols.update(child=c.astype(np.int64), ttype=ttype, ref=ref, role=role, ep=e, with_=with_, note=note,
-                kind=np.full(F, KINDS.index("background"), np.int8), **pv)
+    cols.update(
+        child=c.astype(np.int64),
+        ttype=ttype,
+        ref=ref,
+        role=role,
+        ep=e,
+        with_=with_,
+        note=note,
+        kind=np.full(F, KINDS.index("background"), np.int8),
+        **pv,
+    )
     return cols

@@ -25,15 +25,15 @@ class Children:
 
     n: int
     cic: np.ndarray
-    top: np.ndarray          # index into the frequently missing table, -1 otherwise
+    top: np.ndarray  # index into the frequently missing table, -1 otherwise
     legal: np.ndarray
     ptype: np.ndarray
     sex: np.ndarray
-    town: np.ndarray         # the town they live in now (placement town for children in care)
-    home_pc: np.ndarray      # family home (-1 = unknown)
-    res_pc: np.ndarray       # where they live now
-    res_home: np.ndarray     # residential home index or -1
-    school: np.ndarray       # school index or -1
+    town: np.ndarray  # the town they live in now (placement town for children in care)
+    home_pc: np.ndarray  # family home (-1 = unknown)
+    res_pc: np.ndarray  # where they live now
+    res_home: np.ndarray  # residential home index or -1
+    school: np.ndarray  # school index or -1
 
 
 def make_children(rng, world: World, n: int, cal: Calibration) -> Children:
@@ -47,10 +47,16 @@ def make_children(rng, world: World, n: int, cal: Calibration) -> Children:
     n_top = min(len(cal.frequently_missing), max(0, n_cic - 1)) if n >= 60 else 0
     top[:n_top] = np.arange(n_top)
 
-    legal = np.where(cic, "CiC", rng.choice(np.array(["CP", "CIN", "EH", "none"], dtype=object), n,
-                                            p=cal.legal_status_shares)).astype(object)
-    ptype = np.where(cic, rng.choice(np.array(["residential", "foster", "kinship", "semi_independent"], dtype=object),
-                                     n, p=cal.placement_shares), "family_home").astype(object)
+    legal = np.where(
+        cic, "CiC", rng.choice(np.array(["CP", "CIN", "EH", "none"], dtype=object), n, p=cal.legal_status_shares)
+    ).astype(object)
+    ptype = np.where(
+        cic,
+        rng.choice(
+            np.array(["residential", "foster", "kinship", "semi_independent"], dtype=object), n, p=cal.placement_shares
+        ),
+        "family_home",
+    ).astype(object)
     ptype[:n_top] = np.resize(np.array(FREQUENTLY_MISSING_PLACEMENTS, dtype=object), n_top)
     sex = rng.choice(np.array(["female", "male", "other", "unknown"], dtype=object), n, p=cal.sex_shares)
     sex[:n_top] = rng.choice(np.array(["female", "male"], dtype=object), n_top, p=cal.frequently_missing_sex_shares)
@@ -67,8 +73,9 @@ def make_children(rng, world: World, n: int, cal: Calibration) -> Children:
     town[resid] = world.home_town[res_home[resid]]
     other_cic = np.flatnonzero(cic & (ptype != "residential"))
     placement_town = rng.choice(len(world.town_name), len(other_cic), p=world.town_w)
-    res_pc[other_cic] = pool.near(rng, world.town_xy[placement_town, 0], world.town_xy[placement_town, 1],
-                                  cal.placement_scatter_m)
+    res_pc[other_cic] = pool.near(
+        rng, world.town_xy[placement_town, 0], world.town_xy[placement_town, 1], cal.placement_scatter_m
+    )
     town[other_cic] = placement_town
     # the family home of a child in care is elsewhere in the county, sometimes unknown
     fam_town = rng.choice(len(world.town_name), n_cic, p=world.town_w)
@@ -78,8 +85,19 @@ def make_children(rng, world: World, n: int, cal: Calibration) -> Children:
     school = nearby_school(rng, world, res_pc, cal)
     school[(ptype == "semi_independent") & (rng.random(n) < cal.semi_independent_no_school_share)] = -1
     school[rng.random(n) < cal.no_school_share] = -1
-    return Children(n=n, cic=cic, top=top, legal=legal, ptype=ptype, sex=sex, town=town, home_pc=home_pc,
-                    res_pc=res_pc, res_home=res_home, school=school)
+    return Children(
+        n=n,
+        cic=cic,
+        top=top,
+        legal=legal,
+        ptype=ptype,
+        sex=sex,
+        town=town,
+        home_pc=home_pc,
+        res_pc=res_pc,
+        res_home=res_home,
+        school=school,
+    )
 
 
 def _quota(total: int, shares) -> np.ndarray:
@@ -93,8 +111,9 @@ def _quota(total: int, shares) -> np.ndarray:
     return out
 
 
-def birth_dates(rng, clock: Clock, kids: Children, ep_child: np.ndarray, ep_start: np.ndarray,
-                cal: Calibration) -> np.ndarray:
+def birth_dates(
+    rng, clock: Clock, kids: Children, ep_child: np.ndarray, ep_start: np.ndarray, cal: Calibration
+) -> np.ndarray:
     """Birth dates giving an exact age quota (mode 15) at each child's first episode (``ep_start``) in the period."""
     n = kids.n
     first = np.full(n, np.inf)
@@ -104,7 +123,8 @@ def birth_dates(rng, clock: Clock, kids: Children, ep_child: np.ndarray, ep_star
     age = np.zeros(n, np.int64)
     for part in (np.flatnonzero(kids.cic), np.flatnonzero(~kids.cic)):  # mode 15 in each, so overall
         age[part] = np.repeat(ages, _quota(len(part), [share for _, share in cal.age_shares]))[
-            rng.permutation(len(part))]
+            rng.permutation(len(part))
+        ]
     # a day up to a year before the first episode, moved back ``age`` years (never a 29 February)
     d = first_day - pd.to_timedelta(rng.integers(0, 364, n), unit="D")
     leap = np.asarray((d.month == 2) & (d.day == 29))

@@ -39,8 +39,9 @@ class Clock:
         self.end = add_months(start, months)  # exclusive
         self.t0 = epoch_minutes(start)
         self.T = float(epoch_minutes(self.end) - self.t0)
-        self.month_edges = np.array([epoch_minutes(add_months(start, i)) - self.t0
-                                     for i in range(months + 1)], dtype=float)
+        self.month_edges = np.array(
+            [epoch_minutes(add_months(start, i)) - self.t0 for i in range(months + 1)], dtype=float
+        )
         self.months = months
         # The second 01:00-02:00 of the last Sunday in October is 01:00-02:00 UTC; a local time
         # written there would be read back as the first one (BST), an hour out.

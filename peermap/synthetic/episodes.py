@@ -30,19 +30,20 @@ class Episodes:
 
     child: np.ndarray
     start: np.ndarray
-    end: np.ndarray          # NaN = still missing
-    frm: np.ndarray          # postcode index or -1
-    found: np.ndarray        # postcode index or -1
-    place: np.ndarray        # index into place_text or -1
-    place_text: np.ndarray   # found_at_place texts
-    group: np.ndarray        # planted group or -1
-    event: np.ndarray        # planted event or -1
-    long: np.ndarray         # planted long decoy
-    ids: np.ndarray          # episode_id texts
+    end: np.ndarray  # NaN = still missing
+    frm: np.ndarray  # postcode index or -1
+    found: np.ndarray  # postcode index or -1
+    place: np.ndarray  # index into place_text or -1
+    place_text: np.ndarray  # found_at_place texts
+    group: np.ndarray  # planted group or -1
+    event: np.ndarray  # planted event or -1
+    long: np.ndarray  # planted long decoy
+    ids: np.ndarray  # episode_id texts
 
 
-def make_episodes(rng, clock: Clock, world: World, kids: Children, groups: Groups, total: int,
-                  cal: Calibration) -> Episodes:
+def make_episodes(
+    rng, clock: Clock, world: World, kids: Children, groups: Groups, total: int, cal: Calibration
+) -> Episodes:
     """``total`` episodes: the groups' joint ones fixed, the rest placed around them."""
     n = kids.n
     fit_joint(rng, kids, groups, total, cal)
@@ -71,13 +72,15 @@ def make_episodes(rng, clock: Clock, world: World, kids: Children, groups: Group
 
     # durations of free episodes: mostly hours, some days; plus a few planted long decoys
     free = ~fixed
-    dur = np.where(rng.random(E) < cal.short_episode_share,
-                   lognormal_hours(rng, E, cal.short_hours_median, cal.short_hours_sigma),
-                   lognormal_hours(rng, E, cal.long_hours_median, cal.long_hours_sigma))
+    dur = np.where(
+        rng.random(E) < cal.short_episode_share,
+        lognormal_hours(rng, E, cal.short_hours_median, cal.short_hours_sigma),
+        lognormal_hours(rng, E, cal.long_hours_median, cal.long_hours_sigma),
+    )
     dur = np.clip(dur, *cal.episode_hours_range) * MIN
     in_group = np.zeros(n, bool)
     in_group[groups.p_child] = True
-    busy = np.isin(kids.town[child], np.argsort(-world.town_w)[:cal.busy_towns])
+    busy = np.isin(kids.town[child], np.argsort(-world.town_w)[: cal.busy_towns])
     candidates = np.flatnonzero(free & ~in_group[child] & busy & (kids.top[child] < 0))
     if len(candidates) == 0:
         candidates = np.flatnonzero(free)
@@ -124,8 +127,12 @@ def make_episodes(rng, clock: Clock, world: World, kids: Children, groups: Group
     # a few children are still missing at the end: their last episode began in the last month
     o = np.lexsort((start, child))
     last = o[np.concatenate([child[o][1:] != child[o][:-1], [True]])]
-    late = last[(start[last] > clock.T - cal.still_missing_days * DAY) & ~fixed[last] & ~is_long[last]
-                & (kids.top[child[last]] < 0)]
+    late = last[
+        (start[last] > clock.T - cal.still_missing_days * DAY)
+        & ~fixed[last]
+        & ~is_long[last]
+        & (kids.top[child[last]] < 0)
+    ]
     k = min(len(late), max(1, int(round(E * cal.still_missing_share))))
     still = rng.choice(late, k, replace=False) if k else np.empty(0, np.int64)
     end[still] = np.nan
@@ -203,6 +210,16 @@ def make_episodes(rng, clock: Clock, world: World, kids: Children, groups: Group
     order = np.lexsort((child, start))
     width = max(6, len(str(E)))
     ids = ("E" + pd.Series(np.arange(1, E + 1)).astype(str).str.zfill(width)).to_numpy().astype(object)
-    return Episodes(child=child[order], start=start[order], end=end[order], frm=frm[order], found=found[order],
-                     place=place[order], place_text=texts, group=grp[order], event=evt[order],
-                     long=is_long[order], ids=ids)
+    return Episodes(
+        child=child[order],
+        start=start[order],
+        end=end[order],
+        frm=frm[order],
+        found=found[order],
+        place=place[order],
+        place_text=texts,
+        group=grp[order],
+        event=evt[order],
+        long=is_long[order],
+        ids=ids,
+    )

@@ -39,9 +39,19 @@ NATIONAL_FROM = 20_000
 Progress = Callable[[str, int, int], None]
 
 
-def synthesise(out_dir, *, seed: int = 7, children: int = 356, episodes: int = 1535, links: int | None = None,
-               start: date = date(2022, 4, 1), months: int = 12, progress: Progress | None = None,
-               region: str | None = None, calibration: Calibration = Calibration()) -> dict:
+def synthesise(
+    out_dir,
+    *,
+    seed: int = 7,
+    children: int = 356,
+    episodes: int = 1535,
+    links: int | None = None,
+    start: date = date(2022, 4, 1),
+    months: int = 12,
+    progress: Progress | None = None,
+    region: str | None = None,
+    calibration: Calibration = Calibration(),
+) -> dict:
     """Write a synthetic data folder (SCHEMA.md), its ``peermap.key`` and ``truth.json``.
 
     Parameters
@@ -133,8 +143,22 @@ def _csv(frame: pd.DataFrame, path: Path, mode: str = "w", header: bool = True) 
         frame.to_csv(handle, index=False, header=header, lineterminator="\n")
 
 
-def _write(rng, out: Path, clock: Clock, world: World, kids: Children, birth, groups: Groups, ep: Episodes,
-           iv: Interviews, lk: LinkSet, siblings, seed: int, say: Progress, cal: Calibration) -> dict:
+def _write(
+    rng,
+    out: Path,
+    clock: Clock,
+    world: World,
+    kids: Children,
+    birth,
+    groups: Groups,
+    ep: Episodes,
+    iv: Interviews,
+    lk: LinkSet,
+    siblings,
+    seed: int,
+    say: Progress,
+    cal: Calibration,
+) -> dict:
     """Write the six CSV files, ``peermap.key`` and ``truth.json``; returns the counts written."""
     pool = world.pool
     n = kids.n
@@ -142,12 +166,18 @@ def _write(rng, out: Path, clock: Clock, world: World, kids: Children, birth, gr
     names_f = np.array(FEMALE, dtype=object)
     names_m = np.array(MALE, dtype=object)
     girl, boy = names_f[rng.integers(0, len(names_f), n)], names_m[rng.integers(0, len(names_m), n)]
-    either = np.where(rng.random(n) < cal.other_sex_female_name_share, names_f[rng.integers(0, len(names_f), n)],
-                      names_m[rng.integers(0, len(names_m), n)])
+    either = np.where(
+        rng.random(n) < cal.other_sex_female_name_share,
+        names_f[rng.integers(0, len(names_f), n)],
+        names_m[rng.integers(0, len(names_m), n)],
+    )
     first = np.where(kids.sex == "female", girl, np.where(kids.sex == "male", boy, either))
     initial = np.array(list("ABCDEFGHJKLMNPRSTW"), dtype=object)[rng.integers(0, 18, n)]
-    display = np.where(rng.random(n) < cal.full_first_name_share, first + " " + initial + ".",
-                       pd.Series(first).str[0].to_numpy() + "." + initial + ".")
+    display = np.where(
+        rng.random(n) < cal.full_first_name_share,
+        first + " " + initial + ".",
+        pd.Series(first).str[0].to_numpy() + "." + initial + ".",
+    )
     codes = np.concatenate([pool.codes, np.array([""], dtype=object)])
 
     def pc(idx):
@@ -158,22 +188,36 @@ def _write(rng, out: Path, clock: Clock, world: World, kids: Children, birth, gr
     for m in groups.members:
         grouped[m] = True
     worried = grouped | (kids.top >= 0)
-    ce_risk[worried] = rng.choice(np.array(["medium", "high"], dtype=object), int(worried.sum()),
-                                  p=cal.grouped_ce_risk_shares)
+    ce_risk[worried] = rng.choice(
+        np.array(["medium", "high"], dtype=object), int(worried.sum()), p=cal.grouped_ce_risk_shares
+    )
     kinds = np.array(["CSE", "CCE", "none"], dtype=object)
-    etype = np.where(kids.sex == "male", rng.choice(kinds, n, p=cal.male_exploitation_shares),
-                     rng.choice(kinds, n, p=cal.female_exploitation_shares)).astype(object)
+    etype = np.where(
+        kids.sex == "male",
+        rng.choice(kinds, n, p=cal.male_exploitation_shares),
+        rng.choice(kinds, n, p=cal.female_exploitation_shares),
+    ).astype(object)
     etype[rng.random(n) < cal.both_exploitation_share] = "both"
     blank = rng.random(int((ce_risk == "").sum())) < cal.unassessed_blank_type_share
     etype[ce_risk == ""] = np.where(blank, "", "none")
     school = np.concatenate([world.school_name, np.array([""], dtype=object)])[
-        np.where(kids.school >= 0, kids.school, len(world.school_name))]
-    children_df = pd.DataFrame({
-        "child_id": cid, "display_name": display, "birth_date": birth, "sex": kids.sex,
-        "legal_status": kids.legal, "placement_type": kids.ptype,
-        "home_postcode": pc(kids.home_pc), "placement_postcode": np.where(kids.cic, pc(kids.res_pc), ""),
-        "school": school, "ce_risk": ce_risk, "exploitation_type": etype,
-    }).sort_values("child_id", kind="stable")
+        np.where(kids.school >= 0, kids.school, len(world.school_name))
+    ]
+    children_df = pd.DataFrame(
+        {
+            "child_id": cid,
+            "display_name": display,
+            "birth_date": birth,
+            "sex": kids.sex,
+            "legal_status": kids.legal,
+            "placement_type": kids.ptype,
+            "home_postcode": pc(kids.home_pc),
+            "placement_postcode": np.where(kids.cic, pc(kids.res_pc), ""),
+            "school": school,
+            "ce_risk": ce_risk,
+            "exploitation_type": etype,
+        }
+    ).sort_values("child_id", kind="stable")
     _csv(children_df, out / "children.csv")
     say("writing files", 1, 7)
 
@@ -181,13 +225,17 @@ def _write(rng, out: Path, clock: Clock, world: World, kids: Children, birth, gr
     fap = np.where(ep.place >= 0, ep.place_text[np.maximum(ep.place, 0)], "").astype(object)
     lower = (ep.place >= 0) & (rng.random(E) < cal.place_lower_case_share)
     fap[lower] = pd.Series(fap[lower], dtype=object).str.lower().to_numpy()
-    episodes_df = pd.DataFrame({
-        "episode_id": ep.ids, "child_id": cid[ep.child], "missing_at": clock.local(ep.start),
-        "returned_at": clock.local(ep.end),
-        "missing_from_postcode": spell(rng, pc(ep.frm), cal.postcode_lower_case_share, cal.postcode_no_space_share),
-        "found_at_postcode": spell(rng, pc(ep.found), cal.postcode_lower_case_share, cal.postcode_no_space_share),
-        "found_at_place": fap,
-    })
+    episodes_df = pd.DataFrame(
+        {
+            "episode_id": ep.ids,
+            "child_id": cid[ep.child],
+            "missing_at": clock.local(ep.start),
+            "returned_at": clock.local(ep.end),
+            "missing_from_postcode": spell(rng, pc(ep.frm), cal.postcode_lower_case_share, cal.postcode_no_space_share),
+            "found_at_postcode": spell(rng, pc(ep.found), cal.postcode_lower_case_share, cal.postcode_no_space_share),
+            "found_at_place": fap,
+        }
+    )
     _csv(episodes_df, out / "episodes.csv")
     del episodes_df
     say("writing files", 2, 7)
@@ -199,11 +247,17 @@ def _write(rng, out: Path, clock: Clock, world: World, kids: Children, birth, gr
         part = np.where(e >= 0, ep.ids[np.maximum(e, 0)], "")
         joined = np.where(j == 0, part, np.where(e >= 0, joined + ";" + part, joined))
     outcome_text = np.array(["", "not_completed", "declined", "not_completed", "pending", "completed"], dtype=object)
-    rthis_df = pd.DataFrame({
-        "rthi_id": iv.ids, "child_id": cid[iv.child], "episode_ids": joined,
-        "offered_at": clock.local(iv.offered), "outcome": outcome_text[iv.outcome],
-        "completed_at": clock.local(iv.completed), "worker": iv.worker,
-    })
+    rthis_df = pd.DataFrame(
+        {
+            "rthi_id": iv.ids,
+            "child_id": cid[iv.child],
+            "episode_ids": joined,
+            "offered_at": clock.local(iv.offered),
+            "outcome": outcome_text[iv.outcome],
+            "completed_at": clock.local(iv.completed),
+            "worker": iv.worker,
+        }
+    )
     _csv(rthis_df, out / "rthis.csv")
     del rthis_df
     say("writing files", 3, 7)
@@ -211,13 +265,27 @@ def _write(rng, out: Path, clock: Clock, world: World, kids: Children, birth, gr
     # links, in time order, written in chunks
     cols = lk.cols
     table = lk.strings.copy()
-    table[: n] = cid  # the child placeholders come first in the string table
+    table[:n] = cid  # the child placeholders come first in the string table
     order = np.lexsort((cols["child"], cols["rec"]))
     total = len(order)
     width = max(6, len(str(total)))
     chunk = 250_000
-    header = ["link_id", "child_id", "recorded_at", "target_type", "target_ref", "role", "episode_id",
-              "rthi_id", "with_during_episode", "source", "source_grade", "intel_grade", "handling", "notes"]
+    header = [
+        "link_id",
+        "child_id",
+        "recorded_at",
+        "target_type",
+        "target_ref",
+        "role",
+        "episode_id",
+        "rthi_id",
+        "with_during_episode",
+        "source",
+        "source_grade",
+        "intel_grade",
+        "handling",
+        "notes",
+    ]
     t_types = np.array(TARGET_TYPES, dtype=object)
     t_roles = np.array(ROLES, dtype=object)
     t_src = np.array(SOURCES, dtype=object)
@@ -232,31 +300,45 @@ def _write(rng, out: Path, clock: Clock, world: World, kids: Children, birth, gr
     for k in range(0, max(total, 1), chunk):
         if total == 0:
             break
-        idx = order[k:k + chunk]
+        idx = order[k : k + chunk]
         m = len(idx)
         ids = ("L" + pd.Series(np.arange(k + 1, k + m + 1)).astype(str).str.zfill(width)).to_numpy()
         note = cols["note"][idx]
-        frame = pd.DataFrame({
-            "link_id": ids, "child_id": cid[cols["child"][idx]], "recorded_at": clock.local(cols["rec"][idx]),
-            "target_type": t_types[cols["ttype"][idx]], "target_ref": table[cols["ref"][idx]],
-            "role": t_roles[cols["role"][idx]],
-            "episode_id": ep_ids[np.where(cols["ep"][idx] >= 0, cols["ep"][idx], E)],
-            "rthi_id": rthi_ids[np.where(cols["rthi"][idx] >= 0, cols["rthi"][idx], R_)],
-            "with_during_episode": t_with[cols["with_"][idx]], "source": t_src[cols["source"][idx]],
-            "source_grade": t_sg[cols["sgrade"][idx]], "intel_grade": t_ig[cols["igrade"][idx]],
-            "handling": t_hd[cols["handling"][idx]],
-            "notes": np.where(note >= 0, table[np.maximum(note, 0)], ""),
-        })
+        frame = pd.DataFrame(
+            {
+                "link_id": ids,
+                "child_id": cid[cols["child"][idx]],
+                "recorded_at": clock.local(cols["rec"][idx]),
+                "target_type": t_types[cols["ttype"][idx]],
+                "target_ref": table[cols["ref"][idx]],
+                "role": t_roles[cols["role"][idx]],
+                "episode_id": ep_ids[np.where(cols["ep"][idx] >= 0, cols["ep"][idx], E)],
+                "rthi_id": rthi_ids[np.where(cols["rthi"][idx] >= 0, cols["rthi"][idx], R_)],
+                "with_during_episode": t_with[cols["with_"][idx]],
+                "source": t_src[cols["source"][idx]],
+                "source_grade": t_sg[cols["sgrade"][idx]],
+                "intel_grade": t_ig[cols["igrade"][idx]],
+                "handling": t_hd[cols["handling"][idx]],
+                "notes": np.where(note >= 0, table[np.maximum(note, 0)], ""),
+            }
+        )
         _csv(frame, out / "links.csv", mode="w" if k == 0 else "a", header=k == 0)
         say("writing files", 4, 7)
 
     # places.csv: every named place except the two nobody mapped, plus homes and schools
-    places_df = pd.DataFrame({
-        "place_name": np.concatenate([world.place_name, world.home_name, world.school_name]),
-        "postcode": np.concatenate([pc(world.place_pc), pc(world.home_pc), pc(world.school_pc)]),
-        "kind": np.concatenate([world.place_kind, np.full(len(world.home_name), "residential_home", dtype=object),
-                                np.full(len(world.school_name), "school", dtype=object)]),
-    })
+    places_df = pd.DataFrame(
+        {
+            "place_name": np.concatenate([world.place_name, world.home_name, world.school_name]),
+            "postcode": np.concatenate([pc(world.place_pc), pc(world.home_pc), pc(world.school_pc)]),
+            "kind": np.concatenate(
+                [
+                    world.place_kind,
+                    np.full(len(world.home_name), "residential_home", dtype=object),
+                    np.full(len(world.school_name), "school", dtype=object),
+                ]
+            ),
+        }
+    )
     _csv(places_df, out / "places.csv")
     say("writing files", 5, 7)
 
@@ -277,8 +359,16 @@ def _write(rng, out: Path, clock: Clock, world: World, kids: Children, birth, gr
         handle.write(json.dumps(planted, indent=1, ensure_ascii=False) + "\n")
     say("writing files", 7, 7)
     return {
-        "children": n, "episodes": E, "rthis": R_, "links": total, "places": len(places_df),
-        "associates": len(assoc), "groups": len(groups.members), "adults_of_concern": len(lk.aoc),
-        "hotspots": len(world.hot_pc), "residential_homes": len(world.home_pc),
-        "still_missing": int(np.isnan(ep.end).sum()), "planted_links": lk.planted,
+        "children": n,
+        "episodes": E,
+        "rthis": R_,
+        "links": total,
+        "places": len(places_df),
+        "associates": len(assoc),
+        "groups": len(groups.members),
+        "adults_of_concern": len(lk.aoc),
+        "hotspots": len(world.hot_pc),
+        "residential_homes": len(world.home_pc),
+        "still_missing": int(np.isnan(ep.end).sum()),
+        "planted_links": lk.planted,
     }

@@ -29,11 +29,11 @@ from peermap.synthetic.places import World, nearby_school
 class Groups:
     """The planted groups, and their joint episodes ("participations", ``p_*``): one fixed episode each."""
 
-    members: list[np.ndarray]        # child indices (bridges included in both)
+    members: list[np.ndarray]  # child indices (bridges included in both)
     town: np.ndarray
     hot: list[list[int]]
     bridges: list[int]
-    assoc_names: list[list[str]]     # label first
+    assoc_names: list[list[str]]  # label first
     assoc_forms: list[list[list[str]]]  # per associate, the forms written in links
     assoc_resolved: list[list[bool]]
     school: np.ndarray
@@ -45,7 +45,7 @@ class Groups:
     p_end: np.ndarray
     p_from: np.ndarray
     p_found: np.ndarray
-    p_place: np.ndarray              # place index or -1
+    p_place: np.ndarray  # place index or -1
     event_time: np.ndarray
     event_group: np.ndarray
 
@@ -57,8 +57,9 @@ def group_count(children: int, cal: Calibration) -> int:
     return max(1, children // cal.children_per_group_small)
 
 
-def make_groups(rng, world: World, kids: Children, clock: Clock, n_groups: int, names: np.ndarray,
-                cal: Calibration) -> Groups:
+def make_groups(
+    rng, world: World, kids: Children, clock: Clock, n_groups: int, names: np.ndarray, cal: Calibration
+) -> Groups:
     """Plant ``n_groups`` groups (shared associates named from ``names``) and their evenings missing together."""
     pool = world.pool
     n_towns = len(world.town_name)
@@ -210,8 +211,11 @@ def make_groups(rng, world: World, kids: Children, clock: Clock, n_groups: int, 
         for _ in range(200):  # at least three evenings together
             if len(kept) >= cal.min_evenings:
                 break
-            mo = (int(rng.choice(sorted(act))) if rng.random() < cal.extra_evening_active_share
-                  else int(rng.integers(0, months)))
+            mo = (
+                int(rng.choice(sorted(act)))
+                if rng.random() < cal.extra_evening_active_share
+                else int(rng.integers(0, months))
+            )
             lo, hi = clock.month_edges[mo], clock.month_edges[mo + 1]
             t = np.floor(rng.uniform(lo, hi - 2.2 * DAY) / DAY) * DAY + (17 + 4 * rng.random()) * MIN
             if 0 <= t <= clock.T - 2 * DAY and all(abs(t - k) > 2 * DAY for k in kept):
@@ -231,8 +235,9 @@ def make_groups(rng, world: World, kids: Children, clock: Clock, n_groups: int, 
             starts = t + rng.integers(*cal.joint_start_spread_min, len(who)).astype(float)
             ends = np.maximum(t + base_dur + rng.integers(*cal.joint_return_spread_min, len(who)), starts + 60)
             if from_school:
-                frm = np.where(kids.school[who] >= 0, world.school_pc[np.maximum(kids.school[who], 0)],
-                               kids.res_pc[who])
+                frm = np.where(
+                    kids.school[who] >= 0, world.school_pc[np.maximum(kids.school[who], 0)], kids.res_pc[who]
+                )
             else:
                 frm = kids.res_pc[who].copy()
             found = pool.within(rng, np.full(len(who), world.hot_pc[hot]), np.full(len(who), world.hot_radius[hot]))
@@ -261,10 +266,23 @@ def make_groups(rng, world: World, kids: Children, clock: Clock, n_groups: int, 
     kc = p_child[kept_order]
     rank = np.arange(len(kc)) - np.searchsorted(kc, kc)
     keep[kept_order[rank >= cal.max_joint_episodes]] = False
-    return Groups(members=members, town=g_town, hot=g_hot, bridges=bridges, assoc_names=assoc_names,
-                   assoc_forms=assoc_forms, assoc_resolved=assoc_resolved, school=g_school,
-                   p_group=cat["group"].astype(np.int64)[keep], p_event=cat["event"].astype(np.int64)[keep],
-                   p_child=p_child[keep], p_start=p_start[keep], p_end=p_end[keep],
-                   p_from=cat["from"].astype(np.int64)[keep], p_found=cat["found"].astype(np.int64)[keep],
-                   p_place=cat["place"].astype(np.int64)[keep], event_time=np.array(ev_time, float),
-                   event_group=np.array(ev_group, np.int64))
+    return Groups(
+        members=members,
+        town=g_town,
+        hot=g_hot,
+        bridges=bridges,
+        assoc_names=assoc_names,
+        assoc_forms=assoc_forms,
+        assoc_resolved=assoc_resolved,
+        school=g_school,
+        p_group=cat["group"].astype(np.int64)[keep],
+        p_event=cat["event"].astype(np.int64)[keep],
+        p_child=p_child[keep],
+        p_start=p_start[keep],
+        p_end=p_end[keep],
+        p_from=cat["from"].astype(np.int64)[keep],
+        p_found=cat["found"].astype(np.int64)[keep],
+        p_place=cat["place"].astype(np.int64)[keep],
+        event_time=np.array(ev_time, float),
+        event_group=np.array(ev_group, np.int64),
+    )

@@ -27,9 +27,26 @@ PLATE_MEMORY_TAGS = ["NK", "NL", "ND", "NE", "NA", "YX", "YS", "PN"]
 PLATE_CAPACITY = len(PLATE_MEMORY_TAGS) * 90 * len(PLATE_LETTERS) ** 3
 
 #: Ofcom's numbers for TV and radio drama (1,000 each), local ones first: never anyone's phone.
-DRAMA_NUMBERS = ["07700 900", "0191 498 0", "0113 496 0", "0114 496 0", "0115 496 0", "0116 496 0",
-                 "0117 496 0", "0118 496 0", "0121 496 0", "0131 496 0", "0141 496 0", "0151 496 0",
-                 "0161 496 0", "020 7946 0", "029 2018 0", "01632 960", "03069 990", "08081 570"]
+DRAMA_NUMBERS = [
+    "07700 900",
+    "0191 498 0",
+    "0113 496 0",
+    "0114 496 0",
+    "0115 496 0",
+    "0116 496 0",
+    "0117 496 0",
+    "0118 496 0",
+    "0121 496 0",
+    "0131 496 0",
+    "0141 496 0",
+    "0151 496 0",
+    "0161 496 0",
+    "020 7946 0",
+    "029 2018 0",
+    "01632 960",
+    "03069 990",
+    "08081 570",
+]
 #: Made-up 07700 numbers beyond the drama ranges: 07700 901000 to 999999, then 07700 000000 to 899999.
 MADE_UP_MOBILES = 999_000
 PHONE_CAPACITY = 1000 * len(DRAMA_NUMBERS) + MADE_UP_MOBILES
@@ -70,8 +87,31 @@ def phones(rng, n: int) -> np.ndarray:
 def handles(rng, n: int) -> np.ndarray:
     """``n`` distinct online handles (``snap: kaz_moon123``); one that would repeat another ends in its draw's
     full six digits instead (``snap: kaz_moon000123``), which no other handle can."""
-    words = np.array(["kaz", "jd", "lil", "trap", "noodle", "ghost", "vibes", "xo", "baby", "king", "queen",
-                      "savage", "drip", "moon", "real", "official", "smoke", "angel", "wavy", "blaze"], dtype=object)
+    words = np.array(
+        [
+            "kaz",
+            "jd",
+            "lil",
+            "trap",
+            "noodle",
+            "ghost",
+            "vibes",
+            "xo",
+            "baby",
+            "king",
+            "queen",
+            "savage",
+            "drip",
+            "moon",
+            "real",
+            "official",
+            "smoke",
+            "angel",
+            "wavy",
+            "blaze",
+        ],
+        dtype=object,
+    )
     prefixes = np.array(["snap: ", "insta: @", "tiktok: @", "@"], dtype=object)
     width = max(6, len(str(n - 1)))
     codes = rng.choice(10**width, n, replace=False)
@@ -91,7 +131,7 @@ def child_ids(rng, n: int) -> np.ndarray:
     while n > 10**width // 2:
         width += 1
     space = 10**width
-    codes = np.unique(rng.integers(10**(width - 1) // 10, space, int(n * 1.3) + 10))
+    codes = np.unique(rng.integers(10 ** (width - 1) // 10, space, int(n * 1.3) + 10))
     while len(codes) < n:
         codes = np.unique(np.concatenate([codes, rng.integers(0, space, n)]))
     codes = rng.choice(codes, n, replace=False)

@@ -27,17 +27,18 @@ from peermap.synthetic.names import SURNAMES, WORKER_FIRST, unique_names
 # What became of an interview block
 NONE, NOOFFER, DECLINED, NOTCOMP, PENDING, DONE = range(6)
 
+
 @dataclass
 class Interviews:
     """One entry per interview row, in ``ids`` order; a block of episodes with no row is not here."""
 
     child: np.ndarray
-    first: np.ndarray        # position of first covered episode in ep_order
+    first: np.ndarray  # position of first covered episode in ep_order
     size: np.ndarray
-    members: np.ndarray      # episode indices covered, padded with -1 (n x most an interview covers)
+    members: np.ndarray  # episode indices covered, padded with -1 (n x most an interview covers)
     offered: np.ndarray
     completed: np.ndarray
-    outcome: np.ndarray      # category codes
+    outcome: np.ndarray  # category codes
     worker: np.ndarray
     ids: np.ndarray
     ep_completed: np.ndarray  # per episode: index of the completed interview covering it, or -1
@@ -55,8 +56,13 @@ def make_interviews(rng, clock: Clock, kids: Children, ep: Episodes, national: b
     gap = st - prev_end
     p_merge = np.where(kids.top[ch] >= 0, cal.merge_share_frequently_missing, cal.merge_share)
     most = cal.max_episodes_an_interview
-    merge = (same & returned & np.concatenate([[False], returned[:-1]]) & (gap < cal.merge_within_hours * MIN)
-             & (rng.random(E) < p_merge))
+    merge = (
+        same
+        & returned
+        & np.concatenate([[False], returned[:-1]])
+        & (gap < cal.merge_within_hours * MIN)
+        & (rng.random(E) < p_merge)
+    )
     # the frequently missing children decline exactly as in the report's table: pick the
     # declined episodes first, and let one interview cover only episodes of one kind
     top_ep = kids.top[ch] >= 0
@@ -92,8 +98,13 @@ def make_interviews(rng, clock: Clock, kids: Children, ep: Episodes, national: b
     forced_done[top_b[~declined_ep[bfirst[top_b]]]] = True
 
     effect = rng.normal(0, cal.decline_spread, kids.n)  # some children decline more than others
-    targets = {True: (cal.cic_rthi_accepted_pct + cal.cic_accepted_lift_pct, cal.cic_rthi_completed_pct,
-                      cal.cic_rthi_completed_within_72h_pct)}
+    targets = {
+        True: (
+            cal.cic_rthi_accepted_pct + cal.cic_accepted_lift_pct,
+            cal.cic_rthi_completed_pct,
+            cal.cic_rthi_completed_within_72h_pct,
+        )
+    }
     acc_all, comp_all, in72_all = (cal.rthi_accepted_pct, cal.rthi_completed_pct, cal.rthi_completed_within_72h_pct)
     n_cic_eps = int(bsize[bcic].sum())
     n_oth_eps = int(bsize[~bcic].sum())
@@ -103,10 +114,14 @@ def make_interviews(rng, clock: Clock, kids: Children, ep: Episodes, national: b
     oth_72 = (in72_all * comp_all * E - cic_72 * cic_comp * n_cic_eps) / max(oth_comp * n_oth_eps, 1)
     targets[False] = (oth_acc, oth_comp, oth_72)
 
-    offer_delay = np.clip(lognormal_hours(rng, nb, cal.offer_hours_median, cal.offer_hours_sigma),
-                          *cal.offer_hours_range) * MIN
-    on_delay = offer_delay + rng.uniform(1.0, 1.0, nb) * MIN + rng.random(nb) * np.maximum(
-        MIN, cal.on_time_within_hours * MIN - offer_delay - MIN)
+    offer_delay = (
+        np.clip(lognormal_hours(rng, nb, cal.offer_hours_median, cal.offer_hours_sigma), *cal.offer_hours_range) * MIN
+    )
+    on_delay = (
+        offer_delay
+        + rng.uniform(1.0, 1.0, nb) * MIN
+        + rng.random(nb) * np.maximum(MIN, cal.on_time_within_hours * MIN - offer_delay - MIN)
+    )
     late_hours = np.clip(lognormal_hours(rng, nb, cal.late_hours_median, cal.late_hours_sigma), *cal.late_hours_range)
     late_delay = (cal.interview_due_hours + late_hours) * MIN
     ontime = np.zeros(nb, bool)
@@ -171,9 +186,13 @@ def make_interviews(rng, clock: Clock, kids: Children, ep: Episodes, national: b
         members[ok, j] = o[bfirst[rows[ok]] + j]
     n_workers = cal.workers if not national else max(cal.workers, kids.n // cal.children_per_worker_national)
     wf = np.array(WORKER_FIRST, dtype=object)
-    wn = unique_names(np.random.default_rng(int(rng.integers(0, 2**32))), n_workers) if national else \
-        wf[rng.choice(len(wf), n_workers, replace=False)] + " " + np.array(SURNAMES, dtype=object)[
-            rng.choice(len(SURNAMES), n_workers, replace=False)]
+    wn = (
+        unique_names(np.random.default_rng(int(rng.integers(0, 2**32))), n_workers)
+        if national
+        else wf[rng.choice(len(wf), n_workers, replace=False)]
+        + " "
+        + np.array(SURNAMES, dtype=object)[rng.choice(len(SURNAMES), n_workers, replace=False)]
+    )
     worker = wn[rng.integers(0, n_workers, R_)]
     worker[rng.random(R_) < cal.no_worker_share] = ""
     ep_completed = np.full(E, -1, np.int64)
@@ -182,6 +201,15 @@ def make_interviews(rng, clock: Clock, kids: Children, ep: Episodes, national: b
         e = members[done_rows, j]
         ok = e >= 0
         ep_completed[e[ok]] = done_rows[ok]
-    return Interviews(child=bchild[rows], first=bfirst[rows], size=bsize[rows], members=members,
-                       offered=offered[rows], completed=completed[rows], outcome=cat[rows], worker=worker,
-                       ids=ids, ep_completed=ep_completed)
+    return Interviews(
+        child=bchild[rows],
+        first=bfirst[rows],
+        size=bsize[rows],
+        members=members,
+        offered=offered[rows],
+        completed=completed[rows],
+        outcome=cat[rows],
+        worker=worker,
+        ids=ids,
+        ep_completed=ep_completed,
+    )

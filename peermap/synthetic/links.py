@@ -20,26 +20,54 @@ from peermap.synthetic.episodes import Episodes
 from peermap.synthetic.interviews import Interviews
 
 NOTES = {
-    "peer": ["Named as being with YP while missing", "YP says they met up after school",
-             "Friend from school; parent aware", "YP stayed at this friend's house overnight",
-             "Were drinking together by the river", "YP says they just walked around town",
-             "Mentioned in RTHI as a close friend", "Seen together on CCTV in town"],
-    "aoc": ["Older male seen collecting YP in a car", "YP given cannabis and vapes, asked to hold a package",
-            "Reported to be supplying alcohol to young people", "Number saved under a nickname on YP's phone",
-            "Seen with YP at an address late at night", "Linked to county lines activity",
-            "YP reluctant to talk about him; appeared scared", "Buys food and clothes for YP"],
-    "family": ["Cousin; YP sometimes stays there", "Mum's partner", "Older brother, lives away",
-               "Dad; contact arrangements"],
+    "peer": [
+        "Named as being with YP while missing",
+        "YP says they met up after school",
+        "Friend from school; parent aware",
+        "YP stayed at this friend's house overnight",
+        "Were drinking together by the river",
+        "YP says they just walked around town",
+        "Mentioned in RTHI as a close friend",
+        "Seen together on CCTV in town",
+    ],
+    "aoc": [
+        "Older male seen collecting YP in a car",
+        "YP given cannabis and vapes, asked to hold a package",
+        "Reported to be supplying alcohol to young people",
+        "Number saved under a nickname on YP's phone",
+        "Seen with YP at an address late at night",
+        "Linked to county lines activity",
+        "YP reluctant to talk about him; appeared scared",
+        "Buys food and clothes for YP",
+    ],
+    "family": [
+        "Cousin; YP sometimes stays there",
+        "Mum's partner",
+        "Older brother, lives away",
+        "Dad; contact arrangements",
+    ],
     "professional": ["Social worker", "School pastoral lead", "Support worker at placement"],
-    "unknown": ["YP would not say who this is", "Name given by another young person",
-                "Only a first name known"],
-    "protective": ["Trusted adult: YP stays here when unsettled", "Supportive; calls carers when YP is there",
-                   "YP says they feel safe with them", "Helped bring YP home"],
-    "place": ["Found by police", "Returned of own accord", "Picked up by carer", "Seen on CCTV",
-              "Found sheltering from the rain", "Located after a call from a member of the public"],
+    "unknown": ["YP would not say who this is", "Name given by another young person", "Only a first name known"],
+    "protective": [
+        "Trusted adult: YP stays here when unsettled",
+        "Supportive; calls carers when YP is there",
+        "YP says they feel safe with them",
+        "Helped bring YP home",
+    ],
+    "place": [
+        "Found by police",
+        "Returned of own accord",
+        "Picked up by carer",
+        "Seen on CCTV",
+        "Found sheltering from the rain",
+        "Located after a call from a member of the public",
+    ],
     "safe": ["YP goes here to calm down", "Safe place agreed in safety plan", "Staff know YP well"],
-    "exploitation": ["Address linked to drug supply", "Young people seen going in and out late at night",
-                     "Believed to be a party house"],
+    "exploitation": [
+        "Address linked to drug supply",
+        "Young people seen going in and out late at night",
+        "Believed to be a party house",
+    ],
     "vehicle": ["Car seen dropping YP off", "YP picked up in this car", "Registration noted by carer"],
     "phone": ["Number found on YP's phone", "Calls YP late at night", "Number given by YP"],
     "online": ["Snapchat contact", "Instagram account messaging YP", "Added YP on TikTok"],
@@ -48,8 +76,20 @@ NOTES = {
 # Link codes (written through these lists)
 T_CHILD, T_ASSOC, T_PLACE, T_VEHICLE, T_PHONE, T_ONLINE = range(6)
 TARGET_TYPES = ["child", "associate", "place", "vehicle", "phone", "online"]
-ROLES = ["", "peer", "adult_of_concern", "protective", "family", "professional", "unknown",
-         "found_at", "frequents", "exploitation_location", "missing_from", "safe_place"]
+ROLES = [
+    "",
+    "peer",
+    "adult_of_concern",
+    "protective",
+    "family",
+    "professional",
+    "unknown",
+    "found_at",
+    "frequents",
+    "exploitation_location",
+    "missing_from",
+    "safe_place",
+]
 R = {name: i for i, name in enumerate(ROLES)}
 SOURCES = ["", "rthi", "police", "school", "worker", "partner"]
 S = {name: i for i, name in enumerate(SOURCES)}
@@ -86,11 +126,38 @@ class Strings:
         return np.concatenate(self.parts) if self.parts else np.empty(0, object)
 
 
-LINK_COLUMNS = ("child", "rec", "ttype", "ref", "role", "ep", "rthi", "with_", "source", "sgrade",
-                "igrade", "handling", "note", "kind")
-LINK_DTYPES = {"child": np.int64, "rec": float, "ttype": np.int8, "ref": np.int64, "role": np.int8,
-               "ep": np.int64, "rthi": np.int64, "with_": np.int8, "source": np.int8, "sgrade": np.int8,
-               "igrade": np.int8, "handling": np.int8, "note": np.int64, "kind": np.int8}
+LINK_COLUMNS = (
+    "child",
+    "rec",
+    "ttype",
+    "ref",
+    "role",
+    "ep",
+    "rthi",
+    "with_",
+    "source",
+    "sgrade",
+    "igrade",
+    "handling",
+    "note",
+    "kind",
+)
+LINK_DTYPES = {
+    "child": np.int64,
+    "rec": float,
+    "ttype": np.int8,
+    "ref": np.int64,
+    "role": np.int8,
+    "ep": np.int64,
+    "rthi": np.int64,
+    "with_": np.int8,
+    "source": np.int8,
+    "sgrade": np.int8,
+    "igrade": np.int8,
+    "handling": np.int8,
+    "note": np.int64,
+    "kind": np.int8,
+}
 #: What made each link (for the summary, never written): planted or background.
 KINDS = ["group", "aoc", "stray", "protective", "sibling", "youth_worker", "background"]
 
@@ -106,8 +173,17 @@ class Links:
         n = len(child)
         if n == 0:
             return
-        defaults = {"ep": -1, "rthi": -1, "with_": 0, "source": 0, "sgrade": 0, "igrade": 0,
-                    "handling": 0, "note": -1, "role": 0}
+        defaults = {
+            "ep": -1,
+            "rthi": -1,
+            "with_": 0,
+            "source": 0,
+            "sgrade": 0,
+            "igrade": 0,
+            "handling": 0,
+            "note": -1,
+            "role": 0,
+        }
         part = {"child": child, "kind": np.full(n, KINDS.index(kind), np.int8)}
         for name in LINK_COLUMNS:
             if name in ("child", "kind"):
@@ -148,8 +224,9 @@ def _grades(rng, source: np.ndarray, cal: Calibration) -> tuple[np.ndarray, np.n
     return sg, ig, hd
 
 
-def provenance(rng, clock: Clock, ep: Episodes, iv: Interviews, e: np.ndarray, sources: Sources,
-               cal: Calibration) -> dict:
+def provenance(
+    rng, clock: Clock, ep: Episodes, iv: Interviews, e: np.ndarray, sources: Sources, cal: Calibration
+) -> dict:
     """Source, time recorded, interview and grades for links about episodes ``e`` (-1: none), from ``sources``."""
     p_rthi, others, p_others = sources.rthi, sources.others, sources.shares
     n = len(e)
@@ -160,14 +237,23 @@ def provenance(rng, clock: Clock, ep: Episodes, iv: Interviews, e: np.ndarray, s
     codes = np.array([S[s] for s in others], np.int8)
     source = np.where(use, S["rthi"], codes[rng.choice(len(codes), n, p=np.array(p_others) / sum(p_others))])
     source = source.astype(np.int8)
-    base = np.where(has, np.where(np.isnan(ep.end[np.maximum(e, 0)]), ep.start[np.maximum(e, 0)],
-                                  ep.end[np.maximum(e, 0)]), rng.random(n) * clock.T)
+    base = np.where(
+        has,
+        np.where(np.isnan(ep.end[np.maximum(e, 0)]), ep.start[np.maximum(e, 0)], ep.end[np.maximum(e, 0)]),
+        rng.random(n) * clock.T,
+    )
     hours = lognormal_hours(rng, n, cal.recorded_hours_median, cal.recorded_hours_sigma)
     later = np.where(has, MIN * np.clip(hours, *cal.recorded_hours_range), 0.0)
     rec = np.where(use, iv.completed[np.maximum(cov, 0)], base + later)
     sg, ig, hd = _grades(rng, source, cal)
-    return {"rec": clock.fix(rec), "source": source, "rthi": np.where(use, cov, -1), "sgrade": sg, "igrade": ig,
-            "handling": hd}
+    return {
+        "rec": clock.fix(rec),
+        "source": source,
+        "rthi": np.where(use, cov, -1),
+        "sgrade": sg,
+        "igrade": ig,
+        "handling": hd,
+    }
 
 
 def notes(rng, strings: Strings, kind: str, n: int, p: float) -> np.ndarray:
@@ -186,7 +272,7 @@ class ByChild:
         self.first = np.concatenate([[0], np.cumsum(self.count)[:-1]])
 
     def of(self, c: int) -> np.ndarray:
-        return self.flat[self.first[c]:self.first[c] + self.count[c]]
+        return self.flat[self.first[c] : self.first[c] + self.count[c]]
 
     def random(self, rng, who: np.ndarray) -> np.ndarray:
         who = np.asarray(who, np.int64)
@@ -219,12 +305,12 @@ class Linker:
     cal: Calibration
     strings: Strings
     links: Links
-    child_ref: np.ndarray     # text index of each child's ID (filled in at write time)
-    pc_ref: np.ndarray        # text index of each postcode of the pool
-    place_ref: np.ndarray     # text index of each found_at_place text
+    child_ref: np.ndarray  # text index of each child's ID (filled in at write time)
+    pc_ref: np.ndarray  # text index of each postcode of the pool
+    place_ref: np.ndarray  # text index of each found_at_place text
     by_child: ByChild
-    assoc_rows: list          # associates.csv rows: (label, aliases, role, approx_age, origin)
-    taken: set                # every name and alias in use (lower case), so none is shared
+    assoc_rows: list  # associates.csv rows: (label, aliases, role, approx_age, origin)
+    taken: set  # every name and alias in use (lower case), so none is shared
 
     def provenance(self, e: np.ndarray, sources: Sources) -> dict:
         return provenance(self.rng, self.clock, self.ep, self.iv, e, sources, self.cal)

@@ -38,12 +38,46 @@ DURHAM_TOWNS = [
     ("Sedgefield", 435600, 528800, 5, []),
     ("Lanchester", 416700, 547300, 4, []),
 ]
-HOME_NAMES = ["Oakfield House", "Willow Lodge", "Beech View", "Hawthorn House", "Rowan Lodge",
-              "Elm Tree House", "Cedar Court", "Holly Bank", "Maple House", "Ash Grove", "Birch Lodge",
-              "Laurel House", "Fern Lea", "Heather View", "Larch House", "Poplar Lodge"]
-SCHOOL_WORDS = ["Moorside", "Parkview", "Hillcrest", "Riverside", "Woodlands", "Greenfield", "Valley",
-                "St Bede's", "St Cuthbert's", "St Aidan's", "Fernhill", "Eastgate", "Westfield", "Highfield",
-                "Northfield", "Southlands", "Oakwood", "Brookside", "Castleview", "Meadowbank"]
+HOME_NAMES = [
+    "Oakfield House",
+    "Willow Lodge",
+    "Beech View",
+    "Hawthorn House",
+    "Rowan Lodge",
+    "Elm Tree House",
+    "Cedar Court",
+    "Holly Bank",
+    "Maple House",
+    "Ash Grove",
+    "Birch Lodge",
+    "Laurel House",
+    "Fern Lea",
+    "Heather View",
+    "Larch House",
+    "Poplar Lodge",
+]
+SCHOOL_WORDS = [
+    "Moorside",
+    "Parkview",
+    "Hillcrest",
+    "Riverside",
+    "Woodlands",
+    "Greenfield",
+    "Valley",
+    "St Bede's",
+    "St Cuthbert's",
+    "St Aidan's",
+    "Fernhill",
+    "Eastgate",
+    "Westfield",
+    "Highfield",
+    "Northfield",
+    "Southlands",
+    "Oakwood",
+    "Brookside",
+    "Castleview",
+    "Meadowbank",
+]
 SCHOOL_KINDS = ["Academy", "School", "Community College", "High School", "Catholic School"]
 ABSENT_PLACES = ["the underpass", "skate park"]
 
@@ -125,12 +159,16 @@ def make_world(rng, national: bool, children: int, n_groups: int, cal: Calibrati
         put(f"{nm} Library", "other", t, False, True, 400)
     p_town_arr = np.array(p_town, dtype=np.int64)
     sd = np.array(p_sd, float)
-    p_pc = pool.nearest(xy[p_town_arr, 0] + rng.normal(0, 1, len(sd)) * sd,
-                        xy[p_town_arr, 1] + rng.normal(0, 1, len(sd)) * sd)
+    p_pc = pool.nearest(
+        xy[p_town_arr, 0] + rng.normal(0, 1, len(sd)) * sd, xy[p_town_arr, 1] + rng.normal(0, 1, len(sd)) * sd
+    )
 
     # Children's residential homes: a handful, mostly in the bigger towns.
-    n_homes = (max(8, int(round(children / cal.children_per_residential_home))) if children >= 150
-               else max(2, children // cal.children_per_residential_home_small))
+    n_homes = (
+        max(8, int(round(children / cal.children_per_residential_home)))
+        if children >= 150
+        else max(2, children // cal.children_per_residential_home_small)
+    )
     h_town = rng.choice(n_towns, n_homes, p=weight)
     h_pc = pool.near(rng, xy[h_town, 0], xy[h_town, 1], cal.residential_home_scatter_m)
     base = np.array(HOME_NAMES, dtype=object)
@@ -146,21 +184,26 @@ def make_world(rng, national: bool, children: int, n_groups: int, cal: Calibrati
     combos = len(SCHOOL_WORDS) * len(SCHOOL_KINDS)
     code = rng.choice(combos, min(n_schools, combos), replace=False)
     code = np.resize(code, n_schools)
-    s_name = (np.array(SCHOOL_WORDS, dtype=object)[code // len(SCHOOL_KINDS)] + " "
-              + np.array(SCHOOL_KINDS, dtype=object)[code % len(SCHOOL_KINDS)])
+    s_name = (
+        np.array(SCHOOL_WORDS, dtype=object)[code // len(SCHOOL_KINDS)]
+        + " "
+        + np.array(SCHOOL_KINDS, dtype=object)[code % len(SCHOOL_KINDS)]
+    )
     if n_schools > combos or national:
         s_name = s_name + ", " + names[s_town]
-    s_name = np.where(pd.Series(s_name).duplicated(), s_name + " " + pd.Series(np.arange(n_schools)).astype(str),
-                      s_name).astype(object)
+    s_name = np.where(
+        pd.Series(s_name).duplicated(), s_name + " " + pd.Series(np.arange(n_schools)).astype(str), s_name
+    ).astype(object)
     pru = rng.choice(n_schools, max(1, n_schools // cal.schools_per_pupil_referral_unit), replace=False)
     s_name[pru] = names[s_town[pru]] + " Pupil Referral Unit"
-    s_name = np.where(pd.Series(s_name).duplicated(), s_name + " " + pd.Series(np.arange(n_schools)).astype(str),
-                      s_name).astype(object)
+    s_name = np.where(
+        pd.Series(s_name).duplicated(), s_name + " " + pd.Series(np.arange(n_schools)).astype(str), s_name
+    ).astype(object)
 
     # Hot spots: 5-6 at Durham size, a named public place in a busy town, radius 150-400 m.
     n_hot = max(5, int(round(n_groups * cal.hotspots_per_group))) if n_groups >= 8 else max(1, n_groups)
     n_hot = min(n_hot, n_towns)
-    tw = weight ** cal.hotspot_town_pull
+    tw = weight**cal.hotspot_town_pull
     hot_town = rng.choice(n_towns, n_hot, replace=False, p=tw / tw.sum())
     p_kind_arr = np.array(p_kind, dtype=object)
     hot_place = np.empty(n_hot, np.int64)
@@ -168,7 +211,7 @@ def make_world(rng, national: bool, children: int, n_groups: int, cal: Calibrati
     by_town = np.argsort(p_town_arr, kind="stable")
     town_bounds = np.searchsorted(p_town_arr[by_town], np.arange(n_towns + 1))
     for i, t in enumerate(hot_town):
-        mine = by_town[town_bounds[t]:town_bounds[t + 1]]
+        mine = by_town[town_bounds[t] : town_bounds[t + 1]]
         mine = mine[outdoor[mine]]
         special = [k for k in mine if p_named[k]]  # a named place (park, centre) first
         hot_place[i] = special[0] if special else mine[0]
@@ -178,12 +221,29 @@ def make_world(rng, national: bool, children: int, n_groups: int, cal: Calibrati
         if len(pool.tree.query_ball_point(pool.xy[hot_pc[i]], radius[i])) < 4:
             radius[i] = float(cal.hotspot_radius_m[1])
 
-    return World(pool=pool, national=national, town_name=names, town_xy=xy, town_w=weight, town_pc=centre,
-                 place_name=np.array(p_name, dtype=object), place_kind=p_kind_arr, place_pc=p_pc,
-                 place_town=p_town_arr, place_public=np.array(p_public), place_safe=np.array(p_safe),
-                 home_name=h_name.astype(object), home_pc=h_pc, home_town=h_town, school_name=s_name,
-                 school_pc=s_pc, hot_place=hot_place, hot_pc=hot_pc, hot_radius=radius, hot_town=hot_town)
-
+    return World(
+        pool=pool,
+        national=national,
+        town_name=names,
+        town_xy=xy,
+        town_w=weight,
+        town_pc=centre,
+        place_name=np.array(p_name, dtype=object),
+        place_kind=p_kind_arr,
+        place_pc=p_pc,
+        place_town=p_town_arr,
+        place_public=np.array(p_public),
+        place_safe=np.array(p_safe),
+        home_name=h_name.astype(object),
+        home_pc=h_pc,
+        home_town=h_town,
+        school_name=s_name,
+        school_pc=s_pc,
+        hot_place=hot_place,
+        hot_pc=hot_pc,
+        hot_radius=radius,
+        hot_town=hot_town,
+    )
 
 
 def nearby_school(rng, world: World, pc: np.ndarray, cal: Calibration) -> np.ndarray:

@@ -18,8 +18,7 @@ from peermap.geo.postcodes import PostcodeIndex, embedded_data_dir
 DURHAM_AREAS = ("DH", "DL", "SR", "TS", "NE")
 DURHAM_BOUNDS = (385000, 450000, 505000, 565000)
 #: Postcode areas wholly or mostly in Scotland, left out of a national run.
-SCOTTISH_AREAS = {"AB", "DD", "DG", "EH", "FK", "G", "HS", "IV", "KA", "KW", "KY", "ML",
-                  "PA", "PH", "TD", "ZE"}
+SCOTTISH_AREAS = {"AB", "DD", "DG", "EH", "FK", "G", "HS", "IV", "KA", "KW", "KY", "ML", "PA", "PH", "TD", "ZE"}
 
 
 @lru_cache(maxsize=2)

@@ -78,8 +78,7 @@ def fit_joint(rng, kids: Children, groups: Groups, total: int, cal: Calibration)
     rank[order] = np.arange(len(pc)) - np.searchsorted(pc, pc)
     for k in range(cal.max_joint_episodes, -1, -1):
         fixed = np.minimum(np.bincount(groups.p_child[rank < k], minlength=kids.n), k)
-        if (np.maximum(fixed[rest_cic], 1).sum() + n_top <= e_cic
-                and np.maximum(fixed[~kids.cic], 1).sum() <= e_other):
+        if np.maximum(fixed[rest_cic], 1).sum() + n_top <= e_cic and np.maximum(fixed[~kids.cic], 1).sum() <= e_other:
             keep = rank < k
             break
     # an evening with fewer than two children left is no longer a joint one
@@ -117,8 +116,17 @@ def episode_counts(rng, kids: Children, total: int, fixed_per_child: np.ndarray,
     return counts
 
 
-def place_episodes(rng, clock: Clock, child: np.ndarray, fixed: np.ndarray, start: np.ndarray, end: np.ndarray,
-                   dur: np.ndarray, n_children: int, cal: Calibration) -> tuple[np.ndarray, np.ndarray]:
+def place_episodes(
+    rng,
+    clock: Clock,
+    child: np.ndarray,
+    fixed: np.ndarray,
+    start: np.ndarray,
+    end: np.ndarray,
+    dur: np.ndarray,
+    n_children: int,
+    cal: Calibration,
+) -> tuple[np.ndarray, np.ndarray]:
     """Start and end (minutes) for every free episode, in the gaps between each child's fixed ones.
 
     Each child's free time (the period less its fixed episodes and a margin) is split into
@@ -173,8 +181,9 @@ def place_episodes(rng, clock: Clock, child: np.ndarray, fixed: np.ndarray, star
     # bursty gaps between episodes, plain exponential ones at the window edges (so a child's
     # only episode falls anywhere in the year, not near its ends)
     first_in_window = np.concatenate([[True], w[1:] != w[:-1]])
-    gaps = np.where(first_in_window, rng.exponential(1.0, len(free)),
-                    rng.gamma(cal.burst_shape, 1.0 / cal.burst_shape, len(free)))
+    gaps = np.where(
+        first_in_window, rng.exponential(1.0, len(free)), rng.gamma(cal.burst_shape, 1.0 / cal.burst_shape, len(free))
+    )
     tail = rng.exponential(1.0, n_w)
     gap_sum = np.bincount(w, weights=gaps, minlength=n_w) + tail
     gaps = gaps * ((w_len - sum_d) / gap_sum)[w]
