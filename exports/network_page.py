@@ -52,6 +52,7 @@ from peermap.exports import assets
 from peermap.exports.escaping import display
 from peermap.exports.layout import layout_positions
 from peermap.exports.page import CONCERN_COLOUR, ENV, NEUTRAL_COLOUR, SAFETY_COLOUR, Page, cluster_colour
+from peermap.mapping.evidence.words import INFORMATION_GRADE_WORDS, NOT_CONFIRMED, SOURCE_GRADE_WORDS
 
 #: Node sizes in pixels at zoom 1 (by score, lowest to highest).
 SIZE_MIN, SIZE_MAX = 9.0, 34.0
@@ -237,8 +238,6 @@ def network_page(
     ``numbers`` shows each tie's weight beside its strength word (the police
     audience); ``strengths`` is the strength legend (:func:`mapping.evidence.words.strength_legend`).
     """
-    from peermap.mapping.evidence.words import INFORMATION_GRADE_WORDS, NOT_CONFIRMED, SOURCE_GRADE_WORDS
-
     data = network_data(nodes, edges, clusters, seed, numbers)
     unclustered = any(
         m["cluster"] is None and not m["safety"] and not m["context"] for m in data["meta"]["nodes"].values()

@@ -18,6 +18,7 @@ import pyarrow.compute as pc
 from peermap.geo.postcodes import PostcodeIndex
 from peermap.graph_models import cells
 from peermap.graph_models.arrow_text import arrow_text, text_series
+from peermap.graph_models.postcode_format import postcode_districts
 from peermap.mapping.periods import LONDON
 from peermap.mapping.settings import EvidenceSettings
 
@@ -174,8 +175,8 @@ def episode_table(
     # districts of the distinct postcodes, then one code space for both columns
     names = np.concatenate(
         [
-            _text(pd.Series(from_postcode.values, dtype="string").str.split(" ").str[0]),
-            _text(pd.Series(found_postcode.values, dtype="string").str.split(" ").str[0]),
+            _text(postcode_districts(pd.Series(from_postcode.values, dtype="string"))),
+            _text(postcode_districts(pd.Series(found_postcode.values, dtype="string"))),
         ]
     )
     district_code, district_values = pd.factorize(names)

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 from scipy.spatial import cKDTree
 
+from peermap.graph_models.postcode_format import postcode_districts
 from peermap.synthetic.calibration import Calibration
 from peermap.synthetic.postcode_pool import PostcodePool
 
@@ -115,7 +116,7 @@ def make_world(rng, national: bool, children: int, n_groups: int, cal: Calibrati
     if national:
         n_towns = max(30, children // cal.children_per_national_town)
         centre = np.sort(rng.choice(len(pool.codes), n_towns, replace=False))
-        district = pd.Series(pool.codes[centre]).str.split(" ").str[0]
+        district = postcode_districts(pd.Series(pool.codes[centre])).astype(object)
         dup = district.groupby(district).cumcount()
         names = np.where(dup > 0, district + "/" + (dup + 1).astype(str), district).astype(object)
         xy = pool.xy[centre]
