@@ -26,17 +26,26 @@ no period, on the day the page is made, and the page says which.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import hashlib
+import json
 import math
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pandas as pd
 
 from peermap.exports import assets
 from peermap.exports.audiences import audience_policy, restrict_dataset
+from peermap.exports.audit import AuditRun, audited
 from peermap.exports.escaping import display
-from peermap.exports.page import CONCERN_COLOUR, ENV, NEUTRAL_COLOUR, SAFETY_COLOUR, Page
+from peermap.exports.manifest import build_manifest
+from peermap.exports.output_folder import replace_file
+from peermap.exports.page import CONCERN_COLOUR, ENV, NEUTRAL_COLOUR, SAFETY_COLOUR, Page, write_page
 from peermap.graph_models.dataset import Dataset
+from peermap.graph_models.local_time import LOCAL_TIME_ZONE
+from peermap.graph_models.reading import sha256_file
 from peermap.mapping.associates import associate_roles
 from peermap.mapping.evidence.words import grade_words, plural
 from peermap.mapping.periods import LONDON, Period, ages_on
@@ -659,3 +668,69 @@ def page_of_map(found: ChildMap, reader: str = "you") -> Page:
         footer="For a worker's session with this young person. Names and notes are shown: keep it safe, "
         "and do not leave a copy with anyone else.",
     )
+
+
+# -- the page's file ----------------------------------------------------------------------------------------------
+def data_span(dataset: Dataset) -> Period:
+    """The local dates from the first to the last episode (a child page for "everything recorded")."""
+    times = dataset.episodes["missing_at"].dropna()
+    if times.empty:
+        today = pd.Timestamp.now(tz=LOCAL_TIME_ZONE).date()
+        return Period(today, today)
+    local = times.dt.tz_convert(LOCAL_TIME_ZONE) if isinstance(times.dtype, pd.DatetimeTZDtype) else times
+    return Period(local.min().date(), local.max().date())
+
+
+def write_child_page(
+    dataset: Dataset,
+    child_id: str,
+    out_file: str | Path,
+    period: Period | None = None,
+    *,
+    reader: str = "you",
+    command: list[str] | None = None,
+    user: str | None = None,
+    audit: "bool | AuditRun" = True,
+) -> Path:
+    """Write one child's peer map (``worker`` audience) to ``out_file`` and append its audit line.
+
+    Only that file is replaced, through a temporary file and a rename
+    (:func:`exports.output_folder.replace_file`). The audit line carries the
+    page's manifest (its SHA-256 and what it was made from) and that manifest's
+    SHA-256, as a pack's does. ``audit``: True appends a line (failures
+    included), False none, or the :class:`~exports.audit.AuditRun` of a command
+    that is already auditing its run.
+    """
+    out = Path(out_file)
+    span = period or data_span(dataset)
+    manifest: dict = {}
+    if isinstance(audit, AuditRun) or not audit:
+        log = contextlib.nullcontext(audit or None)
+    else:
+        log = audited(out, audience="worker", period=span.as_dict() if period else None, command=command, user=user)
+
+    with log as run:
+        found = child_map(dataset, child_id, period)
+        page = page_of_map(found, reader=reader)
+
+        def write(temporary: Path) -> None:
+            write_page(temporary, page)
+            manifest.update(
+                build_manifest(
+                    "worker",
+                    span,
+                    dataset.inputs,
+                    [],
+                    out.parent,
+                    extra={"child": found.child["ref"], "period_given": period is not None},
+                    loaded=dataset.loaded,
+                )
+            )
+            manifest["files"] = {out.name: sha256_file(temporary)}
+
+        def record() -> None:
+            canonical = json.dumps(manifest, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
+            run.written(hashlib.sha256(canonical).hexdigest(), extra={"manifest": manifest})
+
+        replace_file(out, write, after=record if run is not None else None)
+    return out

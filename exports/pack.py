@@ -35,15 +35,13 @@ Nothing is worked out twice, and nothing written is read back. The order is:
    so a page never shows what its files do not hold;
 4. :func:`exports.manifest.write_manifest` lists every file with its SHA-256.
 
-:func:`write_child_page` writes the ``worker`` audience's one page
-(:mod:`exports.child_page`) and its audit line.
+:func:`exports.child_page.write_child_page` writes the ``worker`` audience's
+one page and its audit line.
 """
 
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import json
 import re
 import time
 from dataclasses import dataclass, field
@@ -62,20 +60,18 @@ from peermap.exports.audiences import (
     people_view,
     texts_view,
 )
-from peermap.exports.audit import AuditRun, audited
+from peermap.exports.audit import audited
 from peermap.exports.board import SMALL, board_measures
-from peermap.exports.child_page import child_map, page_of_map
 from peermap.exports.escaping import display
 from peermap.exports.geojson import hotspot_features, place_features
 from peermap.exports.graphml import write_graphml
 from peermap.exports.index_page import index_page
-from peermap.exports.manifest import build_manifest, write_csv, write_manifest
+from peermap.exports.manifest import write_csv, write_manifest
 from peermap.exports.map_page import map_page, resolve_basemap
 from peermap.exports.network_page import network_page
-from peermap.exports.output_folder import OutputFolder, replace_file
+from peermap.exports.output_folder import OutputFolder
 from peermap.exports.page import write_page
 from peermap.graph_models.dataset import Dataset
-from peermap.graph_models.local_time import LOCAL_TIME_ZONE
 from peermap.graph_models.reading import sha256_file
 from peermap.mapping.evidence import explain, period_rows
 from peermap.mapping.evidence.kinds import kind_names
@@ -695,68 +691,3 @@ def write_pack(
     PosixPath('out/pack')
     """
     return build_pack(dataset, period, audience, out_dir, names, basemap, **kwargs).out_dir
-
-
-def data_span(dataset: Dataset) -> Period:
-    """The local dates from the first to the last episode (a child page for "everything recorded")."""
-    times = dataset.episodes["missing_at"].dropna()
-    if times.empty:
-        today = pd.Timestamp.now(tz=LOCAL_TIME_ZONE).date()
-        return Period(today, today)
-    local = times.dt.tz_convert(LOCAL_TIME_ZONE) if isinstance(times.dtype, pd.DatetimeTZDtype) else times
-    return Period(local.min().date(), local.max().date())
-
-
-def write_child_page(
-    dataset: Dataset,
-    child_id: str,
-    out_file: str | Path,
-    period: Period | None = None,
-    *,
-    reader: str = "you",
-    command: list[str] | None = None,
-    user: str | None = None,
-    audit: "bool | AuditRun" = True,
-) -> Path:
-    """Write one child's peer map (``worker`` audience) to ``out_file`` and append its audit line.
-
-    Only that file is replaced, through a temporary file and a rename
-    (:func:`exports.output_folder.replace_file`). The audit line carries the
-    page's manifest (its SHA-256 and what it was made from) and that manifest's
-    SHA-256, as a pack's does. ``audit``: True appends a line (failures
-    included), False none, or the :class:`~exports.audit.AuditRun` of a command
-    that is already auditing its run.
-    """
-    out = Path(out_file)
-    span = period or data_span(dataset)
-    manifest: dict = {}
-    if isinstance(audit, AuditRun) or not audit:
-        log = contextlib.nullcontext(audit or None)
-    else:
-        log = audited(out, audience="worker", period=span.as_dict() if period else None, command=command, user=user)
-
-    with log as run:
-        found = child_map(dataset, child_id, period)
-        page = page_of_map(found, reader=reader)
-
-        def write(temporary: Path) -> None:
-            write_page(temporary, page)
-            manifest.update(
-                build_manifest(
-                    "worker",
-                    span,
-                    dataset.inputs,
-                    [],
-                    out.parent,
-                    extra={"child": found.child["ref"], "period_given": period is not None},
-                    loaded=dataset.loaded,
-                )
-            )
-            manifest["files"] = {out.name: sha256_file(temporary)}
-
-        def record() -> None:
-            canonical = json.dumps(manifest, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
-            run.written(hashlib.sha256(canonical).hexdigest(), extra={"manifest": manifest})
-
-        replace_file(out, write, after=record if run is not None else None)
-    return out

@@ -69,4 +69,5 @@ def postcode_districts(postcodes: pd.Series) -> pd.Series:
     >>> postcode_districts(pd.Series(["DH1 1AB", None], dtype="string")).tolist()
     ['DH1', <NA>]
     """
-    return postcodes.astype("string").str.split(" ").str[0]
+    # everything before the first space, by one regular expression in Arrow: a national index is millions of rows
+    return postcodes.astype("string[pyarrow]").str.replace(r" .*$", "", regex=True).astype("string")

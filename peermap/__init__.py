@@ -37,7 +37,7 @@ _EXPORTS: dict[str, tuple[str, str | None]] = {
     # what leaves the tool
     "write_pack": ("peermap.exports.pack", "write_pack"),
     "child_map": ("peermap.exports.child_page", "child_map"),
-    "write_child_page": ("peermap.exports.pack", "write_child_page"),
+    "write_child_page": ("peermap.exports.child_page", "write_child_page"),
     # Neo4j
     "ingest_neo4j": ("peermap.api", "ingest_neo4j"),
     "read_neo4j": ("peermap.api", "read_neo4j"),

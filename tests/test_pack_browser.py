@@ -38,7 +38,7 @@ def meeting_pack(synthetic_dataset, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def child_map_file(synthetic_year, synthetic_dataset, tmp_path_factory):
-    from peermap.exports.pack import write_child_page
+    from peermap.exports.child_page import write_child_page
 
     truth = json.loads((synthetic_year / "truth.json").read_text())
     child = truth["groups"][0]["children"][0]

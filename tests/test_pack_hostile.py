@@ -36,7 +36,8 @@ def hostile_data(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def hostile_packs(hostile_data, tmp_path_factory):
-    from peermap.exports.pack import write_child_page, write_pack
+    from peermap.exports.child_page import write_child_page
+    from peermap.exports.pack import write_pack
 
     root = tmp_path_factory.mktemp("hostile-packs")
     police = write_pack(hostile_data, MONTH, "police", root / "police", audit=False)

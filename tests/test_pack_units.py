@@ -181,7 +181,7 @@ def test_child_page_audit_line(synthetic_year, synthetic_dataset, tmp_path):
     import hashlib
 
     from peermap.exports.audit import read_audit
-    from peermap.exports.pack import write_child_page
+    from peermap.exports.child_page import write_child_page
 
     child = json.loads((synthetic_year / "truth.json").read_text())["groups"][1]["children"][0]
     out = write_child_page(synthetic_dataset, child, tmp_path / "c.html", command=["peermap", "child"], user="worker1")

@@ -106,7 +106,8 @@ def _inlined(html: str, tag: str) -> list[str]:
 
 def test_pages_inline_their_scripts_and_styles_as_stored(tmp_path, synthetic_dataset):
     from peermap.exports import assets
-    from peermap.exports.pack import write_child_page, write_pack
+    from peermap.exports.child_page import write_child_page
+    from peermap.exports.pack import write_pack
     from peermap.exports.page import script_hash
 
     folder = write_pack(synthetic_dataset, Period.from_month("2023-03"), "meeting", tmp_path / "pack", audit=False)

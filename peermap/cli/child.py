@@ -54,8 +54,7 @@ def child(
         peermap child 004512 data/durham --out sessions/004512.html
     """
     from peermap.exports.audit import audited
-    from peermap.exports.child_page import ChildNotFound
-    from peermap.exports.pack import write_child_page
+    from peermap.exports.child_page import ChildNotFound, write_child_page
     from peermap.mapping.periods import resolve_period
 
     with audited(out, audience=Audience.worker.value, command=["peermap", *sys.argv[1:]]) as run:
