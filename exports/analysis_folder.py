@@ -1,8 +1,8 @@
 """The folder ``peermap analyse`` writes: people, clusters, ties, changes, measures and hot spots, for one audience.
 
 SCHEMA.md "What comes out": ``people.csv``, ``clusters.csv``, ``ties.csv``,
-``changes.csv`` (not for the board), ``kpi.json``, ``hotspots.geojson`` and
-``places.geojson``, ``possible_duplicates.csv`` (audiences that may see
+``changes.csv`` (not for the board), ``kpi.json``, ``hotspots.geojson``,
+``places.geojson`` and ``hotspots.csv`` (not for the board), ``possible_duplicates.csv`` (audiences that may see
 associates' raw names) and ``manifest.json``, whole or not at all and readable
 by their owner only (:class:`exports.output_folder.OutputFolder`). The pack
 writes the same files from the same :class:`~exports.audience_view.AudienceView`.
@@ -18,13 +18,14 @@ import pandas as pd
 from peermap.exports.audience_view import AudienceView, audience_view
 from peermap.exports.audiences import AudiencePolicy, people_view, texts_view
 from peermap.exports.board import board_measures
-from peermap.exports.geojson import write_hotspots_geojson, write_places_geojson
+from peermap.exports.geojson import hotspot_table, write_hotspots_geojson, write_places_geojson
 from peermap.exports.manifest import write_csv, write_json, write_manifest
 from peermap.exports.output_folder import OutputFolder
 from peermap.graph_models.dataset import Dataset
 from peermap.mapping.analysis import Analysis, pair_keys, why_texts
 from peermap.mapping.evidence import explain
 from peermap.mapping.measures import compute_measures
+from peermap.mapping.periods import LOOKBACK_MONTHS
 
 
 def audience_ties(analysis: Analysis, policy: AudiencePolicy, shown: pd.Series) -> pd.DataFrame:
@@ -44,12 +45,16 @@ def audience_ties(analysis: Analysis, policy: AudiencePolicy, shown: pd.Series) 
 
 
 def write_hotspot_files(view: AudienceView, out_dir: Path) -> list[Path]:
-    """Write ``hotspots.geojson`` and ``places.geojson`` as the audience may see them; returns their paths."""
+    """Write ``hotspots.geojson``, ``places.geojson`` and (not for the board) ``hotspots.csv`` as the audience
+    may see them; returns their paths."""
     out = Path(out_dir)
-    return [
+    files = [
         write_hotspots_geojson(view.places, out / "hotspots.geojson", view.audience, board=view.districts),
         write_places_geojson(view.places, out / "places.geojson", view.audience),
     ]
+    if view.policy.people:
+        files.append(write_csv(hotspot_table(view.places, view.audience), out / "hotspots.csv"))
+    return files
 
 
 def write_analysis_files(view: AudienceView, out_dir: Path, kpi: bool = True) -> list[Path]:
@@ -86,9 +91,20 @@ def write_analysis_files(view: AudienceView, out_dir: Path, kpi: bool = True) ->
 
 
 def write_analysis(
-    analysis: Analysis, out_dir, audience: str, dataset: Dataset, names: bool = False, kpi: bool = True, postcodes=None
+    analysis: Analysis,
+    out_dir,
+    audience: str,
+    dataset: Dataset,
+    names: bool = False,
+    kpi: bool = True,
+    postcodes=None,
+    lookback: int = LOOKBACK_MONTHS,
+    covers_from: str | None = None,
 ) -> list[Path]:
     """Write the analysis for one audience; returns the files written (manifest last).
+
+    ``lookback`` (months) and ``covers_from`` (ISO date where the data's coverage starts) shape the hot
+    spots' fixed areas and series (SCHEMA.md "Periods").
 
     The files are those of the module docstring, whole or not at all
     (``out_dir`` is a path, or the :class:`~exports.output_folder.OutputFolder`
@@ -102,11 +118,21 @@ def write_analysis(
     exports.output_folder.OutputError
         when ``out_dir`` holds files peermap did not write, or cannot be written.
     """
-    view = audience_view(dataset, analysis.period, audience, names=names, postcodes=postcodes, analysis=analysis)
+    view = audience_view(
+        dataset,
+        analysis.period,
+        audience,
+        names=names,
+        postcodes=postcodes,
+        analysis=analysis,
+        lookback=lookback,
+        covers_from=covers_from,
+    )
     with OutputFolder.of(out_dir) as folder:
         files = write_analysis_files(view, folder.path, kpi)
         extra = {
             "names": view.policy.names,
+            "lookback": view.lookback,
             "settings": view.settings(),
             "clustering": analysis.info.get("clustering"),
             "betweenness": analysis.info.get("betweenness"),

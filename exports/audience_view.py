@@ -29,7 +29,7 @@ from peermap.geo.hotspots import PlacesResult
 from peermap.geo.postcodes import PostcodeIndex
 from peermap.graph_models.dataset import Dataset
 from peermap.mapping.analysis import Analysis, analyse, places_of
-from peermap.mapping.periods import Period
+from peermap.mapping.periods import LOOKBACK_MONTHS, Period
 from peermap.mapping.settings import EvidenceSettings
 
 
@@ -63,6 +63,11 @@ class AudienceView:
     @property
     def period(self) -> Period:
         return self.analysis.period
+
+    @property
+    def lookback(self) -> int | None:
+        """The look-back in months (``None`` for the board: one fixed period)."""
+        return self.places.lookback
 
     def settings(self) -> dict:
         """Every setting the results were made with, for the manifest: ``evidence`` and ``hot_spots``."""
@@ -99,12 +104,16 @@ def audience_view(
     postcodes: PostcodeIndex | None = None,
     analysis: Analysis | None = None,
     timings: dict | None = None,
+    lookback: int = LOOKBACK_MONTHS,
+    covers_from: str | None = None,
     **kwargs,
 ) -> AudienceView:
     """Make the view of ``period`` for ``audience``: restrict, analyse (unless ``analysis`` is given), place.
 
     ``kwargs`` go to :func:`analyse_for_audience`; ``timings``, when given,
-    gets the seconds of the ``analysis`` and ``hot spots`` stages.
+    gets the seconds of the ``analysis`` and ``hot spots`` stages. ``lookback``
+    (months) and ``covers_from`` (where the data's coverage starts) shape the hot
+    spots' fixed areas and series; the board gets one fixed period, no look-back.
 
     Raises
     ------
@@ -127,7 +136,14 @@ def audience_view(
     if timings is not None:
         timings["analysis"] = time.perf_counter() - clock
     clock = time.perf_counter()
-    places = places_of(analysis, restricted, postcodes, include_handling_c="C" in policy.handling)
+    places = places_of(
+        analysis,
+        restricted,
+        postcodes,
+        include_handling_c="C" in policy.handling,
+        lookback=lookback if policy.people else None,
+        covers_from=covers_from,
+    )
     if timings is not None:
         timings["hot spots"] = time.perf_counter() - clock
     districts = None if policy.people else board_districts(district_table(places))

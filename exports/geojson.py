@@ -40,6 +40,7 @@ import shapely
 from peermap.exports.audiences import FOLDER_AUDIENCES
 from peermap.exports.board import small
 from peermap.geo.districts import TREND_WORDS, district_shapes, trend_column
+from peermap.geo.hotspots import DAYS
 from peermap.geo.places import ROLES
 from peermap.graph_models.postcode_format import postcode_districts
 from peermap.graph_models.private_files import make_folder, open_private
@@ -96,7 +97,7 @@ def _wgs84(geometries: gpd.GeoSeries) -> np.ndarray:
 
 def _header(name: str, result, audience: str) -> dict:
     period = result.period
-    return {
+    header = {
         "type": "FeatureCollection",
         "name": name,
         "classification": CLASSIFICATION,
@@ -104,6 +105,12 @@ def _header(name: str, result, audience: str) -> dict:
         "period": period.as_dict() if period is not None else None,
         "attribution": ATTRIBUTION,
     }
+    if name == "hotspots" and audience != "board" and result.bins:
+        # SCHEMA.md "The board audience": one fixed period, no look-back, no series
+        header["window"] = result.window.as_dict()
+        header["lookback"] = result.lookback
+        header["bins"] = [b.as_dict() for b in result.bins]
+    return header
 
 
 def _feature_texts(columns: dict[str, list], geometries) -> list[str]:
@@ -135,23 +142,33 @@ def _write(header: dict, columns: dict[str, list], geometries, path) -> Path:
 
 
 # -- hot spots ---------------------------------------------------------------------------------------------------
-def _profiles(result, areas: pd.Series) -> tuple[list, list]:
-    """Each area's episodes by hour of day (24) and by weekday (7, Monday first)."""
-    t = result.time_of_day
-    hours = np.zeros((len(areas), 24), np.int64)
-    days = np.zeros((len(areas), 7), np.int64)
+def weekday_hours(time_of_day: pd.DataFrame, areas: pd.Series) -> np.ndarray:
+    """Each area's episodes by weekday (7, Monday first) and hour of day (24), local time: ``(areas, 7, 24)``.
+
+    Its sums over hours are ``by_weekday`` and over weekdays ``by_hour``: one count, three views.
+    """
+    t = time_of_day
+    joint = np.zeros((len(areas), 7, 24), np.int64)
     if len(t) and len(areas):
         row = pd.Index(areas).get_indexer(t["area"])
         keep = row >= 0
-        np.add.at(hours, (row[keep], t["hour"].to_numpy()[keep]), t["episodes"].to_numpy()[keep])
-        np.add.at(days, (row[keep], t["weekday"].to_numpy()[keep]), t["episodes"].to_numpy()[keep])
-    return hours.tolist(), days.tolist()
+        np.add.at(
+            joint,
+            (row[keep], t["weekday"].to_numpy()[keep], t["hour"].to_numpy()[keep]),
+            t["episodes"].to_numpy()[keep],
+        )
+    return joint
+
+
+def _figures(p: float) -> float:
+    """A p-value to three significant figures."""
+    return float(f"{p:.3g}")
 
 
 def _hotspot_columns(result, audience: str, top: int | None) -> tuple[dict, object]:
     areas = result.areas if top is None else result.areas.head(top)
-    by_hour, by_day = _profiles(result, areas["area"])
-    gi_p = areas["gi_p"].map(lambda p: float(f"{p:.3g}"), na_action="ignore")
+    joint = weekday_hours(result.time_of_day, areas["area"])
+    gi_p = areas["gi_p"].map(_figures, na_action="ignore")
     columns = {
         c: _column(areas[c])
         for c in (
@@ -174,15 +191,31 @@ def _hotspot_columns(result, audience: str, top: int | None) -> tuple[dict, obje
             "periods_present",
         )
     }
+    if result.bins:  # the emerging pattern over the look-back (geo/emerging.py); lists stay lists
+        columns["pattern"] = _column(areas["pattern"])
+        columns["pattern_sentence"] = _column(areas["pattern_sentence"])
+        columns["series"] = [list(v) for v in areas["series"]]
+        columns["window_children"] = _column(areas["window_children"])
+        columns["window_episodes"] = _column(areas["window_episodes"])
+        columns["mk_tau"] = _column(areas["mk_tau"].round(3))
+        columns["mk_p"] = _column(areas["mk_p"].map(_figures, na_action="ignore"))
+        columns["mk_p_adjusted"] = _column(areas["mk_p_adjusted"].map(_figures, na_action="ignore"))
     columns["gi_z"] = _column(areas["gi_z"].round(3))
     columns["gi_p"] = _column(gi_p)
+    if result.bins:
+        columns["window_gi_z"] = _column(areas["window_gi_z"].round(3))
+        columns["window_gi_p"] = _column(areas["window_gi_p"].map(_figures, na_action="ignore"))
+        columns["gi_z_bins"] = [list(v) for v in areas["gi_z_bins"]]
     columns.update(
         {
             c: _column(areas[c])
             for c in ("contains_childrens_home", "episodes_from_childrens_homes", "peak_day", "peak_hour")
         }
     )
-    columns["by_hour"], columns["by_weekday"] = by_hour, by_day
+    columns["by_hour"], columns["by_weekday"] = joint.sum(axis=1).tolist(), joint.sum(axis=2).tolist()
+    columns["by_weekday_hour"] = joint.tolist()
+    if result.bins:
+        columns["by_weekday_hour_window"] = weekday_hours(result.time_of_day_window, areas["area"]).tolist()
     columns.update({c: _column(areas[c]) for c in ("places", "place_names", "postcodes", "district", "width_m")})
     columns["lon"] = _column(areas["lon"].round(DECIMALS))
     columns["lat"] = _column(areas["lat"].round(DECIMALS))
@@ -203,6 +236,39 @@ def hotspot_features(result, audience: str = "meeting", top: int | None = None, 
         _board_hotspots(result, _board(board)) if audience == "board" else _hotspot_columns(result, audience, top)
     )
     return _collection(_header("hotspots", result, audience), columns, geometry)
+
+
+def hotspot_table(result, audience: str = "meeting") -> pd.DataFrame:
+    """``hotspots.csv`` (meeting and police, never the board): one row per area, in rank order, with the
+    properties of ``hotspots.geojson``, the lists spread into columns so a spreadsheet can chart them:
+    ``children_<bin>`` and ``gi_z_<bin>`` per bin of the series (empty where a bin is before the data's
+    coverage or has no Gi*), ``hour_00`` ... ``hour_23`` and ``mon`` ... ``sun`` (episodes). The
+    weekday-by-hour tables stay in the GeoJSON (168 numbers an area); the outline is given by its centre.
+    """
+    if audience not in ("meeting", "police"):
+        raise AudienceError(f"hotspots.csv is for the meeting and police audiences, not {audience!r}")
+    _check(result, audience)
+    columns, _ = _hotspot_columns(result, audience, None)
+    labels = [b.label for b in result.bins]
+    table = {}
+    for name, values in columns.items():
+        if name in ("by_weekday_hour", "by_weekday_hour_window"):
+            continue
+        if name in ("series", "gi_z_bins"):
+            stem = "children" if name == "series" else "gi_z"
+            for k, label in enumerate(labels):
+                table[f"{stem}_{label}"] = pd.array(
+                    [row[k] for row in values], dtype="Float64" if stem == "gi_z" else "Int64"
+                )
+        elif name == "by_hour":
+            for h in range(24):
+                table[f"hour_{h:02d}"] = [row[h] for row in values]
+        elif name == "by_weekday":
+            for d, day in enumerate(DAYS):
+                table[day.lower()] = [row[d] for row in values]
+        else:
+            table[name] = pd.array(values) if any(v is None for v in values) else values
+    return pd.DataFrame(table)
 
 
 def write_hotspots_geojson(result, path, audience: str = "meeting", top: int | None = None, board=None) -> Path:

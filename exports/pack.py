@@ -77,7 +77,7 @@ from peermap.mapping.evidence import explain, period_rows
 from peermap.mapping.evidence.kinds import kind_names
 from peermap.mapping.evidence.words import grade_words, source_noun, strength_legend
 from peermap.mapping.measures import compute_measures
-from peermap.mapping.periods import Period
+from peermap.mapping.periods import LOOKBACK_MONTHS, Period
 
 ROLE_WORDS = {
     "adult_of_concern": "adult of concern",
@@ -496,6 +496,8 @@ def _write_pack(
     postcodes=None,
     top: int = 11,
     seed: int = 7,
+    lookback: int = LOOKBACK_MONTHS,
+    covers_from: str | None = None,
 ) -> Pack:
     """Every file of the pack, made in ``folder.path`` (the staging folder), the manifest last."""
     if audience not in FOLDER_AUDIENCES:
@@ -510,7 +512,15 @@ def _write_pack(
     pack = Pack(folder.given, audience, period)
     timings = pack.timings
     view = audience_view(
-        dataset, period, audience, names=names, settings=settings, postcodes=postcodes, timings=timings
+        dataset,
+        period,
+        audience,
+        names=names,
+        settings=settings,
+        postcodes=postcodes,
+        timings=timings,
+        lookback=lookback,
+        covers_from=covers_from,
     )
     analysis, places, restricted = view.analysis, view.places, view.restricted
 
@@ -646,6 +656,7 @@ def _write_pack(
     extra = {
         "names": policy.names,
         "basemap": basemap or "none",
+        "lookback": view.lookback,
         "settings": view.settings(),
         "clustering": analysis.info.get("clustering"),
         "betweenness": analysis.info.get("betweenness"),
@@ -682,7 +693,8 @@ def write_pack(
     names : let a meeting see children's names (``--names``).
     basemap : ``none`` (default: the pages make no request), ``osm``, or a tile URL template.
     **kwargs : ``settings`` (:class:`mapping.settings.EvidenceSettings`), ``postcodes`` (an index),
-        ``top`` (frequently missing), ``seed`` (layout), ``command`` and ``user`` (for the audit line),
+        ``top`` (frequently missing), ``seed`` (layout), ``lookback`` (months of the hot spots' window and
+        series) and ``covers_from`` (where the data's coverage starts), ``command`` and ``user`` (for the audit line),
         ``audit`` (False: no audit line, for tests of the pages alone).
 
     Examples

@@ -63,6 +63,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from peermap.geo.emerging import emerging, sentence, series_of
 from peermap.geo.places import (
     CONCERN_ROLES,
     ROLES,
@@ -78,6 +79,7 @@ from peermap.geo.places import (
 from peermap.geo.postcodes import PostcodeIndex, default_index
 from peermap.geo.trends import area_trends
 from peermap.graph_models.local_time import LOCAL_TIMES
+from peermap.mapping.periods import LOOKBACK_MONTHS, lookback_window, time_bins
 
 BNG = "EPSG:27700"
 
@@ -114,6 +116,17 @@ class HotspotSettings:
         out, and the area shows no score rather than a misleading one.
     gi_min_occupied : int, default 3
         ... and only when at least this many cells have a child in them.
+    min_children : int, default 1
+        An area is "active" in a month (or week) of its series when at least
+        this many children were found, frequenting or exploited there in it;
+        the emerging patterns (new, persistent, historical, ...) are read from
+        the months it was active.
+    trend_alpha : float, default 0.05
+        A rise or fall in an area's children month by month counts as a real
+        trend (intensifying, diminishing) when a Mann-Kendall test's p-value,
+        adjusted for the number of areas tested (Benjamini-Hochberg), is
+        below this: with hundreds of areas, some would look like trends by
+        chance alone.
     """
 
     radius_m: float = 250.0
@@ -122,6 +135,8 @@ class HotspotSettings:
     cell_m: float = 500.0
     gi_min_cells: int = 30
     gi_min_occupied: int = 3
+    min_children: int = 1
+    trend_alpha: float = 0.05
 
     def as_dict(self) -> dict:
         """The settings by name, for the manifest (so a pack says how it was made)."""
@@ -386,13 +401,17 @@ def _distinct(labels: np.ndarray, codes: np.ndarray, n: int) -> np.ndarray:
     return np.bincount(pairs // width, minlength=n)
 
 
-def build_areas(counted: pd.DataFrame, settings: HotspotSettings | None = None) -> tuple[gpd.GeoDataFrame, np.ndarray]:
+def build_areas(
+    counted: pd.DataFrame, settings: HotspotSettings | None = None, measured: np.ndarray | None = None
+) -> tuple[gpd.GeoDataFrame, np.ndarray]:
     """Group the counted mentions' places into areas and measure each (unranked).
 
     Returns the areas (``label``, ``geometry`` in BNG, ``easting``/``northing``
     of the centre, ``places``, ``children``, ``episodes``, ``mentions``,
     ``unverified``, ``first_seen``, ``last_seen``) and the area label of every
-    mention.
+    mention. With ``measured`` (a mask of the mentions), the areas are drawn
+    from every mention (the look-back window: areas held fixed) but measured on
+    the masked ones only (the period); areas with none measure 0.
     """
     s = settings or HotspotSettings()
     if counted.empty:
@@ -416,20 +435,22 @@ def build_areas(counted: pd.DataFrame, settings: HotspotSettings | None = None) 
     label = place_label[codes]
     k = int(place_label.max()) + 1
     geometry = outlines(e[first], n[first], place_label, buffer_m=s.buffer_m)
-    seen = counted["seen_at"]
-    g = seen.groupby(label, sort=True)
+    mask = np.ones(len(counted), bool) if measured is None else np.asarray(measured, bool)
+    lab = label[mask]
+    seen = counted["seen_at"][mask]
+    g = seen.groupby(lab, sort=True)
     areas = pd.DataFrame(
         {
             "places": np.bincount(place_label, minlength=k),
-            "mentions": np.bincount(label, minlength=k),
-            "unverified": np.bincount(label, weights=counted["unverified"].to_numpy(float), minlength=k).astype(
+            "mentions": np.bincount(lab, minlength=k),
+            "unverified": np.bincount(lab, weights=counted["unverified"].to_numpy(float)[mask], minlength=k).astype(
                 np.int64
             ),
-            "first_seen": g.min().to_numpy(),
-            "last_seen": g.max().to_numpy(),
-            "children": _distinct(label, units, k),
-            "children_all": _distinct(label, counted["child_code"].to_numpy(), k),
-            "episodes": _distinct(label, counted["ep_code"].to_numpy(), k),
+            "first_seen": g.min().reindex(range(k)).to_numpy(),
+            "last_seen": g.max().reindex(range(k)).to_numpy(),
+            "children": _distinct(lab, units[mask], k),
+            "children_all": _distinct(lab, counted["child_code"].to_numpy()[mask], k),
+            "episodes": _distinct(lab, counted["ep_code"].to_numpy()[mask], k),
             "easting": np.bincount(label, weights=e, minlength=k) / np.bincount(label, minlength=k),
             "northing": np.bincount(label, weights=n, minlength=k) / np.bincount(label, minlength=k),
         }
@@ -441,12 +462,16 @@ def build_areas(counted: pd.DataFrame, settings: HotspotSettings | None = None) 
 
 def _rank(areas: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """Rank by distinct children, then episodes, then most recent; the centre breaks exact ties."""
-    last = areas["last_seen"].astype("int64")  # ns since epoch: larger is more recent
+    seen = areas["last_seen"]
+    # seconds since the epoch, larger is more recent; an area with nothing in the period sorts last
+    last = (seen - pd.Timestamp(0, tz="UTC")).dt.total_seconds().fillna(-np.inf).to_numpy()
+    window = areas["window_children"].to_numpy() if "window_children" in areas else np.zeros(len(areas), np.int64)
     order = np.lexsort(
         (
             areas["northing"].to_numpy(),
             areas["easting"].to_numpy(),
-            -last.to_numpy(),
+            -window,
+            -last,
             -areas["episodes"].to_numpy(),
             -areas["children"].to_numpy(),
         )
@@ -641,6 +666,8 @@ class PlacesResult:
         Places recorded as safe, shown apart, never counted as risk.
     time_of_day : pandas.DataFrame
         Episodes per area by weekday (0 = Monday) and hour, local time.
+    time_of_day_window : pandas.DataFrame
+        The same over the look-back window.
     unplaced : pandas.DataFrame
         Names and postcodes that could not be placed, with the reason.
     mentions : pandas.DataFrame
@@ -650,6 +677,12 @@ class PlacesResult:
         The grid cells Gi* ran on (``ix``, ``iy``, ``value``, ``gi_z``, ``gi_p``).
     includes_handling_c : bool
         Whether police-only intelligence (handling ``C``) went into it.
+    window : mapping.periods.Period or None
+        The look-back window the areas were drawn over (``None`` with no period).
+    lookback : int or None
+        Its length in months.
+    bins : list of mapping.periods.TimeBin
+        The bins of each area's ``series``, oldest first.
     """
 
     period: object
@@ -659,12 +692,16 @@ class PlacesResult:
     missing_from: pd.DataFrame
     safe_places: pd.DataFrame
     time_of_day: pd.DataFrame
+    time_of_day_window: pd.DataFrame
     unplaced: pd.DataFrame
     mentions: pd.DataFrame
     gi_grid: pd.DataFrame
     includes_handling_c: bool = True
     settings: HotspotSettings = field(default_factory=HotspotSettings)
     postcodes: PostcodeIndex | None = None
+    window: object = None
+    lookback: int | None = None
+    bins: list = field(default_factory=list)
 
 
 def _periods(period, history_periods: int, covers_from: str | None = None) -> list:
@@ -698,6 +735,8 @@ def analyse_places(
     *,
     include_handling_c: bool = True,
     settings: HotspotSettings | None = None,
+    lookback: int | None = LOOKBACK_MONTHS,
+    covers_from: str | None = None,
 ) -> PlacesResult:
     """Places, hot-spot areas, missing-from places, safe places and trends for one period.
 
@@ -723,6 +762,13 @@ def analyse_places(
         the ``meeting`` and ``board`` audiences.
     settings : HotspotSettings, optional
         Radius, size cap, outline and grid (the documented defaults).
+    lookback : int or None, default 12
+        Months ending with the period's last day over which the areas are drawn and held fixed, and each
+        area's ``series`` and ``pattern`` are worked out (:mod:`geo.emerging`). The areas listed are those
+        with something in the period, and those that stopped in it (``historical``). ``None``: the areas
+        of the period alone, no series (the board's one fixed period).
+    covers_from : str, optional
+        ISO date where the data's coverage starts (default: its first episode); bins before it are unknown.
 
     Returns
     -------
@@ -743,9 +789,12 @@ def analyse_places(
     s = settings or HotspotSettings()
     index = postcodes if postcodes is not None else default_index()
     homes = homes_of(dataset)
-    periods = _periods(period, history_periods, dataset.coverage_start())
+    coverage = covers_from or dataset.coverage_start()
+    periods = _periods(period, history_periods, coverage)
+    window = lookback_window(period, lookback) if period is not None and lookback else period
+    bins = time_bins(period, lookback, coverage) if period is not None and lookback else []
     raw = place_mentions(dataset, include_handling_c=include_handling_c)
-    keep = np.zeros(len(raw), bool)
+    keep = _in(window, raw["at"]).copy()
     for p in periods:
         keep |= _in(p, raw["at"])
     raw = raw[keep].reset_index(drop=True)
@@ -754,24 +803,38 @@ def analyse_places(
     missing_now = dataset.episodes.loc[_in(period, dataset.episodes["missing_at"]), "child_ref"].unique()
     homes_now = home_mentions(dataset, missing_now)
     located_now = locate(pd.concat([raw[now], homes_now], ignore_index=True), dataset.places, index)
-    earlier = locate(raw[~now], dataset.places, index).mentions if len(periods) > 1 else None
     mentions = located_now.mentions
+    earlier = locate(raw[~now], dataset.places, index).mentions if (~now).any() else mentions.iloc[:0]
 
-    counted = concern_mentions(mentions, homes)
-    areas, labels = build_areas(counted, s)
-    areas = _rank(areas)
-    m = counted.assign(label=labels)
+    # areas are drawn once over the look-back window and held fixed; measured on the period
+    combined = _with_window(mentions, earlier[_in(window, earlier["at"])] if window is not None else earlier.iloc[:0])
+    counted_all = concern_mentions(combined, homes)
+    in_period = counted_all["in_period"].to_numpy(bool)
+    counted = counted_all[in_period].reset_index(drop=True)
+    areas, labels_all = build_areas(counted_all, s, measured=in_period)
+    m_all = counted_all.assign(label=labels_all)
+    emerging = _emerging(m_all, areas, bins, s)
+    for column in emerging.columns:
+        areas[column] = emerging[column].to_numpy()
+    # the areas of the period, and those that stopped in it (historical): the rest were busy only earlier
+    shown = (areas["mentions"].to_numpy() > 0) | areas["pattern"].eq("historical").fillna(False).to_numpy(bool)
+    areas = _rank(areas[shown].reset_index(drop=True))
+    m_all = m_all[np.isin(labels_all, areas["label"].to_numpy())]
+    m = m_all[m_all["in_period"].to_numpy(bool)]
+    labels = labels_all[in_period]
     area_of_label = areas.set_index("label")["area"]
     idx = areas["label"]
 
-    pairs = m.drop_duplicates(["label", "pc_code"])[["label", "postcode_placed"]]
+    pairs = m_all.drop_duplicates(["label", "pc_code"])[["label", "postcode_placed"]]
     areas["postcodes"] = _lists(pairs["label"].to_numpy(), pairs["postcode_placed"], idx).map(";".join).to_numpy()
     roles = role_table(mentions)
     places = place_table(mentions, roles, dataset.places, homes)
-    listed = places.set_index("postcode")["listed_name"].reindex(pairs["postcode_placed"])
+    named = places if window is None or len(combined) == len(mentions) else _listed_names(combined, dataset, homes)
+    listed = named.set_index("postcode")["listed_name"].reindex(pairs["postcode_placed"])
     areas["place_names"] = _lists(pairs["label"].to_numpy(), listed, idx).map("; ".join).to_numpy()
     areas["district"] = _mode_district(pairs, idx)
     child_codes, children = pd.factorize(m["child_ref"])
+    m = m.copy()
     if cluster_of is not None and len(children):
         cluster = pd.Series(pd.Index(children).map(pd.Series(cluster_of)), dtype=object).to_numpy()
         m["cluster"] = pd.Series(np.append(cluster, None)[child_codes], index=m.index, dtype=object)
@@ -789,16 +852,17 @@ def analyse_places(
     from_home = started.reindex(pd.Index(ep["episode_id"].unique())).isin(homes.childrens)
     ep_home = from_home.reindex(ep["episode_id"]).fillna(False).to_numpy(bool)
     areas["episodes_from_childrens_homes"] = (
-        np.bincount(ep["label"].to_numpy()[ep_home], minlength=len(areas))[idx.to_numpy()] if len(areas) else []
+        np.bincount(ep["label"].to_numpy()[ep_home], minlength=int(idx.max()) + 1)[idx.to_numpy()] if len(areas) else []
     )
-    gi, grid = (
-        _gi_per_area(m, s)
-        if len(m)
-        else (pd.DataFrame(columns=["gi_z", "gi_p"]), pd.DataFrame(columns=["ix", "iy", "value", "gi_z", "gi_p"]))
-    )
+    gi, grid = _gi_or_none(m, s)
     areas["gi_z"] = gi["gi_z"].reindex(idx).astype(float).to_numpy()
     areas["gi_p"] = gi["gi_p"].reindex(idx).astype(float).to_numpy()
+    window_gi, _ = _gi_or_none(m_all, s)
+    areas["window_gi_z"] = window_gi["gi_z"].reindex(idx).astype(float).to_numpy()
+    areas["window_gi_p"] = window_gi["gi_p"].reindex(idx).astype(float).to_numpy()
+    areas["gi_z_bins"] = _gi_by_bin(m_all, bins, idx, s)
     time_of_day = _time_of_day(m, areas)
+    time_of_day_window = _time_of_day(m_all, areas)
     peaks = _peaks(time_of_day, areas)
     areas["peak_day"] = peaks["peak_day"].to_numpy()
     areas["peak_hour"] = peaks["peak_hour"].array
@@ -838,8 +902,20 @@ def analyse_places(
         "trend",
         "previous_episodes",
         "periods_present",
+        "pattern",
+        "pattern_sentence",
+        "series",
+        "window_children",
+        "window_episodes",
+        "mk_tau",
+        "mk_s",
+        "mk_p",
+        "mk_p_adjusted",
         "gi_z",
         "gi_p",
+        "window_gi_z",
+        "window_gi_p",
+        "gi_z_bins",
         "contains_childrens_home",
         "childrens_homes",
         "episodes_from_childrens_homes",
@@ -873,13 +949,96 @@ def analyse_places(
         missing_from=_by_place(mentions, "missing_from", kinds),
         safe_places=_by_place(mentions, "safe_place", kinds),
         time_of_day=time_of_day,
+        time_of_day_window=time_of_day_window,
         unplaced=located_now.unplaced,
         mentions=mentions,
         gi_grid=grid,
         includes_handling_c=include_handling_c,
         settings=s,
         postcodes=index,
+        window=window,
+        lookback=lookback if period is not None and lookback else None,
+        bins=bins,
     )
+
+
+def _with_window(mentions: pd.DataFrame, window_only: pd.DataFrame) -> pd.DataFrame:
+    """The period's placed mentions (``in_period``) and the rest of the look-back window's, with one set of
+    postcode codes and mention ids (each was placed on its own)."""
+    if window_only.empty:
+        return mentions.assign(in_period=True)
+    shift = int(mentions["mention_id"].max()) + 1 if len(mentions) else 0
+    out = pd.concat(
+        [
+            mentions.assign(in_period=True),
+            window_only.assign(in_period=False, mention_id=window_only["mention_id"] + shift),
+        ],
+        ignore_index=True,
+    )
+    out["pc_code"] = pd.factorize(out["postcode_placed"])[0]
+    return out
+
+
+def _listed_names(combined: pd.DataFrame, dataset, homes: Homes) -> pd.DataFrame:
+    """``postcode`` → ``listed_name`` over the whole window (the areas' places are the window's)."""
+    return place_table(combined, role_table(combined), dataset.places, homes)[["postcode", "listed_name"]]
+
+
+def _gi_or_none(m: pd.DataFrame, s: HotspotSettings) -> tuple[pd.DataFrame, pd.DataFrame]:
+    if len(m):
+        return _gi_per_area(m, s)
+    return pd.DataFrame(columns=["gi_z", "gi_p"]), pd.DataFrame(columns=["ix", "iy", "value", "gi_z", "gi_p"])
+
+
+def _bin_of(times: pd.Series, bins: list) -> np.ndarray:
+    """Each time's bin (-1: in none, or in a bin before the data's coverage)."""
+    out = np.full(len(times), -1, np.int64)
+    for k, b in enumerate(bins):
+        if b.covered:
+            out[b.period.contains(times).to_numpy(bool)] = k
+    return out
+
+
+def _emerging(m_all: pd.DataFrame, areas: pd.DataFrame, bins: list, s: HotspotSettings) -> pd.DataFrame:
+    """Each fixed area's series over the bins, its window counts, pattern, sentence and trend test."""
+    n, k = len(areas), len(bins)
+    labels = m_all["label"].to_numpy() if len(m_all) else np.empty(0, np.int64)
+    units = m_all["unit_code"].to_numpy() if len(m_all) else np.empty(0, np.int64)
+    out = pd.DataFrame(index=range(n))
+    out["window_children"] = _distinct(labels, units, n)
+    out["window_episodes"] = _distinct(labels, m_all["ep_code"].to_numpy() if len(m_all) else labels, n)
+    if k == 0:
+        for c in ("pattern", "pattern_sentence"):
+            out[c] = pd.array([None] * n, dtype="string")
+        out["series"] = [()] * n
+        for c in ("mk_tau", "mk_s", "mk_p", "mk_p_adjusted"):
+            out[c] = np.nan
+        return out
+    covered = np.array([b.covered for b in bins], bool)
+    counts = series_of(labels, _bin_of(m_all["at"], bins), units, n, k)
+    found = emerging(counts, covered, s.min_children, s.trend_alpha)
+    unit = "week" if bins[-1].period.days <= 7 else "month"
+    words = [b.words for b in bins]
+    series = [tuple(int(v) if c else None for v, c in zip(row, covered)) for row in counts.tolist()]
+    out["series"] = series
+    out["pattern"] = pd.array(found["pattern"], dtype="string")
+    out["pattern_sentence"] = [sentence(p, list(row), words, unit) for p, row in zip(found["pattern"], series)]
+    for c in ("mk_tau", "mk_s", "mk_p", "mk_p_adjusted"):
+        out[c] = found[c].to_numpy()
+    return out
+
+
+def _gi_by_bin(m_all: pd.DataFrame, bins: list, labels: pd.Index, s: HotspotSettings) -> list:
+    """Gi* of each area in each covered bin (None where the bin's grid is too small, as for the period's)."""
+    z = np.full((len(labels), len(bins)), np.nan)
+    if len(m_all) and len(bins):
+        which = _bin_of(m_all["at"], bins)
+        for k in range(len(bins)):
+            sub = m_all[which == k]
+            if len(sub):
+                gi, _ = _gi_per_area(sub, s)
+                z[:, k] = gi["gi_z"].reindex(labels).astype(float).to_numpy()
+    return [tuple(None if np.isnan(v) else round(float(v), 3) for v in row) for row in z]
 
 
 def _mark_counted(mentions: pd.DataFrame, mention_ids: np.ndarray, areas: np.ndarray) -> pd.DataFrame:

@@ -82,7 +82,7 @@ def classify(episodes, previous_episodes, previous_present, periods_present) -> 
         "intensifying": before & (e >= INTENSIFYING * p) & (e > p),
         "diminishing": before & (e <= DIMINISHING * p) & (e < p),
         "persistent": present >= PERSISTENT_MIN,
-        "new": ~before,
+        "new": ~before & (e > 0),
     }
     out = np.full(len(e), "steady", dtype=object)
     chosen = np.zeros(len(e), bool)
@@ -90,6 +90,7 @@ def classify(episodes, previous_episodes, previous_present, periods_present) -> 
         hit = rules[word] & ~chosen
         out[hit] = word
         chosen |= hit
+    out[(e == 0) & ~before] = None  # nothing now and nothing before: no trend (an area that stopped earlier)
     return out
 
 

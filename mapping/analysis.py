@@ -66,7 +66,7 @@ from peermap.mapping.evidence import (
 from peermap.mapping.evidence.words import STRENGTHS, local_text, strength_codes
 from peermap.mapping.key_people import betweenness, key_people
 from peermap.mapping.memory import release_free_memory
-from peermap.mapping.periods import Period
+from peermap.mapping.periods import LOOKBACK_MONTHS, Period
 from peermap.mapping.settings import EvidenceSettings
 
 #: SCHEMA.md's "What comes out" columns, then the ones we add.
@@ -483,7 +483,12 @@ def analyse(
 
 # -- places ---------------------------------------------------------------------------------------------------------
 def places_of(
-    analysis: Analysis, dataset: Dataset, postcodes: PostcodeIndex | None = None, include_handling_c: bool = True
+    analysis: Analysis,
+    dataset: Dataset,
+    postcodes: PostcodeIndex | None = None,
+    include_handling_c: bool = True,
+    lookback: int | None = LOOKBACK_MONTHS,
+    covers_from: str | None = None,
 ) -> PlacesResult:
     """The period's places and hot-spot areas (:func:`geo.hotspots.analyse_places`), told the clusters and
     adults of concern this analysis found, so each area can say which clusters meet there and who is linked."""
@@ -498,4 +503,6 @@ def places_of(
         cluster_of=cluster_of,
         adults_of_concern=concern,
         include_handling_c=include_handling_c,
+        lookback=lookback,
+        covers_from=covers_from,
     )

@@ -1,7 +1,8 @@
 """Reporting periods: local (Europe/London) date ranges, both ends included.
 
 SCHEMA.md "Periods": ``--from DATE --to DATE`` are local dates, both included;
-``--period YYYY-MM`` is that calendar month. An episode is in a period when the
+``--period YYYY-MM`` is that calendar month and ``--period YYYY-Www`` that ISO week
+(Monday to Sunday). An episode is in a period when the
 local date of its ``missing_at`` is. The previous period is the one of the same
 length ending the day before; for a calendar month it is the month before.
 
@@ -27,9 +28,11 @@ import pandas as pd
 from peermap.graph_models.local_time import LOCAL_TIME_ZONE as LONDON
 
 _MONTH = re.compile(r"^\s*(\d{4})-(\d{2})\s*$")
+_WEEK = re.compile(r"^\s*(\d{4})-W(\d{2})\s*$", re.IGNORECASE)
 _DATE = re.compile(r"^\s*(\d{4})-(\d{2})-(\d{2})\s*$")
 
 MONTH_EXAMPLE = "2023-03"
+WEEK_EXAMPLE = "2023-W10"
 RANGE_EXAMPLE = "--from 2022-04-01 --to 2023-03-31"
 
 
@@ -114,6 +117,42 @@ class Period:
         return cls(dt.date(year, month, 1), _month_end(year, month))
 
     @classmethod
+    def from_week(cls, text: str) -> Period:
+        """The ISO week ``YYYY-Www``, Monday to Sunday (week 1 holds the year's first Thursday).
+
+        Examples
+        --------
+        >>> Period.from_week("2023-W10").as_dict()
+        {'from': '2023-03-06', 'to': '2023-03-12'}
+        >>> Period.from_week("2020-W53").label
+        '2020-W53'
+        """
+        match = _WEEK.match(str(text))
+        if not match:
+            raise PeriodError(f"a week must be written YYYY-Www, e.g. {WEEK_EXAMPLE}; got {text!r}")
+        year, week = (int(part) for part in match.groups())
+        try:
+            start = dt.date.fromisocalendar(year, week, 1)
+        except ValueError:
+            weeks = dt.date(year, 12, 28).isocalendar().week if year >= 1 else 52
+            raise PeriodError(
+                f"{str(text).strip()!r} is not a real ISO week ({year} has weeks W01 to W{weeks:02d})"
+            ) from None
+        return cls(start, start + dt.timedelta(days=6))
+
+    @classmethod
+    def from_text(cls, text: str) -> Period:
+        """``--period``: a calendar month ``YYYY-MM`` or an ISO week ``YYYY-Www``."""
+        if _WEEK.match(str(text)):
+            return cls.from_week(text)
+        if _MONTH.match(str(text)):
+            return cls.from_month(text)
+        raise PeriodError(
+            f"a period is a month written YYYY-MM (e.g. {MONTH_EXAMPLE}) or an ISO week written YYYY-Www "
+            f"(e.g. {WEEK_EXAMPLE}); got {text!r}"
+        )
+
+    @classmethod
     def from_dates(cls, date_from: object, date_to: object) -> Period:
         """The local dates ``date_from`` to ``date_to``, both included.
 
@@ -147,10 +186,19 @@ class Period:
         return self.start.day == 1 and self.end == _month_end(self.start.year, self.start.month)
 
     @property
+    def is_iso_week(self) -> bool:
+        """True when the period is exactly one ISO week, Monday to Sunday."""
+        return self.start.isoweekday() == 1 and self.days == 7
+
+    @property
     def label(self) -> str:
-        """``2023-03`` for a calendar month, ``2023-03-05`` for one day, else ``FROM to TO``."""
+        """``2023-03`` for a calendar month, ``2023-W10`` for an ISO week, ``2023-03-05`` for one day,
+        else ``FROM to TO``."""
         if self.is_month:
             return f"{self.start.year:04d}-{self.start.month:02d}"
+        if self.is_iso_week:
+            year, week, _ = self.start.isocalendar()
+            return f"{year:04d}-W{week:02d}"
         if self.start == self.end:
             return self.start.isoformat()
         return f"{self.start.isoformat()} to {self.end.isoformat()}"
@@ -216,7 +264,7 @@ class Period:
 
 
 def resolve_period(period: str | None, date_from: object = None, date_to: object = None) -> Period:
-    """The period a command was asked for: ``--period YYYY-MM`` or ``--from DATE --to DATE``.
+    """The period a command was asked for: ``--period YYYY-MM``, ``--period YYYY-Www`` or ``--from DATE --to DATE``.
 
     Exactly one of the two forms must be given. Raises :class:`PeriodError`
     (a ``ValueError``) whose message can be shown to the user as it is.
@@ -234,11 +282,12 @@ def resolve_period(period: str | None, date_from: object = None, date_to: object
     if has_period and (has_from or has_to):
         raise PeriodError(
             "give either --period or --from/--to, not both: "
-            f"--period {MONTH_EXAMPLE} for a calendar month, or {RANGE_EXAMPLE}"
+            f"--period {MONTH_EXAMPLE} for a calendar month, --period {WEEK_EXAMPLE} for an ISO week, "
+            f"or {RANGE_EXAMPLE}"
         )
     if has_period:
         try:
-            return Period.from_month(period)
+            return Period.from_text(period)
         except PeriodError as err:
             raise PeriodError(f"--period: {err}") from None
     if has_from != has_to:
@@ -247,6 +296,7 @@ def resolve_period(period: str | None, date_from: object = None, date_to: object
     if not has_from:
         raise PeriodError(
             f"say which period: --period YYYY-MM for a calendar month (e.g. --period {MONTH_EXAMPLE}), "
+            f"--period YYYY-Www for an ISO week (e.g. --period {WEEK_EXAMPLE}), "
             f"or --from DATE --to DATE, both included (e.g. {RANGE_EXAMPLE})"
         )
     start = parse_date(date_from, "--from")
@@ -257,6 +307,101 @@ def resolve_period(period: str | None, date_from: object = None, date_to: object
             f"both dates are included, so --from must be on or before --to, e.g. {RANGE_EXAMPLE}"
         )
     return Period(start, end)
+
+
+def _months_back(day: dt.date, months: int) -> dt.date:
+    """The same day of the month ``months`` earlier, or that month's last day when it is shorter."""
+    index = day.year * 12 + day.month - 1 - months
+    year, month = divmod(index, 12)
+    return dt.date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
+
+
+#: The look-back (SCHEMA.md "Periods") when a command is not given ``--lookback``.
+LOOKBACK_MONTHS = 12
+#: Weekly bins are used for periods this short or shorter ...
+WEEKLY_UP_TO_DAYS = 14
+#: ... and then this many weeks end with the period.
+WEEKLY_BINS = 12
+
+
+def lookback_window(period: Period, months: int = LOOKBACK_MONTHS) -> Period:
+    """The look-back: ``months`` months ending with the period's last day (and never shorter than the period).
+
+    Examples
+    --------
+    >>> lookback_window(Period.from_month("2023-03")).as_dict()
+    {'from': '2022-04-01', 'to': '2023-03-31'}
+    >>> lookback_window(Period.from_week("2023-W10"), 3).as_dict()
+    {'from': '2022-12-13', 'to': '2023-03-12'}
+    """
+    if months < 1:
+        raise PeriodError(f"--lookback must be a whole number of months, 1 or more; got {months}")
+    start = _months_back(period.end + dt.timedelta(days=1), months)
+    return Period(min(start, period.start), period.end)
+
+
+@dataclass(frozen=True)
+class TimeBin:
+    """One bin of an emerging hot-spot series: its dates, and whether the data's coverage holds all of it.
+
+    A bin that starts before the data's coverage is partly unknown: its counts are shown as unknown, never as 0.
+    """
+
+    period: Period
+    covered: bool
+
+    @property
+    def label(self) -> str:
+        """``2023-03``, ``2023-W10`` or ``to 2023-03-16`` (a month or week not on the calendar's lines)."""
+        p = self.period
+        return p.label if (p.is_month or p.is_iso_week) else f"to {p.end.isoformat()}"
+
+    @property
+    def words(self) -> str:
+        """The bin for a sentence: ``March 2023``, ``the week of 6 March 2023``, ``the month to 16 March 2023``."""
+        p = self.period
+        if p.is_month:
+            return f"{calendar.month_name[p.start.month]} {p.start.year}"
+        day = f"{p.end.day} {calendar.month_name[p.end.month]} {p.end.year}"
+        if p.days <= 7:
+            return (
+                f"the week of {p.start.day} {calendar.month_name[p.start.month]} {p.start.year}"
+                if p.is_iso_week
+                else f"the week to {day}"
+            )
+        return f"the month to {day}"
+
+    def as_dict(self) -> dict:
+        """``{"label", "from", "to", "covered"}``, as in ``hotspots.geojson``'s header."""
+        return {"label": self.label, **self.period.as_dict(), "covered": self.covered}
+
+
+def time_bins(period: Period, lookback: int = LOOKBACK_MONTHS, covers_from: str | None = None) -> list[TimeBin]:
+    """The bins an emerging hot-spot series is counted over, oldest first, the last ending with the period.
+
+    Months over the look-back; for a period of 14 days or fewer, the 12 weeks ending with it. A bin
+    that starts before ``covers_from`` (ISO date: where the data's coverage starts) is not covered.
+
+    Examples
+    --------
+    >>> [b.label for b in time_bins(Period.from_month("2023-03"), 3)]
+    ['2023-01', '2023-02', '2023-03']
+    >>> bins = time_bins(Period.from_week("2023-W10"), covers_from="2023-02-01")
+    >>> bins[0].label, bins[-1].label, sum(b.covered for b in bins)
+    ('2022-W51', '2023-W10', 5)
+    """
+    after = period.end + dt.timedelta(days=1)
+    if period.days <= WEEKLY_UP_TO_DAYS:
+        spans = [
+            (period.end - dt.timedelta(days=7 * k + 6), period.end - dt.timedelta(days=7 * k))
+            for k in range(WEEKLY_BINS)
+        ]
+    else:
+        if lookback < 1:
+            raise PeriodError(f"--lookback must be a whole number of months, 1 or more; got {lookback}")
+        spans = [(_months_back(after, k + 1), _months_back(after, k) - dt.timedelta(days=1)) for k in range(lookback)]
+    start = dt.date.fromisoformat(covers_from) if covers_from else None
+    return [TimeBin(Period(a, b), start is None or a >= start) for a, b in reversed(spans)]
 
 
 def ages_on(birth_dates: pd.Series, day: dt.date) -> pd.Series:

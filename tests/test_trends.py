@@ -48,11 +48,12 @@ def test_trends_over_four_periods(tmp_path):
 
 
 def test_areas_are_matched_by_overlap_not_by_name(tmp_path):
-    # last month's finds 300 m east of this month's: different postcodes, overlapping areas
+    # last month's finds 150 m east of this month's: different postcodes, overlapping areas (a one-month
+    # look-back draws the areas on April alone; over a longer one both places are one fixed area)
     index = make_index(tmp_path / "index", {"XY1 1AA": (E0, N0), "XY1 1AB": (E0 + 150, N0), "XY1 1AD": (E0 + 2000, N0)})
     c1, e1 = finds(["XY1 1AB"] * 2, month="2023-03")
     c2, e2 = finds(["XY1 1AA"] * 4 + ["XY1 1AD"], month="2023-04", first_child=10)
-    result = analyse_places(load(tmp_path / "data", c1 + c2, e1 + e2), APRIL, postcodes=index)
+    result = analyse_places(load(tmp_path / "data", c1 + c2, e1 + e2), APRIL, postcodes=index, lookback=1)
     got = result.areas.set_index("postcodes")
     assert got.loc["XY1 1AA", ["previous_episodes", "trend"]].tolist() == [2, "intensifying"]
     assert got.loc["XY1 1AD", "trend"] == "new"

@@ -8,8 +8,10 @@ from typing import Optional
 from peermap.cli.options import (
     AudienceChoice,
     AudienceOpt,
+    CoversFrom,
     FromOpt,
     KeyFile,
+    Lookback,
     Names,
     Neo4jOpt,
     OutFolder,
@@ -17,6 +19,7 @@ from peermap.cli.options import (
     Postcodes,
     SourceDir,
     ToOpt,
+    covers_from_date,
     rejects_option,
 )
 from peermap.cli.source import open_dataset, postcode_index
@@ -32,6 +35,8 @@ def analyse(
     audience: AudienceChoice = AudienceOpt,
     names: bool = Names,
     out: Path = OutFolder,
+    lookback: int = Lookback,
+    covers_from: Optional[str] = CoversFrom,
     key_file: Optional[Path] = KeyFile,
     postcodes: Optional[Path] = Postcodes,
     rejects: Optional[Path] = rejects_option(),
@@ -77,7 +82,16 @@ def analyse(
             index = postcode_index(postcodes)
             analysis = analyse_for_audience(dataset, span, audience.value, postcodes=index)
             report("analysing", 1, 1)
-        files = write_analysis(analysis, folder, audience.value, dataset, names=names, postcodes=index)
+        files = write_analysis(
+            analysis,
+            folder,
+            audience.value,
+            dataset,
+            names=names,
+            postcodes=index,
+            lookback=lookback,
+            covers_from=covers_from_date(covers_from),
+        )
         folder.commit(after=run.written)
     counts = analysis.info["counts"]
     clusters = analysis.info["clustering"]["clusters"]

@@ -30,7 +30,9 @@ def child(
     ),
     # everything recorded unless narrowed, so not the shared period options
     period: Optional[str] = typer.Option(
-        None, "--period", help="Only this calendar month, YYYY-MM (default: everything recorded)."
+        None,
+        "--period",
+        help="Only this calendar month, YYYY-MM, or ISO week, YYYY-Www (default: everything recorded).",
     ),
     date_from: Optional[str] = typer.Option(None, "--from", help="Only from this local date, YYYY-MM-DD (with --to)."),
     date_to: Optional[str] = typer.Option(None, "--to", help="Only to this local date, YYYY-MM-DD (with --from)."),

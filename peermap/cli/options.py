@@ -58,9 +58,41 @@ def rejects_option(default: str = "the output folder, or the current folder"):
 
 
 # -- the period -----------------------------------------------------------------------------------------------------
-PeriodOpt = typer.Option(None, "--period", help="A calendar month, YYYY-MM.")
+PeriodOpt = typer.Option(
+    None, "--period", help="A calendar month, YYYY-MM, or an ISO week, YYYY-Www (Monday to Sunday)."
+)
 FromOpt = typer.Option(None, "--from", help="First local date of the period, YYYY-MM-DD (included).")
 ToOpt = typer.Option(None, "--to", help="Last local date of the period, YYYY-MM-DD (included).")
+Lookback = typer.Option(
+    12,
+    "--lookback",
+    min=1,
+    metavar="MONTHS",
+    help="Months ending with the period's last day that the hot spots' areas are drawn over and their "
+    "series and emerging patterns counted on (meeting and police; the board gets one fixed period).",
+)
+CoversFrom = typer.Option(
+    None,
+    "--covers-from",
+    metavar="DATE",
+    help="Where the data folder's coverage starts, YYYY-MM-DD (default: its first missing episode); "
+    "months or weeks before it are unknown, never counted as none.",
+)
+
+
+def covers_from_date(text: str | None) -> str | None:
+    """``--covers-from`` as ISO text, or a one-line error (exit 2) when it is not a date."""
+    if text is None:
+        return None
+    from peermap.mapping.periods import PeriodError, parse_date
+
+    try:
+        return parse_date(text, "--covers-from").isoformat()
+    except PeriodError as exc:
+        from peermap.exports.exit_codes import fail
+
+        fail(str(exc))
+
 
 # -- what to write, and for whom ------------------------------------------------------------------------------------
 AudienceOpt = typer.Option(

@@ -22,8 +22,10 @@ from peermap.cli.options import (
     Audience,
     AudienceChoice,
     AudienceOpt,
+    CoversFrom,
     FromOpt,
     KeyFile,
+    Lookback,
     Names,
     Neo4jOpt,
     OutFolder,
@@ -32,6 +34,7 @@ from peermap.cli.options import (
     SourceDir,
     ToOpt,
     Top,
+    covers_from_date,
     rejects_option,
 )
 from peermap.cli.source import open_dataset, postcode_index
@@ -56,6 +59,8 @@ def pack(
     ),
     out: Path = OutFolder,
     top: int = Top,
+    lookback: int = Lookback,
+    covers_from: Optional[str] = CoversFrom,
     key_file: Optional[Path] = KeyFile,
     postcodes: Optional[Path] = Postcodes,
     rejects: Optional[Path] = rejects_option(
@@ -113,6 +118,8 @@ def pack(
             basemap=basemap,
             postcodes=None if postcodes is None else postcode_index(postcodes),
             top=top,
+            lookback=lookback,
+            covers_from=covers_from_date(covers_from),
             audit=False,
         )
         folder.commit(after=run.written)
