@@ -10,7 +10,10 @@ Over the covered bins, a Mann-Kendall test (``pymannkendall.original_test``) ask
 children per bin rise or fall more steadily than chance; its p-values are Benjamini-Hochberg
 adjusted across the areas tested (``scipy.stats.false_discovery_control``), and a trend is
 significant when the adjusted p-value is below ``trend_alpha``. Each area then gets one pattern,
-the first of these rules that holds:
+the first of these rules that holds (so "no significant trend" in the persistent and consecutive rows
+is the order of the rules: a significant trend over at least half the bins is intensifying or
+diminishing first; a run of active bins under half the window, whose start alone makes a rise, is
+still consecutive):
 
 ========================  ==================================================================
 pattern                   rule, over the covered bins
@@ -146,13 +149,16 @@ def classify(active: np.ndarray, rising: np.ndarray, falling: np.ndarray) -> np.
     inactive_from_end = ~active[:, ::-1]
     run = np.where(inactive_from_end.any(axis=1), inactive_from_end.argmax(axis=1), b)
     half = final & (count * 2 >= b)
+    # on and off: some bin after the first active one is inactive
+    first = np.where(active.any(axis=1), active.argmax(axis=1), b)
+    interrupted = ((~active) & (np.arange(b) > first[:, None])).any(axis=1)
     rules = [
         ("new", final & (earlier_count == 0)),
         ("intensifying", half & rising),
         ("diminishing", half & falling),
-        ("persistent", final & (count >= 0.9 * b) & ~rising & ~falling),
-        ("consecutive", final & (run >= 2) & (count == run) & ~rising & ~falling),
-        ("sporadic", final & (earlier_count > 0)),
+        ("persistent", final & (count >= 0.9 * b)),
+        ("consecutive", final & (run >= 2) & (count == run)),
+        ("sporadic", final & interrupted),
         ("historical", ~final & (earlier_count >= 0.9 * (b - 1)) & (earlier_count > 0)),
     ]
     chosen = np.zeros(n, bool)

@@ -358,17 +358,22 @@ def study_grid(ix, iy, values) -> pd.DataFrame:
     pandas.DataFrame
         ``ix``, ``iy``, ``value`` (zero on the ring), sorted by column then row.
     """
-    occupied = pd.DataFrame(
-        {"ix": np.asarray(ix, np.int64), "iy": np.asarray(iy, np.int64), "value": np.asarray(values, float)}
-    )
-    ring = [
-        occupied[["ix", "iy"]].assign(ix=occupied["ix"] + dx, iy=occupied["iy"] + dy)
-        for dx in (-1, 0, 1)
-        for dy in (-1, 0, 1)
-    ]
-    cells = pd.concat(ring, ignore_index=True).drop_duplicates(ignore_index=True)
-    cells = cells.merge(occupied, on=["ix", "iy"], how="left").fillna({"value": 0.0})
-    return cells.sort_values(["ix", "iy"], ignore_index=True)
+    ix, iy = np.asarray(ix, np.int64), np.asarray(iy, np.int64)
+    values = np.asarray(values, float)
+    if len(ix) == 0:
+        return pd.DataFrame({"ix": ix, "iy": iy, "value": values})
+    # each cell as one whole number (column-major, so sorting the numbers sorts by column then row)
+    x0, y0 = ix.min() - 1, iy.min() - 1
+    height = int(iy.max() - y0) + 2
+    shifts = np.array([(dx, dy) for dx in (-1, 0, 1) for dy in (-1, 0, 1)])
+    ring = ((ix[:, None] + shifts[:, 0] - x0) * height + (iy[:, None] + shifts[:, 1] - y0)).ravel()
+    cells = np.unique(ring)
+    occupied = (ix - x0) * height + (iy - y0)
+    order = np.argsort(occupied, kind="stable")
+    at = np.searchsorted(occupied[order], cells).clip(max=len(order) - 1)
+    hit = occupied[order][at] == cells
+    value = np.where(hit, values[order][at], 0.0)
+    return pd.DataFrame({"ix": cells // height + x0, "iy": cells % height + y0, "value": value})
 
 
 # -- areas -------------------------------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ rewritten from their source, never typed by hand:
 - ``bad-input`` (docs/data-folder.md): what happens to each kind of bad input, from the cases
   tests/test_bad_input.py checks (tests/bad_input_cases.py);
 - ``performance`` (docs/performance.md): the JSON results in benchmarks/results/;
+- ``emerging-examples`` (docs/hotspots.md): a worked example of each emerging pattern, from geo/emerging.py;
 - ``evidence-settings`` (docs/analysis.md), ``hotspot-settings`` (docs/hotspots.md) and
   ``load-settings`` (docs/data-folder.md): each setting, its default and its meaning, from the
   settings classes' docstrings (a setting without words there stops the script).
@@ -226,6 +227,57 @@ def cluster_methods() -> str:
     return "\n".join(lines) + "\n\nSource: `benchmarks/results/analysis.json` (`make benchmarks`).\n"
 
 
+#: The worked examples of docs/hotspots.md's emerging patterns: children per month, April 2022 to March 2023.
+EMERGING_EXAMPLES = {
+    "active only this month": (0,) * 11 + (3,),
+    "growing all year (March equals February)": (1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6),
+    "shrinking all year, still busy": (8, 8, 7, 7, 6, 6, 5, 5, 4, 4, 3, 3),
+    "steady all year": (2,) * 12,
+    "every month since January": (0,) * 9 + (1, 2, 1),
+    "on and off": (1, 0, 2, 0, 1, 0, 0, 2, 0, 1, 0, 2),
+    "busy all year, none this month": (2,) * 11 + (0,),
+    "in July, and again this month": (0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 1),
+    "once, in July (not listed: nothing now)": (0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0),
+    "data only from November": (None,) * 7 + (2, 2, 3, 2, 2),
+}
+
+
+def emerging_examples() -> str:
+    """docs/hotspots.md's worked example of each pattern, worked out by geo/emerging.py itself."""
+    import numpy as np
+
+    from peermap.geo.emerging import emerging, sentence
+    from peermap.mapping.periods import Period, time_bins
+
+    bins = time_bins(Period.from_month("2023-03"), 12)
+    words = [b.words for b in bins]
+    names = list(EMERGING_EXAMPLES)
+    covered_from = {name: sum(v is None for v in series) for name, series in EMERGING_EXAMPLES.items()}
+    rows = ["| area | children per month, Apr 2022 to Mar 2023 | pattern | tau | adjusted p | sentence |"]
+    rows.append("|---|---|---|---|---|---|")
+    # areas with the same coverage are tested together, as in one data folder
+    for start in sorted(set(covered_from.values())):
+        group = [n for n in names if covered_from[n] == start]
+        series = np.array([[0 if v is None else v for v in EMERGING_EXAMPLES[n]] for n in group])
+        covered = np.arange(12) >= start
+        found = emerging(series, covered)
+        for k, name in enumerate(group):
+            values = list(EMERGING_EXAMPLES[name])
+            tau, p = found["mk_tau"][k], found["mk_p_adjusted"][k]
+            shown = " ".join("·" if v is None else str(v) for v in values)
+            rows.append(
+                f"| {name} | {shown} | `{found['pattern'][k]}` | "
+                f"{'' if np.isnan(tau) else f'{tau:.2f}'} | {'' if np.isnan(p) else f'{p:.2g}'} | "
+                f"{sentence(found['pattern'][k], values, words, 'month')} |"
+            )
+    return (
+        "\n".join(rows)
+        + "\n\n`·`: before the data's coverage (unknown). The adjusted p-values are over the areas above "
+        "tested together, as in one data folder; the last has too few known months to test. Made by "
+        "`geo/emerging.py` (`make docs`).\n"
+    )
+
+
 def settings_table(settings_class) -> str:
     """A settings class as a table: each field, its default, and the words its docstring gives it.
 
@@ -274,6 +326,7 @@ def sources(data: Path | None) -> dict[str, callable]:
         "cluster-methods": cluster_methods,
         "evidence-settings": lambda: settings_table(_settings("peermap.mapping.settings", "EvidenceSettings")),
         "hotspot-settings": lambda: settings_table(_settings("peermap.geo.hotspots", "HotspotSettings")),
+        "emerging-examples": emerging_examples,
         "load-settings": lambda: settings_table(_settings("peermap.graph_models.load_settings", "LoadSettings")),
     }
 
