@@ -138,7 +138,9 @@ def test_weekly_bins_for_an_iso_week(tmp_path):
     area = result.areas.iloc[0]
     assert list(area["series"]) == thirds and sum(thirds) == 3
     assert area["pattern"] == "sporadic"
-    assert area["pattern_sentence"] == "children found here on and off: in 3 of 12 weeks; 1 child in the week of 27 February 2023"
+    assert area["pattern_sentence"] == (
+        "children found here on and off: in 3 of 12 weeks; 1 child in the week of 27 February 2023"
+    )
 
 
 def _thirds(b):
