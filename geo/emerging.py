@@ -182,6 +182,8 @@ def sentence(pattern: str, series: list, words: list[str], unit: str) -> str:
     >>> w = ["Jan", "Feb", "Mar", "Apr", "May", "Jun"]
     >>> sentence("intensifying", [1, 2, 2, 4, 5, 7], w, "month")
     'more children found here month by month since Jan; 7 children in Jun'
+    >>> sentence("new", [0, 0, 0, 0, 0, 3], w, "month")
+    '3 children found here in Jun; none in the 5 months before'
     >>> sentence("historical", [3, 4, 3, 5, 4, 0], w, "month")
     'children found here in 5 of the 5 months before Jun, none in Jun'
     """
@@ -196,7 +198,11 @@ def sentence(pattern: str, series: list, words: list[str], unit: str) -> str:
     if pattern == "too few periods":
         return f"only {_plural(len(known), unit)} of data, too few to see a pattern; {last}"
     if pattern == "new":
-        return f"first seen in {final}: {_plural(final_value, 'child', 'children')}"
+        # the area may have been busy before the window: "first" would claim more than the bins show
+        before = max(values[:-1], default=0)
+        earlier = "none" if before == 0 else f"at most {before} a {unit}"
+        found = _plural(final_value, "child", "children")
+        return f"{found} found here in {final}; {earlier} in the {_plural(len(known) - 1, unit)} before"
     if pattern == "consecutive":
         run = 0
         for v in reversed(values):

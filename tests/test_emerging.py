@@ -73,7 +73,7 @@ def test_sentences_name_their_months(planted):
     assert got["XY1 1AD"] == "more children found here month by month since April 2022; 6 children in March 2023"
     assert got["XY1 1AE"] == "fewer children found here month by month since April 2022; still 3 children in March 2023"
     assert got["XY1 1AG"] == "children found here in 11 of the 11 months before March 2023, none in March 2023"
-    assert got["XY1 1AA"] == "first seen in March 2023: 3 children"
+    assert got["XY1 1AA"] == "3 children found here in March 2023; none in the 11 months before"
     assert got["XY1 1AH"] == "children found here every month since January 2023; 1 child in March 2023"
 
 
