@@ -177,6 +177,7 @@ def test_manifest_lists_inputs_and_files_with_their_hashes(tmp_path):
         "changes.csv",
         "kpi.json",
         "hotspots.geojson",
+        "hotspots.csv",
         "places.geojson",
     }
     assert check_manifest(out) == []
