@@ -86,10 +86,13 @@ def test_pages_hold_no_web_address_but_the_libraries_and_attribution(tmp_path, s
 
 
 def test_contrast_meets_wcag_aa():
+    from peermap.exports.map_page import HEAT_SHADES
     from peermap.exports.page import CLUSTER_COLOURS, CONCERN_COLOUR, SAFETY_COLOUR, TEXT_PAIRS, contrast
 
     for name, (text, background) in TEXT_PAIRS.items():
         assert contrast(text, background) >= 4.5, name
+    for background, text in HEAT_SHADES:  # the side panel's heat chart writes each count in its cell
+        assert contrast(text, background) >= 4.5, background
     # cluster colours never stand for safety or concern
     assert SAFETY_COLOUR not in CLUSTER_COLOURS and CONCERN_COLOUR not in CLUSTER_COLOURS
 
