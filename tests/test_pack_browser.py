@@ -427,6 +427,16 @@ def test_basemap_url_is_the_only_place_requests_go(browser, synthetic_dataset, t
         "return document.querySelector('meta[http-equiv=\"Content-Security-Policy\"]').content"
     )
     assert "img-src data: https://tiles.invalid" in policy
+    # the board's districts have no series, times or Gi*: their panel shows their counts and trend only
+    driver = browser.driver
+    driver.find_element("css selector", 'button[data-area="1"]').click()
+    first = json.loads((pack.out_dir / "hotspots.geojson").read_text())["features"][0]["properties"]
+    text, drawn = driver.execute_script(
+        "var p = document.getElementById('pm-panel'); return [p.textContent, p.querySelectorAll('svg,.pm-heat').length]"
+    )
+    shown = "<5" if first["children_suppressed"] else str(first["children"])
+    assert f"District {first['district']}, rank 1" in text and f"Children{shown}" in text
+    assert drawn == 0 and "Gi*" not in text and "Look-back" not in text
 
 
 # -- a network of 2,000 people --------------------------------------------------------------------------------------
