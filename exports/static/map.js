@@ -105,10 +105,16 @@
     var item = areaLayers[rank], f = areaFeatures[rank];
     if (!item) { return; }
     if (chosen && areaLayers[chosen]) { areaLayers[chosen].setStyle(normal); }
-    document.querySelectorAll("tr.pm-chosen").forEach(function (tr) { tr.classList.remove("pm-chosen"); });
+    document.querySelectorAll("tr.pm-chosen").forEach(function (tr) {
+      tr.classList.remove("pm-chosen");
+      tr.querySelector("button").removeAttribute("aria-current");
+    });
     chosen = rank;
     item.setStyle(picked);
-    if (button(rank)) { button(rank).closest("tr").classList.add("pm-chosen"); }
+    if (button(rank)) {
+      button(rank).closest("tr").classList.add("pm-chosen");
+      button(rank).setAttribute("aria-current", "true");
+    }
     var at = ranks.indexOf(rank);
     layout.classList.add("panel-open");
     var heading = PM.panel.open(f, {
