@@ -93,19 +93,21 @@ GI_BANDS = (
     (3.29, "far more concentrated than chance"),
     (2.58, "much more concentrated than chance"),
     (1.96, "more concentrated than chance"),
-    (-1.96, "no more concentrated than chance would often give"),
-    (-math.inf, "less concentrated than chance: fewer children than around it"),
+    (-1.96, "no more concentrated than chance"),
+    (-math.inf, "less concentrated than chance (fewer children than around it)"),
 )
 #: What an empty Gi* means (docs/hotspots.md, "Significance"): too few squares, or no variation.
 GI_UNTESTED = "not tested: the numbers here do not allow it"
-#: Heat-chart shades, lightest first (blues, readable in every common colour-vision deficiency), each with
-#: its text colour at 4.5:1 or more (exports.page.TEXT_PAIRS); a cell's count is written in it as well.
+#: Heat-chart shades, lightest first: ``(fewest episodes, background, text colour)``. The bands are counts, the
+#: same for every area and window (a shade relative to each chart's own maximum would make one episode look as
+#: hot as fifty); blues, readable in every common colour-vision deficiency, each text colour at 4.5:1 or more on
+#: its background (tests/test_pack_units.py), and the count is written in the cell as well.
 HEAT_SHADES = (
-    ("#FFFFFF", "#1A1A1A"),
-    ("#DCEBF5", "#1A1A1A"),
-    ("#A9CDE8", "#1A1A1A"),
-    ("#5D9FD0", "#1A1A1A"),
-    ("#1F5F8F", "#FFFFFF"),
+    (0, "#FFFFFF", "#1A1A1A"),
+    (1, "#DCEBF5", "#1A1A1A"),
+    (2, "#A9CDE8", "#1A1A1A"),
+    (3, "#5D9FD0", "#1A1A1A"),
+    (5, "#1F5F8F", "#FFFFFF"),
 )
 DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
@@ -113,9 +115,10 @@ DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday",
 def gi_words(z) -> str:
     """A Gi* z-score in words, by :data:`GI_BANDS`; :data:`GI_UNTESTED` when there is none.
 
-    >>> gi_words(9.5), gi_words(0.4), gi_words(None)
-    ('far more concentrated than chance', 'no more concentrated than chance would often give', \
-'not tested: the numbers here do not allow it')
+    >>> gi_words(9.5), gi_words(0.4)
+    ('far more concentrated than chance', 'no more concentrated than chance')
+    >>> gi_words(None)
+    'not tested: the numbers here do not allow it'
     """
     number = _maybe_number(z)
     if number is None:
@@ -257,9 +260,9 @@ def area_panel(props: dict, header: dict, names: dict | None = None) -> dict:
         if isinstance(props.get("by_weekday_hour_window"), list):
             panel["heat"]["window"] = props["by_weekday_hour_window"]
     if not board and "gi_z" in props:
-        gi = [f"{gi_words(props.get('gi_z'))} in {period}{_z(props.get('gi_z'))}"]
+        gi = [f"{period}: {gi_words(props.get('gi_z'))}{_z(props.get('gi_z'))}"]
         if "window_gi_z" in props:
-            gi.append(f"over the look-back, {gi_words(props.get('window_gi_z'))}{_z(props.get('window_gi_z'))}")
+            gi.append(f"over the look-back: {gi_words(props.get('window_gi_z'))}{_z(props.get('window_gi_z'))}")
         panel["gi"] = "; ".join(gi) + "."
     return panel
 

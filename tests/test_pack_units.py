@@ -91,7 +91,7 @@ def test_contrast_meets_wcag_aa():
 
     for name, (text, background) in TEXT_PAIRS.items():
         assert contrast(text, background) >= 4.5, name
-    for background, text in HEAT_SHADES:  # the side panel's heat chart writes each count in its cell
+    for _, background, text in HEAT_SHADES:  # the side panel's heat chart writes each count in its cell
         assert contrast(text, background) >= 4.5, background
     # cluster colours never stand for safety or concern
     assert SAFETY_COLOUR not in CLUSTER_COLOURS and CONCERN_COLOUR not in CLUSTER_COLOURS
@@ -326,7 +326,7 @@ def test_area_panel_says_only_what_the_area_has():
     assert [b["covered"] for b in panel["bins"]] == [False, True] and panel["series_title"].startswith(
         "Children per month"
     )
-    assert panel["gi"] == f"more concentrated than chance in March 2023 (z = 2); over the look-back, {GI_UNTESTED}."
+    assert panel["gi"] == f"March 2023: more concentrated than chance (z = 2); over the look-back: {GI_UNTESTED}."
     board = {"rank": 2, "district": "DL1", "areas": "<5", "children": 7, "episodes": 9, "trend": "new (<5 areas)"}
     panel = area_panel(board, {"audience": "board", "period": header["period"]})
     assert panel["heading"] == "District DL1, rank 2" and panel["counts"][0] == ["Hot-spot areas", "<5", None]

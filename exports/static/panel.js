@@ -61,12 +61,26 @@
     return svg;
   }
 
+  // A count's shade: the last band (exports/map_page.HEAT_SHADES) whose fewest episodes it reaches.
+  function shadeOf(n) { return settings.shades.filter(function (s) { return n >= s[0]; }).pop(); }
+
+  // The shades' key, written out: "1", "2", "3 to 4", "5 or more".
+  function heatKey(parent) {
+    var key = PM.add(parent, "p", "pm-note pm-heat-key");
+    key.appendChild(document.createTextNode("Episodes in a cell: "));
+    settings.shades.slice(1).forEach(function (s, k, bands) {
+      var next = bands[k + 1], swatch = PM.add(key, "span", "swatch");
+      swatch.style.backgroundColor = s[1];
+      var words = next ? (next[0] - 1 === s[0] ? String(s[0]) : s[0] + " to " + (next[0] - 1)) : s[0] + " or more";
+      key.appendChild(document.createTextNode(words + (next ? ", " : ". Hover over a cell for its day and hour.")));
+    });
+  }
+
   // Episodes by day (rows, Monday first) and hour (columns), with row and column totals.
   function heatTable(parent, counts, when) {
     var rowSums = counts.map(function (row) { return row.reduce(function (a, b) { return a + b; }, 0); });
     var colSums = counts[0].map(function (_, h) { return counts.reduce(function (a, row) { return a + row[h]; }, 0); });
     var total = rowSums.reduce(function (a, b) { return a + b; }, 0);
-    var max = Math.max.apply(null, counts.map(function (r) { return Math.max.apply(null, r); }).concat([1]));
     var table = PM.add(parent, "table", "pm-heat");
     table.id = "pm-heat";
     PM.add(table, "caption", null, "Episodes in " + when + " by the day and hour the child was there (local time): " +
@@ -87,10 +101,10 @@
       day.scope = "row";
       day.title = settings.days[d];
       row.forEach(function (n, hour) {
-        var level = n === 0 ? 0 : Math.ceil((settings.shades.length - 1) * n / max);
+        var shade = shadeOf(n);
         var td = PM.add(tr, "td", n === 0 ? "pm-zero" : null, n);
-        td.style.backgroundColor = settings.shades[level][0];
-        td.style.color = n === 0 ? "transparent" : settings.shades[level][1];
+        td.style.backgroundColor = shade[1];
+        td.style.color = n === 0 ? "transparent" : shade[2];
         td.title = settings.days[d] + " " + String(hour).padStart(2, "0") + ":00 to " + String(hour).padStart(2, "0") +
           ":59: " + plural(n, "episode", "episodes");
       });
@@ -131,6 +145,7 @@
     }
     holder = PM.add(box, "div", "pm-heat-scroll");
     show("period");
+    heatKey(box);
   }
 
   function counts(parent, panel) {
