@@ -20,6 +20,15 @@ Every layer has its own shape as well as colour (never colour alone), every
 symbol can be reached with the keyboard and opens a popup with the measures,
 and every text in a popup, tooltip or table is put in with ``textContent``.
 
+A hot-spot area's popup is one short line (rank, where, children). Choosing
+an area, in the ranked table (a button per rank, in rank order) or on the map,
+centres the map on it and opens the **side panel** beside the map
+(``static/panel.js``): its pattern sentence, its counts over the period and the
+look-back, its named places, a sparkline of its series, a day-by-hour heat
+chart of its episodes and Gi* in words. :func:`area_panel` decides what the
+panel says, so every word and number is worked out here, once; the board's
+districts carry no series or times, and their panel shows only what they have.
+
 The basemap is optional. ``none`` (the default) draws no tiles at all: a plain
 background and the outline of the data's extent, and the page makes no request.
 ``osm`` uses OpenStreetMap's tiles, and any ``https://.../{z}/{x}/{y}.png``
@@ -30,6 +39,8 @@ Open, credited as OS asks: "Contains OS data © Crown copyright and database rig
 
 from __future__ import annotations
 
+import calendar
+import datetime as dt
 import html
 import math
 
@@ -72,6 +83,188 @@ TREND_WORDS = {
     "persistent": "persistent (in at least 3 of the last 4 periods)",
     "steady": "steady",
 }
+
+
+#: Gi* z-score bands, highest first: ``(lowest z of the band, words)``. The edges are the normal
+#: distribution's one-sided 2.5 %, 0.5 % and 0.05 % points, so "more concentrated than chance" means
+#: what docs/hotspots.md reads it as (``gi_z`` above 1.96, ``gi_p`` below 0.025); one place for the words,
+#: used by every panel.
+GI_BANDS = (
+    (3.29, "far more concentrated than chance"),
+    (2.58, "much more concentrated than chance"),
+    (1.96, "more concentrated than chance"),
+    (-1.96, "no more concentrated than chance"),
+    (-math.inf, "less concentrated than chance (fewer children than around it)"),
+)
+#: What an empty Gi* means (docs/hotspots.md, "Significance"): too few squares, or no variation.
+GI_UNTESTED = "not tested: the numbers here do not allow it"
+#: Heat-chart shades, lightest first: ``(fewest episodes, background, text colour)``. The bands are counts, the
+#: same for every area and window (a shade relative to each chart's own maximum would make one episode look as
+#: hot as fifty); blues, readable in every common colour-vision deficiency, each text colour at 4.5:1 or more on
+#: its background (tests/test_pack_units.py), and the count is written in the cell as well.
+HEAT_SHADES = (
+    (0, "#FFFFFF", "#1A1A1A"),
+    (1, "#DCEBF5", "#1A1A1A"),
+    (2, "#A9CDE8", "#1A1A1A"),
+    (3, "#5D9FD0", "#1A1A1A"),
+    (5, "#1F5F8F", "#FFFFFF"),
+)
+DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+def gi_words(z) -> str:
+    """A Gi* z-score in words, by :data:`GI_BANDS`; :data:`GI_UNTESTED` when there is none.
+
+    >>> gi_words(9.5), gi_words(0.4)
+    ('far more concentrated than chance', 'no more concentrated than chance')
+    >>> gi_words(None)
+    'not tested: the numbers here do not allow it'
+    """
+    number = _maybe_number(z)
+    if number is None:
+        return GI_UNTESTED
+    return next(words for edge, words in GI_BANDS if number >= edge)
+
+
+def _maybe_number(value) -> float | None:
+    if value is None or isinstance(value, (str, bool)):
+        return None
+    number = float(value)
+    return None if math.isnan(number) else number
+
+
+def span_words(span: dict | None) -> str:
+    """A period for a reader: ``March 2023``, ``the week of 6 March 2023``, ``April 2022 to March 2023``,
+    ``1 March 2023 to 16 March 2023``.
+
+    >>> span_words({"from": "2022-04-01", "to": "2023-03-31"}), span_words({"from": "2023-03-06", "to": "2023-03-12"})
+    ('April 2022 to March 2023', 'the week of 6 March 2023')
+    """
+    if not span:
+        return ""
+    start, end = dt.date.fromisoformat(span["from"]), dt.date.fromisoformat(span["to"])
+    whole_months = start.day == 1 and (end + dt.timedelta(days=1)).day == 1
+    if whole_months:
+        first, last = f"{calendar.month_name[start.month]} {start.year}", f"{calendar.month_name[end.month]} {end.year}"
+        return first if first == last else f"{first} to {last}"
+    if (end - start).days == 6 and start.weekday() == 0:
+        return f"the week of {_day(start)}"
+    return f"{_day(start)} to {_day(end)}"
+
+
+def _day(day: dt.date) -> str:
+    return f"{day.day} {calendar.month_name[day.month]} {day.year}"
+
+
+def _bin_marks(bins: list[dict]) -> list[dict]:
+    """Each bin of the series for the sparkline: a short mark under it, a second line, its words, whether known.
+
+    Months are marked ``Apr`` with the year under the first and every January; weeks by their first day's date,
+    with the month under the first and wherever it changes, so twelve marks fit side by side.
+    """
+    out = []
+    for k, b in enumerate(bins):
+        start, end = dt.date.fromisoformat(b["from"]), dt.date.fromisoformat(b["to"])
+        monthly = start.day == 1 and (end + dt.timedelta(days=1)).day == 1 and start.month == end.month
+        before = dt.date.fromisoformat(bins[k - 1]["from"]) if k else None
+        if monthly:
+            mark, under = calendar.month_abbr[start.month], str(start.year) if k == 0 or start.month == 1 else ""
+        else:
+            mark = str(start.day)
+            under = calendar.month_abbr[start.month] if before is None or before.month != start.month else ""
+        out.append(
+            {
+                "mark": mark,
+                "year": under,
+                "words": span_words(b),
+                "covered": bool(b.get("covered", True)),
+                "monthly": monthly,
+            }
+        )
+    return out
+
+
+def _z(value) -> str:
+    number = _maybe_number(value)
+    return "" if number is None else f" (z = {number:.3g})"  # as "More about this area" writes it
+
+
+def _count_words(value, one: str, many: str) -> str:
+    text = display(value)
+    return f"{text} {one if text == '1' else many}" if text else ""
+
+
+def area_where(props: dict) -> str:
+    """What a reader calls an area: its ``name`` when it has one, else its places, district or postcodes."""
+    return (
+        display(props.get("name"))
+        or display(props.get("place_names"))
+        or display(props.get("district"))
+        or display(props.get("postcodes"))
+    )
+
+
+def area_panel(props: dict, header: dict, names: dict | None = None) -> dict:
+    """What the side panel shows for one area (or, for the board, one district): only what ``props`` has.
+
+    ``header`` is the ``hotspots.geojson`` collection without its features (``period``, ``window``,
+    ``bins``, ``audience``). Counts name their window: the period's, and the look-back's where given.
+    """
+    period, window = span_words(header.get("period")), span_words(header.get("window"))
+    board = header.get("audience") == "board"
+    counts = []
+    for label, now, before in (
+        ("Hot-spot areas", "areas", None),
+        ("Children", "children", "window_children"),
+        ("Episodes", "episodes", "window_episodes"),
+        ("Peer clusters", "n_clusters" if "n_clusters" in props else "clusters", None),
+        ("Adults of concern", "n_adults_of_concern" if "n_adults_of_concern" in props else "adults_of_concern", None),
+    ):
+        if now not in props:
+            continue
+        counts.append([label, display(props.get(now)), display(props.get(before)) if before in props else None])
+    details = []
+    if not board and display(props.get("clusters")):
+        details.append(["Peer clusters", ", ".join(display(props["clusters"]).split(";"))])
+    if not board and display(props.get("adults_of_concern")):
+        refs = [r.strip() for r in display(props["adults_of_concern"]).split(";") if r.strip()]
+        details.append(["Adults of concern", "; ".join((names or {}).get(r, r) for r in refs)])
+    if display(props.get("trend")):
+        details.append(["Trend on the last periods", TREND_WORDS.get(display(props["trend"]), display(props["trend"]))])
+    if display(props.get("last_seen")):
+        details.append(["Last seen", display(props["last_seen"])])
+    places = [p.strip() for p in display(props.get("place_names")).split(";") if p.strip()]
+    panel = {
+        "heading": f"Hot spot {display(props.get('rank'))}: {area_where(props)}"
+        if not board
+        else f"District {display(props.get('district'))}, rank {display(props.get('rank'))}",
+        "sentence": display(props.get("pattern_sentence")),
+        "pattern": display(props.get("pattern")),
+        "period": period,
+        "window": window if "window_children" in props else "",
+        "counts": counts,
+        "details": details,
+        "places": places if "place_names" in props else None,
+        "more_title": "More about this district" if board else "More about this area",
+        "postcodes": len([p for p in display(props.get("postcodes")).split(";") if p.strip()]),
+        "more": [[label, value.replace(";", "; ")] for label, value in _rows(props, AREA_FIELDS, names)],
+    }
+    if isinstance(props.get("series"), list) and header.get("bins"):
+        panel["series"] = props["series"]
+        panel["bins"] = _bin_marks(header["bins"])
+        unit = "month" if all(b["monthly"] for b in panel["bins"]) else "week"
+        span = {"from": header["bins"][0]["from"], "to": header["bins"][-1]["to"]}
+        panel["series_title"] = f"Children per {unit}, {span_words(span)}"
+    if isinstance(props.get("by_weekday_hour"), list):
+        panel["heat"] = {"period": props["by_weekday_hour"]}
+        if isinstance(props.get("by_weekday_hour_window"), list):
+            panel["heat"]["window"] = props["by_weekday_hour_window"]
+    if not board and "gi_z" in props:
+        gi = [f"{period}: {gi_words(props.get('gi_z'))}{_z(props.get('gi_z'))}"]
+        if "window_gi_z" in props:
+            gi.append(f"over the look-back: {gi_words(props.get('window_gi_z'))}{_z(props.get('window_gi_z'))}")
+        panel["gi"] = "; ".join(gi) + "."
+    return panel
 
 
 def resolve_basemap(basemap: str | None) -> tuple[str | None, str | None]:
@@ -129,29 +322,21 @@ def _rows(props: dict, fields: list[tuple[str, str]], names: dict | None = None)
     return out
 
 
+#: The panel's "More about this area" list: what the counts, sparkline and heat chart above it do not show.
 AREA_FIELDS = [
-    ("Rank", "rank"),
     ("District", "district"),
-    ("Children", "children"),
-    ("Episodes", "episodes"),
-    ("Trend", "trend"),
+    ("First seen", "first_seen"),
     ("Episodes last period", "previous_episodes"),
     ("Periods present (of 4)", "periods_present"),
-    ("Clusters", "clusters"),
-    ("Peer clusters meet here", "clusters_meet"),
-    ("Adults of concern", "adults_of_concern"),
-    ("Last seen", "last_seen"),
-    ("First seen", "first_seen"),
-    ("Places", "place_names"),
-    ("Postcodes", "postcodes"),
-    ("Busiest day", "peak_day"),
-    ("Busiest hour", "peak_hour"),
     ("Gi* z-score", "gi_z"),
     ("Gi* p-value", "gi_p"),
+    ("Gi* z-score over the look-back", "window_gi_z"),
+    ("Mann-Kendall tau", "mk_tau"),
+    ("Trend p-value (adjusted)", "mk_p_adjusted"),
     ("Contains a children's home", "contains_childrens_home"),
     ("Episodes from children's homes", "episodes_from_childrens_homes"),
-    ("Hot-spot areas", "areas"),
     ("Unverified mentions", "unverified"),
+    ("Postcodes", "postcodes"),
     ("Children (references)", "children_refs"),
 ]
 PLACE_FIELDS = [
@@ -180,16 +365,22 @@ def map_layers(
     """
     layers = []
     areas = []
+    header = {k: v for k, v in hotspots.items() if k != "features"}
     for feature in hotspots.get("features", []):
         props = feature["properties"]
-        where = display(props.get("place_names")) or display(props.get("district")) or display(props.get("postcodes"))
-        heading = f"Hot spot {display(props.get('rank'))}" + (f": {where}" if where else "")
+        where = area_where(props)
+        line = f"Hot spot {display(props.get('rank'))}" + (f": {where}" if where else "")
+        if header.get("audience") == "board":
+            line = f"District {display(props.get('district'))} (rank {display(props.get('rank'))})"
+        children = _count_words(props.get("children"), "child", "children")
         areas.append(
             {
                 "geometry": feature["geometry"],
                 "label": _area_label(props),
-                "heading": heading,
-                "rows": _rows(props, AREA_FIELDS, names),
+                "heading": line + (f", {children}" if children else ""),
+                "rows": [],
+                "panel": area_panel(props, header, names),
+                "centre": [props["lat"], props["lon"]] if props.get("lat") is not None else None,
                 "rank": display(props.get("rank")),
                 "children": display(props.get("children")),
                 "episodes": display(props.get("episodes")),
@@ -340,6 +531,7 @@ def map_page(
         "tiles": tiles,
         "tile_attribution": tile_attribution,
         "attribution": hotspots.get("attribution") or CODEPOINT_ATTRIBUTION,
+        "panel": {"shades": HEAT_SHADES, "days": DAY_NAMES},
     }
     areas = layers[0]["features"]
     body = ENV.get_template("map.html.j2").render(
@@ -359,7 +551,7 @@ def map_page(
         nav=nav or [],
         current="map.html",
         styles=[assets.leaflet_css(), assets.static("map.css")],
-        scripts=[assets.leaflet_js(), assets.static("map.js")],
+        scripts=[assets.leaflet_js(), assets.static("panel.js"), assets.static("map.js")],
         data={"pm-data": data},
         image_origin=basemap_origin(tiles) if tiles else None,
         footer=f"{CODEPOINT_ATTRIBUTION}. Map drawn with Leaflet."

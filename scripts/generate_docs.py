@@ -12,6 +12,7 @@ rewritten from their source, never typed by hand:
   tests/test_bad_input.py checks (tests/bad_input_cases.py);
 - ``performance`` (docs/performance.md): the JSON results in benchmarks/results/;
 - ``emerging-examples`` (docs/hotspots.md): a worked example of each emerging pattern, from geo/emerging.py;
+- ``gi-bands`` (docs/hotspots.md): the words the map's side panel gives a Gi* z-score, from exports/map_page.py;
 - ``evidence-settings`` (docs/analysis.md), ``hotspot-settings`` (docs/hotspots.md) and
   ``load-settings`` (docs/data-folder.md): each setting, its default and its meaning, from the
   settings classes' docstrings (a setting without words there stops the script).
@@ -278,6 +279,25 @@ def emerging_examples() -> str:
     )
 
 
+def gi_bands() -> str:
+    """The side panel's words for Gi* z-scores, from ``GI_BANDS`` in exports/map_page.py."""
+    from peermap.exports.map_page import GI_BANDS, GI_UNTESTED
+
+    rows = ["| Gi\\* z-score | the panel says |", "|---|---|"]
+    upper = None
+    for edge, words in GI_BANDS:
+        if upper is None:
+            span = f"{edge:g} or more"
+        elif edge == float("-inf"):
+            span = f"below {upper:g}"
+        else:
+            span = f"{edge:g} to {upper:g}"
+        rows.append(f"| {span} | {words} |")
+        upper = edge
+    rows.append(f"| none (`null`) | {GI_UNTESTED} |")
+    return "\n".join(rows) + "\n\nFrom `GI_BANDS` in `exports/map_page.py` (`make docs`).\n"
+
+
 def settings_table(settings_class) -> str:
     """A settings class as a table: each field, its default, and the words its docstring gives it.
 
@@ -327,6 +347,7 @@ def sources(data: Path | None) -> dict[str, callable]:
         "evidence-settings": lambda: settings_table(_settings("peermap.mapping.settings", "EvidenceSettings")),
         "hotspot-settings": lambda: settings_table(_settings("peermap.geo.hotspots", "HotspotSettings")),
         "emerging-examples": emerging_examples,
+        "gi-bands": gi_bands,
         "load-settings": lambda: settings_table(_settings("peermap.graph_models.load_settings", "LoadSettings")),
     }
 

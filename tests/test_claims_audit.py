@@ -643,20 +643,24 @@ def test_solving_what_the_board_shows_gives_back_no_small_count(audited, pack):
         reader.sums.append((("all", "episodes"), tuple((r["rank"], "episodes") for r in rows)))
         reader.sums.append((("all", "episodes_declined"), tuple((r["rank"], "declined") for r in rows)))
     districts = json.loads((folder_out / "hotspots.geojson").read_text())["features"]
-    shown_on_map = {
-        f["heading"].split(": ")[-1]: dict(f["rows"])
+    shown_on_map = {  # each district's side panel: its counts (this period: the board has no look-back) and trend
+        f["panel"]["heading"].split(" ")[1].rstrip(","): {
+            **{label: now for label, now, _ in f["panel"]["counts"]},
+            **dict(f["panel"]["details"]),
+        }
         for f in page_data(folder_out / "map.html")["layers"][0]["features"]
     }
     for feature in districts:
         props, d = feature["properties"], feature["properties"]["district"]
         words = [k for k in props if k.startswith("trend_") and not k.endswith("_suppressed")]
-        said = dict(re.findall(r"([a-z ]+) \((<5|number hidden|\d+) areas?\)", shown_on_map[d].get("Trend", "")))
+        trend = shown_on_map[d].get("Trend on the last periods", "")
+        said = dict(re.findall(r"([a-z ]+) \((<5|number hidden|\d+) areas?\)", trend))
         said = {k.strip(): v for k, v in said.items()}
         for key, label in (
             ("areas", "Hot-spot areas"),
             ("children", "Children"),
             ("episodes", "Episodes"),
-            ("clusters", "Clusters"),
+            ("clusters", "Peer clusters"),
             ("adults_of_concern", "Adults of concern"),
         ):
             value = _number(props, key)

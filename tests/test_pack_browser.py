@@ -149,13 +149,201 @@ def test_map_shows_the_hotspot_layer(browser, meeting_pack):
         "return document.querySelector('.leaflet-control-attribution').textContent"
     )
     assert "Contains OS data © Crown copyright and database right" in attribution
-    # the ranked table's first button opens the first area's popup
-    browser.driver.execute_script("document.querySelector('button[data-area]').click()")
-    popup = browser.driver.execute_script(
-        "var p = document.querySelector('.leaflet-popup-content'); return p ? p.textContent : ''"
+    # an area's popup is one short line: rank, where, children
+    popup = browser.driver.execute_script("""
+        document.querySelector('path.pm-hotspot').dispatchEvent(new MouseEvent('click', {bubbles: true}));
+        var p = document.querySelector('.leaflet-popup-content'); return p ? p.textContent : ''""")
+    assert re.fullmatch(r"Hot spot \d+: [^\n]+, \d+ child(ren)?", popup) and len(popup) < 160
+
+
+# -- the map's side panel -----------------------------------------------------------------------------------------
+#: The viewport the police review uses: the side panel and the map must both fit in it.
+VIEWPORT = (1280, 720)
+CONCERN = ("found_at", "frequents", "exploitation_location")
+
+
+def _viewport(driver, width: int, height: int) -> None:
+    """Size the window so the page itself (not the window with its frame) is ``width`` × ``height``."""
+    driver.set_window_size(width, height)
+    inner = driver.execute_script("return [window.innerWidth, window.innerHeight]")
+    driver.set_window_size(2 * width - inner[0], 2 * height - inner[1])
+
+
+def _postcode(text: str) -> str | None:
+    compact = re.sub(r"\s+", "", text or "").upper()
+    return f"{compact[:-3]} {compact[-3:]}" if re.fullmatch(r"[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}", compact) else None
+
+
+def _local(text: str):
+    """A data folder's datetime as local time (SCHEMA.md: no offset = Europe/London)."""
+    import pandas as pd
+
+    stamp = pd.Timestamp(text)
+    return (
+        stamp.tz_convert("Europe/London")
+        if stamp.tzinfo
+        else stamp.tz_localize("Europe/London", ambiguous=True, nonexistent="shift_forward")
     )
-    assert popup.startswith("Hot spot 1")
-    assert "Trend" in popup
+
+
+def weekday_hour_counts(folder: Path, postcodes: set[str], first: str, last: str, handling_c: bool = False) -> list:
+    """Episodes by (weekday, hour), worked out from the data folder's CSV files alone.
+
+    An episode counts once in an area: its earliest moment at one of the area's ``postcodes`` (found there:
+    the return, else the start; a place link with the episode: found_at at the return, others at the start),
+    for episodes whose ``missing_at`` falls on a local date from ``first`` to ``last``; places of concern only,
+    never a home (docs/hotspots.md, "Homes are never hot spots"), police-only intelligence left out for the
+    meeting. Local time.
+    """
+
+    def rows(name):
+        with open(folder / f"{name}.csv", newline="", encoding="utf-8-sig") as handle:
+            return list(csv.DictReader(handle))
+
+    places = rows("places")
+    named = {re.sub(r"\s+", "", p["place_name"].lower()): _postcode(p["postcode"]) for p in places}
+    public = {_postcode(p["postcode"]) for p in places if p["kind"] and p["kind"] not in ("residential_home", "house")}
+    children = {c["child_id"]: c for c in rows("children")}
+    childrens_homes = {
+        _postcode(c["placement_postcode"]) for c in children.values() if c["placement_type"] == "residential"
+    }
+    childrens_homes |= {_postcode(p["postcode"]) for p in places if p["kind"] == "residential_home"}
+    homes = {_postcode(c[k]) for c in children.values() for k in ("home_postcode", "placement_postcode") if c[k]}
+    homes |= {_postcode(p["postcode"]) for p in places if p["kind"] in ("residential_home", "house")}
+
+    def where(postcode_text, name_text):
+        return _postcode(postcode_text) or named.get(re.sub(r"\s+", "", (name_text or "").lower()))
+
+    def is_home(postcode, child_id):
+        own = {_postcode(children[child_id][k]) for k in ("home_postcode", "placement_postcode")}
+        return postcode in childrens_homes or (postcode in homes and postcode not in public) or postcode in own
+
+    episodes = {e["episode_id"]: e for e in rows("episodes")}
+    seen: dict[str, object] = {}
+
+    def note(episode, postcode, when):
+        if postcode in postcodes and not is_home(postcode, episode["child_id"]):
+            start = _local(episode["missing_at"]).date().isoformat()
+            if first <= start <= last and (episode["episode_id"] not in seen or when < seen[episode["episode_id"]]):
+                seen[episode["episode_id"]] = when
+
+    for e in episodes.values():
+        if e["found_at_postcode"] or e["found_at_place"]:
+            note(e, where(e["found_at_postcode"], e["found_at_place"]), _local(e["returned_at"] or e["missing_at"]))
+    for link in rows("links"):
+        e = episodes.get(link["episode_id"])
+        if link["target_type"].lower() != "place" or link["role"] not in CONCERN or e is None:
+            continue
+        handling = link["handling"].upper() or (
+            "P" if link["source"] in ("rthi", "school", "worker", "partner") else "C"
+        )
+        if handling != "P" and not handling_c:
+            continue
+        returned = link["role"] == "found_at" and e["returned_at"]
+        note(
+            e, where(link["target_ref"], link["target_ref"]), _local(e["returned_at"] if returned else e["missing_at"])
+        )
+    counts = [[0] * 24 for _ in range(7)]
+    for when in seen.values():
+        counts[when.weekday()][when.hour] += 1
+    return counts
+
+
+def _metres(a, b) -> float:
+    """Great-circle distance between two (lat, lon) points, in metres."""
+    import math
+
+    (lat1, lon1), (lat2, lon2) = [(math.radians(x), math.radians(y)) for x, y in (a, b)]
+    h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    return 2 * 6_371_000 * math.asin(math.sqrt(h))
+
+
+def test_map_ranked_table_is_in_rank_order_for_the_keyboard(browser, meeting_pack):
+    """Tab from the first rank's button reaches every other rank's button next, in rank order."""
+    from selenium.webdriver.common.keys import Keys
+
+    _open(browser, meeting_pack.out_dir / "map.html")
+    driver = browser.driver
+    ranks = [
+        f["properties"]["rank"] for f in json.loads((meeting_pack.out_dir / "hotspots.geojson").read_text())["features"]
+    ]
+    driver.execute_script("document.querySelector('button[data-area]').focus()")
+    reached = [driver.execute_script("return document.activeElement.getAttribute('data-area')")]
+    for _ in range(len(ranks) - 1):
+        driver.switch_to.active_element.send_keys(Keys.TAB)
+        reached.append(driver.execute_script("return document.activeElement.getAttribute('data-area')"))
+    assert reached == [str(r) for r in ranks] and ranks == sorted(ranks)
+    # Enter on a rank opens its panel and takes the keyboard there
+    driver.execute_script("document.querySelector('button[data-area=\"2\"]').focus()")
+    driver.switch_to.active_element.send_keys(Keys.ENTER)
+    focused = driver.execute_script("return [document.activeElement.id, document.activeElement.textContent]")
+    assert focused[0] == "pm-panel-heading" and focused[1].startswith("Hot spot 2: ")
+
+
+def test_map_rank_one_opens_its_panel(browser, meeting_pack, synthetic_year):
+    """At 1280×720, choosing rank 1 centres the map on it and opens a panel whose figures are the area's own.
+
+    The heat chart is checked against counts worked out here from the CSV files, not from the pack.
+    """
+    driver = browser.driver
+    size = driver.get_window_size()
+    try:
+        _viewport(driver, *VIEWPORT)
+        seen = _open(browser, meeting_pack.out_dir / "map.html")
+        collection = json.loads((meeting_pack.out_dir / "hotspots.geojson").read_text())
+        top = collection["features"][0]["properties"]
+        driver.find_element("css selector", 'button[data-area="1"]').click()
+        time.sleep(0.2)
+        state = driver.execute_script("""
+            var c = window.peermapMap.map.getCenter(), panel = document.getElementById('pm-panel');
+            var box = panel.getBoundingClientRect(), map = document.getElementById('map').getBoundingClientRect();
+            return {centre: [c.lat, c.lng], heading: document.getElementById('pm-panel-heading').textContent,
+                    panel: [box.left, box.top, box.right, box.bottom, getComputedStyle(panel).display],
+                    map: [map.left, map.top, map.right, map.bottom],
+                    text: panel.textContent,
+                    spark: Array.from(panel.querySelectorAll('.pm-spark [data-value]'))
+                                .map(function (p) { return p.getAttribute('data-value'); })};""")
+        assert _metres(state["centre"], (top["lat"], top["lon"])) < 200
+        assert state["heading"].startswith("Hot spot 1: ")
+        left, upper, right, lower, display = state["panel"]
+        assert display != "none" and right - left > 300 and lower - upper > 300
+        for box in (state["panel"][:4], state["map"]):  # beside each other, both inside the viewport
+            assert 0 <= box[0] and 0 <= box[1] and box[2] <= VIEWPORT[0] and box[3] <= VIEWPORT[1]
+        assert state["map"][2] <= left
+        assert top["pattern_sentence"] in state["text"] and "Gi*" in state["text"]
+        assert state["spark"] == ["unknown" if v is None else str(v) for v in top["series"]]
+
+        def heat():
+            return driver.execute_script("""
+                var t = document.getElementById('pm-heat'), cells = function (row) {
+                    return Array.from(row.querySelectorAll('td')).map(function (c) { return +c.textContent; }); };
+                return {rows: Array.from(t.tBodies[0].rows).map(cells), foot: cells(t.tFoot.rows[0]),
+                        days: Array.from(t.tBodies[0].rows).map(function (r) { return r.cells[0].textContent; })};""")
+
+        postcodes = set(top["postcodes"].split(";"))
+        period, window = collection["period"], collection["window"]
+        chart = heat()
+        expected = weekday_hour_counts(synthetic_year, postcodes, period["from"], period["to"])
+        assert chart["days"] == ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+        assert [row[:24] for row in chart["rows"]] == expected == top["by_weekday_hour"]
+        assert [row[24] for row in chart["rows"]] == top["by_weekday"]  # row totals
+        assert chart["foot"][:24] == top["by_hour"] and chart["foot"][24] == top["episodes"]  # column totals
+        driver.find_element("css selector", 'button[data-heat="window"]').click()
+        chart = heat()
+        expected = weekday_hour_counts(synthetic_year, postcodes, window["from"], window["to"])
+        assert [row[:24] for row in chart["rows"]] == expected == top["by_weekday_hour_window"]
+        assert chart["foot"][24] == top["window_episodes"]
+        assert driver.execute_script("return window.__peermapErrors") == [] and seen["errors"] == []
+        assert browser.outside(seen["requests"], meeting_pack.out_dir) == []
+        # docs/hotspots.md's picture: the same panel on a taller screen, where it shows whole
+        _viewport(driver, 1280, 1000)
+        driver.execute_script("window.peermapMap.choose('1', {centre: true}); window.scrollTo(0, 0);")
+        time.sleep(0.3)
+        IMAGES.mkdir(parents=True, exist_ok=True)
+        driver.save_screenshot(str(IMAGES / "map-panel.png"))
+        assert (IMAGES / "map-panel.png").stat().st_size < 600_000
+    finally:
+        driver.set_window_size(size["width"], size["height"])
 
 
 def test_child_map_opens(browser, child_map_file):
@@ -239,6 +427,16 @@ def test_basemap_url_is_the_only_place_requests_go(browser, synthetic_dataset, t
         "return document.querySelector('meta[http-equiv=\"Content-Security-Policy\"]').content"
     )
     assert "img-src data: https://tiles.invalid" in policy
+    # the board's districts have no series, times or Gi*: their panel shows their counts and trend only
+    driver = browser.driver
+    driver.find_element("css selector", 'button[data-area="1"]').click()
+    first = json.loads((pack.out_dir / "hotspots.geojson").read_text())["features"][0]["properties"]
+    text, drawn = driver.execute_script(
+        "var p = document.getElementById('pm-panel'); return [p.textContent, p.querySelectorAll('svg,.pm-heat').length]"
+    )
+    shown = "<5" if first["children_suppressed"] else str(first["children"])
+    assert f"District {first['district']}, rank 1" in text and f"Children{shown}" in text
+    assert drawn == 0 and "Gi*" not in text and "Look-back" not in text
 
 
 # -- a network of 2,000 people --------------------------------------------------------------------------------------

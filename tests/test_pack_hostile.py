@@ -138,6 +138,15 @@ def test_pages_show_hostile_text_as_text(browser, hostile_packs, audience, page)
             return out;""")
         assert opened["texts"] and opened["images"] == 0 and opened["handlers"] == 0
         assert any(marker in t for t in opened["texts"] for marker in HOSTILE_MARKERS)
+        # and every area's side panel, chosen from the ranked table: text only there too
+        panels = driver.execute_script("""
+            return Array.from(document.querySelectorAll('button[data-area]')).map(function (b) {
+              b.click();
+              var p = document.getElementById('pm-panel');
+              return [p.textContent, p.querySelectorAll('img, script, iframe, object, embed, a').length];
+            });""")
+        assert panels and all(made == 0 for _, made in panels)
+        assert any(marker in text for text, _ in panels for marker in HOSTILE_MARKERS)
     else:
         text = driver.execute_script("return document.body.textContent")
         if audience == "police":

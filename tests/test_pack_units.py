@@ -86,10 +86,13 @@ def test_pages_hold_no_web_address_but_the_libraries_and_attribution(tmp_path, s
 
 
 def test_contrast_meets_wcag_aa():
+    from peermap.exports.map_page import HEAT_SHADES
     from peermap.exports.page import CLUSTER_COLOURS, CONCERN_COLOUR, SAFETY_COLOUR, TEXT_PAIRS, contrast
 
     for name, (text, background) in TEXT_PAIRS.items():
         assert contrast(text, background) >= 4.5, name
+    for _, background, text in HEAT_SHADES:  # the side panel's heat chart writes each count in its cell
+        assert contrast(text, background) >= 4.5, background
     # cluster colours never stand for safety or concern
     assert SAFETY_COLOUR not in CLUSTER_COLOURS and CONCERN_COLOUR not in CLUSTER_COLOURS
 
@@ -300,3 +303,31 @@ def test_commands_refuse_bad_input(cli, synthetic_year, tmp_path):
         cli("pack", synthetic_year, "--period", "2023-03", "--audience", "worker", "--out", tmp_path / "p").exit_code
         == 2
     )
+
+
+def test_area_panel_says_only_what_the_area_has():
+    """The side panel's words: the area's ``name`` when it has one, each count under its window, Gi* by its band;
+    a board district gets its counts and trend and nothing it does not carry."""
+    from peermap.exports.map_page import GI_UNTESTED, area_panel
+
+    bins = [{"label": "2023-02", "from": "2023-02-01", "to": "2023-02-28", "covered": False}]
+    bins.append({"label": "2023-03", "from": "2023-03-01", "to": "2023-03-31", "covered": True})
+    header = {"audience": "meeting", "period": {"from": "2023-03-01", "to": "2023-03-31"}, "bins": bins}
+    header["window"] = {"from": "2023-02-01", "to": "2023-03-31"}
+    props = {"rank": 1, "name": "Durham DH1 4", "place_names": "Wharton Park", "postcodes": "DH1 4QP;DH1 4QT"}
+    props |= {"children": 3, "window_children": 5, "episodes": 4, "window_episodes": 6, "n_clusters": 1}
+    props |= {"series": [None, 3], "gi_z": 2.0, "window_gi_z": None, "pattern_sentence": "first seen in March 2023"}
+    panel = area_panel(props, header)
+    assert panel["heading"] == "Hot spot 1: Durham DH1 4"
+    assert panel["period"] == "March 2023" and panel["window"] == "February 2023 to March 2023"
+    assert panel["counts"][:2] == [["Children", "3", "5"], ["Episodes", "4", "6"]]
+    assert panel["counts"][2] == ["Peer clusters", "1", None]
+    assert panel["places"] == ["Wharton Park"] and panel["postcodes"] == 2
+    assert [b["covered"] for b in panel["bins"]] == [False, True] and panel["series_title"].startswith(
+        "Children per month"
+    )
+    assert panel["gi"] == f"March 2023: more concentrated than chance (z = 2); over the look-back: {GI_UNTESTED}."
+    board = {"rank": 2, "district": "DL1", "areas": "<5", "children": 7, "episodes": 9, "trend": "new (<5 areas)"}
+    panel = area_panel(board, {"audience": "board", "period": header["period"]})
+    assert panel["heading"] == "District DL1, rank 2" and panel["counts"][0] == ["Hot-spot areas", "<5", None]
+    assert not {"series", "heat", "gi"} & set(panel) and panel["places"] is None

@@ -38,7 +38,7 @@
   function popup(feature) {
     var box = PM.el("div");
     PM.add(box, "h3", null, feature.heading);
-    PM.rows(box, feature.rows);
+    if (feature.rows.length) { PM.rows(box, feature.rows); }
     return box;
   }
 
@@ -58,7 +58,7 @@
     overlays[escapeHtml("Extent of the places (not a boundary)")] = outline;
     bounds.extend(outline.getBounds());
   }
-  var areaLayers = {};
+  var areaLayers = {}, areaFeatures = {};
   data.layers.forEach(function (layer) {
     var group = L.featureGroup();
     layer.features.forEach(function (f, i) {
@@ -70,6 +70,8 @@
         item.bindTooltip(label, {permanent: i < data.labelled, direction: "center", className: "pm-rank",
                                  interactive: false});
         areaLayers[f.rank] = item;
+        areaFeatures[f.rank] = f;
+        item.on("click", function () { choose(f.rank, {centre: false}); });
       } else {
         var made = symbol(layer.symbol, f.colour || layer.colour, f.size, f.text);
         var icon = L.divIcon({html: made.svg, className: "pm-symbol pm-" + layer.id, iconSize: [made.box, made.box],
@@ -85,19 +87,56 @@
     if (layer.features.length) { bounds.extend(group.getBounds()); }
     overlays[escapeHtml(layer.name + " (" + layer.features.length + ")")] = group;
   });
-  L.control.layers(null, overlays, {collapsed: false}).addTo(map);
+  L.control.layers(null, overlays, {collapsed: map.getSize().x < 900}).addTo(map);  // open only where it hides little
   if (bounds.isValid()) { map.fitBounds(bounds, {padding: [20, 20]}); } else { map.setView([54.7, -1.7], 9); }
 
-  document.querySelectorAll("button[data-area]").forEach(function (button) {
-    button.addEventListener("click", function () {
-      var item = areaLayers[button.getAttribute("data-area")];
-      if (!item) { return; }
-      map.fitBounds(item.getBounds(), {maxZoom: 15, animate: false});
-      item.openPopup(item.getBounds().getCenter());
-      document.getElementById("map").focus();
+  // Choosing an area (its rank in the table, or the area on the map) opens its side panel and, from the table,
+  // centres the map on it: setView on its centre, with no popup to pan the map away from it.
+  var ranks = Object.keys(areaLayers), chosen = null;
+  var layout = document.querySelector(".map-layout");
+  var normal = {color: "#A63D00", weight: 2.5, dashArray: null}, picked = {color: "#1A1A1A", weight: 5, dashArray: "8 4"};
+  function button(rank) { return document.querySelector('button[data-area="' + rank + '"]'); }
+  function back() {
+    layout.classList.remove("panel-open");
+    map.invalidateSize({pan: false});
+    if (chosen && button(chosen)) { button(chosen).focus(); }
+  }
+  function choose(rank, how) {
+    var item = areaLayers[rank], f = areaFeatures[rank];
+    if (!item) { return; }
+    if (chosen && areaLayers[chosen]) { areaLayers[chosen].setStyle(normal); }
+    document.querySelectorAll("tr.pm-chosen").forEach(function (tr) {
+      tr.classList.remove("pm-chosen");
+      tr.querySelector("button").removeAttribute("aria-current");
     });
+    chosen = rank;
+    item.setStyle(picked);
+    if (button(rank)) {
+      button(rank).closest("tr").classList.add("pm-chosen");
+      button(rank).setAttribute("aria-current", "true");
+    }
+    var at = ranks.indexOf(rank);
+    layout.classList.add("panel-open");
+    var heading = PM.panel.open(f, {
+      back: back,
+      previous: at > 0 ? function () { choose(ranks[at - 1], {centre: true, focus: true}); } : null,
+      next: at < ranks.length - 1 ? function () { choose(ranks[at + 1], {centre: true, focus: true}); } : null
+    });
+    map.invalidateSize({pan: false});
+    if (how.centre) {
+      map.closePopup();
+      var zoom = Math.min(15, map.getBoundsZoom(item.getBounds()));
+      map.setView(f.centre || item.getBounds().getCenter(), zoom, {animate: false});
+    }
+    if (how.focus) { heading.focus({preventScroll: true}); }
+    var below = layout.getBoundingClientRect().bottom - window.innerHeight;  // map and panel wholly in view
+    if (below > 0) { window.scrollBy(0, below + 4); }
+  }
+  ranks.sort(function (a, b) { return Number(a) - Number(b); });
+  document.querySelectorAll("button[data-area]").forEach(function (b) {
+    b.addEventListener("click", function () { choose(b.getAttribute("data-area"), {centre: true, focus: true}); });
   });
-  window.peermapMap = {map: map, overlays: overlays, layers: data.layers};
+  window.peermapMap = {map: map, overlays: overlays, layers: data.layers, choose: choose};
   window.peermapReadyAt = performance.now();
   window.peermapReady = true;
 })();
