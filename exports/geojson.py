@@ -174,6 +174,7 @@ def _hotspot_columns(result, audience: str, top: int | None) -> tuple[dict, obje
         for c in (
             "rank",
             "area",
+            "name",
             "children",
             "children_all",
             "episodes",
@@ -379,6 +380,9 @@ def _board_hotspots(result, board) -> tuple[dict, object]:
     shapes = district_shapes(result.postcodes, table.index).set_index("district")
     geometry = _wgs84(shapes.geometry.reindex(table.index).set_crs("EPSG:27700", allow_override=True))
     columns = {"rank": list(range(1, len(table) + 1)), "district": list(table.index)}
+    # each district's name for people: its code and its largest town or village ("DH8 Consett")
+    town = result.orientation.districts.set_index("district")["name"].reindex(table.index)
+    columns["name"] = [d if pd.isna(t) else f"{d} {t}" for d, t in zip(table.index, town)]
     for c in (
         "areas",
         "children",

@@ -41,6 +41,7 @@ import shapely
 from peermap.exports import assets
 from peermap.exports.escaping import display
 from peermap.exports.page import ENV, Page, basemap_origin, cluster_colour
+from peermap.geo.orientation import GEONAMES_ATTRIBUTION
 
 CODEPOINT_ATTRIBUTION = "Contains OS data © Crown copyright and database right"
 OSM_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
@@ -182,7 +183,7 @@ def map_layers(
     areas = []
     for feature in hotspots.get("features", []):
         props = feature["properties"]
-        where = display(props.get("place_names")) or display(props.get("district")) or display(props.get("postcodes"))
+        where = display(props.get("name")) or display(props.get("district")) or display(props.get("postcodes"))
         heading = f"Hot spot {display(props.get('rank'))}" + (f": {where}" if where else "")
         areas.append(
             {
@@ -319,6 +320,7 @@ def map_page(
     table_title: str = "Hot-spot areas, ranked",
     notes: str = "",
     labelled: int = 10,
+    orientation=None,
 ) -> Page:
     """The map page.
 
@@ -330,6 +332,8 @@ def map_page(
     names : how the audience calls associates, by reference (adults of concern in popups).
     labelled : how many of the top areas carry their rank on the map at all times (others on hover).
     basemap : ``none`` (no tiles, no requests), ``osm``, or a tile URL template.
+    orientation : :class:`geo.orientation.Orientation`, optional: towns, villages and district outlines drawn
+        under the data (``exports/static/orientation.js``), so the map can be read with no basemap.
     """
     tiles, tile_attribution = resolve_basemap(basemap)
     layers = map_layers(hotspots, places, cluster_places, names)
@@ -341,6 +345,9 @@ def map_page(
         "tile_attribution": tile_attribution,
         "attribution": hotspots.get("attribution") or CODEPOINT_ATTRIBUTION,
     }
+    page_data = {"pm-data": data}
+    if orientation is not None:
+        page_data["pm-orientation"] = orientation.map_data()
     areas = layers[0]["features"]
     body = ENV.get_template("map.html.j2").render(
         intro=intro,
@@ -358,10 +365,14 @@ def map_page(
         body=body,
         nav=nav or [],
         current="map.html",
-        styles=[assets.leaflet_css(), assets.static("map.css")],
-        scripts=[assets.leaflet_js(), assets.static("map.js")],
-        data={"pm-data": data},
+        styles=[assets.leaflet_css(), assets.static("map.css")]
+        + ([assets.static("orientation.css")] if orientation is not None else []),
+        scripts=[assets.leaflet_js(), assets.static("map.js")]
+        + ([assets.static("orientation.js")] if orientation is not None else []),
+        data=page_data,
         image_origin=basemap_origin(tiles) if tiles else None,
-        footer=f"{CODEPOINT_ATTRIBUTION}. Map drawn with Leaflet."
+        footer=f"{CODEPOINT_ATTRIBUTION}. "
+        + (f"{GEONAMES_ATTRIBUTION}. " if orientation is not None else "")
+        + "Map drawn with Leaflet."
         + (" Basemap tiles load from the internet." if tiles else " No basemap: this page makes no network request."),
     )

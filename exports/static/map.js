@@ -51,8 +51,9 @@
   }
   var overlays = {};
   var bounds = L.latLngBounds([]);
+  map.createPane("pmGround").style.zIndex = 300;  // below orientation.js's pane (350) and the data (400 up)
   if (data.outline) {
-    var outline = L.geoJSON(data.outline, {interactive: false, style: {color: "#4D4D4D", weight: 1.5, dashArray: "4 4",
+    var outline = L.geoJSON(data.outline, {interactive: false, pane: "pmGround", style: {color: "#4D4D4D", weight: 1.5, dashArray: "4 4",
                                                                          fill: true, fillColor: "#FFFFFF", fillOpacity: 0.9}});
     outline.addTo(map);
     overlays[escapeHtml("Extent of the places (not a boundary)")] = outline;
@@ -85,7 +86,7 @@
     if (layer.features.length) { bounds.extend(group.getBounds()); }
     overlays[escapeHtml(layer.name + " (" + layer.features.length + ")")] = group;
   });
-  L.control.layers(null, overlays, {collapsed: false}).addTo(map);
+  var control = L.control.layers(null, overlays, {collapsed: false}).addTo(map);
   if (bounds.isValid()) { map.fitBounds(bounds, {padding: [20, 20]}); } else { map.setView([54.7, -1.7], 9); }
 
   document.querySelectorAll("button[data-area]").forEach(function (button) {
@@ -97,7 +98,7 @@
       document.getElementById("map").focus();
     });
   });
-  window.peermapMap = {map: map, overlays: overlays, layers: data.layers};
+  window.peermapMap = {map: map, overlays: overlays, layers: data.layers, control: control};
   window.peermapReadyAt = performance.now();
   window.peermapReady = true;
 })();
