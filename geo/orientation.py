@@ -159,21 +159,27 @@ def nearest_towns(easting, northing, towns: pd.DataFrame | None = None) -> pd.Da
 
 
 # -- postcode districts ------------------------------------------------------------------------------------------
-def _units(index, districts) -> pd.DataFrame:
-    """Every postcode unit (one per distinct point) of the postcode areas the districts are in."""
+def _units(index, districts) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every postcode unit (one per distinct point) of the postcode areas the districts are in.
+
+    Returns BNG ``xy`` (n × 2), each unit's district ``code`` and the district ``names`` (sorted), without the
+    districts of fewer than :data:`MIN_UNITS` points that have no data.
+    """
     frames = []
     for letters in sorted({postcode_area(d) for d in districts} - {None}):
         table = index.area(letters)
         if len(table):
             frames.append(table.reset_index()[["postcode", "easting", "northing"]])
     if not frames:
-        return pd.DataFrame({"postcode": [], "easting": [], "northing": [], "district": []})
+        return np.empty((0, 2)), np.empty(0, np.int64), np.empty(0, dtype=object)
     every = pd.concat(frames, ignore_index=True)
     every = every[(every["easting"].to_numpy(float) > 0) & (every["northing"].to_numpy(float) > 0)]
-    every = every.drop_duplicates(["easting", "northing"]).reset_index(drop=True)  # one cell per point
-    every["district"] = postcode_districts(every["postcode"].astype("string")).to_numpy()
-    size = every.groupby("district")["district"].transform("size").to_numpy()
-    return every[(size >= MIN_UNITS) | every["district"].isin(set(districts)).to_numpy(bool)].reset_index(drop=True)
+    every = every.drop_duplicates(["easting", "northing"])  # one cell per point
+    codes, names = pd.factorize(postcode_districts(every["postcode"].astype("string")), sort=True)
+    names = np.asarray(names, dtype=object)
+    big = (np.bincount(codes, minlength=len(names)) >= MIN_UNITS) | np.isin(names, list(districts))
+    keep = big[codes]
+    return every[["easting", "northing"]].to_numpy(float)[keep], codes[keep], names
 
 
 def district_outlines(index, districts) -> gpd.GeoDataFrame:
@@ -193,7 +199,8 @@ def district_outlines(index, districts) -> gpd.GeoDataFrame:
 
     Notes
     -----
-    O(n log n) for the n postcodes within :data:`NEIGHBOUR_M` of a district with data (GEOS's Voronoi).
+    O(n log n) for the n postcodes of the districts within :data:`NEIGHBOUR_M` of one with data (GEOS's
+    Voronoi); the dissolve is one coverage union per district.
     """
     from scipy.spatial import cKDTree
 
@@ -202,33 +209,33 @@ def district_outlines(index, districts) -> gpd.GeoDataFrame:
         {"district": [], "has_data": [], "units": [], "centre_e": [], "centre_n": []},
         geometry=gpd.GeoSeries([], crs=BNG),
     )
-    every = _units(index, wanted)
-    with_data = every["district"].isin(wanted).to_numpy(bool)
+    xy, codes, names = _units(index, wanted)
+    has_data = np.isin(names, list(wanted))
+    with_data = has_data[codes] if len(codes) else np.empty(0, bool)
     if not with_data.any():
         return empty
-    xy = every[["easting", "northing"]].to_numpy(float)
     distance, _ = cKDTree(xy[with_data]).query(xy, distance_upper_bound=NEIGHBOUR_M)
-    near = set(every["district"][np.isfinite(distance)])
-    units = every[every["district"].isin(near).to_numpy(bool)].reset_index(drop=True)
-    xy = units[["easting", "northing"]].to_numpy(float)
-    codes, names = pd.factorize(units["district"], sort=True)
+    near = np.zeros(len(names), bool)
+    near[codes[np.isfinite(distance)]] = True
+    keep = near[codes]
+    order = np.argsort(codes[keep], kind="stable")  # the units district by district
+    xy, codes = xy[keep][order], codes[keep][order]
+    present = np.flatnonzero(np.bincount(codes, minlength=len(names)))
+    codes = np.searchsorted(present, codes)
+    names, has_data = names[present], has_data[present]
     around = shapely.box(*(xy.min(axis=0) - 5 * CLIP_M), *(xy.max(axis=0) + 5 * CLIP_M))
     if len(xy) >= 2:
         cells = shapely.get_parts(shapely.voronoi_polygons(shapely.multipoints(xy), ordered=True, extend_to=around))
     else:
         cells = np.array([around], dtype=object)
-    order = np.argsort(codes, kind="stable")
-    bounds = np.searchsorted(codes[order], np.arange(len(names) + 1))
+    bounds = np.searchsorted(codes, np.arange(len(names) + 1))
     merged = np.array(
-        [shapely.coverage_union_all(cells[order[bounds[k] : bounds[k + 1]]]) for k in range(len(names))],
-        dtype=object,
+        [shapely.coverage_union_all(cells[bounds[k] : bounds[k + 1]]) for k in range(len(names))], dtype=object
     )
-    hulls = shapely.convex_hull(shapely.multipoints(xy[order], indices=codes[order]))
+    hulls = shapely.convex_hull(shapely.multipoints(xy, indices=codes))
     clipped = shapely.intersection(merged, shapely.buffer(hulls, CLIP_M, quad_segs=4))
     # neighbours: districts without data whose outline touches one with data
-    has_data = np.isin(names, list(wanted))
-    tree = shapely.STRtree(clipped)
-    pairs = tree.query(clipped[has_data], predicate="intersects")
+    pairs = shapely.STRtree(clipped).query(clipped[has_data], predicate="intersects")
     shown = has_data.copy()
     shown[pairs[1]] = True
     counts = np.bincount(codes, minlength=len(names))

@@ -104,7 +104,7 @@ def test_synthetic_board_geojson_is_districts_only(written, synthetic_dataset):
     text = (out / "board" / "hotspots.geojson").read_text() + (out / "board" / "places.geojson").read_text()
     assert "C-" not in text and "A-" not in text
     assert not any(cid in text for cid in synthetic_dataset.children["child_id"].head(200))
-    # district outlines are drawn round every postcode of the district: inside north-east England
+    # district outlines (the Voronoi cells of their postcodes, geo/orientation.py): inside north-east England
     xy = shapely.get_coordinates(hotspots.geometry.to_numpy())
     assert (xy[:, 0] > -3.5).all() and (xy[:, 0] < -0.5).all() and (xy[:, 1] > 54).all() and (xy[:, 1] < 55.5).all()
 

@@ -147,6 +147,7 @@ def test_board_districts_carry_their_names(synthetic_dataset):
     from peermap.geo.districts import district_table
     from peermap.geo.hotspots import analyse_places
     from peermap.geo.orientation import gb_places
+    from peermap.geo.postcodes import wgs84_to_bng
 
     board = analyse_places(synthetic_dataset, MONTH, include_handling_c=False, lookback=None)
     features = hotspot_features(board, "board", board=board_districts(district_table(board)))["features"]
@@ -155,3 +156,8 @@ def test_board_districts_carry_their_names(synthetic_dataset):
     assert names and all(name.split(" ", 1)[0] == d and name.split(" ", 1)[1] in towns for d, name in names.items())
     assert names["DH8"] == "DH8 Consett" and names["SR8"] == "SR8 Peterlee" and names["DH1"] == "DH1 Durham"
     assert np.all([not re.search(r"[0-9][A-Z]{2}\b", n) for n in names.values()])  # no full postcode
+    # the districts' outlines are the orientation layer's: they tile, so no two overlap
+    shapes = np.array([shapely.geometry.shape(f["geometry"]) for f in features], dtype=object)
+    shapes = shapely.transform(shapes, lambda xy: np.column_stack(wgs84_to_bng(xy[:, 0], xy[:, 1])))
+    first, second = shapely.STRtree(shapes).query(shapes, predicate="overlaps")
+    assert all(shapely.area(shapely.intersection(shapes[a], shapes[b])) < 100 for a, b in zip(first, second))
