@@ -21,10 +21,11 @@
   });
 
   // Labels: the largest towns first, then districts with data, smaller towns, neighbouring districts; a
-  // label is left out where it would overlap one already placed, so they thin out as the map zooms out.
+  // label is left out where it would overlap one already placed (or a town's dot), so they thin out as the
+  // map zooms out. A town is a dot with its name beside it.
   var candidates = data.towns.map(function (t) {
     var size = t[1] >= 50000 ? "big" : t[1] >= 10000 ? "mid" : "small";
-    return {text: t[0], lat: t[2], lon: t[3], weight: t[1], className: "pm-town pm-town-" + size};
+    return {text: t[0], lat: t[2], lon: t[3], weight: t[1], className: "pm-town pm-town-" + size, dot: true};
   });
   data.districts.features.forEach(function (f) {
     var p = f.properties;
@@ -68,28 +69,49 @@
         var at = map.project([c.lat, c.lon]);
         if (!view.contains(at)) { return; }
         var node = PM.add(box, "span", "pm-orientation-label " + c.className, c.text);
-        var w = node.offsetWidth, h = node.offsetHeight, step = h + 2 * pad, side = w / 2 + 8;
-        // at the place, else just above, below, right or left of it, then a little further each time: off the data
-        var moves = [[0, 0]];
-        for (var k = 1; k <= 4; k++) {
-          var dx = side + (k - 1) * 20, dy = k * step;
-          moves.push([0, -dy], [0, dy], [dx, 0], [-dx, 0], [dx, -dy], [-dx, -dy], [dx, dy], [-dx, dy]);
+        var w = node.offsetWidth, h = node.offsetHeight, gap = 4 + pad, dx = w / 2 + gap, dy = h / 2 + gap;
+        // a town's name beside its dot (right, left, above, below, then the corners), a district's code on
+        // it, else just above or below: the first spot clear of other names and of the data. A town of
+        // 10,000 people or more may go a little further, with a line to its dot, rather than under the data.
+        var moves = c.dot ? [[dx, 0], [-dx, 0], [0, -dy], [0, dy], [dx, -dy], [-dx, -dy], [dx, dy], [-dx, dy]]
+                          : [[0, 0], [0, -2 * dy], [0, 2 * dy]];
+        if (c.dot && c.weight >= 10000) {
+          for (var k = 1; k <= 3; k++) {
+            var fx = dx + 16 * k, fy = dy + k * (h + pad);
+            moves.push([0, -fy], [0, fy], [fx, 0], [-fx, 0], [fx, -fy], [-fx, -fy], [fx, fy], [-fx, fy]);
+          }
         }
-        var chosen = null, centred = null;
+        var chosen = null, first = null;
         moves.some(function (m) {
           var x = at.x + m[0], y = at.y + m[1];
           var b = [x - w / 2 - pad, y - h / 2 - pad, x + w / 2 + pad, y + h / 2 + pad];
           if (hits(placed, b)) { return false; }
-          if (!centred && m[0] === 0 && m[1] === 0) { centred = b; }
+          first = first || b;
           if (hits(data, b)) { return false; }
           chosen = b;
           return true;
         });
-        if (!chosen && centred && c.weight >= 10000) { chosen = centred; }  // a town's name, under the data
+        if (!chosen && first && c.weight >= 10000) { chosen = first; }  // a town's name even under the data
         if (!chosen) { box.removeChild(node); return; }
         placed.push(chosen);
         node.style.left = Math.round(chosen[0] + pad - origin.x) + "px";
         node.style.top = Math.round(chosen[1] + pad - origin.y) + "px";
+        if (c.dot) {
+          // a line from the dot to the nearest point of a name set further off
+          var ex = Math.min(Math.max(at.x, chosen[0] + pad), chosen[2] - pad);
+          var ey = Math.min(Math.max(at.y, chosen[1] + pad), chosen[3] - pad), length = Math.hypot(ex - at.x, ey - at.y);
+          if (length > gap + 2) {
+            var line = PM.add(box, "span", "pm-town-leader");
+            line.style.left = Math.round(at.x - origin.x) + "px";
+            line.style.top = Math.round(at.y - origin.y) + "px";
+            line.style.width = Math.round(length) + "px";
+            line.style.transform = "rotate(" + Math.atan2(ey - at.y, ex - at.x) + "rad)";
+          }
+          var dot = PM.add(box, "span", "pm-town-dot");
+          dot.style.left = Math.round(at.x - origin.x - 3) + "px";
+          dot.style.top = Math.round(at.y - origin.y - 3) + "px";
+          placed.push([at.x - 3, at.y - 3, at.x + 3, at.y + 3]);
+        }
         shown.push(c.text);
       });
       this.shown = shown;
