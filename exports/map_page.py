@@ -16,6 +16,11 @@ layers a reader switches on and off:
   its cluster's colour with the cluster's number written in the symbol;
 - **where children live** (off at first): homes and placements, never a hot spot.
 
+Under them all, in a pane of its own, the **orientation layer** (``exports/static/orientation.js``, from
+:mod:`geo.orientation`): postcode-district outlines and codes, and towns and villages of 1,000 people or more
+(GeoNames, CC BY 4.0), each a dot with its name, placed largest first and never overlapping, so the map can be
+read with no basemap.
+
 Every layer has its own shape as well as colour (never colour alone), every
 symbol can be reached with the keyboard and opens a popup with the measures,
 and every text in a popup, tooltip or table is put in with ``textContent``.

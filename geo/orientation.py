@@ -25,7 +25,8 @@ The whole of GeoNames is a 61 MB JSON file; only the stretch holding Great
 Britain's places (``countrycode`` ``GB``, one run of the file) is read, with a
 regular expression, once per process: well under a tenth of a second. The
 Voronoi cells are made by GEOS (``shapely.voronoi_polygons``) for the postcodes
-within 3 km of a district with data, dissolved with a coverage union, and the
+of every district with a postcode within 3 km of one with data (no more: a
+neighbour is one of those), dissolved with a coverage union, and the
 outlines simplified as a coverage (shared edges stay shared) before they are
 given in WGS84, rounded to 5 decimal places (about a metre).
 """
