@@ -34,18 +34,16 @@
   });
   candidates.sort(function (a, b) { return b.weight - a.weight || (a.text < b.text ? -1 : a.text > b.text ? 1 : 0); });
 
-  // What the data shows on screen (symbols, rank labels) and the map's controls, in projected pixels: a name is
-  // moved off them if it can be.
-  function dataBoxes() {
+  // What the data shows on screen and the map's controls, in projected pixels: a name is moved off them if it
+  // can be. Rank labels and controls hide a name whole ("solid"); a place's symbol only in part.
+  function dataBoxes(selector) {
     var rect = map.getContainer().getBoundingClientRect(), origin = map.getPixelOrigin(), boxes = [];
-    var shown = ".leaflet-marker-pane .pm-symbol, .leaflet-tooltip-pane .pm-rank, .leaflet-control";
-    map.getContainer().querySelectorAll(shown)
-      .forEach(function (node) {
-        var r = node.getBoundingClientRect();
-        if (!r.width) { return; }
-        var at = map.containerPointToLayerPoint([r.left - rect.left, r.top - rect.top]).add(origin);
-        boxes.push([at.x, at.y, at.x + r.width, at.y + r.height]);
-      });
+    map.getContainer().querySelectorAll(selector).forEach(function (node) {
+      var r = node.getBoundingClientRect();
+      if (!r.width) { return; }
+      var at = map.containerPointToLayerPoint([r.left - rect.left, r.top - rect.top]).add(origin);
+      boxes.push([at.x, at.y, at.x + r.width, at.y + r.height]);
+    });
     return boxes;
   }
   function hits(boxes, b) {
@@ -64,7 +62,9 @@
     },
     _draw: function () {
       var box = PM.clear(this._box), placed = [], view = map.getPixelBounds(), origin = map.getPixelOrigin();
-      var pad = 3, shown = [], data = dataBoxes();
+      var pad = 3, shown = [];
+      var solid = dataBoxes(".leaflet-tooltip-pane .pm-rank, .leaflet-control");
+      var symbols = dataBoxes(".leaflet-marker-pane .pm-symbol");
       candidates.forEach(function (c) {
         var at = map.project([c.lat, c.lon]);
         if (!view.contains(at)) { return; }
@@ -76,22 +76,20 @@
         var moves = c.dot ? [[dx, 0], [-dx, 0], [0, -dy], [0, dy], [dx, -dy], [-dx, -dy], [dx, dy], [-dx, dy]]
                           : [[0, 0], [0, -2 * dy], [0, 2 * dy]];
         if (c.dot && c.weight >= 10000) {
-          for (var k = 1; k <= 3; k++) {
+          for (var k = 1; k <= 2; k++) {
             var fx = dx + 16 * k, fy = dy + k * (h + pad);
             moves.push([0, -fy], [0, fy], [fx, 0], [-fx, 0], [fx, -fy], [-fx, -fy], [fx, fy], [-fx, fy]);
           }
         }
-        var chosen = null, first = null;
-        moves.some(function (m) {
+        // the first spot clear of names, rank labels, controls and symbols; for a town of 10,000 or more,
+        // else the first clear of all but symbols, else the first clear of names (under the data)
+        var spots = moves.map(function (m) {
           var x = at.x + m[0], y = at.y + m[1];
-          var b = [x - w / 2 - pad, y - h / 2 - pad, x + w / 2 + pad, y + h / 2 + pad];
-          if (hits(placed, b)) { return false; }
-          first = first || b;
-          if (hits(data, b)) { return false; }
-          chosen = b;
-          return true;
-        });
-        if (!chosen && first && c.weight >= 10000) { chosen = first; }  // a town's name even under the data
+          return [x - w / 2 - pad, y - h / 2 - pad, x + w / 2 + pad, y + h / 2 + pad];
+        }).filter(function (b) { return !hits(placed, b); });
+        var clear = spots.filter(function (b) { return !hits(solid, b); });
+        var chosen = clear.filter(function (b) { return !hits(symbols, b); })[0] || null;
+        if (!chosen && c.weight >= 10000) { chosen = clear[0] || spots[0] || null; }
         if (!chosen) { box.removeChild(node); return; }
         placed.push(chosen);
         node.style.left = Math.round(chosen[0] + pad - origin.x) + "px";
