@@ -18,8 +18,10 @@ What each audience gets (DESIGN.md, "Audiences and what leaves the tool"):
     intelligence (``analyse_places(..., include_handling_c=False)``).
 ``board``
     Counts by postcode district only: one feature per district with hot-spot
-    areas (its outline drawn round every postcode of the district in the
-    index) and one point per district and place role; every count a number,
+    areas (its outline the district's as :mod:`geo.orientation` draws it: the
+    Voronoi cells of its postcodes, so districts never overlap; its ``name``
+    its code and largest town or village, ``DH8 Consett``) and one point per
+    district and place role; every count a number,
     and each one suppressed (SCHEMA.md, "The board audience") ``null`` with
     ``<field>_suppressed: true``; no references, no places. Also made
     without police-only intelligence.
@@ -174,6 +176,7 @@ def _hotspot_columns(result, audience: str, top: int | None) -> tuple[dict, obje
         for c in (
             "rank",
             "area",
+            "name",
             "children",
             "children_all",
             "episodes",
@@ -376,9 +379,18 @@ def _board_hotspots(result, board) -> tuple[dict, object]:
     episodes = np.array([-1 if board.value(d, "episodes") is None else board.value(d, "episodes") for d in table.index])
     order = np.lexsort((table.index.to_numpy(), -episodes, -shown))
     table = table.iloc[order]
-    shapes = district_shapes(result.postcodes, table.index).set_index("district")
-    geometry = _wgs84(shapes.geometry.reindex(table.index).set_crs("EPSG:27700", allow_override=True))
+    # each district's outline as the map's orientation layer draws it (they tile: no two overlap), and its
+    # name for people: its code and its largest town or village ("DH8 Consett")
+    drawn = result.orientation.districts.set_index("district")
+    shapes = drawn.geometry.reindex(table.index)
+    missing = shapes.isna().to_numpy(bool)
+    if missing.any():  # not drawn (no postcode of it in the index): round its postcodes, as before
+        hulls = district_shapes(result.postcodes, table.index[missing]).set_index("district").geometry
+        shapes[missing] = hulls.reindex(table.index[missing]).to_numpy()
+    geometry = _wgs84(gpd.GeoSeries(shapes.to_numpy(), crs="EPSG:27700"))
     columns = {"rank": list(range(1, len(table) + 1)), "district": list(table.index)}
+    town = drawn["name"].reindex(table.index)
+    columns["name"] = [d if pd.isna(t) else f"{d} {t}" for d, t in zip(table.index, town)]
     for c in (
         "areas",
         "children",

@@ -192,7 +192,7 @@ def index_page(
     features = (hotspots or {}).get("features", [])
     for feature in features[:top]:
         p = feature["properties"]
-        where = display(p.get("district")) if board else (display(p.get("place_names")) or display(p.get("district")))
+        where = display(p.get("name")) or display(p.get("district"))  # "Wharton Park", "DH8 Consett"
         spots.append(
             {
                 "rank": display(p.get("rank")),

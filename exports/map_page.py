@@ -16,6 +16,11 @@ layers a reader switches on and off:
   its cluster's colour with the cluster's number written in the symbol;
 - **where children live** (off at first): homes and placements, never a hot spot.
 
+Under them all, in a pane of its own, the **orientation layer** (``exports/static/orientation.js``, from
+:mod:`geo.orientation`): postcode-district outlines and codes, and towns and villages of 1,000 people or more
+(GeoNames, CC BY 4.0), each a dot with its name, placed largest first and never overlapping, so the map can be
+read with no basemap.
+
 Every layer has its own shape as well as colour (never colour alone), every
 symbol can be reached with the keyboard and opens a popup with the measures,
 and every text in a popup, tooltip or table is put in with ``textContent``.
@@ -52,6 +57,7 @@ import shapely
 from peermap.exports import assets
 from peermap.exports.escaping import display
 from peermap.exports.page import ENV, Page, basemap_origin, cluster_colour
+from peermap.geo.orientation import GEONAMES_ATTRIBUTION
 
 CODEPOINT_ATTRIBUTION = "Contains OS data © Crown copyright and database right"
 OSM_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
@@ -510,6 +516,7 @@ def map_page(
     table_title: str = "Hot-spot areas, ranked",
     notes: str = "",
     labelled: int = 10,
+    orientation=None,
 ) -> Page:
     """The map page.
 
@@ -521,6 +528,8 @@ def map_page(
     names : how the audience calls associates, by reference (adults of concern in popups).
     labelled : how many of the top areas carry their rank on the map at all times (others on hover).
     basemap : ``none`` (no tiles, no requests), ``osm``, or a tile URL template.
+    orientation : :class:`geo.orientation.Orientation`, optional: towns, villages and district outlines drawn
+        under the data (``exports/static/orientation.js``), so the map can be read with no basemap.
     """
     tiles, tile_attribution = resolve_basemap(basemap)
     layers = map_layers(hotspots, places, cluster_places, names)
@@ -533,6 +542,9 @@ def map_page(
         "attribution": hotspots.get("attribution") or CODEPOINT_ATTRIBUTION,
         "panel": {"shades": HEAT_SHADES, "days": DAY_NAMES},
     }
+    page_data = {"pm-data": data}
+    if orientation is not None:
+        page_data["pm-orientation"] = orientation.map_data()
     areas = layers[0]["features"]
     body = ENV.get_template("map.html.j2").render(
         intro=intro,
@@ -550,10 +562,14 @@ def map_page(
         body=body,
         nav=nav or [],
         current="map.html",
-        styles=[assets.leaflet_css(), assets.static("map.css")],
-        scripts=[assets.leaflet_js(), assets.static("panel.js"), assets.static("map.js")],
-        data={"pm-data": data},
+        styles=[assets.leaflet_css(), assets.static("map.css")]
+        + ([assets.static("orientation.css")] if orientation is not None else []),
+        scripts=[assets.leaflet_js(), assets.static("panel.js"), assets.static("map.js")]
+        + ([assets.static("orientation.js")] if orientation is not None else []),
+        data=page_data,
         image_origin=basemap_origin(tiles) if tiles else None,
-        footer=f"{CODEPOINT_ATTRIBUTION}. Map drawn with Leaflet."
+        footer=f"{CODEPOINT_ATTRIBUTION}. "
+        + (f"{GEONAMES_ATTRIBUTION}. " if orientation is not None else "")
+        + "Map drawn with Leaflet."
         + (" Basemap tiles load from the internet." if tiles else " No basemap: this page makes no network request."),
     )

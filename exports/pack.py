@@ -595,6 +595,7 @@ def _write_pack(
         ),
         table_title="Postcode districts, ranked" if board else "Hot-spot areas, ranked",
         labelled=1000 if board else 10,
+        orientation=places.orientation,
     )
     files.append(write_page(out / "map.html", page))
     timings["map page"] = time.perf_counter() - clock

@@ -57,6 +57,7 @@ Ester, M. et al. (1996) A density-based algorithm for discovering clusters
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from functools import cached_property
 
 import geopandas as gpd
 import numpy as np
@@ -66,6 +67,7 @@ import shapely
 from peermap.geo.emerging import emerging, sentence, series_of
 from peermap.geo.places import (
     CONCERN_ROLES,
+    HOME_KINDS,
     ROLES,
     Homes,
     at_home,
@@ -649,7 +651,8 @@ class PlacesResult:
     ----------
     period : mapping.periods.Period or None
     areas : geopandas.GeoDataFrame
-        Hot-spot areas in rank order, BNG polygons (``rank``, ``area``,
+        Hot-spot areas in rank order, BNG polygons (``rank``, ``area``, ``name`` (for people: a public
+        ``places.csv`` place, or the nearest town or village and postcode sector; unique),
         ``children``, ``children_all``, ``episodes``, ``mentions``,
         ``unverified``, ``first_seen``, ``last_seen``, ``places``,
         ``postcodes``, ``place_names``, ``district``, ``clusters``,
@@ -707,6 +710,14 @@ class PlacesResult:
     window: object = None
     lookback: int | None = None
     bins: list = field(default_factory=list)
+
+    @cached_property
+    def orientation(self):
+        """Towns, villages and postcode-district outlines around the data (:mod:`geo.orientation`), made once."""
+        from peermap.geo.orientation import orientation
+
+        districts = set(self.places["district"].dropna()) | set(self.areas["district"].dropna())
+        return orientation(self.postcodes if self.postcodes is not None else default_index(), districts)
 
 
 def _periods(period, history_periods: int, covers_from: str | None = None) -> list:
@@ -838,6 +849,7 @@ def analyse_places(
     listed = named.set_index("postcode")["listed_name"].reindex(pairs["postcode_placed"])
     areas["place_names"] = _lists(pairs["label"].to_numpy(), listed, idx).map("; ".join).to_numpy()
     areas["district"] = _mode_district(pairs, idx)
+    areas["name"] = _names(areas, m_all, dataset.places, homes)
     child_codes, children = pd.factorize(m["child_ref"])
     m = m.copy()
     if cluster_of is not None and len(children):
@@ -892,6 +904,7 @@ def analyse_places(
     lead = [
         "rank",
         "area",
+        "name",
         "children",
         "children_all",
         "episodes",
@@ -1061,6 +1074,30 @@ def _mode_district(pairs: pd.DataFrame, labels: pd.Index) -> np.ndarray:
     counts = pd.DataFrame({"label": pairs["label"].to_numpy(), "district": district.to_numpy()}).value_counts()
     counts = counts.reset_index().sort_values(["label", "count", "district"], ascending=[True, False, True])
     return counts.drop_duplicates("label").set_index("label")["district"].reindex(labels).astype("string").to_numpy()
+
+
+def _names(areas: pd.DataFrame, m_all: pd.DataFrame, listed: pd.DataFrame, homes: Homes) -> np.ndarray:
+    """Each area's name for people (:func:`geo.orientation.area_names`): its public ``places.csv`` place with
+    most children (never a home, never free text), else the nearest town or village and its postcode sector."""
+    from peermap.geo.orientation import area_names
+
+    if areas.empty:
+        return np.empty(0, dtype=object)
+    counts = m_all[["label", "postcode_placed", "unit_code"]].drop_duplicates()
+    counts = counts.groupby(["label", "postcode_placed"]).size().rename("children").reset_index()
+    counts["sector"] = counts["postcode_placed"].str.slice(0, -2).str.strip()
+    sector = counts.groupby(["label", "sector"])["children"].sum().reset_index()
+    sector = sector.sort_values(["label", "children", "sector"], ascending=[True, False, True])
+    sector = sector.drop_duplicates("label").set_index("label")["sector"].reindex(areas["label"])
+    kind = listed["kind"].astype("string")
+    public = listed[kind.notna().to_numpy(bool) & ~kind.isin(HOME_KINDS).fillna(False).to_numpy(bool)]
+    public = public[~public["postcode"].isin(homes.childrens).fillna(False).to_numpy(bool)]
+    public = public.dropna(subset=["postcode", "place_name"]).drop_duplicates("postcode")
+    named = counts.merge(public[["postcode", "place_name"]], left_on="postcode_placed", right_on="postcode")
+    named = named.sort_values(["label", "children", "place_name"], ascending=[True, False, True])
+    place = named.drop_duplicates("label").set_index("label")["place_name"].reindex(areas["label"])
+    names = area_names(areas["easting"], areas["northing"], sector.to_numpy(), place.to_numpy())
+    return names.to_numpy(dtype=object)
 
 
 def _childrens_homes(areas: gpd.GeoDataFrame, homes: Homes, index: PostcodeIndex) -> gpd.GeoDataFrame:

@@ -36,6 +36,17 @@ def _to_wgs84() -> Transformer:
     return Transformer.from_crs("EPSG:27700", "EPSG:4326", always_xy=True)
 
 
+@lru_cache(maxsize=1)
+def _to_bng() -> Transformer:
+    return Transformer.from_crs("EPSG:4326", "EPSG:27700", always_xy=True)
+
+
+def wgs84_to_bng(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Convert (longitude, latitude) degrees to British National Grid metres."""
+    easting, northing = _to_bng().transform(np.asarray(lon, float), np.asarray(lat, float))
+    return np.asarray(easting), np.asarray(northing)
+
+
 def bng_to_wgs84(easting: np.ndarray, northing: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Convert British National Grid metres to (longitude, latitude) degrees."""
     lon, lat = _to_wgs84().transform(np.asarray(easting, float), np.asarray(northing, float))

@@ -13,6 +13,7 @@ rewritten from their source, never typed by hand:
 - ``performance`` (docs/performance.md): the JSON results in benchmarks/results/;
 - ``emerging-examples`` (docs/hotspots.md): a worked example of each emerging pattern, from geo/emerging.py;
 - ``gi-bands`` (docs/hotspots.md): the words the map's side panel gives a Gi* z-score, from exports/map_page.py;
+- ``area-names`` (docs/hotspots.md): the synthetic year's March 2023 areas' names, from geo/orientation.py;
 - ``evidence-settings`` (docs/analysis.md), ``hotspot-settings`` (docs/hotspots.md) and
   ``load-settings`` (docs/data-folder.md): each setting, its default and its meaning, from the
   settings classes' docstrings (a setting without words there stops the script).
@@ -298,6 +299,41 @@ def gi_bands() -> str:
     return "\n".join(rows) + "\n\nFrom `GI_BANDS` in `exports/map_page.py` (`make docs`).\n"
 
 
+def area_names_example(data: Path | None) -> str:
+    """docs/hotspots.md's "Finding your way": the synthetic year's March 2023 as the meeting and the board see it."""
+    from peermap.geo.hotspots import analyse_places
+    from peermap.graph_models.load import load_folder
+    from peermap.mapping.periods import Period
+
+    dataset = load_folder(synthetic_year(data))
+    month = Period.from_month("2023-03")
+    result = analyse_places(dataset, month, include_handling_c=False)
+    public = set(dataset.places["place_name"])
+    sector = r"[A-Z]{1,2}[0-9][A-Z0-9]? [0-9]"
+    rows = ["| rank | name | district | named by |", "|---|---|---|---|"]
+    for row in result.areas.head(12).itertuples():
+        if row.name in public:
+            how = "the public place in it with most children (`places.csv`)"
+        elif any(re.fullmatch(re.escape(p) + " " + sector, row.name) for p in public):
+            how = "a public place, told apart from another of that name by its sector"
+        elif re.fullmatch(r".+ " + sector, row.name):
+            how = "the nearest town or village and the postcode sector"
+        else:
+            how = "the nearest town or village and the sector, told apart by direction from the town"
+        rows.append(f"| {row.rank} | {row.name} | {row.district} | {how} |")
+    orientation = result.orientation
+    districts = orientation.districts
+    named = districts[districts["has_data"]]
+    board = ", ".join(f"{d} {n}" for d, n in zip(named["district"], named["name"]))
+    return (
+        "\n".join(rows)
+        + f"\n\nThe meeting's map of March 2023 draws {len(districts)} postcode districts: {len(named)} with data and "
+        f"{len(districts) - len(named)} neighbours, among {len(orientation.towns)} towns and villages of 1,000 people "
+        f"or more. Its districts with data, by code and name (as the board's ranked districts read): {board}. Made by "
+        "`geo/orientation.py` (`make docs`).\n"
+    )
+
+
 def settings_table(settings_class) -> str:
     """A settings class as a table: each field, its default, and the words its docstring gives it.
 
@@ -348,6 +384,7 @@ def sources(data: Path | None) -> dict[str, callable]:
         "hotspot-settings": lambda: settings_table(_settings("peermap.geo.hotspots", "HotspotSettings")),
         "emerging-examples": emerging_examples,
         "gi-bands": gi_bands,
+        "area-names": lambda: area_names_example(data),
         "load-settings": lambda: settings_table(_settings("peermap.graph_models.load_settings", "LoadSettings")),
     }
 

@@ -15,6 +15,7 @@ individual row. The police pack must hold them all.
 
 from __future__ import annotations
 
+import html
 import json
 import re
 
@@ -154,6 +155,19 @@ def test_board_pack_holds_measures_and_districts_only(packs, distinctive, datase
             for key in ("children", "episodes"):
                 number_or_suppressed(props, key)
             assert re.fullmatch(r"[A-Z]{1,2}[0-9][A-Z0-9]?", props["district"])
+
+
+def test_board_map_names_its_districts(packs):
+    """The board's ranked districts read "DH8 Consett": the code and its largest town or village (GeoNames)."""
+    from peermap.geo.orientation import gb_places
+
+    folder = packs["board"]
+    names = [f["properties"]["name"] for f in json.loads((folder / "hotspots.geojson").read_text())["features"]]
+    towns = set(gb_places()["name"])
+    assert names and all(name.split(" ", 1)[1] in towns for name in names)
+    assert "DH8 Consett" in names
+    table = re.search(r"<tbody>(.*?)</tbody>", (folder / "map.html").read_text(), re.S).group(1)
+    assert all(f">{html.escape(name)}<" in table for name in names)  # the ranked table's "Where"
 
 
 def test_police_pack_holds_everything(packs, distinctive, dataset):

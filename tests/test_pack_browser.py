@@ -346,6 +346,42 @@ def test_map_rank_one_opens_its_panel(browser, meeting_pack, synthetic_year):
         driver.set_window_size(size["width"], size["height"])
 
 
+def test_map_orientation_layer_names_towns_and_districts_under_the_data(browser, meeting_pack):
+    """Towns and district outlines are drawn under the data, with no request, and thin out as the map zooms out."""
+    seen = _open(browser, meeting_pack.out_dir / "map.html")
+    assert seen["errors"] == []
+    assert browser.outside(seen["requests"], meeting_pack.out_dir) == []
+    driver = browser.driver
+    drawn = driver.execute_script("""
+        var island = JSON.parse(document.getElementById("pm-orientation").textContent);
+        var pane = document.querySelector(".leaflet-pmOrientation-pane");
+        return {districts: island.districts.features.length,
+                outlines: pane.querySelectorAll("path.pm-district").length,
+                under: Number(getComputedStyle(pane).zIndex) <
+                       Number(getComputedStyle(document.querySelector(".leaflet-overlay-pane")).zIndex),
+                attribution: document.querySelector(".leaflet-control-attribution").textContent};""")
+    assert drawn["outlines"] == drawn["districts"] > 0 and drawn["under"]
+    assert "GeoNames" in drawn["attribution"] and "CC BY 4.0" in drawn["attribution"]
+    labels_js = """return Array.from(document.querySelectorAll(".pm-orientation-label")).map(function (n) {
+        var r = n.getBoundingClientRect(); return [n.textContent, r.left, r.top, r.right, r.bottom]; });"""
+    labels = driver.execute_script(labels_js)
+    names = [label[0] for label in labels]
+    assert {"Consett", "Durham", "Peterlee", "DH8"} <= set(names)
+    for k, a in enumerate(labels):  # no two labels overlap
+        for b in labels[k + 1 :]:
+            assert a[3] <= b[1] or b[3] <= a[1] or a[4] <= b[2] or b[4] <= a[2], (a[0], b[0])
+    driver.execute_script("window.peermapMap.map.setZoom(window.peermapMap.map.getZoom() - 2, {animate: false})")
+    fewer = [label[0] for label in driver.execute_script(labels_js)]
+    assert 0 < len(fewer) < len(names)
+    # the ranked table says where each area is in words, each one once, as hotspots.geojson names them
+    features = json.loads((meeting_pack.out_dir / "hotspots.geojson").read_text())["features"]
+    where = driver.execute_script(
+        "return Array.from(document.querySelectorAll('.map-side tbody tr td:nth-child(2)'))"
+        ".map(function (td) { return td.textContent; })"
+    )
+    assert where == [f["properties"]["name"] for f in features] and len(set(where)) == len(where)
+
+
 def test_child_map_opens(browser, child_map_file):
     seen = _open(browser, child_map_file)
     assert seen["errors"] == []

@@ -113,16 +113,17 @@ def test_pages_inline_their_scripts_and_styles_as_stored(tmp_path, synthetic_dat
     folder = write_pack(synthetic_dataset, Period.from_month("2023-03"), "meeting", tmp_path / "pack", audit=False)
     child = str(synthetic_dataset.children["child_id"].iloc[0])
     pages = {
-        folder / "index.html": ("index.css", None),
-        folder / "network.html": ("network.css", "network.js"),
-        folder / "map.html": ("map.css", "map.js"),
-        write_child_page(synthetic_dataset, child, tmp_path / "child.html", audit=False): ("child.css", None),
+        folder / "index.html": (("index.css",), ()),
+        folder / "network.html": (("network.css",), ("network.js",)),
+        folder / "map.html": (("map.css", "orientation.css"), ("map.js", "orientation.js")),
+        write_child_page(synthetic_dataset, child, tmp_path / "child.html", audit=False): (("child.css",), ()),
     }
     for page, (css, js) in pages.items():
         html = page.read_text(encoding="utf-8")
         scripts, styles = _inlined(html, "script"), _inlined(html, "style")
-        own = [assets.static("error_capture.js"), assets.static("dom.js")] + ([assets.static(js)] if js else [])
-        assert scripts[0] == own[0] and scripts[1] == own[1] and (js is None or scripts[-1] == own[2]), page.name
-        assert styles[0] == assets.static("page.css") and styles[-1] == assets.static(css), page.name
+        own = [assets.static("error_capture.js"), assets.static("dom.js")]
+        assert scripts[:2] == own and scripts[len(scripts) - len(js) :] == [assets.static(j) for j in js], page.name
+        assert styles[0] == assets.static("page.css"), page.name
+        assert styles[len(styles) - len(css) :] == [assets.static(c) for c in css], page.name
         policy = unescape(re.search(r'http-equiv="Content-Security-Policy" content="([^"]+)"', html).group(1))
         assert sorted(re.findall(r"'sha256-[^']+'", policy)) == sorted(script_hash(s) for s in scripts), page.name

@@ -51,8 +51,9 @@
   }
   var overlays = {};
   var bounds = L.latLngBounds([]);
+  map.createPane("pmGround").style.zIndex = 300;  // below orientation.js's pane (350) and the data (400 up)
   if (data.outline) {
-    var outline = L.geoJSON(data.outline, {interactive: false, style: {color: "#4D4D4D", weight: 1.5, dashArray: "4 4",
+    var outline = L.geoJSON(data.outline, {interactive: false, pane: "pmGround", style: {color: "#4D4D4D", weight: 1.5, dashArray: "4 4",
                                                                          fill: true, fillColor: "#FFFFFF", fillOpacity: 0.9}});
     outline.addTo(map);
     overlays[escapeHtml("Extent of the places (not a boundary)")] = outline;
@@ -87,7 +88,7 @@
     if (layer.features.length) { bounds.extend(group.getBounds()); }
     overlays[escapeHtml(layer.name + " (" + layer.features.length + ")")] = group;
   });
-  L.control.layers(null, overlays, {collapsed: map.getSize().x < 900}).addTo(map);  // open only where it hides little
+  var control = L.control.layers(null, overlays, {collapsed: map.getSize().x < 900}).addTo(map);  // open where it hides little
   if (bounds.isValid()) { map.fitBounds(bounds, {padding: [20, 20]}); } else { map.setView([54.7, -1.7], 9); }
 
   // Choosing an area (its rank in the table, or the area on the map) opens its side panel and, from the table,
@@ -136,7 +137,7 @@
   document.querySelectorAll("button[data-area]").forEach(function (b) {
     b.addEventListener("click", function () { choose(b.getAttribute("data-area"), {centre: true, focus: true}); });
   });
-  window.peermapMap = {map: map, overlays: overlays, layers: data.layers, choose: choose};
+  window.peermapMap = {map: map, overlays: overlays, layers: data.layers, choose: choose, control: control};
   window.peermapReadyAt = performance.now();
   window.peermapReady = true;
 })();
