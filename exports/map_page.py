@@ -4,9 +4,9 @@ The page draws exactly what the pack's ``hotspots.geojson`` and
 ``places.geojson`` hold for its audience (:mod:`exports.geojson` decides that), in
 layers a reader switches on and off:
 
-- **hot-spot areas**, ranked: outlines with their rank (and a trend mark:
+- **hot-spot areas**, ranked: outlines with their rank (and the mark of their pattern, or for the board their trend:
   ``new``, ``↑`` intensifying, ``↓`` diminishing, ``●`` persistent) written on
-  the map, and a ranked table beside it with each area's measures and trend;
+  the map, and a ranked table beside it with each area's measures and pattern (or trend);
 - **found at**, **frequented** and **exploitation locations**: the places of
   concern, each in its own shape and colour;
 - **missing from**: where episodes start (homes, children's homes), apart
@@ -82,6 +82,15 @@ PLACE_LAYERS = {
     "home": ("Where children live (not risk)", "house", "#999999", False),
 }
 TREND_MARKS = {"new": "new", "intensifying": "↑", "diminishing": "↓", "persistent": "●", "steady": ""}
+#: The mark beside an area's rank on the map when it has an emerging pattern (:mod:`geo.emerging`).
+PATTERN_MARKS = {
+    "new": "new",
+    "consecutive": "→",
+    "intensifying": "↑",
+    "diminishing": "↓",
+    "persistent": "●",
+    "historical": "ended",
+}
 TREND_WORDS = {
     "new": "new (no finds in the previous period)",
     "intensifying": "intensifying (at least 1.5× the previous period)",
@@ -357,9 +366,22 @@ PLACE_FIELDS = [
 
 
 def _area_label(props: dict) -> str:
+    """The rank, and the mark of its pattern over the look-back (or, with none, of its trend)."""
     rank = display(props.get("rank"))
-    mark = TREND_MARKS.get(display(props.get("trend")), "")
+    pattern = display(props.get("pattern"))
+    mark = PATTERN_MARKS.get(pattern, "") if pattern else TREND_MARKS.get(display(props.get("trend")), "")
     return f"{rank} {mark}".strip()
+
+
+def pattern_notes(unit: str) -> str:
+    """The map's key to the patterns (``unit``: ``month`` or ``week``), in the words of docs/hotspots.md."""
+    return (
+        f"Pattern, from the children found in each {unit} of the look-back: new (only this {unit}; mark new), "
+        f"consecutive (every {unit} lately, none before; →), intensifying or diminishing (a significant rise or "
+        f"fall across the look-back; ↑ ↓), persistent (in at least 90% of the {unit}s; ●), sporadic (on and "
+        f"off), historical (in at least 90% of the {unit}s before this one, none in it; ended), too few periods "
+        f"(under 6 {unit}s of data). The trend in the side panel compares the last periods only."
+    )
 
 
 def map_layers(
@@ -391,6 +413,7 @@ def map_layers(
                 "children": display(props.get("children")),
                 "episodes": display(props.get("episodes")),
                 "trend": display(props.get("trend")),
+                "pattern": display(props.get("pattern")),
                 "where": where,
             }
         )
@@ -546,12 +569,16 @@ def map_page(
     if orientation is not None:
         page_data["pm-orientation"] = orientation.map_data()
     areas = layers[0]["features"]
+    patterned = any(a["pattern"] for a in areas)
+    weekly = any("-W" in str(b.get("label", "")) for b in hotspots.get("bins") or [])
     body = ENV.get_template("map.html.j2").render(
         intro=intro,
         legend=_legend(),
         areas=areas,
+        patterned=patterned,
         table_title=table_title,
         notes=notes
+        or (pattern_notes("week" if weekly else "month") if patterned else "")
         or "Trend: new (no finds in the previous period), intensifying (at least 1.5× the previous "
         "period's episodes), diminishing (at most half), persistent (in at least 3 of the last 4 "
         "periods), steady otherwise.",

@@ -280,6 +280,31 @@ def test_map_ranked_table_is_in_rank_order_for_the_keyboard(browser, meeting_pac
     assert focused[0] == "pm-panel-heading" and focused[1].startswith("Hot spot 2: ")
 
 
+def test_map_table_and_rank_marks_give_each_areas_pattern(browser, meeting_pack):
+    """The ranked table's last column and the mark beside each rank on the map are the area's pattern over the
+    look-back (hotspots.geojson's ``pattern``), not the short trend, so the table and the side panel agree."""
+    from peermap.exports.map_page import PATTERN_MARKS
+
+    _open(browser, meeting_pack.out_dir / "map.html")
+    driver = browser.driver
+    features = json.loads((meeting_pack.out_dir / "hotspots.geojson").read_text())["features"]
+    pattern = {str(f["properties"]["rank"]): f["properties"]["pattern"] for f in features}
+    assert len(set(pattern.values())) >= 3  # the month has several patterns, so the check means something
+    header = driver.execute_script("return document.querySelector('.pm-table thead th:last-child').textContent")
+    cells = driver.execute_script(
+        "return [...document.querySelectorAll('.pm-table tbody tr')].map(function (tr) {"
+        " return [tr.querySelector('button').getAttribute('data-area'), tr.lastElementChild.textContent]; })"
+    )
+    assert header == "Pattern" and dict(cells) == pattern
+    labels = driver.execute_script(
+        "return [...document.querySelectorAll('.pm-rank')].map(function (e) { return e.textContent; })"
+    )
+    for label in labels:
+        rank, _, mark = label.partition(" ")
+        assert mark == PATTERN_MARKS.get(pattern[rank], ""), label
+    assert labels
+
+
 def test_map_rank_one_opens_its_panel(browser, meeting_pack, synthetic_year):
     """At 1280×720, choosing rank 1 centres the map on it and opens a panel whose figures are the area's own.
 
