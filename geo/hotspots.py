@@ -998,8 +998,17 @@ def _with_window(mentions: pd.DataFrame, window_only: pd.DataFrame) -> pd.DataFr
 
 
 def _listed_names(combined: pd.DataFrame, dataset, homes: Homes) -> pd.DataFrame:
-    """``postcode`` → ``listed_name`` over the whole window (the areas' places are the window's)."""
-    return place_table(combined, role_table(combined), dataset.places, homes)[["postcode", "listed_name"]]
+    """``postcode`` → ``listed_name`` over the whole window (the areas' places are the window's).
+
+    The ``listed_name`` :func:`geo.places.place_table` gives, looked up for the window's distinct postcodes
+    only: a place's ``places.csv`` name depends on its postcode alone (not on ``homes`` or its mentions), so
+    no place table of the whole window is built for it.
+    """
+    from peermap.geo.places import listed_names
+
+    _, names, _ = listed_names(dataset.places)
+    postcodes = pd.Series(pd.unique(combined["postcode_placed"].array), dtype="string")
+    return pd.DataFrame({"postcode": postcodes, "listed_name": postcodes.map(names).astype("string")})
 
 
 def _gi_or_none(m: pd.DataFrame, s: HotspotSettings) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -1037,24 +1046,42 @@ def _emerging(m_all: pd.DataFrame, areas: pd.DataFrame, bins: list, s: HotspotSe
     found = emerging(counts, covered, s.min_children, s.trend_alpha)
     unit = "week" if bins[-1].period.days <= 7 else "month"
     words = [b.words for b in bins]
-    series = [tuple(int(v) if c else None for v, c in zip(row, covered)) for row in counts.tolist()]
+    # most areas share a series (and with it a pattern): each distinct one is made into words once
+    distinct, series = {}, []
+    for row in counts.tolist():
+        key = tuple(row)
+        known = distinct.get(key)
+        if known is None:
+            known = distinct[key] = tuple(v if c else None for v, c in zip(row, covered))
+        series.append(known)
     out["series"] = series
     out["pattern"] = pd.array(found["pattern"], dtype="string")
-    out["pattern_sentence"] = [sentence(p, list(row), words, unit) for p, row in zip(found["pattern"], series)]
+    said = {}
+    for key in zip(found["pattern"], series):
+        if key not in said:
+            said[key] = sentence(key[0], list(key[1]), words, unit)
+    out["pattern_sentence"] = [said[key] for key in zip(found["pattern"], series)]
     for c in ("mk_tau", "mk_s", "mk_p", "mk_p_adjusted"):
         out[c] = found[c].to_numpy()
     return out
 
 
 def _gi_by_bin(m_all: pd.DataFrame, bins: list, labels: pd.Index, s: HotspotSettings) -> list:
-    """Gi* of each area in each covered bin (None where the bin's grid is too small, as for the period's)."""
+    """Gi* of each area in each covered bin (None where the bin's grid is too small, as for the period's).
+
+    The mentions are sorted by bin once and each bin's Gi* reads its slice of the four columns it needs
+    (label, easting, northing, unit), so the window's frame is not copied once per bin.
+    """
     z = np.full((len(labels), len(bins)), np.nan)
     if len(m_all) and len(bins):
         which = _bin_of(m_all["at"], bins)
+        order = np.argsort(which, kind="stable")  # by bin, each bin's mentions in their order
+        bounds = np.searchsorted(which[order], np.arange(len(bins) + 1))
+        slim = {c: m_all[c].to_numpy() for c in ("label", "easting", "northing", "unit_code")}
         for k in range(len(bins)):
-            sub = m_all[which == k]
-            if len(sub):
-                gi, _ = _gi_per_area(sub, s)
+            rows = order[bounds[k] : bounds[k + 1]]
+            if len(rows):
+                gi, _ = _gi_per_area(pd.DataFrame({c: v[rows] for c, v in slim.items()}), s)
                 z[:, k] = gi["gi_z"].reindex(labels).astype(float).to_numpy()
     return [tuple(None if np.isnan(v) else round(float(v), 3) for v in row) for row in z]
 

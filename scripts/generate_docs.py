@@ -190,8 +190,14 @@ def performance() -> str:
         if machine:
             parts.append("Measured on: " + ", ".join(f"{k} {v}" for k, v in machine.items()) + "\n")
         if result.get("ratios"):
-            parts.append("| compared | ours | naive way | ours is faster by |\n|---|---|---|---|")
+            headers = None  # a ratio may name its own columns ("headers"): a new table starts where they change
             for r in result["ratios"]:
+                these = r.get("headers", ["ours", "naive way", "ours is faster by"])
+                if these != headers:
+                    if headers is not None:
+                        parts.append("")
+                    parts.append(f"| compared | {' | '.join(these)} |\n|---|---|---|---|")
+                    headers = these
                 parts.append(f"| {r['measure']} | {r['ours']} | {r['naive']} | {r['ratio']}× |")
             parts.append("")
         if result.get("rows"):

@@ -5,12 +5,13 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pymannkendall
 import pytest
 from place_folders import E0, N0, finds, load, make_index
 from scipy.stats import norm
 
 from peermap.exports.geojson import hotspot_features, hotspot_table
-from peermap.geo.emerging import classify
+from peermap.geo.emerging import classify, mann_kendall
 from peermap.geo.hotspots import analyse_places
 from peermap.mapping.periods import Period, time_bins
 
@@ -190,3 +191,44 @@ def test_classify_rules_in_order():
     # a run under half the bins cannot be intensifying; the rise its own start makes leaves it consecutive
     assert classify(a, rising, none).tolist()[:4] == ["new", "intensifying", "intensifying", "consecutive"]
     assert classify(a[:, :5], none, none).tolist() == ["too few periods"] * len(a)
+
+
+def _varied_series(bins: int) -> np.ndarray:
+    """Series of every kind a fixed area can have: steady rises and falls, ties of every size, constant rows
+    (zeros among them), one spike, and random counts from sparse to busy, repeated so that rows share a test."""
+    rng = np.random.default_rng(17)
+    ramp = np.arange(bins)
+    planted = [
+        ramp,
+        ramp[::-1],
+        np.zeros(bins, np.int64),
+        np.full(bins, 4),
+        np.r_[np.zeros(bins - 1, np.int64), 9],
+        np.r_[9, np.zeros(bins - 1, np.int64)],
+        ramp // 2,
+        (ramp[::-1] // 3) * 5,
+        ramp % 2,
+        np.r_[ramp[: bins // 2], ramp[: bins - bins // 2]],
+    ]
+    random = [rng.integers(0, high, size=(60, bins)) for high in (2, 3, 5, 40)]
+    rows = np.vstack([np.array(planted)] + random)
+    return np.vstack([rows, rows[rng.permutation(len(rows))[:40]]])
+
+
+@pytest.mark.parametrize("bins", [6, 7, 12, 13])
+def test_vectorised_mann_kendall_equals_pymannkendall_row_by_row(bins):
+    series = _varied_series(bins)
+    tau, s, p = mann_kendall(series)
+    expected = np.array([(r.Tau, r.s, r.p) for r in map(pymannkendall.original_test, series)], float)
+    assert np.array_equal(tau, expected[:, 0])
+    assert np.array_equal(s, expected[:, 1])
+    assert np.array_equal(p, expected[:, 2])  # exactly: the same floats, not merely close
+    ties = [len(np.unique(row)) < bins for row in series]
+    assert sum(ties) > len(series) // 2 and any(np.ptp(row) == 0 for row in series)  # the set has what it should
+    assert (expected[:, 2] < 0.05).any() and (expected[:, 2] > 0.5).any()
+
+
+def test_mann_kendall_too_few_bins_and_no_rows():
+    tau, s, p = mann_kendall(np.ones((3, 5), np.int64))
+    assert np.isnan(tau).all() and np.isnan(s).all() and np.isnan(p).all()
+    assert [len(v) for v in mann_kendall(np.empty((0, 12), np.int64))] == [0, 0, 0]
