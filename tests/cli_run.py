@@ -12,7 +12,9 @@ exit codes a real process returns) still start one.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import io
 import signal
 import sys
 import traceback
@@ -31,10 +33,27 @@ class Result:
 
 def run_in_process(capfd, args, env: dict | None = None, cwd=None, inherit_key: bool = False) -> Result:
     """Run ``peermap ARGS`` here: the environment is this process's, less ``PEERMAP_KEY`` (unless
-    ``inherit_key``), plus ``env``; the working folder ``cwd`` (else this one). Both are restored afterwards."""
+    ``inherit_key``), plus ``env``; the working folder ``cwd`` (else this one). Both are restored afterwards.
+    stdout and stderr are pytest's ``capfd``: what reaches file descriptors 1 and 2 as well as ``sys.stdout``."""
+    capfd.readouterr()  # what came before is not the command's
+    code = _main(args, env, cwd, inherit_key)
+    captured = capfd.readouterr()
+    return Result(code, captured.out, captured.err)
+
+
+def run_main(args, env: dict | None = None, cwd=None, inherit_key: bool = True) -> Result:
+    """:func:`run_in_process` where no ``capfd`` is at hand (a module-scoped fixture): ``sys.stdout`` and
+    ``sys.stderr`` are captured, and the environment is this process's as it is (``PEERMAP_KEY`` included)."""
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = _main(args, env, cwd, inherit_key)
+    return Result(code, out.getvalue(), err.getvalue())
+
+
+def _main(args, env: dict | None, cwd, inherit_key: bool) -> int:
+    """``peermap``'s ``main`` with ``sys.argv`` set to ``peermap ARGS``; its exit code as a process's."""
     from peermap.cli import main
 
-    capfd.readouterr()  # what came before is not the command's
     handler = signal.getsignal(signal.SIGTERM)  # main() installs its own
     with pytest.MonkeyPatch.context() as patch:
         if not inherit_key:
@@ -60,5 +79,4 @@ def run_in_process(capfd, args, env: dict | None = None, cwd=None, inherit_key: 
             signal.signal(signal.SIGTERM, handler)
             sys.stdout.flush()
             sys.stderr.flush()
-    captured = capfd.readouterr()
-    return Result(code, captured.out, captured.err)
+    return code
