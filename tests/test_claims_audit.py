@@ -148,6 +148,10 @@ class Claims:
         )
         self.episodes = episodes
         self.links = folder.links.assign(day=folder.links["recorded"].dt.strftime("%d %b %Y"))
+        # each child's episodes, and the links of a child, day and source, found once: thousands of sentences
+        # look them up (the rows and their order are those of a mask over the whole table)
+        self._episodes_of = dict(tuple(self.episodes.groupby("ref", sort=False)))
+        self._links_of = dict(tuple(self.links.groupby(["ref", "day", "source"], sort=False)))
         self.problems: list[str] = []
         self.distances = 0
 
@@ -155,7 +159,7 @@ class Claims:
         self.problems.append(f"{why}: {sentence}")
 
     def episode(self, ref: str, start: str | None = None, end: str | None = None) -> pd.DataFrame:
-        found = self.episodes[self.episodes["ref"].eq(ref)]
+        found = self._episodes_of.get(ref, self.episodes.iloc[:0])  # self.episodes[self.episodes["ref"].eq(ref)]
         if start is not None:
             found = found[found["start_text"].eq(start)]
         if end is not None:
@@ -165,7 +169,7 @@ class Claims:
     def place_of(self, episodes: pd.DataFrame, verb: str, place: str) -> bool:
         """Whether the place named is where the episode started (``went missing from``) or ended."""
         postcode = postcode_in(place)
-        for row in episodes.to_dict("records"):
+        for row in episodes[["missing_from_postcode", "found_at_postcode", "found_at_place"]].to_dict("records"):
             if verb in ("went missing from", "from"):
                 if row["missing_from_postcode"] and row["missing_from_postcode"] == postcode:
                     return True
@@ -202,7 +206,7 @@ class Claims:
         target_type: str | None = None,
         target: str | None = None,
     ) -> pd.DataFrame:
-        found = self.links[self.links["ref"].eq(ref) & self.links["day"].eq(day) & self.links["source"].eq(NOUNS[noun])]
+        found = self._links_of.get((ref, day, NOUNS[noun]), self.links.iloc[:0])  # ref, day and source equal
         if target_type:
             found = found[found["target_type"].eq(target_type)]
         if target is not None:
