@@ -6,14 +6,12 @@ from __future__ import annotations
 import csv
 import itertools
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from cli_run import run_in_process
 from conftest import TEST_KEY, write_folder
 from test_evidence import child, episode, link
 
@@ -26,8 +24,6 @@ from peermap.mapping.periods import Period
 from peermap.mapping.settings import EvidenceSettings
 
 MARCH = Period.from_month("2023-03")
-
-PEERMAP = [sys.executable, "-m", "peermap"]
 
 
 def read_csv(path: Path) -> list[dict]:
@@ -311,16 +307,12 @@ def test_clusters_that_merged_or_split_are_named_with_last_periods_clusters():
 
 
 # -- the command line --------------------------------------------------------------------------------------------------
-def test_analyse_command_writes_the_files_and_rejects(tmp_path):
+def test_analyse_command_writes_the_files_and_rejects(tmp_path, capfd):
+    """``peermap analyse`` run in this process (tests/cli_run.py; tests/test_cli.py starts a real one)."""
     folder = meeting_folder(tmp_path)
-    env = {**os.environ, "PEERMAP_KEY": TEST_KEY}
+    env = {"PEERMAP_KEY": TEST_KEY}
     out = tmp_path / "out"
-    result = subprocess.run(
-        [*PEERMAP, "analyse", str(folder), "--period", "2023-03", "--out", str(out)],
-        capture_output=True,
-        text=True,
-        env=env,
-    )
+    result = run_in_process(capfd, ["analyse", folder, "--period", "2023-03", "--out", out], env=env)
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr
     assert {p.name for p in out.iterdir()} >= {
@@ -333,21 +325,13 @@ def test_analyse_command_writes_the_files_and_rejects(tmp_path):
         "rejects.csv",
     }
     assert "for the meeting audience" in result.stderr
-    bad = subprocess.run(
-        [*PEERMAP, "analyse", str(folder), "--period", "2023-13", "--out", str(out)],
-        capture_output=True,
-        text=True,
-        env=env,
-    )
+    bad = run_in_process(capfd, ["analyse", folder, "--period", "2023-13", "--out", out], env=env)
     assert bad.returncode == 2 and "not a real month" in bad.stderr and "Traceback" not in bad.stderr
-    wrong = subprocess.run(
-        [*PEERMAP, "analyse", str(folder), "--period", "2023-03", "--audience", "press", "--out", str(out)],
-        capture_output=True,
-        text=True,
-        env=env,
+    wrong = run_in_process(
+        capfd, ["analyse", folder, "--period", "2023-03", "--audience", "press", "--out", out], env=env
     )
     assert wrong.returncode == 2 and "--audience" in wrong.stderr
-    helped = subprocess.run([*PEERMAP, "analyse", "--help"], capture_output=True, text=True, env=env)
+    helped = run_in_process(capfd, ["analyse", "--help"], env=env)
     assert "peermap analyse data/durham --period 2023-03 --out out/2023-03" in helped.stdout
 
 

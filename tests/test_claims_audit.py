@@ -1,7 +1,8 @@
 """The claims audit: every sentence and number of the synthetic year's packs and child pages, checked against the data.
 
 This test imports nothing from ``mapping``, ``geo`` or ``exports``. It makes the
-packs and pages with the ``peermap`` command, as a user would, reads the data
+packs and pages with the ``peermap`` command, as a user would (its entry point,
+``peermap.cli.main``, called in this process: tests/cli_run.py), reads the data
 folder's CSVs with pandas (tests/claims_audit.py), and checks each claim:
 
 - every evidence sentence of the meeting and police packs names records that
@@ -22,10 +23,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-import subprocess
-import sys
-from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -47,6 +44,7 @@ from claims_audit import (
     postcode_in,
     table_rows,
 )
+from cli_run import run_main
 
 
 def normal(text: str) -> str:
@@ -54,14 +52,13 @@ def normal(text: str) -> str:
     return normal_postcode(text) if re.fullmatch(r"\s*[A-Za-z]{1,2}\d[A-Za-z\d]?\s*\d[A-Za-z]{2}\s*", text) else text
 
 
-PEERMAP = str(Path(sys.executable).parent / "peermap")
 MARCH = ("2023-03-01", "2023-03-31")
 YEAR = ("2022-04-01", "2023-03-31")
 CHILD_PAGES = 12
 
 
 def _run(args: list[str]) -> None:
-    result = subprocess.run([PEERMAP, *args], capture_output=True, text=True)
+    result = run_main(args)  # `peermap ARGS`, in this process: no second of imports and loading per run
     assert result.returncode == 0, result.stderr
 
 
@@ -91,8 +88,8 @@ def audited(synthetic_year, tmp_path_factory):
     ]
     children = _most_shared(folder, CHILD_PAGES)
     jobs += [["child", child, data, "--out", str(out / "children" / f"{child}.html")] for child in children]
-    with ThreadPoolExecutor(2) as pool:
-        list(pool.map(_run, jobs))
+    for job in jobs:
+        _run(job)
     return out, folder, children
 
 
@@ -151,6 +148,10 @@ class Claims:
         )
         self.episodes = episodes
         self.links = folder.links.assign(day=folder.links["recorded"].dt.strftime("%d %b %Y"))
+        # each child's episodes, and the links of a child, day and source, found once: thousands of sentences
+        # look them up (the rows and their order are those of a mask over the whole table)
+        self._episodes_of = dict(tuple(self.episodes.groupby("ref", sort=False)))
+        self._links_of = dict(tuple(self.links.groupby(["ref", "day", "source"], sort=False)))
         self.problems: list[str] = []
         self.distances = 0
 
@@ -158,7 +159,7 @@ class Claims:
         self.problems.append(f"{why}: {sentence}")
 
     def episode(self, ref: str, start: str | None = None, end: str | None = None) -> pd.DataFrame:
-        found = self.episodes[self.episodes["ref"].eq(ref)]
+        found = self._episodes_of.get(ref, self.episodes.iloc[:0])  # self.episodes[self.episodes["ref"].eq(ref)]
         if start is not None:
             found = found[found["start_text"].eq(start)]
         if end is not None:
@@ -168,7 +169,7 @@ class Claims:
     def place_of(self, episodes: pd.DataFrame, verb: str, place: str) -> bool:
         """Whether the place named is where the episode started (``went missing from``) or ended."""
         postcode = postcode_in(place)
-        for row in episodes.to_dict("records"):
+        for row in episodes[["missing_from_postcode", "found_at_postcode", "found_at_place"]].to_dict("records"):
             if verb in ("went missing from", "from"):
                 if row["missing_from_postcode"] and row["missing_from_postcode"] == postcode:
                     return True
@@ -205,7 +206,7 @@ class Claims:
         target_type: str | None = None,
         target: str | None = None,
     ) -> pd.DataFrame:
-        found = self.links[self.links["ref"].eq(ref) & self.links["day"].eq(day) & self.links["source"].eq(NOUNS[noun])]
+        found = self._links_of.get((ref, day, NOUNS[noun]), self.links.iloc[:0])  # ref, day and source equal
         if target_type:
             found = found[found["target_type"].eq(target_type)]
         if target is not None:

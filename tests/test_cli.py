@@ -9,6 +9,8 @@ import sys
 from pathlib import Path
 
 import pandas as pd
+import pytest
+from cli_run import run_in_process
 from conftest import TEST_KEY, write_folder
 
 PEERMAP = [sys.executable, "-m", "peermap"]
@@ -21,17 +23,25 @@ EPISODES = [
 ]
 
 
-def run(*args, env=None, cwd=None):
+def run_process(*args, env=None, cwd=None, command=PEERMAP):
+    """``peermap ARGS`` in a process of its own, for what only a real process shows (its exit code, the script)."""
     environment = {k: v for k, v in os.environ.items() if k != "PEERMAP_KEY"}
     environment.update(env or {})
-    return subprocess.run([*PEERMAP, *map(str, args)], capture_output=True, text=True, env=environment, cwd=cwd)
+    return subprocess.run([*command, *map(str, args)], capture_output=True, text=True, env=environment, cwd=cwd)
+
+
+@pytest.fixture
+def run(capfd):
+    """``peermap ARGS`` in this process (tests/cli_run.py): the same arguments, environment less PEERMAP_KEY plus
+    ``env``, working folder, exit code, stdout and stderr as :func:`run_process`, without seconds of imports."""
+    return lambda *args, env=None, cwd=None: run_in_process(capfd, args, env=env, cwd=cwd)
 
 
 def assert_no_traceback(result):
     assert "Traceback" not in result.stderr and "Traceback" not in result.stdout
 
 
-def test_validate_reports_and_exits_zero_then_strict_exits_one(tmp_path):
+def test_validate_reports_and_exits_zero_then_strict_exits_one(tmp_path, run):
     folder = write_folder(tmp_path / "data", children=CHILDREN, episodes=EPISODES)
     result = run("validate", folder, "--json", cwd=tmp_path, env={"PEERMAP_KEY": TEST_KEY})
     assert result.returncode == 0, result.stderr
@@ -55,7 +65,7 @@ def test_validate_reports_and_exits_zero_then_strict_exits_one(tmp_path):
     assert run("validate", clean, "--strict", cwd=tmp_path, env={"PEERMAP_KEY": TEST_KEY}).returncode == 0
 
 
-def test_missing_file_column_and_key_exit_two_with_one_clear_message(tmp_path):
+def test_missing_file_column_and_key_exit_two_with_one_clear_message(tmp_path, run):
     folder = write_folder(tmp_path / "data", children=CHILDREN)
     result = run("validate", folder, env={"PEERMAP_KEY": TEST_KEY}, cwd=tmp_path)
     assert result.returncode == 2 and "episodes.csv" in result.stderr
@@ -81,7 +91,7 @@ def test_missing_file_column_and_key_exit_two_with_one_clear_message(tmp_path):
         assert len(r.stderr.strip().splitlines()) <= 8
 
 
-def test_kpi_json_is_schema_object(tmp_path):
+def test_kpi_json_is_schema_object(tmp_path, run):
     folder = write_folder(tmp_path / "data", children=CHILDREN, episodes=EPISODES)
     result = run("kpi", folder, "--period", "2023-03", "--json", env={"PEERMAP_KEY": TEST_KEY}, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
@@ -93,7 +103,7 @@ def test_kpi_json_is_schema_object(tmp_path):
     assert measures["CiC"]["children_missing"] == 1 and measures["other"]["average_hours_missing"] is None
 
 
-def test_bad_period_is_a_usage_error(tmp_path):
+def test_bad_period_is_a_usage_error(tmp_path, run):
     folder = write_folder(tmp_path / "data", children=CHILDREN, episodes=EPISODES)
     for args in (["--period", "2023-13"], ["--from", "2023-03-01"], [], ["--from", "2023-03-02", "--to", "2023-03-01"]):
         result = run("kpi", folder, *args, env={"PEERMAP_KEY": TEST_KEY}, cwd=tmp_path)
@@ -119,7 +129,7 @@ def test_every_command_help_has_a_worked_example():
         assert examples and all(f"peermap {name} " in example for example in examples), (name, result.output)
 
 
-def test_a_folder_in_which_no_child_loads_stops_every_command_with_one_line(tmp_path):
+def test_a_folder_in_which_no_child_loads_stops_every_command_with_one_line(tmp_path, run):
     folder = write_folder(tmp_path / "data", children=[], episodes=EPISODES)
     (folder / "children.csv").write_text("child_id,display_name\n")
     period = ["--period", "2023-03"]
@@ -137,7 +147,7 @@ def test_a_folder_in_which_no_child_loads_stops_every_command_with_one_line(tmp_
         assert said == ["peermap: children.csv has no rows: no child loads, so there is nothing to report on"], args[0]
 
 
-def test_every_run_says_how_many_rows_of_each_file_loaded(tmp_path):
+def test_every_run_says_how_many_rows_of_each_file_loaded(tmp_path, run):
     folder = write_folder(tmp_path / "data", children=CHILDREN, episodes=EPISODES)
     result = run("kpi", folder, "--period", "2023-03", "--json", env={"PEERMAP_KEY": TEST_KEY}, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
@@ -146,7 +156,7 @@ def test_every_run_says_how_many_rows_of_each_file_loaded(tmp_path):
     json.loads(result.stdout)  # stdout stays clean
 
 
-def test_a_comma_after_every_data_row_stops_validate_and_pack(tmp_path):
+def test_a_comma_after_every_data_row_stops_validate_and_pack(tmp_path, run):
     children = [{"child_id": f"{i:03d}", "legal_status": "CiC"} for i in range(1, 30)]
     folder = write_folder(tmp_path / "data", children=children, episodes=EPISODES[:2])
     lines = (folder / "children.csv").read_text().split("\n")
@@ -158,6 +168,25 @@ def test_a_comma_after_every_data_row_stops_validate_and_pack(tmp_path):
         assert "children.csv: 29 of its 29 rows" in result.stderr and "line 2" in result.stderr
 
 
+def test_the_installed_command_in_a_process_of_its_own_exits_0_1_and_2(tmp_path):
+    """The tests here run ``main`` in this process (``run``); this one starts the installed ``peermap`` script and
+    ``python -m peermap`` as a user does: the exit codes a real process returns, results alone on its stdout."""
+    folder = write_folder(tmp_path / "data", children=CHILDREN, episodes=EPISODES)
+    key = {"PEERMAP_KEY": TEST_KEY}
+    script = [str(Path(sys.executable).parent / "peermap")]
+    done = run_process("validate", folder, "--json", env=key, cwd=tmp_path, command=script)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["rejected"] == 1 and "1 row rejected, 0 warnings" in done.stderr
+    strict = run_process("validate", folder, "--strict", "--json", env=key, cwd=tmp_path)  # python -m peermap
+    assert strict.returncode == 1 and json.loads(strict.stdout)["rejected"] == 1
+    usage = run_process("kpi", folder, "--period", "2023-13", env=key, cwd=tmp_path, command=script)
+    assert usage.returncode == 2 and "period" in usage.stderr
+    no_key = run_process("validate", folder, cwd=tmp_path, command=script)
+    assert no_key.returncode == 2 and "PEERMAP_KEY" in no_key.stderr
+    for result in (done, strict, usage, no_key):
+        assert_no_traceback(result)
+
+
 def test_rejects_csv_in_the_repository_is_never_tracked():
     """`peermap validate` run in the repository's root writes raw rows to rejects.csv: git must not take it."""
     root = Path(__file__).resolve().parent.parent
@@ -167,7 +196,7 @@ def test_rejects_csv_in_the_repository_is_never_tracked():
     assert ignored.returncode == 0
 
 
-def test_the_packs_first_page_says_how_many_rows_could_not_be_used_and_where_they_are(tmp_path):
+def test_the_packs_first_page_says_how_many_rows_could_not_be_used_and_where_they_are(tmp_path, run):
     folder = write_folder(tmp_path / "data", children=CHILDREN, episodes=EPISODES)  # E3's child is not in children.csv
     result = run(
         "pack",

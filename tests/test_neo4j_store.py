@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from cli_run import run_in_process
 from conftest import TEST_KEY, write_folder
 
 from peermap.graph_models.load import load_folder
@@ -304,12 +305,14 @@ def test_forget_removes_the_child_and_what_only_they_had(graph, tmp_path):
     assert forget(graph, "001") is None
 
 
-def run(*args, env=None):
-    environment = {**os.environ, **(env or {})}
-    return subprocess.run([*PEERMAP, *map(str, args)], capture_output=True, text=True, env=environment)
+@pytest.fixture
+def run(capfd):
+    """``peermap ARGS`` with this process's environment plus ``env``, run in this process (tests/cli_run.py):
+    the exit code, stdout and stderr a process would give, without its seconds of imports."""
+    return lambda *args, env=None: run_in_process(capfd, args, env=env, inherit_key=True)
 
 
-def test_wrong_password_and_no_server_are_one_clear_message(neo4j_connection, tmp_path):
+def test_wrong_password_and_no_server_are_one_clear_message(neo4j_connection, tmp_path, run):
     folder = small_folder(tmp_path)
     wrong = run(
         "kpi",
@@ -324,7 +327,7 @@ def test_wrong_password_and_no_server_are_one_clear_message(neo4j_connection, tm
     assert down.returncode == 3 and "cannot reach Neo4j" in down.stderr and "Traceback" not in down.stderr
 
 
-def test_kpi_from_neo4j_equals_kpi_from_the_folder(graph, neo4j_connection, synthetic_year, synthetic_dataset):
+def test_kpi_from_neo4j_equals_kpi_from_the_folder(graph, neo4j_connection, synthetic_year, synthetic_dataset, run):
     ingest(graph, synthetic_dataset)
     back = read_dataset(graph)
     assert_same_tables(synthetic_dataset, back)
@@ -338,7 +341,9 @@ def test_kpi_from_neo4j_equals_kpi_from_the_folder(graph, neo4j_connection, synt
     assert from_folder.stdout == from_graph.stdout
 
 
-def test_a_load_killed_midway_then_run_again_ends_exact(graph, neo4j_connection, synthetic_year, synthetic_dataset):
+def test_a_load_killed_midway_then_run_again_ends_exact(
+    graph, neo4j_connection, synthetic_year, synthetic_dataset, run
+):
     server = [sys.executable, str(ROOT / "scripts" / "neo4j_server.py")]
     status = subprocess.run([*server, "env"], capture_output=True, text=True)
     assert neo4j_connection.uri in status.stdout, "this test kills the local server that `make test` started"
@@ -416,7 +421,7 @@ def test_every_cookbook_recipe_runs_and_answers(graph, tmp_path):
 
 
 def test_analyse_from_neo4j_equals_analyse_from_the_folder(
-    graph, neo4j_connection, synthetic_year, synthetic_dataset, tmp_path
+    graph, neo4j_connection, synthetic_year, synthetic_dataset, tmp_path, run
 ):
     ingest(graph, synthetic_dataset)
     env = {"PEERMAP_NEO4J_RETRY_SECONDS": "5"}
