@@ -88,7 +88,7 @@ def test_missing_file_column_and_key_exit_two_with_one_clear_message(tmp_path, r
         result = run("validate", folder, *args, cwd=tmp_path)
         assert result.returncode == 2 and "is not text" in result.stderr and "internal error" not in result.stderr
         assert_no_traceback(result)
-        assert len(r.stderr.strip().splitlines()) <= 8
+        assert len(result.stderr.strip().splitlines()) <= 8
 
 
 def test_kpi_json_is_schema_object(tmp_path, run):
