@@ -9,6 +9,7 @@ in the background, on 127.0.0.1 only, with HTTP off and authentication on.
 Everything lives in ``.neo4j/`` at the top of the repository (git-ignored)::
 
     .neo4j/lib/            the server's jars (cached; delete to re-download)
+    .neo4j/plugins/        the Graph Data Science plugin's own jars (cached likewise)
     .neo4j/conf/neo4j.conf written on every start
     .neo4j/data/           the databases and transaction logs
     .neo4j/logs/           neo4j.log, debug.log, console.log (stdout/stderr)
@@ -45,6 +46,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import fcntl
+import hashlib
 import os
 import re
 import secrets
@@ -61,6 +63,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 POM = ROOT / "scripts" / "neo4j" / "pom.xml"
+GDS_POM = ROOT / "scripts" / "neo4j" / "gds-pom.xml"
 HOME = Path(os.environ.get("PEERMAP_NEO4J_DIR") or ROOT / ".neo4j").resolve()
 LIB = HOME / "lib"
 CONF_DIR = HOME / "conf"
@@ -74,6 +77,7 @@ PORT_FILE = HOME / "port"
 PID_FILE = HOME / "neo4j.pid"
 CONSOLE_LOG = LOGS / "console.log"
 LIB_MARKER = LIB / ".complete"
+PLUGINS_MARKER = PLUGINS / ".complete"
 
 USER = "neo4j"
 HOST = "127.0.0.1"
@@ -110,13 +114,26 @@ def say(message: str) -> None:
 # Assembly (Maven)
 
 
+def pom_property(pom: Path, name: str) -> str:
+    """A version pinned as a <properties> entry of one of scripts/neo4j's poms."""
+    ns = {"m": "http://maven.apache.org/POM/4.0.0"}
+    try:
+        node = ET.parse(pom).getroot().find(f"m:properties/m:{name}", ns)
+    except (OSError, ET.ParseError) as exc:
+        raise ServerError(f"cannot read {pom}: {exc}") from None
+    if node is None or not (node.text or "").strip():
+        raise ServerError(f"no <{name}> property in {pom}")
+    return node.text.strip()
+
+
 def neo4j_version() -> str:
     """The Neo4j version pinned in scripts/neo4j/pom.xml."""
-    ns = {"m": "http://maven.apache.org/POM/4.0.0"}
-    node = ET.parse(POM).getroot().find("m:properties/m:neo4j.version", ns)
-    if node is None or not (node.text or "").strip():
-        raise ServerError(f"no <neo4j.version> property in {POM}")
-    return node.text.strip()
+    return pom_property(POM, "neo4j.version")
+
+
+def gds_version() -> str:
+    """The Graph Data Science version pinned in scripts/neo4j/gds-pom.xml."""
+    return pom_property(GDS_POM, "gds.version")
 
 
 def lib_is_complete(version: str) -> bool:
@@ -128,27 +145,13 @@ def lib_is_complete(version: str) -> bool:
     )
 
 
-def assemble(version: str) -> None:
-    """Copy the server's runtime jars from Maven Central into .neo4j/lib, once."""
-    if lib_is_complete(version):
-        return
+def maven(pom: Path, *goal: str) -> None:
+    """Run Maven quietly on one of scripts/neo4j's poms; its output is shown only when it fails."""
     mvn = os.environ.get("MVN") or shutil.which("mvn")
     if not mvn:
         raise ServerError("Maven (mvn) is needed once to download Neo4j's jars; install it or set MVN")
-    staging = HOME / "lib.partial"
-    shutil.rmtree(staging, ignore_errors=True)
-    say(f"downloading Neo4j {version} Community from Maven Central into {LIB} (once) ...")
-    started = time.monotonic()
-    cmd = [
-        mvn,
-        "-q",
-        "-B",
-        "-f",
-        str(POM),
-        "dependency:copy-dependencies",
-        f"-DoutputDirectory={staging}",
-    ]
-    # Maven's output is kept and shown only on failure (stdout is for the export lines).
+    cmd = [mvn, "-q", "-B", "-f", str(pom), *goal]
+    # stdout is for the export lines, so Maven's output is kept here.
     proc = subprocess.run(
         cmd,
         cwd=ROOT,
@@ -158,19 +161,96 @@ def assemble(version: str) -> None:
         text=True,
         errors="replace",
     )
-    if proc.returncode != 0 or not (staging / f"neo4j-{version}.jar").is_file():
-        shutil.rmtree(staging, ignore_errors=True)
+    if proc.returncode != 0:
         output = re.sub(r"\x1b\[[0-9;]*m", "", proc.stdout).strip()
         raise ServerError(
             f"Maven failed (exit {proc.returncode}): {shlex.join(cmd)}\n{output[-4000:]}\n"
             "Maven Central must be reachable (or a mirror set in ~/.m2/settings.xml)."
         )
+
+
+def assemble(version: str) -> None:
+    """Copy the server's runtime jars from Maven Central into .neo4j/lib, once."""
+    if lib_is_complete(version):
+        return
+    staging = HOME / "lib.partial"
+    shutil.rmtree(staging, ignore_errors=True)
+    say(f"downloading Neo4j {version} Community from Maven Central into {LIB} (once) ...")
+    started = time.monotonic()
+    try:
+        maven(POM, "dependency:copy-dependencies", f"-DoutputDirectory={staging}")
+        if not (staging / f"neo4j-{version}.jar").is_file():
+            raise ServerError(f"Maven did not give neo4j-{version}.jar ({POM})")
+    except ServerError:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
     shutil.rmtree(LIB, ignore_errors=True)
     staging.rename(LIB)
     LIB_MARKER.write_text(version + "\n")
     jars = list(LIB.glob("*.jar"))
     size = sum(j.stat().st_size for j in jars) / 2**20
     say(f"assembled {len(jars)} jars ({size:.0f} MiB) in {time.monotonic() - started:.1f}s")
+
+
+def runtime_artifacts(pom: Path) -> dict[str, Path]:
+    """``group:artifact`` → the jar in the local Maven repository, for a pom's runtime dependencies."""
+    listing = HOME / f"{pom.stem}.artifacts"
+    try:
+        maven(
+            pom,
+            "dependency:list",
+            "-DincludeScope=runtime",
+            "-DoutputAbsoluteArtifactFilename=true",
+            f"-DoutputFile={listing}",
+        )
+        lines = listing.read_text().splitlines()
+    finally:
+        listing.unlink(missing_ok=True)
+    artifacts = {}
+    for line in lines:
+        # "   org.neo4j.gds:proc:jar:2.13.9:compile:/root/.m2/.../proc-2.13.9.jar -- module ..."
+        fields = line.strip().split(" -- ")[0].split(":")
+        if len(fields) >= 6 and fields[2] == "jar":
+            artifacts[f"{fields[0]}:{fields[1]}"] = Path(fields[-1])
+    return artifacts
+
+
+def plugins_stamp(neo4j: str, gds: str) -> str:
+    """What .neo4j/plugins was made from: both versions and the GDS pom's digest (a changed pom re-assembles)."""
+    return f"{neo4j} {gds} {hashlib.sha256(GDS_POM.read_bytes()).hexdigest()[:16]}"
+
+
+def plugins_are_complete(neo4j: str, gds: str) -> bool:
+    return PLUGINS_MARKER.is_file() and PLUGINS_MARKER.read_text().strip() == plugins_stamp(neo4j, gds)
+
+
+def assemble_plugins(neo4j: str, gds: str) -> None:
+    """Put the Graph Data Science plugin into .neo4j/plugins, once: only the jars whose group and artifact
+    the server's lib/ does not hold already (the server's own version of a shared library wins, so no class
+    is on the class path twice)."""
+    if plugins_are_complete(neo4j, gds):
+        return
+    say(f"downloading Graph Data Science {gds} from Maven Central into {PLUGINS} (once) ...")
+    started = time.monotonic()
+    server = runtime_artifacts(POM)
+    plugin = runtime_artifacts(GDS_POM)
+    own = {ga: jar for ga, jar in plugin.items() if ga not in server}
+    if "org.neo4j.gds:proc" not in own or not all(jar.is_file() for jar in own.values()):
+        raise ServerError(f"Maven did not give the jars of org.neo4j.gds:proc {gds} ({GDS_POM})")
+    staging = HOME / "plugins.partial"
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir()
+    for ga, jar in sorted(own.items()):
+        # group in the name: two artifacts of one name (e.g. "annotations") from two groups never collide
+        shutil.copyfile(jar, staging / f"{ga.split(':')[0]}.{jar.name}")
+    shutil.rmtree(PLUGINS, ignore_errors=True)
+    staging.rename(PLUGINS)
+    PLUGINS_MARKER.write_text(plugins_stamp(neo4j, gds) + "\n")
+    size = sum(jar.stat().st_size for jar in PLUGINS.glob("*.jar")) / 2**20
+    say(
+        f"assembled Graph Data Science {gds}: {len(own)} jars ({size:.0f} MiB; {len(plugin) - len(own)} "
+        f"already in the server's lib) in {time.monotonic() - started:.1f}s"
+    )
 
 
 # --------------------------------------------------------------------------- #
@@ -223,6 +303,8 @@ server.directories.run={RUN}
 server.directories.import={IMPORT}
 server.directories.plugins={PLUGINS}
 server.directories.lib={LIB}
+# The Graph Data Science plugin's procedures need the kernel's internals (docs/neo4j.md).
+dbms.security.procedures.unrestricted=gds.*
 # Stop in about a second instead of ten (Bolt's network threads wait for a quiet period).
 internal.dbms.bolt.netty_server_shutdown_quiet_period=0
 """
@@ -556,6 +638,7 @@ def start(args: argparse.Namespace) -> int:
     started = time.monotonic()
     version = neo4j_version()
     assemble(version)
+    assemble_plugins(version, gds_version())
     java = java_binary()
     port = choose_port(args.port)
     write_config(port, args.heap, args.pagecache)
@@ -573,7 +656,7 @@ def start(args: argparse.Namespace) -> int:
     cmd = [
         java,
         "-cp",
-        f"{LIB}/*",
+        f"{LIB}/*:{PLUGINS}/*",
         f"-Xms{args.heap}",
         f"-Xmx{args.heap}",
         *JVM_FLAGS,

@@ -43,6 +43,41 @@ def test_server_is_neo4j_5_26_community(neo4j_env):
         assert records[0]["value"] == 42
 
 
+def test_graph_data_science_plugin_is_loaded_at_the_pinned_version(neo4j_env):
+    """`make neo4j-start` puts GDS (scripts/neo4j/gds-pom.xml) into the server: gds.version() answers the pinned
+    release, and Leiden runs on a projected graph (two groups of five, no tie between them, found apart)."""
+    import xml.etree.ElementTree as ET
+    from pathlib import Path
+
+    pom = Path(__file__).resolve().parent.parent / "scripts" / "neo4j" / "gds-pom.xml"
+    pinned = ET.parse(pom).getroot().find("m:properties/m:gds.version", {"m": "http://maven.apache.org/POM/4.0.0"})
+    name = f"peermap-test-{os.getpid()}"
+    with GraphDatabase.driver(
+        neo4j_env["NEO4J_URI"], auth=(neo4j_env["NEO4J_USER"], neo4j_env["NEO4J_PASSWORD"])
+    ) as driver:
+        records, _, _ = driver.execute_query("RETURN gds.version() AS version")
+        assert records[0]["version"] == pinned.text.strip() == "2.13.9"
+        ties = [{"a": a, "b": b} for a in range(10) for b in range(a + 1, 10) if a // 5 == b // 5]
+        try:
+            driver.execute_query(
+                "UNWIND $ties AS t WITH gds.graph.project($name, t.a, t.b, {}, "
+                "{undirectedRelationshipTypes: ['*']}) AS g RETURN g.graphName",
+                name=name,
+                ties=ties,
+            )
+            records, _, _ = driver.execute_query(
+                "CALL gds.leiden.stream($name, {randomSeed: 42, concurrency: 1}) YIELD nodeId, communityId "
+                "RETURN nodeId, communityId",
+                name=name,
+            )
+        finally:
+            driver.execute_query("CALL gds.graph.drop($name, false) YIELD graphName RETURN graphName", name=name)
+    found = {r["nodeId"]: r["communityId"] for r in records}
+    assert sorted(found) == list(range(10))
+    assert len({found[i] for i in range(5)}) == 1 and len({found[i] for i in range(5, 10)}) == 1
+    assert found[0] != found[5]
+
+
 def test_wrong_password_is_refused(neo4j_env):
     uri, user, password = (neo4j_env[name] for name in ENV_VARS)
     with GraphDatabase.driver(uri, auth=(user, password + "-wrong")) as driver:
