@@ -133,6 +133,7 @@ def write_analysis(
         extra = {
             "names": view.policy.names,
             "lookback": view.lookback,
+            "engine": analysis.info.get("engine", "python"),
             "settings": view.settings(),
             "clustering": analysis.info.get("clustering"),
             "betweenness": analysis.info.get("betweenness"),

@@ -658,6 +658,7 @@ def _write_pack(
         "names": policy.names,
         "basemap": basemap or "none",
         "lookback": view.lookback,
+        "engine": analysis.info.get("engine", "python"),
         "settings": view.settings(),
         "clustering": analysis.info.get("clustering"),
         "betweenness": analysis.info.get("betweenness"),

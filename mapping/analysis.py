@@ -42,6 +42,7 @@ from peermap.geo.postcodes import PostcodeIndex
 from peermap.graph_models.arrow_text import isin, positions_in, text_array
 from peermap.graph_models.dataset import Dataset
 from peermap.graph_models.network import PeerNetwork, _nanoseconds
+from peermap.mapping import engines
 from peermap.mapping.associates import duplicate_suggestions
 from peermap.mapping.background_clusters import clusters_meanwhile
 from peermap.mapping.changes import changes_since, empty_changes
@@ -457,6 +458,7 @@ def analyse(
             "links": int(len(evidence.period_rows.links)),
         },
         "settings": settings.as_dict(),
+        "engine": engines.current().name if engines.current() is not None else "python",
         "first_period": bool(first),
         "coverage_from": coverage_start(dataset),
     }

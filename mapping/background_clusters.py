@@ -37,6 +37,7 @@ import numpy as np
 import pandas as pd
 
 from peermap.graph_models.network import PeerNetwork
+from peermap.mapping import engines
 from peermap.mapping.clusters import Clustering, find_clusters
 from peermap.mapping.settings import EvidenceSettings
 
@@ -84,7 +85,7 @@ def clusters_meanwhile(
     """
     limit = SECOND_PROCESS_ABOVE_TIES if second_process_above is None else second_process_above
     found: list[Clustering] = []
-    if len(network.ties) <= limit:
+    if len(network.ties) <= limit or engines.current() is not None:  # the store's engine works elsewhere already
 
         def here() -> Clustering:
             if not found:

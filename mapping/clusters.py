@@ -39,6 +39,7 @@ import pandas as pd
 
 from peermap.graph_models.arrow_text import isin, positions_in
 from peermap.graph_models.network import PeerNetwork, edge_pairs
+from peermap.mapping import engines
 from peermap.mapping.evidence.kinds import in_reading_order, kinds_between_children
 from peermap.mapping.settings import EvidenceSettings
 
@@ -138,6 +139,7 @@ def _split_large(
     method: str,
     ends: np.ndarray,
     weights: np.ndarray,
+    detect_part=None,
 ) -> tuple[np.ndarray, int]:
     """Split every community with too many children until each part fits.
 
@@ -148,7 +150,8 @@ def _split_large(
     the resolution fast would shatter a tight group into single children; a
     community with no seam at all is cut in two along its weakest ties.
 
-    ``ends`` and ``weights`` are the graph's ties in edge order.
+    ``ends`` and ``weights`` are the graph's ties in edge order. ``detect_part(vertices, resolution)``, when
+    given, finds a community's parts (the store's engine); otherwise :func:`detect` does, here.
 
     Notes
     -----
@@ -173,8 +176,11 @@ def _split_large(
         if resolution > base * 2**8:
             continue  # cannot be split: a tight group bigger than the limit is left whole
         sub, sub_weights = _communities_apart(graph, vertices, np.zeros(len(vertices), dtype=np.int64), ends, weights)
-        tuned = EvidenceSettings(**{**settings.as_dict(), "leiden_resolution": resolution})
-        parts = detect(sub, sub_weights, tuned, method)
+        if detect_part is None:
+            tuned = EvidenceSettings(**{**settings.as_dict(), "leiden_resolution": resolution})
+            parts = detect(sub, sub_weights, tuned, method)
+        else:
+            parts = detect_part(vertices, resolution)
         children = is_child[vertices]
         if len(np.unique(parts[children])) < 2:
             queue.append((vertices, resolution * 1.25))
@@ -415,12 +421,33 @@ def find_clusters(network: PeerNetwork, settings: EvidenceSettings | None = None
     ends, weights = np.column_stack([a[keep], b[keep]]), w[keep]
     del a, b, w, keep  # a national network's are hundreds of MB
     graph = _graph(len(network.nodes), ends)  # edge k is ends[k], weighing weights[k]
-    raw = detect(graph, weights, settings, method)
-    raw, splits = _split_large(graph, raw, is_child, settings, method, ends, weights)
+    engine = engines.current()
+    if engine is None:
+        raw = detect(graph, weights, settings, method)
+        raw, splits = _split_large(graph, raw, is_child, settings, method, ends, weights)
+    else:
+        method = f"{engine.name}-leiden"
+        raw, splits = _found_in_store(engine, network, graph, is_child, settings, ends, weights)
     raw[leaf] = raw[anchor[leaf]]
     quality = graph.modularity(raw.tolist(), weights=weights) if graph.ecount() else 0.0
     membership = _number(raw, network, is_child, graph, weights)
     return Clustering(membership, method, float(quality), time.perf_counter() - started, splits)
+
+
+def _found_in_store(engine, network: PeerNetwork, graph, is_child, settings, ends, weights) -> tuple[np.ndarray, int]:
+    """Leiden and the splitting rule of :func:`_split_large`, run by the store's engine
+    (:mod:`graph_models.gds_engine`) on the same ties: each oversized community projected on its own."""
+    n = len(network.nodes)
+    ties = {"a": ends[:, 0], "b": ends[:, 1], "w": weights, "clusters": np.ones(len(ends), dtype=bool)}
+    with engine.run(network.nodes["ref"].to_numpy(dtype=object), network.nodes["kind"].to_numpy(), ties) as run:
+        with run.projection("clusters", "w") as name:
+            raw = run.leiden(name, n, settings.leiden_resolution, settings.seed) if len(ends) else np.arange(n)
+
+        def part(vertices: np.ndarray, resolution: float) -> np.ndarray:
+            with run.projection("clusters", "w", vertices) as name:
+                return run.leiden(name, n, resolution, settings.seed)[vertices]
+
+        return _split_large(graph, raw, is_child, settings, "store", ends, weights, detect_part=part)
 
 
 def _number(raw: np.ndarray, network: PeerNetwork, is_child: np.ndarray, graph, weights: np.ndarray) -> np.ndarray:

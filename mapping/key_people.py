@@ -50,6 +50,7 @@ import pandas as pd
 
 from peermap.graph_models.arrow_text import isin, positions_in
 from peermap.graph_models.network import PeerNetwork
+from peermap.mapping import engines
 from peermap.mapping.settings import EvidenceSettings
 
 #: A sampled betweenness visits about this many ties in all: fewer sources on a bigger network (a national
@@ -99,24 +100,66 @@ def betweenness(network: PeerNetwork, settings: EvidenceSettings) -> tuple[np.nd
     O(s (m + n log n)), scaled by n / s: a rough estimate, for ranking.
     """
     n = len(network.nodes)
+    engine = engines.current()
+    if engine is not None:
+        return _measured_in_store(engine, network, settings)
     graph = network.to_igraph("cluster_weight")
     if graph.ecount() == 0 or n < 3:
         return np.zeros(n), "exact"
     distance = 1.0 / np.asarray(graph.es["weight"], dtype=float)  # handed to igraph as an array
     scale = 2.0 / ((n - 1) * (n - 2))
     touched = np.flatnonzero(np.asarray(graph.degree()) > 0)
-    if len(touched) <= settings.exact_betweenness_up_to:
+    samples = _sources(len(touched), graph.ecount(), settings)
+    if samples is None:
         sub = graph.induced_subgraph(touched.tolist())
         values = np.zeros(n)
         values[touched] = np.asarray(sub.betweenness(directed=False, weights=1.0 / np.asarray(sub.es["weight"])))
         return values * scale, "exact"
     rng = np.random.default_rng(settings.seed)
-    affordable = max(LEAST_SOURCES, SAMPLED_EDGE_VISITS // max(graph.ecount(), 1))  # seconds on any network
-    samples = min(settings.betweenness_samples, affordable, len(touched))
     sources = np.sort(rng.choice(touched, size=samples, replace=False))
     raw = np.asarray(graph.betweenness(directed=False, weights=distance, sources=sources.tolist()))
     # each undirected path is found from one end only when sampled: scale to all sources, both ends
     return raw * (len(touched) / samples) * scale, "sampled"
+
+
+def _sources(touched: int, ties: int, settings: EvidenceSettings) -> int | None:
+    """How many sampled sources betweenness starts from (``None``: every one, exact)."""
+    if touched <= settings.exact_betweenness_up_to:
+        return None
+    affordable = max(LEAST_SOURCES, SAMPLED_EDGE_VISITS // max(ties, 1))  # seconds on any network
+    return min(settings.betweenness_samples, affordable, touched)
+
+
+def _measured_in_store(engine, network: PeerNetwork, settings: EvidenceSettings) -> tuple[np.ndarray, str]:
+    """:func:`betweenness` (and :func:`key_people`'s degree, kept on the engine for it) by the store's engine
+    (:mod:`graph_models.gds_engine`), over the same ties: distances 1 / tie weight, sampled sources seeded."""
+    n = len(network.nodes)
+    a, b, w = network.risk_arrays("cluster_weight")
+    da, db, _ = network.risk_arrays("weight")
+    pairs = np.unique(np.concatenate([a * n + b, da * n + db]))  # every tie either measure reads, once
+    cost = pd.Series(1.0 / w, index=a * n + b).reindex(pairs)  # a distance where betweenness reads the tie
+    path = cost.notna().to_numpy()
+    ties = {
+        "a": pairs // n,
+        "b": pairs % n,
+        "cost": cost.fillna(0.0).to_numpy(),
+        "path": path,
+        "counted": np.isin(pairs, da * n + db),
+    }
+    touched = int((np.bincount(np.concatenate([a, b]), minlength=n) > 0).sum())
+    with engine.run(network.nodes["ref"].to_numpy(dtype=object), network.nodes["kind"].to_numpy(), ties) as run:
+        with run.projection("counted") as name:
+            engine.degrees[id(network)] = run.degree(name, n) if len(da) else np.zeros(n, dtype=np.int64)
+        if len(a) == 0 or n < 3:
+            return np.zeros(n), "exact"
+        sources = _sources(touched, len(a), settings)
+        with run.projection("path", "cost") as name:
+            raw = run.betweenness(name, n, sources, settings.seed)
+    scale = 2.0 / ((n - 1) * (n - 2))
+    if sources is None:
+        return raw * scale, "exact"
+    # GDS, like igraph, counts a sampled source's paths once: scale to all sources, as in this process
+    return raw * (touched / sources) * scale, "sampled"
 
 
 def key_people(
@@ -156,7 +199,10 @@ def key_people(
     refs = nodes["ref"].to_numpy(dtype=object)
     is_child = nodes["kind"].eq("child").to_numpy(dtype=bool)
     a, b, w = network.risk_arrays("weight")
-    degree = np.bincount(np.concatenate([a, b]), minlength=n)
+    engine = engines.current()
+    degree = engine.degrees.pop(id(network), None) if engine is not None else None
+    if degree is None:
+        degree = np.bincount(np.concatenate([a, b]), minlength=n)
     strength = np.bincount(np.concatenate([a, b]), weights=np.concatenate([w, w]), minlength=n)
     bridging = participation(network, membership)
     between, how = between if between is not None else betweenness(network, settings)

@@ -112,6 +112,20 @@ def test_bad_period_is_a_usage_error(tmp_path, run):
         assert_no_traceback(result)
 
 
+def test_engine_gds_with_a_data_folder_is_refused_before_anything_is_read(tmp_path, run):
+    """--engine gds computes where the data is (the Neo4j store): with a DATA_DIR it is a usage error (exit 2,
+    one line naming --neo4j), for analyse and pack, and nothing is written."""
+    folder = write_folder(tmp_path / "data", children=CHILDREN, episodes=EPISODES)
+    for command in ("analyse", "pack"):
+        out = tmp_path / f"{command}-out"
+        result = run(command, folder, "--engine", "gds", "--period", "2023-03", "--out", out, cwd=tmp_path)
+        assert result.returncode == 2 and "--engine gds" in result.stderr and "--neo4j" in result.stderr
+        assert_no_traceback(result)
+        assert not out.exists() or not any(out.iterdir())
+    bad = run("analyse", folder, "--engine", "spark", "--period", "2023-03", "--out", tmp_path / "x", cwd=tmp_path)
+    assert bad.returncode == 2 and "spark" in bad.stderr
+
+
 def test_every_command_help_has_a_worked_example():
     """Every command registered on the app, not a list that can fall behind: its --help shows a peermap run."""
     import typer

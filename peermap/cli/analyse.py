@@ -9,6 +9,8 @@ from peermap.cli.options import (
     AudienceChoice,
     AudienceOpt,
     CoversFrom,
+    EngineChoice,
+    EngineOpt,
     FromOpt,
     KeyFile,
     Lookback,
@@ -22,7 +24,7 @@ from peermap.cli.options import (
     covers_from_date,
     rejects_option,
 )
-from peermap.cli.source import open_dataset, postcode_index
+from peermap.cli.source import check_engine, graph_engine, open_dataset, postcode_index
 from peermap.exports import console
 from peermap.exports.console import say
 
@@ -41,6 +43,7 @@ def analyse(
     postcodes: Optional[Path] = Postcodes,
     rejects: Optional[Path] = rejects_option(),
     neo4j: Optional[str] = Neo4jOpt,
+    engine: EngineChoice = EngineOpt,
 ):
     """Find the peer networks of a period: who is linked, why, the clusters, key people and what changed.
 
@@ -61,6 +64,10 @@ def analyse(
 
         peermap analyse data/durham --period 2023-03 --out out/2023-03
 
+    Example (clusters and key people computed inside a Neo4j store with Graph Data Science):
+
+        peermap analyse --neo4j bolt://127.0.0.1:7687 --engine gds --period 2023-03 --out out/2023-03
+
     Example (the report's year, for the police child-exploitation team):
 
         peermap analyse data/durham --from 2022-04-01 --to 2023-03-31 --audience police --out out/year
@@ -74,10 +81,11 @@ def analyse(
     with audited(out, audience=audience.value) as run, OutputFolder(out) as folder:
         span = resolve_period(period, date_from, date_to)
         run.period = span.as_dict()
+        check_engine(engine, data_dir, neo4j)
         dataset = open_dataset(
             data_dir, neo4j, key_file, postcodes, rejects or folder.path / REJECTS, shown_as=rejects or out / REJECTS
         )
-        with console.progress() as report:
+        with graph_engine(engine, neo4j, dataset), console.progress() as report:
             report("analysing", 0, 1)
             index = postcode_index(postcodes)
             analysis = analyse_for_audience(dataset, span, audience.value, postcodes=index)

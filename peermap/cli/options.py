@@ -42,6 +42,14 @@ Neo4jOpt = typer.Option(
     "data folder. The user and password come from NEO4J_USER and NEO4J_PASSWORD; NEO4J_URI "
     "is used when --neo4j is not given.",
 )
+EngineChoice = Literal["python", "gds"]
+EngineOpt = typer.Option(
+    "python",
+    "--engine",
+    help="Where peer clusters, degree and betweenness are computed: python (default, in this process) or gds "
+    "(inside the Neo4j store given by --neo4j, by its Graph Data Science library; same results, for stores too "
+    "big to pull into one process). The ties always come from the same evidence code.",
+)
 KeyFile = typer.Option(
     None, "--key-file", help="File holding the reference key (else PEERMAP_KEY, else DATA_DIR/peermap.key)."
 )

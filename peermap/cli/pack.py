@@ -23,6 +23,8 @@ from peermap.cli.options import (
     AudienceChoice,
     AudienceOpt,
     CoversFrom,
+    EngineChoice,
+    EngineOpt,
     FromOpt,
     KeyFile,
     Lookback,
@@ -37,7 +39,7 @@ from peermap.cli.options import (
     covers_from_date,
     rejects_option,
 )
-from peermap.cli.source import open_dataset, postcode_index
+from peermap.cli.source import check_engine, graph_engine, open_dataset, postcode_index
 from peermap.exports.console import say
 from peermap.exports.exit_codes import fail
 
@@ -69,6 +71,7 @@ def pack(
         "sharing the pack"
     ),
     neo4j: Optional[str] = Neo4jOpt,
+    engine: EngineChoice = EngineOpt,
 ):
     """Write the pack for a mapping meeting: pages, data files and manifest, for one audience.
 
@@ -106,22 +109,24 @@ def pack(
             fail("--top must be 0 or more")
         if names and audience is not Audience.meeting:
             say("peermap: --names only changes a meeting pack (police packs always show names, board packs never do)")
+        check_engine(engine, data_dir, neo4j)
         dataset = open_dataset(
             data_dir, neo4j, key_file, postcodes, rejects or folder.path / REJECTS, shown_as=rejects or out / REJECTS
         )
-        written = build_pack(
-            dataset,
-            span,
-            audience.value,
-            folder,
-            names=names,
-            basemap=basemap,
-            postcodes=None if postcodes is None else postcode_index(postcodes),
-            top=top,
-            lookback=lookback,
-            covers_from=covers_from_date(covers_from),
-            audit=False,
-        )
+        with graph_engine(engine, neo4j, dataset):
+            written = build_pack(
+                dataset,
+                span,
+                audience.value,
+                folder,
+                names=names,
+                basemap=basemap,
+                postcodes=None if postcodes is None else postcode_index(postcodes),
+                top=top,
+                lookback=lookback,
+                covers_from=covers_from_date(covers_from),
+                audit=False,
+            )
         folder.commit(after=run.written)
     say(
         f"wrote the {audience.value} pack for {span.label} to {out} ({len(written.files)} files); "

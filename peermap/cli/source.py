@@ -8,6 +8,7 @@ file and says on stderr what was loaded.
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Optional
 
@@ -91,3 +92,35 @@ def open_dataset(
         f"{len(dataset.links):,} links from {connection.uri}"
     )
     return dataset
+
+
+def check_engine(engine: str, data_dir: Optional[Path], neo4j: Optional[str]) -> None:
+    """``--engine gds`` runs where the data is: refuse it (exit 2) before loading anything when that is not Neo4j."""
+    if engine == "gds" and (data_dir is not None or not (neo4j or os.environ.get("NEO4J_URI"))):
+        fail("--engine gds computes inside the Neo4j store: read the data from it with --neo4j URI, not a DATA_DIR")
+
+
+@contextmanager
+def graph_engine(engine: str, neo4j: Optional[str], dataset):
+    """The analysis's engine for the ``with`` block: ``None`` (this process) or the store's Graph Data Science
+    (exit 3 with one line naming the fix when the server has none; what dead runs left is removed first)."""
+    from peermap.mapping import engines
+
+    if engine == "python":
+        with engines.using(None):
+            yield None
+        return
+    from peermap.graph_models.gds_engine import GdsEngine
+    from peermap.graph_models.neo4j_store import Connection, connect
+
+    connection = Connection.from_env(neo4j or os.environ.get("NEO4J_URI"))
+    driver = connect(connection)
+    try:
+        children = dataset.children
+        store = GdsEngine(driver, dict(zip(children["ref"], children["child_id"])), connection.database)
+        version = store.check()
+        say(f"peer clusters, degree and betweenness computed in {connection.uri} by Graph Data Science {version}")
+        with engines.using(store):
+            yield store
+    finally:
+        driver.close()
