@@ -38,7 +38,8 @@ error message goes to stderr. Only the standard library is needed; the
 really answers a query (otherwise a Bolt handshake is checked).
 
 Environment: ``JAVA_HOME`` (else ``java`` on PATH), ``MVN`` (else ``mvn``),
-``PEERMAP_NEO4J_DIR`` (instead of ``.neo4j``).
+``PEERMAP_NEO4J_DIR`` (instead of ``.neo4j``), ``PEERMAP_NEO4J_GDS=0`` (a server without the Graph Data
+Science plugin, as most servers are: a test checks what ``--engine gds`` says to one).
 """
 
 from __future__ import annotations
@@ -65,6 +66,7 @@ ROOT = Path(__file__).resolve().parent.parent
 POM = ROOT / "scripts" / "neo4j" / "pom.xml"
 GDS_POM = ROOT / "scripts" / "neo4j" / "gds-pom.xml"
 HOME = Path(os.environ.get("PEERMAP_NEO4J_DIR") or ROOT / ".neo4j").resolve()
+WITH_GDS = os.environ.get("PEERMAP_NEO4J_GDS", "1") != "0"
 LIB = HOME / "lib"
 CONF_DIR = HOME / "conf"
 DATA = HOME / "data"
@@ -303,11 +305,11 @@ server.directories.run={RUN}
 server.directories.import={IMPORT}
 server.directories.plugins={PLUGINS}
 server.directories.lib={LIB}
-# The Graph Data Science plugin's procedures need the kernel's internals (docs/neo4j.md).
-dbms.security.procedures.unrestricted=gds.*
 # Stop in about a second instead of ten (Bolt's network threads wait for a quiet period).
 internal.dbms.bolt.netty_server_shutdown_quiet_period=0
 """
+    if WITH_GDS:  # the Graph Data Science plugin's procedures need the kernel's internals (docs/neo4j.md)
+        config += "dbms.security.procedures.unrestricted=gds.*\n"
     (CONF_DIR / "neo4j.conf").write_text(config)
 
 
@@ -638,7 +640,10 @@ def start(args: argparse.Namespace) -> int:
     started = time.monotonic()
     version = neo4j_version()
     assemble(version)
-    assemble_plugins(version, gds_version())
+    if WITH_GDS:
+        assemble_plugins(version, gds_version())
+    else:
+        shutil.rmtree(PLUGINS, ignore_errors=True)
     java = java_binary()
     port = choose_port(args.port)
     write_config(port, args.heap, args.pagecache)

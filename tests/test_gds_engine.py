@@ -102,6 +102,20 @@ def test_a_month_in_the_store_agrees_with_this_process(stored_year):
     adults = lambda analysis: set(adults_of_concern(analysis.people)["ref"].head(10))  # noqa: E731
     assert len(adults(here)) >= 2 and len(adults(here) & adults(first)) >= min(8, len(adults(here)))
 
+    # after relabelling clusters by best match (their numbers carry on from earlier months' clusters, which the
+    # engines may have found a little differently), the tables the pages and files are made from are the same
+    pairs = pd.crosstab(a.loc[p.index, "cluster"], p["cluster"])
+    relabel = {int(k): int(v) for k, v in pairs.idxmax(axis=1).items()}
+    people = first.people.assign(cluster=first.people["cluster"].map(relabel).astype("Int64"))
+    pd.testing.assert_frame_equal(people, here.people, obj="people")
+    clusters = first.clusters.assign(cluster=first.clusters["cluster"].map(relabel)).sort_values("cluster")
+    pd.testing.assert_frame_equal(
+        clusters.reset_index(drop=True).astype(here.clusters.dtypes.to_dict()),
+        here.clusters.sort_values("cluster").reset_index(drop=True),
+        obj="clusters",
+    )
+    pd.testing.assert_frame_equal(first.ties, here.ties, obj="ties")
+
     assert _leftovers(driver) == {"runs": 0, "people": 0, "ties": 0, "projections": 0}
 
 
@@ -177,3 +191,58 @@ def test_a_client_killed_mid_run_is_cleared_by_the_next_run(stored_year, tmp_pat
     assert "Graph Data Science" in result.stderr
     assert json.loads((tmp_path / "out" / "manifest.json").read_text())["engine"] == "gds"
     assert _leftovers(driver) == {"runs": 0, "people": 0, "ties": 0, "projections": 0}
+
+
+def test_forgetting_a_child_mid_run_removes_their_run_ties(stored_year):
+    """`peermap forget` (neo4j_store.forget) during a run: the child's ties under the run's relationship type go
+    with the child; the other children's stay until the run ends."""
+    from peermap.graph_models.neo4j_store import forget
+
+    driver, dataset, _ = stored_year
+    engine = _engine(driver, dataset)
+    children = dataset.children.tail(3)  # merged again by the next test module's fixture
+    refs = np.array(list(children["ref"]) + ["A-ASSOCIATE1"], dtype=object)
+    kinds = np.array(["child"] * 3 + ["associate"])
+    ties = {"a": np.array([0, 1, 0]), "b": np.array([1, 2, 3]), "w": np.ones(3), "clusters": np.ones(3, bool)}
+    with engine.run(refs, kinds, ties):
+        assert _leftovers(driver)["ties"] == 3
+        assert forget(driver, children["child_id"].iloc[0]) is not None
+        assert _leftovers(driver)["ties"] == 1  # only the tie between the other two children is left
+    assert _leftovers(driver) == {"runs": 0, "people": 0, "ties": 0, "projections": 0}
+
+
+def test_a_server_without_gds_stops_engine_gds_with_one_line_and_exit_3(tmp_path, capfd):
+    """A real Neo4j 5.26 without the Graph Data Science plugin (as most servers are): `peermap analyse --neo4j
+    URI --engine gds` stops before reading anything, exit 3, one line that names the fix; nothing is written."""
+    from pathlib import Path
+
+    from cli_run import run_in_process
+
+    root = Path(__file__).resolve().parent.parent
+    home = tmp_path / "plain-neo4j"
+    home.mkdir()
+    (home / "lib").symlink_to(root / ".neo4j" / "lib")  # the jars `make test`'s server runs from, without GDS
+    env = {**os.environ, "PEERMAP_NEO4J_DIR": str(home), "PEERMAP_NEO4J_GDS": "0"}
+    env.pop("NEO4J_PORT", None)
+    server = [sys.executable, str(root / "scripts" / "neo4j_server.py")]
+    started = subprocess.run([*server, "start"], env=env, capture_output=True, text=True, cwd=root)
+    try:
+        assert started.returncode == 0, started.stderr
+        exported = dict(
+            line.removeprefix("export ").split("=", 1) for line in started.stdout.splitlines() if "=" in line
+        )
+        exported = {k: v.strip("'\"") for k, v in exported.items()}
+        assert exported["NEO4J_URI"] != os.environ["NEO4J_URI"]
+        out = tmp_path / "out"
+        result = run_in_process(
+            capfd,
+            ["analyse", "--neo4j", exported["NEO4J_URI"], "--engine", "gds", "--period", "2023-03", "--out", out],
+            env={"NEO4J_USER": exported["NEO4J_USER"], "NEO4J_PASSWORD": exported["NEO4J_PASSWORD"]},
+        )
+    finally:
+        subprocess.run([*server, "stop"], env=env, capture_output=True, text=True, cwd=root)
+    assert result.returncode == 3, result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and "Graph Data Science" in lines[0] and "plugin" in lines[0], result.stderr
+    assert "Traceback" not in result.stderr
+    assert not out.exists() or not any(out.iterdir())

@@ -95,9 +95,21 @@ def open_dataset(
 
 
 def check_engine(engine: str, data_dir: Optional[Path], neo4j: Optional[str]) -> None:
-    """``--engine gds`` runs where the data is: refuse it (exit 2) before loading anything when that is not Neo4j."""
-    if engine == "gds" and (data_dir is not None or not (neo4j or os.environ.get("NEO4J_URI"))):
+    """``--engine gds`` runs where the data is: before anything is read, refuse it (exit 2) when that is not
+    Neo4j, and stop (exit 3, one line naming the fix) when the server has no Graph Data Science library."""
+    if engine != "gds":
+        return
+    if data_dir is not None or not (neo4j or os.environ.get("NEO4J_URI")):
         fail("--engine gds computes inside the Neo4j store: read the data from it with --neo4j URI, not a DATA_DIR")
+    from peermap.graph_models.gds_engine import gds_version
+    from peermap.graph_models.neo4j_store import Connection, connect
+
+    connection = Connection.from_env(neo4j or os.environ.get("NEO4J_URI"))
+    driver = connect(connection)
+    try:
+        gds_version(driver, connection.database)
+    finally:
+        driver.close()
 
 
 @contextmanager
