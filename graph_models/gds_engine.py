@@ -62,13 +62,15 @@ def gds_version(driver, database: str | None = None) -> str:
 
 
 def _alive(pid: int) -> bool:
+    """Whether a process of this machine still runs (a zombie no longer counts)."""
+    import psutil
+
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
         return False
-    except PermissionError:
+    except psutil.Error:
         return True
-    return True
 
 
 def remove_stale_runs(driver, database: str | None = None) -> list[str]:
