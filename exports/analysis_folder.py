@@ -19,7 +19,7 @@ from peermap.exports.audience_view import AudienceView, audience_view
 from peermap.exports.audiences import AudiencePolicy, people_view, texts_view
 from peermap.exports.board import board_measures
 from peermap.exports.geojson import hotspot_table, write_hotspots_geojson, write_places_geojson
-from peermap.exports.manifest import write_csv, write_json, write_manifest
+from peermap.exports.manifest import write_json, write_manifest, write_table
 from peermap.exports.output_folder import OutputFolder
 from peermap.graph_models.dataset import Dataset
 from peermap.mapping.analysis import Analysis, pair_keys, why_texts
@@ -44,49 +44,59 @@ def audience_ties(analysis: Analysis, policy: AudiencePolicy, shown: pd.Series) 
     return ties
 
 
-def write_hotspot_files(view: AudienceView, out_dir: Path) -> list[Path]:
-    """Write ``hotspots.geojson``, ``places.geojson`` and (not for the board) ``hotspots.csv`` as the audience
-    may see them; returns their paths."""
+def write_hotspot_files(view: AudienceView, out_dir: Path, formats: tuple[str, ...] = ("csv",)) -> list[Path]:
+    """Write ``hotspots.geojson``, ``places.geojson`` and (not for the board) ``hotspots.csv`` (and its Parquet
+    twin when ``formats`` says so) as the audience may see them; returns their paths."""
     out = Path(out_dir)
     files = [
         write_hotspots_geojson(view.places, out / "hotspots.geojson", view.audience, board=view.districts),
         write_places_geojson(view.places, out / "places.geojson", view.audience),
     ]
     if view.policy.people:
-        files.append(write_csv(hotspot_table(view.places, view.audience), out / "hotspots.csv"))
+        files += write_table(hotspot_table(view.places, view.audience), out / "hotspots.csv", formats)
     return files
 
 
-def write_analysis_files(view: AudienceView, out_dir: Path, kpi: bool = True) -> list[Path]:
-    """Every file of the folder but the manifest, into ``out_dir`` (a staging folder); returns their paths."""
+def write_analysis_files(
+    view: AudienceView,
+    out_dir: Path,
+    kpi: bool = True,
+    formats: tuple[str, ...] = ("csv",),
+    summary_only: bool = False,
+) -> list[Path]:
+    """Every file of the folder but the manifest, into ``out_dir`` (a staging folder); returns their paths.
+
+    ``formats`` with ``parquet`` adds a Parquet file beside each CSV; ``summary_only`` leaves out the ties
+    (``ties.csv``: millions of rows on a national year, more than a spreadsheet opens)."""
     policy, analysis, shown = view.policy, view.analysis, view.shown
     out = Path(out_dir)
     files: list[Path] = []
     if policy.people:
         people = people_view(analysis.people, view.dataset.children, view.dataset.associates, policy)
-        files.append(write_csv(people, out / "people.csv"))
+        files += write_table(people, out / "people.csv", formats)
 
         clusters = analysis.clusters.copy()
         for column in ("associates", "summary", "strongest_ties", "adults_of_concern"):
             clusters[column] = texts_view(clusters[column].astype("string"), shown)
-        files.append(write_csv(clusters, out / "clusters.csv"))
+        files += write_table(clusters, out / "clusters.csv", formats)
 
-        files.append(write_csv(audience_ties(analysis, policy, shown), out / "ties.csv"))
+        if not summary_only:
+            files += write_table(audience_ties(analysis, policy, shown), out / "ties.csv", formats)
 
         changes = analysis.changes.copy()
         for column in ("subject", "detail"):
             changes[column] = texts_view(changes[column].astype("string"), shown)
-        files.append(write_csv(changes, out / "changes.csv"))
+        files += write_table(changes, out / "changes.csv", formats)
 
         if policy.unresolved_names and len(analysis.duplicates):
-            files.append(write_csv(analysis.duplicates, out / "possible_duplicates.csv"))
+            files += write_table(analysis.duplicates, out / "possible_duplicates.csv", formats)
     if kpi:
         if policy.people:
             measures = compute_measures(view.dataset, analysis.period)
         else:
             measures = board_measures(view.dataset, analysis.period).json("now")
         files.append(write_json(measures, out / "kpi.json"))
-    files.extend(write_hotspot_files(view, out))
+    files.extend(write_hotspot_files(view, out, formats))
     return files
 
 
@@ -100,8 +110,12 @@ def write_analysis(
     postcodes=None,
     lookback: int = LOOKBACK_MONTHS,
     covers_from: str | None = None,
+    formats: tuple[str, ...] = ("csv",),
+    summary_only: bool = False,
 ) -> list[Path]:
     """Write the analysis for one audience; returns the files written (manifest last).
+
+    ``formats`` and ``summary_only``: see :func:`write_analysis_files` (both recorded in the manifest).
 
     ``lookback`` (months) and ``covers_from`` (ISO date where the data's coverage starts) shape the hot
     spots' fixed areas and series (SCHEMA.md "Periods").
@@ -129,11 +143,13 @@ def write_analysis(
         covers_from=covers_from,
     )
     with OutputFolder.of(out_dir) as folder:
-        files = write_analysis_files(view, folder.path, kpi)
+        files = write_analysis_files(view, folder.path, kpi, formats, summary_only)
         extra = {
             "names": view.policy.names,
             "lookback": view.lookback,
             "engine": analysis.info.get("engine", "python"),
+            "formats": list(formats),
+            "summary_only": bool(summary_only),
             "settings": view.settings(),
             "clustering": analysis.info.get("clustering"),
             "betweenness": analysis.info.get("betweenness"),

@@ -72,6 +72,39 @@ def write_csv(frame: pd.DataFrame, path: Path) -> Path:
     return path
 
 
+#: What ``--format`` may ask for; CSV is always written (SCHEMA.md "What comes out").
+FORMATS = ("csv", "parquet", "both")
+
+
+def formats_written(format: str) -> list[str]:
+    """The formats a ``--format`` value writes: CSV always, Parquet beside it when asked.
+
+    >>> formats_written("csv"), formats_written("parquet"), formats_written("both")
+    (['csv'], ['csv', 'parquet'], ['csv', 'parquet'])
+    """
+    if format not in FORMATS:
+        raise ValueError(f"--format must be one of {', '.join(FORMATS)}; got {format!r}")
+    return ["csv"] if format == "csv" else ["csv", "parquet"]
+
+
+def write_parquet(frame: pd.DataFrame, path: Path) -> Path:
+    """Write a frame as Parquet (owner-only): the raw values and their types, no formula guard (a Parquet file
+    is read by code, not opened by a spreadsheet)."""
+    path = Path(path)
+    make_folder(path.parent)
+    with open_private(path, "wb") as handle:
+        frame.to_parquet(handle, index=False, engine="pyarrow")
+    return path
+
+
+def write_table(frame: pd.DataFrame, path: Path, formats: list[str] | tuple[str, ...] = ("csv",)) -> list[Path]:
+    """Write a table as ``path`` (CSV) and, when ``formats`` has ``parquet``, as the same name in Parquet."""
+    written = [write_csv(frame, path)]
+    if "parquet" in formats:
+        written.append(write_parquet(frame, Path(path).with_suffix(".parquet")))
+    return written
+
+
 def write_json(payload, path: Path) -> Path:
     """Write JSON (owner-only)."""
     path = Path(path)

@@ -659,6 +659,8 @@ def _write_pack(
         "basemap": basemap or "none",
         "lookback": view.lookback,
         "engine": analysis.info.get("engine", "python"),
+        "formats": ["csv"],
+        "summary_only": False,
         "settings": view.settings(),
         "clustering": analysis.info.get("clustering"),
         "betweenness": analysis.info.get("betweenness"),

@@ -449,3 +449,78 @@ def test_ties_are_ordered_heaviest_first_then_by_the_references_of_their_ends():
     assert np.array_equal(_heaviest_first(weight, a_rank, b_rank), expected)
     weight[7] = np.nan  # cannot be an integer key: the three-key sort instead, NaN last as before
     assert np.array_equal(_heaviest_first(weight, a_rank, b_rank), np.lexsort((b_rank, a_rank, -weight)))
+
+
+def _same_table(csv_path: Path, parquet_path: Path) -> int:
+    """The Parquet file holds the CSV's table, cell for cell, with the CSV's formula guard stripped (a Parquet
+    file keeps raw values and their types); the number of cells compared."""
+    table = pd.read_parquet(parquet_path)
+    text = pd.read_csv(csv_path, dtype=str, keep_default_na=False)
+    assert list(table.columns) == list(text.columns) and len(table) == len(text), csv_path.name
+    cells = 0
+    for column in table.columns:
+        shown = text[column]
+        shown = shown.where(~shown.str.match(r"^'[=+\-@]"), shown.str[1:])  # the guard SCHEMA.md asks of a CSV
+        for value, cell in zip(table[column].tolist(), shown.tolist()):
+            where = f"{csv_path.name} {column}: {value!r} against {cell!r}"
+            if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
+                assert cell == "", where
+            elif isinstance(value, bool):
+                assert cell == ("yes" if value else "no"), where
+            elif isinstance(value, int):
+                assert int(float(cell)) == value, where
+            elif isinstance(value, float):
+                assert float(cell) == pytest.approx(value, rel=1e-12), where
+            elif isinstance(value, pd.Timestamp):
+                assert pd.Timestamp(cell) == value, where
+            else:
+                assert cell == str(value), where
+            cells += 1
+    return cells
+
+
+def test_parquet_beside_each_csv_holds_the_same_table_and_summary_only_leaves_out_ties(tmp_path, synthetic_dataset):
+    """--format both: a Parquet file of the same name beside every CSV, equal to it cell for cell once the CSV's
+    formula guard is stripped (a name that starts with '=' comes back raw), owner-only and in the manifest;
+    --summary-only leaves out ties.csv (and its Parquet) and says so in the manifest. At Durham scale too."""
+    small = load_folder(meeting_folder(tmp_path), key=TEST_KEY)
+    for name, dataset, summary_only in (("small", small, True), ("durham", synthetic_dataset, False)):
+        out = tmp_path / name
+        analysis = analyse_for_audience(dataset, MARCH, "police")
+        write_analysis(analysis, out, "police", dataset, formats=("csv", "parquet"), summary_only=summary_only)
+        manifest = json.loads((out / "manifest.json").read_text())
+        assert manifest["formats"] == ["csv", "parquet"] and manifest["summary_only"] is summary_only
+        tables = sorted(p for p in out.glob("*.csv") if p.name != "rejects.csv")
+        assert {"people.csv", "clusters.csv", "changes.csv", "hotspots.csv"} <= {p.name for p in tables}
+        assert ("ties.csv" in {p.name for p in tables}) is not summary_only
+        assert not (out / "ties.parquet").exists() or not summary_only
+        cells = {}
+        for csv_path in tables:
+            parquet = csv_path.with_suffix(".parquet")
+            assert parquet.name in manifest["files"] and parquet.stat().st_mode & 0o077 == 0
+            cells[csv_path.name] = _same_table(csv_path, parquet)
+        assert cells["people.csv"] > 0 and cells["hotspots.csv"] > 0, cells
+    people = pd.read_parquet(tmp_path / "small" / "people.parquet")
+    assert '=HYPERLINK("http://x")' in people["name"].tolist()  # raw in Parquet, guarded in the CSV
+    default = tmp_path / "csv-only"
+    write_analysis(analyse_for_audience(small, MARCH, "police"), default, "police", small)
+    assert not list(default.glob("*.parquet"))
+    manifest = json.loads((default / "manifest.json").read_text())
+    assert manifest["formats"] == ["csv"] and manifest["summary_only"] is False and "ties.csv" in manifest["files"]
+
+
+def test_the_command_line_asks_for_parquet_and_a_summary(tmp_path, capfd):
+    """`peermap analyse --format parquet --summary-only`: Parquet beside the CSV files, no ties; an unknown format
+    is a usage error naming the choices."""
+    folder = meeting_folder(tmp_path)
+    out = tmp_path / "out"
+    env = {"PEERMAP_KEY": TEST_KEY}
+    args = ["analyse", folder, "--period", "2023-03", "--format", "parquet", "--summary-only", "--out", out]
+    result = run_in_process(capfd, args, env=env)
+    assert result.returncode == 0, result.stderr
+    names = {p.name for p in out.iterdir()}
+    assert {"people.csv", "people.parquet", "hotspots.parquet"} <= names and not names & {"ties.csv", "ties.parquet"}
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["formats"] == ["csv", "parquet"] and manifest["summary_only"] is True
+    bad = run_in_process(capfd, ["analyse", folder, "--period", "2023-03", "--format", "xlsx", "--out", out], env=env)
+    assert bad.returncode == 2 and "xlsx" in bad.stderr

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
+from typing import Literal, Optional
+
+import typer
 
 from peermap.cli.options import (
     AudienceChoice,
@@ -28,6 +30,8 @@ from peermap.cli.source import check_engine, graph_engine, open_dataset, postcod
 from peermap.exports import console
 from peermap.exports.console import say
 
+FormatChoice = Literal["csv", "parquet", "both"]
+
 
 def analyse(
     data_dir: Optional[Path] = SourceDir,
@@ -44,6 +48,18 @@ def analyse(
     rejects: Optional[Path] = rejects_option(),
     neo4j: Optional[str] = Neo4jOpt,
     engine: EngineChoice = EngineOpt,
+    format: FormatChoice = typer.Option(
+        "csv",
+        "--format",
+        help="csv (default), or parquet / both: CSV is always written, and these add a Parquet file of the "
+        "same name beside each CSV (raw values and types, for pandas, Arrow, DuckDB or a GIS).",
+    ),
+    summary_only: bool = typer.Option(
+        False,
+        "--summary-only",
+        help="Leave out ties.csv (every pair with evidence between them: millions of rows on a national year); "
+        "people, clusters, changes and hot spots are written as usual. Recorded in the manifest.",
+    ),
 ):
     """Find the peer networks of a period: who is linked, why, the clusters, key people and what changed.
 
@@ -64,6 +80,10 @@ def analyse(
 
         peermap analyse data/durham --period 2023-03 --out out/2023-03
 
+    Example (a national year: Parquet beside the CSV files, and no ties.csv):
+
+        peermap analyse data/national --period 2023-03 --format both --summary-only --out out/national
+
     Example (clusters and key people computed inside a Neo4j store with Graph Data Science):
 
         peermap analyse --neo4j bolt://127.0.0.1:7687 --engine gds --period 2023-03 --out out/2023-03
@@ -75,6 +95,7 @@ def analyse(
     from peermap.exports.analysis_folder import write_analysis
     from peermap.exports.audience_view import analyse_for_audience
     from peermap.exports.audit import audited
+    from peermap.exports.manifest import formats_written
     from peermap.exports.output_folder import REJECTS, OutputFolder
     from peermap.mapping.periods import resolve_period
 
@@ -99,6 +120,8 @@ def analyse(
             postcodes=index,
             lookback=lookback,
             covers_from=covers_from_date(covers_from),
+            formats=tuple(formats_written(format)),
+            summary_only=summary_only,
         )
         folder.commit(after=run.written)
     counts = analysis.info["counts"]
