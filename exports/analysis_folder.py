@@ -63,7 +63,7 @@ def write_analysis_files(view: AudienceView, out_dir: Path, kpi: bool = True) ->
     out = Path(out_dir)
     files: list[Path] = []
     if policy.people:
-        people = people_view(analysis.people, view.dataset.children, view.dataset.associates, policy)
+        people = people_view(analysis.everyone(), view.dataset.children, view.dataset.associates, policy)
         files.append(write_csv(people, out / "people.csv"))
 
         clusters = analysis.clusters.copy()
