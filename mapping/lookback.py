@@ -38,6 +38,7 @@ import pandas as pd
 from peermap.graph_models.dataset import Dataset
 from peermap.mapping.cluster_numbers import people_nodes
 from peermap.mapping.evidence import Evidence, collect_evidence
+from peermap.mapping.evidence.words import local_text
 from peermap.mapping.periods import Period, lookback_window
 
 #: What a link's ``target_type`` is when it names a phone, a vehicle or an online handle.
@@ -146,6 +147,8 @@ def shared_identifiers(window_links: pd.DataFrame, period_links: pd.DataFrame) -
     now = now.assign(key=identifier_key(now["target_ref"])).groupby(["target_type", "key"])["child_ref"].nunique()
     out["children"] = now.reindex(out.index, fill_value=0).astype(np.int64)
     out = out[out["children_lookback"] >= 2].reset_index().rename(columns={"target_type": "kind"})
+    for column in ("first_seen", "last_seen"):  # local dates, as ties.csv gives them
+        out[column] = local_text(out[column], "%Y-%m-%d", with_time=False).to_numpy()
     out = out.sort_values(
         ["children_lookback", "children", "kind", "identifier"], ascending=[False, False, True, True], ignore_index=True
     )
