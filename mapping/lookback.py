@@ -159,10 +159,10 @@ def tie_dates(rows: pd.DataFrame) -> pd.DataFrame:
     """Each piece of evidence of the window as (a, b, date first seen, kind): four columns, not the rows' thirty."""
     return pd.DataFrame(
         {
-            "a": rows["a"].to_numpy(),
-            "b": rows["b"].to_numpy(),
-            "seen": rows["first_seen"].to_numpy(),
-            "kind": pd.Categorical(rows["kind"].astype(str)),
+            "a": rows["a"].reset_index(drop=True),  # Arrow text: the buffers are shared, not copied
+            "b": rows["b"].reset_index(drop=True),
+            "seen": rows["first_seen"].reset_index(drop=True),
+            "kind": rows["kind"].astype("category").reset_index(drop=True),
         }
     )
 
