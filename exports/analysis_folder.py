@@ -72,7 +72,7 @@ def write_analysis_files(
     out = Path(out_dir)
     files: list[Path] = []
     if policy.people:
-        people = people_view(analysis.people, view.dataset.children, view.dataset.associates, policy)
+        people = people_view(analysis.everyone(), view.dataset.children, view.dataset.associates, policy)
         files += write_table(people, out / "people.csv", formats)
 
         clusters = analysis.clusters.copy()

@@ -91,6 +91,8 @@ def analyse_for_audience(
     policy = audience_policy(audience)
     kwargs.setdefault("duplicates", policy.unresolved_names)
     kwargs.setdefault("previous", policy.people)
+    if not policy.people:
+        kwargs["lookback"] = None  # the board: one fixed period, no look-back figures (SCHEMA.md)
     return analyse(restrict_dataset(dataset, policy), period, settings, postcodes, **kwargs)
 
 
@@ -125,7 +127,7 @@ def audience_view(
     restricted = restrict_dataset(dataset, policy)
     clock = time.perf_counter()
     if analysis is None:
-        analysis = analyse_for_audience(dataset, period, audience, settings, postcodes, **kwargs)
+        analysis = analyse_for_audience(dataset, period, audience, settings, postcodes, lookback=lookback, **kwargs)
     hidden = set(analysis.handling_codes) - set(policy.handling)
     if hidden and policy.people:
         raise ValueError(

@@ -55,6 +55,7 @@ FILE_WORDS = {
     "manifest.json": "what is in the pack, with checksums",
     "possible_duplicates.csv": "associates who may be the same person",
     "intelligence.csv": "every intelligence link of the period as recorded (police only)",
+    "shared_identifiers.csv": "phones, vehicles and handles shared over the look-back (police only)",
 }
 
 
@@ -135,6 +136,7 @@ def index_page(
     coverage_from: str = "",
     board_measures=None,
     loaded: dict | None = None,
+    shared_lookback: dict | None = None,
 ) -> Page:
     """The front page of a pack (see the module docstring).
 
@@ -231,6 +233,7 @@ def index_page(
         files=[(f, FILE_WORDS.get(f, "")) for f in files if f not in ("index.html",)],
         identifiers=shared,
         show_identifiers=identifiers is not None,
+        shared_lookback=shared_lookback,
         first_period=first_period,
         coverage_from=coverage_from,
         loaded=[(file, f"{rows[0]:,} of {rows[1]:,} rows") for file, rows in (loaded or {}).items()],

@@ -71,6 +71,7 @@ from peermap.exports.map_page import map_page, resolve_basemap
 from peermap.exports.network_page import network_page
 from peermap.exports.output_folder import OutputFolder
 from peermap.exports.page import write_page
+from peermap.exports.shared_identifiers import shared_identifier_words
 from peermap.graph_models.dataset import Dataset
 from peermap.graph_models.reading import sha256_file
 from peermap.mapping.evidence import explain, period_rows
@@ -530,6 +531,8 @@ def _write_pack(
     if policy.raw_ids and policy.notes and policy.identifiers:
         intelligence = intelligence_rows(restricted, period)
         files.append(write_csv(intelligence, out / "intelligence.csv"))
+        if analysis.lookback is not None:
+            files.append(write_csv(analysis.lookback.shared_identifiers, out / "shared_identifiers.csv"))
     hotspots_fc = hotspot_features(places, audience, board=view.districts)
     places_fc = place_features(places, audience)
     if board:  # pages say "<5" or "hidden" where the files hold null
@@ -650,6 +653,11 @@ def _write_pack(
         board_measures=board_view,
         loaded=dataset.loaded,
         identifiers=None if intelligence is None else shared_identifiers(intelligence),
+        shared_lookback=None
+        if intelligence is None or analysis.lookback is None
+        else shared_identifier_words(
+            analysis.lookback.shared_identifiers, period, analysis.lookback.window, analysis.lookback.months
+        ),
     )
     files.insert(0, write_page(out / "index.html", page))
     timings["index page"] = time.perf_counter() - clock

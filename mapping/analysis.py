@@ -66,6 +66,7 @@ from peermap.mapping.evidence import (
 )
 from peermap.mapping.evidence.words import STRENGTHS, local_text, strength_codes
 from peermap.mapping.key_people import betweenness, key_people
+from peermap.mapping.lookback import Lookback, look_back
 from peermap.mapping.memory import release_free_memory
 from peermap.mapping.periods import LOOKBACK_MONTHS, Period
 from peermap.mapping.settings import EvidenceSettings
@@ -82,6 +83,8 @@ PEOPLE_EXTRA = [
     "clusters_reached",
     "tie_type",
 ]
+#: people.csv's figures over the look-back (SCHEMA.md), after ``clusters_reached``; absent with no look-back.
+PEOPLE_LOOKBACK = ["children_reached_lookback", "clusters_reached_lookback"]
 CLUSTER_COLUMNS = ["cluster", "children", "associates", "ties", "places", "summary"]
 CLUSTER_EXTRA = ["n_children", "n_associates", "strongest_ties", "adults_of_concern", "weight"]
 
@@ -115,6 +118,8 @@ class Analysis:
     info : methods and counts, for the manifest.
     timings : seconds per stage.
     handling_codes : the handling codes of the intelligence it was built from.
+    lookback : the look-back (:class:`~mapping.lookback.Lookback`): reach, shared phones, vehicles and
+        handles, and each tie's evidence dates over the window; ``None`` when analysed without one (the board).
     """
 
     period: Period
@@ -134,6 +139,19 @@ class Analysis:
     handling_codes: frozenset = frozenset()
     tie_pairs: np.ndarray | None = None  # each row of ``ties``: its pair code in ``network.ties["pair"]``
     records: EvidenceRecords | None = None  # what the evidence rows point at, for their words
+    lookback: Lookback | None = None  # reach, shared identifiers and tie dates over the look-back (None: board)
+
+    def everyone(self) -> pd.DataFrame:
+        """people.csv's rows: this period's people, then everyone else active in the look-back (SCHEMA.md).
+
+        ``people`` holds the period's network (what the pages draw and rank);
+        the people active only earlier in the window follow it with this
+        period's figures at nothing (no cluster, rank, degree or score; 0
+        children and clusters reached this period) and their look-back figures.
+        """
+        if self.lookback is None:
+            return self.people
+        return pd.concat([self.people, lookback_only_people(self.people, self.lookback)], ignore_index=True)
 
 
 def pair_keys(rows: pd.DataFrame, index: pd.Index) -> np.ndarray:
@@ -314,6 +332,7 @@ def analyse(
     duplicates: bool = True,
     stage=None,
     carry: pd.Series | None = None,
+    lookback: int | None = LOOKBACK_MONTHS,
 ) -> Analysis:
     """The peer-network analysis of one period.
 
@@ -329,6 +348,8 @@ def analyse(
     stage : optional ``stage(name)`` context-manager factory wrapped around each stage.
     carry : the previous period's carried cluster of each clustered child (when ``previous`` is False);
         ``None``: clusters keep the numbers they were found with (by size).
+    lookback : months of the look-back (SCHEMA.md "Periods"): people's reach, shared identifiers and tie
+        dates over the window (:mod:`mapping.lookback`); ``None``: none (the board, the previous period).
 
     Returns
     -------
@@ -393,7 +414,14 @@ def analyse(
         with stages("previous period (for changes and cluster numbers)"):
             chain = numbers_before(dataset, period.previous(), settings, postcodes, settings.cluster_number_history - 1)
             before = analyse(
-                dataset, period.previous(), settings, postcodes, previous=False, duplicates=False, carry=chain
+                dataset,
+                period.previous(),
+                settings,
+                postcodes,
+                previous=False,
+                duplicates=False,
+                carry=chain,
+                lookback=None,
             )
             carry = clustered_children(
                 before.people["ref"], before.people["kind"], before.people["cluster"].fillna(0).to_numpy(dtype=np.int64)
@@ -420,6 +448,16 @@ def analyse(
             raise ValueError("key_people left out some nodes of the network")
         for column in ("cluster", "score", "degree", "betweenness", "role", "rank"):
             network.nodes[column] = people[column].iloc[at].set_axis(network.nodes.index)
+
+    window = None
+    if lookback is not None:
+        with stages("look-back"):
+            children_now = people["kind"].eq("child").to_numpy(dtype=bool) & people["cluster"].notna().to_numpy()
+            cluster_of = pd.Series(
+                people["cluster"].to_numpy()[children_now], index=people["ref"].to_numpy()[children_now]
+            )
+            window = look_back(dataset, period, evidence, cluster_of, lookback, settings, postcodes)
+            people = with_lookback(people, window)
 
     changes = empty_changes()
     if before is not None:
@@ -480,7 +518,58 @@ def analyse(
         handling,
         tie_pairs=tie_pairs,
         records=records,
+        lookback=window,
     )
+
+
+def with_lookback(people: pd.DataFrame, window: Lookback) -> pd.DataFrame:
+    """``people`` with each associate's children and clusters reached over the look-back, after ``clusters_reached``."""
+    associate = people["kind"].eq("associate").to_numpy(dtype=bool)
+    out = people.copy()
+    for column in PEOPLE_LOOKBACK:
+        figure = people["ref"].map(window.reach[column]).astype("Int64")
+        figure[associate] = figure[associate].fillna(0)
+        figure[~associate] = pd.NA
+        out.insert(out.columns.get_loc("clusters_reached") + 1 + PEOPLE_LOOKBACK.index(column), column, figure)
+    return out
+
+
+def lookback_only_people(people: pd.DataFrame, window: Lookback) -> pd.DataFrame:
+    """Everyone active in the look-back but not in the period's network, in people's columns, by reference.
+
+    Their period figures are nothing: no cluster, rank or score's worth (0), 0 children and clusters reached.
+    """
+    earlier = window.active[~window.active["ref"].isin(people["ref"]).to_numpy(dtype=bool)]
+    earlier = earlier.sort_values(["kind", "ref"], ascending=[False, True], ignore_index=True)
+    child = earlier["kind"].eq("child").to_numpy(dtype=bool)
+    n = len(earlier)
+
+    def whole(values, keep) -> pd.Series:
+        return pd.Series(pd.array(np.where(keep, values, None), dtype="Int64"))
+
+    out = pd.DataFrame(
+        {
+            "ref": earlier["ref"].to_numpy(dtype=object),
+            "name": pd.Series(pd.NA, index=range(n), dtype="string"),
+            "kind": earlier["kind"].to_numpy(dtype=object),
+            "role": earlier["role"].where(~child).astype("string"),
+            "cluster": pd.Series(pd.NA, index=range(n), dtype="Int64"),
+            "degree": np.zeros(n, dtype=np.int64),
+            "betweenness": np.zeros(n),
+            "score": np.zeros(n),
+            "rank": pd.Series(pd.NA, index=range(n), dtype="Int64"),
+            "strength": np.zeros(n),
+            "bridging": np.zeros(n),
+            "episodes": whole(0, child),
+            "adults_of_concern": whole(0, child),
+            "children_reached": whole(0, ~child),
+            "clusters_reached": whole(0, ~child),
+        }
+    )
+    for column in PEOPLE_LOOKBACK:
+        out[column] = whole(out["ref"].map(window.reach[column]).fillna(0).to_numpy(dtype=np.int64), ~child)
+    out["tie_type"] = earlier["tie_type"].where(~child).to_numpy(dtype=object)
+    return out[[c for c in people.columns]]
 
 
 # -- places ---------------------------------------------------------------------------------------------------------

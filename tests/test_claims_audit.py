@@ -407,6 +407,22 @@ def test_every_count_of_a_person_is_one_whole_number_everywhere(audited):
     for column in ("degree", "cluster"):
         assert all(v == "" or re.fullmatch(r"\d+", v) for v in people[column]), column
 
+    # over the look-back (the 12 months to 31 March 2023): the children each associate is linked to, and how
+    # many of this period's clusters those children are in; everyone linked in the window is listed
+    _, over = folder.period(*YEAR)
+    over = over[over["shared"] & over["target_type"].eq("associate")]
+    reached_over = over.groupby("associate_ref")["ref"].nunique()
+    clustered = people[people["kind"].eq("child") & people["cluster"].ne("")]["cluster"]
+    spread_over = over.assign(cluster=over["ref"].map(clustered)).dropna(subset=["cluster"])
+    spread_over = spread_over.groupby("associate_ref")["cluster"].nunique()
+    assert set(reached_over.index) <= set(associates.index)
+    assert (reached_over > associates["children_reached"].map(int).reindex(reached_over.index)).any()
+    for ref, row in associates.iterrows():
+        assert _whole(row["children_reached_lookback"]) == reached_over.get(ref, 0), ref
+        assert _whole(row["clusters_reached_lookback"]) == spread_over.get(ref, 0), ref
+        assert _whole(row["children_reached_lookback"]) >= _whole(row["children_reached"]), ref
+    assert set(over["ref"]) <= set(people.index)
+
     # the network page says the same of everyone
     data = page_data(pack / "network.html")
     window = ", 2023-03"
@@ -445,6 +461,24 @@ def test_every_count_of_a_person_is_one_whole_number_everywhere(audited):
 
 
 # -- what the meeting and the board may not see ----------------------------------------------------------------------
+def test_the_police_packs_shared_identifiers_are_the_datas(audited):
+    """shared_identifiers.csv: every phone, vehicle and handle two or more children are linked to over the
+    look-back (here the year itself), with the number of children the data gives."""
+    out, folder, _ = audited
+    _, links = folder.period(*YEAR)
+    ids = links[links["target_type"].isin(["phone", "vehicle", "online"])]
+    ids = ids.assign(key=ids["target_ref"].str.lower().str.replace(r"\s+", "", regex=True))
+    children = ids.groupby(["target_type", "key"])["ref"].nunique()
+    shared = pd.read_csv(out / "police" / "shared_identifiers.csv", dtype=str, keep_default_na=False)
+    assert len(shared) == int((children >= 2).sum()) > 0
+    for row in shared.itertuples():
+        identifier = row.identifier[1:] if re.match(r"'[=+\-@]", row.identifier) else row.identifier  # the guard
+        n = children[(row.kind, identifier.lower().replace(" ", ""))]
+        assert _whole(row.children_lookback) == n == _whole(row.children), row.identifier
+    assert not (out / "meeting" / "shared_identifiers.csv").exists()
+    assert not (out / "board" / "shared_identifiers.csv").exists()
+
+
 def test_no_police_only_intelligence_or_identifier_reaches_the_meeting_or_board(audited):
     out, folder, _ = audited
     links = folder.links

@@ -77,7 +77,9 @@ Lookback = typer.Option(
     min=1,
     metavar="MONTHS",
     help="Months ending with the period's last day that the hot spots' areas are drawn over and their "
-    "series and emerging patterns counted on (meeting and police; the board gets one fixed period).",
+    "series and emerging patterns counted on, and over which people's reach (people.csv's *_lookback "
+    "columns) and shared phones, vehicles and handles (police) are given (meeting and police; the board "
+    "gets one fixed period).",
 )
 CoversFrom = typer.Option(
     None,
