@@ -22,6 +22,18 @@ import pandas as pd
 from peermap.exports.escaping import display
 from peermap.mapping.periods import Period
 
+#: The change kinds of changes.csv in words.
+CHANGE_WORDS = {
+    "child_linked_to_adult_of_concern": "child newly linked to an adult of concern",
+    "cluster_grew": "cluster grew",
+    "cluster_changed": "cluster changed",
+    "clusters_merged": "clusters merged",
+    "cluster_split": "cluster split",
+    "adult_reaches_more_children": "adult of concern reaches more children",
+    "new_cluster": "new cluster",
+    "tie_now_strong": "tie now strong",
+}
+
 ROLE_WORDS = {
     "adult_of_concern": "adult of concern",
     "peer": "peer",
@@ -72,8 +84,9 @@ def _text(value) -> str:
     return display(value) if value is not None and value is not pd.NA else ""
 
 
-def _cluster_of_change(subject: str, detail: str, refs_of: dict[int, set]) -> set[int]:
-    """The clusters a change is about: ``cluster N`` in its subject, or a person of the cluster as its subject."""
+def _cluster_of_change(subject: str, refs_of: dict[int, set]) -> set[int]:
+    """The clusters a change is about: ``cluster N`` in its subject, or a person of the cluster as its subject
+    (by reference, or by the label an associate is shown by)."""
     found = {int(n) for n in re.findall(r"\bclusters? (\d+)", subject)}
     found |= {int(n) for n in re.findall(r"\band (\d+)\b", subject)} if subject.startswith("clusters ") else set()
     for cluster, refs in refs_of.items():
@@ -108,17 +121,22 @@ def cluster_sections(
     names : show names (``--names`` or police) beside references.
     """
     window = window_words(period)
-    cluster_of = people.set_index("ref")["cluster"] if len(people) else pd.Series(dtype="Int64")
     refs_of: dict[int, set] = {}
-    for ref, cluster in cluster_of.items():
+    for row in people.to_dict("records"):
+        cluster = row.get("cluster")
         if cluster is not None and not pd.isna(cluster):
-            refs_of.setdefault(int(cluster), set()).add(ref)
+            refs_of.setdefault(int(cluster), set()).update({row["ref"], _text(row.get("label")) or row["ref"]})
     change_rows: dict[int, list[dict]] = {}
     for row in [] if changes is None else changes.to_dict("records"):
-        subject, detail = _text(row.get("subject")), _text(row.get("detail"))
-        for cluster in sorted(_cluster_of_change(subject, detail, refs_of)):
+        subject = _text(row.get("subject"))
+        for cluster in sorted(_cluster_of_change(subject, refs_of)):
             change_rows.setdefault(cluster, []).append(
-                {"rank": _text(row.get("rank")), "kind": row.get("kind"), "subject": subject, "detail": detail}
+                {
+                    "rank": _text(row.get("rank")),
+                    "kind": CHANGE_WORDS.get(row.get("kind"), _text(row.get("kind"))),
+                    "subject": subject,
+                    "detail": _text(row.get("detail")),
+                }
             )
     label_of = {} if nodes is None or not len(nodes) else dict(zip(nodes["id"], nodes["label"]))
     kind_of = {} if nodes is None or not len(nodes) else dict(zip(nodes["id"], nodes["kind"]))
@@ -176,7 +194,7 @@ def cluster_sections(
                 name = _text(row.get("place"))
                 place_rows.append(
                     {
-                        "where": f"{name} ({row['postcode']})" if name else row["postcode"],
+                        "where": f"{name} ({row['postcode']})" if name and name != row["postcode"] else row["postcode"],
                         "children": _whole(row["children"]),
                     }
                 )

@@ -26,7 +26,7 @@ from __future__ import annotations
 import pandas as pd
 
 from peermap.exports import assets
-from peermap.exports.agenda import reach_text, window_words
+from peermap.exports.agenda import CHANGE_WORDS, reach_text, window_words
 from peermap.exports.escaping import display
 from peermap.exports.page import ENV, Page
 from peermap.mapping.measures import GROUP_TITLES, GROUPS, LABELS, format_value
@@ -36,18 +36,6 @@ def _rows_word(n: int) -> str:
     """``1 row``, ``1,204 rows``; empty for none (the page then says no row was rejected)."""
     return "" if n == 0 else f"{n:,} row{'' if n == 1 else 's'}"
 
-
-#: The change kinds of changes.csv in words.
-CHANGE_WORDS = {
-    "child_linked_to_adult_of_concern": "child newly linked to an adult of concern",
-    "cluster_grew": "cluster grew",
-    "cluster_changed": "cluster changed",
-    "clusters_merged": "clusters merged",
-    "cluster_split": "cluster split",
-    "adult_reaches_more_children": "adult of concern reaches more children",
-    "new_cluster": "new cluster",
-    "tie_now_strong": "tie now strong",
-}
 
 FILE_WORDS = {
     "network.html": "the peer network",
