@@ -1,9 +1,16 @@
-"""``index.html``: the front page of a pack, the one a meeting reads first (and prints).
+"""``index.html``: the front page of a pack, the one a meeting runs from as its agenda (and prints).
 
-In order: the period and who the pack is for; the measures beside the previous
-period's; what changed; the peer clusters with their one-line summaries; the
-children who may need most support; the adults of concern; the top hot spots
-with their trends; and links to the network, the map and the data files.
+For the meeting and the police it opens with the agenda, a table of contents
+in meeting order: (1) what needs a decision, as changes.csv ranks it; (2) one
+section per peer cluster (:mod:`exports.agenda`: its children with age, in
+care or not and CE risk, the adults of concern and associates around them,
+their places, the safety around them, what changed for it, and links to it in
+the network and on the map); (3) the frequently missing children in no
+cluster; (4) the adults of concern across clusters; (5) the top hot spots;
+(6) the measures beside the previous period's; then the files. Printed, each
+cluster starts on a new sheet and every sheet is marked (``page.css``).
+Names, where the audience may see them, stay hidden until "Show names" is
+pressed (``names.js``): the page opens showing references (DESIGN.md).
 
 For the ``board`` the page holds the measures (counts from 1 to 4 shown as
 ``<5``), the frequently missing by rank only, and hot spots counted by
@@ -19,6 +26,7 @@ from __future__ import annotations
 import pandas as pd
 
 from peermap.exports import assets
+from peermap.exports.agenda import CHANGE_WORDS, reach_text, window_words
 from peermap.exports.escaping import display
 from peermap.exports.page import ENV, Page
 from peermap.mapping.measures import GROUP_TITLES, GROUPS, LABELS, format_value
@@ -28,18 +36,6 @@ def _rows_word(n: int) -> str:
     """``1 row``, ``1,204 rows``; empty for none (the page then says no row was rejected)."""
     return "" if n == 0 else f"{n:,} row{'' if n == 1 else 's'}"
 
-
-#: The change kinds of changes.csv in words.
-CHANGE_WORDS = {
-    "child_linked_to_adult_of_concern": "child newly linked to an adult of concern",
-    "cluster_grew": "cluster grew",
-    "cluster_changed": "cluster changed",
-    "clusters_merged": "clusters merged",
-    "cluster_split": "cluster split",
-    "adult_reaches_more_children": "adult of concern reaches more children",
-    "new_cluster": "new cluster",
-    "tie_now_strong": "tie now strong",
-}
 
 FILE_WORDS = {
     "network.html": "the peer network",
@@ -137,6 +133,9 @@ def index_page(
     board_measures=None,
     loaded: dict | None = None,
     shared_lookback: dict | None = None,
+    sections: list[dict] | None = None,
+    outside: list[dict] | None = None,
+    lookback: int | None = None,
 ) -> Page:
     """The front page of a pack (see the module docstring).
 
@@ -144,6 +143,9 @@ def index_page(
     labels already decided); ``hotspots`` the pack's ``hotspots.geojson``
     collection as the page shows it. For the board, ``board_measures``
     (:class:`exports.board.BoardMeasures`) says how each measure reads.
+    ``sections`` and ``outside`` are :func:`exports.agenda.cluster_sections` and
+    :func:`exports.agenda.outside_clusters`; ``lookback`` the look-back in months
+    (the adults' reach over it is shown where people.csv has it).
     """
     children, adults, cluster_rows, change_rows = [], [], [], []
     if people is not None and len(people):
@@ -170,8 +172,8 @@ def index_page(
             adults.append(
                 {
                     "label": label,
-                    "children_reached": _number(row.get("children_reached"), 0),
-                    "clusters_reached": _number(row.get("clusters_reached"), 0),
+                    "children_reached": reach_text(row, "children_reached", lookback, period),
+                    "clusters_reached": reach_text(row, "clusters_reached", lookback, period),
                     "cluster": _number(row.get("cluster")),
                 }
             )
@@ -236,6 +238,16 @@ def index_page(
         shared_lookback=shared_lookback,
         first_period=first_period,
         coverage_from=coverage_from,
+        sections=sections or [],
+        outside=outside or [],
+        window=window_words(period),
+        period_end=period.end.strftime("%d %b %Y"),
+        names_toggle=show_names and not board,
+        show_private=show_names and not board,
+        lookback=lookback,
+        reach_lookback=bool(
+            lookback and people is not None and "children_reached_lookback" in getattr(people, "columns", ())
+        ),
         loaded=[(file, f"{rows[0]:,} of {rows[1]:,} rows") for file, rows in (loaded or {}).items()],
         rejected=_rows_word(sum(total - kept for kept, total in (loaded or {}).values())),
     )
@@ -246,6 +258,7 @@ def index_page(
         nav=nav or [],
         current="index.html",
         styles=[assets.static("index.css")],
+        scripts=[assets.static("names.js")] if show_names and not board else [],
         footer="Made by peermap from the organisation's own records. Check manifest.json to see the pack is "
         "whole. Do not forward beyond the audience it was made for.",
     )

@@ -484,6 +484,7 @@ def map_layers(
                     "size": round(6 + 2 * math.sqrt(_number(row.get("children"))), 1),
                     "text": str(cluster),
                     "colour": cluster_colour(cluster),
+                    "cluster": cluster,
                 }
             )
         if features:

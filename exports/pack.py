@@ -50,6 +50,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from peermap.exports.agenda import cluster_sections, outside_clusters
 from peermap.exports.analysis_folder import audience_ties, write_analysis_files
 from peermap.exports.audience_view import audience_view
 from peermap.exports.audiences import (
@@ -611,6 +612,7 @@ def _write_pack(
     else:
         measures = compute_measures(dataset, period, top=top)
         previous = compute_measures(dataset, period.previous(), top=top)
+    sections = outside = None
     if board:
         people_rows = clusters_rows = changes_rows = None
     else:
@@ -621,6 +623,21 @@ def _write_pack(
         changes_rows = analysis.changes.copy()
         for column in ("subject", "detail"):
             changes_rows[column] = texts_view(changes_rows[column].astype("string"), shown)
+        sections = cluster_sections(
+            period=period,
+            people=people_rows,
+            clusters=clusters_rows,
+            children=children_view(dataset.children, period.end, policy),
+            changes=changes_rows,
+            places=cluster_places(analysis, places_fc),
+            nodes=pack.nodes,
+            edges=pack.edges,
+            names=policy.names,
+        )
+        outside = outside_clusters(measures["all"]["frequently_missing"], people_rows)
+        if policy.names:
+            child_names = dict(zip(dataset.children["ref"], dataset.children["display_name"].astype("string")))
+            outside = [dict(row, name=display(child_names.get(row.get("child")))) for row in outside]
     listed = sorted({Path(f).name for f in files} | {"manifest.json"})
     lead = {
         "meeting": "For the multi-agency mapping meeting: children by reference"
@@ -658,6 +675,9 @@ def _write_pack(
         else shared_identifier_words(
             analysis.lookback.shared_identifiers, period, analysis.lookback.window, analysis.lookback.months
         ),
+        sections=sections,
+        outside=outside,
+        lookback=view.lookback,
     )
     files.insert(0, write_page(out / "index.html", page))
     timings["index page"] = time.perf_counter() - clock

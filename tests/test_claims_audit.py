@@ -446,7 +446,27 @@ def test_every_count_of_a_person_is_one_whole_number_everywhere(audited):
     assert adults, "the adults of concern table names its window"
     for cells in table_rows(adults[0])[1:]:
         ref = re.search(r"A-[0-9A-Z]{10}", cells[1]).group(0)
-        assert _whole(cells[2]) == _whole(people.at[ref, "children_reached"]), ref
+        # "1" or, where people.csv has the look-back, "1 this month / 6 in the last 12 months"
+        now, _, lookback = cells[2].partition(" this month / ")
+        assert _whole(now) == _whole(people.at[ref, "children_reached"]), ref
+        if lookback:
+            assert lookback == f"{_whole(people.at[ref, 'children_reached_lookback'])} in the last 12 months", ref
+    # each cluster section of the agenda: its children are clusters.csv's, its adults reach what people.csv says
+    clusters_csv = pd.read_csv(pack / "clusters.csv", dtype=str, keep_default_na=False).set_index("cluster")
+    sections = tree.find_all("section", "cluster-section")
+    assert len(sections) == len(clusters_csv)
+    for section in sections:
+        kids = section.find_all("table", "cluster-children")[0]
+        number = kids.attrs["data-cluster"]
+        assert section.find_all("h2")[0].all_text().startswith(f"Cluster {number}: ")
+        refs = sorted(cells[0] for cells in table_rows(kids)[1:])
+        assert refs == sorted(clusters_csv.at[number, "children"].split("; ")), number
+        assert f"Cluster {number}: {len(refs)} child" in section.find_all("h2")[0].all_text()
+        for table in section.find_all("table", "cluster-adults"):
+            for cells in table_rows(table)[1:]:
+                ref = re.search(r"A-[0-9A-Z]{10}", cells[0]).group(0)
+                assert people.at[ref, "cluster"] == number, ref
+                assert _whole(cells[2]) == _whole(people.at[ref, "children_reached"]), ref
     changes = pd.read_csv(pack / "changes.csv", dtype=str, keep_default_na=False)
     assert list(changes["rank"]) == [str(i) for i in range(1, len(changes) + 1)]
     for row in changes[changes["kind"].eq("adult_reaches_more_children")].itertuples():

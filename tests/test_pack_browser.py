@@ -91,7 +91,10 @@ def test_pack_pages_open_without_errors_or_requests(browser, meeting_pack, page)
 def test_network_shows_every_person_and_safe_place(browser, meeting_pack):
     _open(browser, meeting_pack.out_dir / "network.html")
     with open(meeting_pack.out_dir / "people.csv", newline="", encoding="utf-8") as handle:
-        people = list(csv.DictReader(handle))
+        listed = list(csv.DictReader(handle))
+    # people.csv also lists those active only earlier in the look-back (no rank this period): not in the network
+    people = [p for p in listed if p["rank"] != ""]
+    assert len(listed) > len(people) and all(p["degree"] == "0" for p in listed if p["rank"] == "")
     manifest = json.loads((meeting_pack.out_dir / "manifest.json").read_text())
     counts = browser.driver.execute_script(
         "return [window.peermap.nodes.length, window.peermap.edges.length, window.peermap.nodeView.length]"
@@ -454,6 +457,10 @@ def test_pack_screenshots_for_the_docs(browser, meeting_pack, child_map_file):
     """The pictures in docs/pack.md, from this browser."""
     _open(browser, meeting_pack.out_dir / "index.html")
     _screenshot(browser, "pack-index.png")
+    agenda = browser.driver.execute_script("return document.querySelector('nav.agenda').offsetTop - 8")
+    _screenshot(browser, "pack-agenda.png", 1280, 720, scroll=agenda)
+    first = browser.driver.execute_script("return document.querySelector('section.cluster-section').offsetTop - 8")
+    _screenshot(browser, "pack-cluster.png", 1280, 720, scroll=first)
     _open(browser, meeting_pack.out_dir / "network.html")
     browser.driver.execute_script("""
         var p = window.peermap, id = p.nodes.get({filter: function (n) { return n.shape === 'triangle'; }})[0];
@@ -465,7 +472,14 @@ def test_pack_screenshots_for_the_docs(browser, meeting_pack, child_map_file):
     _screenshot(browser, "pack-map.png", scroll=90)
     _open(browser, child_map_file)
     _screenshot(browser, "child-map.png", scroll=330)
-    for name in ("pack-index.png", "pack-network.png", "pack-map.png", "child-map.png"):
+    for name in (
+        "pack-index.png",
+        "pack-agenda.png",
+        "pack-cluster.png",
+        "pack-network.png",
+        "pack-map.png",
+        "child-map.png",
+    ):
         assert (IMAGES / name).stat().st_size < 600_000
 
 

@@ -49,7 +49,7 @@
   if (data.tiles) {
     L.tileLayer(data.tiles, {maxZoom: 19, attribution: data.tile_attribution}).addTo(map);
   }
-  var overlays = {};
+  var overlays = {}, groups = {};
   var bounds = L.latLngBounds([]);
   map.createPane("pmGround").style.zIndex = 300;  // below orientation.js's pane (350) and the data (400 up)
   if (data.outline) {
@@ -84,6 +84,7 @@
       item.bindPopup(popup(f));
       group.addLayer(item);
     });
+    groups[layer.id] = group;
     if (layer.shown) { group.addTo(map); }
     if (layer.features.length) { bounds.extend(group.getBounds()); }
     overlays[escapeHtml(layer.name + " (" + layer.features.length + ")")] = group;
@@ -137,7 +138,27 @@
   document.querySelectorAll("button[data-area]").forEach(function (b) {
     b.addEventListener("click", function () { choose(b.getAttribute("data-area"), {centre: true, focus: true}); });
   });
-  window.peermapMap = {map: map, overlays: overlays, layers: data.layers, choose: choose, control: control};
+
+  // map.html#cluster=N (the summary's "open on the map"): the clusters' places layer on, the map fitted to
+  // cluster N's places. Returns how many places it shows (0: the cluster has no place on the map).
+  function showCluster(number) {
+    var layer = data.layers.filter(function (l) { return l.id === "clusters"; })[0];
+    if (!layer) { return 0; }
+    var points = layer.features.filter(function (f) { return String(f.cluster) === String(number); })
+      .map(function (f) { return [f.lat, f.lon]; });
+    if (!points.length) { return 0; }
+    if (!map.hasLayer(groups.clusters)) { groups.clusters.addTo(map); }
+    map.fitBounds(L.latLngBounds(points), {padding: [40, 40], maxZoom: 15, animate: false});
+    return points.length;
+  }
+  function fromHash() {
+    var match = /^#cluster=(\d+)$/.exec(window.location.hash);
+    if (match) { showCluster(match[1]); }
+  }
+  fromHash();
+  window.addEventListener("hashchange", fromHash);
+  window.peermapMap = {map: map, overlays: overlays, layers: data.layers, choose: choose, control: control,
+                       showCluster: showCluster};
   window.peermapReadyAt = performance.now();
   window.peermapReady = true;
 })();

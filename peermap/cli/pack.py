@@ -76,8 +76,9 @@ def pack(
     """Write the pack for a mapping meeting: pages, data files and manifest, for one audience.
 
     The folder opens from a shared drive with no server and no internet:
-    index.html (measures beside the previous period, what changed, clusters,
-    children who may need most support, adults of concern, top hot spots),
+    index.html (the meeting's agenda: what needs a decision, one section per
+    peer cluster, frequently missing children in no cluster, adults of
+    concern, top hot spots, measures beside the previous period),
     network.html, map.html, people/clusters/ties/changes CSV, hotspots and
     places GeoJSON, kpi.json, network.graphml and manifest.json, each as the
     audience may see it, whole or not at all and readable by its owner only.
