@@ -25,7 +25,6 @@ they are, with the server stopped. Any other server takes the batched load.
 
 from __future__ import annotations
 
-import csv
 import os
 import shutil
 import subprocess
@@ -153,17 +152,59 @@ def node_count(driver, database: str | None = None) -> int:
 # -- the graph as import files ---------------------------------------------------------------------------------------
 @dataclass
 class ImportFile:
-    """One CSV for the import tool: nodes of a label or relationships of a type, its header and its columns."""
+    """One CSV for the import tool: nodes of a label or relationships of a type, made from ``frame`` when written.
+
+    Its text is made one file at a time (:meth:`text`) and let go once written,
+    so a national load holds one file's strings at a time, not all of them.
+    """
 
     kind: str  # "nodes" or "relationships"
     name: str  # the label or type
-    header: list[str]
-    columns: list[list]  # text per column; None = no property
+    frame: pd.DataFrame | None
+    props: tuple[str, ...]
+    key: str | None = None  # the ID column (nodes)
+    start: tuple[str, str] | None = None  # (column, label) of a relationship's ends
+    end: tuple[str, str] | None = None
+    later_key: str | None = None  # what identifies a relationship for :attr:`later`
+    rows: int = 0
     #: values the import cannot express (property name -> [(key, value)]): set by Cypher afterwards
     later: dict[str, list] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        self.rows = len(self.frame)
+
     def __len__(self) -> int:
-        return len(self.columns[0]) if self.columns else 0
+        return self.rows
+
+    def text(self) -> tuple[list[str], list]:
+        """The header and the columns as Arrow text (null: no property); fills :attr:`later`."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        frame, key = self.frame, self.key
+        header, columns = [], []
+        if key:
+            header.append(f"{key}:ID({self.name})")
+            columns.append(_arrow(frame[key], "string"))
+        for prefix, ends in ((":START_ID", self.start), (":END_ID", self.end)):
+            if ends:
+                header.append(f"{prefix}({ends[1]})")
+                columns.append(_arrow(frame[ends[0]], "string"))
+        for prop in self.props:
+            if prop == key:
+                continue
+            typ = _type_of(frame[prop])
+            header.append(prop if typ == "string" else f"{prop}:{typ}")
+            text = _arrow(frame[prop], typ)
+            if typ in ("string", "string[]"):
+                empty = pc.fill_null(pc.equal(text, ""), False)
+                where = pc.indices_nonzero(empty).to_numpy()
+                if len(where):
+                    keys = frame[self.later_key or key].to_numpy(dtype=object)[where]
+                    self.later[prop] = [(k, [] if typ == "string[]" else "") for k in keys]
+                    text = pc.if_else(empty, pa.scalar(None, pa.string()), text)
+            columns.append(text)
+        return header, columns
 
 
 def _type_of(values: pd.Series) -> str:
@@ -181,64 +222,30 @@ def _type_of(values: pd.Series) -> str:
     return "string"
 
 
-def _text(values: pd.Series, kind: str) -> list:
-    """The column as the import reads it: as the batched path stores it (datetimes from epoch milliseconds, UTC)."""
+def _arrow(values: pd.Series, kind: str):
+    """The column as the import reads it, as Arrow text or numbers (null: no property), stored as the batched
+    path stores it: datetimes from epoch milliseconds in UTC, dates as dates, lists joined by ``;``."""
+    import pyarrow as pa
+
     missing = values.isna().to_numpy()
     if kind == "datetime":
         millis = values.dt.tz_convert("UTC").dt.floor("ms").dt.tz_localize(None).to_numpy().astype("datetime64[ms]")
-        out = np.char.add(np.datetime_as_string(millis, unit="ms"), "Z").astype(object)
-    elif kind == "date":
-        out = np.datetime_as_string(values.to_numpy().astype("datetime64[D]"), unit="D").astype(object)
-    elif kind == "boolean":
-        out = np.where(values.fillna(False).to_numpy(dtype=bool), "true", "false").astype(object)
-    elif kind == "long":
-        out = values.astype("string").to_numpy(dtype=object)
-    elif kind == "string[]":
-        out = np.array([ARRAY_DELIMITER.join(v) if isinstance(v, (tuple, list)) else None for v in values], object)
-    else:
-        out = values.astype(object).to_numpy()
-    out = np.array(out, dtype=object)  # a writable copy
-    out[missing] = None
-    return out.tolist()
+        return pa.array(np.char.add(np.datetime_as_string(millis, unit="ms"), "Z"), mask=missing)
+    if kind == "date":
+        return pa.array(np.datetime_as_string(values.to_numpy().astype("datetime64[D]"), unit="D"), mask=missing)
+    if kind == "boolean":
+        return pa.array(values.fillna(False).to_numpy(dtype=bool), mask=missing)
+    if kind == "long":
+        return pa.array(values.fillna(0).to_numpy(dtype="int64"), mask=missing)
+    if kind == "string[]":
+        joined = [ARRAY_DELIMITER.join(v) if isinstance(v, (tuple, list)) else None for v in values]
+        return pa.array(joined, type=pa.string())
+    return pa.array(values.astype(object).to_numpy(), type=pa.string(), from_pandas=True)
 
 
-def _table(
-    kind: str,
-    name: str,
-    frame: pd.DataFrame,
-    props: tuple[str, ...],
-    *,
-    key: str | None = None,
-    start: tuple[str, str] | None = None,
-    end: tuple[str, str] | None = None,
-    later_key: str | None = None,
-) -> ImportFile:
+def _table(kind: str, name: str, frame: pd.DataFrame, props: tuple[str, ...], **ends) -> ImportFile:
     """An import file over ``frame``: the ID column ``key`` (nodes) or ``start``/``end`` (column, label), then props."""
-    header, columns = [], []
-    if key:
-        header.append(f"{key}:ID({name})")
-        columns.append(frame[key].astype(object).tolist())
-    for prefix, ends in ((":START_ID", start), (":END_ID", end)):
-        if ends:
-            header.append(f"{prefix}({ends[1]})")
-            columns.append(frame[ends[0]].astype(object).tolist())
-    later: dict[str, list] = {}
-    keys = frame[later_key or key].astype(object).tolist() if (later_key or key) else []
-    for prop in props:
-        if prop == key:
-            continue
-        typ = _type_of(frame[prop])
-        header.append(prop if typ == "string" else f"{prop}:{typ}")
-        text = _text(frame[prop], typ)
-        if typ in ("string", "string[]"):
-            empty = [i for i, v in enumerate(text) if v == ""]
-            if empty:
-                value = [] if typ == "string[]" else ""
-                later[prop] = [(keys[i], value) for i in empty]
-                for i in empty:
-                    text[i] = None
-        columns.append(text)
-    return ImportFile(kind, name, header, columns, later)
+    return ImportFile(kind, name, frame, props, **ends)
 
 
 def _first(frame: pd.DataFrame, key: str) -> pd.DataFrame:
@@ -379,15 +386,23 @@ def import_files(dataset: Dataset) -> list[ImportFile]:
 
 def write_files(files: list[ImportFile], folder: Path, progress: Callable | None = None) -> list[Path]:
     """Each file as ``folder/NN-NAME.csv`` (0600; ``folder`` is made 0700 by the caller)."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
     from peermap.graph_models.private_files import open_private
 
     paths = []
+    if progress:
+        progress("writing import files", 0, len(files))
     for number, item in enumerate(files):
         path = folder / f"{number:02d}-{item.kind}-{item.name}.csv"
-        with open_private(path, "w", encoding="utf-8", newline="") as handle:
-            writer = csv.writer(handle, lineterminator="\n")
-            writer.writerow(item.header)
-            writer.writerows(zip(*item.columns))
+        header, columns = item.text()
+        with open_private(path, "wb") as handle:
+            handle.write((",".join(header) + "\n").encode())  # names from the fixed lists: nothing to quote
+            table = pa.table({f"c{i}": column for i, column in enumerate(columns)})
+            pacsv.write_csv(table, handle, pacsv.WriteOptions(include_header=False, batch_size=65536))
+        del header, columns, table
+        item.frame = None  # written: its rows are no longer needed here
         paths.append(path)
         if progress:
             progress("writing import files", number + 1, len(files))
