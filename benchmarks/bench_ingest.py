@@ -190,7 +190,12 @@ def initial(driver, national: bool, memory: dict) -> Path:
             row(f"{name}: rows in the folder (as the batched load counts them)", total, "rows"),
             row(f"{name}: peermap ingest --initial --replace: whole command", seconds, "s"),
             row(f"{name}: peermap ingest --initial: rows a second over the whole command", rate, "rows/s"),
-            row(f"{name}: peermap ingest --initial: peak memory of the command", peak, "MB"),
+            row(
+                f"{name}: peermap ingest --initial: peak memory of the command's process tree "
+                "(the import tool, and the server while it restarts, included)",
+                peak,
+                "MB",
+            ),
             row(f"{name}: nodes in the graph", sum(v for k, v in graph.items() if not k.isupper()), ""),
             row(f"{name}: relationships in the graph", sum(v for k, v in graph.items() if k.isupper()), ""),
         ]

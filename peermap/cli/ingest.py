@@ -47,11 +47,14 @@ def ingest(
     when the import succeeded; the graph is the same as the batched load's.
     Next months' folders take the batched load.
 
-    Example:
+    Example (a month's folder, merged into the store NEO4J_URI names):
 
-        eval "$(make -s neo4j-start)"
         peermap ingest data/durham
-        peermap ingest data/national --initial --replace   # the local server only
+
+    Example (the first national load: the local server's database replaced):
+
+        peermap ingest data/national --neo4j "$NEO4J_URI" --initial --replace
+
     """
     from peermap.graph_models.neo4j_store import Connection, connect, counts
     from peermap.graph_models.neo4j_store import ingest as merge_into
