@@ -230,6 +230,9 @@ class GdsRun:
         self._query(
             "MATCH ()-[t:$($type)]->() WHERE t[$among] "
             "AND ($within IS NULL OR ($within[toString(t.ai)] AND $within[toString(t.bi)])) "
+            # in node-number order: GDS numbers nodes as it meets them, and Leiden's seeded search follows that
+            # numbering, so the store's own order (which changes as relationships are deleted and made) must not
+            "WITH t ORDER BY t.ai, t.bi "
             "WITH gds.graph.project($name, t.ai, t.bi, "
             "CASE WHEN $weight IS NULL THEN {} ELSE {relationshipProperties: {w: t[$weight]}} END, "
             "{undirectedRelationshipTypes: ['*']}) AS g RETURN g.graphName",
