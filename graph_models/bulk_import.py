@@ -40,6 +40,7 @@ import pandas as pd
 
 from peermap.graph_models import cells
 from peermap.graph_models.dataset import Dataset
+from peermap.graph_models.graph_schema import NODE_KEYS, RELATIONSHIPS
 from peermap.graph_models.neo4j_store import (
     ASSOCIATE_PROPS,
     CHILD_PROPS,
@@ -481,12 +482,15 @@ def _unswap(home: Path, previous: Path) -> None:
 
 def _set_later(driver, files: list[ImportFile], database: str | None) -> None:
     """Values the import cannot write (empty lists and strings), by parameterised Cypher on each key."""
-    keys = {"Child": "child_id", "Place": "key", "Associate": "associate_key", "Episode": "episode_id"}
-    keys.update({"Interview": "rthi_id", "Identifier": "key"})
+    allowed = {*CHILD_PROPS, *EPISODE_PROPS, *INTERVIEW_PROPS, *ASSOCIATE_PROPS, *PLACE_PROPS, *LINK_PROPS}
+    allowed |= {"listed", "name", "recorded_at"}
     for item in files:
         for prop, rows in item.later.items():
+            # labels, types and property names go into the text: only the fixed schema's own, never data
+            if (item.name not in NODE_KEYS and item.name not in RELATIONSHIPS) or prop not in allowed:
+                raise ValueError(f"not in the graph schema: {item.name}.{prop}")
             if item.kind == "nodes":
-                match = f"MATCH (n:{item.name} {{{keys[item.name]}: row.key}})"
+                match = f"MATCH (n:{item.name} {{{NODE_KEYS[item.name]}: row.key}})"
             else:
                 match = f"MATCH ()-[n:{item.name} {{link_id: row.key}}]->()"
             params = [{"key": k, "value": v} for k, v in rows]
