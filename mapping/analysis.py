@@ -375,8 +375,9 @@ def analyse(
         network = PeerNetwork.from_evidence(people_nodes(children, roles), rows, kind_names(), cluster_kind_names())
 
     # a national network's clusters are found in a second process meanwhile: bridging first, while that process
-    # holds its largest graphs, then the explanations, whose words take this process's most memory
-    with clusters_meanwhile(network, settings) as clustering_of:
+    # holds its largest graphs, then the explanations, whose words take this process's most memory; with the
+    # store's engine, the network's ties are written into the store once for both (engines.ties_in_store)
+    with engines.ties_in_store(network), clusters_meanwhile(network, settings) as clustering_of:
         with stages("bridging (betweenness)"):
             between = betweenness(network, settings)
             network.forget_graphs()  # its graph is hundreds of MB: not kept through the explanations

@@ -375,7 +375,7 @@ def _edge_ends(graph) -> np.ndarray:
     return np.asarray(graph.get_edgelist(), dtype=np.int64).reshape(-1, 2)
 
 
-def _associate_leaves(network: PeerNetwork, is_child: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def associate_leaves(network: PeerNetwork, is_child: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Associates with a risk tie to one person only, and that person.
 
     They say nothing about which children belong together, yet their ties
@@ -415,7 +415,7 @@ def find_clusters(network: PeerNetwork, settings: EvidenceSettings | None = None
     settings = settings or EvidenceSettings()
     started = time.perf_counter()
     is_child = network.nodes["kind"].eq("child").to_numpy(dtype=bool)
-    leaf, anchor = _associate_leaves(network, is_child)
+    leaf, anchor = associate_leaves(network, is_child)
     a, b, w = network.risk_arrays("cluster_weight")
     keep = ~(leaf[a] | leaf[b])
     ends, weights = np.column_stack([a[keep], b[keep]]), w[keep]
@@ -436,10 +436,10 @@ def find_clusters(network: PeerNetwork, settings: EvidenceSettings | None = None
 
 def _found_in_store(engine, network: PeerNetwork, graph, is_child, settings, ends, weights) -> tuple[np.ndarray, int]:
     """Leiden and the splitting rule of :func:`_split_large`, run by the store's engine
-    (:mod:`graph_models.gds_engine`) on the same ties: each oversized community projected on its own."""
+    (:mod:`graph_models.gds_engine`) on the same ties (:func:`mapping.engines.store_ties`' ``clusters``, which
+    are ``ends``): each oversized community projected on its own."""
     n = len(network.nodes)
-    ties = {"a": ends[:, 0], "b": ends[:, 1], "w": weights, "clusters": np.ones(len(ends), dtype=bool)}
-    with engine.run(network.nodes["ref"].to_numpy(dtype=object), network.nodes["kind"].to_numpy(), ties) as run:
+    with engines.ties_in_store(network) as run:
         with run.projection("clusters", "w") as name:
             raw = run.leiden(name, n, settings.leiden_resolution, settings.seed) if len(ends) else np.arange(n)
 

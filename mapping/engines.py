@@ -5,6 +5,11 @@ The analysis code is the same for both: :func:`mapping.clusters.find_clusters` a
 :func:`mapping.key_people.betweenness` ask :func:`current` and hand their ties to the store's engine when there
 is one, so every page and file is made from the same :class:`~mapping.analysis.Analysis` whichever ran them.
 
+The store's engine needs a network's ties written into the store before it can project them. Inside
+:func:`ties_in_store`'s block (:func:`mapping.analysis.analyse` opens one per network) they are written once, with
+what every measure reads, and both the clusters and the key-people measures project theirs from them; outside
+one, each measure writes and removes its own.
+
 >>> current() is None
 True
 """
@@ -14,9 +19,13 @@ from __future__ import annotations
 from contextlib import contextmanager
 from contextvars import ContextVar
 
+import numpy as np
+
 ENGINES = ("python", "gds")
 
 _current: ContextVar = ContextVar("peermap_engine", default=None)
+#: the network whose ties are in the store for the enclosing :func:`ties_in_store` block, and that run
+_shared: ContextVar = ContextVar("peermap_engine_ties", default=None)
 
 
 def current():
@@ -32,3 +41,60 @@ def using(engine):
         yield engine
     finally:
         _current.reset(token)
+
+
+@contextmanager
+def ties_in_store(network):
+    """The store engine's run holding ``network``'s ties for the block (``None`` with no store engine).
+
+    Written once for every measure: the clusters project the ties marked ``clusters`` weighed by ``w``
+    (:func:`mapping.clusters.find_clusters`), degree the ones marked ``counted`` and betweenness the ones marked
+    ``path`` at distance ``cost`` (:func:`mapping.key_people.betweenness`). Inside an outer block for the same
+    network, that block's run is used again; the outermost block removes the ties when it ends.
+    """
+    engine = current()
+    shared = _shared.get()
+    if engine is None:
+        yield None
+        return
+    if shared is not None and shared[0] is network:
+        yield shared[1]
+        return
+    refs, kinds = network.nodes["ref"].to_numpy(dtype=object), network.nodes["kind"].to_numpy()
+    with engine.run(refs, kinds, store_ties(network)) as run:
+        token = _shared.set((network, run))
+        try:
+            yield run
+        finally:
+            _shared.reset(token)
+
+
+def store_ties(network) -> dict[str, np.ndarray]:
+    """Every risk tie either engine's measures read, once each, by the node numbers ``a`` and ``b`` the network
+    gives them, with what each measure needs: ``w`` (the clustering weight), ``clusters`` (a tie the clusters
+    are found on: not to an associate no one else is tied to), ``cost`` (1 / ``w``, betweenness's distance),
+    ``path`` (a tie betweenness reads) and ``counted`` (a tie degree counts)."""
+    from peermap.mapping.clusters import associate_leaves
+
+    n = len(network.nodes)
+    a, b, w = network.risk_arrays("cluster_weight")
+    da, db, _ = network.risk_arrays("weight")
+    weighed = a * n + b
+    pairs = np.unique(np.concatenate([weighed, da * n + db]))
+    at = np.searchsorted(pairs, weighed)
+    weight = np.zeros(len(pairs))
+    weight[at] = w
+    path = np.zeros(len(pairs), dtype=bool)
+    path[at] = True
+    is_child = network.nodes["kind"].eq("child").to_numpy(dtype=bool)
+    leaf, _ = associate_leaves(network, is_child)
+    ends_a, ends_b = pairs // n, pairs % n
+    return {
+        "a": ends_a,
+        "b": ends_b,
+        "w": weight,
+        "clusters": path & ~(leaf[ends_a] | leaf[ends_b]),
+        "cost": np.divide(1.0, weight, out=np.zeros(len(pairs)), where=path),
+        "path": path,
+        "counted": np.isin(pairs, da * n + db),
+    }

@@ -132,24 +132,15 @@ def _sources(touched: int, ties: int, settings: EvidenceSettings) -> int | None:
 
 def _measured_in_store(engine, network: PeerNetwork, settings: EvidenceSettings) -> tuple[np.ndarray, str]:
     """:func:`betweenness` (and :func:`key_people`'s degree, kept on the engine for it) by the store's engine
-    (:mod:`graph_models.gds_engine`), over the same ties: distances 1 / tie weight, sampled sources seeded."""
+    (:mod:`graph_models.gds_engine`), over the same ties (:func:`mapping.engines.store_ties`): distances
+    1 / tie weight, sampled sources seeded."""
     n = len(network.nodes)
-    a, b, w = network.risk_arrays("cluster_weight")
-    da, db, _ = network.risk_arrays("weight")
-    pairs = np.unique(np.concatenate([a * n + b, da * n + db]))  # every tie either measure reads, once
-    cost = pd.Series(1.0 / w, index=a * n + b).reindex(pairs)  # a distance where betweenness reads the tie
-    path = cost.notna().to_numpy()
-    ties = {
-        "a": pairs // n,
-        "b": pairs % n,
-        "cost": cost.fillna(0.0).to_numpy(),
-        "path": path,
-        "counted": np.isin(pairs, da * n + db),
-    }
+    a, b, _ = network.risk_arrays("cluster_weight")
+    counted = len(network.risk_arrays("weight")[0])
     touched = int((np.bincount(np.concatenate([a, b]), minlength=n) > 0).sum())
-    with engine.run(network.nodes["ref"].to_numpy(dtype=object), network.nodes["kind"].to_numpy(), ties) as run:
+    with engines.ties_in_store(network) as run:
         with run.projection("counted") as name:
-            engine.degrees[id(network)] = run.degree(name, n) if len(da) else np.zeros(n, dtype=np.int64)
+            engine.degrees[id(network)] = run.degree(name, n) if counted else np.zeros(n, dtype=np.int64)
         if len(a) == 0 or n < 3:
             return np.zeros(n), "exact"
         sources = _sources(touched, len(a), settings)
