@@ -134,5 +134,10 @@ def graph_engine(engine: str, neo4j: Optional[str], dataset):
         say(f"peer clusters, degree and betweenness computed in {connection.uri} by Graph Data Science {version}")
         with engines.using(store):
             yield store
+        seconds = store.seconds
+        say(
+            f"Graph Data Science: {int(seconds['ties written']):,} ties written into the store in "
+            f"{seconds['writing ties']:.1f}s and removed in {seconds['removing ties']:.1f}s"
+        )
     finally:
         driver.close()
