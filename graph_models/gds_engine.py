@@ -153,16 +153,17 @@ class GdsEngine:
         )
         try:
             started = time.perf_counter()
-            self._write(run_id, refs, kinds, ties)
+            nodes = self._write(run_id, refs, kinds, ties)
             self.seconds["writing ties"] += time.perf_counter() - started
             self.seconds["ties written"] += len(ties["a"])
-            yield GdsRun(self, run_id)
+            yield GdsRun(self, run_id, nodes)
         finally:
             started = time.perf_counter()
             _remove(self.driver, self.database, run_id)
             self.seconds["removing ties"] += time.perf_counter() - started
 
-    def _write(self, run_id, refs, kinds, ties) -> None:
+    def _write(self, run_id, refs, kinds, ties) -> dict[int, str]:
+        """Write the ties; the store's element id of each node number that has one."""
         child_ids = self.child_ids
         is_child = np.asarray(kinds) == "child"
         numbers = np.arange(len(refs))
@@ -206,6 +207,7 @@ class GdsEngine:
                 type=_type(run_id),
                 database_=self.database,
             )
+        return node
 
 
 @dataclass
@@ -214,6 +216,8 @@ class GdsRun:
 
     engine: GdsEngine
     run_id: str
+    #: the store's element id of each node number (where a community's ties are found from)
+    nodes: dict = field(default_factory=dict)
     projections: int = 0
 
     def _query(self, cypher: str, **parameters) -> list:
@@ -226,18 +230,27 @@ class GdsRun:
         given), projected undirected with ``weight`` as property ``w``; dropped when the block ends."""
         self.projections += 1
         name = f"peermap-{self.run_id}-{self.projections}"
-        within = None if vertices is None else {str(int(v)): True for v in vertices}  # a map: looked up in O(1)
+        if vertices is None:
+            ties = "MATCH ()-[t:$($type)]->() WHERE t[$among] "
+            starts, within = None, None
+        else:  # from the vertices' own nodes: the ties of a community without reading every tie of the run
+            ties = (
+                "UNWIND $starts AS start MATCH (x) WHERE elementId(x) = start "
+                "MATCH (x)-[t:$($type)]->() WHERE t[$among] AND $within[toString(t.bi)] "
+            )
+            starts = [self.nodes[int(v)] for v in vertices if int(v) in self.nodes]
+            within = {str(int(v)): True for v in vertices}  # a map: looked up in O(1)
         self._query(
-            "MATCH ()-[t:$($type)]->() WHERE t[$among] "
-            "AND ($within IS NULL OR ($within[toString(t.ai)] AND $within[toString(t.bi)])) "
+            ties
             # in node-number order: GDS numbers nodes as it meets them, and Leiden's seeded search follows that
             # numbering, so the store's own order (which changes as relationships are deleted and made) must not
-            "WITH t ORDER BY t.ai, t.bi "
+            + "WITH t ORDER BY t.ai, t.bi "
             "WITH gds.graph.project($name, t.ai, t.bi, "
             "CASE WHEN $weight IS NULL THEN {} ELSE {relationshipProperties: {w: t[$weight]}} END, "
             "{undirectedRelationshipTypes: ['*']}) AS g RETURN g.graphName",
             type=_type(self.run_id),
             among=among,
+            starts=starts,
             within=within,
             name=name,
             weight=weight,
