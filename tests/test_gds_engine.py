@@ -143,6 +143,41 @@ def test_the_year_in_the_store_still_finds_the_planted_groups(stored_year):
     assert _leftovers(driver) == {"runs": 0, "people": 0, "ties": 0, "projections": 0}
 
 
+def test_one_write_of_a_networks_ties_serves_clusters_degree_and_betweenness(stored_year):
+    """Inside engines.ties_in_store (as analyse runs them) the month's ties are written into the store once for
+    the clusters, degree and betweenness, with the same results as when each measure writes its own."""
+    from peermap.mapping import engines
+    from peermap.mapping.clusters import find_clusters
+    from peermap.mapping.key_people import betweenness
+    from peermap.mapping.periods import Period
+    from peermap.mapping.settings import EvidenceSettings
+
+    driver, dataset, _ = stored_year
+    network = _analysis(dataset, Period.from_month("2023-03"), None).network
+    settings = EvidenceSettings()
+    found = {}
+    for way in ("once", "each its own"):
+        engine = _engine(driver, dataset)
+        with engines.using(engine):
+            if way == "once":
+                with engines.ties_in_store(network):
+                    assert _leftovers(driver)["ties"] == len(engines.store_ties(network)["a"])
+                    between = betweenness(network, settings)
+                    clusters = find_clusters(network, settings).membership
+            else:
+                between = betweenness(network, settings)
+                clusters = find_clusters(network, settings).membership
+        found[way] = (engine.seconds["ties written"], between, clusters, engine.degrees.pop(id(network)))
+    ties = len(engines.store_ties(network)["a"])
+    assert ties > 100
+    assert found["once"][0] == ties and found["each its own"][0] == 2 * ties
+    assert found["once"][1][1] == found["each its own"][1][1]
+    assert np.array_equal(found["once"][1][0], found["each its own"][1][0])
+    assert np.array_equal(found["once"][2], found["each its own"][2])
+    assert np.array_equal(found["once"][3], found["each its own"][3])
+    assert _leftovers(driver) == {"runs": 0, "people": 0, "ties": 0, "projections": 0}
+
+
 KILLED_CLIENT = textwrap.dedent(
     """
     import os, sys, time
