@@ -38,6 +38,9 @@ STALE_AFTER_HOURS = 24
 #: Rows per write transaction when the run's ties are written.
 BATCH = 20_000
 
+#: what GDS 2.13.9's Leiden fails with when no node moves in its first pass (see :meth:`GdsRun.leiden`)
+NOTHING_MOVED = "LeidenDendrogramManager.getCurrent()"
+
 GDS_FIX = (
     "install Neo4j's Graph Data Science plugin on the server (the local one that `make neo4j-start` runs has it; "
     "see docs/neo4j.md), or leave out --engine gds"
@@ -261,14 +264,26 @@ class GdsRun:
             self._query("CALL gds.graph.drop($name, false) YIELD graphName RETURN graphName", name=name)
 
     def leiden(self, name: str, n: int, resolution: float, seed: int) -> np.ndarray:
-        """Community of each of ``n`` node numbers; a node with no tie in the projection is on its own."""
-        records = self._query(
-            "CALL gds.leiden.stream($name, {relationshipWeightProperty: 'w', gamma: $gamma, randomSeed: $seed, "
-            "concurrency: 1}) YIELD nodeId, communityId RETURN nodeId, communityId",
-            name=name,
-            gamma=float(resolution),
-            seed=int(seed),
-        )
+        """Community of each of ``n`` node numbers; a node with no tie in the projection is on its own.
+
+        When no node moves at all in Leiden's first pass (a resolution so high that every node is best on its
+        own), GDS 2.13.9 fails on its own result (a NullPointerException in ``LeidenDendrogramManager``)
+        instead of returning the starting communities: that result, every node on its own, is given here.
+        """
+        from neo4j.exceptions import ClientError
+
+        try:
+            records = self._query(
+                "CALL gds.leiden.stream($name, {relationshipWeightProperty: 'w', gamma: $gamma, randomSeed: $seed, "
+                "concurrency: 1}) YIELD nodeId, communityId RETURN nodeId, communityId",
+                name=name,
+                gamma=float(resolution),
+                seed=int(seed),
+            )
+        except ClientError as exc:
+            if NOTHING_MOVED not in (exc.message or ""):
+                raise
+            records = []
         return _by_number(records, "communityId", n, alone=True)
 
     def degree(self, name: str, n: int) -> np.ndarray:

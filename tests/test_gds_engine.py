@@ -178,6 +178,27 @@ def test_one_write_of_a_networks_ties_serves_clusters_degree_and_betweenness(sto
     assert _leftovers(driver) == {"runs": 0, "people": 0, "ties": 0, "projections": 0}
 
 
+def test_leiden_where_no_node_moves_leaves_each_on_its_own_as_in_this_process(stored_year):
+    """At a resolution so high that every person is best on their own, Leiden's first pass moves no one: GDS
+    2.13.9 then fails on its own result (a national year's splitting reached it); the engine gives what the
+    algorithm found, everyone on their own, as igraph's Leiden does here."""
+    from peermap.mapping.clusters import _graph, detect
+    from peermap.mapping.settings import EvidenceSettings
+
+    driver, dataset, _ = stored_year
+    engine = _engine(driver, dataset)
+    children = dataset.children.head(4)
+    refs = np.array(list(children["ref"]), dtype=object)
+    kinds = np.array(["child"] * 4)
+    ties = {"a": np.array([0, 1, 2]), "b": np.array([1, 2, 3]), "w": np.ones(3), "clusters": np.ones(3, bool)}
+    here = detect(_graph(4, np.column_stack([ties["a"], ties["b"]])), ties["w"], EvidenceSettings(leiden_resolution=50))
+    with engine.run(refs, kinds, ties) as run, run.projection("clusters", "w") as name:
+        assert len(np.unique(run.leiden(name, 4, 1.0, 42))) < 4  # at the usual resolution they are grouped
+        alone = run.leiden(name, 4, 50.0, 42)
+    assert len(np.unique(alone)) == len(np.unique(here)) == 4
+    assert _leftovers(driver) == {"runs": 0, "people": 0, "ties": 0, "projections": 0}
+
+
 KILLED_CLIENT = textwrap.dedent(
     """
     import os, sys, time
