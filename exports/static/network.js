@@ -218,7 +218,7 @@
       network.cluster({
         joinCondition: function (options) { return inside[options.id] === true; },
         clusterNodeProperties: {
-          id: "group:" + key, label: words + "\n" + ids.length + " people and places", shape: "dot",
+          id: "group:" + key, label: key === "none" ? "no cluster" : key, shape: "dot",
           size: Math.min(14 + 2.5 * Math.sqrt(ids.length), 60), borderWidth: 3,
           color: {background: colourOf[key] || "#767676", border: "#1A1A1A",
                   highlight: {background: colourOf[key] || "#767676", border: "#000000"}},
@@ -260,6 +260,16 @@
     });
     describe();
     return true;
+  }
+  /** A collapsed view is fitted small: write the clusters' own labels large enough to read there. */
+  function readableGroups() {
+    if (!state.collapsed) { return; }
+    var size = Math.min(Math.ceil(14 / network.getScale()), 48);
+    Object.keys(network.body.nodes).forEach(function (id) {
+      if (id.indexOf("group:") === 0 && network.isCluster(id)) {
+        network.clustering.updateClusteredNode(id, {font: {size: size}});
+      }
+    });
   }
   function refresh() {
     var wasCollapsed = state.collapsed;
@@ -464,7 +474,7 @@
     if (state.cluster !== "all" || state.focus) { chooseCluster("all"); } else { fitView(); }
   });
   collapseButton.addEventListener("click", function () {
-    if (state.collapsed) { expandAll(); } else { collapse(); }
+    if (state.collapsed) { expandAll(); } else { collapse(); fitView(); readableGroups(); fitView(); }
     describe();
   });
 
@@ -479,6 +489,7 @@
   window.addEventListener("hashchange", followHash);
   fitToWindow();  // again, now the controls hold their options
   fitView();
+  if (state.collapsed) { readableGroups(); fitView(); }
   followHash();
 
   window.peermap = {network: network, nodes: nodes, edges: edges, nodeView: nodeView, edgeView: edgeView,
