@@ -180,6 +180,10 @@
   /** Fit what is shown to the canvas. vis-network measures a node and its label only when it draws it on
       screen, so first zoom out to take in every node where it now is, draw, and then fit to the measures. */
   function fitView() {
+    if (network.body.nodeIndices.length > 400) {  // a large view: vis-network's own fit, at once
+      network.fit({animation: false});
+      return;
+    }
     var at = network.getPositions(network.body.nodeIndices), ids = Object.keys(at);
     if (ids.length) {
       var xs = ids.map(function (id) { return at[id].x; }), ys = ids.map(function (id) { return at[id].y; });
@@ -211,6 +215,12 @@
     nodeView.getIds().forEach(function (id) { (byGroup[group[id]] = byGroup[group[id]] || []).push(id); });
     var keys = Object.keys(byGroup).filter(function (k) { return byGroup[k].length > 1; });
     network.setOptions({edges: {color: {opacity: 0.35}}});
+    // the zoom the collapsed view will be fitted at, from where its circles go: labels readable there
+    var xs = keys.map(function (k) { return (data.groups[k] || [0])[0]; });
+    var ys = keys.map(function (k) { return (data.groups[k] || [0, 0])[1]; });
+    var fitted = Math.min(container.clientWidth / (Math.max.apply(null, xs) - Math.min.apply(null, xs) + 200),
+                          container.clientHeight / (Math.max.apply(null, ys) - Math.min.apply(null, ys) + 200));
+    var fontSize = Math.min(Math.ceil(14 / Math.min(fitted, 1)), 48);
     keys.forEach(function (key, i) {
       var ids = byGroup[key], inside = {};
       ids.forEach(function (id) { inside[id] = true; });
@@ -222,7 +232,7 @@
           size: Math.min(14 + 2.5 * Math.sqrt(ids.length), 60), borderWidth: 3,
           color: {background: colourOf[key] || "#767676", border: "#1A1A1A",
                   highlight: {background: colourOf[key] || "#767676", border: "#000000"}},
-          font: {size: 16}, title: words + ": " + ids.length + " people and places (double click or Enter opens)"
+          font: {size: fontSize}, title: words + ": " + ids.length + " people and places (double click or Enter opens)"
         }
       }, i === keys.length - 1);
       var at = data.groups[key];
@@ -260,16 +270,6 @@
     });
     describe();
     return true;
-  }
-  /** A collapsed view is fitted small: write the clusters' own labels large enough to read there. */
-  function readableGroups() {
-    if (!state.collapsed) { return; }
-    var size = Math.min(Math.ceil(14 / network.getScale()), 48);
-    Object.keys(network.body.nodes).forEach(function (id) {
-      if (id.indexOf("group:") === 0 && network.isCluster(id)) {
-        network.clustering.updateClusteredNode(id, {font: {size: size}});
-      }
-    });
   }
   function refresh() {
     var wasCollapsed = state.collapsed;
@@ -311,7 +311,7 @@
     // the ties shown with them (a tie to a collapsed cluster stands for others: those are in the cluster)
     var ties = network.getConnectedEdges(id).filter(function (edgeId) { return meta.edges[edgeId] !== undefined; });
     if (ties.length) {
-      PM.add(details, "h3", null, "Ties shown (" + ties.length + ")");
+      PM.add(details, "h3", null, "Ties (" + ties.length + ")");
       ties.forEach(function (edgeId) {
         var box = PM.add(details, "div", "pm-keep");
         edgeFacts(box, edgeId, 4);
@@ -474,7 +474,7 @@
     if (state.cluster !== "all" || state.focus) { chooseCluster("all"); } else { fitView(); }
   });
   collapseButton.addEventListener("click", function () {
-    if (state.collapsed) { expandAll(); } else { collapse(); fitView(); readableGroups(); fitView(); }
+    if (state.collapsed) { expandAll(); } else { collapse(); fitView(); }
     describe();
   });
 
@@ -489,7 +489,6 @@
   window.addEventListener("hashchange", followHash);
   fitToWindow();  // again, now the controls hold their options
   fitView();
-  if (state.collapsed) { readableGroups(); fitView(); }
   followHash();
 
   window.peermap = {network: network, nodes: nodes, edges: edges, nodeView: nodeView, edgeView: edgeView,
