@@ -352,7 +352,10 @@ def group_layout(group: dict[str, str], edges: pd.DataFrame, seed: int = 7) -> d
     sizes = pd.Series(list(group.values())).value_counts()
     radius = np.array([min(14 + 2.5 * math.sqrt(sizes.get(k, 1)), 60) for k in keys])
     half = np.maximum(radius, 11 * 16 * 0.7)
-    xy = piece_layout(keys, weight, half, radius + 3, radius + 6 + 2 * 16 * 1.3, seed=seed, spacing=120.0)
+    if len(keys) > 300:  # thousands of groups: the ties' layout alone, spaced for the circles (no label search)
+        xy = layout_positions(pd.Series(keys), weight, seed=seed, spacing=160.0)
+    else:
+        xy = piece_layout(keys, weight, half, radius + 3, radius + 6 + 2 * 16 * 1.3, seed=seed, spacing=120.0)
     return {k: list(xy[k]) for k in keys}
 
 
