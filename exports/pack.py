@@ -215,7 +215,9 @@ def shared_identifiers(intelligence: pd.DataFrame) -> pd.DataFrame:
     return out.sort_values(["children", "target_type", "target_ref"], ascending=[False, True, True], ignore_index=True)
 
 
-def network_frames(analysis, places, places_fc: dict, dataset: Dataset, policy) -> tuple[pd.DataFrame, pd.DataFrame]:
+def network_frames(
+    analysis, places, places_fc: dict, dataset: Dataset, policy, lookback: int | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The nodes and edges of ``network.html`` and ``network.graphml`` for an audience.
 
     People come from the audience's people view; ties from the analysis (risk,
@@ -231,12 +233,13 @@ def network_frames(analysis, places, places_fc: dict, dataset: Dataset, policy) 
     role = people["role"].astype("string")
     tie_type = people["tie_type"].astype("string") if "tie_type" in people else pd.Series("risk", index=people.index)
     details = person_details(
-        people, children_view(dataset.children, analysis.period.end, policy), analysis.period, policy
+        people, children_view(dataset.children, analysis.period.end, policy), analysis.period, policy, lookback
     )
     nodes = pd.DataFrame(
         {
             "id": people["ref"].astype(str).to_numpy(),
             "label": shown_label.to_numpy(),
+            "ref_label": label.fillna(people["ref"].astype("string")).to_numpy(),
             "kind": kind.to_numpy(),
             "role": role.to_numpy(),
             "cluster": people["cluster"].to_numpy(),
@@ -270,8 +273,15 @@ def network_frames(analysis, places, places_fc: dict, dataset: Dataset, policy) 
 NOT_RISK_WORDS = {"safety": "safety: not counted as risk", "context": "context: not counted as risk"}
 
 
-def person_details(people: pd.DataFrame, children: pd.DataFrame, period: Period, policy) -> list[list[tuple]]:
+def person_details(
+    people: pd.DataFrame, children: pd.DataFrame, period: Period, policy, lookback: int | None = None
+) -> list[list[tuple]]:
     """What the network page says of each person: ``(label, value)`` pairs, every count naming its window.
+
+    An associate's reach is this period's; where the people frame also has
+    ``children_reached_lookback`` and ``clusters_reached_lookback`` (people.csv's
+    look-back columns) and the view has a ``lookback`` of months, it reads
+    "1 in March 2023 / 6 in the last 12 months", both from people.csv.
 
     ``people`` is the audience's people view; ``children`` the audience's
     :func:`exports.audiences.children_view`. Counts are those of ``people.csv``
@@ -308,8 +318,12 @@ def person_details(people: pd.DataFrame, children: pd.DataFrame, period: Period,
         else:
             facts.append(("Role", ROLE_WORDS.get(row.get("role"), display(row.get("role")) or "unknown")))
             tie_type = display(row.get("tie_type")) or "risk"
-            facts.append((f"Children linked{window}", _count(row.get("children_reached"))))
-            facts.append((f"Their peer clusters{window}", _count(row.get("clusters_reached"))))
+            for column, words in (("children_reached", "Children linked"), ("clusters_reached", "Their peer clusters")):
+                now, before = _count(row.get(column)), _count(row.get(f"{column}_lookback"))
+                if lookback and f"{column}_lookback" in people and now is not None and before is not None:
+                    facts.append((words, f"{now} in {period.label} / {before} in the last {lookback} months"))
+                else:
+                    facts.append((f"{words}{window}", now))
             if tie_type == "risk":
                 facts.append(("Peer cluster", cluster))
                 facts.append(("Score (people to disrupt), 0-100", row.get("score")))
@@ -547,7 +561,7 @@ def _write_pack(
     subtitle = f"{period.label}, for the {audience} audience"
     if not board:
         clock = time.perf_counter()
-        nodes, edges = network_frames(analysis, places, places_fc, dataset, policy)
+        nodes, edges = network_frames(analysis, places, places_fc, dataset, policy, view.lookback)
         pack.nodes, pack.edges = nodes, edges
         clusters = analysis.clusters.copy()
         for column in ("summary", "places"):
