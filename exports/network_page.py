@@ -52,6 +52,7 @@ from peermap.exports import assets
 from peermap.exports.escaping import display
 from peermap.exports.layout import layout_positions, piece_layout
 from peermap.exports.page import CONCERN_COLOUR, ENV, NEUTRAL_COLOUR, SAFETY_COLOUR, Page
+from peermap.exports.timeline import TIE_TYPES, pair_key
 from peermap.mapping.evidence.words import INFORMATION_GRADE_WORDS, NOT_CONFIRMED, SOURCE_GRADE_WORDS
 
 #: Node sizes in pixels at zoom 1 (by score, lowest to highest).
@@ -190,7 +191,12 @@ def vis_nodes(nodes: pd.DataFrame, positions: dict, colours: dict | None = None)
     return out, meta
 
 
+#: How each type of tie is drawn.
+TIE_COLOURS = {"risk": "#4D4D4D", "safety": "#00664A", "context": "#8C8C8C"}
+
+
 def _width(weight: float) -> float:
+    """How wide a tie of ``weight`` is drawn (network.js draws a tie weighed again over a span the same way)."""
     return round(1.0 + 2.2 * math.log1p(max(float(weight), 0.0)), 2)
 
 
@@ -207,7 +213,7 @@ def vis_edges(edges: pd.DataFrame, numbers: bool = False) -> tuple[list[dict], d
         unverified = bool(row.get("unverified")) if not pd.isna(row.get("unverified")) else False
         weight = row.get("weight")
         weight = 0.0 if weight is None or pd.isna(weight) else float(weight)
-        colour = {"risk": "#4D4D4D", "safety": "#00664A", "context": "#8C8C8C"}.get(tie_type, "#4D4D4D")
+        colour = TIE_COLOURS.get(tie_type, TIE_COLOURS["risk"])
         edge = {
             "id": edge_id,
             "from": str(row["from"]),
@@ -236,9 +242,16 @@ def vis_edges(edges: pd.DataFrame, numbers: bool = False) -> tuple[list[dict], d
 
 
 def network_data(
-    nodes: pd.DataFrame, edges: pd.DataFrame, clusters: pd.DataFrame | None = None, seed: int = 7, numbers: bool = False
+    nodes: pd.DataFrame,
+    edges: pd.DataFrame,
+    clusters: pd.DataFrame | None = None,
+    seed: int = 7,
+    numbers: bool = False,
+    time: dict | None = None,
 ) -> dict:
-    """The JSON the page's script reads: vis nodes and edges with positions, their facts, the cluster list."""
+    """The JSON the page's script reads: vis nodes and edges with positions, their facts, the cluster list, and
+    (given ``time``, :func:`exports.timeline.timeline`) the time control's records, with an edge for each pair
+    linked only outside the period (drawn when the span takes in a month it is linked in)."""
     nodes = nodes.reset_index(drop=True)
     edges = edges.reset_index(drop=True)
     for column, empty in (("from", ""), ("to", ""), ("weight", 0.0)):
@@ -259,6 +272,8 @@ def network_data(
     layouts = cluster_layouts(vnodes, node_meta, layout_edges, views, seed)
     group = collapse_groups(node_meta, layout_edges)
     vedges, edge_meta = vis_edges(edges, numbers)
+    if time is not None:
+        _lookback_edges(vedges, edge_meta, time)
     score = nodes["score"] if "score" in nodes else pd.Series(0.0, index=nodes.index)
     order = nodes.assign(
         _score=pd.to_numeric(score, errors="coerce").fillna(-1),
@@ -282,7 +297,38 @@ def network_data(
         "group": group,
         "groups": group_layout(group, layout_edges, seed),
         "font": FONT,
+        "time": time,
     }
+
+
+def _lookback_edges(vedges: list[dict], edge_meta: dict, time: dict) -> None:
+    """An edge for each pair linked in the look-back's months but not in the period: the time control draws it
+    when the span takes in one of those months (its details then say which months, and what evidence)."""
+    drawn = {pair_key(e["from"], e["to"]) for e in vedges}
+    separator = time["separator"]
+    for i, key in enumerate(k for k in time["pairs"] if k not in drawn):
+        a, b = key.split(separator)
+        records = time["pairs"][key]
+        tie_type = TIE_TYPES[min(r[2] for r in records)]
+        edge_id = f"t{i}"
+        vedges.append(
+            {
+                "id": edge_id,
+                "from": a,
+                "to": b,
+                "width": 1.0 if tie_type != "safety" else 2.5,
+                "color": {"color": TIE_COLOURS[tie_type], "highlight": "#000000", "hover": "#000000"},
+            }
+        )
+        edge_meta[edge_id] = {
+            "tie_type": tie_type,
+            "unverified": all(r[3] for r in records),
+            "weight": None,
+            "strength": "",
+            "why": "",
+            "evidence": [],
+            "lookback": True,
+        }
 
 
 def cluster_view_ids(node_meta: dict, edges: pd.DataFrame) -> dict[str, list[str]]:
@@ -398,13 +444,14 @@ def network_page(
     seed: int = 7,
     numbers: bool = False,
     strengths: list[tuple[str, str]] | None = None,
+    time: dict | None = None,
 ) -> Page:
     """The network page (see the module docstring for the frames it takes).
 
     ``numbers`` shows each tie's weight beside its strength word (the police
     audience); ``strengths`` is the strength legend (:func:`mapping.evidence.words.strength_legend`).
     """
-    data = network_data(nodes, edges, clusters, seed, numbers)
+    data = network_data(nodes, edges, clusters, seed, numbers, time)
     unclustered = any(
         m["cluster"] is None and not m["safety"] and not m["context"] for m in data["meta"]["nodes"].values()
     )
@@ -413,6 +460,7 @@ def network_page(
         words=words,
         unclustered=unclustered,
         names=any(m["name"] for m in data["meta"]["nodes"].values()),
+        time=time,
         strengths=strengths or [],
         sources=SOURCE_GRADE_WORDS,
         information=INFORMATION_GRADE_WORDS,
@@ -426,7 +474,9 @@ def network_page(
         current="network.html",
         body_class="pm-presenter",
         styles=[assets.vis_network_css(), assets.static("network.css")],
-        scripts=[assets.vis_network_js(), assets.static("network.js")],
+        scripts=[assets.vis_network_js()]
+        + ([assets.static("time_control.js")] if time is not None else [])
+        + [assets.static("network.js")],
         data={"pm-data": data},
         footer="A tie means the two were recorded together or in the same places; it does not mean they "
         "belong to a gang. Unverified ties (ungraded, or graded 3, D or E) are dashed.",

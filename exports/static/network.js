@@ -37,12 +37,22 @@
   function edgeFacts(parent, id, limit) {
     var m = meta.edges[id];
     var edge = edgeById[id];
+    // with a span other than the period chosen: the tie as the evidence first seen in that span makes it
+    var t = spanTies && typeof spanTies[id] === "object" ? spanTies[id] : null;
+    var tieType = t ? t.tieType : m.tie_type, unverified = t ? t.unverified : m.unverified;
+    var strength = t ? t.strength : m.strength, weight = m.weight === null ? null : (t ? t.weight : m.weight);
     PM.add(parent, "div", "tip-head", heading(edge.from) + " and " + heading(edge.to));
-    var line = m.tie_type === "risk" ? (m.strength ? m.strength + " tie" : "tie") + (m.weight === null ? "" : " (weight " + m.weight + ")")
-             : (m.tie_type === "safety" ? "safety: not counted as risk" : "context: family or professional, not counted as risk");
-    PM.add(parent, "div", m.tie_type === "safety" ? "safety-text" : null, line);
-    if (m.unverified) { PM.add(parent, "span", "badge unverified", "not confirmed: every piece of this is ungraded or graded 3, D or E"); }
-    if (m.why) { PM.add(parent, "p", null, "Why linked: " + m.why); }
+    var line = tieType === "risk" ? (strength ? strength + " tie" : "tie") + (weight === null ? "" : " (weight " + weight + ")")
+             : (tieType === "safety" ? "safety: not counted as risk" : "context: family or professional, not counted as risk");
+    PM.add(parent, "div", tieType === "safety" ? "safety-text" : null, line);
+    if (unverified) { PM.add(parent, "span", "badge unverified", "not confirmed: every piece of this is ungraded or graded 3, D or E"); }
+    if (t) {
+      PM.add(parent, "p", null, "In " + clock.words() + ": linked in " + clock.monthWords(t.months) + " (" +
+        t.kinds.join(", ") + "); each month weighed on its own and added up.");
+      if (!m.evidence.length) { return; }
+      PM.add(parent, "p", "muted", "The evidence of " + data.time.period_label + ", the pack's period:");
+    }
+    if (m.why && !t) { PM.add(parent, "p", null, "Why linked: " + m.why); }
     evidenceList(parent, m.evidence, limit);
   }
 
@@ -63,12 +73,33 @@
   });
   var nodes = new vis.DataSet(data.nodes);
   var edges = new vis.DataSet(data.edges.map(function (e) { e.title = tip(edgeFacts, e.id, 6); return e; }));
-
-  var neighbours = {};
+  var placeLink = {};  // a safe place's link to a child: drawn, but not a tie of evidence between people
   data.edges.forEach(function (e) {
-    (neighbours[e.from] = neighbours[e.from] || []).push(e.to);
-    (neighbours[e.to] = neighbours[e.to] || []).push(e.from);
+    if (meta.nodes[e.from].kind === "place" || meta.nodes[e.to].kind === "place") { placeLink[e.id] = true; }
   });
+  var drawnAs = {};  // each tie's width and dashes in the period, to put back
+  data.edges.forEach(function (e) { drawnAs[e.id] = {width: e.width, dashes: e.dashes || false}; });
+
+  // the time control (time_control.js): null when the page has none (the board) or the span is the period
+  var clock = data.time ? new PM.TimeControl(data.time, function () { spanChanged(); }) : null;
+  var spanTies = null;  // edge id -> the tie in the span, or true for a drawn tie with no dates (a safe place's)
+  var inSpan = {};      // the people with a tie in the span
+  /** A tie is drawn in the period when it is one of the analysis's; in another span, when evidence of it was
+      first seen in the span (people) or always (a safe place beside a child: not evidence between people). */
+  function inTime(id) {
+    if (!spanTies) { return !meta.edges[id].lookback; }
+    return spanTies[id] !== undefined;
+  }
+  var neighbours = {};
+  function linkNeighbours() {
+    neighbours = {};
+    data.edges.forEach(function (e) {
+      if (!inTime(e.id)) { return; }
+      (neighbours[e.from] = neighbours[e.from] || []).push(e.to);
+      (neighbours[e.to] = neighbours[e.to] || []).push(e.from);
+    });
+  }
+  linkNeighbours();
   var group = data.group;  // the group a person is collapsed into (network_page.collapse_groups)
   var colourOf = {};
   data.clusters.forEach(function (c) { colourOf[String(c.cluster)] = c.colour; });
@@ -82,6 +113,9 @@
   var near = null;  // the people within the chosen steps of the focused person
   function nodeShown(node) {
     var m = meta.nodes[node.id];
+    if (spanTies && !inSpan[node.id]) {  // another span: people with a tie in it, places beside them
+      if (m.kind !== "place" || !(neighbours[node.id] || []).some(function (o) { return inSpan[o]; })) { return false; }
+    }
     if (m.safety && !state.safety) { return false; }
     if (m.context && !state.context) { return false; }
     if (near) { return near[node.id] === true; }
@@ -95,6 +129,7 @@
   var shownNodes = {};
   function edgeShown(edge) {
     var m = meta.edges[edge.id];
+    if (!inTime(edge.id)) { return false; }
     if (m.unverified && !state.unverified) { return false; }
     return shownNodes[edge.from] && shownNodes[edge.to];
   }
@@ -104,8 +139,15 @@
     var what = near ? heading(state.focus.id) + " and their links at " + state.focus.steps +
                       (state.focus.steps === 1 ? " step" : " steps") + ": "
              : (state.cluster === "all" ? "" : (state.cluster === "none" ? "Not in a cluster: " : "Cluster " + state.cluster + ": "));
-    status.textContent = what + "showing " + nodeView.length + " of " + nodes.length + " people and places, and " +
-      edgeView.length + " of " + edges.length + " ties" + (state.collapsed ? "; clusters drawn as one circle each (double click or Enter opens one)." : ".");
+    // ties between people (ties.csv's, or the span's) apart from the links of safe places to their children
+    var ties = 0, all = 0, places = 0;
+    edgeView.getIds().forEach(function (id) { if (placeLink[id]) { places += 1; } else { ties += 1; } });
+    data.edges.forEach(function (e) { if (!placeLink[e.id] && inTime(e.id)) { all += 1; } });
+    status.textContent = what + "showing " + nodeView.length + " of " + nodes.length + " people and places, " +
+      ties + " of " + all + " ties" + (spanTies ? " (ties of " + clock.words() + " between people of " +
+      data.time.period_label + ")" : "") + (places ? " and " + places + (places === 1 ? " link" : " links") +
+      " to safe places" : "") +
+      (state.collapsed ? "; clusters drawn as one circle each (double click or Enter opens one)." : ".");
   }
   function filter() {
     near = null;
@@ -491,9 +533,37 @@
   fitView();
   followHash();
 
+  /** The span moved: each tie worked out again from its evidence in the span, drawn as wide as its new weight. */
+  function spanChanged() {
+    spanTies = null;
+    inSpan = {};
+    if (!clock.isPeriod()) {
+      spanTies = {};
+      data.edges.forEach(function (e) {
+        if (!clock.hasRecords(e.from, e.to)) {
+          if (placeLink[e.id]) { spanTies[e.id] = true; }
+          return;
+        }
+        var t = clock.tie(e.from, e.to);
+        if (t) { spanTies[e.id] = t; inSpan[e.from] = true; inSpan[e.to] = true; }
+      });
+    }
+    var changes = data.edges.map(function (e) {
+      var t = spanTies && typeof spanTies[e.id] === "object" ? spanTies[e.id] : null;
+      if (!t) { return {id: e.id, width: drawnAs[e.id].width, dashes: drawnAs[e.id].dashes}; }
+      var width = t.tieType === "risk" ? 1 + 2.2 * Math.log(1 + Math.max(t.weight, 0)) : (t.tieType === "safety" ? 2.5 : 1);
+      return {id: e.id, width: Math.round(width * 100) / 100, dashes: t.unverified ? [6, 6] : false};
+    });
+    linkNeighbours();
+    edges.update(changes);
+    refresh();
+    var chosen = network.getSelectedNodes();
+    if (chosen.length && meta.nodes[chosen[0]] && nodeView.get(chosen[0])) { showNode(chosen[0]); }
+  }
+
   window.peermap = {network: network, nodes: nodes, edges: edges, nodeView: nodeView, edgeView: edgeView,
                     refresh: refresh, state: state, chooseCluster: chooseCluster, selectPerson: selectPerson,
-                    showLinks: showLinks, collapse: collapse, expandAll: expandAll};
+                    showLinks: showLinks, collapse: collapse, expandAll: expandAll, clock: clock};
   network.once("afterDrawing", function () {
     window.peermapReadyAt = performance.now();  // milliseconds since the page began to load
     window.peermapReady = true;
