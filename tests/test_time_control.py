@@ -67,7 +67,8 @@ def _people(pack) -> set[str]:
 def _slide(driver, slider: str, label: str) -> None:
     """Move a slider (``time-from`` or ``time-to``) to the month the page calls ``label``, as a user's drag does."""
     driver.execute_script(
-        """var input = document.getElementById(arguments[0]), months = (window.peermap || window.peermapMap).clock.time.months;
+        """var input = document.getElementById(arguments[0]);
+        var months = (window.peermap || window.peermapMap).clock.time.months;
         input.value = months.indexOf(arguments[1]); input.dispatchEvent(new Event('input'));""",
         slider,
         label,
