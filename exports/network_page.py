@@ -297,6 +297,7 @@ def network_data(
         "group": group,
         "groups": group_layout(group, layout_edges, seed),
         "font": FONT,
+        "numbers": numbers,
         "time": time,
     }
 

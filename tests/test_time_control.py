@@ -91,7 +91,7 @@ def test_the_span_draws_the_months_ties_as_the_data_folder_has_them(projector, p
     assert len(expected) > len(in_period) + 20  # the span means something: many more ties than March alone
     assert drawn == expected
     status = driver.find_element("id", "status").text
-    assert f"{len(drawn)} of {len(expected)} ties (ties of Jan 2023 to Mar 2023" in status
+    assert f"{len(drawn)} of {len(expected)} ties of Jan 2023 to Mar 2023 (between people of 2023-03)" in status
 
     # a tie linked in all three months: its weight is the three months' weights added up
     pair = next(p for p in sorted(expected) if all(months_ties[m].get(p, 0) > 0 for m in months_ties))
@@ -211,3 +211,19 @@ def test_the_map_span_shows_each_months_places_as_the_data_folder_has_them(proje
     assert driver.execute_script(MARKERS_JS) == before
     assert driver.execute_script("return window.__peermapErrors") == []
     assert projector.outside(seen["requests"], police_month.out_dir) == []
+
+
+def test_time_control_screenshots_for_the_docs(projector, police_month):
+    """The pictures in docs/pack.md, "Moving through time", at the projector's 1280×720."""
+    from test_pack_browser import IMAGES
+
+    driver = projector.driver
+    _open(projector, police_month.out_dir / "network.html")
+    _slide(driver, "time-from", "Jan 2023")
+    driver.save_screenshot(str(IMAGES / "pack-time-network.png"))
+    _open(projector, police_month.out_dir / "map.html")
+    _slide(driver, "time-from", "Feb 2023")
+    _slide(driver, "time-to", "Feb 2023")
+    driver.save_screenshot(str(IMAGES / "pack-time-map.png"))
+    for name in ("pack-time-network.png", "pack-time-map.png"):
+        assert (IMAGES / name).stat().st_size < 600_000

@@ -40,7 +40,7 @@
     // with a span other than the period chosen: the tie as the evidence first seen in that span makes it
     var t = spanTies && typeof spanTies[id] === "object" ? spanTies[id] : null;
     var tieType = t ? t.tieType : m.tie_type, unverified = t ? t.unverified : m.unverified;
-    var strength = t ? t.strength : m.strength, weight = m.weight === null ? null : (t ? t.weight : m.weight);
+    var strength = t ? t.strength : m.strength, weight = t ? (data.numbers ? t.weight : null) : m.weight;
     PM.add(parent, "div", "tip-head", heading(edge.from) + " and " + heading(edge.to));
     var line = tieType === "risk" ? (strength ? strength + " tie" : "tie") + (weight === null ? "" : " (weight " + weight + ")")
              : (tieType === "safety" ? "safety: not counted as risk" : "context: family or professional, not counted as risk");
@@ -144,7 +144,7 @@
     edgeView.getIds().forEach(function (id) { if (placeLink[id]) { places += 1; } else { ties += 1; } });
     data.edges.forEach(function (e) { if (!placeLink[e.id] && inTime(e.id)) { all += 1; } });
     status.textContent = what + "showing " + nodeView.length + " of " + nodes.length + " people and places, " +
-      ties + " of " + all + " ties" + (spanTies ? " (ties of " + clock.words() + " between people of " +
+      ties + " of " + all + " ties" + (spanTies ? " of " + clock.words() + " (between people of " +
       data.time.period_label + ")" : "") + (places ? " and " + places + (places === 1 ? " link" : " links") +
       " to safe places" : "") +
       (state.collapsed ? "; clusters drawn as one circle each (double click or Enter opens one)." : ".");
@@ -557,6 +557,7 @@
     linkNeighbours();
     edges.update(changes);
     refresh();
+    fitToWindow();  // the line under the network may now take two
     var chosen = network.getSelectedNodes();
     if (chosen.length && meta.nodes[chosen[0]] && nodeView.get(chosen[0])) { showNode(chosen[0]); }
   }
