@@ -42,6 +42,10 @@ def pair_key(a: str, b: str) -> str:
     return f"{a}{PAIR_SEPARATOR}{b}" if a < b else f"{b}{PAIR_SEPARATOR}{a}"
 
 
+def _day(day) -> str:
+    return f"{day.day} {_MONTH_NAMES[day.month - 1]} {day.year}"
+
+
 def month_words(month) -> str:
     """``Mar 2023`` for a calendar month, ``13 Feb to 12 Mar 2023`` for any other slice."""
     if month.is_month:
@@ -50,6 +54,23 @@ def month_words(month) -> str:
     if month.start.year != month.end.year:
         start += f" {month.start.year}"
     return f"{start} to {month.end.day} {_MONTH_NAMES[month.end.month - 1]} {month.end.year}"
+
+
+def _control(months: list, analysis) -> dict:
+    """What the control itself needs: the months' words, the period's, and the months that are the period."""
+    period = analysis.period
+    first = [i for i, month in enumerate(months) if month.start == period.start]
+    last = [i for i, month in enumerate(months) if month.end == period.end]
+    return {
+        "months": [month_words(month) for month in months],
+        # a span's words run from its first month's start to its last month's end
+        "starts": [month_words(month) if month.is_month else _day(month.start) for month in months],
+        "ends": [month_words(month) if month.is_month else _day(month.end) for month in months],
+        "period_label": period.label,
+        # the months that are the period, when it is whole months (a week is not): there the pack's own figures
+        "period_months": [first[0], last[0]] if first and last else None,
+        "lookback": analysis.lookback.months,
+    }
 
 
 def timeline(dataset, analysis, node_ids, postcodes=None) -> dict | None:
@@ -77,15 +98,7 @@ def timeline(dataset, analysis, node_ids, postcodes=None) -> dict | None:
             [[k, int(n)] for k, n in enumerate(counts[i]) if n],
         ]
         pairs.setdefault(pair_key(str(row.a), str(row.b)), []).append(record)
-    period = analysis.period
-    first = [i for i, month in enumerate(months) if month.start == period.start]
-    last = [i for i, month in enumerate(months) if month.end == period.end]
-    return {
-        "months": [month_words(month) for month in months],
-        "period_label": period.label,
-        # the months that are the period, when it is whole months (a week is not): there the analysis's ties show
-        "period_months": [first[0], last[0]] if first and last else None,
-        "lookback": lookback.months,
+    return _control(months, analysis) | {
         "kinds": [kind.words for kind in kinds],
         "kinds_one": [kind.words_one or kind.words for kind in kinds],
         "strong": float(analysis.settings.strong_tie_weight),
@@ -133,14 +146,7 @@ def place_timeline(dataset, analysis, postcodes_shown, include_handling_c: bool,
             children = sorted({numbers.setdefault(ref, len(numbers)) for ref in group["child_ref"].dropna()})
             episodes = int(group["episode_id"].dropna().nunique())
             places.setdefault(f"{postcode}{PAIR_SEPARATOR}{role}", []).append([number, children, episodes])
-    period = analysis.period
-    first = [i for i, month in enumerate(months) if month.start == period.start]
-    last = [i for i, month in enumerate(months) if month.end == period.end]
-    return {
-        "months": [month_words(month) for month in months],
-        "period_label": period.label,
-        "period_months": [first[0], last[0]] if first and last else None,
-        "lookback": lookback.months,
+    return _control(months, analysis) | {
         "separator": PAIR_SEPARATOR,
         "roles": list(TIMED_ROLES),
         "places": places,

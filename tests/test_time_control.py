@@ -13,7 +13,7 @@ import csv
 import re
 
 import pytest
-from test_pack_browser import MONTH, VIEWPORT, _open, _viewport
+from test_pack_browser import MONTH, _open
 
 from peermap.mapping.periods import Period
 
@@ -48,15 +48,6 @@ def months_ties(synthetic_dataset):
         ties = analysis.ties
         out[month] = {tuple(sorted((a, b))): float(w) for a, b, w in zip(ties["a"], ties["b"], ties["weight"])}
     return out
-
-
-@pytest.fixture
-def projector(browser):
-    driver = browser.driver
-    size = driver.get_window_size()
-    _viewport(driver, *VIEWPORT)
-    yield browser
-    driver.set_window_size(size["width"], size["height"])
 
 
 def _people(pack) -> set[str]:

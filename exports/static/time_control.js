@@ -80,7 +80,7 @@
   PM.TimeControl.prototype.words = function () {
     if (this.period) { return this.time.period_label; }
     var m = this.time.months;
-    return this.from === this.to ? m[this.from] : m[this.from] + " to " + m[this.to];
+    return this.from === this.to ? m[this.from] : this.time.starts[this.from] + " to " + this.time.ends[this.to];
   };
   PM.TimeControl.prototype.monthWords = function (months) {
     var m = this.time.months;
