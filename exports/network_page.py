@@ -236,9 +236,18 @@ def vis_edges(edges: pd.DataFrame, numbers: bool = False) -> tuple[list[dict], d
 
 
 def network_data(
-    nodes: pd.DataFrame, edges: pd.DataFrame, clusters: pd.DataFrame | None = None, seed: int = 7, numbers: bool = False
+    nodes: pd.DataFrame,
+    edges: pd.DataFrame,
+    clusters: pd.DataFrame | None = None,
+    seed: int = 7,
+    numbers: bool = False,
+    colours: dict[int, str] | None = None,
 ) -> dict:
-    """The JSON the page's script reads: vis nodes and edges with positions, their facts, the cluster list."""
+    """The JSON the page's script reads: vis nodes and edges with positions, their facts, the cluster list.
+
+    ``colours`` (cluster number to colour) is what the pack gives every page, so a cluster has one colour
+    on the network and the map; without it they are worked out here (:func:`cluster_colours`).
+    """
     nodes = nodes.reset_index(drop=True)
     edges = edges.reset_index(drop=True)
     for column, empty in (("from", ""), ("to", ""), ("weight", 0.0)):
@@ -252,8 +261,9 @@ def network_data(
         }
     )
     positions = layout_positions(nodes["id"].astype(str), layout_edges, seed=seed)
-    colours = cluster_colours(nodes["cluster"] if "cluster" in nodes else pd.Series(pd.NA, index=nodes.index),
-                              layout_edges, nodes["id"])  # fmt: skip
+    if colours is None:
+        colours = cluster_colours(nodes["cluster"] if "cluster" in nodes else pd.Series(pd.NA, index=nodes.index),
+                                  layout_edges, nodes["id"])  # fmt: skip
     vnodes, node_meta = vis_nodes(nodes, positions, colours)
     views = cluster_view_ids(node_meta, layout_edges)
     layouts = cluster_layouts(vnodes, node_meta, layout_edges, views, seed)
@@ -398,13 +408,15 @@ def network_page(
     seed: int = 7,
     numbers: bool = False,
     strengths: list[tuple[str, str]] | None = None,
+    colours: dict[int, str] | None = None,
 ) -> Page:
     """The network page (see the module docstring for the frames it takes).
 
     ``numbers`` shows each tie's weight beside its strength word (the police
-    audience); ``strengths`` is the strength legend (:func:`mapping.evidence.words.strength_legend`).
+    audience); ``strengths`` is the strength legend (:func:`mapping.evidence.words.strength_legend`);
+    ``colours`` each cluster's colour, the same on every page of a pack (:func:`cluster_colours`).
     """
-    data = network_data(nodes, edges, clusters, seed, numbers)
+    data = network_data(nodes, edges, clusters, seed, numbers, colours)
     unclustered = any(
         m["cluster"] is None and not m["safety"] and not m["context"] for m in data["meta"]["nodes"].values()
     )

@@ -306,3 +306,26 @@ def test_year_police_view_opens_collapsed_and_opens_on_demand(projector, year_pa
     driver.execute_script("window.peermap.selectPerson(arguments[0])", hidden)
     assert driver.execute_script("return window.peermap.network.getSelectedNodes()") == [hidden]
     _clean(projector, {"errors": [], "requests": []}, year_pack.out_dir)
+
+
+def test_a_cluster_has_one_colour_on_the_network_and_the_map(browser, named_pack):
+    """A peer cluster's places on the map are drawn in the colour its people have on the network."""
+    _open(browser, named_pack.out_dir / "map.html")
+    driver = browser.driver
+    driver.execute_script("""
+        var label = Array.from(document.querySelectorAll('.leaflet-control-layers-overlays label'))
+          .filter(function (l) { return l.textContent.trim().indexOf("Clusters' places") === 0; })[0];
+        var box = label.querySelector('input'); if (!box.checked) { box.click(); }""")
+    on_map = driver.execute_script("""
+        return Array.from(document.querySelectorAll('.pm-clusters svg')).map(function (svg) {
+          return [svg.querySelector('text').textContent, svg.firstChild.getAttribute('fill')]; });""")
+    assert on_map  # the month's clusters have places, so the check means something
+    _open(browser, named_pack.out_dir / "network.html")
+    cluster = {p["ref"]: p["cluster"] for p in _rows(named_pack.out_dir / "people.csv") if p["cluster"]}
+    drawn = browser.driver.execute_script("""
+        var meta = JSON.parse(document.getElementById('pm-data').textContent).meta.nodes;
+        return window.peermap.nodes.get().filter(function (n) { return !meta[n.id].safety && !meta[n.id].context; })
+          .map(function (n) { return [n.id, n.color.background]; });""")
+    on_network = {cluster[ref]: fill.upper() for ref, fill in drawn if ref in cluster}
+    for number, fill in on_map:
+        assert on_network[number] == fill.upper(), number
