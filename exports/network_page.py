@@ -39,6 +39,9 @@ organised (:mod:`exports.pack` builds them from :mod:`mapping.analysis`):
     ``context``), ``unverified``, ``strength`` (words), ``why`` (one line),
     ``evidence`` (list of dicts with ``kind``, ``detail`` and optionally
     ``when``, ``place``, ``source``, ``grading``, ``unverified``).
+``clusters`` (optional)
+    ``cluster``, ``label`` (short: the cluster filter's words) and ``summary``
+    (what the details panel says when the cluster is chosen).
 """
 
 from __future__ import annotations
@@ -281,7 +284,14 @@ def network_data(
             label = display(row.get("label")) or f"Cluster {row['cluster']}"
             label = label if len(label) <= 100 else label[:99] + "…"
             number = int(row["cluster"])
-            cluster_list.append({"cluster": number, "label": label, "colour": colours.get(number, NEUTRAL_COLOUR)})
+            cluster_list.append(
+                {
+                    "cluster": number,
+                    "label": label,
+                    "summary": display(row.get("summary")),
+                    "colour": colours.get(number, NEUTRAL_COLOUR),
+                }
+            )
     return {
         "nodes": vnodes,
         "edges": vedges,

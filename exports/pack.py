@@ -571,10 +571,8 @@ def _write_pack(
         filter_rows = pd.DataFrame(
             {
                 "cluster": clusters["cluster"],
-                "label": [
-                    f"Cluster {c}: {n} children. {display(s)}"
-                    for c, n, s in zip(clusters["cluster"], clusters["n_children"], clusters["summary"])
-                ],
+                "label": [f"Cluster {c}: {n} children" for c, n in zip(clusters["cluster"], clusters["n_children"])],
+                "summary": [display(s) for s in clusters["summary"]],
             }
         )
         page = network_page(

@@ -329,3 +329,22 @@ def test_a_cluster_has_one_colour_on_the_network_and_the_map(browser, named_pack
     on_network = {cluster[ref]: fill.upper() for ref, fill in drawn if ref in cluster}
     for number, fill in on_map:
         assert on_network[number] == fill.upper(), number
+
+
+def test_chosen_cluster_is_readable_in_full(projector, named_pack):
+    """At 1280×720 the drop-down shows the chosen cluster's words whole, and the details say what clusters.csv says."""
+    _open(projector, named_pack.out_dir / "network.html")
+    driver = projector.driver
+    summaries = {row["cluster"]: row["summary"] for row in _rows(named_pack.out_dir / "clusters.csv")}
+    assert summaries
+    for key, summary in summaries.items():
+        _choose_cluster(driver, key)
+        text, room, needed, details = driver.execute_script("""
+            var s = document.getElementById('cluster'), style = getComputedStyle(s);
+            var ctx = document.createElement('canvas').getContext('2d');
+            ctx.font = style.fontWeight + ' ' + style.fontSize + ' ' + style.fontFamily;
+            var text = s.options[s.selectedIndex].text;
+            return [text, s.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight) - 20,
+                    ctx.measureText(text).width, document.getElementById('details-body').innerText];""")
+        assert text.startswith(f"Cluster {key}:") and needed <= room, (key, text, needed, room)
+        assert details.startswith(text) and " ".join(summary.split()) in " ".join(details.split()), key

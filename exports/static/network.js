@@ -282,7 +282,7 @@
   if (big) { collapse(); collapseButton.hidden = false; }
   describe();
 
-  function clearDetails() { PM.clear(details); }
+  function clearDetails() { PM.clear(details); details.removeAttribute("data-cluster"); }
   function showNode(id) {
     clearDetails();
     if (network.isCluster(id)) {
@@ -350,7 +350,19 @@
   data.clusters.forEach(function (c) {
     var option = PM.add(clusterSelect, "option", null, c.label);
     option.value = String(c.cluster);
+    if (c.summary) { option.title = c.summary; }
   });
+  var clusterByKey = {};
+  data.clusters.forEach(function (c) { clusterByKey[String(c.cluster)] = c; });
+  /** The chosen cluster in full beside it (the drop-down has room for its number and size only). */
+  function describeCluster(key) {
+    var c = clusterByKey[key];
+    if (!c) { return; }
+    clearDetails();
+    PM.add(details, "div", "tip-head", c.label);
+    if (c.summary) { PM.add(details, "p", null, c.summary); }
+    details.setAttribute("data-cluster", key);
+  }
   /** Choose a cluster: its people alone, laid out on their own, fitted to the canvas. */
   function chooseCluster(key) {
     state.cluster = key;
@@ -358,6 +370,7 @@
     clusterSelect.value = key;
     refresh();
     fitView();
+    if (clusterByKey[key]) { describeCluster(key); } else if (details.getAttribute("data-cluster")) { clearDetails(); }
     setHash(key === "all" ? "" : "cluster=" + key);
   }
   clusterSelect.addEventListener("change", function () { chooseCluster(clusterSelect.value); });
