@@ -291,18 +291,17 @@ def test_year_police_view_opens_collapsed_and_opens_on_demand(projector, year_pa
     total, drawn, groups = driver.execute_script("""
         var n = window.peermap.network;
         return [window.peermap.nodes.length, n.body.nodeIndices.length,
-                n.body.nodeIndices.filter(function (id) { return n.isCluster(id); })];""")
+                n.body.nodeIndices.filter(function (id) { return window.peermap.isGroup(id); })];""")
     assert total > 1000 and drawn < total / 4 and len(groups) > 10
     # Enter on a selected cluster opens it; the others stay closed
     driver.execute_script("window.peermap.network.selectNodes([arguments[0]])", groups[0])
     frame = driver.find_element("css selector", "#network .vis-network")
     frame.send_keys("\ue007")
     opened = driver.execute_script("return window.peermap.network.body.nodeIndices.length")
-    assert opened > drawn and not driver.execute_script(
-        "return window.peermap.network.isCluster(arguments[0])", groups[0]
-    )
+    assert opened > drawn and not driver.execute_script("return window.peermap.isGroup(arguments[0])", groups[0])
     # a person hidden in a closed cluster is found and shown
-    hidden = driver.execute_script("return window.peermap.network.getNodesInCluster(arguments[0])[0]", groups[1])
+    hidden = driver.execute_script("return window.peermap.members(arguments[0])[0]", groups[1])
+    assert driver.execute_script("return window.peermap.nodeView.get(arguments[0])", hidden) is None
     driver.execute_script("window.peermap.selectPerson(arguments[0])", hidden)
     assert driver.execute_script("return window.peermap.network.getSelectedNodes()") == [hidden]
     _clean(projector, {"errors": [], "requests": []}, year_pack.out_dir)
