@@ -386,12 +386,19 @@ def cluster_layouts(vnodes: list[dict], node_meta: dict, edges: pd.DataFrame, vi
     moves the cluster's people there when it is chosen and fits the view.
     """
     by_id = {n["id"]: n for n in vnodes}
+    views_of: dict[str, list[str]] = {}
+    for key, ids in views.items():
+        for i in ids:
+            views_of.setdefault(i, []).append(key)
+    inside: dict[str, list[int]] = {}  # each view's own ties, found in one pass over the ties
+    for row, (a, b) in enumerate(zip(edges["from"], edges["to"])):
+        for key in set(views_of.get(a, ())) & set(views_of.get(b, ())):
+            inside.setdefault(key, []).append(row)
     out = {}
     for key, ids in views.items():
         if key == "none" and len(ids) > 400:
             continue  # too many unrelated people to lay out as one picture: the global layout serves
-        own = set(ids)
-        inner = edges[edges["from"].isin(own) & edges["to"].isin(own)]
+        inner = edges.iloc[inside.get(key, [])]
         boxes = np.array([_box(by_id[i], node_meta[i]) for i in ids])
         xy = piece_layout(
             ids, inner, boxes[:, 0], boxes[:, 1], boxes[:, 2], seed=seed, search=len(vnodes) <= 3000 and len(ids) <= 80
