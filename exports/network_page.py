@@ -55,6 +55,7 @@ from peermap.exports import assets
 from peermap.exports.escaping import display
 from peermap.exports.layout import layout_positions, piece_layout
 from peermap.exports.page import CONCERN_COLOUR, ENV, NEUTRAL_COLOUR, SAFETY_COLOUR, Page
+from peermap.exports.timeline import TIE_TYPES, pair_key
 from peermap.mapping.evidence.words import INFORMATION_GRADE_WORDS, NOT_CONFIRMED, SOURCE_GRADE_WORDS
 
 #: Node sizes in pixels at zoom 1 (by score, lowest to highest).
@@ -193,7 +194,12 @@ def vis_nodes(nodes: pd.DataFrame, positions: dict, colours: dict | None = None)
     return out, meta
 
 
+#: How each type of tie is drawn.
+TIE_COLOURS = {"risk": "#4D4D4D", "safety": "#00664A", "context": "#8C8C8C"}
+
+
 def _width(weight: float) -> float:
+    """How wide a tie of ``weight`` is drawn (network.js draws a tie weighed again over a span the same way)."""
     return round(1.0 + 2.2 * math.log1p(max(float(weight), 0.0)), 2)
 
 
@@ -210,7 +216,7 @@ def vis_edges(edges: pd.DataFrame, numbers: bool = False) -> tuple[list[dict], d
         unverified = bool(row.get("unverified")) if not pd.isna(row.get("unverified")) else False
         weight = row.get("weight")
         weight = 0.0 if weight is None or pd.isna(weight) else float(weight)
-        colour = {"risk": "#4D4D4D", "safety": "#00664A", "context": "#8C8C8C"}.get(tie_type, "#4D4D4D")
+        colour = TIE_COLOURS.get(tie_type, TIE_COLOURS["risk"])
         edge = {
             "id": edge_id,
             "from": str(row["from"]),
@@ -244,9 +250,12 @@ def network_data(
     clusters: pd.DataFrame | None = None,
     seed: int = 7,
     numbers: bool = False,
+    time: dict | None = None,
     colours: dict[int, str] | None = None,
 ) -> dict:
-    """The JSON the page's script reads: vis nodes and edges with positions, their facts, the cluster list.
+    """The JSON the page's script reads: vis nodes and edges with positions, their facts, the cluster list, and
+    (given ``time``, :func:`exports.timeline.timeline`) the time control's records, with an edge for each pair
+    linked only outside the period (drawn when the span takes in a month it is linked in).
 
     ``colours`` (cluster number to colour) is what the pack gives every page, so a cluster has one colour
     on the network and the map; without it they are worked out here (:func:`cluster_colours`).
@@ -272,6 +281,8 @@ def network_data(
     layouts = cluster_layouts(vnodes, node_meta, layout_edges, views, seed)
     group = collapse_groups(node_meta, layout_edges)
     vedges, edge_meta = vis_edges(edges, numbers)
+    if time is not None:
+        _lookback_edges(vedges, edge_meta, time)
     score = nodes["score"] if "score" in nodes else pd.Series(0.0, index=nodes.index)
     order = nodes.assign(
         _score=pd.to_numeric(score, errors="coerce").fillna(-1),
@@ -302,7 +313,39 @@ def network_data(
         "group": group,
         "groups": group_layout(group, layout_edges, seed),
         "font": FONT,
+        "numbers": numbers,
+        "time": time,
     }
+
+
+def _lookback_edges(vedges: list[dict], edge_meta: dict, time: dict) -> None:
+    """An edge for each pair linked in the look-back's months but not in the period: the time control draws it
+    when the span takes in one of those months (its details then say which months, and what evidence)."""
+    drawn = {pair_key(e["from"], e["to"]) for e in vedges}
+    separator = time["separator"]
+    for i, key in enumerate(k for k in time["pairs"] if k not in drawn):
+        a, b = key.split(separator)
+        records = time["pairs"][key]
+        tie_type = TIE_TYPES[min(r[2] for r in records)]
+        edge_id = f"t{i}"
+        vedges.append(
+            {
+                "id": edge_id,
+                "from": a,
+                "to": b,
+                "width": 1.0 if tie_type != "safety" else 2.5,
+                "color": {"color": TIE_COLOURS[tie_type], "highlight": "#000000", "hover": "#000000"},
+            }
+        )
+        edge_meta[edge_id] = {
+            "tie_type": tie_type,
+            "unverified": all(r[3] for r in records),
+            "weight": None,
+            "strength": "",
+            "why": "",
+            "evidence": [],
+            "lookback": True,
+        }
 
 
 def cluster_view_ids(node_meta: dict, edges: pd.DataFrame) -> dict[str, list[str]]:
@@ -425,6 +468,7 @@ def network_page(
     seed: int = 7,
     numbers: bool = False,
     strengths: list[tuple[str, str]] | None = None,
+    time: dict | None = None,
     colours: dict[int, str] | None = None,
 ) -> Page:
     """The network page (see the module docstring for the frames it takes).
@@ -433,7 +477,7 @@ def network_page(
     audience); ``strengths`` is the strength legend (:func:`mapping.evidence.words.strength_legend`);
     ``colours`` each cluster's colour, the same on every page of a pack (:func:`cluster_colours`).
     """
-    data = network_data(nodes, edges, clusters, seed, numbers, colours)
+    data = network_data(nodes, edges, clusters, seed, numbers, time, colours)
     unclustered = any(
         m["cluster"] is None and not m["safety"] and not m["context"] for m in data["meta"]["nodes"].values()
     )
@@ -442,6 +486,7 @@ def network_page(
         words=words,
         unclustered=unclustered,
         names=any(m["name"] for m in data["meta"]["nodes"].values()),
+        time=time,
         strengths=strengths or [],
         sources=SOURCE_GRADE_WORDS,
         information=INFORMATION_GRADE_WORDS,
@@ -455,7 +500,9 @@ def network_page(
         current="network.html",
         body_class="pm-presenter",
         styles=[assets.vis_network_css(), assets.static("network.css")],
-        scripts=[assets.vis_network_js(), assets.static("network.js")],
+        scripts=[assets.vis_network_js()]
+        + ([assets.static("time_control.js")] if time is not None else [])
+        + [assets.static("network.js")],
         data={"pm-data": data},
         footer="A tie means the two were recorded together or in the same places; it does not mean they "
         "belong to a gang. Unverified ties (ungraded, or graded 3, D or E) are dashed.",

@@ -73,6 +73,7 @@ from peermap.exports.network_page import cluster_colours, network_page
 from peermap.exports.output_folder import OutputFolder
 from peermap.exports.page import write_page
 from peermap.exports.shared_identifiers import shared_identifier_words
+from peermap.exports.timeline import place_timeline, timeline
 from peermap.graph_models.dataset import Dataset
 from peermap.graph_models.reading import sha256_file
 from peermap.mapping.evidence import explain, period_rows
@@ -585,6 +586,7 @@ def _write_pack(
             seed=seed,
             numbers=policy.raw_ids,
             strengths=strength_legend(analysis.settings),
+            time=timeline(restricted, analysis, nodes["id"], postcodes),
             colours=colours,
             intro="Children and the people around them in the period. Colour: peer cluster; "
             "size: score (children: most connected, may need most support). Hover "
@@ -615,6 +617,15 @@ def _write_pack(
         table_title="Postcode districts, ranked" if board else "Hot-spot areas, ranked",
         labelled=1000 if board else 10,
         orientation=places.orientation,
+        time=None
+        if board
+        else place_timeline(
+            restricted,
+            analysis,
+            {f["properties"].get("postcode") for f in places_fc.get("features", [])},
+            "C" in policy.handling,
+            postcodes,
+        ),
         colours=colours,
     )
     files.append(write_page(out / "map.html", page))

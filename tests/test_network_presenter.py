@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 import pytest
-from test_pack_browser import MONTH, VIEWPORT, _open, _viewport
+from test_pack_browser import MONTH, VIEWPORT, _open
 
 from peermap.mapping.periods import Period
 
@@ -39,16 +39,6 @@ def year_pack(synthetic_dataset, tmp_path_factory):
 
     out = tmp_path_factory.mktemp("presenter") / "police-year"
     return build_pack(synthetic_dataset, YEAR, "police", out, audit=False)
-
-
-@pytest.fixture
-def projector(browser):
-    """The browser with a 1280×720 page, put back as it was afterwards."""
-    driver = browser.driver
-    size = driver.get_window_size()
-    _viewport(driver, *VIEWPORT)
-    yield browser
-    driver.set_window_size(size["width"], size["height"])
 
 
 def _rows(path: Path) -> list[dict]:

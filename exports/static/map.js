@@ -60,6 +60,7 @@
     bounds.extend(outline.getBounds());
   }
   var areaLayers = {}, areaFeatures = {};
+  var timed = [];  // the places the time control moves: their layer, feature, marker and group
   data.layers.forEach(function (layer) {
     var group = L.featureGroup();
     layer.features.forEach(function (f, i) {
@@ -83,6 +84,9 @@
       }
       item.bindPopup(popup(f));
       group.addLayer(item);
+      if (data.time && f.key && data.time.roles.indexOf(layer.id) >= 0) {
+        timed.push({layer: layer, feature: f, item: item, group: group});
+      }
     });
     groups[layer.id] = group;
     if (layer.shown) { group.addTo(map); }
@@ -90,6 +94,60 @@
     overlays[escapeHtml(layer.name + " (" + layer.features.length + ")")] = group;
   });
   var control = L.control.layers(null, overlays, {collapsed: map.getSize().x < 900}).addTo(map);  // open where it hides little
+
+  // The time control (time_control.js, exports/timeline.py): a span of months moves the places of concern and
+  // the safe places: a place is drawn when a child was there in the span, with the span's children (each once)
+  // and episodes; the period itself shows the pack's own figures.
+  var clock = data.time ? new PM.TimeControl(data.time, spanChanged) : null;
+  var timeStatus = document.getElementById("time-status");
+  function spanFigures(key) {
+    var seen = {}, children = 0, episodes = 0;
+    (data.time.places[key] || []).forEach(function (r) {
+      if (r[0] < clock.from || r[0] > clock.to) { return; }
+      r[1].forEach(function (c) { if (!seen[c]) { seen[c] = true; children += 1; } });
+      episodes += r[2];
+    });
+    return {children: children, episodes: episodes};
+  }
+  function spanChanged() {
+    var shownBy = {}, shown = 0;
+    timed.forEach(function (t) {
+      var f = t.feature, rows = f.rows, size = f.size;
+      if (!clock.isPeriod()) {
+        var got = spanFigures(f.key);
+        if (!got.children && !got.episodes) {
+          if (t.group.hasLayer(t.item)) { t.group.removeLayer(t.item); }
+          return;
+        }
+        rows = f.rows.map(function (r) {
+          return r[0] === "Children" ? [r[0], String(got.children)] : (r[0] === "Episodes" ? [r[0], String(got.episodes)] : r);
+        });
+        rows.splice(1, 0, ["Counted over", clock.words()]);
+        size = Math.round((5 + 2.2 * Math.sqrt(got.children)) * 10) / 10;
+      }
+      if (!t.group.hasLayer(t.item)) { t.group.addLayer(t.item); }
+      var made = symbol(t.layer.symbol, f.colour || t.layer.colour, size, f.text, f.ink);
+      var offset = t.layer.offset || [0, 0];
+      t.item.setIcon(L.divIcon({html: made.svg, className: "pm-symbol pm-" + t.layer.id, iconSize: [made.box, made.box],
+                                iconAnchor: [made.box / 2 - offset[0], made.box / 2 - offset[1]]}));
+      t.item.setPopupContent(popup({heading: f.heading, rows: rows}));
+      shownBy[t.layer.id] = (shownBy[t.layer.id] || 0) + 1;
+      shown += 1;
+    });
+    // the layer box's counts follow the span: every overlay taken out and put back in its order
+    Object.keys(overlays).forEach(function (name) { control.removeLayer(overlays[name]); });
+    var renamed = {};
+    Object.keys(overlays).forEach(function (name) {
+      var layer = data.layers.filter(function (l) { return groups[l.id] === overlays[name]; })[0];
+      var moved = layer && data.time.roles.indexOf(layer.id) >= 0;
+      var label = moved ? escapeHtml(layer.name + " (" + (shownBy[layer.id] || 0) + ")") : name;
+      renamed[label] = overlays[name];
+      control.addOverlay(overlays[name], label);
+    });
+    overlays = renamed;
+    timeStatus.textContent = clock.isPeriod() ? "" : shown + " of " + timed.length + " places shown";
+  }
+
   if (bounds.isValid()) { map.fitBounds(bounds, {padding: [20, 20]}); } else { map.setView([54.7, -1.7], 9); }
 
   // Choosing an area (its rank in the table, or the area on the map) opens its side panel and, from the table,
@@ -158,7 +216,7 @@
   fromHash();
   window.addEventListener("hashchange", fromHash);
   window.peermapMap = {map: map, overlays: overlays, layers: data.layers, choose: choose, control: control,
-                       showCluster: showCluster};
+                       showCluster: showCluster, clock: clock, timed: timed};
   window.peermapReadyAt = performance.now();
   window.peermapReady = true;
 })();

@@ -37,12 +37,22 @@
   function edgeFacts(parent, id, limit) {
     var m = meta.edges[id];
     var edge = edgeById[id];
+    // with a span other than the period chosen: the tie as the evidence first seen in that span makes it
+    var t = spanTies && typeof spanTies[id] === "object" ? spanTies[id] : null;
+    var tieType = t ? t.tieType : m.tie_type, unverified = t ? t.unverified : m.unverified;
+    var strength = t ? t.strength : m.strength, weight = t ? (data.numbers ? t.weight : null) : m.weight;
     PM.add(parent, "div", "tip-head", heading(edge.from) + " and " + heading(edge.to));
-    var line = m.tie_type === "risk" ? (m.strength ? m.strength + " tie" : "tie") + (m.weight === null ? "" : " (weight " + m.weight + ")")
-             : (m.tie_type === "safety" ? "safety: not counted as risk" : "context: family or professional, not counted as risk");
-    PM.add(parent, "div", m.tie_type === "safety" ? "safety-text" : null, line);
-    if (m.unverified) { PM.add(parent, "span", "badge unverified", "not confirmed: every piece of this is ungraded or graded 3, D or E"); }
-    if (m.why) { PM.add(parent, "p", null, "Why linked: " + m.why); }
+    var line = tieType === "risk" ? (strength ? strength + " tie" : "tie") + (weight === null ? "" : " (weight " + weight + ")")
+             : (tieType === "safety" ? "safety: not counted as risk" : "context: family or professional, not counted as risk");
+    PM.add(parent, "div", tieType === "safety" ? "safety-text" : null, line);
+    if (unverified) { PM.add(parent, "span", "badge unverified", "not confirmed: every piece of this is ungraded or graded 3, D or E"); }
+    if (t) {
+      PM.add(parent, "p", null, "In " + clock.words() + ": linked in " + clock.monthWords(t.months) + " (" +
+        t.kinds.join(", ") + "); each month weighed on its own and added up.");
+      if (!m.evidence.length) { return; }
+      PM.add(parent, "p", "muted", "The evidence of " + data.time.period_label + ", the pack's period:");
+    }
+    if (m.why && !t) { PM.add(parent, "p", null, "Why linked: " + m.why); }
     evidenceList(parent, m.evidence, limit);
   }
 
@@ -98,7 +108,7 @@
     var between = {};
     data.edges.forEach(function (e) {
       var a = group[e.from], b = group[e.to];
-      if (a === b) { return; }
+      if (a === b || meta.edges[e.id].lookback) { return; }  // the period's ties: a span's are drawn once opened
       [[closable[a] ? "group:" + a : null, closable[b] ? "group:" + b : null],
        [closable[a] ? "group:" + a : null, e.to], [e.from, closable[b] ? "group:" + b : null]].forEach(function (pair) {
         if (pair[0] === null || pair[1] === null) { return; }
@@ -120,13 +130,35 @@
   var edges = new vis.DataSet(data.edges.concat(links));
   // what the page counts and finds: the people, places and ties themselves, never the circles
   var people = new vis.DataView(nodes, {filter: function (n) { return !isGroup(n.id); }});
-  var ties = new vis.DataView(edges, {filter: function (e) { return meta.edges[e.id] !== undefined; }});
+  var allTies = new vis.DataView(edges, {filter: function (e) { return meta.edges[e.id] !== undefined; }});
 
-  var neighbours = {};
+  var placeLink = {};  // a safe place's link to a child: drawn, but not a tie of evidence between people
   data.edges.forEach(function (e) {
-    (neighbours[e.from] = neighbours[e.from] || []).push(e.to);
-    (neighbours[e.to] = neighbours[e.to] || []).push(e.from);
+    if (meta.nodes[e.from].kind === "place" || meta.nodes[e.to].kind === "place") { placeLink[e.id] = true; }
   });
+  var drawnAs = {};  // each tie's width and dashes in the period, to put back
+  data.edges.forEach(function (e) { drawnAs[e.id] = {width: e.width, dashes: e.dashes || false}; });
+
+  // the time control (time_control.js): null when the page has none (the board) or the span is the period
+  var clock = data.time ? new PM.TimeControl(data.time, function () { spanChanged(); }) : null;
+  var spanTies = null;  // edge id -> the tie in the span, or true for a drawn tie with no dates (a safe place's)
+  var inSpan = {};      // the people with a tie in the span
+  /** A tie is drawn in the period when it is one of the analysis's; in another span, when evidence of it was
+      first seen in the span (people) or always (a safe place beside a child: not evidence between people). */
+  function inTime(id) {
+    if (!spanTies) { return !meta.edges[id].lookback; }
+    return spanTies[id] !== undefined;
+  }
+  var neighbours = {};
+  function linkNeighbours() {
+    neighbours = {};
+    data.edges.forEach(function (e) {
+      if (!inTime(e.id)) { return; }
+      (neighbours[e.from] = neighbours[e.from] || []).push(e.to);
+      (neighbours[e.to] = neighbours[e.to] || []).push(e.from);
+    });
+  }
+  linkNeighbours();
 
   function inCluster(id) {
     if (state.cluster === "all") { return true; }
@@ -139,6 +171,9 @@
     if (isGroup(node.id)) { return closed[node.id.slice("group:".length)] === true; }
     if (closed[group[node.id]]) { return false; }  // drawn as its group's circle
     var m = meta.nodes[node.id];
+    if (spanTies && !inSpan[node.id]) {  // another span: people with a tie in it, places beside them
+      if (m.kind !== "place" || !(neighbours[node.id] || []).some(function (o) { return inSpan[o]; })) { return false; }
+    }
     if (m.safety && !state.safety) { return false; }
     if (m.context && !state.context) { return false; }
     if (near) { return near[node.id] === true; }
@@ -152,6 +187,7 @@
   var shownNodes = {};
   function edgeShown(edge) {
     var m = meta.edges[edge.id];
+    if (m && !inTime(edge.id)) { return false; }
     if (m && m.unverified && !state.unverified) { return false; }
     return shownNodes[edge.from] && shownNodes[edge.to];
   }
@@ -161,10 +197,19 @@
     var what = near ? heading(state.focus.id) + " and their links at " + state.focus.steps +
                       (state.focus.steps === 1 ? " step" : " steps") + ": "
              : (state.cluster === "all" ? "" : (state.cluster === "none" ? "Not in a cluster: " : "Cluster " + state.cluster + ": "));
+    // ties between people (ties.csv's, or the span's) apart from the links of safe places to their children
+    var ties = 0, all = 0, places = 0;
+    edgeView.getIds().forEach(function (id) {
+      if (meta.edges[id] === undefined) { return; }  // a line between circles
+      if (placeLink[id]) { places += 1; } else { ties += 1; }
+    });
+    data.edges.forEach(function (e) { if (!placeLink[e.id] && inTime(e.id)) { all += 1; } });
     var drawn = nodeView.getIds().filter(function (id) { return !isGroup(id); }).length;
-    var linked = edgeView.getIds().filter(function (id) { return meta.edges[id] !== undefined; }).length;
-    status.textContent = what + "showing " + drawn + " of " + people.length + " people and places, and " +
-      linked + " of " + ties.length + " ties" + (state.collapsed ? "; clusters drawn as one circle each (double click or Enter opens one)." : ".");
+    status.textContent = what + "showing " + drawn + " of " + people.length + " people and places, " +
+      ties + " of " + all + " ties" + (spanTies ? " of " + clock.words() + " (between people of " +
+      data.time.period_label + ")" : "") + (places ? " and " + places + (places === 1 ? " link" : " links") +
+      " to safe places" : "") +
+      (state.collapsed ? "; clusters drawn as one circle each (double click or Enter opens one)." : ".");
   }
   function filter() {
     near = null;
@@ -539,11 +584,40 @@
   fitView();
   followHash();
 
-  window.peermap = {network: network, nodes: people, edges: ties, nodeView: nodeView, edgeView: edgeView,
+  /** The span moved: each tie worked out again from its evidence in the span, drawn as wide as its new weight. */
+  function spanChanged() {
+    spanTies = null;
+    inSpan = {};
+    if (!clock.isPeriod()) {
+      spanTies = {};
+      data.edges.forEach(function (e) {
+        if (!clock.hasRecords(e.from, e.to)) {
+          if (placeLink[e.id]) { spanTies[e.id] = true; }
+          return;
+        }
+        var t = clock.tie(e.from, e.to);
+        if (t) { spanTies[e.id] = t; inSpan[e.from] = true; inSpan[e.to] = true; }
+      });
+    }
+    var changes = data.edges.map(function (e) {
+      var t = spanTies && typeof spanTies[e.id] === "object" ? spanTies[e.id] : null;
+      if (!t) { return {id: e.id, width: drawnAs[e.id].width, dashes: drawnAs[e.id].dashes}; }
+      var width = t.tieType === "risk" ? 1 + 2.2 * Math.log(1 + Math.max(t.weight, 0)) : (t.tieType === "safety" ? 2.5 : 1);
+      return {id: e.id, width: Math.round(width * 100) / 100, dashes: t.unverified ? [6, 6] : false};
+    });
+    linkNeighbours();
+    edges.update(changes);
+    refresh();
+    fitToWindow();  // the line under the network may now take two
+    var chosen = network.getSelectedNodes();
+    if (chosen.length && meta.nodes[chosen[0]] && nodeView.get(chosen[0])) { showNode(chosen[0]); }
+  }
+
+  window.peermap = {network: network, nodes: people, edges: allTies, nodeView: nodeView, edgeView: edgeView,
                     isGroup: function (id) { return isGroup(id) && closed[String(id).slice("group:".length)] === true; },
                     members: function (id) { return (members[String(id).slice("group:".length)] || []).slice(); },
                     refresh: refresh, state: state, chooseCluster: chooseCluster, selectPerson: selectPerson,
-                    showLinks: showLinks, collapse: collapse, expandAll: expandAll};
+                    showLinks: showLinks, collapse: collapse, expandAll: expandAll, clock: clock};
   network.once("afterDrawing", function () {
     window.peermapReadyAt = performance.now();  // milliseconds since the page began to load
     window.peermapReady = true;
