@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import statistics
 import sys
 import tempfile
@@ -110,7 +111,7 @@ def main() -> None:
     from peermap.graph_models.load import load_folder
     from peermap.mapping.periods import Period
 
-    rows, ratios = [], []
+    rows, ratios = [row("load average (1 minute) at the start", os.getloadavg()[0], "")], []
     scratch = Path(tempfile.mkdtemp(prefix="bench-network-"))
     browser = Browser(scratch / "profile")
     try:
@@ -185,6 +186,7 @@ def main() -> None:
             print(f"20,000 people: written in {took.seconds:.1f} s, drawn {times['drawn']}")
     finally:
         browser.close()
+    rows.append(row("load average (1 minute) at the end", os.getloadavg()[0], ""))
     path = write_result(
         "network_page",
         "Network presenter view in a browser",
