@@ -142,14 +142,17 @@ def separate_boxes(
     below: np.ndarray,
     pad: float = 6.0,
     prefer_x: float = 1.0,
+    margin: float = 3.0,
 ) -> np.ndarray:
     """Move boxes apart until no two overlap (each box: ``x ± half_width``, ``y - above`` to ``y + below``).
 
-    Each round pushes every overlapping pair apart along the axis where they
+    Each round pushes every pair closer than ``pad`` apart along the axis where they
     overlap least (sideways unless that is ``prefer_x`` times as far: a
-    ``prefer_x`` above 1 gives a wider picture, for a wide canvas); if that
-    has not settled after 300 rounds, the whole picture
-    is spread by a tenth and tried again, so it always ends with no overlap.
+    ``prefer_x`` above 1 gives a wider picture, for a wide canvas), aiming at
+    ``pad + margin`` apart: aiming at ``pad`` itself, pairs left just inside it
+    went back and forth for hundreds of rounds. If that has not settled after
+    300 rounds, the whole picture is spread by a tenth and tried again, so it
+    always ends with every two boxes at least ``pad`` apart.
     Used to lay one peer cluster out on its own with no two labels touching.
     """
     xy = np.array(xy, dtype=float, copy=True)
@@ -161,11 +164,11 @@ def separate_boxes(
     for _attempt in range(60):
         for _round in range(300):
             dx = np.subtract.outer(xy[:, 0], xy[:, 0])
-            ox = np.add.outer(hw, hw) + pad - np.abs(dx)
+            ox = np.add.outer(hw, hw) + (pad + margin) - np.abs(dx)
             top = np.maximum.outer(xy[:, 1] - up, xy[:, 1] - up)
             bottom = np.minimum.outer(xy[:, 1] + down, xy[:, 1] + down)
-            oy = bottom - top + pad
-            hit = (ox > 0) & (oy > 0)
+            oy = bottom - top + (pad + margin)
+            hit = (ox > margin) & (oy > margin)
             np.fill_diagonal(hit, False)
             if not hit.any():
                 return xy

@@ -56,7 +56,7 @@ import shapely
 
 from peermap.exports import assets
 from peermap.exports.escaping import display
-from peermap.exports.page import ENV, Page, basemap_origin, cluster_colour
+from peermap.exports.page import ENV, Page, basemap_origin, cluster_colour, contrast
 from peermap.exports.timeline import PAIR_SEPARATOR
 from peermap.geo.orientation import GEONAMES_ATTRIBUTION
 
@@ -391,11 +391,16 @@ def _place_size(children) -> float:
 
 
 def map_layers(
-    hotspots: dict, places: dict, cluster_places: pd.DataFrame | None = None, names: dict | None = None
+    hotspots: dict,
+    places: dict,
+    cluster_places: pd.DataFrame | None = None,
+    names: dict | None = None,
+    colours: dict[int, str] | None = None,
 ) -> list[dict]:
     """The page's layers from the two FeatureCollections (and, optionally, each cluster's places).
 
-    ``cluster_places``: ``cluster``, ``postcode``, ``children`` (one row per cluster and place).
+    ``cluster_places``: ``cluster``, ``postcode``, ``children`` (one row per cluster and place);
+    ``colours``: each cluster's colour as the network page draws it (the pack gives both pages the same).
     """
     layers = []
     areas = []
@@ -479,6 +484,7 @@ def map_layers(
             if where is None:
                 continue
             cluster = int(row["cluster"])
+            fill = (colours or {}).get(cluster) or cluster_colour(cluster)
             features.append(
                 {
                     "lat": where[0],
@@ -490,7 +496,8 @@ def map_layers(
                     ],
                     "size": round(6 + 2 * math.sqrt(_number(row.get("children"))), 1),
                     "text": str(cluster),
-                    "colour": cluster_colour(cluster),
+                    "colour": fill,
+                    "ink": "#1A1A1A" if contrast("#1A1A1A", fill) >= 4.5 else "#FFFFFF",  # the number on it
                     "cluster": cluster,
                 }
             )
@@ -549,6 +556,7 @@ def map_page(
     labelled: int = 10,
     orientation=None,
     time: dict | None = None,
+    colours: dict[int, str] | None = None,
 ) -> Page:
     """The map page.
 
@@ -560,12 +568,13 @@ def map_page(
     names : how the audience calls associates, by reference (adults of concern in popups).
     labelled : how many of the top areas carry their rank on the map at all times (others on hover).
     basemap : ``none`` (no tiles, no requests), ``osm``, or a tile URL template.
+    colours : each cluster's colour, the same as on the network page (:func:`exports.network_page.cluster_colours`).
     orientation : :class:`geo.orientation.Orientation`, optional: towns, villages and district outlines drawn
         under the data (``exports/static/orientation.js``), so the map can be read with no basemap.
     time : the time control's records (:func:`exports.timeline.place_timeline`); ``None``: no control (the board).
     """
     tiles, tile_attribution = resolve_basemap(basemap)
-    layers = map_layers(hotspots, places, cluster_places, names)
+    layers = map_layers(hotspots, places, cluster_places, names, colours)
     data = {
         "layers": layers,
         "labelled": labelled,

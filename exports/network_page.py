@@ -39,6 +39,9 @@ organised (:mod:`exports.pack` builds them from :mod:`mapping.analysis`):
     ``context``), ``unverified``, ``strength`` (words), ``why`` (one line),
     ``evidence`` (list of dicts with ``kind``, ``detail`` and optionally
     ``when``, ``place``, ``source``, ``grading``, ``unverified``).
+``clusters`` (optional)
+    ``cluster``, ``label`` (short: the cluster filter's words) and ``summary``
+    (what the details panel says when the cluster is chosen).
 """
 
 from __future__ import annotations
@@ -248,10 +251,15 @@ def network_data(
     seed: int = 7,
     numbers: bool = False,
     time: dict | None = None,
+    colours: dict[int, str] | None = None,
 ) -> dict:
     """The JSON the page's script reads: vis nodes and edges with positions, their facts, the cluster list, and
     (given ``time``, :func:`exports.timeline.timeline`) the time control's records, with an edge for each pair
-    linked only outside the period (drawn when the span takes in a month it is linked in)."""
+    linked only outside the period (drawn when the span takes in a month it is linked in).
+
+    ``colours`` (cluster number to colour) is what the pack gives every page, so a cluster has one colour
+    on the network and the map; without it they are worked out here (:func:`cluster_colours`).
+    """
     nodes = nodes.reset_index(drop=True)
     edges = edges.reset_index(drop=True)
     for column, empty in (("from", ""), ("to", ""), ("weight", 0.0)):
@@ -265,8 +273,9 @@ def network_data(
         }
     )
     positions = layout_positions(nodes["id"].astype(str), layout_edges, seed=seed)
-    colours = cluster_colours(nodes["cluster"] if "cluster" in nodes else pd.Series(pd.NA, index=nodes.index),
-                              layout_edges, nodes["id"])  # fmt: skip
+    if colours is None:
+        colours = cluster_colours(nodes["cluster"] if "cluster" in nodes else pd.Series(pd.NA, index=nodes.index),
+                                  layout_edges, nodes["id"])  # fmt: skip
     vnodes, node_meta = vis_nodes(nodes, positions, colours)
     views = cluster_view_ids(node_meta, layout_edges)
     layouts = cluster_layouts(vnodes, node_meta, layout_edges, views, seed)
@@ -286,7 +295,14 @@ def network_data(
             label = display(row.get("label")) or f"Cluster {row['cluster']}"
             label = label if len(label) <= 100 else label[:99] + "…"
             number = int(row["cluster"])
-            cluster_list.append({"cluster": number, "label": label, "colour": colours.get(number, NEUTRAL_COLOUR)})
+            cluster_list.append(
+                {
+                    "cluster": number,
+                    "label": label,
+                    "summary": display(row.get("summary")),
+                    "colour": colours.get(number, NEUTRAL_COLOUR),
+                }
+            )
     return {
         "nodes": vnodes,
         "edges": vedges,
@@ -413,12 +429,19 @@ def cluster_layouts(vnodes: list[dict], node_meta: dict, edges: pd.DataFrame, vi
     moves the cluster's people there when it is chosen and fits the view.
     """
     by_id = {n["id"]: n for n in vnodes}
+    views_of: dict[str, list[str]] = {}
+    for key, ids in views.items():
+        for i in ids:
+            views_of.setdefault(i, []).append(key)
+    inside: dict[str, list[int]] = {}  # each view's own ties, found in one pass over the ties
+    for row, (a, b) in enumerate(zip(edges["from"], edges["to"])):
+        for key in set(views_of.get(a, ())) & set(views_of.get(b, ())):
+            inside.setdefault(key, []).append(row)
     out = {}
     for key, ids in views.items():
         if key == "none" and len(ids) > 400:
             continue  # too many unrelated people to lay out as one picture: the global layout serves
-        own = set(ids)
-        inner = edges[edges["from"].isin(own) & edges["to"].isin(own)]
+        inner = edges.iloc[inside.get(key, [])]
         boxes = np.array([_box(by_id[i], node_meta[i]) for i in ids])
         xy = piece_layout(
             ids, inner, boxes[:, 0], boxes[:, 1], boxes[:, 2], seed=seed, search=len(vnodes) <= 3000 and len(ids) <= 80
@@ -446,13 +469,15 @@ def network_page(
     numbers: bool = False,
     strengths: list[tuple[str, str]] | None = None,
     time: dict | None = None,
+    colours: dict[int, str] | None = None,
 ) -> Page:
     """The network page (see the module docstring for the frames it takes).
 
     ``numbers`` shows each tie's weight beside its strength word (the police
-    audience); ``strengths`` is the strength legend (:func:`mapping.evidence.words.strength_legend`).
+    audience); ``strengths`` is the strength legend (:func:`mapping.evidence.words.strength_legend`);
+    ``colours`` each cluster's colour, the same on every page of a pack (:func:`cluster_colours`).
     """
-    data = network_data(nodes, edges, clusters, seed, numbers, time)
+    data = network_data(nodes, edges, clusters, seed, numbers, time, colours)
     unclustered = any(
         m["cluster"] is None and not m["safety"] and not m["context"] for m in data["meta"]["nodes"].values()
     )

@@ -69,7 +69,7 @@ from peermap.exports.graphml import write_graphml
 from peermap.exports.index_page import index_page
 from peermap.exports.manifest import write_csv, write_manifest
 from peermap.exports.map_page import map_page, resolve_basemap
-from peermap.exports.network_page import network_page
+from peermap.exports.network_page import cluster_colours, network_page
 from peermap.exports.output_folder import OutputFolder
 from peermap.exports.page import write_page
 from peermap.exports.shared_identifiers import shared_identifier_words
@@ -560,20 +560,20 @@ def _write_pack(
     names_by_ref = shown.to_dict()
     nav = _nav(board)
     subtitle = f"{period.label}, for the {audience} audience"
+    colours = None  # each cluster's colour, worked out once so the network and the map agree
     if not board:
         clock = time.perf_counter()
         nodes, edges = network_frames(analysis, places, places_fc, dataset, policy, view.lookback)
         pack.nodes, pack.edges = nodes, edges
+        colours = cluster_colours(nodes["cluster"], edges, nodes["id"])
         clusters = analysis.clusters.copy()
         for column in ("summary", "places"):
             clusters[column] = texts_view(clusters[column].astype("string"), shown)
         filter_rows = pd.DataFrame(
             {
                 "cluster": clusters["cluster"],
-                "label": [
-                    f"Cluster {c}: {n} children. {display(s)}"
-                    for c, n, s in zip(clusters["cluster"], clusters["n_children"], clusters["summary"])
-                ],
+                "label": [f"Cluster {c}: {n} children" for c, n in zip(clusters["cluster"], clusters["n_children"])],
+                "summary": [display(s) for s in clusters["summary"]],
             }
         )
         page = network_page(
@@ -587,6 +587,7 @@ def _write_pack(
             numbers=policy.raw_ids,
             strengths=strength_legend(analysis.settings),
             time=timeline(restricted, analysis, nodes["id"], postcodes),
+            colours=colours,
             intro="Children and the people around them in the period. Colour: peer cluster; "
             "size: score (children: most connected, may need most support). Hover "
             "over or click a tie to see why it exists.",
@@ -625,6 +626,7 @@ def _write_pack(
             "C" in policy.handling,
             postcodes,
         ),
+        colours=colours,
     )
     files.append(write_page(out / "map.html", page))
     timings["map page"] = time.perf_counter() - clock

@@ -281,18 +281,61 @@ def test_year_police_view_opens_collapsed_and_opens_on_demand(projector, year_pa
     total, drawn, groups = driver.execute_script("""
         var n = window.peermap.network;
         return [window.peermap.nodes.length, n.body.nodeIndices.length,
-                n.body.nodeIndices.filter(function (id) { return n.isCluster(id); })];""")
+                n.body.nodeIndices.filter(function (id) { return window.peermap.isGroup(id); })];""")
     assert total > 1000 and drawn < total / 4 and len(groups) > 10
+    # vis-network is given only what is drawn, not every person hidden in a circle
+    assert driver.execute_script("return Object.keys(window.peermap.network.body.nodes).length") < total / 4
     # Enter on a selected cluster opens it; the others stay closed
     driver.execute_script("window.peermap.network.selectNodes([arguments[0]])", groups[0])
     frame = driver.find_element("css selector", "#network .vis-network")
     frame.send_keys("\ue007")
     opened = driver.execute_script("return window.peermap.network.body.nodeIndices.length")
-    assert opened > drawn and not driver.execute_script(
-        "return window.peermap.network.isCluster(arguments[0])", groups[0]
-    )
+    assert opened > drawn and not driver.execute_script("return window.peermap.isGroup(arguments[0])", groups[0])
     # a person hidden in a closed cluster is found and shown
-    hidden = driver.execute_script("return window.peermap.network.getNodesInCluster(arguments[0])[0]", groups[1])
+    hidden = driver.execute_script("return window.peermap.members(arguments[0])[0]", groups[1])
+    assert driver.execute_script("return window.peermap.nodeView.get(arguments[0])", hidden) is None
     driver.execute_script("window.peermap.selectPerson(arguments[0])", hidden)
     assert driver.execute_script("return window.peermap.network.getSelectedNodes()") == [hidden]
     _clean(projector, {"errors": [], "requests": []}, year_pack.out_dir)
+
+
+def test_a_cluster_has_one_colour_on_the_network_and_the_map(browser, named_pack):
+    """A peer cluster's places on the map are drawn in the colour its people have on the network."""
+    _open(browser, named_pack.out_dir / "map.html")
+    driver = browser.driver
+    driver.execute_script("""
+        var label = Array.from(document.querySelectorAll('.leaflet-control-layers-overlays label'))
+          .filter(function (l) { return l.textContent.trim().indexOf("Clusters' places") === 0; })[0];
+        var box = label.querySelector('input'); if (!box.checked) { box.click(); }""")
+    on_map = driver.execute_script("""
+        return Array.from(document.querySelectorAll('.pm-clusters svg')).map(function (svg) {
+          return [svg.querySelector('text').textContent, svg.firstChild.getAttribute('fill')]; });""")
+    assert on_map  # the month's clusters have places, so the check means something
+    _open(browser, named_pack.out_dir / "network.html")
+    cluster = {p["ref"]: p["cluster"] for p in _rows(named_pack.out_dir / "people.csv") if p["cluster"]}
+    drawn = browser.driver.execute_script("""
+        var meta = JSON.parse(document.getElementById('pm-data').textContent).meta.nodes;
+        return window.peermap.nodes.get().filter(function (n) { return !meta[n.id].safety && !meta[n.id].context; })
+          .map(function (n) { return [n.id, n.color.background]; });""")
+    on_network = {cluster[ref]: fill.upper() for ref, fill in drawn if ref in cluster}
+    for number, fill in on_map:
+        assert on_network[number] == fill.upper(), number
+
+
+def test_chosen_cluster_is_readable_in_full(projector, named_pack):
+    """At 1280×720 the drop-down shows the chosen cluster's words whole, and the details say what clusters.csv says."""
+    _open(projector, named_pack.out_dir / "network.html")
+    driver = projector.driver
+    summaries = {row["cluster"]: row["summary"] for row in _rows(named_pack.out_dir / "clusters.csv")}
+    assert summaries
+    for key, summary in summaries.items():
+        _choose_cluster(driver, key)
+        text, room, needed, details = driver.execute_script("""
+            var s = document.getElementById('cluster'), style = getComputedStyle(s);
+            var ctx = document.createElement('canvas').getContext('2d');
+            ctx.font = style.fontWeight + ' ' + style.fontSize + ' ' + style.fontFamily;
+            var text = s.options[s.selectedIndex].text;
+            return [text, s.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight) - 20,
+                    ctx.measureText(text).width, document.getElementById('details-body').innerText];""")
+        assert text.startswith(f"Cluster {key}:") and needed <= room, (key, text, needed, room)
+        assert details.startswith(text) and " ".join(summary.split()) in " ".join(details.split()), key

@@ -13,7 +13,7 @@
   };
   function escapeHtml(text) { var d = document.createElement("div"); d.textContent = text; return d.innerHTML; }
 
-  function symbol(shape, colour, size, text) {
+  function symbol(shape, colour, size, text, ink) {
     var r = size, box = Math.ceil(r * 2.8);
     var svg = document.createElementNS(SVGNS, "svg");
     svg.setAttribute("width", box); svg.setAttribute("height", box);
@@ -28,7 +28,7 @@
     if (text) {
       var t = document.createElementNS(SVGNS, "text");
       t.setAttribute("text-anchor", "middle"); t.setAttribute("dy", "0.35em");
-      t.setAttribute("font-size", Math.max(10, r)); t.setAttribute("font-weight", "bold"); t.setAttribute("fill", "#1A1A1A");
+      t.setAttribute("font-size", Math.max(10, r)); t.setAttribute("font-weight", "bold"); t.setAttribute("fill", ink || "#1A1A1A");
       t.textContent = text;
       svg.appendChild(t);
     }
@@ -75,7 +75,7 @@
         areaFeatures[f.rank] = f;
         item.on("click", function () { choose(f.rank, {centre: false}); });
       } else {
-        var made = symbol(layer.symbol, f.colour || layer.colour, f.size, f.text);
+        var made = symbol(layer.symbol, f.colour || layer.colour, f.size, f.text, f.ink);
         var icon = L.divIcon({html: made.svg, className: "pm-symbol pm-" + layer.id, iconSize: [made.box, made.box],
                               iconAnchor: [made.box / 2 - (layer.offset || [0, 0])[0],
                                                                      made.box / 2 - (layer.offset || [0, 0])[1]]});
@@ -126,7 +126,7 @@
         size = Math.round((5 + 2.2 * Math.sqrt(got.children)) * 10) / 10;
       }
       if (!t.group.hasLayer(t.item)) { t.group.addLayer(t.item); }
-      var made = symbol(t.layer.symbol, f.colour || t.layer.colour, size, f.text);
+      var made = symbol(t.layer.symbol, f.colour || t.layer.colour, size, f.text, f.ink);
       var offset = t.layer.offset || [0, 0];
       t.item.setIcon(L.divIcon({html: made.svg, className: "pm-symbol pm-" + t.layer.id, iconSize: [made.box, made.box],
                                 iconAnchor: [made.box / 2 - offset[0], made.box / 2 - offset[1]]}));

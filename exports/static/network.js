@@ -69,10 +69,69 @@
     var m = meta.nodes[n.id];
     labels[n.id] = [n.label, m.name ? m.name + m.tag + (m.words ? "\n" + m.words : "") : n.label];
     home[n.id] = {x: n.x, y: n.y, size: n.size};
-    n.title = tip(nodeFacts, n.id);
   });
-  var nodes = new vis.DataSet(data.nodes);
-  var edges = new vis.DataSet(data.edges.map(function (e) { e.title = tip(edgeFacts, e.id, 6); return e; }));
+
+  /* Large views open with each group (a cluster and the safety and context people beside it) drawn as one circle,
+     opened on demand. The circles and the ties between them are nodes and edges of their own ("group:KEY"), and the
+     people of a closed group are left out of what vis-network is given: it builds only what is drawn, so 20,000
+     people open as fast as their 2,000 circles. */
+  var big = data.nodes.length > 600;
+  var group = data.group;  // the group a person is collapsed into (network_page.collapse_groups)
+  var colourOf = {};
+  data.clusters.forEach(function (c) { colourOf[String(c.cluster)] = c.colour; });
+  var members = {};  // group key -> its people and places
+  Object.keys(group).forEach(function (id) { (members[group[id]] = members[group[id]] || []).push(id); });
+  var closable = {}, closed = {};  // the groups of more than one, and those drawn as one circle now
+  var circles = [], links = [];
+  function isGroup(id) { return String(id).indexOf("group:") === 0; }
+  if (big) {
+    // the zoom the circles will be fitted at, from where they go: their numbers readable there
+    var keys = Object.keys(members).filter(function (k) { return members[k].length > 1; });
+    var xs = keys.map(function (k) { return (data.groups[k] || [0])[0]; });
+    var ys = keys.map(function (k) { return (data.groups[k] || [0, 0])[1]; });
+    var box = document.getElementById("network");
+    var fitted = Math.min(box.clientWidth / (Math.max.apply(null, xs) - Math.min.apply(null, xs) + 200),
+                          box.clientHeight / (Math.max.apply(null, ys) - Math.min.apply(null, ys) + 200));
+    var fontSize = Math.min(Math.ceil(14 / Math.min(fitted, 1)), 48);
+    Object.keys(members).forEach(function (key) {
+      if (members[key].length < 2) { return; }
+      closable[key] = true;
+      var at = data.groups[key] || [0, 0], count = members[key].length;
+      circles.push({id: "group:" + key, label: key === "none" ? "no cluster" : key, shape: "dot", x: at[0], y: at[1],
+                    size: Math.min(14 + 2.5 * Math.sqrt(count), 60), borderWidth: 3, font: {size: fontSize},
+                    color: {background: colourOf[key] || "#767676", border: "#1A1A1A",
+                            highlight: {background: colourOf[key] || "#767676", border: "#000000"}},
+                    title: (key === "none" ? "not in a cluster" : "cluster " + key) + ": " + count +
+                           " people and places (double click or Enter opens)"});
+    });
+    // the ties of a closed group stand for it: circle to circle, and circle to each person of an open group
+    var between = {};
+    data.edges.forEach(function (e) {
+      var a = group[e.from], b = group[e.to];
+      if (a === b || meta.edges[e.id].lookback) { return; }  // the period's ties: a span's are drawn once opened
+      [[closable[a] ? "group:" + a : null, closable[b] ? "group:" + b : null],
+       [closable[a] ? "group:" + a : null, e.to], [e.from, closable[b] ? "group:" + b : null]].forEach(function (pair) {
+        if (pair[0] === null || pair[1] === null) { return; }
+        var id = "ties:" + (pair[0] < pair[1] ? pair[0] + "|" + pair[1] : pair[1] + "|" + pair[0]);
+        if (between[id]) { between[id].count += 1; return; }
+        between[id] = {id: id, from: pair[0], to: pair[1], count: 1};
+      });
+    });
+    links = Object.keys(between).map(function (id) {
+      var t = between[id];
+      return {id: id, from: t.from, to: t.to, width: Math.round(10 * (1 + 1.5 * Math.log(t.count))) / 10,
+              color: {color: "#4D4D4D", highlight: "#000000", hover: "#000000"},
+              title: t.count + (t.count === 1 ? " tie" : " ties") + " (open the cluster for each one's evidence)"};
+    });
+    closed = Object.assign({}, closable);  // the view opens collapsed
+    state.collapsed = keys.length > 0;
+  }
+  var nodes = new vis.DataSet(data.nodes.concat(circles));
+  var edges = new vis.DataSet(data.edges.concat(links));
+  // what the page counts and finds: the people, places and ties themselves, never the circles
+  var people = new vis.DataView(nodes, {filter: function (n) { return !isGroup(n.id); }});
+  var allTies = new vis.DataView(edges, {filter: function (e) { return meta.edges[e.id] !== undefined; }});
+
   var placeLink = {};  // a safe place's link to a child: drawn, but not a tie of evidence between people
   data.edges.forEach(function (e) {
     if (meta.nodes[e.from].kind === "place" || meta.nodes[e.to].kind === "place") { placeLink[e.id] = true; }
@@ -100,9 +159,6 @@
     });
   }
   linkNeighbours();
-  var group = data.group;  // the group a person is collapsed into (network_page.collapse_groups)
-  var colourOf = {};
-  data.clusters.forEach(function (c) { colourOf[String(c.cluster)] = c.colour; });
 
   function inCluster(id) {
     if (state.cluster === "all") { return true; }
@@ -112,6 +168,8 @@
   }
   var near = null;  // the people within the chosen steps of the focused person
   function nodeShown(node) {
+    if (isGroup(node.id)) { return closed[node.id.slice("group:".length)] === true; }
+    if (closed[group[node.id]]) { return false; }  // drawn as its group's circle
     var m = meta.nodes[node.id];
     if (spanTies && !inSpan[node.id]) {  // another span: people with a tie in it, places beside them
       if (m.kind !== "place" || !(neighbours[node.id] || []).some(function (o) { return inSpan[o]; })) { return false; }
@@ -129,8 +187,8 @@
   var shownNodes = {};
   function edgeShown(edge) {
     var m = meta.edges[edge.id];
-    if (!inTime(edge.id)) { return false; }
-    if (m.unverified && !state.unverified) { return false; }
+    if (m && !inTime(edge.id)) { return false; }
+    if (m && m.unverified && !state.unverified) { return false; }
     return shownNodes[edge.from] && shownNodes[edge.to];
   }
   var edgeView = new vis.DataView(edges, {filter: edgeShown});
@@ -141,9 +199,13 @@
              : (state.cluster === "all" ? "" : (state.cluster === "none" ? "Not in a cluster: " : "Cluster " + state.cluster + ": "));
     // ties between people (ties.csv's, or the span's) apart from the links of safe places to their children
     var ties = 0, all = 0, places = 0;
-    edgeView.getIds().forEach(function (id) { if (placeLink[id]) { places += 1; } else { ties += 1; } });
+    edgeView.getIds().forEach(function (id) {
+      if (meta.edges[id] === undefined) { return; }  // a line between circles
+      if (placeLink[id]) { places += 1; } else { ties += 1; }
+    });
     data.edges.forEach(function (e) { if (!placeLink[e.id] && inTime(e.id)) { all += 1; } });
-    status.textContent = what + "showing " + nodeView.length + " of " + nodes.length + " people and places, " +
+    var drawn = nodeView.getIds().filter(function (id) { return !isGroup(id); }).length;
+    status.textContent = what + "showing " + drawn + " of " + people.length + " people and places, " +
       ties + " of " + all + " ties" + (spanTies ? " of " + clock.words() + " (between people of " +
       data.time.period_label + ")" : "") + (places ? " and " + places + (places === 1 ? " link" : " links") +
       " to safe places" : "") +
@@ -170,7 +232,6 @@
   }
   filter();
 
-  var big = data.nodes.length > 600;
   var container = document.getElementById("network");
   var network = new vis.Network(container, {nodes: nodeView, edges: edgeView}, {
     autoResize: true,
@@ -215,6 +276,7 @@
     Object.keys(at).forEach(function (id) { resized[id] = true; sizes.push({id: id, size: at[id].size}); });
     if (sizes.length) { nodes.update(sizes); }  // a cluster on its own is drawn with smaller nodes, larger labels
     nodeView.getIds().forEach(function (id) {
+      if (isGroup(id)) { return; }  // a circle stays where it was put
       var p = at[id] || home[id];
       network.moveNode(id, p.x, p.y);
     });
@@ -250,87 +312,57 @@
                     scale: Math.min(fitted, 1.5), animation: false});
   }
 
-  /** Large views open with each cluster drawn as one node (vis-network's clustering), opened on demand. */
+  /** Large views open with each cluster drawn as one circle, opened on demand (see the groups above). */
   var collapseButton = document.getElementById("collapse");
+  state.wanted = big;  // closed circles wanted in the whole network's view ("Open all clusters" turns it off)
+  function groupsFor() {  // which groups are closed for the view now chosen: none once a cluster or person is chosen
+    if (!state.wanted || state.cluster !== "all" || state.focus) { closed = {}; }
+    else if (!state.collapsed) { closed = Object.assign({}, closable); }
+    state.collapsed = Object.keys(closed).length > 0;
+    network.setOptions({edges: {color: {opacity: state.collapsed ? 0.35 : 1}}});
+    collapseButton.textContent = state.collapsed ? "Open all clusters" : "Collapse clusters";
+  }
   function collapse() {
-    var byGroup = {};
-    nodeView.getIds().forEach(function (id) { (byGroup[group[id]] = byGroup[group[id]] || []).push(id); });
-    var keys = Object.keys(byGroup).filter(function (k) { return byGroup[k].length > 1; });
-    network.setOptions({edges: {color: {opacity: 0.35}}});
-    // the zoom the collapsed view will be fitted at, from where its circles go: labels readable there
-    var xs = keys.map(function (k) { return (data.groups[k] || [0])[0]; });
-    var ys = keys.map(function (k) { return (data.groups[k] || [0, 0])[1]; });
-    var fitted = Math.min(container.clientWidth / (Math.max.apply(null, xs) - Math.min.apply(null, xs) + 200),
-                          container.clientHeight / (Math.max.apply(null, ys) - Math.min.apply(null, ys) + 200));
-    var fontSize = Math.min(Math.ceil(14 / Math.min(fitted, 1)), 48);
-    keys.forEach(function (key, i) {
-      var ids = byGroup[key], inside = {};
-      ids.forEach(function (id) { inside[id] = true; });
-      var words = key === "none" ? "not in a cluster" : "cluster " + key;
-      network.cluster({
-        joinCondition: function (options) { return inside[options.id] === true; },
-        clusterNodeProperties: {
-          id: "group:" + key, label: key === "none" ? "no cluster" : key, shape: "dot",
-          size: Math.min(14 + 2.5 * Math.sqrt(ids.length), 60), borderWidth: 3,
-          color: {background: colourOf[key] || "#767676", border: "#1A1A1A",
-                  highlight: {background: colourOf[key] || "#767676", border: "#000000"}},
-          font: {size: fontSize}, title: words + ": " + ids.length + " people and places (double click or Enter opens)"
-        }
-      }, i === keys.length - 1);
-      var at = data.groups[key];
-      if (at) { network.moveNode("group:" + key, at[0], at[1]); }
-    });
-    state.collapsed = keys.length > 0;
-    collapseButton.textContent = "Open all clusters";
+    state.wanted = true;
+    state.collapsed = false;
+    refresh();
   }
   function expandAll() {
-    Object.keys(network.body.nodes).forEach(function (id) {
-      if (id.indexOf("group:") === 0 && network.isCluster(id)) {
-        network.openCluster(id, {releaseFunction: function (at, inside) {
-          var out = {};
-          Object.keys(inside).forEach(function (n) { out[n] = home[n]; });
-          return out;
-        }});
-      }
-    });
-    state.collapsed = false;
-    network.setOptions({edges: {color: {opacity: 1}}});
-    collapseButton.textContent = "Collapse clusters";
+    state.wanted = false;
+    refresh();
   }
   function openGroup(id) {
-    if (!network.isCluster(id)) { return false; }
-    var layout = data.layouts[id.slice("group:".length)];
-    network.openCluster(id, {releaseFunction: function (at, inside) {
-      // the cluster's own layout, where its circle was; anyone else where the whole network has them
-      var out = {}, own = {};
-      if (layout) { layout.ids.forEach(function (n, i) { own[n] = {x: at.x + layout.x[i], y: at.y + layout.y[i]}; }); }
-      Object.keys(inside).forEach(function (n) { out[n] = own[n] || home[n]; });
-      return out;
-    }});
-    state.collapsed = Object.keys(network.body.nodes).some(function (k) {
-      return k.indexOf("group:") === 0 && network.isCluster(k);
+    var key = String(id).slice("group:".length);
+    if (!isGroup(id) || !closed[key]) { return false; }
+    delete closed[key];
+    state.collapsed = Object.keys(closed).length > 0;
+    filter();
+    // the cluster's own layout, where its circle was; anyone else where the whole network has them
+    var layout = data.layouts[key], at = data.groups[key] || [0, 0], own = {};
+    if (layout) { layout.ids.forEach(function (n, i) { own[n] = {x: at[0] + layout.x[i], y: at[1] + layout.y[i]}; }); }
+    members[key].forEach(function (n) {
+      var p = own[n] || home[n];
+      if (nodeView.get(n)) { network.moveNode(n, p.x, p.y); }
     });
     describe();
     return true;
   }
   function refresh() {
-    var wasCollapsed = state.collapsed;
-    if (state.collapsed) { expandAll(); }
+    groupsFor();
     filter();
     place();
-    if (big && wasCollapsed && state.cluster === "all" && !near) { collapse(); }
     describe();
   }
-  if (big) { collapse(); collapseButton.hidden = false; }
+  if (big) { collapseButton.hidden = false; groupsFor(); }
   describe();
 
-  function clearDetails() { PM.clear(details); }
+  function clearDetails() { PM.clear(details); details.removeAttribute("data-cluster"); }
   function showNode(id) {
     clearDetails();
-    if (network.isCluster(id)) {
+    if (isGroup(id)) {
       var key = id.slice("group:".length);
       PM.add(details, "div", "tip-head", key === "none" ? "Not in a cluster" : "Cluster " + key);
-      PM.add(details, "p", null, network.getNodesInCluster(id).length + " people and places, drawn as one circle.");
+      PM.add(details, "p", null, members[key].length + " people and places, drawn as one circle.");
       var open = PM.add(details, "button", null, "Open this cluster here");
       open.type = "button";
       open.addEventListener("click", function () { openGroup(id); clearDetails(); });
@@ -368,6 +400,14 @@
     showNode(id);
     setHash("person=" + encodeURIComponent(id));
   }
+  // a tooltip is written when it is about to be shown (vis-network shows it after tooltipDelay), so opening
+  // the page builds none of the thousands it might need, and each says what the page says now (names or not)
+  network.on("hoverNode", function (params) {
+    if (meta.nodes[params.node]) { nodes.update({id: params.node, title: tip(nodeFacts, params.node)}); }
+  });
+  network.on("hoverEdge", function (params) {
+    if (meta.edges[params.edge]) { edges.update({id: params.edge, title: tip(edgeFacts, params.edge, 6)}); }
+  });
   network.on("click", function (params) {
     if (params.nodes.length) { showNode(params.nodes[0]); }
     else if (params.edges.length) {
@@ -392,7 +432,19 @@
   data.clusters.forEach(function (c) {
     var option = PM.add(clusterSelect, "option", null, c.label);
     option.value = String(c.cluster);
+    if (c.summary) { option.title = c.summary; }
   });
+  var clusterByKey = {};
+  data.clusters.forEach(function (c) { clusterByKey[String(c.cluster)] = c; });
+  /** The chosen cluster in full beside it (the drop-down has room for its number and size only). */
+  function describeCluster(key) {
+    var c = clusterByKey[key];
+    if (!c) { return; }
+    clearDetails();
+    PM.add(details, "div", "tip-head", c.label);
+    if (c.summary) { PM.add(details, "p", null, c.summary); }
+    details.setAttribute("data-cluster", key);
+  }
   /** Choose a cluster: its people alone, laid out on their own, fitted to the canvas. */
   function chooseCluster(key) {
     state.cluster = key;
@@ -400,6 +452,7 @@
     clusterSelect.value = key;
     refresh();
     fitView();
+    if (clusterByKey[key]) { describeCluster(key); } else if (details.getAttribute("data-cluster")) { clearDetails(); }
     setHash(key === "all" ? "" : "cluster=" + key);
   }
   clusterSelect.addEventListener("change", function () { chooseCluster(clusterSelect.value); });
@@ -418,8 +471,7 @@
       }
       if (!nodeView.get(id) && state.cluster !== "all") { chooseCluster("all"); }
     }
-    var path = network.clustering.findNode(id);
-    if (path.length > 1) { openGroup(path[0]); }
+    if (closed[group[id]]) { openGroup("group:" + group[id]); }
     network.selectNodes([id]);
     network.focus(id, {scale: Math.max(network.getScale(), 1.2), animation: false});
     showNode(id);
@@ -501,7 +553,7 @@
     namesBox.addEventListener("change", function () {
       state.names = namesBox.checked;
       nodes.update(data.nodes.map(function (n) {
-        return {id: n.id, label: labels[n.id][state.names ? 1 : 0], title: tip(nodeFacts, n.id)};
+        return {id: n.id, label: labels[n.id][state.names ? 1 : 0]};  // tooltips are written when hovered
       }));
       var chosen = network.getSelectedNodes();
       if (chosen.length && meta.nodes[chosen[0]]) { showNode(chosen[0]); }
@@ -517,7 +569,6 @@
   });
   collapseButton.addEventListener("click", function () {
     if (state.collapsed) { expandAll(); } else { collapse(); fitView(); }
-    describe();
   });
 
   /** network.html#cluster=N opens with cluster N chosen; #person=REF with that person selected. */
@@ -562,7 +613,9 @@
     if (chosen.length && meta.nodes[chosen[0]] && nodeView.get(chosen[0])) { showNode(chosen[0]); }
   }
 
-  window.peermap = {network: network, nodes: nodes, edges: edges, nodeView: nodeView, edgeView: edgeView,
+  window.peermap = {network: network, nodes: people, edges: allTies, nodeView: nodeView, edgeView: edgeView,
+                    isGroup: function (id) { return isGroup(id) && closed[String(id).slice("group:".length)] === true; },
+                    members: function (id) { return (members[String(id).slice("group:".length)] || []).slice(); },
                     refresh: refresh, state: state, chooseCluster: chooseCluster, selectPerson: selectPerson,
                     showLinks: showLinks, collapse: collapse, expandAll: expandAll, clock: clock};
   network.once("afterDrawing", function () {
