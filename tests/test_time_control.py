@@ -64,6 +64,15 @@ def _slide(driver, slider: str, label: str) -> None:
         slider,
         label,
     )
+    _settle(driver)
+
+
+def _settle(driver) -> None:
+    """Wait for the page to redraw: the control redraws once a frame, for the last move."""
+    driver.execute_async_script(
+        "var done = arguments[arguments.length - 1];"
+        "requestAnimationFrame(function () { requestAnimationFrame(function () { done(); }); });"
+    )
 
 
 def test_the_span_draws_the_months_ties_as_the_data_folder_has_them(projector, police_month, months_ties):
@@ -96,7 +105,8 @@ def test_the_span_draws_the_months_ties_as_the_data_folder_has_them(projector, p
     driver.execute_script("window.peermap.network.body.emitter.emit('click', {nodes: [], edges: [arguments[0]]})", edge)
     details = driver.find_element("id", "details-body").text
     assert re.search(rf"\(weight {re.escape(f'{total:g}')}\)", details), (total, details)
-    assert "linked in Jan 2023, Feb 2023, Mar 2023" in details
+    assert "In Jan 2023 to Mar 2023 (each month weighed on its own, then added up): Jan 2023: " in details
+    assert "; Feb 2023: " in details and "; Mar 2023: " in details
 
     # a span with no March in it: a March-only tie is not drawn
     _slide(driver, "time-to", "Feb 2023")
@@ -104,8 +114,28 @@ def test_the_span_draws_the_months_ties_as_the_data_folder_has_them(projector, p
     feb = {pair for m in ("2023-01", "2023-02") for pair in months_ties[m] if set(pair) <= people}
     assert drawn == feb
 
+    # the unverified switch takes the span's word for it: off, no tie unverified over January and February is drawn
+    driver.find_element("id", "show-unverified").click()
+    unverified = driver.execute_script(
+        """var p = window.peermap, c = p.clock;
+        return p.edgeView.get().filter(function (e) {
+          var t = c.tie(e.from, e.to); return t && t.unverified; }).length;"""
+    )
+    assert unverified == 0
+    driver.find_element("id", "show-unverified").click()
+
+    # Find someone linked only in March: the page goes back to the period, where they are, and shows them
+    linked_before = {ref for pair in feb for ref in pair}
+    march_only = sorted(r for pair in in_period for r in pair if r.startswith("C-") and r not in linked_before)[0]
+    driver.execute_script("window.peermap.selectPerson(arguments[0])", march_only)
+    assert driver.find_element("id", "time-shown").text == "2023-03"
+    assert driver.execute_script("return window.peermap.network.getSelectedNodes()") == [march_only]
+    assert driver.find_element("id", "details-body").text.startswith(march_only)
+
     # the period's button: the analysis's own ties, as ties.csv has them
+    _slide(driver, "time-from", "Jan 2023")
     driver.find_element("id", "time-period").click()
+    _settle(driver)
     drawn = {tuple(sorted(pair)) for pair in driver.execute_script(PEOPLE_TIES_JS)}
     assert drawn == in_period
     with open(police_month.out_dir / "ties.csv", newline="", encoding="utf-8") as handle:
@@ -159,6 +189,10 @@ def months_places(synthetic_dataset):
     return out
 
 
+LAYER_LABELS_JS = (
+    "return Array.from(document.querySelectorAll('.leaflet-control-layers-overlays label'))"
+    ".map(function (l) { return l.textContent.trim(); });"
+)
 MARKERS_JS = """
 var out = {};
 window.peermapMap.timed.forEach(function (t) {
@@ -177,6 +211,7 @@ def test_the_map_span_shows_each_months_places_as_the_data_folder_has_them(proje
     driver = projector.driver
     seen = _open(projector, police_month.out_dir / "map.html")
     before = driver.execute_script(MARKERS_JS)
+    layers_before = driver.execute_script(LAYER_LABELS_JS)
     on_map = {tuple(key.split("|")) for key in before}
     _slide(driver, "time-from", "Feb 2023")
     _slide(driver, "time-to", "Feb 2023")
@@ -199,7 +234,11 @@ def test_the_map_span_shows_each_months_places_as_the_data_folder_has_them(proje
     status = driver.find_element("id", "time-status").text
     assert status == f"{len(both)} of {len(before)} places shown"
     driver.find_element("id", "time-period").click()
+    _settle(driver)
     assert driver.execute_script(MARKERS_JS) == before
+    # the layer box keeps its order, its counts those shown
+    labels = driver.execute_script(LAYER_LABELS_JS)
+    assert [label.split(" (")[0] for label in labels] == [label.split(" (")[0] for label in layers_before]
     assert driver.execute_script("return window.__peermapErrors") == []
     assert projector.outside(seen["requests"], police_month.out_dir) == []
 

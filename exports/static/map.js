@@ -120,7 +120,11 @@
           return;
         }
         rows = f.rows.map(function (r) {
-          return r[0] === "Children" ? [r[0], String(got.children)] : (r[0] === "Episodes" ? [r[0], String(got.episodes)] : r);
+          if (r[0] === "Children") { return [r[0], String(got.children)]; }
+          if (r[0] === "Episodes") { return [r[0], String(got.episodes)]; }
+          // what the period's own analysis says of the place: named with its period
+          if (r[0] === "Roles" || r[0] === "Hot-spot area") { return [r[0] + ", " + data.time.period_label, r[1]]; }
+          return r;
         });
         rows.splice(1, 0, ["Counted over", clock.words()]);
         size = Math.round((5 + 2.2 * Math.sqrt(got.children)) * 10) / 10;
@@ -134,17 +138,15 @@
       shownBy[t.layer.id] = (shownBy[t.layer.id] || 0) + 1;
       shown += 1;
     });
-    // the layer box's counts follow the span: every overlay taken out and put back in its order
-    Object.keys(overlays).forEach(function (name) { control.removeLayer(overlays[name]); });
-    var renamed = {};
-    Object.keys(overlays).forEach(function (name) {
-      var layer = data.layers.filter(function (l) { return groups[l.id] === overlays[name]; })[0];
-      var moved = layer && data.time.roles.indexOf(layer.id) >= 0;
-      var label = moved ? escapeHtml(layer.name + " (" + (shownBy[layer.id] || 0) + ")") : name;
-      renamed[label] = overlays[name];
-      control.addOverlay(overlays[name], label);
+    // the layer box's counts follow the span, each layer where it was: Leaflet 1.9's layers control keeps its
+    // entries in _layers, and _update() writes them again (Leaflet is pinned: xstatic-leaflet 1.9.3)
+    control._layers.forEach(function (entry) {
+      var layer = data.layers.filter(function (l) { return groups[l.id] === entry.layer; })[0];
+      if (layer && data.time.roles.indexOf(layer.id) >= 0) {
+        entry.name = escapeHtml(layer.name + " (" + (shownBy[layer.id] || 0) + ")");
+      }
     });
-    overlays = renamed;
+    control._update();
     timeStatus.textContent = clock.isPeriod() ? "" : shown + " of " + timed.length + " places shown";
   }
 

@@ -40,15 +40,16 @@
     // with a span other than the period chosen: the tie as the evidence first seen in that span makes it
     var t = spanTies && typeof spanTies[id] === "object" ? spanTies[id] : null;
     var tieType = t ? t.tieType : m.tie_type, unverified = t ? t.unverified : m.unverified;
-    var strength = t ? t.strength : m.strength, weight = t ? (data.numbers ? t.weight : null) : m.weight;
+    var strength = t ? t.strength : m.strength;
+    var weight = t ? (data.numbers ? Math.round(t.weight * 100) / 100 : null) : m.weight;
     PM.add(parent, "div", "tip-head", heading(edge.from) + " and " + heading(edge.to));
     var line = tieType === "risk" ? (strength ? strength + " tie" : "tie") + (weight === null ? "" : " (weight " + weight + ")")
              : (tieType === "safety" ? "safety: not counted as risk" : "context: family or professional, not counted as risk");
     PM.add(parent, "div", tieType === "safety" ? "safety-text" : null, line);
     if (unverified) { PM.add(parent, "span", "badge unverified", "not confirmed: every piece of this is ungraded or graded 3, D or E"); }
     if (t) {
-      PM.add(parent, "p", null, "In " + clock.words() + ": linked in " + clock.monthWords(t.months) + " (" +
-        t.kinds.join(", ") + "); each month weighed on its own and added up.");
+      PM.add(parent, "p", null, "In " + clock.words() + " (each month weighed on its own, then added up): " +
+        t.said.join("; ") + ".");
       if (!m.evidence.length) { return; }
       PM.add(parent, "p", "muted", "The evidence of " + data.time.period_label + ", the pack's period:");
     }
@@ -188,7 +189,8 @@
   function edgeShown(edge) {
     var m = meta.edges[edge.id];
     if (m && !inTime(edge.id)) { return false; }
-    if (m && m.unverified && !state.unverified) { return false; }
+    var t = spanTies && typeof spanTies[edge.id] === "object" ? spanTies[edge.id] : null;
+    if (m && (t ? t.unverified : m.unverified) && !state.unverified) { return false; }
     return shownNodes[edge.from] && shownNodes[edge.to];
   }
   var edgeView = new vis.DataView(edges, {filter: edgeShown});
@@ -392,7 +394,12 @@
       });
     }
   }
+  /** Someone with no tie in the span chosen (Find, #person=, their links): back to the period, where they are. */
+  function toPeriodFor(id) {
+    if (spanTies && !inSpan[id] && meta.nodes[id] && meta.nodes[id].kind !== "place") { clock.setPeriod(true); }
+  }
   function showLinks(id, steps) {
+    toPeriodFor(id);
     state.focus = {id: id, steps: steps};
     refresh();
     fitView();
@@ -460,6 +467,7 @@
   /** Select a person, centre them and show their details, opening whatever hides them. */
   function selectPerson(id) {
     if (!meta.nodes[id]) { return false; }
+    toPeriodFor(id);
     if (!nodeView.get(id)) {
       if (state.focus || (state.cluster !== "all" && state.cluster !== group[id])) { chooseCluster("all"); }
       var m = meta.nodes[id];
@@ -585,6 +593,7 @@
   followHash();
 
   /** The span moved: each tie worked out again from its evidence in the span, drawn as wide as its new weight. */
+  var drawnNow = {};  // each tie's width and dashes as last drawn, where a span changed them
   function spanChanged() {
     spanTies = null;
     inSpan = {};
@@ -599,16 +608,25 @@
         if (t) { spanTies[e.id] = t; inSpan[e.from] = true; inSpan[e.to] = true; }
       });
     }
-    var changes = data.edges.map(function (e) {
+    var changes = [];  // only the ties drawn otherwise than now: a drag on a year's page redraws few
+    data.edges.forEach(function (e) {
       var t = spanTies && typeof spanTies[e.id] === "object" ? spanTies[e.id] : null;
-      if (!t) { return {id: e.id, width: drawnAs[e.id].width, dashes: drawnAs[e.id].dashes}; }
-      var width = t.tieType === "risk" ? 1 + 2.2 * Math.log(1 + Math.max(t.weight, 0)) : (t.tieType === "safety" ? 2.5 : 1);
-      return {id: e.id, width: Math.round(width * 100) / 100, dashes: t.unverified ? [6, 6] : false};
+      var look = drawnAs[e.id];
+      if (t) {
+        var width = t.tieType === "risk" ? 1 + 2.2 * Math.log(1 + Math.max(t.weight, 0)) : (t.tieType === "safety" ? 2.5 : 1);
+        look = {width: Math.round(width * 100) / 100, dashes: t.unverified ? [6, 6] : false};
+      }
+      var now = drawnNow[e.id] || drawnAs[e.id];
+      if (now.width !== look.width || String(now.dashes) !== String(look.dashes)) {
+        changes.push({id: e.id, width: look.width, dashes: look.dashes});
+        drawnNow[e.id] = look;
+      }
     });
     linkNeighbours();
-    edges.update(changes);
+    if (changes.length) { edges.update(changes); }
     refresh();
     fitToWindow();  // the line under the network may now take two
+    if (!near) { fitView(); }  // what is shown has changed: fitted again (not while one person's links are shown)
     var chosen = network.getSelectedNodes();
     if (chosen.length && meta.nodes[chosen[0]] && nodeView.get(chosen[0])) { showNode(chosen[0]); }
   }

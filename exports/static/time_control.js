@@ -4,25 +4,26 @@
   "use strict";
   var PM = window.PM = window.PM || {};
 
-  /** A pair's tie over months ``from`` to ``to`` (both included), or null when it has none there. */
+  /** A pair's tie over months ``from`` to ``to`` (both included), or null when it has none there. Its evidence
+      is said month by month ("Jan 2023: 1 shared place"): the same place or associate in two months is one
+      thing said twice, so counts are never added across months. */
   function tieIn(time, records, from, to) {
-    var weight = 0, type = 9, unverified = true, months = [], counts = {};
+    var weight = 0, type = 9, unverified = true, months = [], said = [];
     records.forEach(function (r) {
       if (r[0] < from || r[0] > to) { return; }
       weight += r[1];
       type = Math.min(type, r[2]);
       unverified = unverified && r[3] === 1;
       months.push(r[0]);
-      r[4].forEach(function (kc) { counts[kc[0]] = (counts[kc[0]] || 0) + kc[1]; });
+      said.push(time.months[r[0]] + ": " + r[4].map(function (kc) {
+        return kc[1] + " " + (kc[1] === 1 ? time.kinds_one[kc[0]] : time.kinds[kc[0]]);
+      }).join(", "));
     });
     if (!months.length) { return null; }
     weight = Math.round(weight * 1000) / 1000;
     var tieType = ["risk", "safety", "context"][Math.min(type, 2)];
     var strength = tieType !== "risk" ? 3 : (weight >= time.strong ? 0 : (weight >= time.moderate ? 1 : (weight > 0 ? 2 : 3)));
-    var kinds = Object.keys(counts).map(Number).sort(function (a, b) { return a - b; }).map(function (k) {
-      return counts[k] + " " + (counts[k] === 1 ? time.kinds_one[k] : time.kinds[k]);
-    });
-    return {weight: weight, tieType: tieType, unverified: unverified, months: months, kinds: kinds,
+    return {weight: weight, tieType: tieType, unverified: unverified, months: months, said: said,
             strength: time.strengths[strength]};
   }
 
@@ -47,21 +48,31 @@
       to.setAttribute("aria-valuetext", time.months[self.to]);
       document.getElementById("time-shown").textContent = self.words();
     }
-    /** Show months ``a`` to ``b``; the period's own months are the period. */
+    // a drag sends many moves: the page is redrawn once a frame, for the last of them
+    var pending = false;
+    function redraw() {
+      if (pending) { return; }
+      pending = true;
+      window.requestAnimationFrame(function () { pending = false; changed(); });
+    }
+    /** Show months ``a`` to ``b``, added up. A period of one month is its own month (the same ties, weighed the
+        same way); a longer period (a quarter, a year) is weighed across its months' edges by its own analysis,
+        so only the period's button shows that. */
     self.set = function (a, b) {
       self.from = Math.max(0, Math.min(a, last));
       self.to = Math.max(self.from, Math.min(b, last));
-      self.period = time.period_months !== null && self.from === time.period_months[0] && self.to === time.period_months[1];
+      var pm = time.period_months;
+      self.period = pm !== null && pm[0] === pm[1] && self.from === pm[0] && self.to === pm[1];
       show();
-      changed();
+      redraw();
     };
     /** Back to the pack's period (for a week: its own ties, whichever month the sliders show). */
-    self.setPeriod = function () {
+    self.setPeriod = function (now) {
       self.from = home[0];
       self.to = home[1];
       self.period = true;
       show();
-      changed();
+      if (now === true) { changed(); } else { redraw(); }  // at once when a caller goes on from the period
     };
     from.addEventListener("input", function () { self.set(Number(from.value), Math.max(self.to, Number(from.value))); });
     to.addEventListener("input", function () { self.set(Math.min(self.from, Number(to.value)), Number(to.value)); });
@@ -81,9 +92,5 @@
     if (this.period) { return this.time.period_label; }
     var m = this.time.months;
     return this.from === this.to ? m[this.from] : this.time.starts[this.from] + " to " + this.time.ends[this.to];
-  };
-  PM.TimeControl.prototype.monthWords = function (months) {
-    var m = this.time.months;
-    return months.map(function (i) { return m[i]; }).join(", ");
   };
 }());
