@@ -207,8 +207,12 @@
     });
     data.edges.forEach(function (e) { if (!placeLink[e.id] && inTime(e.id)) { all += 1; } });
     var drawn = nodeView.getIds().filter(function (id) { return !isGroup(id); }).length;
-    status.textContent = what + "showing " + drawn + " of " + people.length + " people and places, " +
-      ties + " of " + all + " ties" + (spanTies ? " of " + clock.words() + " (between people of " +
+    var circles = nodeView.getIds().filter(function (id) { return isGroup(id); });
+    var inCircles = 0;
+    circles.forEach(function (id) { inCircles += (members[String(id).slice("group:".length)] || []).length; });
+    var circleWords = circles.length ? circles.length + " circles holding " + inCircles + " people and places, " : "";
+    status.textContent = what + "showing " + circleWords + drawn + " of " + people.length + " people and places" +
+      (circles.length ? " one by one" : "") + ", " + ties + " of " + all + " ties" + (spanTies ? " of " + clock.words() + " (between people of " +
       data.time.period_label + ")" : "") + (places ? " and " + places + (places === 1 ? " link" : " links") +
       " to safe places" : "") +
       (state.collapsed ? "; clusters drawn as one circle each (double click or Enter opens one)." : ".");
