@@ -82,7 +82,7 @@ notebooks: $(STAMP)
 
 # Regenerate the generated parts of README.md and docs/ (the tests fail when they drift).
 docs: $(STAMP) browser
-	PEERMAP_SCREENSHOTS=docs/images $(PY) -m pytest -q tests/test_pack_browser.py
+	PEERMAP_SCREENSHOTS=docs/images $(PY) -m pytest -q tests/test_pack_browser.py tests/test_time_control.py
 	$(PY) scripts/generate_docs.py
 
 # Performance measurements (minutes; not part of `make test`), then docs/performance.md.

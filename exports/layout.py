@@ -133,3 +133,100 @@ def layout_positions(
         x += w + gap
         row_height = max(row_height, h)
     return out
+
+
+def separate_boxes(
+    xy: np.ndarray,
+    half_width: np.ndarray,
+    above: np.ndarray,
+    below: np.ndarray,
+    pad: float = 6.0,
+    prefer_x: float = 1.0,
+    margin: float = 3.0,
+) -> np.ndarray:
+    """Move boxes apart until no two overlap (each box: ``x ± half_width``, ``y - above`` to ``y + below``).
+
+    Each round pushes every pair closer than ``pad`` apart along the axis where they
+    overlap least (sideways unless that is ``prefer_x`` times as far: a
+    ``prefer_x`` above 1 gives a wider picture, for a wide canvas), aiming at
+    ``pad + margin`` apart: aiming at ``pad`` itself, pairs left just inside it
+    went back and forth for hundreds of rounds. If that has not settled after
+    300 rounds, the whole picture is spread by a tenth and tried again, so it
+    always ends with every two boxes at least ``pad`` apart.
+    Used to lay one peer cluster out on its own with no two labels touching.
+    """
+    xy = np.array(xy, dtype=float, copy=True)
+    n = len(xy)
+    if n < 2:
+        return xy
+    hw, up, down = (np.asarray(v, dtype=float) for v in (half_width, above, below))
+    ties = np.subtract.outer(np.arange(n), np.arange(n)).astype(float)  # who goes which way when on one spot
+    for _attempt in range(60):
+        for _round in range(300):
+            dx = np.subtract.outer(xy[:, 0], xy[:, 0])
+            ox = np.add.outer(hw, hw) + (pad + margin) - np.abs(dx)
+            top = np.maximum.outer(xy[:, 1] - up, xy[:, 1] - up)
+            bottom = np.minimum.outer(xy[:, 1] + down, xy[:, 1] + down)
+            oy = bottom - top + (pad + margin)
+            hit = (ox > margin) & (oy > margin)
+            np.fill_diagonal(hit, False)
+            if not hit.any():
+                return xy
+            along_x = hit & (ox <= prefer_x * oy)
+            along_y = hit & ~along_x
+            sx = np.where(dx == 0, np.sign(ties), np.sign(dx))
+            dy = np.subtract.outer(xy[:, 1] + (down - up) / 2, xy[:, 1] + (down - up) / 2)
+            sy = np.where(dy == 0, np.sign(ties), np.sign(dy))
+            xy[:, 0] += 0.55 * (np.where(along_x, sx * ox, 0.0)).sum(axis=1) / np.maximum(along_x.sum(axis=1), 1)
+            xy[:, 1] += 0.55 * (np.where(along_y, sy * oy, 0.0)).sum(axis=1) / np.maximum(along_y.sum(axis=1), 1)
+        xy = (xy - xy.mean(axis=0)) * 1.1
+    return xy
+
+
+def piece_layout(
+    ids: list[str],
+    edges: pd.DataFrame,
+    half_width,
+    above,
+    below,
+    seed: int = 7,
+    spacing: float = 40.0,
+    aspect: float = 1.6,
+    search: bool = True,
+) -> dict[str, tuple[float, float]]:
+    """One group of people laid out on its own, compact, with no two boxes (node and label) overlapping.
+
+    A seeded Fruchterman-Reingold layout of the group's own ties is drawn
+    tight, stretched more or less sideways and pushed apart more or less sideways, and
+    :func:`separate_boxes` opens each try just enough for every label; the
+    try that would be drawn largest on a canvas of shape ``aspect`` (width
+    over height: a projector's canvas beside the details panel) is kept, and
+    drawn tighter (a tenth at a time) while that makes it larger.
+    With ``search`` off (thousands of groups), only the first try is made.
+    """
+    rough = layout_positions(pd.Series(ids), edges, seed=seed, spacing=spacing)
+    start = np.array([rough[i] for i in ids], dtype=float)
+    start -= start.mean(axis=0)
+    hw, up, down = (np.asarray(v, dtype=float) for v in (half_width, above, below))
+    if len(ids) > 2:  # lie the picture on its side: canvases are wider than tall
+        spread = start.std(axis=0) + 1e-9
+        start = start[:, ::-1] if spread[1] > spread[0] else start
+    tries = [(a, p) for a in (1.0, 1.6, 2.5) for p in (1.3, 1.7, 2.2, 3.0)] if search and len(ids) > 2 else [(1.6, 1.7)]
+
+    def scale_of(xy):
+        width = (xy[:, 0] + hw).max() - (xy[:, 0] - hw).min()
+        height = (xy[:, 1] + down).max() - (xy[:, 1] - up).min()
+        return min(aspect / width, 1.0 / height)
+
+    best, best_scale, best_prefer = None, -1.0, 1.0
+    for stretch, prefer in tries:
+        xy = separate_boxes(start * np.array([stretch, 1.0]), hw, up, down, prefer_x=prefer)
+        if scale_of(xy) > best_scale:
+            best, best_scale, best_prefer = xy, scale_of(xy), prefer
+    for _ in range(15 if search and len(ids) > 20 else 0):  # draw it tighter while that makes it larger
+        xy = separate_boxes((best - best.mean(axis=0)) * 0.9, hw, up, down, prefer_x=best_prefer)
+        if scale_of(xy) <= best_scale:
+            break
+        best, best_scale = xy, scale_of(xy)
+    best -= best.mean(axis=0)
+    return {i: (round(float(x), 1), round(float(y), 1)) for i, (x, y) in zip(ids, best)}

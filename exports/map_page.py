@@ -56,7 +56,8 @@ import shapely
 
 from peermap.exports import assets
 from peermap.exports.escaping import display
-from peermap.exports.page import ENV, Page, basemap_origin, cluster_colour
+from peermap.exports.page import ENV, Page, basemap_origin, cluster_colour, contrast
+from peermap.exports.timeline import PAIR_SEPARATOR
 from peermap.geo.orientation import GEONAMES_ATTRIBUTION
 
 CODEPOINT_ATTRIBUTION = "Contains OS data © Crown copyright and database right"
@@ -384,12 +385,22 @@ def pattern_notes(unit: str) -> str:
     )
 
 
+def _place_size(children) -> float:
+    """A place's symbol size by its children (map.js sizes a place again the same way when the span moves)."""
+    return round(5 + 2.2 * math.sqrt(_number(children)), 1)
+
+
 def map_layers(
-    hotspots: dict, places: dict, cluster_places: pd.DataFrame | None = None, names: dict | None = None
+    hotspots: dict,
+    places: dict,
+    cluster_places: pd.DataFrame | None = None,
+    names: dict | None = None,
+    colours: dict[int, str] | None = None,
 ) -> list[dict]:
     """The page's layers from the two FeatureCollections (and, optionally, each cluster's places).
 
-    ``cluster_places``: ``cluster``, ``postcode``, ``children`` (one row per cluster and place).
+    ``cluster_places``: ``cluster``, ``postcode``, ``children`` (one row per cluster and place);
+    ``colours``: each cluster's colour as the network page draws it (the pack gives both pages the same).
     """
     layers = []
     areas = []
@@ -447,7 +458,8 @@ def map_layers(
                     "lon": lon,
                     "heading": name,
                     "rows": [r for r in rows if r[1]],
-                    "size": round(5 + 2.2 * math.sqrt(_number(children)), 1),
+                    "size": _place_size(children),
+                    "key": f"{display(props.get('postcode'))}{PAIR_SEPARATOR}{role}",  # its records in the time control
                 }
             )
     for key, (name, symbol, colour, shown) in PLACE_LAYERS.items():
@@ -472,6 +484,7 @@ def map_layers(
             if where is None:
                 continue
             cluster = int(row["cluster"])
+            fill = (colours or {}).get(cluster) or cluster_colour(cluster)
             features.append(
                 {
                     "lat": where[0],
@@ -483,7 +496,8 @@ def map_layers(
                     ],
                     "size": round(6 + 2 * math.sqrt(_number(row.get("children"))), 1),
                     "text": str(cluster),
-                    "colour": cluster_colour(cluster),
+                    "colour": fill,
+                    "ink": "#1A1A1A" if contrast("#1A1A1A", fill) >= 4.5 else "#FFFFFF",  # the number on it
                     "cluster": cluster,
                 }
             )
@@ -541,6 +555,8 @@ def map_page(
     notes: str = "",
     labelled: int = 10,
     orientation=None,
+    time: dict | None = None,
+    colours: dict[int, str] | None = None,
 ) -> Page:
     """The map page.
 
@@ -552,11 +568,13 @@ def map_page(
     names : how the audience calls associates, by reference (adults of concern in popups).
     labelled : how many of the top areas carry their rank on the map at all times (others on hover).
     basemap : ``none`` (no tiles, no requests), ``osm``, or a tile URL template.
+    colours : each cluster's colour, the same as on the network page (:func:`exports.network_page.cluster_colours`).
     orientation : :class:`geo.orientation.Orientation`, optional: towns, villages and district outlines drawn
         under the data (``exports/static/orientation.js``), so the map can be read with no basemap.
+    time : the time control's records (:func:`exports.timeline.place_timeline`); ``None``: no control (the board).
     """
     tiles, tile_attribution = resolve_basemap(basemap)
-    layers = map_layers(hotspots, places, cluster_places, names)
+    layers = map_layers(hotspots, places, cluster_places, names, colours)
     data = {
         "layers": layers,
         "labelled": labelled,
@@ -565,6 +583,7 @@ def map_page(
         "tile_attribution": tile_attribution,
         "attribution": hotspots.get("attribution") or CODEPOINT_ATTRIBUTION,
         "panel": {"shades": HEAT_SHADES, "days": DAY_NAMES},
+        "time": time,
     }
     page_data = {"pm-data": data}
     if orientation is not None:
@@ -573,6 +592,7 @@ def map_page(
     patterned = any(a["pattern"] for a in areas)
     weekly = any("-W" in str(b.get("label", "")) for b in hotspots.get("bins") or [])
     body = ENV.get_template("map.html.j2").render(
+        time=time,
         intro=intro,
         legend=_legend(),
         areas=areas,
@@ -592,7 +612,9 @@ def map_page(
         current="map.html",
         styles=[assets.leaflet_css(), assets.static("map.css")]
         + ([assets.static("orientation.css")] if orientation is not None else []),
-        scripts=[assets.leaflet_js(), assets.static("panel.js"), assets.static("map.js")]
+        scripts=[assets.leaflet_js(), assets.static("panel.js")]
+        + ([assets.static("time_control.js")] if time is not None else [])
+        + [assets.static("map.js")]
         + ([assets.static("orientation.js")] if orientation is not None else []),
         data=page_data,
         image_origin=basemap_origin(tiles) if tiles else None,

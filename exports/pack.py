@@ -69,10 +69,11 @@ from peermap.exports.graphml import write_graphml
 from peermap.exports.index_page import index_page
 from peermap.exports.manifest import write_csv, write_manifest
 from peermap.exports.map_page import map_page, resolve_basemap
-from peermap.exports.network_page import network_page
+from peermap.exports.network_page import cluster_colours, network_page
 from peermap.exports.output_folder import OutputFolder
 from peermap.exports.page import write_page
 from peermap.exports.shared_identifiers import shared_identifier_words
+from peermap.exports.timeline import place_timeline, timeline
 from peermap.graph_models.dataset import Dataset
 from peermap.graph_models.reading import sha256_file
 from peermap.mapping.evidence import explain, period_rows
@@ -215,7 +216,9 @@ def shared_identifiers(intelligence: pd.DataFrame) -> pd.DataFrame:
     return out.sort_values(["children", "target_type", "target_ref"], ascending=[False, True, True], ignore_index=True)
 
 
-def network_frames(analysis, places, places_fc: dict, dataset: Dataset, policy) -> tuple[pd.DataFrame, pd.DataFrame]:
+def network_frames(
+    analysis, places, places_fc: dict, dataset: Dataset, policy, lookback: int | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The nodes and edges of ``network.html`` and ``network.graphml`` for an audience.
 
     People come from the audience's people view; ties from the analysis (risk,
@@ -231,12 +234,13 @@ def network_frames(analysis, places, places_fc: dict, dataset: Dataset, policy) 
     role = people["role"].astype("string")
     tie_type = people["tie_type"].astype("string") if "tie_type" in people else pd.Series("risk", index=people.index)
     details = person_details(
-        people, children_view(dataset.children, analysis.period.end, policy), analysis.period, policy
+        people, children_view(dataset.children, analysis.period.end, policy), analysis.period, policy, lookback
     )
     nodes = pd.DataFrame(
         {
             "id": people["ref"].astype(str).to_numpy(),
             "label": shown_label.to_numpy(),
+            "ref_label": label.fillna(people["ref"].astype("string")).to_numpy(),
             "kind": kind.to_numpy(),
             "role": role.to_numpy(),
             "cluster": people["cluster"].to_numpy(),
@@ -270,8 +274,15 @@ def network_frames(analysis, places, places_fc: dict, dataset: Dataset, policy) 
 NOT_RISK_WORDS = {"safety": "safety: not counted as risk", "context": "context: not counted as risk"}
 
 
-def person_details(people: pd.DataFrame, children: pd.DataFrame, period: Period, policy) -> list[list[tuple]]:
+def person_details(
+    people: pd.DataFrame, children: pd.DataFrame, period: Period, policy, lookback: int | None = None
+) -> list[list[tuple]]:
     """What the network page says of each person: ``(label, value)`` pairs, every count naming its window.
+
+    An associate's reach is this period's; where the people frame also has
+    ``children_reached_lookback`` and ``clusters_reached_lookback`` (people.csv's
+    look-back columns) and the view has a ``lookback`` of months, it reads
+    "1 in March 2023 / 6 in the last 12 months", both from people.csv.
 
     ``people`` is the audience's people view; ``children`` the audience's
     :func:`exports.audiences.children_view`. Counts are those of ``people.csv``
@@ -308,8 +319,12 @@ def person_details(people: pd.DataFrame, children: pd.DataFrame, period: Period,
         else:
             facts.append(("Role", ROLE_WORDS.get(row.get("role"), display(row.get("role")) or "unknown")))
             tie_type = display(row.get("tie_type")) or "risk"
-            facts.append((f"Children linked{window}", _count(row.get("children_reached"))))
-            facts.append((f"Their peer clusters{window}", _count(row.get("clusters_reached"))))
+            for column, words in (("children_reached", "Children linked"), ("clusters_reached", "Their peer clusters")):
+                now, before = _count(row.get(column)), _count(row.get(f"{column}_lookback"))
+                if lookback and f"{column}_lookback" in people and now is not None and before is not None:
+                    facts.append((words, f"{now} in {period.label} / {before} in the last {lookback} months"))
+                else:
+                    facts.append((f"{words}{window}", now))
             if tie_type == "risk":
                 facts.append(("Peer cluster", cluster))
                 facts.append(("Score (people to disrupt), 0-100", row.get("score")))
@@ -545,20 +560,20 @@ def _write_pack(
     names_by_ref = shown.to_dict()
     nav = _nav(board)
     subtitle = f"{period.label}, for the {audience} audience"
+    colours = None  # each cluster's colour, worked out once so the network and the map agree
     if not board:
         clock = time.perf_counter()
-        nodes, edges = network_frames(analysis, places, places_fc, dataset, policy)
+        nodes, edges = network_frames(analysis, places, places_fc, dataset, policy, view.lookback)
         pack.nodes, pack.edges = nodes, edges
+        colours = cluster_colours(nodes["cluster"], edges, nodes["id"])
         clusters = analysis.clusters.copy()
         for column in ("summary", "places"):
             clusters[column] = texts_view(clusters[column].astype("string"), shown)
         filter_rows = pd.DataFrame(
             {
                 "cluster": clusters["cluster"],
-                "label": [
-                    f"Cluster {c}: {n} children. {display(s)}"
-                    for c, n, s in zip(clusters["cluster"], clusters["n_children"], clusters["summary"])
-                ],
+                "label": [f"Cluster {c}: {n} children" for c, n in zip(clusters["cluster"], clusters["n_children"])],
+                "summary": [display(s) for s in clusters["summary"]],
             }
         )
         page = network_page(
@@ -571,6 +586,8 @@ def _write_pack(
             seed=seed,
             numbers=policy.raw_ids,
             strengths=strength_legend(analysis.settings),
+            time=timeline(restricted, analysis, nodes["id"], postcodes),
+            colours=colours,
             intro="Children and the people around them in the period. Colour: peer cluster; "
             "size: score (children: most connected, may need most support). Hover "
             "over or click a tie to see why it exists.",
@@ -600,6 +617,16 @@ def _write_pack(
         table_title="Postcode districts, ranked" if board else "Hot-spot areas, ranked",
         labelled=1000 if board else 10,
         orientation=places.orientation,
+        time=None
+        if board
+        else place_timeline(
+            restricted,
+            analysis,
+            {f["properties"].get("postcode") for f in places_fc.get("features", [])},
+            "C" in policy.handling,
+            postcodes,
+        ),
+        colours=colours,
     )
     files.append(write_page(out / "map.html", page))
     timings["map page"] = time.perf_counter() - clock

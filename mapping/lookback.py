@@ -36,10 +36,12 @@ import numpy as np
 import pandas as pd
 
 from peermap.graph_models.dataset import Dataset
+from peermap.graph_models.network import PeerNetwork
 from peermap.mapping.cluster_numbers import people_nodes
 from peermap.mapping.evidence import Evidence, collect_evidence
+from peermap.mapping.evidence.kinds import cluster_kind_names, kind_names
 from peermap.mapping.evidence.words import local_text
-from peermap.mapping.periods import Period, lookback_window
+from peermap.mapping.periods import Period, lookback_window, month_slices
 
 #: What a link's ``target_type`` is when it names a phone, a vehicle or an online handle.
 IDENTIFIER_KINDS = ("phone", "vehicle", "online")
@@ -165,6 +167,40 @@ def tie_dates(rows: pd.DataFrame) -> pd.DataFrame:
             "kind": rows["kind"].astype("category").reset_index(drop=True),
         }
     )
+
+
+#: The columns of :func:`ties_by_month` before the count of each kind of evidence.
+MONTH_TIE_COLUMNS = ["month", "a", "b", "weight", "tie_type", "unverified"]
+
+
+def ties_by_month(dataset: Dataset, window: Period, settings, postcodes, keep=None) -> pd.DataFrame:
+    """Each month's ties over the window, as that month's own analysis finds and weighs them: the time control's
+    records (:mod:`exports.timeline`), so a span of months shows what the months' own packs said, added up.
+
+    One row per month and pair (``a < b``): :data:`MONTH_TIE_COLUMNS` (``month`` numbers
+    :func:`mapping.periods.month_slices`, earliest 0; ``weight`` to 3 places as ties.csv),
+    then one count column per kind of evidence (:func:`mapping.evidence.kinds.kind_names`).
+    ``keep``, when given, is the references whose ties are wanted (the people a page draws).
+
+    Notes
+    -----
+    The evidence code runs once a month: about the look-back's months times a month's evidence.
+    """
+    kinds = list(kind_names())
+    parts = []
+    for number, month in enumerate(month_slices(window)):
+        found = collect_evidence(dataset, month, settings, postcodes)
+        rows = found.rows
+        if keep is not None:
+            rows = rows[(rows["a"].isin(keep) & rows["b"].isin(keep)).to_numpy(dtype=bool)]
+        ties = PeerNetwork.from_evidence(people_nodes(found.period_rows.children, found.roles), rows, kinds,
+                                         cluster_kind_names()).ties  # fmt: skip
+        part = ties[["a", "b", "tie_type", "unverified", *kinds]].astype({"a": object, "b": object})
+        part.insert(0, "month", number)
+        part.insert(3, "weight", ties["weight"].round(3).to_numpy())
+        parts.append(part)
+    columns = MONTH_TIE_COLUMNS + kinds
+    return pd.concat(parts, ignore_index=True)[columns] if parts else pd.DataFrame(columns=columns)
 
 
 def look_back(

@@ -316,6 +316,27 @@ def _months_back(day: dt.date, months: int) -> dt.date:
     return dt.date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
 
 
+def month_slices(window: Period) -> list[Period]:
+    """The window cut into months counted back from its last day, earliest first (the first may be shorter).
+
+    Examples
+    --------
+    >>> [p.label for p in month_slices(lookback_window(Period.from_month("2023-03"), 3))]
+    ['2023-01', '2023-02', '2023-03']
+    >>> [p.as_dict() for p in month_slices(lookback_window(Period.from_week("2023-W10"), 1))]
+    [{'from': '2023-02-13', 'to': '2023-03-12'}]
+    """
+    after = window.end + dt.timedelta(days=1)
+    slices, back = [], 0
+    while True:
+        start = max(_months_back(after, back + 1), window.start)
+        end = _months_back(after, back) - dt.timedelta(days=1)
+        slices.append(Period(start, end))
+        if start <= window.start:
+            return slices[::-1]
+        back += 1
+
+
 #: The look-back (SCHEMA.md "Periods") when a command is not given ``--lookback``.
 LOOKBACK_MONTHS = 12
 #: Weekly bins are used for periods this short or shorter ...

@@ -145,3 +145,15 @@ def browser(tmp_path_factory):
     instance = Browser(tmp_path_factory.mktemp("chromium-profile"))
     yield instance
     instance.close()
+
+
+@pytest.fixture
+def projector(browser):
+    """The browser with a 1280×720 page (a meeting room's projector), put back as it was afterwards."""
+    from test_pack_browser import VIEWPORT, _viewport
+
+    driver = browser.driver
+    size = driver.get_window_size()
+    _viewport(driver, *VIEWPORT)
+    yield browser
+    driver.set_window_size(size["width"], size["height"])

@@ -17,6 +17,7 @@ import datetime as dt
 import io
 import re
 import time
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -95,6 +96,34 @@ def test_the_contents_list_the_sections_in_meeting_order_and_each_link_lands(pac
         number = section.find_all("table", "cluster-children")[0].attrs["data-cluster"]
         links = [a.attrs["href"] for a in section.find_all("a", "button")]
         assert links == [f"network.html#cluster={number}", f"map.html#cluster={number}"]
+
+
+def _numbered(page: Path) -> list[tuple[str, str]]:
+    """The contents' top-level links, each with the start of the heading it lands on."""
+    tree = parse_html(page)
+    agenda = tree.find_all("ol", "agenda-list")[0]
+    top = [a.attrs["href"] for li in agenda.children if li.tag == "li" for a in li.children if a.tag == "a"]
+    headings = {h.attrs.get("id"): " ".join(h.all_text().split()) for h in tree.find_all("h2")}
+    return [(href, headings.get(href[1:], "")) for href in top]
+
+
+def test_the_police_contents_list_the_shared_identifiers_where_they_are_shown(synthetic_dataset, tmp_path):
+    """The police pack's shared phones, vehicles and handles are in the contents, between the adults of concern
+    and the places, and every numbered heading has its number in the contents."""
+    from peermap.exports.pack import build_pack
+
+    police = build_pack(synthetic_dataset, MARCH, "police", tmp_path / "police", audit=False).out_dir / "index.html"
+    listed = _numbered(police)
+    shown = [f"#{h}" for h in ("identifiers-heading", "shared-lookback-heading") if f'id="{h}"' in police.read_text()]
+    assert shown == ["#identifiers-heading", "#shared-lookback-heading"]
+    assert [href for href, _ in listed] == ORDER[:4] + shown + ORDER[4:]
+    for place, (href, heading) in enumerate(listed, start=1):
+        assert heading, f"{href} points at nothing"
+        if href != "#files-heading":
+            assert heading.startswith(f"{place}. "), (href, heading)
+    page = police.read_text(encoding="utf-8")
+    positions = [page.index(f'id="{href[1:]}"') for href, _ in listed]
+    assert positions[4:] == sorted(positions[4:])
 
 
 def test_each_cluster_section_shows_its_children_as_the_data_folder_says(packs, folder):

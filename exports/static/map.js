@@ -13,7 +13,7 @@
   };
   function escapeHtml(text) { var d = document.createElement("div"); d.textContent = text; return d.innerHTML; }
 
-  function symbol(shape, colour, size, text) {
+  function symbol(shape, colour, size, text, ink) {
     var r = size, box = Math.ceil(r * 2.8);
     var svg = document.createElementNS(SVGNS, "svg");
     svg.setAttribute("width", box); svg.setAttribute("height", box);
@@ -28,7 +28,7 @@
     if (text) {
       var t = document.createElementNS(SVGNS, "text");
       t.setAttribute("text-anchor", "middle"); t.setAttribute("dy", "0.35em");
-      t.setAttribute("font-size", Math.max(10, r)); t.setAttribute("font-weight", "bold"); t.setAttribute("fill", "#1A1A1A");
+      t.setAttribute("font-size", Math.max(10, r)); t.setAttribute("font-weight", "bold"); t.setAttribute("fill", ink || "#1A1A1A");
       t.textContent = text;
       svg.appendChild(t);
     }
@@ -60,6 +60,7 @@
     bounds.extend(outline.getBounds());
   }
   var areaLayers = {}, areaFeatures = {};
+  var timed = [];  // the places the time control moves: their layer, feature, marker and group
   data.layers.forEach(function (layer) {
     var group = L.featureGroup();
     layer.features.forEach(function (f, i) {
@@ -74,7 +75,7 @@
         areaFeatures[f.rank] = f;
         item.on("click", function () { choose(f.rank, {centre: false}); });
       } else {
-        var made = symbol(layer.symbol, f.colour || layer.colour, f.size, f.text);
+        var made = symbol(layer.symbol, f.colour || layer.colour, f.size, f.text, f.ink);
         var icon = L.divIcon({html: made.svg, className: "pm-symbol pm-" + layer.id, iconSize: [made.box, made.box],
                               iconAnchor: [made.box / 2 - (layer.offset || [0, 0])[0],
                                                                      made.box / 2 - (layer.offset || [0, 0])[1]]});
@@ -83,6 +84,9 @@
       }
       item.bindPopup(popup(f));
       group.addLayer(item);
+      if (data.time && f.key && data.time.roles.indexOf(layer.id) >= 0) {
+        timed.push({layer: layer, feature: f, item: item, group: group});
+      }
     });
     groups[layer.id] = group;
     if (layer.shown) { group.addTo(map); }
@@ -90,6 +94,62 @@
     overlays[escapeHtml(layer.name + " (" + layer.features.length + ")")] = group;
   });
   var control = L.control.layers(null, overlays, {collapsed: map.getSize().x < 900}).addTo(map);  // open where it hides little
+
+  // The time control (time_control.js, exports/timeline.py): a span of months moves the places of concern and
+  // the safe places: a place is drawn when a child was there in the span, with the span's children (each once)
+  // and episodes; the period itself shows the pack's own figures.
+  var clock = data.time ? new PM.TimeControl(data.time, spanChanged) : null;
+  var timeStatus = document.getElementById("time-status");
+  function spanFigures(key) {
+    var seen = {}, children = 0, episodes = 0;
+    (data.time.places[key] || []).forEach(function (r) {
+      if (r[0] < clock.from || r[0] > clock.to) { return; }
+      r[1].forEach(function (c) { if (!seen[c]) { seen[c] = true; children += 1; } });
+      episodes += r[2];
+    });
+    return {children: children, episodes: episodes};
+  }
+  function spanChanged() {
+    var shownBy = {}, shown = 0;
+    timed.forEach(function (t) {
+      var f = t.feature, rows = f.rows, size = f.size;
+      if (!clock.isPeriod()) {
+        var got = spanFigures(f.key);
+        if (!got.children && !got.episodes) {
+          if (t.group.hasLayer(t.item)) { t.group.removeLayer(t.item); }
+          return;
+        }
+        rows = f.rows.map(function (r) {
+          if (r[0] === "Children") { return [r[0], String(got.children)]; }
+          if (r[0] === "Episodes") { return [r[0], String(got.episodes)]; }
+          // what the period's own analysis says of the place: named with its period
+          if (r[0] === "Roles" || r[0] === "Hot-spot area") { return [r[0] + ", " + data.time.period_label, r[1]]; }
+          return r;
+        });
+        rows.splice(1, 0, ["Counted over", clock.words()]);
+        size = Math.round((5 + 2.2 * Math.sqrt(got.children)) * 10) / 10;
+      }
+      if (!t.group.hasLayer(t.item)) { t.group.addLayer(t.item); }
+      var made = symbol(t.layer.symbol, f.colour || t.layer.colour, size, f.text, f.ink);
+      var offset = t.layer.offset || [0, 0];
+      t.item.setIcon(L.divIcon({html: made.svg, className: "pm-symbol pm-" + t.layer.id, iconSize: [made.box, made.box],
+                                iconAnchor: [made.box / 2 - offset[0], made.box / 2 - offset[1]]}));
+      t.item.setPopupContent(popup({heading: f.heading, rows: rows}));
+      shownBy[t.layer.id] = (shownBy[t.layer.id] || 0) + 1;
+      shown += 1;
+    });
+    // the layer box's counts follow the span, each layer where it was: Leaflet 1.9's layers control keeps its
+    // entries in _layers, and _update() writes them again (Leaflet is pinned: xstatic-leaflet 1.9.3)
+    control._layers.forEach(function (entry) {
+      var layer = data.layers.filter(function (l) { return groups[l.id] === entry.layer; })[0];
+      if (layer && data.time.roles.indexOf(layer.id) >= 0) {
+        entry.name = escapeHtml(layer.name + " (" + (shownBy[layer.id] || 0) + ")");
+      }
+    });
+    control._update();
+    timeStatus.textContent = clock.isPeriod() ? "" : shown + " of " + timed.length + " places shown";
+  }
+
   if (bounds.isValid()) { map.fitBounds(bounds, {padding: [20, 20]}); } else { map.setView([54.7, -1.7], 9); }
 
   // Choosing an area (its rank in the table, or the area on the map) opens its side panel and, from the table,
@@ -158,7 +218,7 @@
   fromHash();
   window.addEventListener("hashchange", fromHash);
   window.peermapMap = {map: map, overlays: overlays, layers: data.layers, choose: choose, control: control,
-                       showCluster: showCluster};
+                       showCluster: showCluster, clock: clock, timed: timed};
   window.peermapReadyAt = performance.now();
   window.peermapReady = true;
 })();
