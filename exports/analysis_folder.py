@@ -18,7 +18,12 @@ import pandas as pd
 from peermap.exports.audience_view import AudienceView, audience_view
 from peermap.exports.audiences import AudiencePolicy, people_view, texts_view
 from peermap.exports.board import board_measures
-from peermap.exports.geojson import hotspot_table, write_hotspots_geojson, write_places_geojson
+from peermap.exports.geojson import (
+    hotspot_columns,
+    hotspot_table,
+    write_hotspots_geojson,
+    write_places_geojson,
+)
 from peermap.exports.manifest import write_json, write_manifest, write_table
 from peermap.exports.output_folder import OutputFolder
 from peermap.graph_models.dataset import Dataset
@@ -48,12 +53,15 @@ def write_hotspot_files(view: AudienceView, out_dir: Path, formats: tuple[str, .
     """Write ``hotspots.geojson``, ``places.geojson`` and (not for the board) ``hotspots.csv`` (and its Parquet
     twin when ``formats`` says so) as the audience may see them; returns their paths."""
     out = Path(out_dir)
+    columns = hotspot_columns(view.places, view.audience) if view.policy.people else None  # GeoJSON and CSV
     files = [
-        write_hotspots_geojson(view.places, out / "hotspots.geojson", view.audience, board=view.districts),
+        write_hotspots_geojson(
+            view.places, out / "hotspots.geojson", view.audience, board=view.districts, columns=columns
+        ),
         write_places_geojson(view.places, out / "places.geojson", view.audience),
     ]
     if view.policy.people:
-        files += write_table(hotspot_table(view.places, view.audience), out / "hotspots.csv", formats)
+        files += write_table(hotspot_table(view.places, view.audience, columns[0]), out / "hotspots.csv", formats)
     return files
 
 
