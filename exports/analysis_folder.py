@@ -10,6 +10,7 @@ writes the same files from the same :class:`~exports.audience_view.AudienceView`
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from pathlib import Path
 
 import numpy as np
@@ -120,10 +121,13 @@ def write_analysis(
     covers_from: str | None = None,
     formats: tuple[str, ...] = ("csv",),
     summary_only: bool = False,
+    stage=None,
 ) -> list[Path]:
     """Write the analysis for one audience; returns the files written (manifest last).
 
     ``formats`` and ``summary_only``: see :func:`write_analysis_files` (both recorded in the manifest).
+    ``stage``: optional ``stage(name)`` context-manager factory wrapped around the hot spots and the writing
+    (``peermap analyse`` reports each one's time).
 
     ``lookback`` (months) and ``covers_from`` (ISO date where the data's coverage starts) shape the hot
     spots' fixed areas and series (SCHEMA.md "Periods").
@@ -140,17 +144,19 @@ def write_analysis(
     exports.output_folder.OutputError
         when ``out_dir`` holds files peermap did not write, or cannot be written.
     """
-    view = audience_view(
-        dataset,
-        analysis.period,
-        audience,
-        names=names,
-        postcodes=postcodes,
-        analysis=analysis,
-        lookback=lookback,
-        covers_from=covers_from,
-    )
-    with OutputFolder.of(out_dir) as folder:
+    stage = stage or (lambda name: nullcontext())
+    with stage("hot spots and places"):
+        view = audience_view(
+            dataset,
+            analysis.period,
+            audience,
+            names=names,
+            postcodes=postcodes,
+            analysis=analysis,
+            lookback=lookback,
+            covers_from=covers_from,
+        )
+    with OutputFolder.of(out_dir) as folder, stage("writing files"):
         files = write_analysis_files(view, folder.path, kpi, formats, summary_only)
         extra = {
             "names": view.policy.names,
