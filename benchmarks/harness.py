@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import platform
-import subprocess
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -39,11 +38,7 @@ import select, sys, psutil
 watched = psutil.Process(int(sys.argv[1]))
 def resident():
     total = 0
-    try:
-        tree = [watched] + watched.children(recursive=True)
-    except psutil.Error:  # the watched process has ended (a command run by run_measured)
-        return 0
-    for process in tree:
+    for process in [watched] + watched.children(recursive=True):
         try:
             if process is watched or "peermap memory sampler" not in " ".join(process.cmdline()):  # not samplers
                 total += process.memory_info().rss
@@ -82,27 +77,6 @@ def measure():
         result.seconds = time.perf_counter() - started
         answer, _ = sampler.communicate("stop\n")
         result.peak_mb = int(answer.strip()) / 2**20 if answer.strip().isdigit() else float("nan")
-
-
-def run_measured(command: list[str], **popen) -> tuple[Measured, subprocess.CompletedProcess]:
-    """Run a command in a fresh process, timing it and sampling the summed resident memory of it and its
-    children every 50 ms (by the same sampler as :func:`measure`, watching that process rather than this one).
-
-    Returns the measurement and the finished process (its stderr as text when ``popen`` asks for a pipe).
-    """
-    import sys
-
-    started = time.perf_counter()
-    process = subprocess.Popen(command, text=True, **popen)
-    sampler = subprocess.Popen(
-        [sys.executable, "-c", _SAMPLER, str(process.pid)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
-    )
-    ready = sampler.stdout.readline().strip() == "ready"
-    out, err = process.communicate()
-    result = Measured(seconds=time.perf_counter() - started)
-    answer, _ = sampler.communicate("stop\n")
-    result.peak_mb = int(answer.strip()) / 2**20 if ready and answer.strip().isdigit() else float("nan")
-    return result, subprocess.CompletedProcess(command, process.returncode, out, err)
 
 
 def synthetic_folder(name: str, seed: int = 7, **size) -> Path:
