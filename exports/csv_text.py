@@ -9,7 +9,7 @@ buffer, a block of rows at a time.
 
 The cells are pandas' (``index=False``, ``lineterminator="\\n"``, quoting as
 :data:`csv.QUOTE_MINIMAL`): a missing value is empty; whole numbers as they are;
-floats as numpy prints them (``2.0``, ``1e-05``); a cell holding a comma, a
+floats as numpy prints them (``2.0``, ``1e-05``; cast in Arrow where its text is the same); a cell holding a comma, a
 double quote or a newline is quoted, its quotes doubled. A frame with a column
 of another kind (lists, dates) is written by pandas itself.
 
@@ -47,8 +47,28 @@ def _quoted(cells: pa.Array) -> pa.Array:
 
 
 def _numbers(values: np.ndarray, missing: np.ndarray | None) -> pa.Array:
-    """Numbers as pandas writes them (numpy's ``str`` of each), missing ones empty."""
-    text = pa.array(values.astype(str), TEXT)
+    """Numbers as pandas writes them (numpy's ``str`` of each), missing ones empty.
+
+    Whole numbers and booleans are cast in Arrow. Floats too where Arrow's shortest text is numpy's
+    (both write the shortest digits that read back the same; they differ only in when they switch to an
+    exponent, and in ``2`` for ``2.0``): a float numpy writes with an exponent (below 1e-4, from 1e16),
+    one Arrow writes with one, and NaN and infinity are given numpy's own text.
+    """
+    if values.dtype == bool:
+        text = pc.if_else(pa.array(values), pa.scalar("True", TEXT), pa.scalar("False", TEXT))
+    elif values.dtype.kind in "iu":
+        text = pa.array(values).cast(TEXT)
+    else:
+        values = values.astype(np.float64, copy=False)
+        text = pa.array(values).cast(TEXT)
+        size = np.abs(values)
+        with np.errstate(invalid="ignore"):
+            exponent = ((size < 1e-4) & (values != 0)) | (size >= 1e16) | ~np.isfinite(values)
+        exponent |= pc.match_substring_regex(text, "[en]").to_numpy(zero_copy_only=False)
+        whole = pc.invert(pc.match_substring(text, "."))  # "2" -> "2.0", as numpy writes it
+        text = pc.if_else(whole, pc.binary_join_element_wise(text, pa.scalar(".0", TEXT), pa.scalar("", TEXT)), text)
+        if exponent.any():
+            text = pc.replace_with_mask(text, pa.array(exponent), pa.array(values[exponent].astype(str), TEXT))
     if missing is not None and missing.any():
         text = pc.if_else(pa.array(missing), pa.scalar("", TEXT), text)
     return text

@@ -104,3 +104,20 @@ def test_texts_view_swaps_what_the_regex_finds(refs, pieces):
     expected = [None if pd.isna(t) else _REF.sub(lambda m: lookup.get(m.group(0), m.group(0)), t) for t in texts]
     got = texts_view(texts, names)
     assert [None if pd.isna(v) else v for v in got] == expected
+
+
+def test_floats_of_every_size_are_written_as_pandas_writes_them():
+    """Where numpy (pandas) and Arrow switch to an exponent differ (1e-05 against 0.00001, 1000000000000000.0
+    against 1e+15, 12428327649.956394 against 1.2428327649956394e+10): every size, both signs, whole ones."""
+    rng = np.random.default_rng(7)
+    sizes = 10.0 ** rng.integers(-9, 23, 20_000)
+    values = np.concatenate(
+        [
+            rng.random(20_000) * sizes * rng.choice([-1, 1], 20_000),
+            np.round(rng.random(2_000) * 40, 3),
+            rng.integers(-(2**62), 2**62, 2_000).astype(float),
+            [0.0, -0.0, 1e-4, 9.999e-5, 1e15, 999999999999999.9, 1e16, 2.0**53, 0.1 + 0.2, 5e-324, np.inf, -np.inf],
+        ]
+    )
+    frame = pd.DataFrame({"x": values, "y": pd.array(values, dtype="Float64")})
+    assert arrow_csv(frame) == pandas_csv(frame)
