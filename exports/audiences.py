@@ -39,6 +39,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyarrow.compute as pc
 
 from peermap.graph_models.arrow_text import isin, text_array
@@ -191,21 +192,32 @@ def texts_view(texts: pd.Series, names: pd.Series) -> pd.Series:
 
     Children stay as references in running text (meetings follow a child by
     reference); the ``name`` column carries names where allowed.
+
+    Notes
+    -----
+    Only the texts that may change go through Python's regex (``_REF``): those
+    in which Arrow finds two or more associate references, or one that the
+    audience calls by another name. Arrow's search is for the reference without
+    its word boundaries, so it finds every reference ``_REF`` does (and more);
+    on a national ties.csv most texts name no associate, or one shown by reference.
     """
     swap = names[names.index.to_series().ne(names).to_numpy()]
     if texts.empty or swap.empty:
         return texts
     lookup = swap.to_dict()
     texts = texts.astype("string")
-    # only the texts that may name an associate go through Python's regex: Arrow's search for the reference
-    # without its word boundaries finds every text Python's finds, and more; most of a national ties.csv names none
     arrow = text_array(texts)
-    maybe = pc.match_substring_regex(arrow, _ASSOCIATE_REF_RE2).fill_null(False).to_numpy(zero_copy_only=False)
-    if not maybe.any():
+    found = pc.count_substring_regex(arrow, _ASSOCIATE_REF_RE2).fill_null(0).to_numpy(zero_copy_only=False)
+    first = pc.struct_field(pc.extract_regex(arrow, f"(?P<ref>{_ASSOCIATE_REF_RE2})"), "ref")
+    may_change = (found >= 2) | ((found == 1) & isin(first, swap.index))
+    if not may_change.any():
         return texts
-    out = texts.copy()
-    out[maybe] = texts[maybe].str.replace(_REF, lambda m: lookup.get(m.group(0), m.group(0)), regex=True)
-    return out
+    changed = [
+        _REF.sub(lambda m: lookup.get(m.group(0), m.group(0)), text)
+        for text in arrow.filter(pa.array(may_change)).to_pylist()
+    ]
+    out = pc.replace_with_mask(arrow, pa.array(may_change), pa.array(changed, pa.large_string()))
+    return pd.Series(pd.array(out, dtype=texts.dtype), index=texts.index, name=texts.name)
 
 
 def people_view(
