@@ -10,6 +10,7 @@ writes the same files from the same :class:`~exports.audience_view.AudienceView`
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from pathlib import Path
 
 import numpy as np
@@ -18,7 +19,12 @@ import pandas as pd
 from peermap.exports.audience_view import AudienceView, audience_view
 from peermap.exports.audiences import AudiencePolicy, people_view, texts_view
 from peermap.exports.board import board_measures
-from peermap.exports.geojson import hotspot_table, write_hotspots_geojson, write_places_geojson
+from peermap.exports.geojson import (
+    hotspot_columns,
+    hotspot_table,
+    write_hotspots_geojson,
+    write_places_geojson,
+)
 from peermap.exports.manifest import write_json, write_manifest, write_table
 from peermap.exports.output_folder import OutputFolder
 from peermap.graph_models.dataset import Dataset
@@ -48,12 +54,15 @@ def write_hotspot_files(view: AudienceView, out_dir: Path, formats: tuple[str, .
     """Write ``hotspots.geojson``, ``places.geojson`` and (not for the board) ``hotspots.csv`` (and its Parquet
     twin when ``formats`` says so) as the audience may see them; returns their paths."""
     out = Path(out_dir)
+    columns = hotspot_columns(view.places, view.audience) if view.policy.people else None  # GeoJSON and CSV
     files = [
-        write_hotspots_geojson(view.places, out / "hotspots.geojson", view.audience, board=view.districts),
+        write_hotspots_geojson(
+            view.places, out / "hotspots.geojson", view.audience, board=view.districts, columns=columns
+        ),
         write_places_geojson(view.places, out / "places.geojson", view.audience),
     ]
     if view.policy.people:
-        files += write_table(hotspot_table(view.places, view.audience), out / "hotspots.csv", formats)
+        files += write_table(hotspot_table(view.places, view.audience, columns[0]), out / "hotspots.csv", formats)
     return files
 
 
@@ -112,10 +121,13 @@ def write_analysis(
     covers_from: str | None = None,
     formats: tuple[str, ...] = ("csv",),
     summary_only: bool = False,
+    stage=None,
 ) -> list[Path]:
     """Write the analysis for one audience; returns the files written (manifest last).
 
     ``formats`` and ``summary_only``: see :func:`write_analysis_files` (both recorded in the manifest).
+    ``stage``: optional ``stage(name)`` context-manager factory wrapped around the hot spots and the writing
+    (``peermap analyse`` reports each one's time).
 
     ``lookback`` (months) and ``covers_from`` (ISO date where the data's coverage starts) shape the hot
     spots' fixed areas and series (SCHEMA.md "Periods").
@@ -132,17 +144,19 @@ def write_analysis(
     exports.output_folder.OutputError
         when ``out_dir`` holds files peermap did not write, or cannot be written.
     """
-    view = audience_view(
-        dataset,
-        analysis.period,
-        audience,
-        names=names,
-        postcodes=postcodes,
-        analysis=analysis,
-        lookback=lookback,
-        covers_from=covers_from,
-    )
-    with OutputFolder.of(out_dir) as folder:
+    stage = stage or (lambda name: nullcontext())
+    with stage("hot spots and places"):
+        view = audience_view(
+            dataset,
+            analysis.period,
+            audience,
+            names=names,
+            postcodes=postcodes,
+            analysis=analysis,
+            lookback=lookback,
+            covers_from=covers_from,
+        )
+    with OutputFolder.of(out_dir) as folder, stage("writing files"):
         files = write_analysis_files(view, folder.path, kpi, formats, summary_only)
         extra = {
             "names": view.policy.names,

@@ -39,7 +39,10 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
+from peermap.graph_models.arrow_text import isin, text_array
 from peermap.graph_models.dataset import Dataset
 from peermap.mapping.periods import ages_on
 
@@ -49,6 +52,8 @@ FOLDER_AUDIENCES = AUDIENCES[:3]
 #: Link target types that identify things (not people or places): police and worker only.
 IDENTIFIER_TYPES = ("vehicle", "phone", "online")
 _REF = re.compile(r"\b[AC]-[0-9A-HJKMNP-TV-Z]{10}\b")
+#: An associate's reference without its word boundaries, for Arrow (a superset of ``_REF``'s: see texts_view).
+_ASSOCIATE_REF_RE2 = r"A-[0-9A-HJKMNP-TV-Z]{10}"
 
 
 @dataclass(frozen=True)
@@ -157,15 +162,15 @@ def restrict_dataset(dataset: Dataset, audience: str | AudiencePolicy) -> Datase
     """
     policy = audience if isinstance(audience, AudiencePolicy) else audience_policy(audience)
     links = dataset.links
-    keep = links["handling"].isin(policy.handling).fillna(False).to_numpy(dtype=bool).copy()
+    keep = isin(links["handling"], list(policy.handling))  # hashed in Arrow: millions of links on a national year
     if not policy.identifiers:
-        keep &= ~links["target_type"].isin(IDENTIFIER_TYPES).fillna(False).to_numpy(dtype=bool)
+        keep &= ~isin(links["target_type"], list(IDENTIFIER_TYPES))
     links = links[keep].reset_index(drop=True)
     if not policy.notes and "notes" in links:
         links = links.assign(notes=pd.Series(pd.NA, index=links.index, dtype="string"))
     associates = dataset.associates
     if len(associates):
-        linked = associates["associate_key"].isin(links["associate_key"].dropna())
+        linked = isin(associates["associate_key"], links["associate_key"].dropna())
         associates = associates[linked | associates["resolved"].to_numpy(dtype=bool)].reset_index(drop=True)
     return replace(dataset, links=links, associates=associates)
 
@@ -187,12 +192,32 @@ def texts_view(texts: pd.Series, names: pd.Series) -> pd.Series:
 
     Children stay as references in running text (meetings follow a child by
     reference); the ``name`` column carries names where allowed.
+
+    Notes
+    -----
+    Only the texts that may change go through Python's regex (``_REF``): those
+    in which Arrow finds two or more associate references, or one that the
+    audience calls by another name. Arrow's search is for the reference without
+    its word boundaries, so it finds every reference ``_REF`` does (and more);
+    on a national ties.csv most texts name no associate, or one shown by reference.
     """
     swap = names[names.index.to_series().ne(names).to_numpy()]
     if texts.empty or swap.empty:
         return texts
     lookup = swap.to_dict()
-    return texts.astype("string").str.replace(_REF, lambda m: lookup.get(m.group(0), m.group(0)), regex=True)
+    texts = texts.astype("string")
+    arrow = text_array(texts)
+    found = pc.count_substring_regex(arrow, _ASSOCIATE_REF_RE2).fill_null(0).to_numpy(zero_copy_only=False)
+    first = pc.struct_field(pc.extract_regex(arrow, f"(?P<ref>{_ASSOCIATE_REF_RE2})"), "ref")
+    may_change = (found >= 2) | ((found == 1) & isin(first, swap.index))
+    if not may_change.any():
+        return texts
+    changed = [
+        _REF.sub(lambda m: lookup.get(m.group(0), m.group(0)), text)
+        for text in arrow.filter(pa.array(may_change)).to_pylist()
+    ]
+    out = pc.replace_with_mask(arrow, pa.array(may_change), pa.array(changed, pa.large_string()))
+    return pd.Series(pd.array(out, dtype=texts.dtype), index=texts.index, name=texts.name)
 
 
 def people_view(

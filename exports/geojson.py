@@ -41,6 +41,7 @@ import shapely
 
 from peermap.exports.audiences import FOLDER_AUDIENCES
 from peermap.exports.board import small
+from peermap.exports.feature_text import feature_chunks, write_features
 from peermap.geo.districts import TREND_WORDS, district_shapes, trend_column
 from peermap.geo.hotspots import DAYS
 from peermap.geo.places import ROLES
@@ -115,31 +116,25 @@ def _header(name: str, result, audience: str) -> dict:
     return header
 
 
-def _feature_texts(columns: dict[str, list], geometries) -> list[str]:
-    """One JSON text per feature: properties from the columns, geometry written by shapely (in C)."""
-    names = list(columns)
-    shapes = shapely.to_geojson(np.asarray(geometries, dtype=object)) if len(geometries) else []
-    dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
-    return [
-        '{"type":"Feature","properties":' + dumps(dict(zip(names, values))) + ',"geometry":' + shape + "}"
-        for values, shape in zip(zip(*columns.values()), shapes)
-    ]
+def _feature_texts(columns: dict, geometries) -> list[str]:
+    """One JSON text per feature (:mod:`exports.feature_text`: a column at a time in Arrow, geometry by shapely)."""
+    return [text for chunk in feature_chunks(columns, geometries) for text in chunk.to_pylist()]
 
 
-def _collection(header: dict, columns: dict[str, list], geometries) -> dict:
-    features = [json.loads(text) for text in _feature_texts(columns, geometries)]
+def _collection(header: dict, columns: dict, geometries) -> dict:
+    features = json.loads("[" + ",".join(_feature_texts(columns, geometries)) + "]")
     return {**header, "features": features}
 
 
-def _write(header: dict, columns: dict[str, list], geometries, path) -> Path:
-    """Stream the collection as text (a national map has hundreds of thousands of features)."""
+def _write(header: dict, columns: dict, geometries, path) -> Path:
+    """Stream the collection as text from Arrow's buffers (a national map has hundreds of thousands of features)."""
     path = Path(path)
     make_folder(path.parent)
     head = json.dumps(header, ensure_ascii=False, separators=(",", ":"))[:-1]
-    with open_private(path, "w") as out:
-        out.write(head + ',"features":[')
-        out.write(",\n".join(_feature_texts(columns, geometries)))
-        out.write("]}\n")
+    with open_private(path, "wb") as out:
+        out.write((head + ',"features":[').encode())
+        write_features(out, columns, geometries)
+        out.write(b"]}\n")
     return path
 
 
@@ -167,7 +162,8 @@ def _figures(p: float) -> float:
     return float(f"{p:.3g}")
 
 
-def _hotspot_columns(result, audience: str, top: int | None) -> tuple[dict, object]:
+def hotspot_columns(result, audience: str, top: int | None = None) -> tuple[dict, object]:
+    """``hotspots.geojson``'s properties, column by column, and the areas' WGS84 outlines (meeting, police)."""
     areas = result.areas if top is None else result.areas.head(top)
     joint = weekday_hours(result.time_of_day, areas["area"])
     gi_p = areas["gi_p"].map(_figures, na_action="ignore")
@@ -215,10 +211,10 @@ def _hotspot_columns(result, audience: str, top: int | None) -> tuple[dict, obje
             for c in ("contains_childrens_home", "episodes_from_childrens_homes", "peak_day", "peak_hour")
         }
     )
-    columns["by_hour"], columns["by_weekday"] = joint.sum(axis=1).tolist(), joint.sum(axis=2).tolist()
-    columns["by_weekday_hour"] = joint.tolist()
+    columns["by_hour"], columns["by_weekday"] = joint.sum(axis=1), joint.sum(axis=2)  # arrays: lists in the JSON
+    columns["by_weekday_hour"] = joint
     if result.bins:
-        columns["by_weekday_hour_window"] = weekday_hours(result.time_of_day_window, areas["area"]).tolist()
+        columns["by_weekday_hour_window"] = weekday_hours(result.time_of_day_window, areas["area"])
     columns.update({c: _column(areas[c]) for c in ("places", "place_names", "postcodes", "district", "width_m")})
     columns["lon"] = _column(areas["lon"].round(DECIMALS))
     columns["lat"] = _column(areas["lat"].round(DECIMALS))
@@ -236,12 +232,12 @@ def hotspot_features(result, audience: str = "meeting", top: int | None = None, 
     """The ``hotspots.geojson`` FeatureCollection for ``audience`` (see the module docstring)."""
     _check(result, audience)
     columns, geometry = (
-        _board_hotspots(result, _board(board)) if audience == "board" else _hotspot_columns(result, audience, top)
+        _board_hotspots(result, _board(board)) if audience == "board" else hotspot_columns(result, audience, top)
     )
     return _collection(_header("hotspots", result, audience), columns, geometry)
 
 
-def hotspot_table(result, audience: str = "meeting") -> pd.DataFrame:
+def hotspot_table(result, audience: str = "meeting", columns: dict | None = None) -> pd.DataFrame:
     """``hotspots.csv`` (meeting and police, never the board): one row per area, in rank order, with the
     properties of ``hotspots.geojson``, the lists spread into columns so a spreadsheet can chart them:
     ``children_<bin>`` and ``gi_z_<bin>`` per bin of the series (empty where a bin is before the data's
@@ -251,7 +247,8 @@ def hotspot_table(result, audience: str = "meeting") -> pd.DataFrame:
     if audience not in ("meeting", "police"):
         raise AudienceError(f"hotspots.csv is for the meeting and police audiences, not {audience!r}")
     _check(result, audience)
-    columns, _ = _hotspot_columns(result, audience, None)
+    if columns is None:  # the GeoJSON's, when it was written from them (:func:`hotspot_columns`)
+        columns, _ = hotspot_columns(result, audience, None)
     labels = [b.label for b in result.bins]
     table = {}
     for name, values in columns.items():
@@ -265,16 +262,18 @@ def hotspot_table(result, audience: str = "meeting") -> pd.DataFrame:
                 )
         elif name == "by_hour":
             for h in range(24):
-                table[f"hour_{h:02d}"] = [row[h] for row in values]
+                table[f"hour_{h:02d}"] = np.asarray(values, dtype=np.int64).reshape(-1, 24)[:, h]
         elif name == "by_weekday":
             for d, day in enumerate(DAYS):
-                table[day.lower()] = [row[d] for row in values]
+                table[day.lower()] = np.asarray(values, dtype=np.int64).reshape(-1, 7)[:, d]
         else:
             table[name] = pd.array(values) if any(v is None for v in values) else values
     return pd.DataFrame(table)
 
 
-def write_hotspots_geojson(result, path, audience: str = "meeting", top: int | None = None, board=None) -> Path:
+def write_hotspots_geojson(
+    result, path, audience: str = "meeting", top: int | None = None, board=None, columns: tuple | None = None
+) -> Path:
     """Write ``hotspots.geojson``: the areas in rank order as WGS84 polygons.
 
     Parameters
@@ -288,6 +287,8 @@ def write_hotspots_geojson(result, path, audience: str = "meeting", top: int | N
         Only the first ``top`` areas (all by default).
     board : the board's suppressed district table (``exports.board.board_districts(district_table(result))``),
         needed when ``audience`` is ``board``.
+    columns : :func:`hotspot_columns` of ``result`` for ``audience`` and ``top``, when already made
+        (``hotspots.csv`` is written from the same columns).
 
     Returns
     -------
@@ -300,12 +301,14 @@ def write_hotspots_geojson(result, path, audience: str = "meeting", top: int | N
     Notes
     -----
     Built column by column (one vectorised reprojection, geometry written by
-    shapely), then one JSON text per area: O(a) for a areas.
+    shapely, properties encoded a column at a time in Arrow: :mod:`exports.feature_text`): O(a) for a areas.
     """
     _check(result, audience)
-    columns, geometry = (
-        _board_hotspots(result, _board(board)) if audience == "board" else _hotspot_columns(result, audience, top)
-    )
+    if audience == "board":
+        columns = _board_hotspots(result, _board(board))
+    elif columns is None:
+        columns = hotspot_columns(result, audience, top)
+    columns, geometry = columns
     return _write(_header("hotspots", result, audience), columns, geometry, path)
 
 

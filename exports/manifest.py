@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from peermap import __version__
+from peermap.exports.csv_text import write_frame
 from peermap.graph_models.private_files import make_folder, open_private
 from peermap.graph_models.reading import sha256_file
 from peermap.graph_models.rejects import neutralise
@@ -67,8 +68,9 @@ def write_csv(frame: pd.DataFrame, path: Path) -> Path:
             out[column] = out[column].dt.strftime("%Y-%m-%dT%H:%M:%S%z").fillna("")
         elif out[column].dtype == bool:
             out[column] = np.where(out[column], "yes", "no")
-    with _private(path) as handle:
-        out.to_csv(handle, index=False, lineterminator="\n")
+    make_folder(path.parent)
+    with open_private(path, "wb") as handle:
+        write_frame(out, handle)  # what out.to_csv(index=False, lineterminator="\n") writes, in Arrow
     return path
 
 

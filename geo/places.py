@@ -49,6 +49,7 @@ import pandas as pd
 
 from peermap.geo.postcodes import PostcodeIndex, default_index
 from peermap.graph_models import cells
+from peermap.graph_models.arrow_text import isin
 from peermap.graph_models.local_time import LOCAL_TIMES
 from peermap.graph_models.postcode_format import normalise_postcodes
 
@@ -275,7 +276,7 @@ def home_mentions(dataset, child_refs=None) -> pd.DataFrame:
     """
     ch = dataset.children.reset_index(drop=True)
     if child_refs is not None:
-        ch = ch[ch["ref"].isin(pd.Index(child_refs))]
+        ch = ch[isin(ch["ref"], pd.Index(child_refs))]
     parts = []
     for role, column in (("lives", "home_postcode"), ("placed", "placement_postcode")):
         c = ch[ch[column].notna()]
@@ -364,7 +365,7 @@ def at_home(mentions: pd.DataFrame, homes: Homes) -> pd.Series:
     m = mentions if "pc_code" in mentions else with_codes(mentions)
     pc_codes = m["pc_code"].to_numpy()
     pcs = _code_values(m, "pc_code", "postcode_placed")
-    home_place = pcs.isin(homes.childrens) | (pcs.isin(homes.any) & ~pcs.isin(homes.public))
+    home_place = isin(pcs, homes.childrens) | (isin(pcs, homes.any) & ~isin(pcs, homes.public))
     flagged = np.append(np.asarray(home_place, bool), False)[pc_codes]  # code -1 (no postcode): not a home
     child_codes = m["child_code"].to_numpy()
     own = np.zeros(len(m), bool)
@@ -555,10 +556,11 @@ def role_table(mentions: pd.DataFrame) -> pd.DataFrame:
 def place_kind(postcodes: pd.Series, homes: Homes, listed_kinds: dict, placed_at: pd.Index) -> pd.Series:
     """What a place is: ``childrens_home``, ``placement``, ``family_home``, the ``places.csv`` kind, or NA."""
     kind = _map_distinct(postcodes, listed_kinds)
-    family = postcodes.isin(homes.any) & ~postcodes.isin(homes.public)
-    kind = kind.mask(family & kind.isna(), "family_home")
-    kind = kind.mask(postcodes.isin(placed_at) & ~postcodes.isin(homes.public), "placement")
-    kind = kind.mask(postcodes.isin(homes.childrens), "childrens_home")
+    public = isin(postcodes, homes.public)  # hashed in Arrow (pandas makes a Python string of each postcode)
+    family = isin(postcodes, homes.any) & ~public
+    kind = kind.mask(family & kind.isna().to_numpy(bool), "family_home")
+    kind = kind.mask(isin(postcodes, placed_at) & ~public, "placement")
+    kind = kind.mask(isin(postcodes, homes.childrens), "childrens_home")
     return kind.astype("string")
 
 
@@ -616,9 +618,7 @@ def place_table(mentions: pd.DataFrame, roles: pd.DataFrame, listed: pd.DataFram
     out["place"] = out["listed_name"].fillna(out["written_name"]).fillna(pcs).astype("string")
     out["district"] = pcs.str.extract(r"^(\S+)", expand=False).to_numpy()
     out["kind"] = place_kind(pcs, homes, listed_kind, homes.placements).to_numpy()
-    out["home"] = (pcs.isin(homes.any) & ~pcs.isin(homes.public)).fillna(False).to_numpy(bool) | pcs.isin(
-        homes.childrens
-    ).to_numpy(bool)
+    out["home"] = (isin(pcs, homes.any) & ~isin(pcs, homes.public)) | isin(pcs, homes.childrens)
     # children, episodes and mentions per place (row) and role (column), from the role table's codes
     size = int(m["pc_code"].max()) + 1
     row_of = np.full(size, -1)

@@ -540,7 +540,7 @@ def lookback_only_people(people: pd.DataFrame, window: Lookback) -> pd.DataFrame
 
     Their period figures are nothing: no cluster, rank or score's worth (0), 0 children and clusters reached.
     """
-    earlier = window.active[~window.active["ref"].isin(people["ref"]).to_numpy(dtype=bool)]
+    earlier = window.active[~isin(window.active["ref"], people["ref"])]
     earlier = earlier.sort_values(["kind", "ref"], ascending=[False, True], ignore_index=True)
     child = earlier["kind"].eq("child").to_numpy(dtype=bool)
     n = len(earlier)

@@ -157,3 +157,88 @@ def test_audience_rules_are_enforced(tmp_path):
     shareable = analyse_places(dataset, APRIL, postcodes=index, include_handling_c=False)
     with pytest.raises(AudienceError, match="suppression"):  # the board's districts never go out unsuppressed
         write_hotspots_geojson(shareable, tmp_path / "x.geojson", audience="board")
+
+
+def _old_writer_features(columns: dict, geometries) -> list[dict]:
+    """What the writer before exports/feature_text.py made of the same columns: a dict a feature through json."""
+    names = list(columns)
+    values = [v.tolist() if isinstance(v, np.ndarray) else list(v) for v in columns.values()]
+    shapes = shapely.to_geojson(np.asarray(geometries, dtype=object)) if len(geometries) else []
+    encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+    return [
+        json.loads('{"type":"Feature","properties":' + encode(dict(zip(names, row))) + ',"geometry":' + shape + "}")
+        for row, shape in zip(zip(*values), shapes)
+    ]
+
+
+def _same_json(a, b, where="") -> str | None:
+    """Where two parsed JSON values differ in value or in JSON type (an int is not a float, a list stays a list)."""
+    if type(a) is not type(b):
+        return f"{where}: {a!r} ({type(a).__name__}) against {b!r} ({type(b).__name__})"
+    if isinstance(a, dict):
+        if list(a) != list(b):
+            return f"{where}: properties {list(a)} against {list(b)}"
+        return next((d for k in a if (d := _same_json(a[k], b[k], f"{where}.{k}"))), None)
+    if isinstance(a, list):
+        if len(a) != len(b):
+            return f"{where}: {len(a)} items against {len(b)}"
+        return next((d for i, (x, y) in enumerate(zip(a, b)) if (d := _same_json(x, y, f"{where}[{i}]"))), None)
+    return None if a == b else f"{where}: {a!r} against {b!r}"
+
+
+@pytest.mark.parametrize("audience", ["police", "meeting", "board"])
+def test_geojson_parses_to_what_the_json_module_wrote(written, audience):
+    """The vectorised writer's files (Arrow, a column at a time) parse to the very properties, values and JSON
+    types the old writer's did (a dict a feature through the json module), lists and nested lists included, on
+    the synthetic Durham year; and they are strict JSON (no NaN)."""
+    from peermap.exports import geojson
+
+    out, police, shareable = written
+    result = police if audience == "police" else shareable
+    board = board_districts(district_table(result)) if audience == "board" else None
+    made = {
+        "hotspots": geojson._board_hotspots(result, board)
+        if audience == "board"
+        else geojson.hotspot_columns(result, audience),
+        "places": geojson._board_places(result) if audience == "board" else geojson._place_columns(result, audience),
+    }
+    for name, (columns, geometries) in made.items():
+        text = (out / audience / f"{name}.geojson").read_text(encoding="utf-8")
+        features = json.loads(text, parse_constant=lambda c: pytest.fail(f"{name}.geojson holds {c}"))["features"]
+        old = _old_writer_features(columns, geometries)
+        assert len(features) == len(old) > 0
+        difference = _same_json(features, old, name)
+        assert difference is None, difference
+        if name == "hotspots" and audience != "board":  # the lists that must stay lists
+            first = features[0]["properties"]
+            assert isinstance(first["by_weekday_hour"], list) and len(first["by_weekday_hour"]) == 7
+            assert all(isinstance(row, list) and len(row) == 24 for row in first["by_weekday_hour"])
+            assert isinstance(first["series"], list) and isinstance(first["by_hour"], list)
+
+
+def test_feature_text_writes_what_json_writes_for_awkward_values():
+    """Text that needs escaping, numbers json writes with a point, missing values, mixed columns, nested lists."""
+    from peermap.exports.feature_text import column_text
+
+    cases = {
+        "text": ["plain", 'a "quote"', "back\\slash", "new\nline", "tab\tand\x01", "é ünïcode ✓", None, ""],
+        "whole": [0, -3, 2**40, None, 7, 1, 2, 3],
+        "float": [2.0, 0.1, 1e-7, 1.23e-20, 1e15, -0.0, None, 123456.789012],
+        "bool": [True, False, None, True, False, True, True, False],
+        "mixed": [1, "one", 2.5, None, True, [1], "x", 0],
+        "lists": [[1, 2], [], None, [3], [4, 5, 6], [7], [8], [9]],
+        "float lists": [[1.5, None], [2.0], [], None, [0.1], [1e-9], [3.0], [4.25]],
+        "table": np.arange(8 * 2 * 3).reshape(8, 2, 3),
+        "floats": np.array([0.5, 2.0, np.nan, 1e21, 3.25, 1.0, 0.0, 7.5]),
+    }
+    for name, values in cases.items():
+        expected = [
+            json.dumps(v, ensure_ascii=False, separators=(",", ":"))
+            for v in (values.tolist() if isinstance(values, np.ndarray) else values)
+        ]
+        got = column_text(values).to_pylist()
+        parsed = [json.loads(t) for t in got]
+        wanted = [json.loads(t) for t in expected]
+        if name == "floats":  # NaN: the json module wrote NaN (not JSON); null now
+            wanted[2] = None
+        assert _same_json(parsed, wanted, name) is None, _same_json(parsed, wanted, name)

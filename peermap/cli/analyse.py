@@ -99,18 +99,27 @@ def analyse(
     from peermap.exports.output_folder import REJECTS, OutputFolder
     from peermap.mapping.periods import resolve_period
 
-    with audited(out, audience=audience.value) as run, OutputFolder(out) as folder:
+    with (
+        audited(out, audience=audience.value) as run,
+        OutputFolder(out) as folder,
+        console.progress() as report,
+    ):
+        stage = console.stages(report)  # each stage's time on stderr (a bar on a terminal)
         span = resolve_period(period, date_from, date_to)
         run.period = span.as_dict()
         check_engine(engine, data_dir, neo4j)
-        dataset = open_dataset(
-            data_dir, neo4j, key_file, postcodes, rejects or folder.path / REJECTS, shown_as=rejects or out / REJECTS
-        )
-        with graph_engine(engine, neo4j, dataset), console.progress() as report:
-            report("analysing", 0, 1)
+        with stage("loading"):
+            dataset = open_dataset(
+                data_dir,
+                neo4j,
+                key_file,
+                postcodes,
+                rejects or folder.path / REJECTS,
+                shown_as=rejects or out / REJECTS,
+            )
+        with graph_engine(engine, neo4j, dataset), stage("analysing"):
             index = postcode_index(postcodes)
-            analysis = analyse_for_audience(dataset, span, audience.value, postcodes=index)
-            report("analysing", 1, 1)
+            analysis = analyse_for_audience(dataset, span, audience.value, postcodes=index, stage=stage)
         files = write_analysis(
             analysis,
             folder,
@@ -122,8 +131,10 @@ def analyse(
             covers_from=covers_from_date(covers_from),
             formats=tuple(formats_written(format)),
             summary_only=summary_only,
+            stage=stage,
         )
-        folder.commit(after=run.written)
+        with stage("moving into place"):
+            folder.commit(after=run.written)
     counts = analysis.info["counts"]
     clusters = analysis.info["clustering"]["clusters"]
     say(

@@ -1,0 +1,142 @@
+"""CSV made a column at a time in Arrow, byte for byte what pandas' ``to_csv`` writes for the same frame.
+
+A national ``ties.csv`` is millions of rows and gigabytes of text: pandas
+writes it a row at a time through Python's :mod:`csv` module. Here each column
+is turned into its cells at once (numbers formatted by numpy as pandas does,
+text quoted where Python's :mod:`csv` would quote it, in Arrow's C++), the
+cells are joined into lines, and the lines are written straight from Arrow's
+buffer, a block of rows at a time.
+
+The cells are pandas' (``index=False``, ``lineterminator="\\n"``, quoting as
+:data:`csv.QUOTE_MINIMAL`): a missing value is empty; whole numbers as they are;
+floats as numpy prints them (``2.0``, ``1e-05``; cast in Arrow where its text is the same); a cell holding a comma, a
+double quote or a newline is quoted, its quotes doubled. A frame with a column
+of another kind (lists, dates) is written by pandas itself.
+
+Examples
+--------
+>>> import io
+>>> frame = pd.DataFrame({"a": ["x", 'say "hi", then', None], "n": [1.0, 2.5, float("nan")]})
+>>> out = io.BytesIO(); write_frame(frame, out); out.getvalue().decode()
+'a,n\\nx,1.0\\n"say ""hi"", then",2.5\\n,\\n'
+"""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+TEXT = pa.large_string()
+#: Rows made into text at a time (bounds the memory the lines take).
+BLOCK = 250_000
+
+
+def _quoted(cells: pa.Array) -> pa.Array:
+    """Cells quoted as Python's csv module quotes them (QUOTE_MINIMAL, lineterminator ``\\n``): those holding
+    ``,``, ``"`` or a newline, their quotes doubled."""
+    needs = pc.match_substring_regex(cells, r'[,"\n]')
+    if not pc.any(needs).as_py():
+        return cells
+    doubled = pc.replace_substring(cells, '"', '""')
+    quoted = pc.binary_join_element_wise(pa.scalar('"', TEXT), doubled, pa.scalar('"', TEXT), pa.scalar("", TEXT))
+    return pc.if_else(needs, quoted, cells)
+
+
+def _numbers(values: np.ndarray, missing: np.ndarray | None) -> pa.Array:
+    """Numbers as pandas writes them (numpy's ``str`` of each), missing ones empty.
+
+    Whole numbers and booleans are cast in Arrow. Floats too where Arrow's shortest text is numpy's
+    (both write the shortest digits that read back the same; they differ only in when they switch to an
+    exponent, and in ``2`` for ``2.0``): a float numpy writes with an exponent (below 1e-4, from 1e16),
+    one Arrow writes with one, and NaN and infinity are given numpy's own text.
+    """
+    if values.dtype == bool:
+        text = pc.if_else(pa.array(values), pa.scalar("True", TEXT), pa.scalar("False", TEXT))
+    elif values.dtype.kind in "iu":
+        text = pa.array(values).cast(TEXT)
+    else:
+        values = values.astype(np.float64, copy=False)
+        text = pa.array(values).cast(TEXT)
+        size = np.abs(values)
+        with np.errstate(invalid="ignore"):
+            exponent = ((size < 1e-4) & (values != 0)) | (size >= 1e16) | ~np.isfinite(values)
+        exponent |= pc.match_substring_regex(text, "[en]").to_numpy(zero_copy_only=False)
+        whole = pc.invert(pc.match_substring(text, "."))  # "2" -> "2.0", as numpy writes it
+        text = pc.if_else(whole, pc.binary_join_element_wise(text, pa.scalar(".0", TEXT), pa.scalar("", TEXT)), text)
+        if exponent.any():
+            text = pc.replace_with_mask(text, pa.array(exponent), pa.array(values[exponent].astype(str), TEXT))
+    if missing is not None and missing.any():
+        text = pc.if_else(pa.array(missing), pa.scalar("", TEXT), text)
+    return text
+
+
+def column_cells(column: pd.Series) -> pa.Array | None:
+    """A column's cells as text, quoted where needed; ``None`` when pandas must write it (a kind not handled)."""
+    dtype = column.dtype
+    if isinstance(dtype, pd.StringDtype) or (
+        pd.api.types.is_object_dtype(dtype) and pd.api.types.infer_dtype(column) in ("string", "empty")
+    ):
+        text = pa.array(column.array, TEXT, from_pandas=True)
+        if isinstance(text, pa.ChunkedArray):
+            text = text.combine_chunks()
+        return _quoted(text.fill_null(""))
+    if pd.api.types.is_object_dtype(dtype):
+        return None
+    if pd.api.types.is_bool_dtype(dtype) and not isinstance(dtype, pd.api.extensions.ExtensionDtype):
+        return _numbers(column.to_numpy(), None)
+    if isinstance(dtype, pd.api.extensions.ExtensionDtype):
+        if not (pd.api.types.is_integer_dtype(dtype) or pd.api.types.is_float_dtype(dtype)):
+            return None
+        missing = column.isna().to_numpy(dtype=bool)
+        if pd.api.types.is_integer_dtype(dtype):
+            values = column.to_numpy(dtype=np.int64, na_value=0)
+        else:  # pandas writes str() of each Python float: the same text as numpy's
+            values = column.to_numpy(dtype=np.float64, na_value=np.nan)
+        return _numbers(values, missing)
+    if pd.api.types.is_integer_dtype(dtype):
+        return _numbers(column.to_numpy(), None)
+    if pd.api.types.is_float_dtype(dtype):
+        values = column.to_numpy()
+        return _numbers(values, np.isnan(values))
+    return None
+
+
+def _handled(column: pd.Series) -> bool:
+    """Whether :func:`column_cells` writes this column as pandas would (text, numbers, booleans)."""
+    dtype = column.dtype
+    if pd.api.types.is_object_dtype(dtype):
+        return pd.api.types.infer_dtype(column) in ("string", "empty")
+    return column_cells(column.iloc[:0]) is not None
+
+
+def _header(frame: pd.DataFrame) -> bytes:
+    return (",".join(_quoted(pa.array([str(c) for c in frame.columns], TEXT)).to_pylist()) + "\n").encode()
+
+
+def write_frame(frame: pd.DataFrame, handle) -> None:
+    """Write ``frame`` as CSV into the binary file ``handle``, as ``frame.to_csv(index=False, lineterminator="\\n")``.
+
+    Notes
+    -----
+    O(n) in cells, a block of :data:`BLOCK` rows at a time; pandas itself for
+    a frame of one column (it quotes a lone empty cell) or with a column of
+    another kind.
+    """
+    if len(frame.columns) < 2 or not all(_handled(frame[c]) for c in frame.columns):
+        text = io.TextIOWrapper(handle, encoding="utf-8", newline="", write_through=True)
+        frame.to_csv(text, index=False, lineterminator="\n")
+        text.detach()
+        return
+    handle.write(_header(frame))
+    comma, newline = pa.scalar(",", TEXT), pa.scalar("\n", TEXT)
+    for start in range(0, len(frame), BLOCK):
+        block = frame.iloc[start : start + BLOCK]
+        cells = [column_cells(block[c]) for c in block.columns]
+        lines = pc.binary_join_element_wise(*cells, comma)
+        lines = pc.binary_join_element_wise(lines, newline, pa.scalar("", TEXT))
+        offsets = pa.array([0, len(lines)], pa.int64())
+        handle.write(pc.binary_join(pa.LargeListArray.from_arrays(offsets, lines), pa.scalar("", TEXT))[0].as_buffer())
