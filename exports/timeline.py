@@ -93,7 +93,7 @@ def timeline(dataset, analysis, node_ids, postcodes=None) -> dict | None:
         record = [
             int(row.month),
             float(row.weight),
-            max(TIE_TYPES.index(row.tie_type) if row.tie_type in TIE_TYPES else 0, 0),
+            TIE_TYPES.index(row.tie_type),  # the network gives every tie one of the three
             int(bool(row.unverified)),
             [[k, int(n)] for k, n in enumerate(counts[i]) if n],
         ]

@@ -22,7 +22,9 @@ a different story about who is linked:
   and over the look-back (only in an analysis of the police's dataset: the
   meeting's has no phones, vehicles or handles);
 - **tie dates**: each piece of evidence between two people in the window, as
-  (date first seen, kind), for the later time control.
+  (date first seen, kind), for a notebook; the pages' time control draws each
+  month's own ties instead (:func:`ties_by_month`), since one piece of evidence
+  over the window may bundle several months.
 
 The board gets none of it (SCHEMA.md "The board audience"): it is analysed with
 ``lookback=None``.

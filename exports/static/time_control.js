@@ -23,7 +23,7 @@
     weight = Math.round(weight * 1000) / 1000;
     var tieType = ["risk", "safety", "context"][Math.min(type, 2)];
     var strength = tieType !== "risk" ? 3 : (weight >= time.strong ? 0 : (weight >= time.moderate ? 1 : (weight > 0 ? 2 : 3)));
-    return {weight: weight, tieType: tieType, unverified: unverified, months: months, said: said,
+    return {weight: weight, tieType: tieType, unverified: unverified, said: said,
             strength: time.strengths[strength]};
   }
 
