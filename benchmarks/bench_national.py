@@ -51,7 +51,14 @@ YEAR = ["--from", "2022-04-01", "--to", "2023-03-31"]
 STAGE_LINE = re.compile(r"^(?P<stage>[^:\n]+): done in (?P<seconds>[0-9.]+)s$", re.MULTILINE)
 PEERMAP = Path(sys.executable).with_name("peermap")
 #: The command's own stages; the others are the analysis' (inside 'analysing').
-OUTER = ("loading", "analysing", "hot spots and places", "writing files", "moving into place")
+OUTER = (
+    "loading",
+    "analysing",
+    "writing tables",
+    "hot spots and places",
+    "writing maps, measures and manifest",
+    "moving into place",
+)
 
 
 def load_average() -> str:

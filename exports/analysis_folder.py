@@ -16,8 +16,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from peermap.exports.audience_view import AudienceView, audience_view
-from peermap.exports.audiences import AudiencePolicy, people_view, texts_view
+from peermap.exports.audience_view import AudienceView, audience_view, refuse_hidden_handling
+from peermap.exports.audiences import AudiencePolicy, associate_names, audience_policy, people_view, texts_view
 from peermap.exports.board import board_measures
 from peermap.exports.geojson import (
     hotspot_columns,
@@ -31,11 +31,20 @@ from peermap.graph_models.dataset import Dataset
 from peermap.mapping.analysis import Analysis, pair_keys, why_texts
 from peermap.mapping.evidence import explain
 from peermap.mapping.measures import compute_measures
+from peermap.mapping.memory import release_free_memory
 from peermap.mapping.periods import LOOKBACK_MONTHS
 
 
 def audience_ties(analysis: Analysis, policy: AudiencePolicy, shown: pd.Series) -> pd.DataFrame:
     """ties.csv's rows for an audience: ``why`` with raw IDs for those who may see them, names as allowed."""
+    ties = ties_before_names(analysis, policy)
+    ties["why"] = texts_view(ties["why"].astype("string"), shown)
+    return ties
+
+
+def ties_before_names(analysis: Analysis, policy: AudiencePolicy) -> pd.DataFrame:
+    """ties.csv's rows for an audience with associates still by reference in ``why`` (:func:`audience_ties`
+    less :func:`~exports.audiences.texts_view`, which the writer applies a block at a time)."""
     ties = analysis.ties.copy()
     if policy.raw_ids and len(ties):
         network = analysis.network
@@ -46,7 +55,6 @@ def audience_ties(analysis: Analysis, policy: AudiencePolicy, shown: pd.Series) 
             analysis.tie_pairs if analysis.tie_pairs is not None else pair_keys(ties, pd.Index(network.nodes["ref"]))
         )
         ties["why"] = why.to_numpy()[np.searchsorted(network.ties["pair"].to_numpy(), pairs)]
-    ties["why"] = texts_view(ties["why"].astype("string"), shown)
     return ties
 
 
@@ -66,6 +74,61 @@ def write_hotspot_files(view: AudienceView, out_dir: Path, formats: tuple[str, .
     return files
 
 
+def write_analysis_tables(
+    analysis: Analysis,
+    dataset: Dataset,
+    policy: AudiencePolicy,
+    out_dir: Path,
+    formats: tuple[str, ...] = ("csv",),
+    summary_only: bool = False,
+) -> list[Path]:
+    """people.csv, clusters.csv, ties.csv, changes.csv and (police) possible_duplicates.csv, as ``policy``
+    may see them, into ``out_dir``; nothing for the board. Needs no places: ``peermap analyse`` writes them
+    first, then lets go of the ties' evidence before the hot spots
+    (:meth:`mapping.analysis.Analysis.drop_tie_details`)."""
+    if not policy.people:
+        return []
+    out = Path(out_dir)
+    shown = associate_names(dataset.associates, policy)
+    people = people_view(analysis.everyone(), dataset.children, dataset.associates, policy)
+    files = write_table(people, out / "people.csv", formats)
+
+    clusters = analysis.clusters.copy()
+    for column in ("associates", "summary", "strongest_ties", "adults_of_concern"):
+        clusters[column] = texts_view(clusters[column].astype("string"), shown)
+    files += write_table(clusters, out / "clusters.csv", formats)
+
+    if not summary_only:
+        ties = ties_before_names(analysis, policy)  # names put in a block at a time as it is written
+        files += write_table(
+            ties, out / "ties.csv", formats, texts={"why": lambda why: texts_view(why.astype("string"), shown)}
+        )
+        del ties
+
+    changes = analysis.changes.copy()
+    for column in ("subject", "detail"):
+        changes[column] = texts_view(changes[column].astype("string"), shown)
+    files += write_table(changes, out / "changes.csv", formats)
+
+    if policy.unresolved_names and len(analysis.duplicates):
+        files += write_table(analysis.duplicates, out / "possible_duplicates.csv", formats)
+    return files
+
+
+def write_view_files(
+    view: AudienceView, out_dir: Path, kpi: bool = True, formats: tuple[str, ...] = ("csv",)
+) -> list[Path]:
+    """kpi.json (the board's with its suppression), hotspots.geojson, places.geojson and hotspots.csv."""
+    files: list[Path] = []
+    if kpi:
+        if view.policy.people:
+            measures = compute_measures(view.dataset, view.period)
+        else:
+            measures = board_measures(view.dataset, view.period).json("now")
+        files.append(write_json(measures, Path(out_dir) / "kpi.json"))
+    return files + write_hotspot_files(view, out_dir, formats)
+
+
 def write_analysis_files(
     view: AudienceView,
     out_dir: Path,
@@ -77,36 +140,8 @@ def write_analysis_files(
 
     ``formats`` with ``parquet`` adds a Parquet file beside each CSV; ``summary_only`` leaves out the ties
     (``ties.csv``: millions of rows on a national year, more than a spreadsheet opens)."""
-    policy, analysis, shown = view.policy, view.analysis, view.shown
-    out = Path(out_dir)
-    files: list[Path] = []
-    if policy.people:
-        people = people_view(analysis.everyone(), view.dataset.children, view.dataset.associates, policy)
-        files += write_table(people, out / "people.csv", formats)
-
-        clusters = analysis.clusters.copy()
-        for column in ("associates", "summary", "strongest_ties", "adults_of_concern"):
-            clusters[column] = texts_view(clusters[column].astype("string"), shown)
-        files += write_table(clusters, out / "clusters.csv", formats)
-
-        if not summary_only:
-            files += write_table(audience_ties(analysis, policy, shown), out / "ties.csv", formats)
-
-        changes = analysis.changes.copy()
-        for column in ("subject", "detail"):
-            changes[column] = texts_view(changes[column].astype("string"), shown)
-        files += write_table(changes, out / "changes.csv", formats)
-
-        if policy.unresolved_names and len(analysis.duplicates):
-            files += write_table(analysis.duplicates, out / "possible_duplicates.csv", formats)
-    if kpi:
-        if policy.people:
-            measures = compute_measures(view.dataset, analysis.period)
-        else:
-            measures = board_measures(view.dataset, analysis.period).json("now")
-        files.append(write_json(measures, out / "kpi.json"))
-    files.extend(write_hotspot_files(view, out, formats))
-    return files
+    tables = write_analysis_tables(view.analysis, view.dataset, view.policy, out_dir, formats, summary_only)
+    return tables + write_view_files(view, out_dir, kpi, formats)
 
 
 def write_analysis(
@@ -122,12 +157,16 @@ def write_analysis(
     formats: tuple[str, ...] = ("csv",),
     summary_only: bool = False,
     stage=None,
+    drop_tie_details: bool = False,
 ) -> list[Path]:
     """Write the analysis for one audience; returns the files written (manifest last).
 
     ``formats`` and ``summary_only``: see :func:`write_analysis_files` (both recorded in the manifest).
-    ``stage``: optional ``stage(name)`` context-manager factory wrapped around the hot spots and the writing
-    (``peermap analyse`` reports each one's time).
+    ``stage``: optional ``stage(name)`` context-manager factory wrapped around the writing of the tables, the
+    hot spots and the writing of the rest (``peermap analyse`` reports each one's time).
+    ``drop_tie_details``: once the tables are written, let go of the evidence and the ties' texts
+    (:meth:`~mapping.analysis.Analysis.drop_tie_details`) before the hot spots are found: gigabytes on a
+    national year, for a caller that needs no more of the analysis than its people, clusters and counts.
 
     ``lookback`` (months) and ``covers_from`` (ISO date where the data's coverage starts) shape the hot
     spots' fixed areas and series (SCHEMA.md "Periods").
@@ -145,31 +184,41 @@ def write_analysis(
         when ``out_dir`` holds files peermap did not write, or cannot be written.
     """
     stage = stage or (lambda name: nullcontext())
-    with stage("hot spots and places"):
-        view = audience_view(
-            dataset,
-            analysis.period,
-            audience,
-            names=names,
-            postcodes=postcodes,
-            analysis=analysis,
-            lookback=lookback,
-            covers_from=covers_from,
-        )
-    with OutputFolder.of(out_dir) as folder, stage("writing files"):
-        files = write_analysis_files(view, folder.path, kpi, formats, summary_only)
-        extra = {
-            "names": view.policy.names,
-            "lookback": view.lookback,
-            "engine": analysis.info.get("engine", "python"),
-            "formats": list(formats),
-            "summary_only": bool(summary_only),
-            "settings": view.settings(),
-            "clustering": analysis.info.get("clustering"),
-            "betweenness": analysis.info.get("betweenness"),
-        }
-        files.append(
-            write_manifest(folder.path, audience, analysis.period, dataset.inputs, files, extra, loaded=dataset.loaded)
-        )
+    policy = audience_policy(audience, names=names)
+    refuse_hidden_handling(analysis, policy)
+    with OutputFolder.of(out_dir) as folder:
+        with stage("writing tables"):
+            files = write_analysis_tables(analysis, dataset, policy, folder.path, formats, summary_only)
+        if drop_tie_details:
+            analysis.drop_tie_details()
+            release_free_memory()
+        with stage("hot spots and places"):
+            view = audience_view(
+                dataset,
+                analysis.period,
+                audience,
+                names=names,
+                postcodes=postcodes,
+                analysis=analysis,
+                lookback=lookback,
+                covers_from=covers_from,
+            )
+        with stage("writing maps, measures and manifest"):
+            files += write_view_files(view, folder.path, kpi, formats)
+            extra = {
+                "names": view.policy.names,
+                "lookback": view.lookback,
+                "engine": analysis.info.get("engine", "python"),
+                "formats": list(formats),
+                "summary_only": bool(summary_only),
+                "settings": view.settings(),
+                "clustering": analysis.info.get("clustering"),
+                "betweenness": analysis.info.get("betweenness"),
+            }
+            files.append(
+                write_manifest(
+                    folder.path, audience, analysis.period, dataset.inputs, files, extra, loaded=dataset.loaded
+                )
+            )
         folder.commit()
     return [folder.placed(f) for f in files]

@@ -96,6 +96,18 @@ def analyse_for_audience(
     return analyse(restrict_dataset(dataset, policy), period, settings, postcodes, **kwargs)
 
 
+def refuse_hidden_handling(analysis: Analysis, policy: AudiencePolicy) -> None:
+    """Raise ValueError when ``analysis`` was built from intelligence the audience may not see (handling ``C``
+    for a meeting): what an audience may not see must not shape what it is shown."""
+    hidden = set(analysis.handling_codes) - set(policy.handling)
+    if hidden and policy.people:
+        raise ValueError(
+            f"this analysis was built from handling {', '.join(sorted(hidden))} intelligence, which the "
+            f"{policy.name} audience may not see: analyse the dataset restricted for it "
+            "(analyse_for_audience)"
+        )
+
+
 def audience_view(
     dataset: Dataset,
     period: Period,
@@ -128,13 +140,7 @@ def audience_view(
     clock = time.perf_counter()
     if analysis is None:
         analysis = analyse_for_audience(dataset, period, audience, settings, postcodes, lookback=lookback, **kwargs)
-    hidden = set(analysis.handling_codes) - set(policy.handling)
-    if hidden and policy.people:
-        raise ValueError(
-            f"this analysis was built from handling {', '.join(sorted(hidden))} intelligence, which the "
-            f"{audience} audience may not see: analyse the dataset restricted for it "
-            "(analyse_for_audience)"
-        )
+    refuse_hidden_handling(analysis, policy)
     if timings is not None:
         timings["analysis"] = time.perf_counter() - clock
     clock = time.perf_counter()

@@ -117,26 +117,37 @@ def _header(frame: pd.DataFrame) -> bytes:
     return (",".join(_quoted(pa.array([str(c) for c in frame.columns], TEXT)).to_pylist()) + "\n").encode()
 
 
-def write_frame(frame: pd.DataFrame, handle) -> None:
+def write_frame(frame: pd.DataFrame, handle, prepare=None) -> None:
     """Write ``frame`` as CSV into the binary file ``handle``, as ``frame.to_csv(index=False, lineterminator="\\n")``.
+
+    ``prepare``, when given, turns each block of rows into the rows written (what
+    ``prepare(frame)`` would give, a block at a time): a column's whole new text
+    is never held at once.
 
     Notes
     -----
     O(n) in cells, a block of :data:`BLOCK` rows at a time; pandas itself for
-    a frame of one column (it quotes a lone empty cell) or with a column of
-    another kind.
+    a frame of one column (it quotes a lone empty cell), and for a block with
+    a column of another kind.
     """
-    if len(frame.columns) < 2 or not all(_handled(frame[c]) for c in frame.columns):
+    prepare = prepare or (lambda rows: rows)
+    if len(frame.columns) < 2:
         text = io.TextIOWrapper(handle, encoding="utf-8", newline="", write_through=True)
-        frame.to_csv(text, index=False, lineterminator="\n")
+        prepare(frame).to_csv(text, index=False, lineterminator="\n")
         text.detach()
         return
     handle.write(_header(frame))
     comma, newline = pa.scalar(",", TEXT), pa.scalar("\n", TEXT)
     for start in range(0, len(frame), BLOCK):
-        block = frame.iloc[start : start + BLOCK]
+        block = prepare(frame.iloc[start : start + BLOCK])
+        if not all(_handled(block[c]) for c in block.columns):
+            text = io.TextIOWrapper(handle, encoding="utf-8", newline="", write_through=True)
+            block.to_csv(text, index=False, header=False, lineterminator="\n")
+            text.detach()
+            continue
         cells = [column_cells(block[c]) for c in block.columns]
         lines = pc.binary_join_element_wise(*cells, comma)
         lines = pc.binary_join_element_wise(lines, newline, pa.scalar("", TEXT))
         offsets = pa.array([0, len(lines)], pa.int64())
         handle.write(pc.binary_join(pa.LargeListArray.from_arrays(offsets, lines), pa.scalar("", TEXT))[0].as_buffer())
+        del block, cells, lines

@@ -59,19 +59,35 @@ def _private(path: Path):
     return open_private(path, "w", newline="")
 
 
-def write_csv(frame: pd.DataFrame, path: Path) -> Path:
-    """Write a frame as CSV (owner-only, formulas neutralised, datetimes as ISO 8601)."""
+def write_csv(frame: pd.DataFrame, path: Path, texts: dict | None = None) -> Path:
+    """Write a frame as CSV (owner-only, formulas neutralised, datetimes as ISO 8601).
+
+    ``texts`` maps a column to a function that gives its text as written
+    (e.g. an audience's names put in: :func:`exports.audiences.texts_view`);
+    it and the rest are applied a block of rows at a time, so a national
+    ``ties.csv``'s texts are never copied whole.
+    """
     path = Path(path)
+    make_folder(path.parent)
+    with open_private(path, "wb") as handle:
+        # what prepared(frame).to_csv(index=False, lineterminator="\n") writes, in Arrow, a block at a time
+        write_frame(frame, handle, lambda rows: _prepared(rows, texts))
+    return path
+
+
+def _prepared(frame: pd.DataFrame, texts: dict | None = None) -> pd.DataFrame:
+    """Rows as written to CSV: ``texts``' functions applied, formulas neutralised, datetimes as ISO 8601,
+    booleans as yes/no."""
+    frame = frame.copy()
+    for column, text_of in (texts or {}).items():
+        frame[column] = text_of(frame[column].reset_index(drop=True)).set_axis(frame.index)
     out = neutralise_frame(frame)
     for column in out.columns:
         if isinstance(out[column].dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_dtype(out[column].dtype):
             out[column] = out[column].dt.strftime("%Y-%m-%dT%H:%M:%S%z").fillna("")
         elif out[column].dtype == bool:
             out[column] = np.where(out[column], "yes", "no")
-    make_folder(path.parent)
-    with open_private(path, "wb") as handle:
-        write_frame(out, handle)  # what out.to_csv(index=False, lineterminator="\n") writes, in Arrow
-    return path
+    return out
 
 
 #: What ``--format`` may ask for; CSV is always written (SCHEMA.md "What comes out").
@@ -89,21 +105,28 @@ def formats_written(format: str) -> list[str]:
     return ["csv"] if format == "csv" else ["csv", "parquet"]
 
 
-def write_parquet(frame: pd.DataFrame, path: Path) -> Path:
+def write_parquet(frame: pd.DataFrame, path: Path, texts: dict | None = None) -> Path:
     """Write a frame as Parquet (owner-only): the raw values and their types, no formula guard (a Parquet file
-    is read by code, not opened by a spreadsheet)."""
+    is read by code, not opened by a spreadsheet); ``texts`` as :func:`write_csv`'s."""
     path = Path(path)
+    if texts:
+        frame = frame.copy()
+        for column, text_of in texts.items():
+            frame[column] = text_of(frame[column].reset_index(drop=True)).set_axis(frame.index)
     make_folder(path.parent)
     with open_private(path, "wb") as handle:
         frame.to_parquet(handle, index=False, engine="pyarrow")
     return path
 
 
-def write_table(frame: pd.DataFrame, path: Path, formats: list[str] | tuple[str, ...] = ("csv",)) -> list[Path]:
-    """Write a table as ``path`` (CSV) and, when ``formats`` has ``parquet``, as the same name in Parquet."""
-    written = [write_csv(frame, path)]
+def write_table(
+    frame: pd.DataFrame, path: Path, formats: list[str] | tuple[str, ...] = ("csv",), texts: dict | None = None
+) -> list[Path]:
+    """Write a table as ``path`` (CSV) and, when ``formats`` has ``parquet``, as the same name in Parquet;
+    ``texts`` as :func:`write_csv`'s."""
+    written = [write_csv(frame, path, texts)]
     if "parquet" in formats:
-        written.append(write_parquet(frame, Path(path).with_suffix(".parquet")))
+        written.append(write_parquet(frame, Path(path).with_suffix(".parquet"), texts))
     return written
 
 

@@ -141,6 +141,22 @@ class Analysis:
     records: EvidenceRecords | None = None  # what the evidence rows point at, for their words
     lookback: Lookback | None = None  # reach, shared identifiers and tie dates over the look-back (None: board)
 
+    def drop_tie_details(self) -> None:
+        """Let go of what only ties.csv, the explanations and the pages read: the evidence rows, the ties
+        and the network's ties, the records their words are made from and the look-back's tie dates (each
+        left empty, with its columns). For a command that has written ties.csv and needs no more than the
+        people, clusters, changes and counts (``peermap analyse`` before its hot spots): gigabytes on a
+        national year."""
+        self.evidence = self.evidence.iloc[0:0]
+        self.ties = self.ties.iloc[0:0]
+        self.tie_pairs = None
+        self.records = None
+        self.network.ties = self.network.ties.iloc[0:0]
+        self.network.row_a = self.network.row_b = self.network.row_tie = None
+        self.network.forget_graphs()
+        if self.lookback is not None:
+            self.lookback.tie_dates = self.lookback.tie_dates.iloc[0:0]
+
     def everyone(self) -> pd.DataFrame:
         """people.csv's rows: this period's people, then everyone else active in the look-back (SCHEMA.md).
 

@@ -524,3 +524,27 @@ def test_the_command_line_asks_for_parquet_and_a_summary(tmp_path, capfd):
     assert manifest["formats"] == ["csv", "parquet"] and manifest["summary_only"] is True
     bad = run_in_process(capfd, ["analyse", folder, "--period", "2023-03", "--format", "xlsx", "--out", out], env=env)
     assert bad.returncode == 2 and "xlsx" in bad.stderr
+
+
+@pytest.mark.parametrize("audience", ["meeting", "police"])
+def test_letting_go_of_the_ties_evidence_changes_no_file(tmp_path, synthetic_dataset, audience):
+    """`peermap analyse` writes the tables first and lets go of the evidence and the ties' texts before the hot
+    spots (gigabytes on a national year): every file is byte for byte what the folder held when all was kept
+    (the manifest but for its time), and the analysis kept only what the command still reads."""
+    kept, dropped = tmp_path / "kept", tmp_path / "dropped"
+    write_analysis(analyse_for_audience(synthetic_dataset, MARCH, audience), kept, audience, synthetic_dataset)
+    analysis = analyse_for_audience(synthetic_dataset, MARCH, audience)
+    people, counts = analysis.people.copy(), dict(analysis.info["counts"])
+    write_analysis(analysis, dropped, audience, synthetic_dataset, drop_tie_details=True)
+    names = sorted(p.name for p in kept.iterdir())
+    assert names == sorted(p.name for p in dropped.iterdir()) and "ties.csv" in names and "hotspots.geojson" in names
+    for name in names:
+        if name != "manifest.json":
+            assert (kept / name).read_bytes() == (dropped / name).read_bytes(), name
+    manifests = [json.loads((folder / "manifest.json").read_text()) for folder in (kept, dropped)]
+    for manifest in manifests:
+        manifest.pop("created_at")
+    assert manifests[0] == manifests[1]
+    assert analysis.evidence.empty and analysis.ties.empty and analysis.network.ties.empty
+    pd.testing.assert_frame_equal(analysis.people, people)
+    assert analysis.info["counts"] == counts and counts["ties"] > 100

@@ -132,6 +132,7 @@ def analyse(
             formats=tuple(formats_written(format)),
             summary_only=summary_only,
             stage=stage,
+            drop_tie_details=True,  # the command needs only the counts once ties.csv is written
         )
         with stage("moving into place"):
             folder.commit(after=run.written)

@@ -1,0 +1,77 @@
+"""A CSV written a block of rows at a time, with a column's text made per block (a national ties.csv's
+``why`` with an audience's names put in), is byte for byte the CSV of the whole frame made at once."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from peermap.exports import csv_text
+from peermap.exports.audiences import texts_view
+from peermap.exports.manifest import neutralise_frame, write_csv, write_parquet
+
+
+def whole_then_pandas(frame: pd.DataFrame, texts: dict) -> bytes:
+    """What write_csv wrote before: every text made whole, the frame made safe whole, then pandas."""
+    out = frame.copy()
+    for column, text_of in texts.items():
+        out[column] = text_of(out[column])
+    out = neutralise_frame(out)
+    for column in out.columns:
+        if isinstance(out[column].dtype, pd.DatetimeTZDtype):
+            out[column] = out[column].dt.strftime("%Y-%m-%dT%H:%M:%S%z").fillna("")
+        elif out[column].dtype == bool:
+            out[column] = np.where(out[column], "yes", "no")
+    text = io.StringIO()
+    out.to_csv(text, index=False, lineterminator="\n")
+    return text.getvalue().encode()
+
+
+@pytest.fixture
+def frame():
+    refs = ["A-0123456789", "A-ABCDEFGHJK", "C-0000000001"]
+    rng = np.random.default_rng(3)
+    n = 23
+    why = [f"{refs[i % 3]} named with {refs[(i + 1) % 3]}" for i in range(n)]
+    why[4], why[9], why[17] = "=cmd|' /C calc'!A0", None, "-A-0123456789 leads"
+    notes = pd.Series([f"note {i}" for i in range(n)], dtype=object)
+    notes[20] = 7  # a block whose object column is not all text: pandas writes that block
+    return pd.DataFrame(
+        {
+            "a": [f"C-{i:010d}" for i in range(n)],
+            "weight": rng.random(n) * 30,
+            "why": pd.array(why, dtype=pd.StringDtype("pyarrow")),
+            "seen": pd.date_range("2023-03-25", periods=n, freq="13h", tz="Europe/London"),
+            "unverified": rng.random(n) < 0.5,
+            "notes": notes,
+        }
+    )
+
+
+def test_blocks_write_what_the_whole_frame_wrote(frame, tmp_path, monkeypatch):
+    """Blocks of 4 rows (the last one short; one block written by pandas), a name put into ``why``, formula
+    cells guarded, a clock change in the dates: the same bytes as the whole frame made at once."""
+    names = pd.Series(["Big Kev"], index=["A-ABCDEFGHJK"], dtype="string")
+    texts = {"why": lambda why: texts_view(why.astype("string"), names)}
+    expected = whole_then_pandas(frame, texts)
+    monkeypatch.setattr(csv_text, "BLOCK", 4)
+    written = write_csv(frame, tmp_path / "ties.csv", texts).read_bytes()
+    assert written == expected
+    assert b"Big Kev" in written and b"A-ABCDEFGHJK" not in written
+    assert b"'=cmd" in written  # the guard still applies to the texts made per block
+
+
+def test_the_frame_given_is_left_as_it_was(frame, tmp_path, monkeypatch):
+    """The analysis' own ties keep associates by reference: only the file gets the audience's names."""
+    names = pd.Series(["Big Kev"], index=["A-ABCDEFGHJK"], dtype="string")
+    frame = frame.drop(columns="notes")  # Parquet holds one type per column
+    before = frame.copy()
+    monkeypatch.setattr(csv_text, "BLOCK", 4)
+    write_csv(frame, tmp_path / "ties.csv", {"why": lambda why: texts_view(why.astype("string"), names)})
+    write_parquet(frame, tmp_path / "ties.parquet", {"why": lambda why: texts_view(why.astype("string"), names)})
+    pd.testing.assert_frame_equal(frame, before)
+    parquet = pd.read_parquet(tmp_path / "ties.parquet")
+    assert parquet["why"].str.contains("Big Kev").sum() == frame["why"].str.contains("A-ABCDEFGHJK").sum() > 0
