@@ -28,6 +28,7 @@ Examples
 
 from __future__ import annotations
 
+import gc
 import time
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
@@ -147,15 +148,16 @@ class Analysis:
         left empty, with its columns). For a command that has written ties.csv and needs no more than the
         people, clusters, changes and counts (``peermap analyse`` before its hot spots): gigabytes on a
         national year."""
-        self.evidence = self.evidence.iloc[0:0]
-        self.ties = self.ties.iloc[0:0]
+        self.evidence = _emptied(self.evidence)
+        self.ties = _emptied(self.ties)
         self.tie_pairs = None
         self.records = None
-        self.network.ties = self.network.ties.iloc[0:0]
+        self.network.ties = _emptied(self.network.ties)
         self.network.row_a = self.network.row_b = self.network.row_tie = None
         self.network.forget_graphs()
         if self.lookback is not None:
-            self.lookback.tie_dates = self.lookback.tie_dates.iloc[0:0]
+            self.lookback.tie_dates = _emptied(self.lookback.tie_dates)
+        gc.collect()  # frames in reference cycles hold their columns until the collector runs
 
     def everyone(self) -> pd.DataFrame:
         """people.csv's rows: this period's people, then everyone else active in the look-back (SCHEMA.md).
@@ -168,6 +170,12 @@ class Analysis:
         if self.lookback is None:
             return self.people
         return pd.concat([self.people, lookback_only_people(self.people, self.lookback)], ignore_index=True)
+
+
+def _emptied(frame: pd.DataFrame) -> pd.DataFrame:
+    """A frame of no rows with ``frame``'s columns and types, sharing none of its memory (an Arrow slice of no
+    rows would keep the whole column's buffers)."""
+    return pd.DataFrame({column: pd.Series(dtype=dtype) for column, dtype in frame.dtypes.items()})
 
 
 def pair_keys(rows: pd.DataFrame, index: pd.Index) -> np.ndarray:
