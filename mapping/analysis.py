@@ -265,7 +265,7 @@ def why_texts(
 
 
 #: Ties explained at a time by :func:`why_texts` (bounds the memory the words take on a national network).
-WHY_CHUNK = 1_000_000
+WHY_CHUNK = 250_000
 
 
 def _tie_of_rows(rows: pd.DataFrame, network: PeerNetwork) -> np.ndarray:
