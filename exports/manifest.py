@@ -75,13 +75,20 @@ def write_csv(frame: pd.DataFrame, path: Path, texts: dict | None = None) -> Pat
     return path
 
 
+def _with_texts(frame: pd.DataFrame, texts: dict | None) -> pd.DataFrame:
+    """``frame`` with each of ``texts``' columns replaced by its function's text (the frame itself when none)."""
+    if not texts:
+        return frame
+    frame = frame.copy()
+    for column, text_of in texts.items():
+        frame[column] = text_of(frame[column].reset_index(drop=True)).set_axis(frame.index)
+    return frame
+
+
 def _prepared(frame: pd.DataFrame, texts: dict | None = None) -> pd.DataFrame:
     """Rows as written to CSV: ``texts``' functions applied, formulas neutralised, datetimes as ISO 8601,
     booleans as yes/no."""
-    frame = frame.copy()
-    for column, text_of in (texts or {}).items():
-        frame[column] = text_of(frame[column].reset_index(drop=True)).set_axis(frame.index)
-    out = neutralise_frame(frame)
+    out = neutralise_frame(_with_texts(frame, texts))
     for column in out.columns:
         if isinstance(out[column].dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_dtype(out[column].dtype):
             out[column] = out[column].dt.strftime("%Y-%m-%dT%H:%M:%S%z").fillna("")
@@ -109,10 +116,7 @@ def write_parquet(frame: pd.DataFrame, path: Path, texts: dict | None = None) ->
     """Write a frame as Parquet (owner-only): the raw values and their types, no formula guard (a Parquet file
     is read by code, not opened by a spreadsheet); ``texts`` as :func:`write_csv`'s."""
     path = Path(path)
-    if texts:
-        frame = frame.copy()
-        for column, text_of in texts.items():
-            frame[column] = text_of(frame[column].reset_index(drop=True)).set_axis(frame.index)
+    frame = _with_texts(frame, texts)
     make_folder(path.parent)
     with open_private(path, "wb") as handle:
         frame.to_parquet(handle, index=False, engine="pyarrow")
