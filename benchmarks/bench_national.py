@@ -15,7 +15,8 @@ its children (the second process that finds a national network's clusters),
 sampled every 50 ms by a thread of this otherwise idle process (whole, and
 within each stage), the machine's load average before and after, and the time
 of each stage as the command reports it on stderr (loading, the analysis' own
-stages, hot spots and places, writing the files, moving them into place). The
+stages, writing the tables, hot spots and places, writing the maps, measures and
+manifest, moving them into place). The
 median of three runs is given, with every run's figures beside it. Then the
 written GeoJSON is opened with GeoPandas (pyogrio), as an analyst would, and
 timed.
