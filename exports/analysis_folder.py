@@ -28,8 +28,7 @@ from peermap.exports.geojson import (
 from peermap.exports.manifest import write_json, write_manifest, write_table
 from peermap.exports.output_folder import OutputFolder
 from peermap.graph_models.dataset import Dataset
-from peermap.mapping.analysis import Analysis, pair_keys, why_texts
-from peermap.mapping.evidence import explain
+from peermap.mapping.analysis import Analysis
 from peermap.mapping.measures import compute_measures
 from peermap.mapping.memory import release_free_memory
 from peermap.mapping.periods import LOOKBACK_MONTHS
@@ -37,25 +36,21 @@ from peermap.mapping.periods import LOOKBACK_MONTHS
 
 def audience_ties(analysis: Analysis, policy: AudiencePolicy, shown: pd.Series) -> pd.DataFrame:
     """ties.csv's rows for an audience: ``why`` with raw IDs for those who may see them, names as allowed."""
-    ties = ties_before_names(analysis, policy)
+    ties = analysis.tie_rows(analysis.why(police=policy.raw_ids).series())
     ties["why"] = texts_view(ties["why"].astype("string"), shown)
     return ties
 
 
-def ties_before_names(analysis: Analysis, policy: AudiencePolicy) -> pd.DataFrame:
-    """ties.csv's rows for an audience with associates still by reference in ``why`` (:func:`audience_ties`
-    less :func:`~exports.audiences.texts_view`, which the writer applies a block at a time)."""
-    ties = analysis.ties.copy()
-    if policy.raw_ids and len(ties):
-        network = analysis.network
-        why = why_texts(
-            analysis.evidence, network, lambda frame, at: explain(frame, analysis.records, positions=at, police=True)
-        )
-        pairs = (
-            analysis.tie_pairs if analysis.tie_pairs is not None else pair_keys(ties, pd.Index(network.nodes["ref"]))
-        )
-        ties["why"] = why.to_numpy()[np.searchsorted(network.ties["pair"].to_numpy(), pairs)]
-    return ties
+def _write_ties(analysis: Analysis, policy: AudiencePolicy, shown: pd.Series, path: Path, formats) -> list[Path]:
+    """ties.csv as :func:`audience_ties` gives it, its ``why`` made into words a block of rows at a time
+    (a national year's words are more than a gigabyte: never all held at once)."""
+    why = analysis.why(police=policy.raw_ids)
+
+    def words(at: pd.Series) -> pd.Series:
+        return texts_view(pd.Series(pd.arrays.ArrowStringArray(why.of(at.to_numpy()))), shown)
+
+    ties = analysis.tie_rows(np.arange(len(why)))  # each row's number in ``why``, until its block is written
+    return write_table(ties, path, formats, texts={"why": words})
 
 
 def write_hotspot_files(view: AudienceView, out_dir: Path, formats: tuple[str, ...] = ("csv",)) -> list[Path]:
@@ -99,11 +94,7 @@ def write_analysis_tables(
     files += write_table(clusters, out / "clusters.csv", formats)
 
     if not summary_only:
-        ties = ties_before_names(analysis, policy)  # names put in a block at a time as it is written
-        files += write_table(
-            ties, out / "ties.csv", formats, texts={"why": lambda why: texts_view(why.astype("string"), shown)}
-        )
-        del ties
+        files += _write_ties(analysis, policy, shown, out / "ties.csv", formats)
 
     changes = analysis.changes.copy()
     for column in ("subject", "detail"):

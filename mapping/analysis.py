@@ -40,9 +40,9 @@ import pyarrow.compute as pc
 
 from peermap.geo.hotspots import PlacesResult, analyse_places
 from peermap.geo.postcodes import PostcodeIndex
-from peermap.graph_models.arrow_text import isin, positions_in, text_array
+from peermap.graph_models.arrow_text import isin, positions_in
 from peermap.graph_models.dataset import Dataset
-from peermap.graph_models.network import PeerNetwork, _nanoseconds
+from peermap.graph_models.network import PeerNetwork
 from peermap.mapping import engines
 from peermap.mapping.associates import duplicate_suggestions
 from peermap.mapping.background_clusters import clusters_meanwhile
@@ -71,6 +71,7 @@ from peermap.mapping.lookback import Lookback, look_back
 from peermap.mapping.memory import release_free_memory
 from peermap.mapping.periods import LOOKBACK_MONTHS, Period
 from peermap.mapping.settings import EvidenceSettings
+from peermap.mapping.why import TieTexts
 
 #: SCHEMA.md's "What comes out" columns, then the ones we add.
 PEOPLE_COLUMNS = ["ref", "name", "kind", "role", "cluster", "degree", "betweenness", "score"]
@@ -98,9 +99,6 @@ def tie_columns() -> list[str]:
 TIE_EXTRA = ["tie_type", "strength"]
 CHANGE_COLUMNS = ["kind", "subject", "detail"]
 
-#: How many pieces of evidence a tie's ``why`` spells out (the rest are counted).
-WHY_ITEMS = 3
-
 
 @dataclass
 class Analysis:
@@ -108,7 +106,8 @@ class Analysis:
 
     Attributes
     ----------
-    people, clusters, ties, changes : DataFrames with SCHEMA.md's columns (and more).
+    people, clusters, changes : DataFrames with SCHEMA.md's columns (and more); ``ties`` is made when read
+        (:attr:`ties`, :meth:`tie_rows`) from the network's ties in ``tie_order``.
     evidence : every piece of evidence, with its ``detail`` (the words).
     network : the :class:`~graph_models.network.PeerNetwork`; its nodes carry
         the people's measures, its ties every tie including safety and context.
@@ -127,7 +126,7 @@ class Analysis:
     settings: EvidenceSettings
     people: pd.DataFrame
     clusters: pd.DataFrame
-    ties: pd.DataFrame
+    tie_order: np.ndarray  # ties.csv's order (heaviest first): positions of ``network.ties``
     changes: pd.DataFrame
     evidence: pd.DataFrame
     network: PeerNetwork
@@ -138,7 +137,6 @@ class Analysis:
     info: dict = field(default_factory=dict)
     timings: dict = field(default_factory=dict)
     handling_codes: frozenset = frozenset()
-    tie_pairs: np.ndarray | None = None  # each row of ``ties``: its pair code in ``network.ties["pair"]``
     records: EvidenceRecords | None = None  # what the evidence rows point at, for their words
     lookback: Lookback | None = None  # reach, shared identifiers and tie dates over the look-back (None: board)
 
@@ -149,8 +147,7 @@ class Analysis:
         people, clusters, changes and counts (``peermap analyse`` before its hot spots): gigabytes on a
         national year."""
         self.evidence = _emptied(self.evidence)
-        self.ties = _emptied(self.ties)
-        self.tie_pairs = None
+        self.tie_order = np.zeros(0, dtype=np.int64)
         self.records = None
         self.network.ties = _emptied(self.network.ties)
         self.network.row_a = self.network.row_b = self.network.row_tie = None
@@ -158,6 +155,42 @@ class Analysis:
         if self.lookback is not None:
             self.lookback.tie_dates = _emptied(self.lookback.tie_dates)
         gc.collect()  # frames in reference cycles hold their columns until the collector runs
+
+    @property
+    def ties(self) -> pd.DataFrame:
+        """ties.csv's rows (SCHEMA.md), heaviest first, ``why`` in words: made afresh on each read (millions of
+        rows on a national year; ``peermap analyse`` writes them a block at a time, see :meth:`tie_rows`)."""
+        return self.tie_rows(self.why().series())
+
+    def why(self, police: bool = False) -> TieTexts:
+        """Each tie's ``why``, in ties.csv's order, made a block at a time (:class:`mapping.why.TieTexts`);
+        ``police``: with the raw IDs only the police may see."""
+        if "detail" in self.evidence and not police and self.evidence["detail"].notna().any():
+
+            def explain_rows(frame, at):
+                return frame["detail"].iloc[at]
+        else:
+
+            def explain_rows(frame, at):
+                return explain(frame, self.records, positions=at, police=police)
+
+        return TieTexts(self.evidence, self.network, explain_rows, order=self.tie_order)
+
+    def tie_rows(self, why=None) -> pd.DataFrame:
+        """ties.csv's rows in its order and columns; ``why`` is put in its column as given (words, or what a
+        writer's block function turns into words); without it the column is left out."""
+        source, order = self.network.ties, self.tie_order
+        columns = tie_columns()
+        ties = pd.DataFrame({column: _taken(source[column], order) for column in columns if column in source})
+        if why is not None:
+            ties["why"] = why.to_numpy() if isinstance(why, pd.Series) else why
+        weight = source["weight"].to_numpy()[order]
+        ties["weight"] = np.round(weight, 3)
+        for end in ("first_seen", "last_seen"):
+            ties[end] = local_text(source[end].iloc[order], "%Y-%m-%d", with_time=False).to_numpy()
+        ties["tie_type"] = _taken(source["tie_type"], order)
+        ties["strength"] = _strength_words(pd.Series(weight), self.settings)
+        return ties[[c for c in columns if c in ties] + TIE_EXTRA]
 
     def everyone(self) -> pd.DataFrame:
         """people.csv's rows: this period's people, then everyone else active in the look-back (SCHEMA.md).
@@ -178,99 +211,18 @@ def _emptied(frame: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({column: pd.Series(dtype=dtype) for column, dtype in frame.dtypes.items()})
 
 
-def pair_keys(rows: pd.DataFrame, index: pd.Index) -> np.ndarray:
-    a = index.get_indexer(rows["a"]).astype(np.int64)
-    b = index.get_indexer(rows["b"]).astype(np.int64)
-    n = np.int64(len(index))
-    return np.minimum(a, b) * n + np.maximum(a, b)
-
-
-def why_texts(
-    rows: pd.DataFrame, network: PeerNetwork, explain_rows=None, items: int = WHY_ITEMS, order: np.ndarray | None = None
-) -> pd.Series:
-    """Each tie's explanation: its heaviest pieces of evidence in words, then how many more.
-
-    ``rows`` are the evidence rows ``network`` was built from. Only the pieces
-    that are spelled out are put into words: ``explain_rows(rows, positions)``
-    (default :func:`mapping.evidence.explain`) is called on them alone, in
-    row order. Returns a Series aligned with ``network.ties``, or, given
-    ``order`` (positions of ``network.ties``), with ``network.ties.iloc[order]``.
-
-    Notes
-    -----
-    One sort of the evidence rows of ties with more than one piece, and array
-    assembly of the texts (every reordering done on integers, each text taken
-    once): O(k log k).
-    """
-    if explain_rows is None:
-        raise ValueError("why_texts needs explain_rows (e.g. lambda frame, at: explain(frame, records, positions=at))")
-    m = len(network.ties)
-    if rows.empty or m == 0:
-        return pd.Series([""] * (m if order is None else len(order)), dtype="string")
-    tie = (
-        network.row_tie
-        if network.row_tie is not None and len(network.row_tie) == len(rows)
-        else _tie_of_rows(rows, network)
+def _tie_ends(network: PeerNetwork, order: np.ndarray) -> pd.DataFrame:
+    """What :func:`mapping.changes.changes_since` reads of the ties (``a``, ``b``, ``weight`` to 3 decimals,
+    ``tie_type``), in ties.csv's order, without making their words or dates."""
+    source = network.ties
+    return pd.DataFrame(
+        {
+            "a": _taken(source["a"], order),
+            "b": _taken(source["b"], order),
+            "weight": source["weight"].round(3).to_numpy()[order],
+            "tie_type": _taken(source["tie_type"], order),
+        }
     )
-    pieces = np.bincount(tie, minlength=m)
-    # a tie with one piece of evidence shows it; the others sort theirs: heaviest, then earliest, then row order
-    single = np.flatnonzero(pieces[tie] == 1)
-    several = np.flatnonzero(pieces[tie] > 1)
-    first = _nanoseconds(rows["first_seen"])[several]
-    several = several[np.lexsort((first, -rows["weight"].to_numpy(dtype=float)[several], tie[several]))]
-    ordered = tie[several]
-    head = np.concatenate([[True], ordered[1:] != ordered[:-1]])
-    group_start = np.flatnonzero(head)
-    rank = np.arange(len(several)) - group_start[np.cumsum(head) - 1]
-    shown = rank < items
-    at_rows = np.concatenate([single, several[shown]])
-    tie_shown = np.concatenate([tie[single], ordered[shown]])
-    rank_shown = np.concatenate([np.zeros(len(single), dtype=np.int64), rank[shown]])
-    final = np.arange(m) if order is None else np.asarray(order, dtype=np.int64)  # ties in the order returned
-    position = np.empty(m, dtype=np.int64)
-    position[final] = np.arange(m)
-    shown_at = position[tie_shown]
-    by_position = np.argsort(shown_at, kind="stable")
-    bounds = np.searchsorted(shown_at[by_position], np.arange(0, m + WHY_CHUNK, WHY_CHUNK))
-    chunks = []
-    for c, start in enumerate(range(0, m, WHY_CHUNK)):  # a block of ties at a time: the words never all at once
-        stop = min(m, start + WHY_CHUNK)
-        these = by_position[bounds[c] : bounds[c + 1]]
-        these_rows = at_rows[these]
-        in_row_order = np.argsort(these_rows, kind="stable")
-        words = text_array(explain_rows(rows, these_rows[in_row_order]).reset_index(drop=True).fillna(""))
-        word_of = np.empty(len(these), dtype=np.int64)  # shown piece -> its words
-        word_of[in_row_order] = np.arange(len(these))
-        local = shown_at[these] - start
-        ranks = rank_shown[these]
-        parts = []
-        for r in range(items):
-            at = np.flatnonzero(ranks == r)
-            slot = np.full(stop - start, -1, dtype=np.int64)
-            slot[local[at]] = word_of[at]
-            parts.append(pc.take(words, pa.array(slot, mask=slot < 0)))
-        more = pieces[final[start:stop]] - items
-        count = pa.array(np.maximum(more, 0), mask=more <= 0).cast(pa.large_string())
-        parts.append(
-            pc.binary_join_element_wise(
-                pa.scalar("and ", pa.large_string()),
-                count,
-                pa.scalar(" more", pa.large_string()),
-                pa.scalar("", pa.large_string()),
-            )
-        )
-        chunks.append(pc.binary_join_element_wise(*parts, pa.scalar("; ", pa.large_string()), null_handling="skip"))
-        del words, parts
-    return pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array(chunks, type=pa.large_string())))
-
-
-#: Ties explained at a time by :func:`why_texts` (bounds the memory the words take on a national network).
-WHY_CHUNK = 250_000
-
-
-def _tie_of_rows(rows: pd.DataFrame, network: PeerNetwork) -> np.ndarray:
-    pair = pair_keys(rows, pd.Index(network.nodes["ref"]))
-    return np.searchsorted(network.ties["pair"].to_numpy(), pair)
 
 
 def _taken(column: pd.Series, order: np.ndarray) -> pd.Series:
@@ -408,27 +360,14 @@ def analyse(
 
         with stages("explanations"):
             source = network.ties
-            # heaviest first; equal weights in reference order (ordered on integers, then each column taken once)
+            # heaviest first; equal weights in reference order (ordered on integers); the ties' words are made
+            # when they are written (Analysis.why), a block at a time
             weight = source["weight"].round(3).to_numpy()
             order = _heaviest_first(weight, _ref_rank(network, source["a_node"]), _ref_rank(network, source["b_node"]))
             if len(rows) <= EXPLAIN_ALL_UP_TO:
                 rows["detail"] = explain(rows, records)
-                ties_why = why_texts(rows, network, lambda frame, at: frame["detail"].iloc[at], order=order)
             else:
-                ties_why = why_texts(
-                    rows, network, lambda frame, at: explain(frame, records, positions=at), order=order
-                )
                 rows["detail"] = np.full(len(rows), None, dtype=object)  # words made on demand: explain()
-            columns = tie_columns()
-            ties = pd.DataFrame({column: _taken(source[column], order) for column in columns if column in source})
-            ties["why"] = ties_why
-            ties["weight"] = weight[order]
-            ties["first_seen"] = local_text(source["first_seen"].iloc[order], "%Y-%m-%d", with_time=False).to_numpy()
-            ties["last_seen"] = local_text(source["last_seen"].iloc[order], "%Y-%m-%d", with_time=False).to_numpy()
-            ties["tie_type"] = _taken(source["tie_type"], order)
-            ties["strength"] = _strength_words(pd.Series(source["weight"].to_numpy()[order]), settings)
-            tie_pairs = source["pair"].to_numpy()[order]
-            ties = ties[columns + TIE_EXTRA]
 
         with stages("clusters (waiting for the second process)" if clustering_of.elsewhere else "clusters"):
             clustering = clustering_of()
@@ -487,7 +426,8 @@ def analyse(
     changes = empty_changes()
     if before is not None:
         with stages("changes"):
-            changes = changes_since(people, ties, before.people, before.ties, settings)
+            ends_then = _tie_ends(before.network, before.tie_order)
+            changes = changes_since(people, _tie_ends(network, order), before.people, ends_then, settings)
 
     found_duplicates = pd.DataFrame()
     if duplicates:
@@ -515,7 +455,7 @@ def analyse(
         "counts": {
             "children": int(people["kind"].eq("child").sum()),
             "associates": int(people["kind"].eq("associate").sum()),
-            "ties": int(len(ties)),
+            "ties": int(len(order)),
             "evidence": int(len(rows)),
             "episodes": int(len(evidence.period_rows.episodes)),
             "links": int(len(evidence.period_rows.links)),
@@ -530,7 +470,7 @@ def analyse(
         settings,
         people.reset_index(drop=True),
         clusters,
-        ties,
+        order,
         changes,
         rows,
         network,
@@ -541,7 +481,6 @@ def analyse(
         info,
         timings,
         handling,
-        tie_pairs=tie_pairs,
         records=records,
         lookback=window,
     )
