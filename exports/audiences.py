@@ -158,6 +158,10 @@ def restrict_dataset(dataset: Dataset, audience: str | AudiencePolicy) -> Datase
     it may see them. Episodes, children and places are kept (the measures
     need them); what leaves is decided again when writing.
 
+    A dataset with nothing to leave out is given back as it is, so restricting
+    twice for the same audience copies nothing the second time (``peermap
+    analyse`` restricts once as it loads, and lets go of the rest).
+
     Notes
     -----
     Boolean masks over the links: O(n).
@@ -167,13 +171,18 @@ def restrict_dataset(dataset: Dataset, audience: str | AudiencePolicy) -> Datase
     keep = isin(links["handling"], list(policy.handling))  # hashed in Arrow: millions of links on a national year
     if not policy.identifiers:
         keep &= ~isin(links["target_type"], list(IDENTIFIER_TYPES))
-    links = links[keep].reset_index(drop=True)
-    if not policy.notes and "notes" in links:
+    if not keep.all():
+        links = links[keep].reset_index(drop=True)
+    if not policy.notes and "notes" in links and links["notes"].notna().any():
         links = links.assign(notes=pd.Series(pd.NA, index=links.index, dtype="string"))
     associates = dataset.associates
     if len(associates):
         linked = isin(associates["associate_key"], links["associate_key"].dropna())
-        associates = associates[linked | associates["resolved"].to_numpy(dtype=bool)].reset_index(drop=True)
+        kept = linked | associates["resolved"].to_numpy(dtype=bool)
+        if not kept.all():
+            associates = associates[kept].reset_index(drop=True)
+    if links is dataset.links and associates is dataset.associates:
+        return dataset
     return replace(dataset, links=links, associates=associates)
 
 

@@ -94,6 +94,7 @@ def analyse(
     """
     from peermap.exports.analysis_folder import write_analysis
     from peermap.exports.audience_view import analyse_for_audience
+    from peermap.exports.audiences import audience_policy, restrict_dataset
     from peermap.exports.audit import audited
     from peermap.exports.manifest import formats_written
     from peermap.exports.output_folder import REJECTS, OutputFolder
@@ -117,6 +118,9 @@ def analyse(
                 rejects or folder.path / REJECTS,
                 shown_as=rejects or out / REJECTS,
             )
+            # what the audience may not see is let go of at once, never held beside what it may (the hot spots
+            # and the measures read nothing else; a national year's links are hundreds of MB)
+            dataset = restrict_dataset(dataset, audience_policy(audience.value, names=names))
         with graph_engine(engine, neo4j, dataset), stage("analysing"):
             index = postcode_index(postcodes)
             analysis = analyse_for_audience(dataset, span, audience.value, postcodes=index, stage=stage)
