@@ -19,6 +19,7 @@ import pandas as pd
 from peermap.exports.audience_view import AudienceView, audience_view, refuse_hidden_handling
 from peermap.exports.audiences import AudiencePolicy, associate_names, audience_policy, people_view, texts_view
 from peermap.exports.board import board_measures
+from peermap.exports.csv_text import Blocks
 from peermap.exports.geojson import (
     hotspot_columns,
     hotspot_table,
@@ -42,15 +43,16 @@ def audience_ties(analysis: Analysis, policy: AudiencePolicy, shown: pd.Series) 
 
 
 def _write_ties(analysis: Analysis, policy: AudiencePolicy, shown: pd.Series, path: Path, formats) -> list[Path]:
-    """ties.csv as :func:`audience_ties` gives it, its ``why`` made into words a block of rows at a time
-    (a national year's words are more than a gigabyte: never all held at once)."""
+    """ties.csv as :func:`audience_ties` gives it, made a block of rows at a time as it is written (a national
+    year's ties are millions of rows and more than a gigabyte of words: never all held at once)."""
     why = analysis.why(police=policy.raw_ids)
 
-    def words(at: pd.Series) -> pd.Series:
-        return texts_view(pd.Series(pd.arrays.ArrowStringArray(why.of(at.to_numpy()))), shown)
+    def rows(start: int, stop: int) -> pd.DataFrame:
+        words = pd.Series(pd.arrays.ArrowStringArray(why.of(np.arange(start, stop))))
+        return analysis.tie_rows(words, at=slice(start, stop))
 
-    ties = analysis.tie_rows(np.arange(len(why)))  # each row's number in ``why``, until its block is written
-    return write_table(ties, path, formats, texts={"why": words})
+    ties = Blocks(list(rows(0, 0).columns), len(why), rows)
+    return write_table(ties, path, formats, texts={"why": lambda words: texts_view(words.astype("string"), shown)})
 
 
 def write_hotspot_files(view: AudienceView, out_dir: Path, formats: tuple[str, ...] = ("csv",)) -> list[Path]:
@@ -178,6 +180,8 @@ def write_analysis(
     policy = audience_policy(audience, names=names)
     refuse_hidden_handling(analysis, policy)
     with OutputFolder.of(out_dir) as folder:
+        if drop_tie_details:
+            analysis.drop_page_details()  # before the tables: no file reads them
         with stage("writing tables"):
             files = write_analysis_tables(analysis, dataset, policy, folder.path, formats, summary_only)
         if drop_tie_details:

@@ -24,6 +24,8 @@ Examples
 from __future__ import annotations
 
 import io
+from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 import pandas as pd
@@ -113,11 +115,37 @@ def _handled(column: pd.Series) -> bool:
     return column_cells(column.iloc[:0]) is not None
 
 
-def _header(frame: pd.DataFrame) -> bytes:
-    return (",".join(_quoted(pa.array([str(c) for c in frame.columns], TEXT)).to_pylist()) + "\n").encode()
+def _header(columns) -> bytes:
+    return (",".join(_quoted(pa.array([str(c) for c in columns], TEXT)).to_pylist()) + "\n").encode()
 
 
-def write_frame(frame: pd.DataFrame, handle, prepare=None) -> None:
+@dataclass(frozen=True)
+class Blocks:
+    """A table whose rows are made as they are written, a block at a time: its ``columns``, its number of rows
+    and ``rows(start, stop)`` giving those rows as a frame (a national ``ties.csv``'s rows are never all made
+    at once). :func:`write_frame` and the writers of :mod:`exports.manifest` take one where they take a frame.
+
+    >>> def rows(start, stop):
+    ...     return pd.DataFrame({"n": range(start, stop), "square": [i * i for i in range(start, stop)]})
+    >>> table = Blocks(["n", "square"], 3, rows)
+    >>> out = io.BytesIO(); write_frame(table, out); out.getvalue().decode()
+    'n,square\\n0,0\\n1,1\\n2,4\\n'
+    """
+
+    columns: list
+    length: int
+    rows: Callable[[int, int], pd.DataFrame]
+
+    def __len__(self) -> int:
+        return self.length
+
+    @classmethod
+    def of(cls, frame: pd.DataFrame) -> "Blocks":
+        """A frame's rows, a block at a time."""
+        return cls(list(frame.columns), len(frame), lambda start, stop: frame.iloc[start:stop])
+
+
+def write_frame(frame: pd.DataFrame | Blocks, handle, prepare=None) -> None:
     """Write ``frame`` as CSV into the binary file ``handle``, as ``frame.to_csv(index=False, lineterminator="\\n")``.
 
     ``prepare``, when given, turns each block of rows into the rows written (what
@@ -133,13 +161,15 @@ def write_frame(frame: pd.DataFrame, handle, prepare=None) -> None:
     prepare = prepare or (lambda rows: rows)
     if len(frame.columns) < 2:
         text = io.TextIOWrapper(handle, encoding="utf-8", newline="", write_through=True)
-        prepare(frame).to_csv(text, index=False, lineterminator="\n")
+        whole = frame.rows(0, len(frame)) if isinstance(frame, Blocks) else frame
+        prepare(whole).to_csv(text, index=False, lineterminator="\n")
         text.detach()
         return
-    handle.write(_header(frame))
+    table = frame if isinstance(frame, Blocks) else Blocks.of(frame)
+    handle.write(_header(table.columns))
     comma, newline = pa.scalar(",", TEXT), pa.scalar("\n", TEXT)
-    for start in range(0, len(frame), BLOCK):
-        block = prepare(frame.iloc[start : start + BLOCK])
+    for start in range(0, len(table), BLOCK):
+        block = prepare(table.rows(start, min(len(table), start + BLOCK)))
         if not all(_handled(block[c]) for c in block.columns):
             text = io.TextIOWrapper(handle, encoding="utf-8", newline="", write_through=True)
             block.to_csv(text, index=False, header=False, lineterminator="\n")

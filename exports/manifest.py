@@ -23,9 +23,12 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from peermap import __version__
-from peermap.exports.csv_text import write_frame
+from peermap.exports import csv_text
+from peermap.exports.csv_text import Blocks, write_frame
 from peermap.graph_models.private_files import make_folder, open_private
 from peermap.graph_models.reading import sha256_file
 from peermap.graph_models.rejects import neutralise
@@ -59,8 +62,9 @@ def _private(path: Path):
     return open_private(path, "w", newline="")
 
 
-def write_csv(frame: pd.DataFrame, path: Path, texts: dict | None = None) -> Path:
-    """Write a frame as CSV (owner-only, formulas neutralised, datetimes as ISO 8601).
+def write_csv(frame: pd.DataFrame | Blocks, path: Path, texts: dict | None = None) -> Path:
+    """Write a frame (or :class:`~exports.csv_text.Blocks`, made a block at a time) as CSV (owner-only,
+    formulas neutralised, datetimes as ISO 8601).
 
     ``texts`` maps a column to a function that gives its text as written
     (e.g. an audience's names put in: :func:`exports.audiences.texts_view`);
@@ -112,19 +116,28 @@ def formats_written(format: str) -> list[str]:
     return ["csv"] if format == "csv" else ["csv", "parquet"]
 
 
-def write_parquet(frame: pd.DataFrame, path: Path, texts: dict | None = None) -> Path:
+def write_parquet(frame: pd.DataFrame | Blocks, path: Path, texts: dict | None = None) -> Path:
     """Write a frame as Parquet (owner-only): the raw values and their types, no formula guard (a Parquet file
-    is read by code, not opened by a spreadsheet); ``texts`` as :func:`write_csv`'s."""
+    is read by code, not opened by a spreadsheet); ``texts`` as :func:`write_csv`'s. :class:`Blocks` are
+    written a block at a time, each block a row group."""
     path = Path(path)
-    frame = _with_texts(frame, texts)
     make_folder(path.parent)
     with open_private(path, "wb") as handle:
-        frame.to_parquet(handle, index=False, engine="pyarrow")
+        if not isinstance(frame, Blocks):
+            _with_texts(frame, texts).to_parquet(handle, index=False, engine="pyarrow")
+            return path
+        writer = None
+        for start in range(0, max(len(frame), 1), csv_text.BLOCK):
+            block = _with_texts(frame.rows(start, min(len(frame), start + csv_text.BLOCK)), texts)
+            table = pa.Table.from_pandas(block, preserve_index=False)
+            writer = writer or pq.ParquetWriter(handle, table.schema)
+            writer.write_table(table)
+        writer.close()
     return path
 
 
 def write_table(
-    frame: pd.DataFrame, path: Path, formats: list[str] | tuple[str, ...] = ("csv",), texts: dict | None = None
+    frame: pd.DataFrame | Blocks, path: Path, formats: list[str] | tuple[str, ...] = ("csv",), texts: dict | None = None
 ) -> list[Path]:
     """Write a table as ``path`` (CSV) and, when ``formats`` has ``parquet``, as the same name in Parquet;
     ``texts`` as :func:`write_csv`'s."""

@@ -152,6 +152,11 @@ class Analysis:
         self.network.ties = _emptied(self.network.ties)
         self.network.row_a = self.network.row_b = self.network.row_tie = None
         self.network.forget_graphs()
+        self.drop_page_details()
+
+    def drop_page_details(self) -> None:
+        """Let go of what only the pages read, no file: each tie's evidence dates over the look-back (hundreds
+        of MB on a national year, which ``peermap analyse`` needs no more once analysed)."""
         if self.lookback is not None:
             self.lookback.tie_dates = _emptied(self.lookback.tie_dates)
         gc.collect()  # frames in reference cycles hold their columns until the collector runs
@@ -176,10 +181,10 @@ class Analysis:
 
         return TieTexts(self.evidence, self.network, explain_rows, order=self.tie_order)
 
-    def tie_rows(self, why=None) -> pd.DataFrame:
-        """ties.csv's rows in its order and columns; ``why`` is put in its column as given (words, or what a
-        writer's block function turns into words); without it the column is left out."""
-        source, order = self.network.ties, self.tie_order
+    def tie_rows(self, why=None, at: slice | None = None) -> pd.DataFrame:
+        """ties.csv's rows in its order and columns, or those ``at`` a slice of that order (a writer's block);
+        ``why`` (their words, as a Series or array) is put in its column; without it the column is left out."""
+        source, order = self.network.ties, self.tie_order if at is None else self.tie_order[at]
         columns = tie_columns()
         ties = pd.DataFrame({column: _taken(source[column], order) for column in columns if column in source})
         if why is not None:

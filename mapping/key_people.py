@@ -49,7 +49,7 @@ import numpy as np
 import pandas as pd
 
 from peermap.graph_models.arrow_text import isin, positions_in
-from peermap.graph_models.network import PeerNetwork
+from peermap.graph_models.network import PeerNetwork, edge_pairs
 from peermap.mapping import engines
 from peermap.mapping.settings import EvidenceSettings
 
@@ -103,14 +103,22 @@ def betweenness(network: PeerNetwork, settings: EvidenceSettings) -> tuple[np.nd
     engine = engines.current()
     if engine is not None:
         return _measured_in_store(engine, network, settings)
-    graph = network.to_igraph("cluster_weight")
-    if graph.ecount() == 0 or n < 3:
+    import igraph as ig
+
+    # the graph of PeerNetwork.to_igraph (the same vertices and edges, in the same order), built bare: its
+    # distances go to igraph as an array, not as an attribute of a Python float per tie (a national network's
+    # millions), and it is not kept
+    a, b, w = network.risk_arrays("cluster_weight")
+    if len(a) == 0 or n < 3:
         return np.zeros(n), "exact"
-    distance = 1.0 / np.asarray(graph.es["weight"], dtype=float)  # handed to igraph as an array
+    graph = ig.Graph(n=n, edges=edge_pairs(a, b), directed=False)
+    del a, b
+    distance = 1.0 / w  # handed to igraph as an array
     scale = 2.0 / ((n - 1) * (n - 2))
     touched = np.flatnonzero(np.asarray(graph.degree()) > 0)
     samples = _sources(len(touched), graph.ecount(), settings)
     if samples is None:
+        graph.es["weight"] = w.tolist()  # a network of at most exact_betweenness_up_to people: small
         sub = graph.induced_subgraph(touched.tolist())
         values = np.zeros(n)
         values[touched] = np.asarray(sub.betweenness(directed=False, weights=1.0 / np.asarray(sub.es["weight"])))
