@@ -30,7 +30,7 @@ from peermap.mapping.evidence.episodes import EpisodeTable, episode_table
 from peermap.mapping.evidence.intelligence import linked_associate_evidence, named_together_evidence
 from peermap.mapping.evidence.kinds import evidence_kinds
 from peermap.mapping.evidence.period_rows import PeriodRows, period_rows
-from peermap.mapping.evidence.rows import empty_rows, typed_rows
+from peermap.mapping.evidence.rows import concat_rows
 from peermap.mapping.evidence.shared import concern_places, shared_associate_evidence, shared_place_evidence
 from peermap.mapping.periods import Period
 from peermap.mapping.settings import EvidenceSettings
@@ -185,8 +185,6 @@ def collect_evidence(
             "shared_place",
         )
     }
-    parts = [p for p in parts if len(p)]
-    rows = pd.concat(parts, ignore_index=True) if parts else empty_rows()
-    del parts, made  # each kind's own rows, now copied into ``rows``
-    rows = diminish_repeats(typed_rows(rows), settings)
+    del made
+    rows = diminish_repeats(concat_rows(parts), settings)  # each kind's rows let go of as they are joined
     return Evidence(rows, rows_of_period, roles, place_rows, table, timings)
