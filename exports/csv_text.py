@@ -34,7 +34,7 @@ import pyarrow.compute as pc
 
 TEXT = pa.large_string()
 #: Rows made into text at a time (bounds the memory the lines take).
-BLOCK = 250_000
+BLOCK = 100_000
 
 
 def _quoted(cells: pa.Array) -> pa.Array:

@@ -28,7 +28,7 @@ from peermap.graph_models.network import PeerNetwork, _nanoseconds
 #: How many pieces of evidence a tie's ``why`` spells out (the rest are counted).
 WHY_ITEMS = 3
 #: Ties put into words at a time (bounds the memory the words take on a national network).
-WHY_CHUNK = 250_000
+WHY_CHUNK = 100_000
 _TEXT = pa.large_string()
 
 
@@ -79,20 +79,26 @@ class TieTexts:
         )
         self.pieces = np.bincount(tie, minlength=m)
         # a tie with one piece of evidence shows it; the others sort theirs: heaviest, then earliest, then row order
-        single = np.flatnonzero(self.pieces[tie] == 1)
-        several = np.flatnonzero(self.pieces[tie] > 1)
+        count = self.pieces[tie]
+        single = np.flatnonzero(count == 1)
+        several = np.flatnonzero(count > 1)
+        del count
         first = _nanoseconds(rows["first_seen"])[several]
         several = several[np.lexsort((first, -rows["weight"].to_numpy(dtype=float)[several], tie[several]))]
+        del first
         ordered = tie[several]
         head = np.concatenate([[True], ordered[1:] != ordered[:-1]])
         rank = np.arange(len(several)) - np.flatnonzero(head)[np.cumsum(head) - 1]
+        del head
         shown = rank < items
         at_rows = np.concatenate([single, several[shown]])
         tie_shown = np.concatenate([tie[single], ordered[shown]])
-        rank_shown = np.concatenate([np.zeros(len(single), dtype=np.int64), rank[shown]])
+        rank_shown = np.concatenate([np.zeros(len(single), dtype=np.int64), rank[shown]]).astype(np.int8)
+        del single, several, ordered, rank, shown, tie
         position = np.full(m, -1, dtype=np.int64)
         position[self.final] = np.arange(self.size)
         shown_at = position[tie_shown]
+        del position, tie_shown
         keep = shown_at >= 0  # ties left out of ``order`` are never asked for
         by_position = np.argsort(shown_at[keep], kind="stable")
         # the pieces spelled out, by the position of their tie: each tie's are then one slice

@@ -548,3 +548,34 @@ def test_letting_go_of_the_ties_evidence_changes_no_file(tmp_path, synthetic_dat
     assert analysis.evidence.empty and analysis.ties.empty and analysis.network.ties.empty
     pd.testing.assert_frame_equal(analysis.people, people)
     assert analysis.info["counts"] == counts and counts["ties"] > 100
+
+
+def test_a_ties_words_are_the_same_whichever_block_asks_for_them(synthetic_analysis, monkeypatch):
+    """ties.csv's ``why`` is made a block of ties at a time as the file is written (a national year's words
+    are more than a gigabyte): any ties asked for, in any order and in blocks of any size, get the words the
+    whole table gives them; and the words made row by row on demand (a national year keeps none) are those
+    made once for every row (a county's year)."""
+    from peermap.mapping import why as why_module
+    from peermap.mapping.evidence import explain
+    from peermap.mapping.why import TieTexts
+
+    *_, analysis = synthetic_analysis
+    ties = analysis.ties
+    assert len(ties) > 1000 and ties["why"].str.len().gt(0).all()
+    for police in (False, True):
+        texts = analysis.why(police=police)
+        whole = texts.series()
+        at = np.random.default_rng(11).permutation(len(whole))[:300]
+        monkeypatch.setattr(why_module, "WHY_CHUNK", 7)
+        assert texts.of(at).to_pylist() == whole.iloc[at].tolist()
+        monkeypatch.undo()
+    assert analysis.evidence["detail"].notna().all()  # a county's year: every row's words made once
+    on_demand = TieTexts(
+        analysis.evidence,
+        analysis.network,
+        lambda frame, at: explain(frame, analysis.records, positions=at),
+        order=analysis.tie_order,
+    )
+    assert on_demand.series().tolist() == ties["why"].tolist()
+    several = ties["why"].str.contains("; ")
+    assert several.any() and ties["why"].str.contains(r"and \d+ more").any()

@@ -75,3 +75,27 @@ def test_the_frame_given_is_left_as_it_was(frame, tmp_path, monkeypatch):
     pd.testing.assert_frame_equal(frame, before)
     parquet = pd.read_parquet(tmp_path / "ties.parquet")
     assert parquet["why"].str.contains("Big Kev").sum() == frame["why"].str.contains("A-ABCDEFGHJK").sum() > 0
+
+
+def test_rows_made_as_they_are_written_give_the_same_files(frame, tmp_path, monkeypatch):
+    """A table whose rows are made a block at a time (ties.csv on a national year) writes the same CSV and
+    the same Parquet as the frame made whole, and each block is asked for once, in order."""
+    names = pd.Series(["Big Kev"], index=["A-ABCDEFGHJK"], dtype="string")
+    texts = {"why": lambda why: texts_view(why.astype("string"), names)}
+    frame = frame.drop(columns="notes")
+    monkeypatch.setattr(csv_text, "BLOCK", 4)
+    asked = []
+
+    def rows(start, stop):
+        asked.append((start, stop))
+        return frame.iloc[start:stop].reset_index(drop=True)
+
+    table = csv_text.Blocks(list(frame.columns), len(frame), rows)
+    whole = write_csv(frame, tmp_path / "whole.csv", texts).read_bytes()
+    assert write_csv(table, tmp_path / "blocks.csv", texts).read_bytes() == whole
+    assert asked == [(start, min(start + 4, len(frame))) for start in range(0, len(frame), 4)]
+    write_parquet(frame, tmp_path / "whole.parquet", texts)
+    write_parquet(table, tmp_path / "blocks.parquet", texts)
+    pd.testing.assert_frame_equal(
+        pd.read_parquet(tmp_path / "blocks.parquet"), pd.read_parquet(tmp_path / "whole.parquet")
+    )

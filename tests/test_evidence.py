@@ -477,3 +477,43 @@ def test_every_setting_is_documented_with_its_default():
         )
         assert f"| `{field.name}` | {shown} |" in page, f"docs/analysis.md: add {field.name} (default {shown})"
         assert f"    {field.name} : " in EvidenceSettings.__doc__, f"EvidenceSettings docstring: {field.name}"
+
+
+def test_kinds_joined_a_column_at_a_time_are_the_rows_joined_at_once():
+    """concat_rows (each kind's column let go of as it is joined: a national year's rows are never held twice)
+    gives what joining the kinds whole and typing them gave, columns a kind lacks filled with their unknown."""
+    from peermap.mapping.evidence.rows import concat_rows, typed_rows
+
+    seen = pd.to_datetime(["2023-03-02T21:00", "2023-03-03T01:30"]).tz_localize("UTC")
+    together = pd.DataFrame(
+        {
+            "kind": ["found_together", "found_together"],
+            "a": ["C-0000000001", "C-0000000002"],
+            "b": ["C-0000000003", "C-0000000003"],
+            "weight": [3.0, 1.5],
+            "tie_type": "risk",
+            "first_seen": seen,
+            "last_seen": seen,
+            "place": ["DH1 1AA", None],
+            "record_a": [4, 9],
+        }
+    )
+    linked = pd.DataFrame(
+        {
+            "kind": ["linked_associate"],
+            "a": ["A-ABCDEFGHJK"],
+            "b": ["C-0000000001"],
+            "weight": [0.5],
+            "tie_type": "safety",
+            "via_children": [2],
+            "unverified": [True],
+            "grading": ["B2"],
+            "not_evidence": ["dropped"],
+        }
+    )
+    expected = typed_rows(pd.concat([together, linked], ignore_index=True))
+    parts = [together.copy(), linked.copy()]
+    joined = concat_rows(parts)
+    pd.testing.assert_frame_equal(joined, expected)
+    assert joined["first_seen"].dt.tz is not None and joined["via_children"].tolist()[2] == 2
+    assert all(part.columns.empty for part in parts)  # each kind's rows were let go of as they were joined

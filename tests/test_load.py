@@ -326,6 +326,9 @@ def test_handling_fails_closed(tmp_path):
     assert sorted(warned) == [2, 3, 4] and all("treated as C" in r for r in warned.values())
     meeting = restrict_dataset(ds, "meeting")
     assert set(meeting.links["link_id"]) == {"P1", "S2"}
+    # restricted once (as peermap analyse does when it loads), nothing is left to leave out: nothing is copied
+    assert restrict_dataset(meeting, "meeting") is meeting
+    assert restrict_dataset(ds, "police") is ds  # the police may see every link and note here
 
 
 def test_dates_outside_1900_to_2100_never_stop_a_run(tmp_path):

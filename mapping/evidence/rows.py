@@ -70,6 +70,9 @@ _RECORD_COLUMNS = {
     "more_b": 0,
 }
 
+#: Text columns of few values (a kind's name, risk/safety/context, gradings, handling codes), held as codes
+#: of a few categories: a national year's 6 million rows would otherwise hold each word again.
+CODED = ("kind", "tie_type", "grading", "handling")
 _FLOATS = ("weight", "distance_km", "shared_share", "minutes_apart")
 _TIMES = ("first_seen", "last_seen", "occasion_start", "occasion_end")
 _FLAGS = ("unverified", "with_during")
@@ -89,7 +92,14 @@ def typed_rows(frame: pd.DataFrame) -> pd.DataFrame:
             data[column] = _typed_column(frame[column], column)
         else:
             data[column] = _unknown_column(column, n)
-    return pd.DataFrame(data, index=pd.RangeIndex(n) if n != len(frame.index) else frame.index)
+    return _coded(pd.DataFrame(data, index=pd.RangeIndex(n) if n != len(frame.index) else frame.index))
+
+
+def _coded(rows: pd.DataFrame) -> pd.DataFrame:
+    """``rows`` with the :data:`CODED` columns as categories (read as text by ``eq``, ``isin`` and Arrow)."""
+    for column in CODED:
+        rows[column] = rows[column].astype("category")
+    return rows
 
 
 def concat_rows(parts: list[pd.DataFrame]) -> pd.DataFrame:
@@ -102,14 +112,19 @@ def concat_rows(parts: list[pd.DataFrame]) -> pd.DataFrame:
         return empty_rows()
     data = {}
     for column in EVIDENCE_COLUMNS:
-        pieces = [
-            _typed_column(p.pop(column), column) if column in p else _unknown_column(column, len(p)) for p in parts
-        ]
-        data[column] = pd.concat([pd.Series(piece) for piece in pieces], ignore_index=True)
+        had = [column in p for p in parts]
+        pieces = [pd.Series(_typed_column(p.pop(column), column)) if h else None for p, h in zip(parts, had)]
+        known = next((piece.dtype for piece in pieces if piece is not None), None)
+        for i, p in enumerate(parts):  # a kind without the column: its unknown, in the type the others gave it
+            if pieces[i] is None:
+                unknown = pd.Series(_unknown_column(column, len(p)))
+                pieces[i] = unknown if known is None or unknown.dtype == known else unknown.astype(known)
+        data[column] = pd.concat(pieces, ignore_index=True)
         del pieces
     for p in parts:
-        p.drop(columns=list(p.columns), inplace=True)  # what no evidence column takes
-    return pd.DataFrame(data)
+        for column in list(p.columns):  # what no evidence column takes
+            del p[column]
+    return _coded(pd.DataFrame(data))
 
 
 def _unknown_column(column: str, n: int):
