@@ -24,8 +24,9 @@ Examples
 from __future__ import annotations
 
 import io
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Iterator
 
 import numpy as np
 import pandas as pd
@@ -145,6 +146,24 @@ class Blocks:
         return cls(list(frame.columns), len(frame), lambda start, stop: frame.iloc[start:stop])
 
 
+def _prepared_blocks(table: Blocks, prepare) -> Iterator[pd.DataFrame]:
+    """Each block of ``table`` as ``prepare`` makes it, in order; the next one is made in a second thread while
+    the caller writes this one (NumPy and Arrow let go of the interpreter: on a national ``ties.csv`` the words
+    of one block are made while the cells of the one before are)."""
+    starts = list(range(0, len(table), BLOCK))
+
+    def make(start: int) -> pd.DataFrame:
+        return prepare(table.rows(start, min(len(table), start + BLOCK)))
+
+    with ThreadPoolExecutor(1, thread_name_prefix="next CSV block") as pool:
+        pending = pool.submit(make, starts[0]) if starts else None
+        for i in range(len(starts)):
+            block = pending.result()
+            pending = pool.submit(make, starts[i + 1]) if i + 1 < len(starts) else None
+            yield block
+            del block
+
+
 def write_frame(frame: pd.DataFrame | Blocks, handle, prepare=None) -> None:
     """Write ``frame`` as CSV into the binary file ``handle``, as ``frame.to_csv(index=False, lineterminator="\\n")``.
 
@@ -168,8 +187,7 @@ def write_frame(frame: pd.DataFrame | Blocks, handle, prepare=None) -> None:
     table = frame if isinstance(frame, Blocks) else Blocks.of(frame)
     handle.write(_header(table.columns))
     comma, newline = pa.scalar(",", TEXT), pa.scalar("\n", TEXT)
-    for start in range(0, len(table), BLOCK):
-        block = prepare(table.rows(start, min(len(table), start + BLOCK)))
+    for block in _prepared_blocks(table, prepare):
         if not all(_handled(block[c]) for c in block.columns):
             text = io.TextIOWrapper(handle, encoding="utf-8", newline="", write_through=True)
             block.to_csv(text, index=False, header=False, lineterminator="\n")
