@@ -144,6 +144,9 @@ def overlapping_evidence(table: EpisodeTable, homes: pd.DataFrame, settings: Evi
     bi, bj = i[best], j[best]
     keep_order = first_child[best]
     ea, eb = np.where(keep_order, bi, bj), np.where(keep_order, bj, bi)
+    lo, hi, share, both_live = lo[best], hi[best], share[best], both_live[best]
+    # the occasions' own arrays (tens of millions on a national year) are let go of before the rows are made
+    del i, j, union, weight, ci, cj, first_child, pair, order, pair_sorted, head, group, bi, bj, keep_order
     rows = pd.DataFrame(
         {
             "kind": "overlapping",
@@ -154,12 +157,12 @@ def overlapping_evidence(table: EpisodeTable, homes: pd.DataFrame, settings: Evi
             "unverified": False,
             "first_seen": from_seconds(first),
             "last_seen": from_seconds(last),
-            "occasion_start": from_seconds(lo[best]),
-            "occasion_end": from_seconds(hi[best]),
+            "occasion_start": from_seconds(lo),
+            "occasion_end": from_seconds(hi),
             "episode_a": table.episode_ids_at(ea),
             "episode_b": table.episode_ids_at(eb),
-            "place": _where_both_live(both_live[best]),
-            "shared_share": share[best],
+            "place": _where_both_live(both_live),
+            "shared_share": share,
             "occasions": occasions,
             "record_a": ea,
             "record_b": eb,
