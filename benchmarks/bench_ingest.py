@@ -12,7 +12,9 @@ whole ``peermap ingest`` command is timed as a user runs it, in a process of
 its own, folder reading included: the batched load into an empty graph, then
 ``peermap ingest --initial --replace`` (CSV files written, the local server
 stopped, neo4j-admin database import, the server restarted, constraints and
-indexes created), each giving rows a second over the whole command. At national
+indexes created), each giving rows a second over the whole command, with the
+seconds of each step of ``--initial`` as the command says them on stderr and
+the machine's load average just before and after it. At national
 scale only the import is run: the batched load takes about 16 minutes there,
 so its recorded rate (``benchmarks/results/ingest.json``, ingest alone, folder
 reading not counted) is cited beside it, which only flatters the batched load.
@@ -30,6 +32,8 @@ neither pays for query planning.
 from __future__ import annotations
 
 import argparse
+import os
+import re
 import sys
 import time
 from pathlib import Path
@@ -130,9 +134,13 @@ def run_scale(driver, name: str, size: dict, sample: int) -> tuple[list[dict], d
     return rows, ratio
 
 
-def whole_command(folder: Path, *extra: str) -> tuple[float, float]:
-    """Seconds and peak memory (MB, this process tree) of ``peermap ingest FOLDER --neo4j URI EXTRA``."""
-    import os
+#: A step's time as ``peermap ingest --initial`` says it on stderr (``import tool: 26.7s``).
+STEP_LINE = re.compile(r"^([a-z][a-z ]*): ([0-9]+\.[0-9])s$")
+
+
+def whole_command(folder: Path, *extra: str) -> tuple[float, float, dict[str, float]]:
+    """Seconds, peak memory (MB, this process tree) and the seconds of each step the command names on stderr
+    of ``peermap ingest FOLDER --neo4j URI EXTRA``."""
     import subprocess
 
     peermap = Path(sys.executable).parent / "peermap"
@@ -141,9 +149,10 @@ def whole_command(folder: Path, *extra: str) -> tuple[float, float]:
         done = subprocess.run(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     if done.returncode != 0:
         raise SystemExit(f"{' '.join(command[1:3])} failed: {done.stderr.decode()[-2000:]}")
-    last = [line for line in done.stderr.decode().splitlines() if line.strip()][-1]
-    print(f"  {last}", file=sys.stderr, flush=True)
-    return took.seconds, took.peak_mb
+    said = [line for line in done.stderr.decode().splitlines() if line.strip()]
+    print(f"  {said[-1]}", file=sys.stderr, flush=True)
+    steps = {m.group(1): float(m.group(2)) for m in map(STEP_LINE.match, said) if m}
+    return took.seconds, took.peak_mb, steps
 
 
 def recorded_batched(name: str) -> float | None:
@@ -173,7 +182,7 @@ def initial(driver, national: bool, memory: dict) -> Path:
         if name == "durham":
             clear(driver)
             print(f"{name}: peermap ingest (batched) ...", file=sys.stderr, flush=True)
-            seconds, peak = whole_command(folder)
+            seconds, peak, _ = whole_command(folder)
             batched = total / seconds
             rows += [
                 row(f"{name}: peermap ingest, batched, into an empty graph: whole command", seconds, "s"),
@@ -182,7 +191,9 @@ def initial(driver, national: bool, memory: dict) -> Path:
             ]
         print(f"{name}: peermap ingest --initial --replace ...", file=sys.stderr, flush=True)
         driver.close()
-        seconds, peak = whole_command(folder, "--initial", "--replace")
+        load_before = os.getloadavg()
+        seconds, peak, steps = whole_command(folder, "--initial", "--replace")
+        load_after = os.getloadavg()
         driver = connect_again()
         graph = counts(driver)
         rate = total / seconds
@@ -198,6 +209,12 @@ def initial(driver, national: bool, memory: dict) -> Path:
             ),
             row(f"{name}: nodes in the graph", sum(v for k, v in graph.items() if not k.isupper()), ""),
             row(f"{name}: relationships in the graph", sum(v for k, v in graph.items() if k.isupper()), ""),
+            row(f"{name}: load average (1 minute) just before the --initial command", load_before[0], ""),
+            row(f"{name}: load average (1 minute) just after the --initial command", load_after[0], ""),
+        ]
+        rows += [
+            row(f"{name}: peermap ingest --initial, step: {step} (as the command says it)", took, "s")
+            for step, took in steps.items()
         ]
         if batched is not None:
             ratios.append(
@@ -225,11 +242,13 @@ def initial(driver, national: bool, memory: dict) -> Path:
         "Neo4j first load: --initial beside the batched load",
         "The whole `peermap ingest` command in a process of its own (reading and validating the folder "
         "included): the batched load (UNWIND ... MERGE) into an empty graph, and `peermap ingest --initial "
-        "--replace` (CSV files in Neo4j's import format, the local server stopped, neo4j-admin database import "
-        "into a database directory of its own and swapped in, the server restarted, constraints and indexes "
-        "created and populated), on the same local Neo4j 5.26 Community server in the same run "
+        "--replace` (CSV files in Neo4j's import format with numbered nodes, the local server stopped, "
+        "neo4j-admin database import --id-type=actual into a database directory of its own and swapped in, the "
+        "server restarted, constraints and indexes created and populated, empty lists set), on the same local "
+        "Neo4j 5.26 Community server in the same run "
         f"(heap {memory.get('server.memory.heap.max_size', '?')}, page cache "
-        f"{memory.get('server.memory.pagecache.size', '?')}; the import tool gets 1 GB of heap). At national "
+        f"{memory.get('server.memory.pagecache.size', '?')}; the import tool's own JVM takes the heap the "
+        "server's settings give). Per-step seconds are the command's own, as it says them on stderr. At national "
         "scale the batched load (about 16 minutes) is not run again: its rate recorded in ingest.json is cited. "
         "The machine is shared: times are wall-clock.",
         rows,

@@ -15,9 +15,15 @@ the last row's, one set by ``ON CREATE SET`` the first row's in load order
 made it first (children, places.csv, episodes, then place links), a place
 listed in places.csv takes that row's properties whatever came first, an
 associate named only by a link is a node with its key alone, and a
-relationship whose end the batched path would not MATCH is left out. Values
-Neo4j's import cannot express (an empty list or an empty string: an empty
-field is no property) are set afterwards by parameterised Cypher.
+relationship whose end the batched path would not MATCH is left out. An
+empty string is written quoted (``""``), which the import keeps as an empty
+string (an unquoted empty field is no property); an empty list has no such
+spelling, so empty lists are set afterwards by parameterised Cypher.
+
+Made for speed at national scale: nodes are numbered (``--id-type=actual``:
+the tool keeps no map from text IDs), relationships' ends are looked up in
+Arrow hash tables, each file is written by Arrow in a thread while the next is
+made, and only a file with a line break in a text is parsed the careful way.
 
 Only the local server: the tool writes the store files, so it must run where
 they are, with the server stopped. Any other server takes the batched load.
@@ -33,14 +39,14 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterable, Iterator
 
 import numpy as np
 import pandas as pd
 
 from peermap.graph_models import cells
 from peermap.graph_models.dataset import Dataset
-from peermap.graph_models.graph_schema import NODE_KEYS, RELATIONSHIPS
+from peermap.graph_models.graph_schema import CONSTRAINTS, NODE_KEYS, RELATIONSHIPS
 from peermap.graph_models.neo4j_store import (
     ASSOCIATE_PROPS,
     CHILD_PROPS,
@@ -53,7 +59,6 @@ from peermap.graph_models.neo4j_store import (
     StoreError,
     _link_kind,
     connect,
-    create_schema,
     load_steps,
 )
 
@@ -64,6 +69,7 @@ ADMIN_COMMAND = "org.neo4j.server.startup.Neo4jAdminCommand"
 DATABASE = "neo4j"
 LOCAL_HOSTS = ("127.0.0.1", "localhost")
 ARRAY_DELIMITER = ";"  # list items come from ";"-separated cells, so none holds one
+LATER_BATCH = 20_000  # rows a transaction when setting what the import cannot write
 
 
 class NotLocalServer(Neo4jAddressError):
@@ -155,20 +161,27 @@ def node_count(driver, database: str | None = None) -> int:
 class ImportFile:
     """One CSV for the import tool: nodes of a label or relationships of a type, made from ``frame`` when written.
 
-    Its text is made one file at a time (:meth:`text`) and let go once written,
-    so a national load holds one file's strings at a time, not all of them.
+    Nodes are numbered (``ids``: the import's ``--id-type=actual``, so the tool
+    keeps no map from text IDs); a relationship carries the numbers of its ends
+    (``ids`` = start, ``end_ids``), looked up in Arrow when the file was made.
+    Its text is made one file at a time (:meth:`table`) and let go once
+    written, so a national load holds a file or two at a time, not all of them.
     """
 
     kind: str  # "nodes" or "relationships"
     name: str  # the label or type
     frame: pd.DataFrame | None
     props: tuple[str, ...]
-    key: str | None = None  # the ID column (nodes)
-    start: tuple[str, str] | None = None  # (column, label) of a relationship's ends
-    end: tuple[str, str] | None = None
+    ids: np.ndarray  # the nodes' numbers, or the relationships' start nodes'
+    end_ids: np.ndarray | None = None  # the relationships' end nodes' numbers
+    key: str | None = None  # the key property (nodes), for :attr:`later`
+    path: Path | None = None  # where :func:`write_files` wrote it
     later_key: str | None = None  # what identifies a relationship for :attr:`later`
     rows: int = 0
-    #: values the import cannot express (property name -> [(key, value)]): set by Cypher afterwards
+    #: set by :meth:`table`: a text in the file holds a line break (the import parses it the slow, careful way)
+    multiline: bool = False
+    #: where the import cannot write the value, an empty list (property name -> the keys of the nodes or
+    #: relationships that hold one): set by Cypher afterwards (a quoted "" in a list column is no property)
     later: dict[str, list] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -177,35 +190,33 @@ class ImportFile:
     def __len__(self) -> int:
         return self.rows
 
-    def text(self) -> tuple[list[str], list]:
-        """The header and the columns as Arrow text (null: no property); fills :attr:`later`."""
+    def table(self):
+        """The file as an Arrow table (header names as column names; null: no property); fills :attr:`later`
+        and :attr:`multiline`. An empty text is written quoted (``""``), which the import keeps as an empty
+        string; an empty list has no such spelling, so it is left for :func:`_set_later`."""
         import pyarrow as pa
         import pyarrow.compute as pc
 
-        frame, key = self.frame, self.key
-        header, columns = [], []
-        if key:
-            header.append(f"{key}:ID({self.name})")
-            columns.append(_arrow(frame[key], "string"))
-        for prefix, ends in ((":START_ID", self.start), (":END_ID", self.end)):
-            if ends:
-                header.append(f"{prefix}({ends[1]})")
-                columns.append(_arrow(frame[ends[0]], "string"))
+        frame = self.frame
+        header = [":ID"] if self.kind == "nodes" else [":START_ID", ":END_ID"]
+        columns = [pa.array(self.ids, type=pa.int64())]
+        if self.end_ids is not None:
+            columns.append(pa.array(self.end_ids, type=pa.int64()))
         for prop in self.props:
-            if prop == key:
-                continue
             typ = _type_of(frame[prop])
             header.append(prop if typ == "string" else f"{prop}:{typ}")
             text = _arrow(frame[prop], typ)
-            if typ in ("string", "string[]"):
+            if typ == "string[]":
                 empty = pc.fill_null(pc.equal(text, ""), False)
                 where = pc.indices_nonzero(empty).to_numpy()
                 if len(where):
-                    keys = frame[self.later_key or key].to_numpy(dtype=object)[where]
-                    self.later[prop] = [(k, [] if typ == "string[]" else "") for k in keys]
+                    keys = frame[self.later_key or self.key].to_numpy(dtype=object)[where]
+                    self.later[prop] = keys.tolist()
                     text = pc.if_else(empty, pa.scalar(None, pa.string()), text)
+            if typ in ("string", "string[]") and not self.multiline:
+                self.multiline = _holds_line_break(text)
             columns.append(text)
-        return header, columns
+        return pa.table(columns, names=header)
 
 
 def _type_of(values: pd.Series) -> str:
@@ -227,26 +238,90 @@ def _arrow(values: pd.Series, kind: str):
     """The column as the import reads it, as Arrow text or numbers (null: no property), stored as the batched
     path stores it: datetimes from epoch milliseconds in UTC, dates as dates, lists joined by ``;``."""
     import pyarrow as pa
+    import pyarrow.compute as pc
 
     missing = values.isna().to_numpy()
-    if kind == "datetime":
+    if kind == "datetime":  # YYYY-MM-DDTHH:MM:SS.mmmZ (the loader keeps years 1900-2100: four digits)
         millis = values.dt.tz_convert("UTC").dt.floor("ms").dt.tz_localize(None).to_numpy().astype("datetime64[ms]")
-        return pa.array(np.char.add(np.datetime_as_string(millis, unit="ms"), "Z"), mask=missing)
+        text = pa.array(millis, mask=missing).cast(pa.string())  # YYYY-MM-DD HH:MM:SS.mmm
+        day, time_of_day = pc.utf8_slice_codeunits(text, 0, 10), pc.utf8_slice_codeunits(text, 11, 23)
+        return pc.binary_join_element_wise(pc.binary_join_element_wise(day, time_of_day, "T"), "Z", "")
     if kind == "date":
-        return pa.array(np.datetime_as_string(values.to_numpy().astype("datetime64[D]"), unit="D"), mask=missing)
+        return pa.array(values.to_numpy().astype("datetime64[D]"), mask=missing).cast(pa.string())
     if kind == "boolean":
         return pa.array(values.fillna(False).to_numpy(dtype=bool), mask=missing)
     if kind == "long":
         return pa.array(values.fillna(0).to_numpy(dtype="int64"), mask=missing)
     if kind == "string[]":
-        joined = [ARRAY_DELIMITER.join(v) if isinstance(v, (tuple, list)) else None for v in values]
-        return pa.array(joined, type=pa.string())
+        return pc.binary_join(_lists(values), ARRAY_DELIMITER)
+    return _text(values)
+
+
+def _text(values: pd.Series):
+    """A column of texts as one Arrow string array (no copy when pandas holds it in Arrow already)."""
+    import pyarrow as pa
+
+    if (
+        isinstance(values.dtype, (pd.ArrowDtype, pd.StringDtype))
+        and getattr(values.array, "_pa_array", None) is not None
+    ):
+        chunked = values.array._pa_array
+        return (
+            chunked.combine_chunks().cast(pa.string())
+            if chunked.num_chunks != 1
+            else chunked.chunk(0).cast(pa.string())
+        )
     return pa.array(values.astype(object).to_numpy(), type=pa.string(), from_pandas=True)
 
 
-def _table(kind: str, name: str, frame: pd.DataFrame, props: tuple[str, ...], **ends) -> ImportFile:
-    """An import file over ``frame``: the ID column ``key`` (nodes) or ``start``/``end`` (column, label), then props."""
-    return ImportFile(kind, name, frame, props, **ends)
+def _lists(values: pd.Series):
+    """A column of tuples (or lists) of texts as an Arrow list array; anything else (None, NA) is null."""
+    import pyarrow as pa
+
+    return pa.array([v if isinstance(v, (tuple, list)) else None for v in values], type=pa.list_(pa.string()))
+
+
+def _holds_line_break(text) -> bool:
+    """Whether a text in the Arrow string array holds a line break (CR or LF), read from its bytes at once."""
+    if len(text) == 0 or text.buffers()[2] is None:
+        return False
+    offsets = np.frombuffer(text.buffers()[1], dtype=np.int32)[text.offset : text.offset + len(text) + 1]
+    data = np.frombuffer(text.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]]
+    return bool(((data == 10) | (data == 13)).any())
+
+
+class _Numbering:
+    """Node numbers: each label's nodes numbered on from the last label's, with their keys to look ends up in."""
+
+    def __init__(self) -> None:
+        self.next = 0
+        self.keys: dict[str, tuple[object, int]] = {}
+
+    def number(self, label: str, keys: pd.Series) -> np.ndarray:
+        first = self.next
+        self.keys[label] = (_text(keys), first)
+        self.next += len(keys)
+        return np.arange(first, self.next, dtype=np.int64)
+
+    def find(self, label: str, values: pd.Series) -> np.ndarray:
+        """The number of the ``label`` node whose key is each of ``values``; -1 where there is none (or null)."""
+        import pyarrow.compute as pc
+
+        keys, first = self.keys[label]
+        found = pc.index_in(_text(values), value_set=keys)
+        at = pc.fill_null(found, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+        return np.where(at >= 0, at + first, -1)
+
+
+def _distinct_last(values: pd.Series) -> np.ndarray:
+    """Positions of the last row of each distinct value (nulls kept as one value), in order (``keep="last"``)."""
+    import pyarrow.compute as pc
+
+    text = _text(values)
+    codes = pc.fill_null(pc.dictionary_encode(text).indices, -1).to_numpy(zero_copy_only=False)
+    reverse = codes[::-1]
+    _, where = np.unique(reverse, return_index=True)
+    return np.sort(len(codes) - 1 - where)
 
 
 def _first(frame: pd.DataFrame, key: str) -> pd.DataFrame:
@@ -254,17 +329,25 @@ def _first(frame: pd.DataFrame, key: str) -> pd.DataFrame:
 
 
 def _last(frame: pd.DataFrame, key: str) -> pd.DataFrame:
-    return frame.drop_duplicates(key, keep="last")
+    """The last row of each ``key`` (``drop_duplicates(keep="last")``), without a copy when keys are distinct."""
+    kept = _distinct_last(frame[key])
+    return frame if len(kept) == len(frame) else frame.iloc[kept]
 
 
-def _pairs(start: pd.Series, end: pd.Series) -> pd.DataFrame:
-    """Distinct (start, end) pairs with both ends known, in first-seen order (MERGE makes one relationship)."""
-    frame = pd.DataFrame({"start": start.astype(object).to_numpy(), "end": end.astype(object).to_numpy()})
-    return frame.dropna().drop_duplicates()
+def _pairs(start: np.ndarray, end: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct (start, end) node-number pairs with both ends there (MERGE makes one relationship)."""
+    both = (start >= 0) & (end >= 0)
+    size = max(int(start.max(initial=0)), int(end.max(initial=0))) + 1
+    pairs = pd.unique(start[both] * size + end[both])
+    return pairs // size, pairs % size
 
 
-def import_files(dataset: Dataset) -> list[ImportFile]:
-    """Every node and relationship the batched load makes from ``dataset``, as import files (see module notes)."""
+def import_files(dataset: Dataset) -> Iterator[ImportFile]:
+    """Every node and relationship the batched load makes from ``dataset``, as import files (see module notes),
+    one at a time: the nodes first, then the relationships between them."""
+    import pyarrow.compute as pc
+
+    numbers = _Numbering()
     children = _last(dataset.children, "child_id")
     places = dataset.places.assign(key="name:" + dataset.places["name_key"])
     listed = _last(places, "key").assign(listed=True)
@@ -273,15 +356,25 @@ def import_files(dataset: Dataset) -> list[ImportFile]:
     rthis = _last(dataset.rthis, "rthi_id")
     links = dataset.links
     kind = _link_kind(links)
-    child_ids = set(children["child_id"].dropna())
-    episode_ids = set(episodes["episode_id"].dropna())
+    is_place, is_identifier = (kind == "place").to_numpy(), (kind == "identifier").to_numpy()
+    link_name_key = pd.Series(pd.NA, index=links.index, dtype="string")
+    named_or_identified = is_place | is_identifier
+    link_name_key[named_or_identified] = cells.name_key(links["target_ref"][named_or_identified])
+
+    files: list[ImportFile] = []
+
+    def nodes(label: str, frame: pd.DataFrame, props: tuple[str, ...], key: str) -> ImportFile:
+        files.append(ImportFile("nodes", label, frame, props, numbers.number(label, frame[key]), key=key))
+        return files[-1]
+
+    yield nodes("Child", children, (*CHILD_PROPS, "birth_date"), "child_id")
 
     # Places: postcode keys always carry postcode = key; named ones take their first creator's name.
     found_name = episodes["found_at_place"].where(episodes["found_at_place"].fillna("") != "")
     found_key = ("name:" + cells.name_key(episodes["found_at_place"])).where(found_name.notna())
-    place_links = links[kind == "place"]
+    place_links = links[is_place]
     link_named = place_links["target_postcode"].isna()
-    link_key = ("name:" + cells.name_key(place_links["target_ref"])).where(link_named, place_links["target_postcode"])
+    link_key = ("name:" + link_name_key[is_place]).where(link_named, place_links["target_postcode"])
     postcodes = pd.concat(
         [
             children["home_postcode"],
@@ -307,107 +400,118 @@ def import_files(dataset: Dataset) -> list[ImportFile]:
         {"postcode": "string", "name": "string", "place_name": "string", "name_key": "string", "kind": "string"}
     )
     all_places["listed"] = all_places["listed"].astype("boolean")
+    yield nodes("Place", all_places, ("key", *PLACE_PROPS, "listed", "name"), "key")
+    del postcodes, postcode_places, named, named_places, made
 
     # Associates named only by a link: a node with its key alone.
-    link_associates = links.loc[kind == "associate", "associate_key"].dropna()
+    link_associates = links.loc[(kind == "associate").to_numpy(), "associate_key"].dropna()
     bare = pd.DataFrame({"associate_key": sorted(set(link_associates) - set(associates["associate_key"]))})
     all_associates = pd.concat([associates, bare.astype("string")], ignore_index=True)
     all_associates["aliases"] = [v if isinstance(v, (tuple, list)) else None for v in all_associates["aliases"]]
     all_associates = all_associates.astype({"resolved": "boolean", "approx_age": "Int64"})
+    yield nodes("Associate", all_associates, ASSOCIATE_PROPS, "associate_key")
+    yield nodes("Episode", episodes, (*EPISODE_PROPS, "missing_at", "returned_at"), "episode_id")
+    yield nodes("Interview", rthis, (*INTERVIEW_PROPS, "offered_at", "completed_at"), "rthi_id")
 
-    identifier_links = links[kind == "identifier"]
+    identifier_links = links[is_identifier]
+    identifier_key = links["target_type"] + ":" + link_name_key
     identifiers = _first(
         pd.DataFrame(
             {
-                "key": (identifier_links["target_type"] + ":" + cells.name_key(identifier_links["target_ref"])),
+                "key": identifier_key[is_identifier],
                 "kind": identifier_links["target_type"],
                 "value": identifier_links["target_ref"],
             }
         ),
         "key",
     )
+    yield nodes("Identifier", identifiers, ("key", "kind", "value"), "key")
 
-    files = [
-        _table("nodes", "Child", children, ("child_id", *CHILD_PROPS, "birth_date"), key="child_id"),
-        _table("nodes", "Place", all_places, ("key", *PLACE_PROPS, "listed", "name"), key="key"),
-        _table("nodes", "Associate", all_associates, ASSOCIATE_PROPS, key="associate_key"),
-        _table("nodes", "Episode", episodes, (*EPISODE_PROPS, "missing_at", "returned_at"), key="episode_id"),
-        _table("nodes", "Interview", rthis, (*INTERVIEW_PROPS, "offered_at", "completed_at"), key="rthi_id"),
-        _table("nodes", "Identifier", identifiers, ("key", "kind", "value"), key="key"),
-    ]
+    def relate(name: str, start: np.ndarray, end: np.ndarray) -> ImportFile:
+        start, end = _pairs(start, end)
+        return ImportFile("relationships", name, pd.DataFrame(index=range(len(start))), (), start, end)
 
-    def relate(name: str, start_label: str, end_label: str, pairs: pd.DataFrame) -> None:
-        files.append(_table("relationships", name, pairs, (), start=("start", start_label), end=("end", end_label)))
-
-    relate("LIVES_AT", "Child", "Place", _pairs(children["child_id"], children["home_postcode"]))
-    relate("PLACED_AT", "Child", "Place", _pairs(children["child_id"], children["placement_postcode"]))
-    owned = episodes[episodes["child_id"].isin(child_ids)]
-    relate("WENT_MISSING", "Child", "Episode", _pairs(owned["child_id"], owned["episode_id"]))
-    relate("MISSING_FROM", "Episode", "Place", _pairs(episodes["episode_id"], episodes["missing_from_postcode"]))
-    found = pd.concat(
-        [
-            _pairs(episodes["episode_id"], episodes["found_at_postcode"].where(episodes["found_at_postcode"] != "")),
-            _pairs(episodes["episode_id"], found_key),
-        ]
-    ).drop_duplicates()
-    relate("FOUND_AT", "Episode", "Place", found)
-    interviewed = rthis[rthis["child_id"].isin(child_ids)]
-    relate("INTERVIEWED_IN", "Child", "Interview", _pairs(interviewed["child_id"], interviewed["rthi_id"]))
-    covers = rthis[["rthi_id", "episode_ids"]].explode("episode_ids")
-    covers = covers[covers["episode_ids"].isin(episode_ids)]
-    relate("COVERS", "Interview", "Episode", _pairs(covers["rthi_id"], covers["episode_ids"]))
+    child_of_child = files[0].ids  # each node table's own keys: their numbers, in order
+    yield relate("LIVES_AT", child_of_child, numbers.find("Place", children["home_postcode"]))
+    yield relate("PLACED_AT", child_of_child, numbers.find("Place", children["placement_postcode"]))
+    episode_of_episode = files[3].ids
+    yield relate("WENT_MISSING", numbers.find("Child", episodes["child_id"]), episode_of_episode)
+    yield relate("MISSING_FROM", episode_of_episode, numbers.find("Place", episodes["missing_from_postcode"]))
+    found_postcode = episodes["found_at_postcode"].where(episodes["found_at_postcode"] != "")
+    yield relate(
+        "FOUND_AT",
+        np.concatenate([episode_of_episode, episode_of_episode]),
+        np.concatenate([numbers.find("Place", found_postcode), numbers.find("Place", found_key)]),
+    )
+    interview_of_interview = files[4].ids
+    yield relate("INTERVIEWED_IN", numbers.find("Child", rthis["child_id"]), interview_of_interview)
+    covers = _lists(rthis["episode_ids"])
+    covered = pd.Series(pd.arrays.ArrowStringArray(pc.list_flatten(covers)))
+    parents = pc.list_parent_indices(covers).to_numpy(zero_copy_only=False)
+    yield relate("COVERS", interview_of_interview[parents], numbers.find("Episode", covered))
 
     # LINKED_TO: one per link_id (the last row in load order: steps by kind, rows in order), both ends there.
     targets = {
         "child": ("Child", links["target_child_id"]),
         "associate": ("Associate", links["associate_key"]),
         "place": ("Place", link_key.reindex(links.index)),
-        "identifier": ("Identifier", links["target_type"] + ":" + cells.name_key(links["target_ref"])),
+        "identifier": ("Identifier", identifier_key),
     }
-    ordered = pd.concat([links[kind == name].assign(_end=targets[name][1], _kind=name) for name in targets])
-    ordered = _last(ordered, "link_id")
-    ordered = ordered[ordered["child_id"].isin(child_ids) & ordered["_end"].notna()]
-    for name, (label, _) in targets.items():
-        these = ordered[ordered["_kind"] == name]
-        if name == "child":
-            these = these[these["_end"].isin(child_ids)]
-        files.append(
-            _table(
-                "relationships",
-                "LINKED_TO",
-                these,
-                (*LINK_PROPS, "recorded_at"),
-                start=("child_id", "Child"),
-                end=("_end", label),
-                later_key="link_id",
-            )
+    kinds = kind.to_numpy(dtype=object)
+    in_order = np.concatenate([np.flatnonzero(kinds == name) for name in targets])
+    kept = in_order[_distinct_last(links["link_id"].iloc[in_order])]  # positions in links
+    start = numbers.find("Child", links["child_id"].iloc[kept])
+    for name, (label, ends) in targets.items():
+        these = kept[kinds[kept] == name]
+        end = numbers.find(label, ends.iloc[these])
+        there = (start[kinds[kept] == name] >= 0) & (end >= 0)
+        yield ImportFile(
+            "relationships",
+            "LINKED_TO",
+            links.iloc[these[there]],
+            (*LINK_PROPS, "recorded_at"),
+            start[kinds[kept] == name][there],
+            end[there],
+            later_key="link_id",
         )
-    return files
 
 
-def write_files(files: list[ImportFile], folder: Path, progress: Callable | None = None) -> list[Path]:
-    """Each file as ``folder/NN-NAME.csv`` (0600; ``folder`` is made 0700 by the caller)."""
-    import pyarrow as pa
+def write_files(files: Iterable[ImportFile], folder: Path, progress: Callable | None = None) -> list[ImportFile]:
+    """Each file as ``folder/NN-KIND-NAME.csv`` (0600; ``folder`` is made 0700 by the caller), its ``path`` set.
+
+    A file's table is made here while a thread writes the one before it
+    (Arrow writes CSV without Python's lock), so making and writing overlap.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
     import pyarrow.csv as pacsv
 
     from peermap.graph_models.private_files import open_private
 
-    paths = []
-    if progress:
-        progress("writing import files", 0, len(files))
-    for number, item in enumerate(files):
-        path = folder / f"{number:02d}-{item.kind}-{item.name}.csv"
-        header, columns = item.text()
+    def write(path: Path, table) -> None:
         with open_private(path, "wb") as handle:
-            handle.write((",".join(header) + "\n").encode())  # names from the fixed lists: nothing to quote
-            table = pa.table({f"c{i}": column for i, column in enumerate(columns)})
+            handle.write((",".join(table.column_names) + "\n").encode())  # the fixed lists' names: nothing to quote
             pacsv.write_csv(table, handle, pacsv.WriteOptions(include_header=False, batch_size=65536))
-        del header, columns, table
-        item.frame = None  # written: its rows are no longer needed here
-        paths.append(path)
-        if progress:
-            progress("writing import files", number + 1, len(files))
-    return paths
+
+    written: list[ImportFile] = []
+    pending = None
+    with ThreadPoolExecutor(max_workers=1) as writer:
+        for number, item in enumerate(files):
+            item.path = folder / f"{number:02d}-{item.kind}-{item.name}.csv"
+            table = item.table()
+            item.frame = None  # made: its rows are no longer needed here
+            if pending is not None:
+                pending.result()
+            pending = writer.submit(write, item.path, table)
+            del table
+            written.append(item)
+            if progress:  # how many files there are is known at the end
+                progress("writing import files", number + 1, number + 2)
+        if pending is not None:
+            pending.result()
+    if progress:
+        progress("writing import files", len(written), len(written))
+    return written
 
 
 # -- running the import ----------------------------------------------------------------------------------------------
@@ -419,7 +523,10 @@ def _java() -> str:
 
 
 def run_import(home: Path, work: Path, files: list[ImportFile], paths: list[Path]) -> Path:
-    """``neo4j-admin database import full`` into ``work/data`` (not the server's own); its databases folder."""
+    """``neo4j-admin database import full`` into ``work/data`` (not the server's own); its databases folder.
+
+    What the tool says goes to ``logs/import.log`` under the server's folder (owner-only, as every log there).
+    """
     from peermap.graph_models.private_files import open_private
 
     data = work / "data"
@@ -429,6 +536,7 @@ def run_import(home: Path, work: Path, files: list[ImportFile], paths: list[Path
     lines = [line for line in lines if not line.startswith("server.directories.data=")]
     with open_private(conf / "neo4j.conf", encoding="utf-8") as handle:
         handle.write("\n".join([*lines, f"server.directories.data={data}"]) + "\n")
+    multiline = [str(path) for item, path in zip(files, paths) if item.multiline]
     args = [
         _java(),
         "-Xmx1g",
@@ -440,20 +548,25 @@ def run_import(home: Path, work: Path, files: list[ImportFile], paths: list[Path
         "full",
         DATABASE,  # before the options: --nodes and --relationships take every value after them
         "--overwrite-destination=true",
-        "--multiline-fields=true",
+        "--id-type=actual",  # the files number the nodes themselves: no map from text IDs to build
+        # only the files with a line break in a text are parsed the slow way that allows one
+        *(["--multiline-fields-format=v2", f"--multiline-fields={','.join(multiline)}"] if multiline else []),
         f"--array-delimiter={ARRAY_DELIMITER}",
         f"--report-file={work / 'import.report'}",
         *(f"--{item.kind}={item.name}={path}" for item, path in zip(files, paths)),
     ]
     env = dict(os.environ, NEO4J_HOME=str(home), NEO4J_CONF=str(conf))
-    proc = subprocess.run(
-        args, env=env, cwd=work, stdin=subprocess.DEVNULL, capture_output=True, text=True, errors="replace", umask=0o077
-    )
+    log = home / "logs" / "import.log"
+    log.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    with open_private(log, "w", encoding="utf-8") as handle:
+        proc = subprocess.run(
+            args, env=env, cwd=work, stdin=subprocess.DEVNULL, stdout=handle, stderr=subprocess.STDOUT, umask=0o077
+        )
     if proc.returncode != 0 or not (data / "databases" / DATABASE).is_dir():
-        said = [line.strip() for line in (proc.stdout + proc.stderr).splitlines() if line.strip()]
+        said = [line.strip() for line in log.read_text(errors="replace").splitlines() if line.strip()]
         errors = [line for line in said if "error" in line.lower() or "exception" in line.lower()]
         raise StoreError(
-            f"neo4j-admin database import failed (exit {proc.returncode}): "
+            f"neo4j-admin database import failed (exit {proc.returncode}; its log: {log}): "
             f"{(errors or said or ['no message'])[-1][:300]}"
         )
     return data
@@ -481,7 +594,7 @@ def _unswap(home: Path, previous: Path) -> None:
 
 
 def _set_later(driver, files: list[ImportFile], database: str | None) -> None:
-    """Values the import cannot write (empty lists and strings), by parameterised Cypher on each key."""
+    """The empty lists the import cannot write, by parameterised Cypher on each key."""
     allowed = {*CHILD_PROPS, *EPISODE_PROPS, *INTERVIEW_PROPS, *ASSOCIATE_PROPS, *PLACE_PROPS, *LINK_PROPS}
     allowed |= {"listed", "name", "recorded_at"}
     for item in files:
@@ -490,16 +603,37 @@ def _set_later(driver, files: list[ImportFile], database: str | None) -> None:
             if (item.name not in NODE_KEYS and item.name not in RELATIONSHIPS) or prop not in allowed:
                 raise ValueError(f"not in the graph schema: {item.name}.{prop}")
             if item.kind == "nodes":
-                match = f"MATCH (n:{item.name} {{{NODE_KEYS[item.name]}: row.key}})"
+                match = f"MATCH (n:{item.name} {{{NODE_KEYS[item.name]}: key}})"
             else:
-                match = f"MATCH ()-[n:{item.name} {{link_id: row.key}}]->()"
-            params = [{"key": k, "value": v} for k, v in rows]
-            for start in range(0, len(params), 5000):
+                match = f"MATCH ()-[n:{item.name} {{link_id: key}}]->()"
+            for start in range(0, len(rows), LATER_BATCH):
                 driver.execute_query(
-                    f"UNWIND $rows AS row {match} SET n.{prop} = row.value",
-                    rows=params[start : start + 5000],
+                    f"UNWIND $keys AS key {match} SET n.{prop} = $empty",
+                    keys=rows[start : start + LATER_BATCH],
+                    empty=[],
                     database_=database,
                 )
+
+
+def _create_schema(driver, files: list[ImportFile], database: str | None, done: Callable[[str], None]) -> None:
+    """The constraints and indexes of :data:`~graph_models.graph_schema.CONSTRAINTS`, and the empty lists.
+
+    The plain indexes are asked for first (the server fills them in the
+    background), then the uniqueness constraints (each waits for its own
+    index), then the empty lists are set by key while the plain indexes may
+    still be filling; the last step waits for all of them.
+    """
+    constraints = [s for s in CONSTRAINTS if s.startswith("CREATE CONSTRAINT")]
+    indexes = [s for s in CONSTRAINTS if s not in constraints]
+    with driver.session(database=database) as session:
+        for statement in indexes + constraints:
+            session.run(statement).consume()
+    done("constraints")
+    _set_later(driver, files, database)
+    done("empty lists")
+    with driver.session(database=database) as session:
+        session.run("CALL db.awaitIndexes(300)").consume()
+    done("indexes")
 
 
 @dataclass
@@ -525,13 +659,22 @@ def initial_load(
     Refuses another server (:class:`NotLocalServer`) and, without ``replace``,
     a store that holds data (:class:`StoreNotEmpty`). On any failure after the
     server was stopped, it is started again on the old database, untouched;
-    the CSV files are removed whatever happens.
+    the CSV files are removed whatever happens. Each step's seconds are said
+    as it ends (``InitialLoad.seconds`` keeps them).
     """
     home = check_local(connection.uri)
     if (connection.database or DATABASE) != DATABASE:
         raise NotLocalServer(f"--initial replaces the database {DATABASE!r}, not {connection.database!r}")
     seconds: dict[str, float] = {}
     clock = time.perf_counter()
+
+    def done(step: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        seconds[step] = now - clock
+        clock = now
+        say(f"{step}: {seconds[step]:.1f}s")
+
     driver = connect(connection)
     try:
         held = node_count(driver, connection.database)
@@ -545,21 +688,19 @@ def initial_load(
     rows = sum(len(step.frame) for step in load_steps(dataset))
     work = Path(tempfile.mkdtemp(prefix="bulk-import-", dir=home))  # 0700, beside the store: same disk
     try:
-        files = import_files(dataset)
-        paths = write_files(files, work, progress)
-        seconds["write import files"] = time.perf_counter() - clock
+        files = write_files(import_files(dataset), work, progress)
+        paths = [item.path for item in files]
+        done("build and write import files")
         say(
             f"replacing the whole database {DATABASE!r} of the local server at {connection.uri} "
             f"({held:,} nodes now) with {rows:,} rows: stopping it, importing, restarting"
         )
-        clock = time.perf_counter()
         _server(home, "stop")
-        stopped = time.perf_counter()
-        seconds["stop"] = stopped - clock
+        done("stop server")
         previous = work / "previous"
         try:
             data = run_import(home, work, files, paths)
-            seconds["import"] = time.perf_counter() - stopped
+            done("import tool")
             for path in paths:
                 path.unlink()
             _swap(home, data, previous)
@@ -568,22 +709,18 @@ def initial_load(
             _server(home, "start")
             say("the server was restarted with the previous database unchanged")
             raise
-        clock = time.perf_counter()
         try:
             _server(home, "start")
         except StoreError:
             _unswap(home, previous)
             _server(home, "start")
             raise StoreError("the imported database did not start; the previous database is back") from None
-        seconds["restart"] = time.perf_counter() - clock
-        clock = time.perf_counter()
+        done("restart server")
         driver = connect(connection)
         try:
-            create_schema(driver, database=connection.database)
-            _set_later(driver, files, connection.database)
+            _create_schema(driver, files, connection.database, done)
         finally:
             driver.close()
-        seconds["constraints and indexes"] = time.perf_counter() - clock
     finally:
         shutil.rmtree(work, ignore_errors=True)
     nodes = sum(len(f) for f in files if f.kind == "nodes")

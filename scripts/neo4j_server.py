@@ -575,7 +575,7 @@ def wait_until_ready(pid: int, port: int, password: str, timeout: float) -> str:
                 f"(last: {last}); it is still running as pid {pid} "
                 f"(stop it with `python scripts/neo4j_server.py stop`).\n{logs_tail()}"
             )
-        time.sleep(0.5)
+        time.sleep(0.2)  # a restart after an import is waited for: answer as soon as it can
 
 
 # --------------------------------------------------------------------------- #

@@ -176,8 +176,9 @@ def test_a_failed_import_restarts_the_server_on_the_old_store(
     def broken(home, work, files, paths):
         seen["work"] = owner_only(work)
         seen["files"] = (len(paths), sorted(p.name for p in work.iterdir() if p.suffix == ".csv"))
-        with open(paths[0], "a", encoding="utf-8") as handle:  # a child twice: the import tool stops
-            handle.write(Path(paths[0]).read_text().splitlines()[1] + "\n")
+        relationships = next(path for path in paths if "-relationships-" in path.name)
+        with open(relationships, "a", encoding="utf-8") as handle:  # to a node that is not there: the tool stops
+            handle.write("0,999999999\n")
         return real(home, work, files, paths)
 
     monkeypatch.setattr(bulk_import, "run_import", broken)

@@ -104,11 +104,14 @@ def _initial(connection, data_dir, key_file, postcodes, rejects, replace: bool) 
                 f"the store at {connection.uri} holds {held:,} nodes and --initial replaces the whole database: "
                 "add --replace to do that, or leave out --initial to merge this folder into it"
             )
+    reading = time.perf_counter()
     dataset = load_data_folder(data_dir, key_file, postcodes, rejects or Path("rejects.csv"))
+    read = time.perf_counter() - reading
+    say(f"read folder: {read:.1f}s")
     with console.progress() as report:
         done = bulk_import.initial_load(connection, dataset, replace=replace, progress=report, say=say)
     took = time.perf_counter() - started
-    steps = ", ".join(f"{name} {seconds:.1f}s" for name, seconds in done.seconds.items())
+    steps = ", ".join(f"{name} {seconds:.1f}s" for name, seconds in {"read folder": read, **done.seconds}.items())
     say(
         f"imported {done.rows:,} rows ({done.nodes:,} nodes, {done.relationships:,} relationships) into "
         f"{connection.uri} in {took:.1f}s: {done.rows / took:,.0f} rows/s over the whole command ({steps})"
