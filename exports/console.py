@@ -11,14 +11,11 @@ each stage prints one plain line instead, so output stays readable and
 from __future__ import annotations
 
 import contextlib
-import gc
 import time
 from typing import Callable, Iterator
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-from peermap.mapping.memory import release_free_memory
 
 #: Diagnostics, warnings and progress.
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -71,18 +68,12 @@ def progress() -> Iterator[ProgressCallback]:
 
 def stages(report: ProgressCallback):
     """A ``stage(name)`` context manager that reports the stage's start and end to ``report`` (its time is
-    printed as one line when stderr is not a terminal: ``evidence: 1 done in 27.9s``).
-
-    At the end of each stage the memory it freed is handed back to the operating system
-    (:func:`mapping.memory.release_free_memory`, after a garbage collection): reading a national folder
-    leaves more than a gigabyte freed but still held, which the next stages would otherwise add to."""
+    printed as one line when stderr is not a terminal: ``evidence: 1 done in 27.9s``)."""
 
     @contextlib.contextmanager
     def stage(name: str) -> Iterator[None]:
         report(name, 0, 1)
         yield
-        gc.collect()
-        release_free_memory()
         report(name, 1, 1)
 
     return stage

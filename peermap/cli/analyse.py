@@ -92,12 +92,15 @@ def analyse(
 
         peermap analyse data/durham --from 2022-04-01 --to 2023-03-31 --audience police --out out/year
     """
+    import gc
+
     from peermap.exports.analysis_folder import write_analysis
     from peermap.exports.audience_view import analyse_for_audience
     from peermap.exports.audiences import audience_policy, restrict_dataset
     from peermap.exports.audit import audited
     from peermap.exports.manifest import formats_written
     from peermap.exports.output_folder import REJECTS, OutputFolder
+    from peermap.mapping.memory import release_free_memory
     from peermap.mapping.periods import resolve_period
 
     with (
@@ -121,6 +124,8 @@ def analyse(
             # what the audience may not see is let go of at once, never held beside what it may (the hot spots
             # and the measures read nothing else; a national year's links are hundreds of MB)
             dataset = restrict_dataset(dataset, audience_policy(audience.value, names=names))
+            gc.collect()  # reading a national folder leaves more than a gigabyte freed but still held:
+            release_free_memory()  # handed back to the operating system before the analysis
         with graph_engine(engine, neo4j, dataset), stage("analysing"):
             index = postcode_index(postcodes)
             analysis = analyse_for_audience(dataset, span, audience.value, postcodes=index, stage=stage)
