@@ -213,8 +213,9 @@ class PostcodeIndex:
 
     def unknown(self, postcodes) -> list[str]:
         """The distinct normalised postcodes that the index does not hold."""
-        wanted = set(normalise_postcodes(pd.Series(list(postcodes), dtype="string")).dropna())
-        return sorted(wanted - set(self.lookup(wanted)["postcode"]))
+        wanted = normalise_postcodes(pd.Series(list(postcodes), dtype="string")).dropna().unique()
+        easting, _ = self.coordinates(wanted)  # no degrees worked out: only whether each is held
+        return sorted(str(code) for code in wanted[np.isnan(easting)])
 
 
 @lru_cache(maxsize=4)

@@ -11,6 +11,8 @@ import shutil
 import pandas as pd
 import pytest
 from conftest import TEST_KEY, write_folder
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from peermap.graph_models.load import load_folder
 from peermap.graph_models.load_settings import LoadSettings
@@ -146,6 +148,24 @@ def test_a_line_break_in_an_id_is_a_quote_never_closed(tmp_path):
 def test_fast_and_careful_reading_agree(body):
     fast = split_records(body, "f.csv", 2, (True, True))
     careful = split_records(body, "f.csv", 2, (True, True), careful=True)
+    pd.testing.assert_frame_equal(fast.frame, careful.frame)
+    assert fast.problems == careful.problems
+
+
+@settings(max_examples=600, derandomize=True, deadline=None)
+@given(
+    st.lists(st.sampled_from(["a", "b", ",", '"', "\n", "\r\n", " ", "\t", "é", ";"]), max_size=30).map("".join),
+    st.integers(1, 3),
+)
+@example('x,"a," b\ny,z\n', 2)  # a quoted cell ending in a comma, closed badly: the fast path loaded it leniently
+@example('a,"\n"', 1)  # an extra field holding a line break: the careful path stopped with an IndexError
+@example('a\r\n\r\n"\t', 1)  # a quote left open at the end of the file, which Arrow's reader closes
+@example('"\n" \na', 1)  # a blank cell over two lines closed badly: the fast path took it for a blank line
+def test_fast_and_careful_reading_agree_on_any_text(text, width):
+    """Whatever a file holds, both ways of reading it keep and reject the same rows, on the same lines."""
+    body = text.encode("utf-8")
+    fast = split_records(body, "f.csv", width, (True,) * width)
+    careful = split_records(body, "f.csv", width, (True,) * width, careful=True)
     pd.testing.assert_frame_equal(fast.frame, careful.frame)
     assert fast.problems == careful.problems
 
