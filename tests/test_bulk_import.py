@@ -196,3 +196,27 @@ def test_a_failed_import_restarts_the_server_on_the_old_store(
         clear(driver)
     finally:
         driver.close()
+
+
+def test_empty_lists_are_set_only_where_the_import_left_one_out(graph):
+    """An associate whose aliases the import could not write (an empty list) gets ``[]``; one that never had
+    the property keeps none, whichever way the empty lists are set (one pass, or by key)."""
+    import pandas as pd
+
+    from peermap.graph_models.bulk_import import ImportFile, _set_later
+
+    def aliases(later: list[str]) -> dict[str, object]:
+        graph.execute_query("MATCH (n) DETACH DELETE n")
+        graph.execute_query("UNWIND $keys AS key CREATE (:Associate {associate_key: key})", keys=["a1", "a2", "a3"])
+        frame = pd.DataFrame({"associate_key": ["a1", "a2", "a3"]})
+        item = ImportFile("nodes", "Associate", frame, ("aliases",), frame.index.to_numpy(), key="associate_key")
+        item.later = {"aliases": later}
+        _set_later(graph, [item], None)
+        found, _, _ = graph.execute_query("MATCH (n:Associate) RETURN n.associate_key AS key, n.aliases AS aliases")
+        return {r["key"]: r["aliases"] for r in found}
+
+    assert aliases(["a1", "a3"]) == {"a1": [], "a2": None, "a3": []}  # by key: a2 is not the import's to fill
+    assert aliases(["a1", "a2", "a3"]) == {"a1": [], "a2": [], "a3": []}  # every one left out: one pass
+    with pytest.raises(ValueError, match="not in the graph schema"):
+        wrong = ImportFile("nodes", "Associate", pd.DataFrame({"k": []}), (), [], later={"x} SET": []})
+        _set_later(graph, [wrong], None)
