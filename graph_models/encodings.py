@@ -6,7 +6,7 @@ Windows-1252 (what Excel writes when asked for "CSV") with a warning naming
 the file, so that a name like ``Zoë`` is not the reason a month is lost.
 
 Everything after this module reads UTF-8 bytes without a byte-order mark: the
-fast path hands them to pandas' C reader, and commas, quotes and line breaks
+fast path hands them to Arrow's CSV reader, and commas, quotes and line breaks
 are the same single bytes in every one of these encodings.
 
 Examples

@@ -278,7 +278,7 @@ def load_folder(
     key : the reference key; found as SCHEMA.md says when not given (see :func:`find_key`).
     postcodes : when given, well-formed postcodes missing from this index are reported as warnings.
     settings : when a file is too damaged to report on (:class:`~graph_models.load_settings.LoadSettings`).
-    careful : read every CSV file record by record, without pandas' fast reader (for tests: the result is
+    careful : read every CSV file record by record, without the fast readers (for tests: the result is
         the same).
 
     Returns

@@ -9,8 +9,8 @@ rejected on their own. A file is never silently shortened.
 How, at national size (two million rows):
 
 1. **Fast path.** Arrow's CSV reader splits the file into records, in two
-   threads (pandas' C reader when Arrow refuses it: a line with nothing on
-   it is a row of one field to Arrow). numpy then
+   threads (pandas' C reader when Arrow refuses it, as it does a line of
+   spaces: one field where the header has more). numpy then
    counts each physical line's commas and quotes in the bytes, and the two are
    held against each other: every record must span the physical lines its line
    breaks say and have exactly the header's number of fields (the commas on its
@@ -146,9 +146,10 @@ def _per_line(buf: np.ndarray, starts: np.ndarray, byte: int) -> np.ndarray:
 
 
 def _read_arrow(body: bytes, width: int) -> pd.DataFrame | None:
-    """Arrow's CSV reader over the rows, every cell text; ``None`` when it refuses the file (a row of another
-    width, a line with nothing on it, a quote to the end). Several times faster than pandas' C reader on a
-    national file: it reads in threads and makes Arrow strings without a Python string per cell."""
+    """Arrow's CSV reader over the rows, every cell text; ``None`` when it refuses the file (a row with
+    another number of fields, a line of spaces among them). Several times faster than pandas' C reader on a
+    national file: it reads in threads and makes Arrow strings without a Python string per cell. It closes a
+    quote left open at the end of the file, which :func:`_fast` checks for."""
     names = [str(c) for c in range(width)]
     try:
         table = pa_csv.read_csv(
@@ -202,7 +203,8 @@ def _blank_rows(frame: pd.DataFrame) -> np.ndarray:
 
 
 def _fast(body: bytes, width: int, free_text: Sequence[bool], first_line: int) -> pd.DataFrame | None:
-    """The C reader's rows when they check out against the file's bytes; ``None`` sends the file the careful way."""
+    """The fast readers' rows when they check out against the file's bytes; ``None`` sends the file the careful
+    way."""
     if b"\r" in body and body.count(b"\r") != body.count(b"\r\n"):
         return None  # lines ending in a lone carriage return (old Mac): rare, read carefully
     buf = np.frombuffer(body, dtype=np.uint8)
@@ -256,7 +258,7 @@ def _fast(body: bytes, width: int, free_text: Sequence[bool], first_line: int) -
 
 
 def _closed_badly(body: bytes, buf: np.ndarray, starts: np.ndarray) -> bool:
-    """Whether a line holds a quoted cell closed badly (``"Smith" Jr``), which the C reader reads leniently.
+    """Whether a line holds a quoted cell closed badly (``"Smith" Jr``), which the fast readers read leniently.
 
     Only the lines with a quote that neither starts a cell nor is followed by a
     comma, a quote or the line's end can (a few, even in a file with every cell

@@ -198,6 +198,7 @@ def test_a_failed_import_restarts_the_server_on_the_old_store(
         driver.close()
 
 
+@pytest.mark.neo4j
 def test_empty_lists_are_set_only_where_the_import_left_one_out(graph):
     """An associate whose aliases the import could not write (an empty list) gets ``[]``; one that never had
     the property keeps none, whichever way the empty lists are set (one pass, or by key)."""
