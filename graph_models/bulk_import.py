@@ -37,7 +37,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
@@ -624,7 +623,7 @@ def _set_later(driver, files: list[ImportFile], database: str | None) -> None:
                 with driver.session(database=database) as session:
                     session.run(
                         f"{every} WHERE n.{prop} IS NULL "
-                        f"CALL {{ WITH n SET n.{prop} = $empty }} IN TRANSACTIONS OF {LATER_BATCH} ROWS",
+                        f"CALL (n) {{ SET n.{prop} = $empty }} IN TRANSACTIONS OF {LATER_BATCH} ROWS",
                         empty=[],
                     ).consume()
                 continue
@@ -641,24 +640,15 @@ def _create_schema(driver, files: list[ImportFile], database: str | None, done: 
     """The constraints and indexes of :data:`~graph_models.graph_schema.CONSTRAINTS`, and the empty lists.
 
     The plain indexes are asked for first (the server fills them in the
-    background), then the uniqueness constraints, each in a session of its own
-    at the same time (each waits for its own index: the server fills them side
-    by side), then the empty lists are set while the plain indexes may still
-    be filling; the last step waits for all of them.
+    background), then the uniqueness constraints (each waits for its own
+    index), then the empty lists are set while the plain indexes may still be
+    filling; the last step waits for all of them.
     """
     constraints = [s for s in CONSTRAINTS if s.startswith("CREATE CONSTRAINT")]
     indexes = [s for s in CONSTRAINTS if s not in constraints]
     with driver.session(database=database) as session:
-        for statement in indexes:
+        for statement in indexes + constraints:
             session.run(statement).consume()
-
-    def create(statement: str) -> None:
-        with driver.session(database=database) as session:
-            session.run(statement).consume()
-
-    with ThreadPoolExecutor(max_workers=len(constraints)) as pool:
-        for future in [pool.submit(create, statement) for statement in constraints]:
-            future.result()  # the first failure is raised here
     done("constraints")
     _set_later(driver, files, database)
     done("empty lists")

@@ -8,7 +8,7 @@ rejected on their own. A file is never silently shortened.
 
 How, at national size (two million rows):
 
-1. **Fast path.** Arrow's CSV reader splits the file into records, in two
+1. **Fast path.** Arrow's CSV reader splits the file into records, in
    threads (pandas' C reader when Arrow refuses it, as it does a line of
    spaces: one field where the header has more). numpy then
    counts each physical line's commas and quotes in the bytes, and the two are
@@ -207,6 +207,8 @@ def _fast(body: bytes, width: int, free_text: Sequence[bool], first_line: int) -
     way."""
     if b"\r" in body and body.count(b"\r") != body.count(b"\r\n"):
         return None  # lines ending in a lone carriage return (old Mac): rare, read carefully
+    if body.startswith(b"\xef\xbb\xbf"):
+        return None  # a byte-order mark opening the rows: the fast readers drop it, the careful path keeps it
     buf = np.frombuffer(body, dtype=np.uint8)
     starts = _line_starts(buf)
     if len(starts) == 0:
@@ -273,6 +275,8 @@ def _closed_badly(body: bytes, buf: np.ndarray, starts: np.ndarray) -> bool:
     _, first_of_line = np.unique(line_of, return_index=True)
     rank = np.arange(len(at)) - np.repeat(first_of_line, np.diff(np.append(first_of_line, len(at))))
     odd = (~np.isin(before, [ord(","), 10]) | (rank % 2 == 1)) & ~np.isin(after, [ord(","), ord('"'), 13, 10])
+    # a quote inside a cell that is not quoted (5ft 10") puts the count out: its line is looked at too
+    odd |= (rank % 2 == 0) & ~np.isin(before, [ord(","), 10, ord('"')])
     for line in np.unique(line_of[odd]):
         end = starts[line + 1] if line + 1 < len(starts) else len(buf)
         if _quotes_of(body[starts[line] : end].decode("utf-8")) == "bad":
