@@ -425,8 +425,8 @@ def locate(mentions: pd.DataFrame, places: pd.DataFrame, postcodes: PostcodeInde
     by_key, _, _ = listed_names(places)
     m = mentions.reset_index(drop=True)
     m["mention_id"] = np.arange(len(m), dtype=np.int64)
-    m["postcode"] = _on_distinct(m["postcode"], normalise_postcodes)
-    from_list = _map_distinct(_on_distinct(m["name"], cells.name_key), by_key)
+    m["postcode"] = normalise_postcodes(m["postcode"])  # once per distinct spelling
+    from_list = _map_distinct(cells.on_distinct(m["name"], cells.name_key), by_key)
     given = m["postcode"].notna().to_numpy(bool)
     m["postcode_placed"] = m["postcode"].fillna(from_list).astype("string")
     m["via"] = pd.Series(
@@ -460,16 +460,6 @@ def locate(mentions: pd.DataFrame, places: pd.DataFrame, postcodes: PostcodeInde
     return Located(
         mentions=with_codes(m[placed].reset_index(drop=True)), unplaced=unplaced, coordinates=coords.reset_index()
     )
-
-
-def _on_distinct(values: pd.Series, fn) -> pd.Series:
-    """``fn(values)`` computed once per distinct value (a vectorised string function)."""
-    codes, uniques = pd.factorize(values)
-    if len(uniques) == 0:
-        return pd.Series(pd.NA, index=values.index, dtype="string")
-    done = fn(pd.Series(uniques, dtype="string")).astype("string").to_numpy(dtype=object)
-    out = np.append(done, None)[codes]
-    return pd.Series(out, index=values.index, dtype="string")
 
 
 def with_codes(m: pd.DataFrame) -> pd.DataFrame:

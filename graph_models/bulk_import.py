@@ -46,7 +46,7 @@ import pandas as pd
 
 from peermap.graph_models import cells
 from peermap.graph_models.dataset import Dataset
-from peermap.graph_models.graph_schema import CONSTRAINTS, NODE_KEYS, RELATIONSHIPS
+from peermap.graph_models.graph_schema import NODE_KEYS, RELATIONSHIPS
 from peermap.graph_models.neo4j_store import (
     ASSOCIATE_PROPS,
     CHILD_PROPS,
@@ -59,6 +59,7 @@ from peermap.graph_models.neo4j_store import (
     StoreError,
     _link_kind,
     connect,
+    create_schema,
     load_steps,
 )
 
@@ -361,13 +362,11 @@ def import_files(dataset: Dataset) -> Iterator[ImportFile]:
     named_or_identified = is_place | is_identifier
     link_name_key[named_or_identified] = cells.name_key(links["target_ref"][named_or_identified])
 
-    files: list[ImportFile] = []
-
     def nodes(label: str, frame: pd.DataFrame, props: tuple[str, ...], key: str) -> ImportFile:
-        files.append(ImportFile("nodes", label, frame, props, numbers.number(label, frame[key]), key=key))
-        return files[-1]
+        return ImportFile("nodes", label, frame, props, numbers.number(label, frame[key]), key=key)
 
-    yield nodes("Child", children, (*CHILD_PROPS, "birth_date"), "child_id")
+    child_nodes = nodes("Child", children, (*CHILD_PROPS, "birth_date"), "child_id")
+    yield child_nodes
 
     # Places: postcode keys always carry postcode = key; named ones take their first creator's name.
     found_name = episodes["found_at_place"].where(episodes["found_at_place"].fillna("") != "")
@@ -410,8 +409,10 @@ def import_files(dataset: Dataset) -> Iterator[ImportFile]:
     all_associates["aliases"] = [v if isinstance(v, (tuple, list)) else None for v in all_associates["aliases"]]
     all_associates = all_associates.astype({"resolved": "boolean", "approx_age": "Int64"})
     yield nodes("Associate", all_associates, ASSOCIATE_PROPS, "associate_key")
-    yield nodes("Episode", episodes, (*EPISODE_PROPS, "missing_at", "returned_at"), "episode_id")
-    yield nodes("Interview", rthis, (*INTERVIEW_PROPS, "offered_at", "completed_at"), "rthi_id")
+    episode_nodes = nodes("Episode", episodes, (*EPISODE_PROPS, "missing_at", "returned_at"), "episode_id")
+    yield episode_nodes
+    interview_nodes = nodes("Interview", rthis, (*INTERVIEW_PROPS, "offered_at", "completed_at"), "rthi_id")
+    yield interview_nodes
 
     identifier_links = links[is_identifier]
     identifier_key = links["target_type"] + ":" + link_name_key
@@ -431,10 +432,10 @@ def import_files(dataset: Dataset) -> Iterator[ImportFile]:
         start, end = _pairs(start, end)
         return ImportFile("relationships", name, pd.DataFrame(index=range(len(start))), (), start, end)
 
-    child_of_child = files[0].ids  # each node table's own keys: their numbers, in order
+    child_of_child = child_nodes.ids  # each node table's own rows: their numbers, in order
     yield relate("LIVES_AT", child_of_child, numbers.find("Place", children["home_postcode"]))
     yield relate("PLACED_AT", child_of_child, numbers.find("Place", children["placement_postcode"]))
-    episode_of_episode = files[3].ids
+    episode_of_episode = episode_nodes.ids
     yield relate("WENT_MISSING", numbers.find("Child", episodes["child_id"]), episode_of_episode)
     yield relate("MISSING_FROM", episode_of_episode, numbers.find("Place", episodes["missing_from_postcode"]))
     found_postcode = episodes["found_at_postcode"].where(episodes["found_at_postcode"] != "")
@@ -443,7 +444,7 @@ def import_files(dataset: Dataset) -> Iterator[ImportFile]:
         np.concatenate([episode_of_episode, episode_of_episode]),
         np.concatenate([numbers.find("Place", found_postcode), numbers.find("Place", found_key)]),
     )
-    interview_of_interview = files[4].ids
+    interview_of_interview = interview_nodes.ids
     yield relate("INTERVIEWED_IN", numbers.find("Child", rthis["child_id"]), interview_of_interview)
     covers = _lists(rthis["episode_ids"])
     covered = pd.Series(pd.arrays.ArrowStringArray(pc.list_flatten(covers)))
@@ -608,7 +609,7 @@ def _set_later(driver, files: list[ImportFile], database: str | None) -> None:
     for item in files:
         for prop, rows in item.later.items():
             # labels, types and property names go into the text: only the fixed schema's own, never data
-            if (item.name not in NODE_KEYS and item.name not in RELATIONSHIPS) or prop not in allowed:
+            if item.name not in (NODE_KEYS if item.kind == "nodes" else RELATIONSHIPS) or prop not in allowed:
                 raise ValueError(f"not in the graph schema: {item.name}.{prop}")
             if item.kind == "nodes":
                 every = f"MATCH (n:{item.name})"
@@ -634,27 +635,6 @@ def _set_later(driver, files: list[ImportFile], database: str | None) -> None:
                     empty=[],
                     database_=database,
                 )
-
-
-def _create_schema(driver, files: list[ImportFile], database: str | None, done: Callable[[str], None]) -> None:
-    """The constraints and indexes of :data:`~graph_models.graph_schema.CONSTRAINTS`, and the empty lists.
-
-    The plain indexes are asked for first (the server fills them in the
-    background), then the uniqueness constraints (each waits for its own
-    index), then the empty lists are set while the plain indexes may still be
-    filling; the last step waits for all of them.
-    """
-    constraints = [s for s in CONSTRAINTS if s.startswith("CREATE CONSTRAINT")]
-    indexes = [s for s in CONSTRAINTS if s not in constraints]
-    with driver.session(database=database) as session:
-        for statement in indexes + constraints:
-            session.run(statement).consume()
-    done("constraints")
-    _set_later(driver, files, database)
-    done("empty lists")
-    with driver.session(database=database) as session:
-        session.run("CALL db.awaitIndexes(300)").consume()
-    done("indexes")
 
 
 @dataclass
@@ -739,7 +719,14 @@ def initial_load(
         done("restart server")
         driver = connect(connection)
         try:
-            _create_schema(driver, files, connection.database, done)
+
+            def empty_lists() -> None:  # while the plain indexes fill
+                done("constraints")
+                _set_later(driver, files, connection.database)
+                done("empty lists")
+
+            create_schema(driver, database=connection.database, meanwhile=empty_lists)
+            done("indexes")
         finally:
             driver.close()
     finally:

@@ -89,9 +89,15 @@ def datetimes(values: pd.Series, *, excel: bool = False) -> pd.Series:
     With ``excel=True`` a bare number is read as an Excel date serial. Each distinct text is read once
     (a national year's links hold two million times, a fraction of them distinct).
     """
-    codes, distinct = pd.factorize(values.astype("string").str.strip())
-    read = _datetimes(pd.Series(distinct, dtype="string"), excel)
-    return pd.Series(read.array.take(codes, allow_fill=True), index=values.index, dtype=LOCAL_TIMES)
+    return on_distinct(values.astype("string").str.strip(), lambda raw: _datetimes(raw, excel))
+
+
+def on_distinct(values: pd.Series, fn) -> pd.Series:
+    """``fn(values)`` worked out once per distinct value and spread back, in ``fn``'s type (missing stays
+    missing): for a vectorised function over millions of cells that hold far fewer distinct values."""
+    codes, distinct = pd.factorize(values)
+    done = fn(pd.Series(distinct))
+    return pd.Series(done.array.take(codes, allow_fill=True), index=values.index, dtype=done.dtype)
 
 
 def _datetimes(raw: pd.Series, excel: bool) -> pd.Series:

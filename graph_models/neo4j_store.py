@@ -504,11 +504,21 @@ def write_batch(session, statements: tuple[str, ...], rows: list[dict]) -> None:
     session.execute_write(work)
 
 
-def create_schema(driver, *, database: str | None = None) -> None:
-    """Uniqueness constraints and indexes, created if missing, and waited for."""
+def create_schema(driver, *, database: str | None = None, meanwhile: Callable[[], None] | None = None) -> None:
+    """Uniqueness constraints and indexes, created if missing, and waited for.
+
+    The plain indexes are asked for first (the server fills them in the
+    background), then the uniqueness constraints (each waits for its own
+    index); ``meanwhile`` runs while the plain indexes may still be filling,
+    before the wait for all of them (the bulk load sets its empty lists then).
+    """
+    constraints = [s for s in CONSTRAINTS if s.startswith("CREATE CONSTRAINT")]
     with driver.session(database=database) as session:
-        for statement in CONSTRAINTS:
+        for statement in [s for s in CONSTRAINTS if s not in constraints] + constraints:
             session.run(statement).consume()
+    if meanwhile is not None:
+        meanwhile()
+    with driver.session(database=database) as session:
         session.run("CALL db.awaitIndexes(300)").consume()
 
 

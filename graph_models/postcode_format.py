@@ -12,6 +12,8 @@ import re
 import numpy as np
 import pandas as pd
 
+from peermap.graph_models.cells import on_distinct
+
 #: A UK postcode once spaces are removed: outward code (area letters, district)
 #: then inward code (sector digit, unit letters). GIR 0AA is the one oddity.
 _POSTCODE = re.compile(r"^(?:([A-Z]{1,2}[0-9][A-Z0-9]?)([0-9][A-Z]{2})|(GIR)(0AA))$")
@@ -54,15 +56,18 @@ def normalise_postcodes(values: pd.Series) -> pd.Series:
     Each distinct spelling is normalised once: a national year's four million
     postcode cells hold a few hundred thousand.
     """
-    codes, distinct = pd.factorize(values.astype("string"))
-    distinct = pd.Series(distinct, dtype="string")
-    done = distinct.str.fullmatch(_NORMAL).fillna(False).to_numpy(dtype=bool)  # already normal: most, all of an index
+    return on_distinct(values.astype("string"), _normalised)
+
+
+def _normalised(distinct: pd.Series) -> pd.Series:
+    """:func:`normalise_postcodes` of distinct texts; one already normal (most, all of an index) is kept."""
+    done = distinct.str.fullmatch(_NORMAL).fillna(False).to_numpy(dtype=bool)
     out = distinct.where(done)
     if not done.all():
         text = distinct[~done].str.replace(r"[ \t\r\n\f\v]+", "", regex=True).str.upper()
         ok = text.str.match(r"^(?:[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}|GIR0AA)$").fillna(False).astype(bool)
         out[~done] = text.str.replace(r"^(.+)([0-9][A-Z]{2})$", r"\1 \2", regex=True).where(ok)
-    return pd.Series(out.array.take(codes, allow_fill=True), index=values.index, dtype="string")
+    return out
 
 
 def postcode_area(postcode: str) -> str | None:
