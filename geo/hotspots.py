@@ -277,14 +277,13 @@ def outlines(easting, northing, labels, *, buffer_m: float = HotspotSettings.buf
 
 
 # -- Gi* ---------------------------------------------------------------------------------------------------------
-def queen_graph(ix, iy):
-    """Binary queen contiguity between grid cells given by integer column ``ix`` and row ``iy``.
+def queen_adjacency(ix, iy):
+    """Binary queen contiguity between grid cells given by integer column ``ix`` and row ``iy``, each cell its
+    own neighbour (Gi*), as a ``scipy.sparse.csr_array`` over cells ``0..n-1``.
 
-    Returns a ``libpysal.graph.Graph`` over cells ``0..n-1``. Vectorised: the
-    eight neighbours of every cell are found with one sorted look-up each.
+    Vectorised: the eight neighbours of every cell are found with one sorted look-up each.
     """
     import scipy.sparse as sp
-    from libpysal.graph import Graph
 
     ix = np.asarray(ix, np.int64)
     iy = np.asarray(iy, np.int64)
@@ -297,6 +296,8 @@ def queen_graph(ix, iy):
     for dx in (-1, 0, 1):
         for dy in (-1, 0, 1):
             if dx == 0 and dy == 0:
+                focal.append(np.arange(n))
+                neighbour.append(np.arange(n))
                 continue
             want = key + dx * span + dy
             pos = np.minimum(np.searchsorted(sorted_key, want), n - 1)
@@ -305,8 +306,27 @@ def queen_graph(ix, iy):
             neighbour.append(order[pos[hit]])
     focal = np.concatenate(focal) if focal else np.empty(0, np.int64)
     neighbour = np.concatenate(neighbour) if neighbour else np.empty(0, np.int64)
-    adjacency = sp.csr_array((np.ones(len(focal)), (focal, neighbour)), shape=(n, n))
-    return Graph.from_sparse(adjacency, ids=np.arange(n))
+    return sp.csr_array((np.ones(len(focal)), (focal, neighbour)), shape=(n, n))
+
+
+class _GridWeights:
+    """A study grid's binary weights in the form esda's ``G_Local`` reads: ``sparse`` (each cell its own
+    neighbour already, so esda adds no diagonal), ``n`` and a binary ``transform``.
+
+    libpysal's ``Graph`` holds its weights as pandas frames: building one, adding the diagonal and turning it
+    back into a sparse matrix took most of Gi*'s time on a national year (a grid per month of the look-back).
+    The statistic and its p-values are still esda's own (``G_Local.calc``).
+    """
+
+    transformation = "B"
+
+    def __init__(self, sparse):
+        self.sparse, self.n = sparse, sparse.shape[0]
+
+    def transform(self, transformation: str) -> "_GridWeights":
+        if transformation.upper() != "B":
+            raise ValueError("the study grid's weights are binary")
+        return self
 
 
 def gi_star(ix, iy, values) -> tuple[np.ndarray, np.ndarray]:
@@ -338,10 +358,10 @@ def gi_star(ix, iy, values) -> tuple[np.ndarray, np.ndarray]:
     if len(values) < 2 or np.all(values == values[0]):
         nan = np.full(len(values), np.nan)
         return nan, nan.copy()
-    graph = queen_graph(ix, iy)
+    weights = _GridWeights(queen_adjacency(ix, iy))
     with warnings.catch_warnings(), np.errstate(divide="ignore", invalid="ignore"):
         warnings.simplefilter("ignore")
-        result = G_Local(values, graph, transform="B", star=True, permutations=0)
+        result = G_Local(values, weights, transform="B", star=True, permutations=0)
     return np.asarray(result.Zs, float), np.asarray(result.p_norm, float)
 
 

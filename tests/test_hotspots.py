@@ -9,6 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from place_folders import E0, N0, child, episode, finds, link, load, make_index, postcode
 from scipy.spatial.distance import pdist
 from scipy.stats import norm
@@ -187,6 +189,32 @@ def test_gi_star_matches_the_formula_worked_by_hand():
         expected = (values[near].sum() - mean * w) / (s * np.sqrt((n * w - w**2) / (n - 1)))
         assert z[k] == pytest.approx(expected, abs=1e-9)
         assert p[k] == pytest.approx(norm.sf(abs(expected)), abs=1e-12)
+
+
+@settings(max_examples=60, deadline=None, derandomize=True)
+@given(
+    cells=st.lists(st.tuples(st.integers(0, 12), st.integers(0, 12)), min_size=2, max_size=80, unique=True),
+    seed=st.integers(0, 2**16),
+)
+def test_gi_star_is_esdas_on_libpysals_own_queen_graph(cells, seed):
+    """On any grid (holes, lone cells, lines), the z and p of every cell are those esda's G_Local gives on a
+    libpysal Graph of the same cells, each its own neighbour, built pair by pair here."""
+    from esda.getisord import G_Local
+    from libpysal.graph import Graph
+
+    ix, iy = np.array(cells).T
+    values = np.random.default_rng(seed).poisson(1.5, len(cells)).astype(float)
+    near = (np.abs(ix[:, None] - ix[None, :]) <= 1) & (np.abs(iy[:, None] - iy[None, :]) <= 1)
+    focal, neighbour = np.nonzero(near)
+    graph = Graph.from_arrays(focal, neighbour, np.ones(len(focal)))
+    z, p = gi_star(ix, iy, values)
+    if np.all(values == values[0]):
+        assert np.isnan(z).all() and np.isnan(p).all()
+        return
+    with np.errstate(divide="ignore", invalid="ignore"):
+        expected = G_Local(values, graph, transform="B", star=None, permutations=0)
+    np.testing.assert_allclose(z, expected.Zs, rtol=1e-12, atol=1e-12, equal_nan=True)
+    np.testing.assert_allclose(p, expected.p_norm, rtol=1e-12, atol=1e-12, equal_nan=True)
 
 
 def test_gi_star_on_cells_from_places(tmp_path):
