@@ -178,7 +178,18 @@ def _typed_column(values: pd.Series, column: str):
         return pd.to_datetime(values, utc=True).dt.tz_convert(LONDON).array
     if values.dtype == _STRING:
         return values.array
+    if isinstance(values.dtype, pd.CategoricalDtype):  # gradings and handling codes from the links
+        return _category_text(values)
     return values.astype(_STRING).array
+
+
+def _category_text(values: pd.Series):
+    """A categorical column as ``string`` text, each row taken from its category in Arrow (pandas would make a
+    Python object per row first: seconds on a national year's links)."""
+    categories = pa.array(values.cat.categories.astype(_STRING).array, pa.large_string())
+    codes = values.cat.codes.to_numpy()
+    taken = pa.chunked_array([categories.take(pa.array(codes, mask=codes < 0))])
+    return pd.arrays.ArrowStringArray(taken, dtype=_STRING)
 
 
 _STRING = pd.Series([], dtype="string").dtype
