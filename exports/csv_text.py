@@ -24,6 +24,7 @@ Examples
 from __future__ import annotations
 
 import io
+from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Callable, Iterator
@@ -36,6 +37,8 @@ import pyarrow.compute as pc
 TEXT = pa.large_string()
 #: Rows made into text at a time (bounds the memory the lines take).
 BLOCK = 100_000
+#: Blocks made ahead of the one being written, each in a thread of its own.
+AHEAD = 2
 
 
 def _quoted(cells: pa.Array) -> pa.Array:
@@ -147,19 +150,21 @@ class Blocks:
 
 
 def _prepared_blocks(table: Blocks, prepare) -> Iterator[pd.DataFrame]:
-    """Each block of ``table`` as ``prepare`` makes it, in order; the next one is made in a second thread while
-    the caller writes this one (NumPy and Arrow let go of the interpreter: on a national ``ties.csv`` the words
-    of one block are made while the cells of the one before are)."""
+    """Each block of ``table`` as ``prepare`` makes it, in order; the next :data:`AHEAD` are made in threads of
+    their own while the caller writes this one (NumPy and Arrow let go of the interpreter: on a national
+    ``ties.csv`` the words of two blocks are made while the cells of the one before are, and making the words
+    is the longer part)."""
     starts = list(range(0, len(table), BLOCK))
 
     def make(start: int) -> pd.DataFrame:
         return prepare(table.rows(start, min(len(table), start + BLOCK)))
 
-    with ThreadPoolExecutor(1, thread_name_prefix="next CSV block") as pool:
-        pending = pool.submit(make, starts[0]) if starts else None
+    with ThreadPoolExecutor(AHEAD, thread_name_prefix="next CSV block") as pool:
+        pending = deque(pool.submit(make, start) for start in starts[:AHEAD])
         for i in range(len(starts)):
-            block = pending.result()
-            pending = pool.submit(make, starts[i + 1]) if i + 1 < len(starts) else None
+            block = pending.popleft().result()
+            if i + AHEAD < len(starts):
+                pending.append(pool.submit(make, starts[i + AHEAD]))
             yield block
             del block
 
