@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 from pyproj import Transformer
 
-from peermap.graph_models.postcode_format import normalise_postcodes, postcode_area
+from peermap.graph_models.postcode_format import normalise_postcodes
 
 COLUMNS = ["postcode", "quality", "easting", "northing"]
 
@@ -164,19 +164,12 @@ class PostcodeIndex:
         ``lat``; postcodes missing from the index are simply absent (see
         :meth:`unknown`).
         """
-        wanted = normalise_postcodes(pd.Series(list(postcodes), dtype="string")).dropna().unique()
-        if self._all is not None:
-            found = self._all.loc[self._all.index.intersection(wanted)]
-        else:
-            by_area: dict[str, list[str]] = {}
-            for code in wanted:
-                area = postcode_area(code)
-                if area:
-                    by_area.setdefault(area, []).append(code)
-            parts = [self.area(a).reindex(codes).dropna(subset=["easting"]) for a, codes in by_area.items()]
-            found = pd.concat(parts) if parts else pd.DataFrame(columns=COLUMNS[1:])
-        found = found.reset_index().rename(columns={"index": "postcode"})
-        found = found[["postcode", "easting", "northing"]].astype({"easting": float, "northing": float})
+        wanted = normalise_postcodes(_text(postcodes)).dropna().unique()
+        easting, northing = self._normal_coordinates(pd.Series(wanted, dtype="string"))
+        held = ~np.isnan(easting)
+        found = pd.DataFrame(
+            {"postcode": pd.Series(wanted[held], dtype="str"), "easting": easting[held], "northing": northing[held]}
+        )
         lon, lat = bng_to_wgs84(found["easting"].to_numpy(), found["northing"].to_numpy())
         found["lon"], found["lat"] = lon, lat
         return found.sort_values("postcode", ignore_index=True)
@@ -194,7 +187,10 @@ class PostcodeIndex:
         >>> [int(x[0]), int(y[0])], bool(np.isnan(x[1])), bool(np.isnan(x[2]))
         ([430316, 543630], True, True)
         """
-        codes = normalise_postcodes(pd.Series(list(postcodes), dtype="string"))
+        return self._normal_coordinates(normalise_postcodes(_text(postcodes)))
+
+    def _normal_coordinates(self, codes: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`coordinates` of postcodes already normalised (missing: ``<NA>``)."""
         x = np.full(len(codes), np.nan)
         y = np.full(len(codes), np.nan)
         if self._all is not None:
@@ -213,9 +209,17 @@ class PostcodeIndex:
 
     def unknown(self, postcodes) -> list[str]:
         """The distinct normalised postcodes that the index does not hold."""
-        wanted = normalise_postcodes(pd.Series(list(postcodes), dtype="string")).dropna().unique()
-        easting, _ = self.coordinates(wanted)  # no degrees worked out: only whether each is held
+        wanted = normalise_postcodes(_text(postcodes)).dropna().unique()
+        easting, _ = self._normal_coordinates(pd.Series(wanted, dtype="string"))  # whether held; no degrees
         return sorted(str(code) for code in wanted[np.isnan(easting)])
+
+
+def _text(postcodes) -> pd.Series:
+    """Postcodes as a ``string`` Series: an array or Series as it is, anything else (a set, a generator)
+    listed first (a national year's are a million: not a Python string each when already an array)."""
+    if not isinstance(postcodes, (pd.Series, pd.Index, np.ndarray, pd.api.extensions.ExtensionArray)):
+        postcodes = list(postcodes)
+    return pd.Series(postcodes, dtype="string").reset_index(drop=True)
 
 
 @lru_cache(maxsize=4)
