@@ -178,7 +178,7 @@ def write_frame(frame: pd.DataFrame | Blocks, handle, prepare=None) -> None:
 
     Notes
     -----
-    O(n) in cells, a block of :data:`BLOCK` rows at a time; pandas itself for
+    O(n) in cells, a block of :data:`BLOCK` rows at a time (and :data:`AHEAD` more being made); pandas itself for
     a frame of one column (it quotes a lone empty cell), and for a block with
     a column of another kind.
     """

@@ -167,8 +167,9 @@ class PostcodeIndex:
         wanted = normalise_postcodes(_text(postcodes)).dropna().unique()
         easting, northing = self._normal_coordinates(pd.Series(wanted, dtype="string"))
         held = ~np.isnan(easting)
+        kind = self._all.index.dtype if self._all is not None else "str"  # the postcodes' type in the index
         found = pd.DataFrame(
-            {"postcode": pd.Series(wanted[held], dtype="str"), "easting": easting[held], "northing": northing[held]}
+            {"postcode": pd.Series(wanted[held], dtype=kind), "easting": easting[held], "northing": northing[held]}
         )
         lon, lat = bng_to_wgs84(found["easting"].to_numpy(), found["northing"].to_numpy())
         found["lon"], found["lat"] = lon, lat

@@ -65,7 +65,8 @@ def rows_at(rows: pd.DataFrame, positions: np.ndarray, columns) -> pd.DataFrame:
     """``rows.iloc[positions, columns]`` with a fresh index, each column taken on its own: pandas would take
     the rows of every column first (a kind reads a few of the evidence's 32 columns; on a national year this
     was most of the time ties.csv's words took)."""
-    return pd.DataFrame({column: rows[column].take(positions).reset_index(drop=True) for column in columns})
+    taken = {column: rows[column].take(positions).reset_index(drop=True) for column in columns}
+    return pd.DataFrame(taken, index=pd.RangeIndex(len(positions)))
 
 
 def _ids(rows: pd.DataFrame) -> pa.Array:

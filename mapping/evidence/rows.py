@@ -178,14 +178,15 @@ def _typed_column(values: pd.Series, column: str):
         return pd.to_datetime(values, utc=True).dt.tz_convert(LONDON).array
     if values.dtype == _STRING:
         return values.array
-    if isinstance(values.dtype, pd.CategoricalDtype):  # gradings and handling codes from the links
-        return _category_text(values)
+    if isinstance(values.dtype, pd.CategoricalDtype) and values.cat.categories.inferred_type in ("string", "empty"):
+        return _category_text(values)  # a kind's CODED columns, already categories
     return values.astype(_STRING).array
 
 
 def _category_text(values: pd.Series):
-    """A categorical column as ``string`` text, each row taken from its category in Arrow (pandas would make a
-    Python object per row first: seconds on a national year's links)."""
+    """A categorical column of text categories as ``string`` text (what ``astype("string")`` gives), each row
+    taken from its category in Arrow: pandas would make a Python object per row first (seconds on a national
+    year's evidence)."""
     categories = pa.array(values.cat.categories.astype(_STRING).array, pa.large_string())
     codes = values.cat.codes.to_numpy()
     taken = pa.chunked_array([categories.take(pa.array(codes, mask=codes < 0))])
