@@ -26,7 +26,12 @@ def arrow_text(values) -> pa.Array:
     """Text (a Series, Index or array; Arrow-backed or not) as one Arrow large_string array, nulls for unknown."""
     if isinstance(values, (pd.Series, pd.Index)):
         values = values.array
-        if isinstance(values, pd.arrays.ArrowStringArray) or hasattr(values, "__arrow_array__"):
+        if isinstance(values, pd.Categorical) and values.categories.inferred_type in ("string", "empty"):
+            # each row taken from its category (few-valued texts held as categories: kinds, gradings)
+            categories = arrow_text(values.categories.astype("string"))
+            codes = values.codes
+            out = categories.take(pa.array(codes, mask=codes < 0))
+        elif isinstance(values, pd.arrays.ArrowStringArray) or hasattr(values, "__arrow_array__"):
             out = pa.array(values)
         else:
             out = pa.array(np.asarray(values, dtype=object), from_pandas=True)

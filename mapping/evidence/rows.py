@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from peermap.graph_models.arrow_text import arrow_text, text_series
 from peermap.mapping.periods import LONDON
 
 #: Tie types: risk ties carry weight; safety (protective people) and context (family, professionals) do not.
@@ -179,18 +180,8 @@ def _typed_column(values: pd.Series, column: str):
     if values.dtype == _STRING:
         return values.array
     if isinstance(values.dtype, pd.CategoricalDtype) and values.cat.categories.inferred_type in ("string", "empty"):
-        return _category_text(values)  # a kind's CODED columns, already categories
+        return text_series(arrow_text(values)).array  # a kind's CODED columns, already categories
     return values.astype(_STRING).array
-
-
-def _category_text(values: pd.Series):
-    """A categorical column of text categories as ``string`` text (what ``astype("string")`` gives), each row
-    taken from its category in Arrow: pandas would make a Python object per row first (seconds on a national
-    year's evidence)."""
-    categories = pa.array(values.cat.categories.astype(_STRING).array, pa.large_string())
-    codes = values.cat.codes.to_numpy()
-    taken = pa.chunked_array([categories.take(pa.array(codes, mask=codes < 0))])
-    return pd.arrays.ArrowStringArray(taken, dtype=_STRING)
 
 
 _STRING = pd.Series([], dtype="string").dtype
