@@ -51,8 +51,12 @@ def blank(values: pd.Series) -> pd.Series:
 
 def text(values: pd.Series) -> pd.Series:
     """Trimmed text, empty cells as ``NA``."""
-    out = values.astype("string").str.strip()
-    return out.mask(out == "")
+    return blank_as_missing(values.astype("string").str.strip())
+
+
+def blank_as_missing(values: pd.Series) -> pd.Series:
+    """Text with its empty cells as ``NA`` (``values`` already trimmed, of the ``string`` type)."""
+    return values.mask(values == "")
 
 
 def localise(naive: pd.Series) -> pd.Series:

@@ -101,7 +101,7 @@ def _schema(
         if column.kind not in ("id", "text", "id_list"):
 
             def readable(s, parse=_parser(column, raw.excel), name=column.name):
-                parsed[name] = parse(s.mask(s == ""))
+                parsed[name] = parse(cells.blank_as_missing(s))
                 return (s == "") | parsed[name].notna()
 
             checks.append(pa.Check(readable, error=_unreadable_reason(column)))
@@ -178,12 +178,18 @@ def validate(
             rejected.add(line)
         problems.append(Problem(raw.file, line, column, severity, reason, raw.row(line)))
     kept = frame.index.difference(sorted(rejected), sort=False) if rejected else frame.index
+
+    def loaded(values: pd.Series) -> pd.Series:
+        return values.loc[kept] if rejected else values  # a national file rejects none: no copy of every column
+
     typed = pd.DataFrame(index=kept)
     for column in raw.spec.columns:
         if column.name in parsed:
-            values = parsed[column.name].loc[kept]
+            values = loaded(parsed[column.name])
+        elif column.kind in ("id", "text"):
+            values = cells.blank_as_missing(loaded(frame[column.name]))  # trimmed already: cells.text less the trim
         else:
-            values = _parser(column, raw.excel)(frame[column.name].loc[kept].mask(frame[column.name].loc[kept] == ""))
+            values = _parser(column, raw.excel)(cells.blank_as_missing(loaded(frame[column.name])))
         if column.name in blanked:
             values = values.copy()
             values.loc[values.index.intersection(blanked[column.name])] = column.fail_closed or pd.NA

@@ -8,9 +8,11 @@ import stat
 import pandas as pd
 import pytest
 from conftest import TEST_KEY, write_folder
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from peermap.geo.postcodes import PostcodeIndex
-from peermap.graph_models.load import load_folder
+from peermap.graph_models.load import in_key_order, load_folder
 from peermap.graph_models.rejects import DataFolderError, write_rejects
 
 CHILDREN = [
@@ -423,3 +425,15 @@ def test_the_manifest_says_what_loaded(tmp_path):
     manifest = build_manifest("meeting", Period.from_month("2022-06"), ds.inputs, [], tmp_path, loaded=ds.loaded)
     assert manifest["loaded"] == {"children.csv": {"loaded": 3, "read": 3}, "episodes.csv": {"loaded": 1, "read": 2}}
     assert list(manifest).index("loaded") < list(manifest).index("inputs")
+
+
+@settings(max_examples=80, deadline=None, derandomize=True)
+@given(st.lists(st.one_of(st.none(), st.sampled_from(["001", "01", "1", "10", "2", "A", "a", "é", ""])), max_size=30))
+def test_tables_come_in_key_order_whatever_order_the_file_had(ids):
+    """Rows sorted by their key as a stable sort puts them (missing keys last), whether or not the file had
+    them in order already, and numbered from 0 (so a folder and Neo4j give the same tables)."""
+    frame = pd.DataFrame({"child_id": pd.Series(ids, dtype="string"), "line": range(2, len(ids) + 2)})
+    expected = frame.sort_values("child_id", kind="stable", ignore_index=True)
+    pd.testing.assert_frame_equal(in_key_order(frame, "child_id"), expected)
+    in_order = expected.copy()
+    pd.testing.assert_frame_equal(in_key_order(in_order, "child_id"), expected)

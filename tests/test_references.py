@@ -6,8 +6,11 @@ import hashlib
 import hmac
 
 import pandas as pd
+import pyarrow as pa
 import pytest
 from conftest import TEST_KEY, write_folder
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from peermap.graph_models.load import load_folder
 from peermap.graph_models.references import MissingKeyError, ReferenceCollision, child_references, find_key, reference
@@ -31,6 +34,18 @@ def test_child_reference_matches_the_definition():
         by_hand(TEST_KEY, "child:001", "C"),
     ]
     assert refs[0] != refs[1]  # leading zeros matter: IDs are text
+
+
+@settings(max_examples=60, deadline=None, derandomize=True)
+@given(st.lists(st.one_of(st.none(), st.text(max_size=12)), max_size=300))
+def test_references_made_all_at_once_are_each_ids_own(ids):
+    """The references of a whole column (worked out together, in numpy) are each ID's by the definition,
+    missing IDs stay missing, and the same ID always gives the same reference."""
+    refs = child_references(TEST_KEY, pd.Series(ids, dtype="string"))
+    assert refs.dtype == "string"
+    assert [None if pd.isna(r) else r for r in refs] == [
+        None if i is None else by_hand(TEST_KEY, f"child:{i}", "C") for i in ids
+    ]
 
 
 def test_known_vector():
@@ -91,6 +106,6 @@ def test_key_sources_and_clear_stop(tmp_path, monkeypatch):
 def test_collision_stops_the_run(monkeypatch):
     import peermap.graph_models.references as references
 
-    monkeypatch.setattr(references, "crockford_code", lambda digest: "SAMEVALUE0")
+    monkeypatch.setattr(references, "_crockford_texts", lambda prefix, digests, count: pa.array(["C-SAME"] * count))
     with pytest.raises(ReferenceCollision):
         child_references(TEST_KEY, pd.Series(["001", "002"]))
