@@ -111,26 +111,24 @@ def _ids(frame: pd.DataFrame, column: str) -> pd.Index:
 
 
 def _known_child_link(known: pd.Index) -> RowRule:
-    def ok(frame: pd.DataFrame) -> pd.Series:
-        is_child = cells.choices(frame["target_type"], ("child",)).eq("child").fillna(False).astype(bool)
-        return ~is_child | cells.isin(frame["target_ref"].str.strip(), known)
+    def ok(frame: pd.DataFrame, typed) -> pd.Series:
+        is_child = typed("target_type").eq("child").fillna(False).astype(bool)
+        return ~is_child | cells.isin(frame["target_ref"], known)
 
     return RowRule("target_ref", "target child not found in children.csv", ok)
 
 
-def _returned_after_missing(excel: bool) -> RowRule:
-    def ok(frame: pd.DataFrame) -> pd.Series:
-        missing = cells.datetimes(frame["missing_at"], excel=excel)
-        returned = cells.datetimes(frame["returned_at"], excel=excel)
-        return ~(returned < missing).fillna(False).astype(bool)
+def _returned_after_missing() -> RowRule:
+    def ok(frame: pd.DataFrame, typed) -> pd.Series:
+        return ~(typed("returned_at") < typed("missing_at")).fillna(False).astype(bool)
 
     return RowRule("returned_at", "returned_at is before missing_at", ok)
 
 
-def _completed_has_time(excel: bool) -> RowRule:
-    def ok(frame: pd.DataFrame) -> pd.Series:
-        completed = cells.choices(frame["outcome"], ("completed",)).eq("completed").fillna(False).astype(bool)
-        return ~completed | cells.datetimes(frame["completed_at"], excel=excel).notna()
+def _completed_has_time() -> RowRule:
+    def ok(frame: pd.DataFrame, typed) -> pd.Series:
+        completed = typed("outcome").eq("completed").fillna(False).astype(bool)
+        return ~completed | typed("completed_at").notna()
 
     return RowRule("completed_at", "outcome is completed but completed_at is missing or unreadable", ok)
 
@@ -322,7 +320,7 @@ def _load(
         raw["episodes"],
         problems,
         references=(Reference("child_id", child_ids, "children.csv"),),
-        rules=(_returned_after_missing(raw["episodes"].excel),),
+        rules=(_returned_after_missing(),),
     )
     if episodes.empty:
         raise _nothing_loaded(raw["episodes"], problems)
@@ -331,7 +329,7 @@ def _load(
         raw["rthis"],
         problems,
         references=(Reference("child_id", child_ids, "children.csv"),),
-        rules=(_completed_has_time(raw["rthis"].excel),),
+        rules=(_completed_has_time(),),
     )
     rthis, rthi_episodes = _interview_episodes(rthis, episode_ids, raw["rthis"], problems)
     links = validate(

@@ -77,11 +77,15 @@ class Reference:
 
 @dataclass(frozen=True)
 class RowRule:
-    """A rule over a whole row: ``ok(frame) -> bool Series``; failing rows are rejected."""
+    """A rule over a whole row: ``ok(frame, typed) -> bool Series``; failing rows are rejected.
+
+    ``frame`` holds the trimmed text cells; ``typed(name)`` is a column read as its kind (the values its
+    own check parsed, not parsed again: a national year's episodes hold two million datetimes).
+    """
 
     column: str
     reason: str
-    ok: Callable[[pd.DataFrame], pd.Series]
+    ok: Callable[[pd.DataFrame, Callable[[str], pd.Series]], pd.Series]
 
 
 def _schema(
@@ -122,7 +126,16 @@ def _schema(
                 )
             )
         columns[column.name] = pa.Column(nullable=True, checks=checks)
-    frame_checks = [pa.Check(rule.ok, error=f"rule:{i}") for i, rule in enumerate(rules)]
+
+    def typed(frame: pd.DataFrame, name: str) -> pd.Series:
+        if name in parsed and parsed[name].index.equals(frame.index):
+            return parsed[name]
+        return _parser(raw.spec.column(name), raw.excel)(cells.blank_as_missing(frame[name]))
+
+    frame_checks = [
+        pa.Check(lambda frame, rule=rule: rule.ok(frame, lambda name: typed(frame, name)), error=f"rule:{i}")
+        for i, rule in enumerate(rules)
+    ]
     return pa.DataFrameSchema(columns, checks=frame_checks, name=raw.file)
 
 
