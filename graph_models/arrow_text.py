@@ -69,6 +69,21 @@ def positions_in(values, among) -> np.ndarray:
     return found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
 
 
+def one_chunk(values: pd.Series) -> pd.Series:
+    """An Arrow-backed Series held in one chunk (others as they are), for a column that is taken from often.
+
+    Arrow's ``take`` on a column of several chunks (what ``pd.concat`` of Arrow
+    columns gives) joins them first, every time: 14 ms a take on six million
+    texts against half a millisecond in one chunk.
+    """
+    chunked = getattr(values.array, "_pa_array", None)
+    if not isinstance(chunked, pa.ChunkedArray) or chunked.num_chunks <= 1:
+        return values
+    whole = pa.chunked_array([chunked.combine_chunks()], type=chunked.type)
+    array = type(values.array)(whole, dtype=values.dtype) if isinstance(values.dtype, pd.StringDtype) else None
+    return pd.Series(array if array is not None else type(values.array)(whole), index=values.index, name=values.name)
+
+
 def text_array(text: pd.Series) -> pa.Array:
     """A Series as text (pandas ``string`` first) in one Arrow large_string array; no copy when Arrow-backed."""
     values = pa.array(text.astype("string").array, type=pa.large_string())

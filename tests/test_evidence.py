@@ -517,3 +517,5 @@ def test_kinds_joined_a_column_at_a_time_are_the_rows_joined_at_once():
     pd.testing.assert_frame_equal(joined, expected)
     assert joined["first_seen"].dt.tz is not None and joined["via_children"].tolist()[2] == 2
     assert all(part.columns.empty for part in parts)  # each kind's rows were let go of as they were joined
+    for column in ("a", "b", "place"):  # ties.csv's words take rows from them a block at a time
+        assert joined[column].array._pa_array.num_chunks == 1, f"{column}: Arrow joins its chunks at every take"

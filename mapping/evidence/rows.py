@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from peermap.graph_models.arrow_text import arrow_text, text_series
+from peermap.graph_models.arrow_text import arrow_text, one_chunk, text_series
 from peermap.mapping.periods import LONDON
 
 #: Tie types: risk ties carry weight; safety (protective people) and context (family, professionals) do not.
@@ -120,7 +120,7 @@ def concat_rows(parts: list[pd.DataFrame]) -> pd.DataFrame:
             if pieces[i] is None:
                 unknown = pd.Series(_unknown_column(column, len(p)))
                 pieces[i] = unknown if known is None or unknown.dtype == known else unknown.astype(known)
-        data[column] = pd.concat(pieces, ignore_index=True)
+        data[column] = one_chunk(pd.concat(pieces, ignore_index=True))  # the words take rows from it by block
         del pieces
     for p in parts:
         for column in list(p.columns):  # what no evidence column takes
