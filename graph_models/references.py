@@ -81,8 +81,8 @@ def _crockford_texts(prefix: str, digests: bytes, count: int) -> pa.Array:
     chars = np.empty((count, len(head) + len(shifts)), dtype=np.uint8)
     chars[:, : len(head)] = head
     chars[:, len(head) :] = alphabet[(bits[:, None] >> shifts) & np.uint64(31)]
-    offsets = np.arange(0, chars.size + 1, chars.shape[1], dtype=np.int32)
-    return pa.StringArray.from_buffers(count, pa.py_buffer(offsets), pa.py_buffer(chars.tobytes()))
+    offsets = np.arange(0, chars.size + 1, chars.shape[1], dtype=np.int64)  # 64-bit: no size wraps around
+    return pa.LargeStringArray.from_buffers(count, pa.py_buffer(offsets), pa.py_buffer(chars.tobytes()))
 
 
 def _references(key: str, prefix: str, namespace: str, values: pd.Series) -> pd.Series:
