@@ -80,8 +80,11 @@ def one_chunk(values: pd.Series) -> pd.Series:
     if not isinstance(chunked, pa.ChunkedArray) or chunked.num_chunks <= 1:
         return values
     whole = pa.chunked_array([chunked.combine_chunks()], type=chunked.type)
-    array = type(values.array)(whole, dtype=values.dtype) if isinstance(values.dtype, pd.StringDtype) else None
-    return pd.Series(array if array is not None else type(values.array)(whole), index=values.index, name=values.name)
+    if isinstance(values.dtype, pd.StringDtype):
+        array = type(values.array)(whole, dtype=values.dtype)
+    else:
+        array = type(values.array)(whole)
+    return pd.Series(array, index=values.index, name=values.name)
 
 
 def text_array(text: pd.Series) -> pa.Array:

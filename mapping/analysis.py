@@ -40,7 +40,7 @@ import pyarrow.compute as pc
 
 from peermap.geo.hotspots import PlacesResult, analyse_places
 from peermap.geo.postcodes import PostcodeIndex
-from peermap.graph_models.arrow_text import isin, one_chunk, positions_in
+from peermap.graph_models.arrow_text import isin, positions_in
 from peermap.graph_models.dataset import Dataset
 from peermap.graph_models.network import PeerNetwork
 from peermap.mapping import engines
@@ -233,7 +233,7 @@ def _tie_ends(network: PeerNetwork, order: np.ndarray) -> pd.DataFrame:
 def _taken(column: pd.Series, order: np.ndarray) -> pd.Series:
     """``column.iloc[order]`` with a fresh index; Arrow text is taken in Arrow."""
     if isinstance(column.array, pd.arrays.ArrowStringArray):
-        chunks = one_chunk(column).array._pa_array  # one chunk: no copy of the whole column for each block of ties
+        chunks = column.array._pa_array  # evidence text is one chunk (concat_rows): no copy for each block
         values = chunks.chunk(0) if chunks.num_chunks == 1 else chunks.combine_chunks()
         return pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array([pc.take(values, order)]), dtype=column.dtype))
     return column.iloc[order].reset_index(drop=True)

@@ -479,10 +479,14 @@ def test_every_setting_is_documented_with_its_default():
         assert f"    {field.name} : " in EvidenceSettings.__doc__, f"EvidenceSettings docstring: {field.name}"
 
 
-def test_kinds_joined_a_column_at_a_time_are_the_rows_joined_at_once():
+@pytest.mark.parametrize("at_once_up_to", [100_000, 1])  # small kinds' columns taken at once; larger ones popped
+def test_kinds_joined_a_column_at_a_time_are_the_rows_joined_at_once(monkeypatch, at_once_up_to):
     """concat_rows (each kind's column let go of as it is joined: a national year's rows are never held twice)
     gives what joining the kinds whole and typing them gave, columns a kind lacks filled with their unknown."""
+    from peermap.mapping.evidence import rows
     from peermap.mapping.evidence.rows import concat_rows, typed_rows
+
+    monkeypatch.setattr(rows, "TAKEN_AT_ONCE_UP_TO", at_once_up_to)
 
     seen = pd.to_datetime(["2023-03-02T21:00", "2023-03-03T01:30"]).tz_localize("UTC")
     together = pd.DataFrame(
@@ -516,6 +520,6 @@ def test_kinds_joined_a_column_at_a_time_are_the_rows_joined_at_once():
     joined = concat_rows(parts)
     pd.testing.assert_frame_equal(joined, expected)
     assert joined["first_seen"].dt.tz is not None and joined["via_children"].tolist()[2] == 2
-    assert all(part.columns.empty for part in parts)  # each kind's rows were let go of as they were joined
+    assert parts == []  # each kind's rows were let go of as they were joined
     for column in ("a", "b", "place"):  # ties.csv's words take rows from them a block at a time
         assert joined[column].array._pa_array.num_chunks == 1, f"{column}: Arrow joins its chunks at every take"
