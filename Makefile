@@ -59,15 +59,13 @@ format: $(STAMP)
 	$(VENV)/bin/ruff format .
 
 # The linters (ruff, ESLint), then the tests on two cores (the docstring examples among them:
-# tests/test_doctests.py), then the tests that share the one Neo4j server, one at a time.
+# tests/test_doctests.py): the tests that share the one Neo4j server one at a time on one worker, beside
+# the rest; a file's tests on one worker, the longest files first (tests/conftest.py, worker_queue).
 test: $(STAMP) browser lint lint-js
 	@set -e; \
 	env="$$($(MAKE) -s neo4j-start)"; eval "$$env"; \
 	trap '$(MAKE) -s neo4j-stop' EXIT; \
-	status=0; \
-	$(PY) -m pytest -n 2 --dist loadfile -m "not neo4j" $(PYTEST_ARGS) || status=$$?; \
-	$(PY) -m pytest -m neo4j $(PYTEST_ARGS) || status=$$?; \
-	exit $$status
+	$(PY) -m pytest -n 2 --dist loadfile $(PYTEST_ARGS)
 
 # The loader's property-based tests at random (make test runs them derandomised), counts to docs/fuzzing.md.
 FUZZ_MINUTES ?= 60

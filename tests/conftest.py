@@ -9,6 +9,65 @@ import pytest
 
 TEST_KEY = "test-key-0123456789-abcdef"
 
+#: The files of the tests that share the one Neo4j server (marked ``neo4j``): `make test` runs them on one
+#: worker, one at a time, beside the rest (a test marked ``neo4j`` anywhere else stops the run).
+NEO4J_FILES = (
+    "tests/test_bulk_import.py",
+    "tests/test_gds_engine.py",
+    "tests/test_neo4j_server.py",
+    "tests/test_neo4j_store.py",
+    "tests/test_notebooks.py",
+)
+
+#: Files that take a minute or more on one of make test's two workers (pytest --durations), started first
+#: (after the Neo4j files) so that no long file is left running alone at the end while the other worker waits.
+LONGEST_FILES = (
+    "tests/test_output_folder.py",
+    "tests/test_claims_audit.py",
+    "tests/test_pack_browser.py",
+    "tests/test_fuzz_loading.py",
+    "tests/test_child_print.py",
+    "tests/test_agenda.py",
+    "tests/test_analyse.py",
+    "tests/test_pack_audiences.py",
+    "tests/test_network_presenter.py",
+    "tests/test_time_control.py",
+)
+
+
+def worker_queue(nodeid: str) -> str:
+    """Which queue of make test's workers a test joins (``--dist loadfile``): the Neo4j files' tests all one
+    queue, so they run one at a time; every other file's tests their file's (its module fixtures made once)."""
+    file = nodeid.split("::")[0]
+    return "neo4j" if file in NEO4J_FILES else file
+
+
+def pytest_collection_modifyitems(config, items):
+    """Refuse a Neo4j test outside :data:`NEO4J_FILES`; order the files for the workers, the Neo4j files and
+    :data:`LONGEST_FILES` first (each file's tests keep their order)."""
+    stray = [item.nodeid for item in items if item.get_closest_marker("neo4j") and worker_queue(item.nodeid) != "neo4j"]
+    if stray:
+        raise pytest.UsageError(
+            f"tests marked neo4j outside conftest.NEO4J_FILES (they would share the server): {stray}"
+        )
+    first = {name: rank for rank, name in enumerate(("neo4j",) + LONGEST_FILES)}
+    items.sort(key=lambda item: first.get(worker_queue(item.nodeid), len(first)))
+
+
+def pytest_xdist_make_scheduler(config, log):
+    """``--dist loadfile`` as `make test` runs it: each file on one worker, the Neo4j files together on one
+    (:func:`worker_queue`), handed out in collection order (the longest first)."""
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ByQueue(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return worker_queue(nodeid)
+
+    config.option.loadscopereorder = False  # keep the order above, not the most tests first
+    return ByQueue(config, log)
+
 
 def write_folder(folder: Path, **tables: list[dict]) -> Path:
     """Write each table (a list of row dicts) as ``NAME.csv`` in ``folder``; columns from the first row."""
