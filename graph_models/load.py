@@ -18,6 +18,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Protocol
 
+import numpy as np
 import pandas as pd
 
 from peermap.graph_models import cells
@@ -403,9 +404,24 @@ def in_key_order(frame: pd.DataFrame, *keys: str) -> pd.DataFrame:
     The analysis is seeded, and its results must not depend on whether the rows
     came from a folder (file order) or from Neo4j (no order).
     """
-    if len(keys) == 1 and frame[keys[0]].is_monotonic_increasing:  # already in order, as exports usually are
+    if _in_order(frame, keys):  # already, as exports usually are: no sort of a million keys again
         return frame.reset_index(drop=True)
     return frame.sort_values(list(keys), kind="stable", ignore_index=True)
+
+
+def _in_order(frame: pd.DataFrame, keys) -> bool:
+    """Whether a stable sort by ``keys`` would leave the rows as they are: no key missing (those sort last),
+    and no row's keys before the row above's (compared key by key where the earlier keys tie)."""
+    tied = np.ones(max(len(frame) - 1, 0), dtype=bool)  # rows whose earlier keys equal the row above's
+    for key in keys:
+        values = frame[key].array
+        if values.isna().any():
+            return False
+        above, below = values[:-1], values[1:]
+        if (tied & np.asarray(above > below, dtype=bool)).any():
+            return False
+        tied &= np.asarray(above == below, dtype=bool)
+    return True
 
 
 _POSTCODE_COLUMNS = {
