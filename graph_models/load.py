@@ -410,17 +410,21 @@ def in_key_order(frame: pd.DataFrame, *keys: str) -> pd.DataFrame:
 
 
 def _in_order(frame: pd.DataFrame, keys) -> bool:
-    """Whether a stable sort by ``keys`` would leave the rows as they are: no key missing (those sort last),
-    and no row's keys before the row above's (compared key by key where the earlier keys tie)."""
+    """Whether the rows are in the order a stable sort by ``keys`` gives, with no key missing: no row's keys
+    before the row above's (compared key by key where the earlier keys tie). False leaves it to the sort:
+    a missing key, or keys that cannot be compared so (unordered categories, mixed types)."""
     tied = np.ones(max(len(frame) - 1, 0), dtype=bool)  # rows whose earlier keys equal the row above's
-    for key in keys:
-        values = frame[key].array
-        if values.isna().any():
-            return False
-        above, below = values[:-1], values[1:]
-        if (tied & np.asarray(above > below, dtype=bool)).any():
-            return False
-        tied &= np.asarray(above == below, dtype=bool)
+    try:
+        for key in keys:
+            values = frame[key].array
+            if values.isna().any():
+                return False
+            above, below = values[:-1], values[1:]
+            if (tied & np.asarray(above > below, dtype=bool)).any():
+                return False
+            tied &= np.asarray(above == below, dtype=bool)
+    except TypeError:
+        return False
     return True
 
 

@@ -233,7 +233,7 @@ def _tie_ends(network: PeerNetwork, order: np.ndarray) -> pd.DataFrame:
 def _taken(column: pd.Series, order: np.ndarray) -> pd.Series:
     """``column.iloc[order]`` with a fresh index; Arrow text is taken in Arrow."""
     if isinstance(column.array, pd.arrays.ArrowStringArray):
-        chunks = column.array._pa_array  # evidence text is one chunk (concat_rows): no copy for each block
+        chunks = column.array._pa_array  # the network's tie text is one chunk (one take): no copy per block
         values = chunks.chunk(0) if chunks.num_chunks == 1 else chunks.combine_chunks()
         return pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array([pc.take(values, order)]), dtype=column.dtype))
     return column.iloc[order].reset_index(drop=True)

@@ -113,8 +113,9 @@ TAKEN_AT_ONCE_UP_TO = 100_000
 def concat_rows(parts: list[pd.DataFrame]) -> pd.DataFrame:
     """The kinds' rows in one table of :data:`EVIDENCE_COLUMNS`, each of its type: what
     ``typed_rows(pd.concat(parts, ignore_index=True))`` gives, made a column at a time, each column let go
-    of as it is joined (the list ``parts`` is emptied), so the rows are never held twice (gigabytes on a
-    national year). A part of up to :data:`TAKEN_AT_ONCE_UP_TO` rows has its columns taken out of it at once."""
+    of as it is joined (the list ``parts`` is emptied; a larger kind's frame loses its evidence columns), so
+    the rows are never held twice (gigabytes on a national year). A part of up to :data:`TAKEN_AT_ONCE_UP_TO`
+    rows has its columns taken out of it at once."""
     kept = [(len(p), dict(p.items()) if len(p) <= TAKEN_AT_ONCE_UP_TO else p) for p in parts if len(p)]
     parts.clear()  # the kinds' frames go: their columns are let go of one by one as they are joined
     if not kept:
