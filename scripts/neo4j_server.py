@@ -49,6 +49,7 @@ import contextlib
 import fcntl
 import hashlib
 import os
+import random
 import re
 import secrets
 import shlex
@@ -449,6 +450,18 @@ def port_is_free(port: int) -> bool:
 
 
 def free_port() -> int:
+    """A free port below the range the system hands out to outgoing connections (Linux's
+    ip_local_port_range), so that no connection made meanwhile (a browser's, a test's) can take the server's
+    port while it is stopped for a bulk import; else any free port the system gives."""
+    try:
+        first = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        first = 32768
+    below = list(range(max(1024, first - 8000), first))
+    random.Random().shuffle(below)
+    for port in below[:64]:
+        if port_is_free(port):
+            return port
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind((HOST, 0))
         return sock.getsockname()[1]

@@ -42,10 +42,15 @@ def worker_queue(nodeid: str) -> str:
     return "neo4j" if file in NEO4J_FILES else file
 
 
+SERVER_FIXTURES = {"neo4j_connection", "graph"}
+
+
 def pytest_collection_modifyitems(config, items):
-    """Refuse a Neo4j test outside :data:`NEO4J_FILES`; order the files for the workers, the Neo4j files and
-    :data:`LONGEST_FILES` first (each file's tests keep their order)."""
-    stray = [item.nodeid for item in items if item.get_closest_marker("neo4j") and worker_queue(item.nodeid) != "neo4j"]
+    """Refuse a test of the Neo4j server (marked ``neo4j`` or using its fixtures) outside :data:`NEO4J_FILES`;
+    order the files for the workers, the Neo4j files and :data:`LONGEST_FILES` first (each file's tests keep
+    their order)."""
+    uses_server = [i for i in items if i.get_closest_marker("neo4j") or SERVER_FIXTURES & set(i.fixturenames)]
+    stray = [item.nodeid for item in uses_server if worker_queue(item.nodeid) != "neo4j"]
     if stray:
         raise pytest.UsageError(
             f"tests marked neo4j outside conftest.NEO4J_FILES (they would share the server): {stray}"
@@ -54,10 +59,12 @@ def pytest_collection_modifyitems(config, items):
     items.sort(key=lambda item: first.get(worker_queue(item.nodeid), len(first)))
 
 
+@pytest.hookimpl(optionalhook=True)  # pytest-xdist's hook: pytest without it runs too
 def pytest_xdist_make_scheduler(config, log):
-    """``--dist loadfile`` as `make test` runs it: each file on one worker, the Neo4j files together on one
-    (:func:`worker_queue`), handed out in collection order (the longest first)."""
-    if config.getvalue("dist") != "loadfile":
+    """`make test`'s ``--dist loadfile`` (and any other way of sharing out tests but ``each``): each file on one
+    worker, the Neo4j files together on one (:func:`worker_queue`: the server is shared, so its tests never run
+    at once), handed out in collection order (the longest first)."""
+    if config.getvalue("dist") == "each":
         return None
     from xdist.scheduler import LoadScopeScheduling
 

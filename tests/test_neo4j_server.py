@@ -28,6 +28,24 @@ def neo4j_env() -> dict[str, str]:
     return {name: os.environ[name] for name in ENV_VARS}
 
 
+def test_a_new_port_is_one_no_outgoing_connection_can_take():
+    """The server's port is chosen below the ports the system hands out to outgoing connections: while a
+    bulk import has the server stopped, the browser tests running beside it cannot take it."""
+    import importlib.util
+    import socket
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parent.parent / "scripts" / "neo4j_server.py"
+    spec = importlib.util.spec_from_file_location("neo4j_server_script", script)
+    server = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(server)
+    first = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    ports = {server.free_port() for _ in range(5)}
+    assert all(1024 <= port < first for port in ports), (ports, first)
+    with socket.socket() as sock:  # and it is free: a server can listen on it
+        sock.bind(("127.0.0.1", ports.pop()))
+
+
 def test_server_is_neo4j_5_26_community(neo4j_env):
     with GraphDatabase.driver(
         neo4j_env["NEO4J_URI"], auth=(neo4j_env["NEO4J_USER"], neo4j_env["NEO4J_PASSWORD"])
