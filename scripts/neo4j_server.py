@@ -457,9 +457,7 @@ def free_port() -> int:
         first = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
     except (OSError, ValueError, IndexError):
         first = 32768
-    below = list(range(max(1024, first - 8000), first))
-    random.Random().shuffle(below)
-    for port in below[:64]:
+    for port in random.sample(range(max(1024, first - 8000), first), 64):
         if port_is_free(port):
             return port
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:

@@ -9,8 +9,8 @@ import pytest
 
 TEST_KEY = "test-key-0123456789-abcdef"
 
-#: The files of the tests that share the one Neo4j server (marked ``neo4j``): `make test` runs them on one
-#: worker, one at a time, beside the rest (a test marked ``neo4j`` anywhere else stops the run).
+#: The files of the tests that share the one Neo4j server: `make test` runs them on one worker, one at a time,
+#: beside the rest (a test of the server anywhere else stops the run: :func:`pytest_collection_modifyitems`).
 NEO4J_FILES = (
     "tests/test_bulk_import.py",
     "tests/test_gds_engine.py",
@@ -36,12 +36,13 @@ LONGEST_FILES = (
 
 
 def worker_queue(nodeid: str) -> str:
-    """Which queue of make test's workers a test joins (``--dist loadfile``): the Neo4j files' tests all one
-    queue, so they run one at a time; every other file's tests their file's (its module fixtures made once)."""
+    """Which queue of make test's workers a test joins: the Neo4j files' tests all one queue, so they run one
+    at a time; every other file's tests their file's (its module fixtures made once)."""
     file = nodeid.split("::")[0]
     return "neo4j" if file in NEO4J_FILES else file
 
 
+#: The fixtures that reach the Neo4j server: a test using one is a test of the server.
 SERVER_FIXTURES = {"neo4j_connection", "graph"}
 
 
@@ -53,7 +54,7 @@ def pytest_collection_modifyitems(config, items):
     stray = [item.nodeid for item in uses_server if worker_queue(item.nodeid) != "neo4j"]
     if stray:
         raise pytest.UsageError(
-            f"tests marked neo4j outside conftest.NEO4J_FILES (they would share the server): {stray}"
+            f"tests of the Neo4j server (marked neo4j or using its fixtures) outside conftest.NEO4J_FILES: {stray}"
         )
     first = {name: rank for rank, name in enumerate(("neo4j",) + LONGEST_FILES)}
     items.sort(key=lambda item: first.get(worker_queue(item.nodeid), len(first)))
