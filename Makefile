@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha256sum | cut -c1-12)
 NODE_STAMP := node_modules/.installed-$(shell cat package-lock.json | sha256sum | cut -c1-12)
 PYTEST_ARGS ?=
 
-.PHONY: help venv lint-js demo test lint format fuzz browser notebooks docs benchmarks clean
+.PHONY: help venv bytecode lint-js demo test lint format fuzz browser notebooks docs benchmarks clean
 
 help:
 	@echo "make demo   - set up .venv, make the synthetic County Durham data, write the meeting pack to out/"
@@ -29,6 +29,12 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP)
 
+# Our own modules' bytecode, written as pip writes it for a package it installs: an editable install has
+# none, and where PYTHONDONTWRITEBYTECODE is set (as on our machines) every command compiled them all again,
+# 0.13 s each time. Files already compiled are skipped; an edited one is compiled again here.
+bytecode: $(STAMP)
+	@$(PY) -m compileall -q peermap graph_models geo mapping exports >/dev/null
+
 # ESLint, as package.json and package-lock.json pin it, installed into node_modules/ again only when the lock changes.
 $(NODE_STAMP): package-lock.json
 	@command -v npm >/dev/null || { echo "make lint-js needs Node.js 20.19 or later with npm (for ESLint)" >&2; exit 1; }
@@ -38,7 +44,7 @@ $(NODE_STAMP): package-lock.json
 lint-js: $(NODE_STAMP)
 	node_modules/.bin/eslint exports/static eslint.config.js
 
-demo: $(STAMP)
+demo: $(STAMP) bytecode
 	$(VENV)/bin/peermap demo --out out
 
 # Debian's chromium and chromium-driver, for the browser tests (no tool downloads its own browser).
@@ -61,7 +67,7 @@ format: $(STAMP)
 # The linters (ruff, ESLint), then the tests on two cores (the docstring examples among them:
 # tests/test_doctests.py): the tests that share the one Neo4j server one at a time on one worker, beside
 # the rest; a file's tests on one worker, the longest files first (tests/conftest.py, worker_queue).
-test: $(STAMP) browser lint lint-js
+test: $(STAMP) bytecode browser lint lint-js
 	@set -e; \
 	env="$$($(MAKE) -s neo4j-start)"; eval "$$env"; \
 	trap '$(MAKE) -s neo4j-stop' EXIT; \
@@ -84,7 +90,7 @@ docs: $(STAMP) browser
 	$(PY) scripts/generate_docs.py
 
 # Performance measurements (minutes; not part of `make test`), then docs/performance.md.
-benchmarks: $(STAMP)
+benchmarks: $(STAMP) bytecode
 	@set -e; env="$$($(MAKE) -s neo4j-start NEO4J_HEAP=2g NEO4J_PAGECACHE=3g)"; eval "$$env"; \
 	for bench in benchmarks/bench_*.py; do echo "== $$bench"; $(PY) $$bench; done
 	$(PY) scripts/generate_docs.py

@@ -1,6 +1,6 @@
 """``python -m peermap``: the same as the ``peermap`` command."""
 
-from peermap.cli import main
+from peermap.cli import run
 
 if __name__ == "__main__":
-    main()
+    run()

@@ -201,6 +201,38 @@ def test_the_installed_command_in_a_process_of_its_own_exits_0_1_and_2(tmp_path)
         assert_no_traceback(result)
 
 
+@pytest.mark.parametrize("pending", ["an exit function", "a thread still working"])
+def test_the_program_ends_without_cutting_off_what_is_still_to_do(tmp_path, pending):
+    """After its command the ``peermap`` program ends its process at once, without Python's slow teardown
+    (``cli.run``). What was written to stdout but not yet flushed still reaches the pipe, and the exit code is
+    the command's; an exit function registered meanwhile still runs; a thread still working is waited for."""
+    marker = tmp_path / "marker"
+    if pending == "an exit function":
+        setup = f"import atexit; atexit.register(lambda: open({str(marker)!r}, 'w').write('done'))"
+    else:
+        setup = (
+            "import threading, time\n"
+            f"threading.Thread(target=lambda: (time.sleep(1), open({str(marker)!r}, 'w').write('done'))).start()"
+        )
+    buffered = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}  # stdout to a pipe is buffered
+
+    def program(*args):
+        script = f"{setup}\nimport sys\nsys.stdout.write('written first\\n')\nfrom peermap.cli import run\n"
+        script += f"sys.argv = ['peermap', *{list(args)!r}]\nrun()\n"
+        return subprocess.run(
+            [sys.executable, "-c", script], capture_output=True, text=True, cwd=tmp_path, env=buffered
+        )
+
+    usage = program("kpi", "--nothing-like-this")  # nothing but the usage error on stderr flushes anything
+    assert usage.returncode == 2 and "--nothing-like-this" in usage.stderr
+    assert usage.stdout == "written first\n"
+    assert marker.read_text() == "done"
+    marker.unlink()
+    done = program("--help")
+    assert done.returncode == 0 and done.stdout.startswith("written first\nUsage: peermap"), done.stderr
+    assert marker.read_text() == "done"
+
+
 def test_rejects_csv_in_the_repository_is_never_tracked():
     """`peermap validate` run in the repository's root writes raw rows to rejects.csv: git must not take it."""
     root = Path(__file__).resolve().parent.parent
