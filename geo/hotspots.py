@@ -10,9 +10,10 @@ children's home is not a hot spot of risk.
 Grouping, on British National Grid metres (EPSG:27700):
 
 1. **Radius** (:attr:`HotspotSettings.radius_m`, 250 m): places are joined when one is within
-   250 m of another, and areas grow through such chains (DBSCAN with
-   ``eps=250``, ``min_samples=1``: a single place where many children are
-   found is an area of its own, never "noise").
+   250 m of another, and areas grow through such chains (the groups of DBSCAN
+   with ``eps=250``, ``min_samples=1``: a single place where many children are
+   found is an area of its own, never "noise"; found as the connected components
+   of the pairs a k-d tree gives, :func:`join_within`).
 2. **Size cap** (:attr:`HotspotSettings.max_width_m`, 1 km): a group whose places spread over
    more than 800 m (1 km less the 100 m drawn around each edge,
    :attr:`HotspotSettings.buffer_m`) is cut into discs of 400 m radius, each centred on the
@@ -192,6 +193,29 @@ def _peel(xy: np.ndarray, weight: np.ndarray, max_span_m: float) -> np.ndarray:
     return labels
 
 
+def join_within(xy: np.ndarray, radius_m: float) -> np.ndarray:
+    """A group label per point: points at most ``radius_m`` apart are joined, and groups grow through chains of
+    them (single linkage cut at the radius; the groups of DBSCAN with ``min_samples=1``).
+
+    The connected components of the pairs SciPy's k-d tree finds within the radius, in O(n log n + p) for n
+    points and p pairs: the groups scikit-learn's DBSCAN gives, in a tenth of its time on a national year's
+    places (the grouping runs for the period and again for each earlier period of the trend).
+
+    Examples
+    --------
+    >>> join_within(np.array([[0.0, 0.0], [250.0, 0.0], [500.0, 0.0], [900.0, 0.0]]), 250).tolist()
+    [0, 0, 0, 1]
+    """
+    import scipy.sparse as sp
+    from scipy.sparse.csgraph import connected_components
+    from scipy.spatial import cKDTree
+
+    n = len(xy)
+    pairs = cKDTree(xy).query_pairs(radius_m, output_type="ndarray")
+    joined = sp.coo_array((np.ones(len(pairs), bool), (pairs[:, 0], pairs[:, 1])), shape=(n, n))
+    return connected_components(joined, directed=False)[1].astype(np.int64)
+
+
 def group_places(
     easting,
     northing,
@@ -201,7 +225,8 @@ def group_places(
     max_width_m: float = HotspotSettings.max_width_m,
     buffer_m: float = HotspotSettings.buffer_m,
 ) -> np.ndarray:
-    """Group points (BNG metres) into compact areas: DBSCAN at ``radius_m``, then a size cap.
+    """Group points (BNG metres) into compact areas: joined within ``radius_m`` (:func:`join_within`), then a
+    size cap.
 
     Parameters
     ----------
@@ -233,17 +258,15 @@ def group_places(
 
     Notes
     -----
-    DBSCAN is O(n log n) with a k-d tree for n points; only groups whose
+    Joining is O(n log n) with a k-d tree for n points; only groups whose
     bounding box is wider than the cap are cut, each in O(g·d + k·g) for g
     places with d neighbours each, cut into k areas.
     """
-    from sklearn.cluster import DBSCAN
-
     xy = np.column_stack([np.asarray(easting, float), np.asarray(northing, float)])
     if len(xy) == 0:
         return np.empty(0, np.int64)
     weight = np.ones(len(xy)) if weights is None else np.asarray(weights, float)
-    labels = DBSCAN(eps=radius_m, min_samples=1, algorithm="kd_tree").fit(xy).labels_.astype(np.int64)
+    labels = join_within(xy, radius_m)
     max_span = max_width_m - 2 * buffer_m
     frame = pd.DataFrame({"label": labels, "x": xy[:, 0], "y": xy[:, 1]})
     box = frame.groupby("label").agg(x0=("x", "min"), x1=("x", "max"), y0=("y", "min"), y1=("y", "max"))
@@ -819,7 +842,7 @@ def analyse_places(
     Notes
     -----
     Vectorised throughout: O(m log m) for m mentions (about three per
-    episode), plus DBSCAN on the distinct places of concern and esda on the
+    episode), plus a k-d tree on the distinct places of concern and esda on the
     grid cells. The grouping is repeated for each earlier period of the trend.
     """
     s = settings or HotspotSettings()

@@ -15,7 +15,7 @@ from place_folders import E0, N0, child, episode, finds, link, load, make_index,
 from scipy.spatial.distance import pdist
 from scipy.stats import norm
 
-from peermap.geo.hotspots import analyse_places, gi_star, group_places
+from peermap.geo.hotspots import analyse_places, gi_star, group_places, join_within
 from peermap.mapping.periods import Period
 
 APRIL = Period.from_month("2023-04")
@@ -75,6 +75,25 @@ def test_group_places_directly():
     spot = labels[x == 1000]
     assert len(set(spot.tolist())) == 1
     assert set(x[labels == spot[0]].tolist()) == set(range(600, 1401, 100))
+
+
+@settings(max_examples=80, deadline=None, derandomize=True)
+@given(
+    points=st.lists(st.tuples(st.integers(0, 40), st.integers(0, 40)), min_size=1, max_size=120),
+    step=st.sampled_from([50.0, 62.5, 83.3, 125.0]),
+)
+def test_places_join_into_the_groups_dbscan_gives(points, step):
+    """Joining places within 250 m gives DBSCAN's groups (eps 250 m, one place a core): the same places
+    together, whatever the numbering. On a grid of 50 m (and other steps), many pairs are exactly 250 m
+    apart (150/200/250, 0/250), which must join, and pairs a step further must not; points may repeat."""
+    from sklearn.cluster import DBSCAN
+
+    xy = np.array(points, float) * step
+    ours = join_within(xy, 250.0)
+    theirs = DBSCAN(eps=250.0, min_samples=1, algorithm="kd_tree").fit(xy).labels_
+    pairs = pd.DataFrame({"ours": ours, "theirs": theirs}).drop_duplicates()
+    assert pairs["ours"].is_unique and pairs["theirs"].is_unique  # one group for one group, both ways
+    assert len(pairs) == len(set(theirs.tolist()))
 
 
 # -- ranking and measures ------------------------------------------------------------------------------------
