@@ -92,6 +92,21 @@ def test_synthetic_geojson_opens_and_validates(written, audience):
     assert "Crown copyright" in raw["attribution"]
 
 
+@pytest.mark.parametrize("audience", ["police", "meeting"])
+def test_outlines_and_places_are_where_geopandas_puts_them(written, audience):
+    """Every coordinate in the files is the area's or place's British National Grid one as GeoPandas' to_crs
+    projects it to WGS84, rounded to 6 decimals (about 0.1 m), rings counter-clockwise: longitude first,
+    nothing shifted, whichever way the writer projects them."""
+    out, police, shareable = written
+    result = police if audience == "police" else shareable
+    for name, frame in (("hotspots", result.areas), ("places", result.places)):
+        expected = shapely.transform(frame.geometry.to_crs(4326).to_numpy(), lambda xy: np.round(xy, 6))
+        expected = shapely.orient_polygons(expected, exterior_cw=False)
+        found = gpd.read_file(out / audience / f"{name}.geojson").geometry.to_numpy()
+        assert len(found) == len(expected) > 0
+        assert shapely.equals_exact(found, expected, tolerance=0).all(), name
+
+
 def test_synthetic_board_geojson_is_districts_only(written, synthetic_dataset):
     out, _, _ = written
     hotspots = gpd.read_file(out / "board" / "hotspots.geojson")
