@@ -17,12 +17,14 @@ within each stage), the machine's load average before and after, and the time
 of each stage as the command reports it on stderr (loading, the analysis' own
 stages, writing the tables, hot spots and places, writing the maps, measures and
 manifest, moving them into place). The
-median of three runs is given, with every run's figures beside it. Then the
+median of three runs is given (seven at Durham), with every run's figures beside it. Then the
 written GeoJSON is opened with GeoPandas (pyogrio), as an analyst would, and
 timed.
 
-``--before PEERMAP`` also runs another version's ``peermap`` once on the same
-folder (the release before, for the comparison side by side in one run).
+``--before PEERMAP`` also runs another version's ``peermap`` on the same folder (the release
+before, for the comparison side by side in one run): at Durham beside each of ours, at national
+scale once, after ours; and says whether the two wrote the same files byte for byte (the
+manifest, which holds the time it was made, aside).
 
 The national folder is made once and kept under ``.cache/benchmarks/`` (its
 making is not what is measured). Heavy: wrap in ``flock /work/.heavy.lock`` on
@@ -48,6 +50,8 @@ import psutil  # noqa: E402
 from harness import DURHAM, NATIONAL, ROOT, row, synthetic_folder, write_result  # noqa: E402
 
 RUNS = 3
+#: Durham's runs take seconds and the machine is noisy: more of them.
+DURHAM_RUNS = 7
 YEAR = ["--from", "2022-04-01", "--to", "2023-03-31"]
 STAGE_LINE = re.compile(r"^(?P<stage>[^:\n]+): done in (?P<seconds>[0-9.]+)s$", re.MULTILINE)
 PEERMAP = Path(sys.executable).with_name("peermap")
@@ -184,51 +188,100 @@ def open_in_geopandas(out: Path, name: str) -> list[dict]:
     return rows
 
 
+def same_files(ours: Path, before: Path) -> str:
+    """Whether two output folders hold the same files byte for byte (manifest.json, which holds the time it was
+    made, aside): ``yes``, or ``no: `` and the files that differ or are in one folder only."""
+    names = {p.name for p in ours.iterdir()} | {p.name for p in before.iterdir()}
+    differ = [
+        name
+        for name in sorted(names - {"manifest.json"})
+        if not (ours / name).is_file()
+        or not (before / name).is_file()
+        or (ours / name).read_bytes() != (before / name).read_bytes()
+    ]
+    return "no: " + ", ".join(differ) if differ else "yes"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="Durham only")
-    parser.add_argument("--before", type=Path, help="another version's peermap, run once beside ours")
+    parser.add_argument("--before", type=Path, help="another version's peermap, run beside ours")
     parser.add_argument("--label", default="the version before", help="what --before is, in the results")
-    parser.add_argument("--runs", type=int, default=RUNS)
+    parser.add_argument("--runs", type=int, default=RUNS, help="national runs")
+    parser.add_argument(
+        "--durham-runs", type=int, default=DURHAM_RUNS, help="Durham runs (each beside one of --before)"
+    )
     args = parser.parse_args()
     scales = [("durham", DURHAM)] + ([] if args.quick else [("national", NATIONAL)])
     rows, ratios = [], []
     with tempfile.TemporaryDirectory(dir=ROOT / ".cache") as scratch:
         for name, size in scales:
             folder = synthetic_folder(name, **size)
-            out = Path(scratch) / name
-            runs = []
-            for k in range(args.runs):
+            out, out_before = Path(scratch) / name, Path(scratch) / f"{name}-before"
+            n_runs = args.durham_runs if name == "durham" else args.runs
+            # Durham's runs take seconds on a noisy machine: each of ours beside one of the version before's;
+            # a national one takes minutes: the version before once, after ours
+            n_before = (n_runs if name == "durham" else 1) if args.before else 0
+            runs, old_runs = [], []
+            for k in range(n_runs):
                 runs.append(run_analyse(PEERMAP, folder, out))
                 print(
                     f"{name} run {k + 1}: {runs[-1]['seconds']:.1f} s, {runs[-1]['peak_mb']:.0f} MB, "
                     f"load {runs[-1]['load']}",
                     flush=True,
                 )
+                if name == "durham" and k < n_before:
+                    old_runs.append(run_analyse(args.before, folder, out_before))
+                    print(f"{name} before {k + 1}: {old_runs[-1]['seconds']:.1f} s", flush=True)
             rows += scale_rows(name, runs)
             rows += open_in_geopandas(out, name)
             if args.before:
-                old = run_analyse(args.before, folder, Path(scratch) / f"{name}-before")
-                print(f"{name} before: {old['seconds']:.1f} s, {old['peak_mb']:.0f} MB", flush=True)
+                while len(old_runs) < n_before:
+                    old_runs.append(run_analyse(args.before, folder, out_before))
+                    print(
+                        f"{name} before: {old_runs[-1]['seconds']:.1f} s, {old_runs[-1]['peak_mb']:.0f} MB", flush=True
+                    )
+                old_seconds = statistics.median(r["seconds"] for r in old_runs)
+                old_mb = statistics.median(r["peak_mb"] for r in old_runs)
                 ours = statistics.median(r["seconds"] for r in runs)
+                ours_mb = statistics.median(r["peak_mb"] for r in runs)
+                said = (
+                    f"median of {len(old_runs)} runs of {args.label}, each beside one of ours"
+                    if len(old_runs) > 1
+                    else f"one run of {args.label}, load {old_runs[0]['load'][0]} -> {old_runs[0]['load'][1]}"
+                )
                 ratios.append(
                     {
-                        "measure": f"{name}: whole peermap analyse (seconds; before: one run of {args.label}, "
-                        f"load {old['load'][0]} -> {old['load'][1]})",
+                        "measure": f"{name}: whole peermap analyse (seconds; before: {said})",
                         "ours": round(ours, 1),
-                        "naive": round(old["seconds"], 1),
-                        "ratio": round(old["seconds"] / ours, 2),
+                        "naive": round(old_seconds, 1),
+                        "ratio": round(old_seconds / ours, 2),
                         "headers": ["now (median of runs)", "before", "now is faster by"],
                     }
                 )
                 ratios.append(
                     {
                         "measure": f"{name}: peak summed resident memory (MB)",
-                        "ours": round(statistics.median(r["peak_mb"] for r in runs)),
-                        "naive": round(old["peak_mb"]),
-                        "ratio": round(old["peak_mb"] / statistics.median(r["peak_mb"] for r in runs), 2),
+                        "ours": round(ours_mb),
+                        "naive": round(old_mb),
+                        "ratio": round(old_mb / ours_mb, 2),
                         "headers": ["now (median of runs)", "before", "now holds less by"],
                     }
+                )
+                rows.append(
+                    row(
+                        f"{name}: every run's seconds, {args.label}",
+                        ", ".join(f"{r['seconds']:.1f}" for r in old_runs),
+                        "s",
+                    )
+                )
+                rows.append(
+                    row(
+                        f"{name}: files the same byte for byte as {args.label}'s (manifest.json, which holds the "
+                        "time it was made, aside)",
+                        same_files(out, out_before),
+                        "",
+                    )
                 )
     path = write_result(
         "national",
@@ -238,8 +291,10 @@ def main() -> None:
         "children, 1,535 episodes) and the national one (200,000 children, 1,000,000 episodes, 933,783 "
         "interviews, 2,000,000 links): wall time, the peak of the summed resident memory of the process and its "
         "children sampled every 50 ms, the load average, and each stage's time as the command reports it on "
-        "stderr; median of 3 runs. The written GeoJSON opened with GeoPandas. The machine (2 cores) is shared "
-        "with other work, whose load is recorded: times are wall-clock. Where the time went before and after, "
+        "stderr; median of 3 runs (7 at Durham, each beside a run of the version before when one is compared; "
+        "at national scale the version before runs once, after ours), and whether the two wrote the same files. "
+        "The written GeoJSON opened with GeoPandas. The machine (2 cores) is shared with other work, whose load "
+        "is recorded: times are wall-clock. Where the time went before and after, "
         "profiled, is in the section 'Where the whole command's time goes' below.",
         rows,
         ratios,
