@@ -233,6 +233,62 @@ def test_the_program_ends_without_cutting_off_what_is_still_to_do(tmp_path, pend
     assert marker.read_text() == "done"
 
 
+def test_the_program_skips_pythons_teardown_and_never_loads_hypothesis(tmp_path):
+    """The quick ending is taken (no module is torn down: an object left for the teardown is never
+    finalised) and a command that reads a data folder, so imports pandera, leaves Hypothesis out (pandera
+    would import it, with trio and pytest, whenever it is installed, as it is here)."""
+    folder = write_folder(tmp_path / "data", children=CHILDREN, episodes=EPISODES)
+    seen, torn = tmp_path / "seen", tmp_path / "torn"
+    script = (
+        "import atexit, sys\n"
+        "class Left:\n"
+        f"    def __del__(self): open({str(torn)!r}, 'w').write('torn down')\n"
+        "left = Left()\n"
+        f"atexit.register(lambda: open({str(seen)!r}, 'w').write(str(sys.modules.get('hypothesis') is not None)))\n"
+        "from peermap.cli import run\n"
+        f"sys.argv = ['peermap', 'validate', {str(folder)!r}, '--json']\n"
+        "run()\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={**os.environ, "PEERMAP_KEY": TEST_KEY},
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["loaded"]["episodes"] == 2, result.stdout  # the command's own output, whole
+    assert seen.read_text() == "False"  # the exit functions ran, with pandera loaded and Hypothesis not
+    assert not torn.exists()  # Python's teardown was skipped
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["validate", "--json"], ["kpi", "--period", "2023-03", "--json"]],
+    ids=["printed while the command runs", "left in the buffer until the end"],
+)
+def test_output_lost_to_a_full_disk_is_exit_two_in_one_line(tmp_path, command):
+    """stdout on a full disk (here /dev/full): what the command printed could not all be written, so the
+    program says so in one line and exits 2 (SCHEMA.md: a full disk), never 0 and never a traceback,
+    whether the write fails during the command or only when the program ends and flushes what is left."""
+    folder = write_folder(tmp_path / "data", children=CHILDREN, episodes=EPISODES)
+    name, *options = command
+    buffered = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}  # as a user's shell has it
+    with open("/dev/full", "w") as full:
+        result = subprocess.run(
+            [*PEERMAP, name, str(folder), *options],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=tmp_path,
+            env={**buffered, "PEERMAP_KEY": TEST_KEY},
+        )
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    said = [line for line in result.stderr.splitlines() if line.startswith("peermap: ")]
+    assert len(said) == 1 and "No space left on device" in said[0], result.stderr
+
+
 def test_rejects_csv_in_the_repository_is_never_tracked():
     """`peermap validate` run in the repository's root writes raw rows to rejects.csv: git must not take it."""
     root = Path(__file__).resolve().parent.parent

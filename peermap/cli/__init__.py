@@ -91,7 +91,7 @@ def run() -> None:
     ends as usual instead, waiting for it. Tests call :func:`main`, which leaves their process alone.
     """
     # pandera imports Hypothesis whenever it is installed (as in the test environment), for making data from a
-    # schema, which peermap never does: 0.4 s of every command that reads a data folder
+    # schema, which peermap never does: about a third of a second of every command that reads a data folder
     sys.modules.setdefault("hypothesis", None)
     try:
         main()
@@ -100,12 +100,22 @@ def run() -> None:
         code = _status(exc.code)
     if any(t.is_alive() and not t.daemon for t in threading.enumerate() if t is not threading.main_thread()):
         sys.exit(code)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # the command is over: nothing of it left to remove
     atexit._run_exitfuncs()
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            stream.flush()
-        except (BrokenPipeError, ValueError):  # the reader has gone, or the stream was closed: nothing to say
-            pass
+    problem = None
+    try:
+        sys.stdout.flush()
+    except ValueError:  # closed by the command itself
+        pass
+    except OSError as exc:  # a full disk, or the reader gone: the output is not whole (SCHEMA.md: exit 2)
+        if not code:  # (a command that failed has said why already)
+            problem, code = f"peermap: the output could not all be written: {exc.strerror or exc}", EXIT_INPUT
+    try:
+        if problem:
+            say(problem)
+        sys.stderr.flush()
+    except (OSError, ValueError):  # nowhere left to say it
+        pass
     os._exit(code)
 
 
