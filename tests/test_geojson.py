@@ -12,7 +12,7 @@ import shapely
 from place_folders import E0, N0, child, episode, link, load, make_index
 
 from peermap.exports.board import board_districts
-from peermap.exports.geojson import AudienceError, write_hotspots_geojson, write_places_geojson
+from peermap.exports.geojson import AudienceError, _wgs84, write_hotspots_geojson, write_places_geojson
 from peermap.geo.districts import district_table
 from peermap.geo.hotspots import analyse_places
 from peermap.geo.postcodes import bng_to_wgs84
@@ -105,6 +105,23 @@ def test_outlines_and_places_are_where_geopandas_puts_them(written, audience):
         found = gpd.read_file(out / audience / f"{name}.geojson").geometry.to_numpy()
         assert len(found) == len(expected) > 0
         assert shapely.equals_exact(found, expected, tolerance=0).all(), name
+
+
+def test_map_geometries_off_british_national_grid_are_refused_and_gaps_kept():
+    """The writer projects from British National Grid only: a series already in WGS84, or with no CRS, is
+    refused rather than projected a second time (which would put every place in the sea off Africa); a
+    missing or empty geometry stays missing or empty in its row, so no feature takes another's place."""
+    square = shapely.box(E0, N0, E0 + 100, N0 + 100)
+    for crs in ("EPSG:4326", None):
+        with pytest.raises(ValueError, match="British National Grid"):
+            _wgs84(gpd.GeoSeries([square], crs=crs))
+    series = gpd.GeoSeries([square, None, shapely.Point(), shapely.Point(E0, N0)], crs="EPSG:27700")
+    found = _wgs84(series)
+    expected = shapely.orient_polygons(
+        shapely.transform(series.to_crs(4326).to_numpy(), lambda xy: np.round(xy, 6)), exterior_cw=False
+    )
+    assert found[1] is None and found[2].is_empty
+    assert shapely.equals_exact(found[[0, 3]], expected[[0, 3]], tolerance=0).all()
 
 
 def test_synthetic_board_geojson_is_districts_only(written, synthetic_dataset):
