@@ -33,7 +33,7 @@ venv: $(STAMP)
 # none, and where PYTHONDONTWRITEBYTECODE is set (as on our machines) every command compiled them all again,
 # 0.13 s each time. Files already compiled are skipped; an edited one is compiled again here.
 bytecode: $(STAMP)
-	@$(PY) -m compileall -q peermap graph_models geo mapping exports >/dev/null
+	@$(PY) -m compileall -q peermap graph_models geo mapping exports
 
 # ESLint, as package.json and package-lock.json pin it, installed into node_modules/ again only when the lock changes.
 $(NODE_STAMP): package-lock.json
