@@ -22,8 +22,9 @@ written GeoJSON is opened with GeoPandas (pyogrio), as an analyst would, and
 timed.
 
 ``--before PEERMAP`` also runs another version's ``peermap`` on the same folder (the release
-before, for the comparison side by side in one run): at Durham beside each of ours, at national
-scale once, after ours; and says whether the two wrote the same files byte for byte (the
+before, for the comparison side by side in one run): each of its runs beside one of ours, since
+the shared machine's load comes and goes over minutes; it gives that version's stage times too, and
+says whether the two wrote the same files byte for byte (the
 manifest, which holds the time it was made, aside).
 
 The national folder is made once and kept under ``.cache/benchmarks/`` (its
@@ -219,9 +220,8 @@ def main() -> None:
             folder = synthetic_folder(name, **size)
             out, out_before = Path(scratch) / name, Path(scratch) / f"{name}-before"
             n_runs = args.durham_runs if name == "durham" else args.runs
-            # Durham's runs take seconds on a noisy machine: each of ours beside one of the version before's;
-            # a national one takes minutes: the version before once, after ours
-            n_before = (n_runs if name == "durham" else 1) if args.before else 0
+            # the machine is shared and its load comes and goes: each of ours beside one of the version before's
+            n_before = n_runs if args.before else 0
             runs, old_runs = [], []
             for k in range(n_runs):
                 runs.append(run_analyse(PEERMAP, folder, out))
@@ -230,26 +230,20 @@ def main() -> None:
                     f"load {runs[-1]['load']}",
                     flush=True,
                 )
-                if name == "durham" and k < n_before:
+                if k < n_before:
                     old_runs.append(run_analyse(args.before, folder, out_before))
-                    print(f"{name} before {k + 1}: {old_runs[-1]['seconds']:.1f} s", flush=True)
+                    print(
+                        f"{name} before {k + 1}: {old_runs[-1]['seconds']:.1f} s, {old_runs[-1]['peak_mb']:.0f} MB",
+                        flush=True,
+                    )
             rows += scale_rows(name, runs)
             rows += open_in_geopandas(out, name)
             if args.before:
-                while len(old_runs) < n_before:
-                    old_runs.append(run_analyse(args.before, folder, out_before))
-                    print(
-                        f"{name} before: {old_runs[-1]['seconds']:.1f} s, {old_runs[-1]['peak_mb']:.0f} MB", flush=True
-                    )
                 old_seconds = statistics.median(r["seconds"] for r in old_runs)
                 old_mb = statistics.median(r["peak_mb"] for r in old_runs)
                 ours = statistics.median(r["seconds"] for r in runs)
                 ours_mb = statistics.median(r["peak_mb"] for r in runs)
-                said = (
-                    f"median of {len(old_runs)} runs of {args.label}, each beside one of ours"
-                    if len(old_runs) > 1
-                    else f"one run of {args.label}, load {old_runs[0]['load'][0]} -> {old_runs[0]['load'][1]}"
-                )
+                said = f"median of {len(old_runs)} runs of {args.label}, each beside one of ours"
                 ratios.append(
                     {
                         "measure": f"{name}: whole peermap analyse (seconds; before: {said})",
@@ -275,6 +269,12 @@ def main() -> None:
                         "s",
                     )
                 )
+                for stage in OUTER:
+                    found = [r["stages"][stage][0] for r in old_runs if stage in r["stages"]]
+                    if found:
+                        rows.append(
+                            row(f"{name}: stage '{stage}', median, {args.label}", statistics.median(found), "s")
+                        )
                 rows.append(
                     row(
                         f"{name}: files the same byte for byte as {args.label}'s (manifest.json, which holds the "
@@ -291,8 +291,8 @@ def main() -> None:
         "children, 1,535 episodes) and the national one (200,000 children, 1,000,000 episodes, 933,783 "
         "interviews, 2,000,000 links): wall time, the peak of the summed resident memory of the process and its "
         "children sampled every 50 ms, the load average, and each stage's time as the command reports it on "
-        "stderr; median of 3 runs (7 at Durham, each beside a run of the version before when one is compared; "
-        "at national scale the version before runs once, after ours), and whether the two wrote the same files. "
+        "stderr; median of 3 runs (7 at Durham), each beside a run of the version before when one is compared, "
+        "with that version's stage times, and whether the two wrote the same files. "
         "The written GeoJSON opened with GeoPandas. The machine (2 cores) is shared with other work, whose load "
         "is recorded: times are wall-clock. Where the time went before and after, "
         "profiled, is in the section 'Where the whole command's time goes' below.",
