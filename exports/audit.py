@@ -58,11 +58,10 @@ def current_user() -> str:
 
 
 def command_line(argv: list[str] | None = None) -> list[str]:
-    """The command as run: ``peermap`` and its arguments (``sys.argv`` by default)."""
+    """The command as run: ``peermap`` and its arguments (``sys.argv`` by default), however it was started
+    (the ``peermap`` program, or ``python -m peermap``, whose ``sys.argv[0]`` is the package's ``__main__.py``)."""
     args = list(sys.argv if argv is None else argv)
-    if args:
-        args[0] = Path(args[0]).name
-    return args
+    return ["peermap", *args[1:]] if args else args
 
 
 def audit_path(output: str | Path) -> Path:

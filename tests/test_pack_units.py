@@ -158,6 +158,21 @@ def test_audit_appends_one_line_per_export(tmp_path):
     assert stat.S_IMODE(os.stat(log).st_mode) == 0o600
 
 
+def test_the_audit_line_names_the_peermap_command_however_it_was_started():
+    """`python -m peermap analyse ...` is the same command as `peermap analyse ...`: the audit log says
+    `peermap`, not the package's `__main__.py` (which it said before)."""
+    from peermap.exports.audit import command_line
+
+    for started in ("/home/analyst/.venv/bin/peermap", "/opt/site-packages/peermap/__main__.py"):
+        assert command_line([started, "analyse", "data", "--period", "2023-03"]) == [
+            "peermap",
+            "analyse",
+            "data",
+            "--period",
+            "2023-03",
+        ]
+
+
 def test_pack_audit_line_names_its_manifest(synthetic_dataset, tmp_path):
     import hashlib
 
