@@ -34,7 +34,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from harness import NATIONAL, ROOT, row, synthetic_folder, write_result  # noqa: E402
 
 RATE = 25
-#: (part, the function on the stack that marks it), outermost first: a sample goes to the first part found.
+#: (part, the function on the stack that marks it, as py-spy names it: a method with its class), outermost
+#: first: a sample goes to the first part found.
 PARTS = [
     ("second process: peer clusters (Leiden, splitting)", "_serve"),
     ("loading the data folder: reading the CSV files", "_read_tables"),
@@ -47,13 +48,15 @@ PARTS = [
     ("analysis: bridging (betweenness)", "betweenness"),
     ("analysis: the previous period", "numbers_before"),
     ("analysis: the rest", "analyse_for_audience"),
-    ("writing: ties.csv's explanations (TieTexts, a block at a time)", "_block"),
+    ("writing: ties.csv's explanations (TieTexts, a block at a time, in threads)", "TieTexts._block"),
+    ("writing: ties.csv's other columns (tie_rows, a block at a time, in threads)", "_write_ties.<locals>.rows"),
     ("writing: ties.csv's texts for the audience (texts_view)", "texts_view"),
+    ("writing: CSV blocks made ready in threads (formula guard, quoting)", "_prepared_blocks.<locals>.make"),
     ("writing: CSV files", "write_table"),
     ("writing: hotspots.geojson", "write_hotspots_geojson"),
     ("writing: places.geojson", "write_places_geojson"),
     ("writing: the rest (people, clusters, measures, manifest)", "write_analysis"),
-    ("moving into place (fsync, exchange)", "commit"),
+    ("moving into place (fsync, exchange)", "OutputFolder.commit"),
     ("starting Python, importing", "<module>"),
 ]
 

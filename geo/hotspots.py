@@ -198,8 +198,9 @@ def join_within(xy: np.ndarray, radius_m: float) -> np.ndarray:
     them (single linkage cut at the radius; the groups of DBSCAN with ``min_samples=1``).
 
     The connected components of the pairs SciPy's k-d tree finds within the radius, in O(n log n + p) for n
-    points and p pairs: the groups scikit-learn's DBSCAN gives, in a tenth of its time on a national year's
-    places (the grouping runs for the period and again for each earlier period of the trend).
+    points and p pairs: the groups scikit-learn's DBSCAN gives, several times faster on a national year's
+    places (``benchmarks/bench_hotspots.py`` times both; the grouping runs for the period and again for each
+    earlier period of the trend).
 
     Examples
     --------
