@@ -8,7 +8,6 @@ page. Only the page's file is replaced, and each run appends its line to
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Optional
 
@@ -59,7 +58,7 @@ def child(
     from peermap.exports.child_page import ChildNotFound, write_child_page
     from peermap.mapping.periods import resolve_period
 
-    with audited(out, audience=Audience.worker.value, command=["peermap", *sys.argv[1:]]) as run:
+    with audited(out, audience=Audience.worker.value) as run:
         span = None
         if any(v not in (None, "") for v in (period, date_from, date_to)):
             span = resolve_period(period, date_from, date_to)

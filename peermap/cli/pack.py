@@ -12,7 +12,6 @@ line to ``audit.jsonl`` beside ``--out``, failures included
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Optional
 
@@ -98,8 +97,7 @@ def pack(
     from peermap.exports.pack import build_pack
     from peermap.mapping.periods import resolve_period
 
-    command = ["peermap", *sys.argv[1:]]
-    with audited(out, audience=audience.value, command=command) as run, OutputFolder(out) as folder:
+    with audited(out, audience=audience.value) as run, OutputFolder(out) as folder:
         span = resolve_period(period, date_from, date_to)
         run.period = span.as_dict()
         try:
