@@ -37,7 +37,7 @@ import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from harness import DURHAM, NATIONAL, measure, row, synthetic_folder, write_result  # noqa: E402
+from harness import DURHAM, NATIONAL, measure, row, synthetic_folder, timed_ratio, write_result  # noqa: E402
 
 MONTH = "2023-03"
 #: The steps analyse_places calls, timed where it calls them (module attributes of geo.hotspots).
@@ -253,15 +253,13 @@ def mann_kendall_ratio(name: str, capture: dict) -> tuple[dict, list[dict]]:
     with measure() as before:
         *theirs, distinct = mann_kendall_per_distinct_series(known)
     same = all(np.array_equal(a, b, equal_nan=True) for a, b in zip(mine, theirs))
-    ratio = {
-        "measure": f"{name}: Mann-Kendall tests of {len(known):,} areas' series of {known.shape[1]} months "
+    ratio = timed_ratio(
+        f"{name}: Mann-Kendall tests of {len(known):,} areas' series of {known.shape[1]} months "
         f"(S and ties in numpy, the package once per distinct S and ties, vs the package once per distinct "
         f"series, {distinct:,} of them; same tau, S and p: {'yes' if same else 'NO'})",
-        "ours": f"{ours.seconds:.2f} s",
-        "naive": f"{before.seconds:.2f} s",
-        "ratio": round(before.seconds / max(ours.seconds, 1e-9), 1),
-    }
-    print(ratio, file=sys.stderr)
+        ours,
+        before,
+    )
     if not same:
         raise SystemExit("the vectorised Mann-Kendall tests differ from the package's")
     return ratio, [

@@ -37,7 +37,7 @@ import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from harness import DURHAM, NATIONAL, measure, row, synthetic_folder, write_result  # noqa: E402
+from harness import DURHAM, NATIONAL, measure, row, synthetic_folder, timed_ratio, write_result  # noqa: E402
 
 SAMPLE_PLACES = 12_000
 
@@ -149,16 +149,13 @@ def dbscan_grouping(counted) -> dict:
         mine = join_within(places, HotspotSettings.radius_m)
     with measure() as theirs:
         dbscan = DBSCAN(eps=HotspotSettings.radius_m, min_samples=1, algorithm="kd_tree").fit(places).labels_
-    ratio = {
-        "measure": f"group all {len(places):,} distinct places of concern at 250 m (a k-d tree's pairs joined vs "
+    return timed_ratio(
+        f"group all {len(places):,} distinct places of concern at 250 m (a k-d tree's pairs joined vs "
         f"scikit-learn's DBSCAN with min_samples=1, as before; same groups: "
         f"{'yes' if _same_partition(mine, dbscan) else 'NO'})",
-        "ours": f"{ours.seconds:.2f} s",
-        "naive": f"{theirs.seconds:.2f} s",
-        "ratio": round(theirs.seconds / max(ours.seconds, 1e-9), 1),
-    }
-    print(ratio, file=sys.stderr)
-    return ratio
+        ours,
+        theirs,
+    )
 
 
 def _same_partition(a, b) -> bool:
@@ -188,15 +185,11 @@ def naive_counting(located) -> dict:
             if ep is not pd.NA:
                 episodes[pc, role].add(ep)
     assert len(children) == len(table)
-    ratio = {
-        "measure": f"children and episodes per place and role over {len(located):,} mentions "
-        "(pandas vs a Python loop of sets)",
-        "ours": f"{ours.seconds:.2f} s",
-        "naive": f"{naive.seconds:.2f} s",
-        "ratio": round(naive.seconds / max(ours.seconds, 1e-9), 1),
-    }
-    print(ratio, file=sys.stderr)
-    return ratio
+    return timed_ratio(
+        f"children and episodes per place and role over {len(located):,} mentions (pandas vs a Python loop of sets)",
+        ours,
+        naive,
+    )
 
 
 def whole(name: str, dataset, period, label: str, tmp: Path) -> list[dict]:
