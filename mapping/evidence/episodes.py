@@ -8,6 +8,7 @@ each text column held once as codes into its distinct values (:class:`Coded`).
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -58,6 +59,9 @@ def _coordinates_of(values: np.ndarray, index: PostcodeIndex | None) -> tuple[np
     return index.coordinates(values)
 
 
+_TEXT = pa.large_string()
+
+
 @dataclass
 class Coded:
     """A column of text held as integer codes (-1 = unknown) into its distinct values.
@@ -76,10 +80,14 @@ class Coded:
         return cls(codes.astype(np.int64), np.asarray(uniques, dtype=object))
 
     def at(self, rows: np.ndarray) -> pd.Series:
-        """The text of the given rows (``<NA>`` where unknown)."""
+        """The text of the given rows (``<NA>`` where unknown), taken in Arrow (no Python string per row)."""
         codes = self.codes[rows]
-        out = np.where(codes >= 0, self.values[np.maximum(codes, 0)] if len(self.values) else None, None)
-        return pd.Series(out, dtype="string")
+        taken = pc.take(self._arrow_values, pa.array(codes, mask=codes < 0))
+        return pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array([taken], _TEXT)))
+
+    @functools.cached_property
+    def _arrow_values(self) -> pa.Array:
+        return pa.array(self.values, _TEXT, from_pandas=True)
 
     def known(self) -> np.ndarray:
         return self.codes >= 0

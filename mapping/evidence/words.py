@@ -291,16 +291,19 @@ def local_text(times: pd.Series, day_format: str = "%d %b %Y", with_time: bool =
     raw = values.to_numpy(dtype="datetime64[ns]")
     missing = np.isnat(raw)
     day = raw.astype("datetime64[D]")
-    codes, days = pd.factorize(day[~missing])
-    day_text = np.asarray(pd.DatetimeIndex(days).strftime(day_format), dtype=object)
-    out = np.full(len(raw), None, dtype=object)
-    text = day_text[codes] if len(codes) else np.empty(0, dtype=object)
+    codes, days = pd.factorize(day)  # NaT: code -1, left out of the days
+    day_text = pa.array(np.asarray(pd.DatetimeIndex(days).strftime(day_format), dtype=object), _TEXT)
+    text = pc.take(day_text, pa.array(codes, mask=missing))
     if with_time:
-        minute = ((raw[~missing] - day[~missing]) // np.timedelta64(1, "m")).astype(np.int64)
-        clock = np.array([f" {m // 60:02d}:{m % 60:02d}" for m in range(1440)], dtype=object)
-        text = text + clock[minute]
-    out[~missing] = text
-    return pd.Series(out, index=values.index, dtype="string")
+        minute = np.zeros(len(raw), dtype=np.int64)
+        minute[~missing] = (raw[~missing] - day[~missing]) // np.timedelta64(1, "m")
+        text = pc.binary_join_element_wise(text, pc.take(_CLOCK, minute), pa.scalar("", _TEXT))  # NaT stays missing
+    return pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array([text], _TEXT)), index=values.index)
+
+
+_TEXT = pa.large_string()
+#: `` HH:MM`` of each minute of the day.
+_CLOCK = pa.array([f" {m // 60:02d}:{m % 60:02d}" for m in range(1440)], _TEXT)
 
 
 def seconds_text(seconds: np.ndarray) -> pd.Series:
