@@ -17,7 +17,14 @@ import numpy as np
 import pandas as pd
 
 from peermap.exports.audience_view import AudienceView, audience_view, refuse_hidden_handling
-from peermap.exports.audiences import AudiencePolicy, associate_names, audience_policy, people_view, texts_view
+from peermap.exports.audiences import (
+    AudiencePolicy,
+    TextsView,
+    associate_names,
+    audience_policy,
+    people_view,
+    texts_view,
+)
 from peermap.exports.board import board_measures
 from peermap.exports.csv_text import Blocks
 from peermap.exports.geojson import (
@@ -52,7 +59,8 @@ def _write_ties(analysis: Analysis, policy: AudiencePolicy, shown: pd.Series, pa
         return analysis.tie_rows(words, at=slice(start, stop))
 
     ties = Blocks(list(rows(0, 0).columns), len(why), rows)
-    return write_table(ties, path, formats, texts={"why": lambda words: texts_view(words.astype("string"), shown)})
+    view = TextsView(shown)  # the names to swap picked out once, not once per block
+    return write_table(ties, path, formats, texts={"why": lambda words: view(words.astype("string"))})
 
 
 def write_hotspot_files(view: AudienceView, out_dir: Path, formats: tuple[str, ...] = ("csv",)) -> list[Path]:

@@ -204,7 +204,15 @@ def texts_view(texts: pd.Series, names: pd.Series) -> pd.Series:
     Children stay as references in running text (meetings follow a child by
     reference); the ``name`` column carries names where allowed. A reference is
     what ``_REF`` finds (whole words only), replaced where ``names`` calls it
-    otherwise.
+    otherwise. Viewing many texts with the same names (ties.csv, a block at a
+    time): make one :class:`TextsView` and call it on each.
+    """
+    return TextsView(names)(texts)
+
+
+class TextsView:
+    """:func:`texts_view` for one audience's ``names``: the references to swap are picked out once (hundreds of
+    thousands of associates on a national year), then any number of texts are viewed with them.
 
     Notes
     -----
@@ -216,31 +224,41 @@ def texts_view(texts: pd.Series, names: pd.Series) -> pd.Series:
     1.4 GB, takes 1.3 to 2.3 s); the few texts that hold the delimiter
     ``"\\x00"`` go through ``_REF`` itself.
     """
-    swap = names[names.index.to_series().ne(names).to_numpy()]
-    if texts.empty or swap.empty:
-        return texts
-    swap = swap[~swap.index.duplicated(keep="last")]  # as a dict of them would hold it
-    swap = swap[[_REF.fullmatch(str(ref)) is not None for ref in swap.index]]
-    texts = texts.astype("string")
-    column = texts.array.__arrow_array__()
-    if not isinstance(column, pa.ChunkedArray):
-        column = pa.chunked_array([column])
-    column = column.cast(pa.large_string())
-    if not swap.empty:
-        kinds = "".join(sorted({ref[0] for ref in swap.index}))
-        candidate = f"[{kinds}]-[0-9A-HJKMNP-TV-Z]{{10}}"
-        refs = pa.array(swap.index.to_numpy(dtype=object), pa.large_string())
-        shown = pa.array(swap.to_numpy(dtype=object), pa.large_string())
-        lookup = swap.to_dict()
-        column = pa.chunked_array(
-            [
-                _swap_references(piece, candidate, refs, shown, lookup)
-                for chunk in column.chunks
-                for piece in (chunk.slice(at, TEXTS_CHUNK) for at in range(0, len(chunk), TEXTS_CHUNK))
-            ],
-            pa.large_string(),
-        )
-    return pd.Series(pd.arrays.ArrowStringArray(column), index=texts.index, name=texts.name)
+
+    def __init__(self, names: pd.Series):
+        swap = names[names.index.to_series().ne(names).to_numpy()]
+        self.renames = not swap.empty  # some associate is called other than by reference
+        swap = swap[~swap.index.duplicated(keep="last")]  # as a dict of them would hold it
+        swap = swap[[_REF.fullmatch(str(ref)) is not None for ref in swap.index]]
+        self.swap = None
+        if not swap.empty:
+            kinds = "".join(sorted({ref[0] for ref in swap.index}))
+            self.swap = (
+                f"[{kinds}]-[0-9A-HJKMNP-TV-Z]{{10}}",  # a candidate reference
+                pa.array(swap.index.to_numpy(dtype=object), pa.large_string()),
+                pa.array(swap.to_numpy(dtype=object), pa.large_string()),
+                swap.to_dict(),
+            )
+
+    def __call__(self, texts: pd.Series) -> pd.Series:
+        """``texts`` as the audience sees them."""
+        if texts.empty or not self.renames:
+            return texts
+        texts = texts.astype("string")
+        column = texts.array.__arrow_array__()
+        if not isinstance(column, pa.ChunkedArray):
+            column = pa.chunked_array([column])
+        column = column.cast(pa.large_string())
+        if self.swap is not None:
+            column = pa.chunked_array(
+                [
+                    _swap_references(piece, *self.swap)
+                    for chunk in column.chunks
+                    for piece in (chunk.slice(at, TEXTS_CHUNK) for at in range(0, len(chunk), TEXTS_CHUNK))
+                ],
+                pa.large_string(),
+            )
+        return pd.Series(pd.arrays.ArrowStringArray(column), index=texts.index, name=texts.name)
 
 
 def _swap_references(texts: pa.Array, candidate: str, refs: pa.Array, shown: pa.Array, lookup: dict) -> pa.Array:

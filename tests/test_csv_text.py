@@ -137,6 +137,13 @@ def test_texts_view_swaps_what_the_regex_finds(case, chunk, pieces):
     assert [None if pd.isna(v) else v for v in got] == old_texts_view(texts, names)
     if (names.index.to_series() != names).any():
         assert str(got.dtype) == "string" and got.name == "why" and got.index.equals(series.index)
+    # ties.csv views its blocks with one TextsView: each block as texts_view would, nothing carried between them
+    view = audiences.TextsView(names)
+    for part in cut:
+        block = pd.Series(
+            pd.arrays.ArrowStringArray(pa.chunked_array([pa.array([texts[i] for i in part], pa.large_string())]))
+        )
+        assert [None if pd.isna(v) else v for v in view(block)] == old_texts_view([texts[i] for i in part], names)
 
 
 def test_texts_view_passes_untouched_chunks_on_without_a_copy():
