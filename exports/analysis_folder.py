@@ -10,6 +10,7 @@ writes the same files from the same :class:`~exports.audience_view.AudienceView`
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import nullcontext
 from pathlib import Path
 
@@ -63,20 +64,31 @@ def _write_ties(analysis: Analysis, policy: AudiencePolicy, shown: pd.Series, pa
     return write_table(ties, path, formats, texts={"why": lambda words: view(words.astype("string"))})
 
 
-def write_hotspot_files(view: AudienceView, out_dir: Path, formats: tuple[str, ...] = ("csv",)) -> list[Path]:
-    """Write ``hotspots.geojson``, ``places.geojson`` and (not for the board) ``hotspots.csv`` (and its Parquet
-    twin when ``formats`` says so) as the audience may see them; returns their paths."""
-    out = Path(out_dir)
+#: Above this many places and hot-spot areas (a national year has about half a million; a county's year a
+#: couple of thousand), :func:`write_view_files` writes its three files side by side.
+MAPS_IN_THREADS_ABOVE = 50_000
+
+
+def _write_hotspots(view: AudienceView, out: Path, formats: tuple[str, ...]) -> list[Path]:
+    """``hotspots.geojson`` and (not for the board) ``hotspots.csv`` and its Parquet twin, from the same columns."""
     columns = hotspot_columns(view.places, view.audience) if view.policy.people else None  # GeoJSON and CSV
     files = [
         write_hotspots_geojson(
             view.places, out / "hotspots.geojson", view.audience, board=view.districts, columns=columns
-        ),
-        write_places_geojson(view.places, out / "places.geojson", view.audience),
+        )
     ]
     if view.policy.people:
         files += write_table(hotspot_table(view.places, view.audience, columns[0]), out / "hotspots.csv", formats)
     return files
+
+
+def _write_kpi(view: AudienceView, out: Path) -> Path:
+    """``kpi.json``: the measures, or the board's with its suppression."""
+    if view.policy.people:
+        measures = compute_measures(view.dataset, view.period)
+    else:
+        measures = board_measures(view.dataset, view.period).json("now")
+    return write_json(measures, out / "kpi.json")
 
 
 def write_analysis_tables(
@@ -119,15 +131,30 @@ def write_analysis_tables(
 def write_view_files(
     view: AudienceView, out_dir: Path, kpi: bool = True, formats: tuple[str, ...] = ("csv",)
 ) -> list[Path]:
-    """kpi.json (the board's with its suppression), hotspots.geojson, places.geojson and hotspots.csv."""
-    files: list[Path] = []
-    if kpi:
-        if view.policy.people:
-            measures = compute_measures(view.dataset, view.period)
-        else:
-            measures = board_measures(view.dataset, view.period).json("now")
-        files.append(write_json(measures, Path(out_dir) / "kpi.json"))
-    return files + write_hotspot_files(view, out_dir, formats)
+    """kpi.json (the board's with its suppression), hotspots.geojson, places.geojson and (not for the board)
+    hotspots.csv (and its Parquet twin when ``formats`` says so), as the audience may see them; their paths.
+
+    The three read different tables: above :data:`MAPS_IN_THREADS_ABOVE` places and areas, kpi.json and
+    places.geojson are written in threads of their own while the hot spots are written here (projection,
+    shapely and Arrow let go of the interpreter; on a national year the files took half a minute one after
+    the other). A county's are written one after the other, in a few tenths of a second.
+    """
+    out = Path(out_dir)
+
+    def places() -> Path:
+        return write_places_geojson(view.places, out / "places.geojson", view.audience)
+
+    def measures() -> list[Path]:
+        return [_write_kpi(view, out)] if kpi else []
+
+    if len(view.places.places) + len(view.places.areas) <= MAPS_IN_THREADS_ABOVE:
+        measured, placed, hotspots = measures(), places(), _write_hotspots(view, out, formats)
+    else:
+        with ThreadPoolExecutor(2, thread_name_prefix="kpi.json and places.geojson") as pool:
+            measuring, placing = pool.submit(measures), pool.submit(places)
+            hotspots = _write_hotspots(view, out, formats)
+            measured, placed = measuring.result(), placing.result()
+    return measured + hotspots[:1] + [placed] + hotspots[1:]
 
 
 def write_analysis_files(

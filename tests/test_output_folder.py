@@ -275,6 +275,53 @@ def test_a_full_disk_is_exit_2_naming_the_file_and_the_rejects_go_beside_out(tin
     assert stat.S_IMODE(beside.stat().st_mode) == 0o600
 
 
+def test_maps_written_side_by_side_are_the_maps_written_one_after_the_other(tiny_year, tmp_path, capsys, monkeypatch):
+    """A national year's kpi.json and places.geojson are written in threads beside the hot spots: the same
+    files, byte for byte, as a county's written one after the other."""
+    import peermap.exports.analysis_folder as analysis_folder
+
+    args = ["analyse", tiny_year, "--period", "2023-03", "--audience", "police"]
+    assert run_here([*args, "--out", tmp_path / "one"], capsys, monkeypatch)[0] == 0
+    monkeypatch.setattr(analysis_folder, "MAPS_IN_THREADS_ABOVE", 0)
+    calls = []
+    real_pool = analysis_folder.ThreadPoolExecutor
+    monkeypatch.setattr(analysis_folder, "ThreadPoolExecutor", lambda *a, **k: calls.append(a) or real_pool(*a, **k))
+    assert run_here([*args, "--out", tmp_path / "side"], capsys, monkeypatch)[0] == 0
+    assert calls, "the maps were not written side by side"
+    one, side = listed(tmp_path / "one"), listed(tmp_path / "side")
+    assert one == side and {"kpi.json", "places.geojson", "hotspots.geojson", "hotspots.csv"} <= one
+    for name in one - {"manifest.json"}:
+        assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "side" / name).read_bytes(), name
+    manifests = [json.loads((tmp_path / out / "manifest.json").read_text())["files"] for out in ("one", "side")]
+    assert manifests[0] == manifests[1]
+
+
+def test_a_full_disk_while_the_maps_are_written_side_by_side_is_exit_2_and_leaves_no_out(
+    tiny_year, tmp_path, capsys, monkeypatch
+):
+    """A file written in a thread of its own fails as one written here does: exit 2 naming it, nothing left."""
+    import errno
+
+    import peermap.exports.analysis_folder as analysis_folder
+
+    monkeypatch.setattr(analysis_folder, "MAPS_IN_THREADS_ABOVE", 0)
+    out, real = tmp_path / "a", os.open
+
+    def full_at_places(path, flags, *args, **kwargs):
+        fd = real(path, flags, *args, **kwargs)
+        if str(path).endswith("places.geojson"):
+            os.close(fd)
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
+        return fd
+
+    monkeypatch.setattr(os, "open", full_at_places)
+    code, stderr = run_here(["analyse", tiny_year, "--period", "2023-03", "--out", out], capsys, monkeypatch)
+    monkeypatch.setattr(os, "open", real)
+    assert code == 2
+    assert f"cannot write {out / 'places.geojson'}: No space left on device" in one_line(stderr)
+    assert not out.exists()
+
+
 @pytest.fixture
 def read_only(tmp_path):
     """A folder nobody may write into: mode 0500, or for root (whom modes do not stop) the immutable attribute."""
