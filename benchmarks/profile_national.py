@@ -50,7 +50,7 @@ PARTS = [
     ("analysis: the rest", "analyse_for_audience"),
     ("writing: ties.csv's explanations (TieTexts, a block at a time, in threads)", "TieTexts._block"),
     ("writing: ties.csv's other columns (tie_rows, a block at a time, in threads)", "_write_ties.<locals>.rows"),
-    ("writing: ties.csv's texts for the audience (texts_view)", "texts_view"),
+    ("writing: the audience's names put into the texts (TextsView)", "TextsView.__call__"),
     ("writing: CSV blocks made ready in threads (formula guard, quoting)", "_prepared_blocks.<locals>.make"),
     ("writing: CSV files", "write_table"),
     ("writing: hotspots.geojson", "write_hotspots_geojson"),
