@@ -9,6 +9,7 @@ read as bugs; ``peermap analyse`` wrote no audit line).
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import hashlib
 import json
 import os
@@ -17,6 +18,7 @@ import socket
 import stat
 import subprocess
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -62,6 +64,26 @@ def one_line(stderr: str) -> str:
     assert "Traceback" not in stderr
     assert len(lines) == 1, stderr
     return lines[0]
+
+
+@contextmanager
+def disk_full_at(name: str):
+    """``os.open`` for writing a path holding ``name`` makes (and truncates) the file, then finds the disk full
+    (ENOSPC), as a real full disk does; every other call is the real one."""
+    real = os.open
+
+    def full(path, flags, *args, **kwargs):
+        fd = real(path, flags, *args, **kwargs)
+        if name in str(path) and flags & os.O_CREAT:
+            os.close(fd)
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
+        return fd
+
+    os.open = full
+    try:
+        yield
+    finally:
+        os.open = real
 
 
 def listed(folder: Path) -> set[str]:
@@ -251,21 +273,9 @@ def test_a_run_killed_in_its_own_process_leaves_out_and_the_next_run_tidies_up(
 
 # -- case 9: exit codes --------------------------------------------------------------------------------------------
 def test_a_full_disk_is_exit_2_naming_the_file_and_the_rejects_go_beside_out(tiny_year, tmp_path, capsys, monkeypatch):
-    import errno
-
     out = tmp_path / "p"
-    real = os.open
-
-    def full_at_the_network_page(path, flags, *args, **kwargs):
-        fd = real(path, flags, *args, **kwargs)
-        if str(path).endswith("network.html"):
-            os.close(fd)
-            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
-        return fd
-
-    monkeypatch.setattr(os, "open", full_at_the_network_page)
-    code, stderr = run_here(["pack", tiny_year, "--period", "2023-03", "--out", out], capsys, monkeypatch)
-    monkeypatch.setattr(os, "open", real)
+    with disk_full_at("network.html"):
+        code, stderr = run_here(["pack", tiny_year, "--period", "2023-03", "--out", out], capsys, monkeypatch)
     assert code == 2
     line = one_line(stderr)
     beside = tmp_path / "p.rejects.csv"
@@ -300,23 +310,12 @@ def test_a_full_disk_while_the_maps_are_written_side_by_side_is_exit_2_and_leave
     tiny_year, tmp_path, capsys, monkeypatch
 ):
     """A file written in a thread of its own fails as one written here does: exit 2 naming it, nothing left."""
-    import errno
-
     import peermap.exports.analysis_folder as analysis_folder
 
     monkeypatch.setattr(analysis_folder, "MAPS_IN_THREADS_ABOVE", 0)
-    out, real = tmp_path / "a", os.open
-
-    def full_at_places(path, flags, *args, **kwargs):
-        fd = real(path, flags, *args, **kwargs)
-        if str(path).endswith("places.geojson"):
-            os.close(fd)
-            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
-        return fd
-
-    monkeypatch.setattr(os, "open", full_at_places)
-    code, stderr = run_here(["analyse", tiny_year, "--period", "2023-03", "--out", out], capsys, monkeypatch)
-    monkeypatch.setattr(os, "open", real)
+    out = tmp_path / "a"
+    with disk_full_at("places.geojson"):
+        code, stderr = run_here(["analyse", tiny_year, "--period", "2023-03", "--out", out], capsys, monkeypatch)
     assert code == 2
     assert f"cannot write {out / 'places.geojson'}: No space left on device" in one_line(stderr)
     assert not out.exists()
@@ -471,25 +470,13 @@ def test_every_file_every_command_writes_is_readable_by_its_owner_only(tmp_path,
 
 
 def test_child_replaces_only_its_own_file_through_a_rename(tiny_year, tmp_path, capsys, monkeypatch):
-    import errno
-
     sessions = tmp_path / "sessions"
     sessions.mkdir()
     (sessions / "notes.txt").write_text("the worker's notes")
     page = sessions / "child.html"
     page.write_text("last week's page")
-    real = os.open
-
-    def full(path, flags, *args, **kwargs):
-        fd = real(path, flags, *args, **kwargs)
-        if "child.html" in str(path) and flags & os.O_CREAT:
-            os.close(fd)
-            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
-        return fd
-
-    monkeypatch.setattr(os, "open", full)
-    code, stderr = run_here(["child", "036849", tiny_year, "--out", page], capsys, monkeypatch)
-    monkeypatch.setattr(os, "open", real)
+    with disk_full_at("child.html"):
+        code, stderr = run_here(["child", "036849", tiny_year, "--out", page], capsys, monkeypatch)
     assert code == 2 and str(page) in one_line(stderr)
     assert page.read_text() == "last week's page"  # the page was truncated before the disk was found full
     assert sorted(p.name for p in sessions.iterdir()) == ["audit.jsonl", "child.html", "notes.txt", "rejects.csv"]
@@ -537,8 +524,6 @@ def test_where_names_cannot_be_swapped_a_kill_between_the_two_renames_is_undone_
     tiny_year, tmp_path, monkeypatch
 ):
     """Some network shares refuse RENAME_EXCHANGE: --out is renamed aside, then the new folder in."""
-    import errno
-
     import peermap.exports.output_folder as output_folder
     from peermap.exports.output_folder import clear_leftovers
 
