@@ -306,9 +306,12 @@ def test_forget_removes_the_child_and_what_only_they_had(graph, tmp_path):
 
 
 @pytest.fixture
-def run(capfd):
+def run(capfd, tmp_path, monkeypatch):
     """``peermap ARGS`` with this process's environment plus ``env``, run in this process (tests/cli_run.py):
-    the exit code, stdout and stderr a process would give, without its seconds of imports."""
+    the exit code, stdout and stderr a process would give, without its seconds of imports. It runs in a
+    folder of its own: ``peermap kpi --neo4j`` writes rejects.csv into the current folder, which was the
+    repository's."""
+    monkeypatch.chdir(tmp_path)
     return lambda *args, env=None: run_in_process(capfd, args, env=env, inherit_key=True)
 
 
