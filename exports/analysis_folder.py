@@ -69,19 +69,6 @@ def _write_ties(analysis: Analysis, policy: AudiencePolicy, shown: pd.Series, pa
 MAPS_IN_THREADS_ABOVE = 50_000
 
 
-def _write_hotspots(view: AudienceView, out: Path, formats: tuple[str, ...]) -> list[Path]:
-    """``hotspots.geojson`` and (not for the board) ``hotspots.csv`` and its Parquet twin, from the same columns."""
-    columns = hotspot_columns(view.places, view.audience) if view.policy.people else None  # GeoJSON and CSV
-    files = [
-        write_hotspots_geojson(
-            view.places, out / "hotspots.geojson", view.audience, board=view.districts, columns=columns
-        )
-    ]
-    if view.policy.people:
-        files += write_table(hotspot_table(view.places, view.audience, columns[0]), out / "hotspots.csv", formats)
-    return files
-
-
 def _write_kpi(view: AudienceView, out: Path) -> Path:
     """``kpi.json``: the measures, or the board's with its suppression."""
     if view.policy.people:
@@ -140,6 +127,17 @@ def write_view_files(
     the other). A county's are written one after the other, in a few tenths of a second.
     """
     out = Path(out_dir)
+    columns = []  # hot spots' columns, made once for the GeoJSON and the CSV
+
+    def hotspots() -> Path:
+        columns.append(hotspot_columns(view.places, view.audience) if view.policy.people else None)
+        path = out / "hotspots.geojson"
+        return write_hotspots_geojson(view.places, path, view.audience, board=view.districts, columns=columns[0])
+
+    def hotspot_rows() -> list[Path]:  # not for the board
+        if not view.policy.people:
+            return []
+        return write_table(hotspot_table(view.places, view.audience, columns[0][0]), out / "hotspots.csv", formats)
 
     def places() -> Path:
         return write_places_geojson(view.places, out / "places.geojson", view.audience)
@@ -148,13 +146,13 @@ def write_view_files(
         return [_write_kpi(view, out)] if kpi else []
 
     if len(view.places.places) + len(view.places.areas) <= MAPS_IN_THREADS_ABOVE:
-        measured, placed, hotspots = measures(), places(), _write_hotspots(view, out, formats)
+        measured, hot, placed, rows = measures(), hotspots(), places(), hotspot_rows()
     else:
         with ThreadPoolExecutor(2, thread_name_prefix="kpi.json and places.geojson") as pool:
             measuring, placing = pool.submit(measures), pool.submit(places)
-            hotspots = _write_hotspots(view, out, formats)
+            hot, rows = hotspots(), hotspot_rows()
             measured, placed = measuring.result(), placing.result()
-    return measured + hotspots[:1] + [placed] + hotspots[1:]
+    return [*measured, hot, placed, *rows]
 
 
 def write_analysis_files(

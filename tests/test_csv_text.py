@@ -121,6 +121,9 @@ def texts_and_names(draw):
     return texts, names
 
 
+TEXT = pa.large_string()
+
+
 @settings(max_examples=400, derandomize=True, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(case=texts_and_names(), chunk=st.integers(1, 4), pieces=st.integers(1, 3))
 def test_texts_view_swaps_what_the_regex_finds(case, chunk, pieces):
@@ -140,10 +143,11 @@ def test_texts_view_swaps_what_the_regex_finds(case, chunk, pieces):
     # ties.csv views its blocks with one TextsView: each block as texts_view would, nothing carried between them
     view = audiences.TextsView(names)
     for part in cut:
-        block = pd.Series(
-            pd.arrays.ArrowStringArray(pa.chunked_array([pa.array([texts[i] for i in part], pa.large_string())]))
-        )
-        assert [None if pd.isna(v) else v for v in view(block)] == old_texts_view([texts[i] for i in part], names)
+        block = pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array([pa.array([texts[i] for i in part], TEXT)])))
+        with mock.patch.object(audiences, "TEXTS_CHUNK", chunk):
+            viewed, alone = view(block), texts_view(block, names)
+        assert [None if pd.isna(v) else v for v in viewed] == old_texts_view([texts[i] for i in part], names)
+        pd.testing.assert_series_equal(viewed, alone)
 
 
 def test_texts_view_passes_untouched_chunks_on_without_a_copy():
