@@ -72,7 +72,10 @@ def some_data(driver) -> None:
 
 
 @pytest.fixture
-def run(capfd):
+def run(capfd, tmp_path, monkeypatch):
+    """``peermap ARGS`` in this process, in a folder of its own (a run that writes rejects.csv into the current
+    folder must not write it into the repository's)."""
+    monkeypatch.chdir(tmp_path)
     return lambda *args, **kw: run_in_process(capfd, [str(a) for a in args], **kw)
 
 
