@@ -57,6 +57,7 @@ Ester, M. et al. (1996) A density-based algorithm for discovering clusters
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from functools import cached_property
 
@@ -687,6 +688,25 @@ def _by_place(located: pd.DataFrame, role: str, kinds: pd.DataFrame) -> pd.DataF
     return out[columns]
 
 
+def _place_tables(mentions: pd.DataFrame, listed: pd.DataFrame, homes: Homes) -> tuple[pd.DataFrame, ...]:
+    """The period's place roles and places (:func:`geo.places.role_table`, :func:`geo.places.place_table`), and
+    the places episodes start from and the safe places (:func:`_by_place`): all read the placed mentions only."""
+    roles = role_table(mentions)
+    places = place_table(mentions, roles, listed, homes)
+    kinds = places[["postcode", "place", "district", "kind", "home", "easting", "northing", "lon", "lat"]].copy()
+    return roles, places, _by_place(mentions, "missing_from", kinds), _by_place(mentions, "safe_place", kinds)
+
+
+def _widths(outlines) -> np.ndarray:
+    """Each area's width in metres: the diameter of the smallest circle around its outline, to 0.1 m."""
+    return np.round(shapely.minimum_bounding_radius(outlines) * 2, 1) if len(outlines) else np.empty(0)
+
+
+def _times_of_day(m: pd.DataFrame, m_all: pd.DataFrame, areas: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """:func:`_time_of_day` of the period and of the look-back window."""
+    return _time_of_day(m, areas), _time_of_day(m_all, areas)
+
+
 @dataclass
 class PlacesResult:
     """Everything :func:`analyse_places` finds for one period.
@@ -846,6 +866,42 @@ def analyse_places(
     episode), plus a k-d tree on the distinct places of concern and esda on the
     grid cells. The grouping is repeated for each earlier period of the trend.
     """
+    with ThreadPoolExecutor(1, thread_name_prefix="hot spots beside") as beside:
+        return _analyse_places(
+            dataset,
+            period,
+            postcodes,
+            cluster_of,
+            adults_of_concern,
+            history_periods,
+            include_handling_c,
+            settings,
+            lookback,
+            covers_from,
+            beside,
+        )
+
+
+def _analyse_places(
+    dataset,
+    period,
+    postcodes,
+    cluster_of,
+    adults_of_concern,
+    history_periods,
+    include_handling_c,
+    settings,
+    lookback,
+    covers_from,
+    beside: ThreadPoolExecutor,
+) -> PlacesResult:
+    """:func:`analyse_places`, with parts that read only what is made already handed to ``beside``.
+
+    Those parts (the earlier periods' mentions placed, the place tables, the areas' widths, the time of day)
+    spend most of their time in pandas' hashing, Arrow and shapely, which let go of the interpreter lock: on
+    a national year they run on the second core while this thread draws and measures the areas. Each is given
+    what it reads and nothing else changes it, so the result is the same as made one after the other.
+    """
     s = settings or HotspotSettings()
     index = postcodes if postcodes is not None else default_index()
     homes = homes_of(dataset)
@@ -862,9 +918,11 @@ def analyse_places(
     # the period's mentions are placed together with the homes of the children missing in it
     missing_now = dataset.episodes.loc[_in(period, dataset.episodes["missing_at"]), "child_ref"].unique()
     homes_now = home_mentions(dataset, missing_now)
+    earlier_placed = beside.submit(locate, raw[~now], dataset.places, index) if (~now).any() else None
     located_now = locate(pd.concat([raw[now], homes_now], ignore_index=True), dataset.places, index)
     mentions = located_now.mentions
-    earlier = locate(raw[~now], dataset.places, index).mentions if (~now).any() else mentions.iloc[:0]
+    tables = beside.submit(_place_tables, mentions, dataset.places, homes)
+    earlier = earlier_placed.result().mentions if earlier_placed is not None else mentions.iloc[:0]
 
     # areas are drawn once over the look-back window and held fixed; measured on the period
     combined = _with_window(mentions, earlier[_in(window, earlier["at"])] if window is not None else earlier.iloc[:0])
@@ -879,16 +937,17 @@ def analyse_places(
     # the areas of the period, and those that stopped in it (historical): the rest were busy only earlier
     shown = (areas["mentions"].to_numpy() > 0) | areas["pattern"].eq("historical").fillna(False).to_numpy(bool)
     areas = _rank(areas[shown].reset_index(drop=True))
+    widths = beside.submit(_widths, areas.geometry.values)
     m_all = m_all[np.isin(labels_all, areas["label"].to_numpy())]
     m = m_all[m_all["in_period"].to_numpy(bool)]
+    times = beside.submit(_times_of_day, m, m_all, areas[["label", "area", "rank"]].copy())
     labels = labels_all[in_period]
     area_of_label = areas.set_index("label")["area"]
     idx = areas["label"]
 
     pairs = m_all.drop_duplicates(["label", "pc_code"])[["label", "postcode_placed"]]
     areas["postcodes"] = _lists(pairs["label"].to_numpy(), pairs["postcode_placed"], idx).map(";".join).to_numpy()
-    roles = role_table(mentions)
-    places = place_table(mentions, roles, dataset.places, homes)
+    roles, places, missing_from, safe_places = tables.result()
     named = places if window is None or len(combined) == len(mentions) else _listed_names(combined, dataset, homes)
     listed = named.set_index("postcode")["listed_name"].reindex(pairs["postcode_placed"])
     areas["place_names"] = _lists(pairs["label"].to_numpy(), listed, idx).map("; ".join).to_numpy()
@@ -922,8 +981,7 @@ def analyse_places(
     areas["window_gi_z"] = window_gi["gi_z"].reindex(idx).astype(float).to_numpy()
     areas["window_gi_p"] = window_gi["gi_p"].reindex(idx).astype(float).to_numpy()
     areas["gi_z_bins"] = _gi_by_bin(m_all, bins, idx, s)
-    time_of_day = _time_of_day(m, areas)
-    time_of_day_window = _time_of_day(m_all, areas)
+    time_of_day, time_of_day_window = times.result()
     peaks = _peaks(time_of_day, areas)
     areas["peak_day"] = peaks["peak_day"].to_numpy()
     areas["peak_hour"] = peaks["peak_hour"].array
@@ -940,8 +998,7 @@ def analyse_places(
     trends = area_trends(areas, history, current_periods=len(periods))
     areas = areas.join(trends, on="area")
 
-    width = shapely.minimum_bounding_radius(areas.geometry.values) * 2 if len(areas) else np.empty(0)
-    areas["width_m"] = np.round(width, 1)
+    areas["width_m"] = widths.result()
     centre = gpd.GeoSeries(gpd.points_from_xy(areas["easting"], areas["northing"]), crs=BNG).to_crs(4326)
     areas["lon"], areas["lat"] = centre.x.to_numpy(), centre.y.to_numpy()
     areas = areas.drop(columns=["label"])
@@ -1002,14 +1059,13 @@ def analyse_places(
     area_of_place = area_of_place[~area_of_place.index.duplicated()]
     places["area"] = area_of_place.reindex(places["postcode"]).astype("string").to_numpy()
     places = gpd.GeoDataFrame(places, geometry=gpd.points_from_xy(places["easting"], places["northing"]), crs=BNG)
-    kinds = places[["postcode", "place", "district", "kind", "home", "easting", "northing", "lon", "lat"]]
     return PlacesResult(
         period=period,
         areas=areas,
         places=places,
         place_roles=roles,
-        missing_from=_by_place(mentions, "missing_from", kinds),
-        safe_places=_by_place(mentions, "safe_place", kinds),
+        missing_from=missing_from,
+        safe_places=safe_places,
         time_of_day=time_of_day,
         time_of_day_window=time_of_day_window,
         unplaced=located_now.unplaced,

@@ -1,7 +1,8 @@
 """Work done side by side gives exactly what it gives one step at a time.
 
-A national analysis makes its kinds of evidence in threads and finds its peer
-clusters in a second process while the explanations are written. Both are
+A national analysis makes its kinds of evidence in threads, finds its peer
+clusters in a second process while the explanations are written, and makes
+parts of its hot spots in a second thread while the areas are drawn. Each is
 checked here on the synthetic County Durham year, with its decoys (children
 sharing a residential home, chance overlaps, stray associates), by forcing
 the side-by-side paths on and comparing every output with the plain run.
@@ -11,11 +12,14 @@ from __future__ import annotations
 
 import json
 import signal
+import threading
+from concurrent.futures import Executor, Future
 
 import numpy as np
 import pandas as pd
 import pytest
 
+import peermap.geo.hotspots as hotspots
 import peermap.mapping.background_clusters as background
 import peermap.mapping.evidence.collect as evidence_module
 from peermap.mapping.analysis import analyse
@@ -111,3 +115,37 @@ def test_meeting_sized_networks_are_clustered_here_and_only_once(plain, monkeypa
         first, again = clustering_of(), clustering_of()
     assert first is again and len(calls) == 1
     assert np.array_equal(first.membership, plain.clustering.membership)
+
+
+class OneAfterTheOther(Executor):
+    """An executor that does each task at once, in the thread that hands it over."""
+
+    def __init__(self, *args, **kwargs):
+        pass
+
+    def submit(self, fn, /, *args, **kwargs):
+        done = Future()
+        done.set_result(fn(*args, **kwargs))
+        return done
+
+
+@pytest.mark.parametrize("month", [None, "2023-03"], ids=["the year", "a month with its look-back and trend"])
+def test_hot_spots_made_beside_are_the_hot_spots_made_one_after_the_other(synthetic_dataset, year, month, monkeypatch):
+    period = Period.from_month(month) if month else year
+    made_in = []
+    place_tables = hotspots._place_tables
+    monkeypatch.setattr(
+        hotspots, "_place_tables", lambda *a: made_in.append(threading.current_thread().name) or place_tables(*a)
+    )
+    beside = hotspots.analyse_places(synthetic_dataset, period, include_handling_c=False)
+    assert made_in and made_in[0].startswith("hot spots beside")  # really in the second thread
+    with monkeypatch.context() as patch:
+        patch.setattr(hotspots, "ThreadPoolExecutor", OneAfterTheOther)
+        plain = hotspots.analyse_places(synthetic_dataset, period, include_handling_c=False)
+    assert made_in[1] == threading.current_thread().name
+    assert len(plain.areas) >= 10 and plain.time_of_day["episodes"].sum() > 0 and len(plain.missing_from) > 0
+    if month:
+        assert plain.areas["previous_episodes"].notna().any()  # earlier periods' mentions were placed (beside)
+    for name, table in vars(plain).items():
+        if isinstance(table, pd.DataFrame):
+            pd.testing.assert_frame_equal(getattr(beside, name), table, check_exact=True, obj=name)
