@@ -15,6 +15,8 @@ Examples
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import Future
 from pathlib import Path
 from typing import Protocol
 
@@ -39,14 +41,17 @@ class KnownPostcodes(Protocol):
 
 
 def _read_tables(
-    folder: Path, problems: list[Problem], settings: LoadSettings, careful: bool
+    folder: Path, problems: list[Problem], settings: LoadSettings, careful: bool, ready=None
 ) -> tuple[dict[str, RawTable], dict[str, str]]:
-    """Raw tables by name, and the SHA-256 of each input file."""
+    """Raw tables by name, and the SHA-256 of each input file; ``ready(name, table)`` is told of each as read."""
+    ready = ready or (lambda name, table: None)
     files = folder_files(folder, problems)
     if files.workbook is not None:
         tables = read_workbook(TABLE_SPECS, files.workbook, problems)
         inputs = {files.workbook.name: sha256_file(files.workbook)}
         where = files.workbook.name
+        for name, table in tables.items():
+            ready(name, table)
     else:
         tables, inputs = {}, {}
         for spec in TABLE_SPECS:
@@ -54,6 +59,7 @@ def _read_tables(
             if path is not None:
                 tables[spec.name] = read_csv_table(spec, path, problems, careful=careful)
                 inputs[path.name] = tables[spec.name].sha256
+                ready(spec.name, tables[spec.name])
         where = str(folder)
     missing = [s.file for s in TABLE_SPECS if s.required and s.name not in tables]
     if missing:
@@ -63,6 +69,73 @@ def _read_tables(
     for table in tables.values():
         _check_shapes(table, settings)
     return tables, inputs
+
+
+class _Reading:
+    """The folder's files read one after the other in a thread of their own, each handed over once read.
+
+    The tables already read are checked meanwhile: reading is mostly numpy
+    and Arrow, which let go of the interpreter lock, so on a national folder
+    the links are read while the children, episodes and interviews are
+    checked. What reading finds (its ``problems``, a missing or damaged file)
+    comes first, as when every file was read before any was checked.
+    """
+
+    def __init__(self, folder: Path, settings: LoadSettings, careful: bool):
+        self.problems: list[Problem] = []
+        self._tables: dict[str, Future] = {spec.name: Future() for spec in TABLE_SPECS}
+        self._done: Future = Future()
+        self._put_first = False
+        args = (folder, settings, careful)
+        threading.Thread(target=self._read, args=args, name="reading the data folder", daemon=True).start()
+
+    def _read(self, folder: Path, settings: LoadSettings, careful: bool) -> None:
+        try:
+            found = _read_tables(folder, self.problems, settings, careful, lambda n, t: self._tables[n].set_result(t))
+        except BaseException as exc:  # handed to the thread that waits for it
+            for table in self._tables.values():
+                if not table.done():
+                    table.set_exception(exc)
+            self._done.set_exception(exc)
+        else:
+            for table in self._tables.values():
+                if not table.done():
+                    table.set_result(None)
+            self._done.set_result(found)
+
+    def table(self, spec: TableSpec) -> RawTable:
+        """The file's table as read (waits for it), or an empty one when there is no such file."""
+        return self._tables[spec.name].result() or _empty(spec)
+
+    def finished(self) -> tuple[list[str], dict[str, str]]:
+        """Waits for the reading to end: the tables that were there, and the SHA-256 of each input file."""
+        tables, inputs = self._done.result()
+        return list(tables), inputs
+
+    def first_in(self, problems: list[Problem]) -> list[Problem]:
+        """``problems`` with what reading found put first (once), as when every file was read before any check."""
+        if not self._put_first:
+            problems[:0] = self.problems
+            self._put_first = True
+        return problems
+
+    def failure(self) -> BaseException | None:
+        """Waits for the reading to end: its error, if it stopped the run."""
+        return self._done.exception()
+
+
+class _RawTables(dict):
+    """Each raw table by name, as :class:`_Reading` hands it over when first asked for."""
+
+    _SPECS = {spec.name: spec for spec in TABLE_SPECS}
+
+    def __init__(self, reading: _Reading):
+        super().__init__()
+        self.reading = reading
+
+    def __missing__(self, name: str) -> RawTable:
+        table = self[name] = self.reading.table(self._SPECS[name])
+        return table
 
 
 def _check_shapes(table: RawTable, settings: LoadSettings) -> None:
@@ -293,29 +366,33 @@ def load_folder(
     folder = Path(path)
     key = key or find_key(folder, key_file)
     problems: list[Problem] = []
+    reading = _Reading(folder, settings or LoadSettings(), careful)
     try:
-        return _load(folder, key, postcodes, settings or LoadSettings(), careful, problems)
-    except DataFolderError as exc:
-        exc.problems = exc.problems or problems
+        return _load(reading, key, postcodes, problems)
+    except Exception as exc:
+        # a file missing or damaged stops the run first, with what reading found, as when read before any check
+        failed = reading.failure()
+        stopped = exc if failed is None else failed
+        if failed is not None:
+            problems[:] = reading.problems
+        else:
+            reading.first_in(problems)
+        if isinstance(stopped, DataFolderError):
+            stopped.problems = stopped.problems or problems
+        if failed is not None:
+            raise failed from None
         raise
 
 
-def _load(
-    folder: Path,
-    key: str,
-    postcodes: KnownPostcodes | None,
-    settings: LoadSettings,
-    careful: bool,
-    problems: list[Problem],
-) -> Dataset:
-    """Read, validate and join the tables; stop when a required file has no row that loads."""
-    raw, inputs = _read_tables(folder, problems, settings, careful)
-    present = list(raw)
-    raw = {spec.name: raw.get(spec.name) or _empty(spec) for spec in TABLE_SPECS}
+def _load(reading: _Reading, key: str, postcodes: KnownPostcodes | None, problems: list[Problem]) -> Dataset:
+    """Validate and join the tables as they are read; stop when a required file has no row that loads.
 
+    ``problems`` gets what checking finds, and what reading found is put before it once reading has ended.
+    """
+    raw = _RawTables(reading)
     children = validate(raw["children"], problems)
     if children.empty:
-        raise _nothing_loaded(raw["children"], problems)
+        raise _nothing_loaded(raw["children"], reading.problems + problems)
     child_ids = _ids(children, "child_id")
     episodes = validate(
         raw["episodes"],
@@ -324,7 +401,7 @@ def _load(
         rules=(_returned_after_missing(),),
     )
     if episodes.empty:
-        raise _nothing_loaded(raw["episodes"], problems)
+        raise _nothing_loaded(raw["episodes"], reading.problems + problems)
     episode_ids = _ids(episodes, "episode_id")
     rthis = validate(
         raw["rthis"],
@@ -354,6 +431,8 @@ def _load(
         "places": places,
         "associates": associates,
     }
+    present, inputs = reading.finished()
+    reading.first_in(problems)
     loaded = {raw[name].file: Loaded(len(kept[name]), raw[name].read) for name in present}
 
     refs = child_references(key, children["child_id"])

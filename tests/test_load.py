@@ -450,3 +450,52 @@ def test_tables_come_in_key_order_whatever_order_the_file_had(ids):
         pd.testing.assert_frame_equal(in_key_order(in_order, *keys), expected)
         in_order.index = in_order.index + 5  # numbered from 0 again, whatever it was numbered before
         pd.testing.assert_frame_equal(in_key_order(in_order, *keys), expected)
+
+
+def test_the_files_read_first_are_checked_while_the_rest_are_read(tmp_path, monkeypatch):
+    """On a national folder the links take seconds to read: the children and episodes are checked meanwhile."""
+    import threading
+
+    import peermap.graph_models.load as loading
+
+    link = {"link_id": "L1", "child_id": "001", "recorded_at": "2022-06-02T09:00", "target_type": "child"}
+    folder = write_folder(tmp_path, children=CHILDREN, episodes=[EPISODE], links=[{**link, "target_ref": "002"}])
+    children_checked = threading.Event()
+    links_read_after = []
+    read, validate = loading.read_csv_table, loading.validate
+
+    def read_csv_table(spec, *args, **kwargs):
+        if spec.name == "links":  # waits (at most a minute) for the children to be checked first
+            links_read_after.append(children_checked.wait(60))
+        return read(spec, *args, **kwargs)
+
+    def checking(raw, *args, **kwargs):
+        frame = validate(raw, *args, **kwargs)
+        if raw.spec.name == "children":
+            children_checked.set()
+        return frame
+
+    monkeypatch.setattr(loading, "read_csv_table", read_csv_table)
+    monkeypatch.setattr(loading, "validate", checking)
+    ds = load(folder)
+    assert links_read_after == [True], "the links were read before any file was checked"
+    assert list(ds.children["display_name"]) == ["Amy", "Ben", "Cal"] and len(ds.episodes) == len(ds.links) == 1
+
+
+def test_a_missing_or_damaged_file_stops_the_run_before_what_checking_found(tmp_path):
+    """Checking starts before every file is read, yet the run stops as it did when all were read first."""
+    nobody = [{"child_id": "", "display_name": "Amy"}]  # no child loads: checking would stop the run too
+    folder = write_folder(tmp_path, children=nobody)
+    with pytest.raises(DataFolderError, match="required file missing.*episodes.csv") as stopped:
+        load(folder)
+    assert stopped.value.problems == []  # nothing of the children's check: reading stopped the run
+    write_folder(folder, episodes=[EPISODE])
+    header = "link_id,child_id,recorded_at,target_type,target_ref\n"
+    (folder / "links.csv").write_text(header + "L1,001\n" * 9 + "L2,001,2022-06-02,child,002\n")
+    with pytest.raises(DataFolderError, match="links.csv: 9 of its 10 rows are the wrong shape") as stopped:
+        load(folder)
+    assert {(p.file, p.severity) for p in stopped.value.problems} == {("links.csv", "rejected")}
+    (folder / "links.csv").unlink()
+    with pytest.raises(DataFolderError, match="children.csv: none of its 1 rows loaded") as stopped:
+        load(folder)
+    assert [(p.file, p.line, p.column) for p in stopped.value.problems] == [("children.csv", 2, "child_id")]
