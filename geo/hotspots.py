@@ -703,8 +703,9 @@ def _widths(outlines) -> np.ndarray:
 
 
 def _times_of_day(m: pd.DataFrame, m_all: pd.DataFrame, areas: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """:func:`_time_of_day` of the period and of the look-back window."""
-    return _time_of_day(m, areas), _time_of_day(m_all, areas)
+    """:func:`_time_of_day` of the period and of the look-back window (the same when the window is the period)."""
+    period = _time_of_day(m, areas)
+    return period, period.copy() if len(m_all) == len(m) else _time_of_day(m_all, areas)
 
 
 @dataclass
@@ -897,7 +898,8 @@ def _analyse_places(
 ) -> PlacesResult:
     """:func:`analyse_places`, with parts that read only what is made already handed to ``beside``.
 
-    Those parts (the earlier periods' mentions placed, the place tables, the areas' widths, the time of day)
+    Those parts (the links to adults of concern, the earlier periods' mentions placed, the place tables, the
+    areas' widths, the time of day)
     spend most of their time in pandas' hashing, Arrow and shapely, which let go of the interpreter lock: on
     a national year they run on the second core while this thread draws and measures the areas. Each is given
     what it reads and nothing else changes it, so the result is the same as made one after the other.
@@ -909,6 +911,7 @@ def _analyse_places(
     periods = _periods(period, history_periods, coverage)
     window = lookback_window(period, lookback) if period is not None and lookback else period
     bins = time_bins(period, lookback, coverage) if period is not None and lookback else []
+    concern = beside.submit(_adults_of_concern, dataset, include_handling_c, adults_of_concern)
     raw = place_mentions(dataset, include_handling_c=include_handling_c)
     keep = _in(window, raw["at"]).copy()
     for p in periods:
@@ -963,7 +966,7 @@ def _analyse_places(
     areas["clusters"] = _lists(m["label"].to_numpy(), m["cluster"], idx, numeric=True).to_numpy()
     areas["n_clusters"] = areas["clusters"].map(len)
     areas["clusters_meet"] = areas["n_clusters"] >= 2
-    aoc = _adults_of_concern(dataset, include_handling_c, adults_of_concern)
+    aoc = concern.result()
     areas["adults_of_concern"] = _link_adults(m, aoc, idx).to_numpy()
     areas["n_adults_of_concern"] = areas["adults_of_concern"].map(len)
     areas = _childrens_homes(areas, homes, index)
@@ -977,7 +980,7 @@ def _analyse_places(
     gi, grid = _gi_or_none(m, s)
     areas["gi_z"] = gi["gi_z"].reindex(idx).astype(float).to_numpy()
     areas["gi_p"] = gi["gi_p"].reindex(idx).astype(float).to_numpy()
-    window_gi, _ = _gi_or_none(m_all, s)
+    window_gi = gi if len(m_all) == len(m) else _gi_or_none(m_all, s)[0]  # the window is the period's: the same
     areas["window_gi_z"] = window_gi["gi_z"].reindex(idx).astype(float).to_numpy()
     areas["window_gi_p"] = window_gi["gi_p"].reindex(idx).astype(float).to_numpy()
     areas["gi_z_bins"] = _gi_by_bin(m_all, bins, idx, s)
