@@ -868,19 +868,23 @@ def analyse_places(
     grid cells. The grouping is repeated for each earlier period of the trend.
     """
     with ThreadPoolExecutor(1, thread_name_prefix="hot spots beside") as beside:
-        return _analyse_places(
-            dataset,
-            period,
-            postcodes,
-            cluster_of,
-            adults_of_concern,
-            history_periods,
-            include_handling_c,
-            settings,
-            lookback,
-            covers_from,
-            beside,
-        )
+        try:
+            return _analyse_places(
+                dataset,
+                period,
+                postcodes,
+                cluster_of,
+                adults_of_concern,
+                history_periods,
+                include_handling_c,
+                settings,
+                lookback,
+                covers_from,
+                beside,
+            )
+        except BaseException:  # an error or Ctrl-C: the part under way is waited for, those not started are not
+            beside.shutdown(cancel_futures=True)
+            raise
 
 
 def _analyse_places(

@@ -71,6 +71,10 @@ def _read_tables(
     return tables, inputs
 
 
+class _ReadingStopped(Exception):
+    """The reading was told to stop: the caller has gone."""
+
+
 class _Reading:
     """The folder's files read one after the other in a thread of their own, each handed over once read.
 
@@ -86,12 +90,13 @@ class _Reading:
         self._tables: dict[str, Future] = {spec.name: Future() for spec in TABLE_SPECS}
         self._done: Future = Future()
         self._put_first = False
+        self._stopped = threading.Event()
         args = (folder, settings, careful)
         threading.Thread(target=self._read, args=args, name="reading the data folder", daemon=True).start()
 
     def _read(self, folder: Path, settings: LoadSettings, careful: bool) -> None:
         try:
-            found = _read_tables(folder, self.problems, settings, careful, lambda n, t: self._tables[n].set_result(t))
+            found = _read_tables(folder, self.problems, settings, careful, self._ready)
         except BaseException as exc:  # handed to the thread that waits for it
             for table in self._tables.values():
                 if not table.done():
@@ -102,6 +107,15 @@ class _Reading:
                 if not table.done():
                     table.set_result(None)
             self._done.set_result(found)
+
+    def _ready(self, name: str, table: RawTable) -> None:
+        if self._stopped.is_set():
+            raise _ReadingStopped
+        self._tables[name].set_result(table)
+
+    def stop(self) -> None:
+        """No more files are read (Ctrl-C in a notebook: the reading does not go on for nobody)."""
+        self._stopped.set()
 
     def table(self, spec: TableSpec) -> RawTable:
         """The file's table as read (waits for it), or an empty one when there is no such file."""
@@ -381,6 +395,9 @@ def load_folder(
             stopped.problems = stopped.problems or problems
         if failed is not None:
             raise failed from None
+        raise
+    except BaseException:
+        reading.stop()
         raise
 
 

@@ -499,3 +499,47 @@ def test_a_missing_or_damaged_file_stops_the_run_before_what_checking_found(tmp_
     with pytest.raises(DataFolderError, match="children.csv: none of its 1 rows loaded") as stopped:
         load(folder)
     assert [(p.file, p.line, p.column) for p in stopped.value.problems] == [("children.csv", 2, "child_id")]
+
+
+def test_what_reading_finds_comes_before_what_checking_finds(tmp_path):
+    """rejects.csv lists the problems as when every file was read before any was checked: reading's first."""
+    folder = write_folder(tmp_path, children=[*CHILDREN[:2], {"child_id": "003", "display_name": "Cal", "sex": "x"}])
+    write_folder(folder, episodes=[EPISODE])
+    link = {"link_id": "L1", "child_id": "001", "recorded_at": "2022-06-02T09:00", "target_type": "child"}
+    write_folder(folder, links=[{**link, "target_ref": "002", "colour": "blue"}])  # a column no file has
+    ds = load(folder)
+    found = [(p.file, p.line, p.column) for p in ds.rejects]
+    assert found == [("links.csv", 1, "colour"), ("children.csv", 4, "sex")]
+
+
+def test_ctrl_c_while_checking_stops_the_reading(tmp_path, monkeypatch):
+    """In a notebook the process lives on after Ctrl-C: the files not yet read are not read for nobody."""
+    import threading
+
+    import peermap.graph_models.load as loading
+
+    link = {"link_id": "L1", "child_id": "001", "recorded_at": "2022-06-02T09:00", "target_type": "child"}
+    folder = write_folder(tmp_path, children=CHILDREN, episodes=[EPISODE], links=[{**link, "target_ref": "002"}])
+    carry_on, read_names = threading.Event(), []
+    read, validate = loading.read_csv_table, loading.validate
+
+    def read_csv_table(spec, *args, **kwargs):
+        read_names.append(spec.name)
+        if spec.name == "episodes":
+            carry_on.wait(60)  # until Ctrl-C has been met
+        return read(spec, *args, **kwargs)
+
+    def interrupted(raw, *args, **kwargs):
+        if raw.spec.name == "children":
+            raise KeyboardInterrupt
+        return validate(raw, *args, **kwargs)
+
+    monkeypatch.setattr(loading, "read_csv_table", read_csv_table)
+    monkeypatch.setattr(loading, "validate", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        load(folder)
+    carry_on.set()
+    for thread in threading.enumerate():
+        if thread.name == "reading the data folder":
+            thread.join(60)
+    assert read_names == ["children", "episodes"]  # the links were never read

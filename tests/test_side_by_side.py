@@ -149,3 +149,8 @@ def test_hot_spots_made_beside_are_the_hot_spots_made_one_after_the_other(synthe
     for name, table in vars(plain).items():
         if isinstance(table, pd.DataFrame):
             pd.testing.assert_frame_equal(getattr(beside, name), table, check_exact=True, obj=name)
+    # where episodes start and the safe places are made beside from the mentions before each is marked with its
+    # area: the same as from the marked mentions and the finished places, as they were made before
+    kinds = plain.places[["postcode", "place", "district", "kind", "home", "easting", "northing", "lon", "lat"]]
+    for role, table in (("missing_from", plain.missing_from), ("safe_place", plain.safe_places)):
+        pd.testing.assert_frame_equal(table, hotspots._by_place(plain.mentions, role, kinds), check_exact=True)
