@@ -58,8 +58,10 @@ Ester, M. et al. (1996) A density-based algorithm for discovering clusters
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from functools import cached_property
+from typing import Iterator
 
 import geopandas as gpd
 import numpy as np
@@ -806,6 +808,24 @@ def _in(period, times: pd.Series) -> np.ndarray:
     return period.contains(times).to_numpy(bool)
 
 
+@contextmanager
+def _second_thread() -> Iterator[ThreadPoolExecutor]:
+    """A second thread for the parts of the hot spots that read only what is made already.
+
+    Those parts (the links to adults of concern, the earlier periods' mentions placed, the place tables, the
+    areas' widths, the time of day) spend most of their time in pandas' hashing, Arrow and shapely, which let
+    go of the interpreter lock: on a national year they run on the second core while the areas are drawn and
+    measured. Each is given what it reads and nothing changes that meanwhile, so the result is the one made
+    one after the other. On an error or Ctrl-C the part under way is waited for; those not started are not.
+    """
+    with ThreadPoolExecutor(1, thread_name_prefix="hot spots beside") as beside:
+        try:
+            yield beside
+        except BaseException:
+            beside.shutdown(cancel_futures=True)
+            raise
+
+
 def analyse_places(
     dataset,
     period,
@@ -867,224 +887,188 @@ def analyse_places(
     episode), plus a k-d tree on the distinct places of concern and esda on the
     grid cells. The grouping is repeated for each earlier period of the trend.
     """
-    with ThreadPoolExecutor(1, thread_name_prefix="hot spots beside") as beside:
-        try:
-            return _analyse_places(
-                dataset,
-                period,
-                postcodes,
-                cluster_of,
-                adults_of_concern,
-                history_periods,
-                include_handling_c,
-                settings,
-                lookback,
-                covers_from,
-                beside,
-            )
-        except BaseException:  # an error or Ctrl-C: the part under way is waited for, those not started are not
-            beside.shutdown(cancel_futures=True)
-            raise
+    with _second_thread() as beside:  # parts that read only what is made already go beside (_second_thread)
+        s = settings or HotspotSettings()
+        index = postcodes if postcodes is not None else default_index()
+        homes = homes_of(dataset)
+        coverage = covers_from or dataset.coverage_start()
+        periods = _periods(period, history_periods, coverage)
+        window = lookback_window(period, lookback) if period is not None and lookback else period
+        bins = time_bins(period, lookback, coverage) if period is not None and lookback else []
+        concern = beside.submit(_adults_of_concern, dataset, include_handling_c, adults_of_concern)
+        raw = place_mentions(dataset, include_handling_c=include_handling_c)
+        keep = _in(window, raw["at"]).copy()
+        for p in periods:
+            keep |= _in(p, raw["at"])
+        raw = raw[keep].reset_index(drop=True)
+        now = _in(period, raw["at"])
+        # the period's mentions are placed together with the homes of the children missing in it
+        missing_now = dataset.episodes.loc[_in(period, dataset.episodes["missing_at"]), "child_ref"].unique()
+        homes_now = home_mentions(dataset, missing_now)
+        earlier_placed = beside.submit(locate, raw[~now], dataset.places, index) if (~now).any() else None
+        located_now = locate(pd.concat([raw[now], homes_now], ignore_index=True), dataset.places, index)
+        mentions = located_now.mentions
+        tables = beside.submit(_place_tables, mentions, dataset.places, homes)
+        earlier = earlier_placed.result().mentions if earlier_placed is not None else mentions.iloc[:0]
 
+        # areas are drawn once over the look-back window and held fixed; measured on the period
+        combined = _with_window(
+            mentions, earlier[_in(window, earlier["at"])] if window is not None else earlier.iloc[:0]
+        )
+        counted_all = concern_mentions(combined, homes)
+        in_period = counted_all["in_period"].to_numpy(bool)
+        counted = counted_all[in_period].reset_index(drop=True)
+        areas, labels_all = build_areas(counted_all, s, measured=in_period)
+        m_all = counted_all.assign(label=labels_all)
+        emerging = _emerging(m_all, areas, bins, s)
+        for column in emerging.columns:
+            areas[column] = emerging[column].to_numpy()
+        # the areas of the period, and those that stopped in it (historical): the rest were busy only earlier
+        shown = (areas["mentions"].to_numpy() > 0) | areas["pattern"].eq("historical").fillna(False).to_numpy(bool)
+        areas = _rank(areas[shown].reset_index(drop=True))
+        widths = beside.submit(_widths, areas.geometry.values)
+        m_all = m_all[np.isin(labels_all, areas["label"].to_numpy())]
+        m = m_all[m_all["in_period"].to_numpy(bool)]
+        times = beside.submit(_times_of_day, m, m_all, areas[["label", "area", "rank"]].copy())
+        labels = labels_all[in_period]
+        area_of_label = areas.set_index("label")["area"]
+        idx = areas["label"]
 
-def _analyse_places(
-    dataset,
-    period,
-    postcodes,
-    cluster_of,
-    adults_of_concern,
-    history_periods,
-    include_handling_c,
-    settings,
-    lookback,
-    covers_from,
-    beside: ThreadPoolExecutor,
-) -> PlacesResult:
-    """:func:`analyse_places`, with parts that read only what is made already handed to ``beside``.
+        pairs = m_all.drop_duplicates(["label", "pc_code"])[["label", "postcode_placed"]]
+        areas["postcodes"] = _lists(pairs["label"].to_numpy(), pairs["postcode_placed"], idx).map(";".join).to_numpy()
+        roles, places, missing_from, safe_places = tables.result()
+        named = places if window is None or len(combined) == len(mentions) else _listed_names(combined, dataset, homes)
+        listed = named.set_index("postcode")["listed_name"].reindex(pairs["postcode_placed"])
+        areas["place_names"] = _lists(pairs["label"].to_numpy(), listed, idx).map("; ".join).to_numpy()
+        areas["district"] = _mode_district(pairs, idx)
+        areas["name"] = _names(areas, m_all, dataset.places, homes)
+        child_codes, children = pd.factorize(m["child_ref"])
+        m = m.copy()
+        if cluster_of is not None and len(children):
+            cluster = pd.Series(pd.Index(children).map(pd.Series(cluster_of)), dtype=object).to_numpy()
+            m["cluster"] = pd.Series(np.append(cluster, None)[child_codes], index=m.index, dtype=object)
+        else:
+            m["cluster"] = None
+        areas["clusters"] = _lists(m["label"].to_numpy(), m["cluster"], idx, numeric=True).to_numpy()
+        areas["n_clusters"] = areas["clusters"].map(len)
+        areas["clusters_meet"] = areas["n_clusters"] >= 2
+        aoc = concern.result()
+        areas["adults_of_concern"] = _link_adults(m, aoc, idx).to_numpy()
+        areas["n_adults_of_concern"] = areas["adults_of_concern"].map(len)
+        areas = _childrens_homes(areas, homes, index)
+        ep = m.loc[m["ep_code"].to_numpy() >= 0].drop_duplicates(["label", "ep_code"])[["label", "episode_id"]]
+        started = dataset.episodes.set_index("episode_id")["missing_from_postcode"]
+        from_home = started.reindex(pd.Index(ep["episode_id"].unique())).isin(homes.childrens)
+        ep_home = from_home.reindex(ep["episode_id"]).fillna(False).to_numpy(bool)
+        areas["episodes_from_childrens_homes"] = (
+            np.bincount(ep["label"].to_numpy()[ep_home], minlength=int(idx.max()) + 1)[idx.to_numpy()]
+            if len(areas)
+            else []
+        )
+        gi, grid = _gi_or_none(m, s)
+        areas["gi_z"] = gi["gi_z"].reindex(idx).astype(float).to_numpy()
+        areas["gi_p"] = gi["gi_p"].reindex(idx).astype(float).to_numpy()
+        window_gi = gi if len(m_all) == len(m) else _gi_or_none(m_all, s)[0]  # the window is the period's: the same
+        areas["window_gi_z"] = window_gi["gi_z"].reindex(idx).astype(float).to_numpy()
+        areas["window_gi_p"] = window_gi["gi_p"].reindex(idx).astype(float).to_numpy()
+        areas["gi_z_bins"] = _gi_by_bin(m_all, bins, idx, s)
+        time_of_day, time_of_day_window = times.result()
+        peaks = _peaks(time_of_day, areas)
+        areas["peak_day"] = peaks["peak_day"].to_numpy()
+        areas["peak_hour"] = peaks["peak_hour"].array
 
-    Those parts (the links to adults of concern, the earlier periods' mentions placed, the place tables, the
-    areas' widths, the time of day)
-    spend most of their time in pandas' hashing, Arrow and shapely, which let go of the interpreter lock: on
-    a national year they run on the second core while this thread draws and measures the areas. Each is given
-    what it reads and nothing else changes it, so the result is the same as made one after the other.
-    """
-    s = settings or HotspotSettings()
-    index = postcodes if postcodes is not None else default_index()
-    homes = homes_of(dataset)
-    coverage = covers_from or dataset.coverage_start()
-    periods = _periods(period, history_periods, coverage)
-    window = lookback_window(period, lookback) if period is not None and lookback else period
-    bins = time_bins(period, lookback, coverage) if period is not None and lookback else []
-    concern = beside.submit(_adults_of_concern, dataset, include_handling_c, adults_of_concern)
-    raw = place_mentions(dataset, include_handling_c=include_handling_c)
-    keep = _in(window, raw["at"]).copy()
-    for p in periods:
-        keep |= _in(p, raw["at"])
-    raw = raw[keep].reset_index(drop=True)
-    now = _in(period, raw["at"])
-    # the period's mentions are placed together with the homes of the children missing in it
-    missing_now = dataset.episodes.loc[_in(period, dataset.episodes["missing_at"]), "child_ref"].unique()
-    homes_now = home_mentions(dataset, missing_now)
-    earlier_placed = beside.submit(locate, raw[~now], dataset.places, index) if (~now).any() else None
-    located_now = locate(pd.concat([raw[now], homes_now], ignore_index=True), dataset.places, index)
-    mentions = located_now.mentions
-    tables = beside.submit(_place_tables, mentions, dataset.places, homes)
-    earlier = earlier_placed.result().mentions if earlier_placed is not None else mentions.iloc[:0]
+        # trend against the earlier periods, matching areas by overlap
+        history = []
+        for p in periods[1:]:
+            sub = earlier[_in(p, earlier["at"])]
+            counted_then = concern_mentions(sub, homes)
+            then, then_labels = build_areas(counted_then, s)
+            ep_codes = counted_then["ep_code"].to_numpy()
+            then_eps = pd.DataFrame({"label": then_labels[ep_codes >= 0], "episode_id": ep_codes[ep_codes >= 0]})
+            history.append((then, then_eps))
+        trends = area_trends(areas, history, current_periods=len(periods))
+        areas = areas.join(trends, on="area")
 
-    # areas are drawn once over the look-back window and held fixed; measured on the period
-    combined = _with_window(mentions, earlier[_in(window, earlier["at"])] if window is not None else earlier.iloc[:0])
-    counted_all = concern_mentions(combined, homes)
-    in_period = counted_all["in_period"].to_numpy(bool)
-    counted = counted_all[in_period].reset_index(drop=True)
-    areas, labels_all = build_areas(counted_all, s, measured=in_period)
-    m_all = counted_all.assign(label=labels_all)
-    emerging = _emerging(m_all, areas, bins, s)
-    for column in emerging.columns:
-        areas[column] = emerging[column].to_numpy()
-    # the areas of the period, and those that stopped in it (historical): the rest were busy only earlier
-    shown = (areas["mentions"].to_numpy() > 0) | areas["pattern"].eq("historical").fillna(False).to_numpy(bool)
-    areas = _rank(areas[shown].reset_index(drop=True))
-    widths = beside.submit(_widths, areas.geometry.values)
-    m_all = m_all[np.isin(labels_all, areas["label"].to_numpy())]
-    m = m_all[m_all["in_period"].to_numpy(bool)]
-    times = beside.submit(_times_of_day, m, m_all, areas[["label", "area", "rank"]].copy())
-    labels = labels_all[in_period]
-    area_of_label = areas.set_index("label")["area"]
-    idx = areas["label"]
+        areas["width_m"] = widths.result()
+        centre = gpd.GeoSeries(gpd.points_from_xy(areas["easting"], areas["northing"]), crs=BNG).to_crs(4326)
+        areas["lon"], areas["lat"] = centre.x.to_numpy(), centre.y.to_numpy()
+        areas = areas.drop(columns=["label"])
+        lead = [
+            "rank",
+            "area",
+            "name",
+            "children",
+            "children_all",
+            "episodes",
+            "mentions",
+            "unverified",
+            "clusters",
+            "n_clusters",
+            "clusters_meet",
+            "adults_of_concern",
+            "n_adults_of_concern",
+            "last_seen",
+            "first_seen",
+            "trend",
+            "previous_episodes",
+            "periods_present",
+            "pattern",
+            "pattern_sentence",
+            "series",
+            "window_children",
+            "window_episodes",
+            "mk_tau",
+            "mk_s",
+            "mk_p",
+            "mk_p_adjusted",
+            "gi_z",
+            "gi_p",
+            "window_gi_z",
+            "window_gi_p",
+            "gi_z_bins",
+            "contains_childrens_home",
+            "childrens_homes",
+            "episodes_from_childrens_homes",
+            "peak_day",
+            "peak_hour",
+            "places",
+            "postcodes",
+            "place_names",
+            "district",
+            "width_m",
+            "easting",
+            "northing",
+            "lon",
+            "lat",
+            "geometry",
+        ]
+        areas = gpd.GeoDataFrame(areas[lead], geometry="geometry", crs=BNG)
 
-    pairs = m_all.drop_duplicates(["label", "pc_code"])[["label", "postcode_placed"]]
-    areas["postcodes"] = _lists(pairs["label"].to_numpy(), pairs["postcode_placed"], idx).map(";".join).to_numpy()
-    roles, places, missing_from, safe_places = tables.result()
-    named = places if window is None or len(combined) == len(mentions) else _listed_names(combined, dataset, homes)
-    listed = named.set_index("postcode")["listed_name"].reindex(pairs["postcode_placed"])
-    areas["place_names"] = _lists(pairs["label"].to_numpy(), listed, idx).map("; ".join).to_numpy()
-    areas["district"] = _mode_district(pairs, idx)
-    areas["name"] = _names(areas, m_all, dataset.places, homes)
-    child_codes, children = pd.factorize(m["child_ref"])
-    m = m.copy()
-    if cluster_of is not None and len(children):
-        cluster = pd.Series(pd.Index(children).map(pd.Series(cluster_of)), dtype=object).to_numpy()
-        m["cluster"] = pd.Series(np.append(cluster, None)[child_codes], index=m.index, dtype=object)
-    else:
-        m["cluster"] = None
-    areas["clusters"] = _lists(m["label"].to_numpy(), m["cluster"], idx, numeric=True).to_numpy()
-    areas["n_clusters"] = areas["clusters"].map(len)
-    areas["clusters_meet"] = areas["n_clusters"] >= 2
-    aoc = concern.result()
-    areas["adults_of_concern"] = _link_adults(m, aoc, idx).to_numpy()
-    areas["n_adults_of_concern"] = areas["adults_of_concern"].map(len)
-    areas = _childrens_homes(areas, homes, index)
-    ep = m.loc[m["ep_code"].to_numpy() >= 0].drop_duplicates(["label", "ep_code"])[["label", "episode_id"]]
-    started = dataset.episodes.set_index("episode_id")["missing_from_postcode"]
-    from_home = started.reindex(pd.Index(ep["episode_id"].unique())).isin(homes.childrens)
-    ep_home = from_home.reindex(ep["episode_id"]).fillna(False).to_numpy(bool)
-    areas["episodes_from_childrens_homes"] = (
-        np.bincount(ep["label"].to_numpy()[ep_home], minlength=int(idx.max()) + 1)[idx.to_numpy()] if len(areas) else []
-    )
-    gi, grid = _gi_or_none(m, s)
-    areas["gi_z"] = gi["gi_z"].reindex(idx).astype(float).to_numpy()
-    areas["gi_p"] = gi["gi_p"].reindex(idx).astype(float).to_numpy()
-    window_gi = gi if len(m_all) == len(m) else _gi_or_none(m_all, s)[0]  # the window is the period's: the same
-    areas["window_gi_z"] = window_gi["gi_z"].reindex(idx).astype(float).to_numpy()
-    areas["window_gi_p"] = window_gi["gi_p"].reindex(idx).astype(float).to_numpy()
-    areas["gi_z_bins"] = _gi_by_bin(m_all, bins, idx, s)
-    time_of_day, time_of_day_window = times.result()
-    peaks = _peaks(time_of_day, areas)
-    areas["peak_day"] = peaks["peak_day"].to_numpy()
-    areas["peak_hour"] = peaks["peak_hour"].array
-
-    # trend against the earlier periods, matching areas by overlap
-    history = []
-    for p in periods[1:]:
-        sub = earlier[_in(p, earlier["at"])]
-        counted_then = concern_mentions(sub, homes)
-        then, then_labels = build_areas(counted_then, s)
-        ep_codes = counted_then["ep_code"].to_numpy()
-        then_eps = pd.DataFrame({"label": then_labels[ep_codes >= 0], "episode_id": ep_codes[ep_codes >= 0]})
-        history.append((then, then_eps))
-    trends = area_trends(areas, history, current_periods=len(periods))
-    areas = areas.join(trends, on="area")
-
-    areas["width_m"] = widths.result()
-    centre = gpd.GeoSeries(gpd.points_from_xy(areas["easting"], areas["northing"]), crs=BNG).to_crs(4326)
-    areas["lon"], areas["lat"] = centre.x.to_numpy(), centre.y.to_numpy()
-    areas = areas.drop(columns=["label"])
-    lead = [
-        "rank",
-        "area",
-        "name",
-        "children",
-        "children_all",
-        "episodes",
-        "mentions",
-        "unverified",
-        "clusters",
-        "n_clusters",
-        "clusters_meet",
-        "adults_of_concern",
-        "n_adults_of_concern",
-        "last_seen",
-        "first_seen",
-        "trend",
-        "previous_episodes",
-        "periods_present",
-        "pattern",
-        "pattern_sentence",
-        "series",
-        "window_children",
-        "window_episodes",
-        "mk_tau",
-        "mk_s",
-        "mk_p",
-        "mk_p_adjusted",
-        "gi_z",
-        "gi_p",
-        "window_gi_z",
-        "window_gi_p",
-        "gi_z_bins",
-        "contains_childrens_home",
-        "childrens_homes",
-        "episodes_from_childrens_homes",
-        "peak_day",
-        "peak_hour",
-        "places",
-        "postcodes",
-        "place_names",
-        "district",
-        "width_m",
-        "easting",
-        "northing",
-        "lon",
-        "lat",
-        "geometry",
-    ]
-    areas = gpd.GeoDataFrame(areas[lead], geometry="geometry", crs=BNG)
-
-    area_names = area_of_label.reindex(labels).to_numpy()
-    mentions = _mark_counted(mentions, counted["mention_id"].to_numpy(), area_names)
-    area_of_place = pd.Series(area_names, index=counted["postcode_placed"].to_numpy())
-    area_of_place = area_of_place[~area_of_place.index.duplicated()]
-    places["area"] = area_of_place.reindex(places["postcode"]).astype("string").to_numpy()
-    places = gpd.GeoDataFrame(places, geometry=gpd.points_from_xy(places["easting"], places["northing"]), crs=BNG)
-    return PlacesResult(
-        period=period,
-        areas=areas,
-        places=places,
-        place_roles=roles,
-        missing_from=missing_from,
-        safe_places=safe_places,
-        time_of_day=time_of_day,
-        time_of_day_window=time_of_day_window,
-        unplaced=located_now.unplaced,
-        mentions=mentions,
-        gi_grid=grid,
-        includes_handling_c=include_handling_c,
-        settings=s,
-        postcodes=index,
-        window=window,
-        lookback=lookback if period is not None and lookback else None,
-        bins=bins,
-    )
+        area_names = area_of_label.reindex(labels).to_numpy()
+        mentions = _mark_counted(mentions, counted["mention_id"].to_numpy(), area_names)
+        area_of_place = pd.Series(area_names, index=counted["postcode_placed"].to_numpy())
+        area_of_place = area_of_place[~area_of_place.index.duplicated()]
+        places["area"] = area_of_place.reindex(places["postcode"]).astype("string").to_numpy()
+        places = gpd.GeoDataFrame(places, geometry=gpd.points_from_xy(places["easting"], places["northing"]), crs=BNG)
+        return PlacesResult(
+            period=period,
+            areas=areas,
+            places=places,
+            place_roles=roles,
+            missing_from=missing_from,
+            safe_places=safe_places,
+            time_of_day=time_of_day,
+            time_of_day_window=time_of_day_window,
+            unplaced=located_now.unplaced,
+            mentions=mentions,
+            gi_grid=grid,
+            includes_handling_c=include_handling_c,
+            settings=s,
+            postcodes=index,
+            window=window,
+            lookback=lookback if period is not None and lookback else None,
+            bins=bins,
+        )
 
 
 def _with_window(mentions: pd.DataFrame, window_only: pd.DataFrame) -> pd.DataFrame:
