@@ -127,17 +127,18 @@ def write_view_files(
     the other). A county's are written one after the other, in a few tenths of a second.
     """
     out = Path(out_dir)
-    columns = []  # hot spots' columns, made once for the GeoJSON and the CSV
+    columns = None  # the hot spots' columns: made once, by hotspots(), for the GeoJSON and the CSV
 
     def hotspots() -> Path:
-        columns.append(hotspot_columns(view.places, view.audience) if view.policy.people else None)
+        nonlocal columns
+        columns = hotspot_columns(view.places, view.audience) if view.policy.people else None
         path = out / "hotspots.geojson"
-        return write_hotspots_geojson(view.places, path, view.audience, board=view.districts, columns=columns[0])
+        return write_hotspots_geojson(view.places, path, view.audience, board=view.districts, columns=columns)
 
-    def hotspot_rows() -> list[Path]:  # not for the board
+    def hotspot_rows() -> list[Path]:  # not for the board; after hotspots()
         if not view.policy.people:
             return []
-        return write_table(hotspot_table(view.places, view.audience, columns[0][0]), out / "hotspots.csv", formats)
+        return write_table(hotspot_table(view.places, view.audience, columns[0]), out / "hotspots.csv", formats)
 
     def places() -> Path:
         return write_places_geojson(view.places, out / "places.geojson", view.audience)

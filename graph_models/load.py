@@ -126,12 +126,11 @@ class _Reading:
         tables, inputs = self._done.result()
         return list(tables), inputs
 
-    def first_in(self, problems: list[Problem]) -> list[Problem]:
-        """``problems`` with what reading found put first (once), as when every file was read before any check."""
+    def first_in(self, problems: list[Problem]) -> None:
+        """Put what reading found before ``problems`` (once), as when every file was read before any check."""
         if not self._put_first:
             problems[:0] = self.problems
             self._put_first = True
-        return problems
 
     def failure(self) -> BaseException | None:
         """Waits for the reading to end: its error, if it stopped the run."""
