@@ -6,6 +6,7 @@ NEO4J_URI / NEO4J_USER / NEO4J_PASSWORD, and with authentication on.
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 from neo4j import GraphDatabase
@@ -28,17 +29,25 @@ def neo4j_env() -> dict[str, str]:
     return {name: os.environ[name] for name in ENV_VARS}
 
 
-def test_a_new_port_is_one_no_outgoing_connection_can_take():
-    """The server's port is chosen below the ports the system hands out to outgoing connections: while a
-    bulk import has the server stopped, the browser tests running beside it cannot take it."""
+def server_script(monkeypatch=None, home: Path | None = None):
+    """scripts/neo4j_server.py as a module (on ``home`` instead of the server's folder, when given)."""
     import importlib.util
-    import socket
-    from pathlib import Path
 
+    if home is not None:
+        monkeypatch.setenv("PEERMAP_NEO4J_DIR", str(home))
     script = Path(__file__).resolve().parent.parent / "scripts" / "neo4j_server.py"
     spec = importlib.util.spec_from_file_location("neo4j_server_script", script)
     server = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(server)
+    return server
+
+
+def test_a_new_port_is_one_no_outgoing_connection_can_take():
+    """The server's port is chosen below the ports the system hands out to outgoing connections: while a
+    bulk import has the server stopped, the browser tests running beside it cannot take it."""
+    import socket
+
+    server = server_script()
     first = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
     ports = {server.free_port() for _ in range(5)}
     assert all(1024 <= port < first for port in ports), (ports, first)
@@ -150,3 +159,56 @@ def test_the_local_store_is_readable_by_its_owner_only(graph, tmp_path):
             holding_the_note.append(path.relative_to(home))
     assert holding_the_note, "the note is not in this store's files: the walk would prove nothing"
     assert opened == []
+
+
+def test_classes_are_recorded_once_and_kept_only_from_a_clean_exit(tmp_path, monkeypatch):
+    """Class data sharing: with no archive a start records one; it becomes the archive only when the server
+    exited cleanly (a server killed while writing it would leave a broken file to map); other jars (a new
+    Neo4j, the Graph Data Science plugin) get an archive of their own."""
+    server = server_script(monkeypatch, tmp_path / "home")
+    lib = tmp_path / "home" / "lib"
+    lib.mkdir(parents=True)
+    (lib / "neo4j-kernel.jar").write_bytes(b"jar")
+    java = tmp_path / "java"
+    java.write_bytes(b"java")
+
+    archive = server.class_archive(str(java), "server", (lib,))
+    recording = archive.with_suffix(".recording")
+    (options,) = server.class_sharing(archive)
+    assert options == f"-XX:ArchiveClassesAtExit={recording}"  # nothing to map yet: record
+    recording.write_bytes(b"half written")
+    server.keep_recorded_classes("server", exited_cleanly=False)  # killed: nothing is kept
+    assert not recording.exists() and not archive.exists()
+
+    server.class_sharing(archive)
+    recording.write_bytes(b"classes")
+    server.keep_recorded_classes("server", exited_cleanly=True)
+    assert archive.read_bytes() == b"classes" and not recording.exists()
+    assert server.class_sharing(archive) == [f"-XX:SharedArchiveFile={archive}"]
+
+    (lib / "neo4j-gds.jar").write_bytes(b"plugin")
+    other = server.class_archive(str(java), "server", (lib,))
+    assert other != archive
+    server.class_sharing(other)  # recording for other jars: the old archive goes
+    assert not archive.exists()
+
+
+def test_a_restart_maps_the_classes_the_server_recorded(neo4j_env):
+    """The local server, stopped cleanly and started again (as a first load and the tests do), maps the
+    classes it recorded instead of loading them one by one (half its start's time)."""
+    from peermap.graph_models import bulk_import
+
+    home = bulk_import.local_home()
+    bulk_import._server(home, "stop")
+    server = server_script()
+    archives = sorted((home / "classes").glob("server-*.jsa"))
+    assert archives, "the server's clean stop left no archive of its classes"
+    bulk_import._server(home, "start")
+    pid = server.find_server_pid()
+    mapped = Path(f"/proc/{pid}/maps").read_text()
+    assert any(str(archive) in mapped for archive in archives), "the restarted server did not map its archive"
+    with GraphDatabase.driver(
+        neo4j_env["NEO4J_URI"], auth=(neo4j_env["NEO4J_USER"], neo4j_env["NEO4J_PASSWORD"])
+    ) as driver:
+        records, _, _ = driver.execute_query("RETURN 1 AS one")
+        assert records[0]["one"] == 1
