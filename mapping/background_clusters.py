@@ -96,7 +96,9 @@ def clusters_meanwhile(
         yield here
         return
 
-    task = (clustering_input(network), settings, method)
+    # what is sent, let go of once it is (a national network's people and risk ties: some 150 MB held through
+    # the bridging and the wait otherwise)
+    parcel = [(clustering_input(network), settings, method)]
     # the installed package, by the same interpreter; -P keeps the caller's working folder off the path
     process = subprocess.Popen(
         [sys.executable, "-P", "-m", "peermap.mapping.background_clusters", str(os.getpid())],
@@ -109,7 +111,7 @@ def clusters_meanwhile(
     def send() -> None:  # in a thread: the pipe takes the network only as fast as the new process reads it
         try:
             with process.stdin:
-                pickle.dump(task, process.stdin, protocol=pickle.HIGHEST_PROTOCOL)
+                pickle.dump(parcel.pop(), process.stdin, protocol=pickle.HIGHEST_PROTOCOL)
         except (BrokenPipeError, OSError):
             pass  # it stopped: the answer (or its absence) says why
         except BaseException as exc:  # the caller raises it (e.g. a network that cannot be pickled)

@@ -107,6 +107,28 @@ def test_leaving_early_stops_the_second_process(plain, spawned):
     assert spawned[0].returncode == -signal.SIGKILL  # stopped, not left to finish for nobody
 
 
+def test_what_is_sent_is_let_go_of_once_the_second_process_has_it(plain, monkeypatch):
+    """The people and risk ties sent to the second process (some 150 MB on a national year) are not held by
+    this process through the bridging and the wait once the second process has read them."""
+    import gc
+    import weakref
+
+    sent = []
+
+    def remembered(network, *args, **kwargs):
+        made = clustering_input(network, *args, **kwargs)
+        sent.append(weakref.ref(made))
+        return made
+
+    clustering_input = background.clustering_input
+    monkeypatch.setattr(background, "clustering_input", remembered)
+    with clusters_meanwhile(plain.network, EvidenceSettings(), second_process_above=0) as clustering_of:
+        found = clustering_of()  # it has read the network and answered
+        gc.collect()
+        assert sent and sent[0]() is None, "the network sent is still held while the block runs"
+    assert len(found.membership) == len(plain.network.nodes)
+
+
 def test_meeting_sized_networks_are_clustered_here_and_only_once(plain, monkeypatch):
     calls = []
     monkeypatch.setattr(background, "find_clusters", lambda *a: calls.append(a) or find_clusters(*a))
