@@ -94,8 +94,9 @@ class PeerNetwork:
         for k evidence rows.
         """
         nodes = people.reset_index(drop=True).copy()
-        row_refs = pa.concat_arrays([arrow_text(rows["a"]), arrow_text(rows["b"])])
-        unknown = pc.unique(row_refs).drop_null()
+        # each end's references as they are (no joined copy of both: hundreds of MB on a national year)
+        refs_a, refs_b = arrow_text(rows["a"]), arrow_text(rows["b"])
+        unknown = pc.unique(pa.concat_arrays([pc.unique(refs_a), pc.unique(refs_b)])).drop_null()
         unknown = unknown.filter(pc.invert(pc.is_in(unknown, value_set=arrow_text(nodes["ref"]))))
         extra = pd.Index(unknown.to_pylist(), dtype=object).difference(pd.Index(nodes["ref"]))
         if len(extra):
@@ -104,12 +105,12 @@ class PeerNetwork:
         if rows.empty:
             return cls(nodes, _empty_ties(kinds))
         node_refs = arrow_text(nodes["ref"])
-        a = positions_in(row_refs[: len(rows)], node_refs)
-        b = positions_in(row_refs[len(rows) :], node_refs)
-        lo, hi = np.minimum(a, b), np.maximum(a, b)
+        a, b = positions_in(refs_a, node_refs), positions_in(refs_b, node_refs)
+        del refs_a, refs_b
         n = np.int64(len(nodes))
-        pair = lo * n + hi
+        pair = np.minimum(a, b) * n + np.maximum(a, b)
         pairs, codes = np.unique(pair, return_inverse=True)  # sorted pairs; faster than a sorted factorize
+        del pair
         m = len(pairs)
         kinds = list(kinds)
         kind = positions_in(arrow_text(rows["kind"]), pa.array(kinds, pa.large_string()))
