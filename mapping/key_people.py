@@ -74,11 +74,18 @@ def participation(network: PeerNetwork, membership: np.ndarray) -> np.ndarray:
         return np.zeros(n)
     group = np.where(membership > 0, membership, -1 - np.arange(n))  # unclustered: own group
     src = np.concatenate([a, b])
-    dst_group = np.concatenate([group[b], group[a]])
     weight = np.concatenate([w, w])
-    # (node, neighbour's group) as one integer key, hashed once; the sums are then counts with weights
+    # (node, neighbour's group) as one integer key, hashed once; the sums are then counts with weights. The key
+    # is made in place, each part let go of before the hash (a national network's ten million keys: the hash
+    # takes half a gigabyte, and each array beside it 80 MB)
     width = np.int64(n + max(int(membership.max()) if len(membership) else 0, 0) + 1)
-    codes, keys = pd.factorize(src * width + (dst_group + n))
+    key = src * width
+    key[: len(a)] += group[b]
+    key[len(a) :] += group[a]
+    key += n
+    del a, b, w, group
+    codes, keys = pd.factorize(key)
+    del key
     by_group = np.bincount(codes, weights=weight, minlength=len(keys))
     group_src = keys // width
     total = np.bincount(src, weights=weight, minlength=n)
