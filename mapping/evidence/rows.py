@@ -141,7 +141,7 @@ def _frame_of(data: dict) -> pd.DataFrame:
 
     ``pd.DataFrame(data)`` stacks the columns of one type into one block, a copy of them all made while
     ``data`` still holds them: 350 MiB more at the peak of a national year's evidence (5,825 MiB against
-    5,476, measured in turns), for the same frame, value for value and type for type.
+    5,476, one run each), for the same frame, value for value and type for type.
     """
     n = len(next(iter(data.values())))
     frame = pd.DataFrame(index=pd.RangeIndex(n))
