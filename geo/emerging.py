@@ -47,6 +47,8 @@ import pandas as pd
 import pymannkendall
 from scipy.stats import false_discovery_control
 
+from peermap.graph_models.distinct_numbers import distinct_numbers
+
 #: Every pattern word, in the order the rules are tried (``no pattern`` when none holds).
 PATTERNS = (
     "too few periods",
@@ -78,7 +80,7 @@ def series_of(labels: np.ndarray, bins: np.ndarray, units: np.ndarray, n_areas: 
         return out
     width = int(units[keep].max()) + 1
     key = (labels[keep].astype(np.int64) * n_bins + bins[keep]) * width + units[keep]
-    cells = np.unique(key) // width
+    cells = distinct_numbers(key) // width
     np.add.at(out, (cells // n_bins, cells % n_bins), 1)
     return out
 

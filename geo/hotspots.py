@@ -84,6 +84,7 @@ from peermap.geo.places import (
 )
 from peermap.geo.postcodes import PostcodeIndex, default_index
 from peermap.geo.trends import area_trends
+from peermap.graph_models.distinct_numbers import distinct_numbers
 from peermap.graph_models.local_time import LOCAL_TIMES
 from peermap.mapping.periods import LOOKBACK_MONTHS, lookback_window, time_bins
 
@@ -416,7 +417,7 @@ def study_grid(ix, iy, values) -> pd.DataFrame:
     height = int(iy.max() - y0) + 2
     shifts = np.array([(dx, dy) for dx in (-1, 0, 1) for dy in (-1, 0, 1)])
     ring = ((ix[:, None] + shifts[:, 0] - x0) * height + (iy[:, None] + shifts[:, 1] - y0)).ravel()
-    cells = np.unique(ring)
+    cells = distinct_numbers(ring)
     occupied = (ix - x0) * height + (iy - y0)
     order = np.argsort(occupied, kind="stable")
     at = np.searchsorted(occupied[order], cells).clip(max=len(order) - 1)
@@ -451,7 +452,7 @@ def _distinct(labels: np.ndarray, codes: np.ndarray, n: int) -> np.ndarray:
     if not keep.any():
         return np.zeros(n, np.int64)
     width = int(codes.max()) + 1
-    pairs = np.unique(labels[keep].astype(np.int64) * width + codes[keep])
+    pairs = distinct_numbers(labels[keep].astype(np.int64) * width + codes[keep])
     return np.bincount(pairs // width, minlength=n)
 
 
@@ -943,7 +944,7 @@ def analyse_places(
         areas["district"] = _mode_district(pairs, idx)
         areas["name"] = _names(areas, m_all, dataset.places, homes)
         child_codes, children = pd.factorize(m["child_ref"])
-        m = m.copy()
+        m = m.copy(deep=False)  # a column added, m_all unchanged: nothing copied (copy on write)
         if cluster_of is not None and len(children):
             cluster = pd.Series(pd.Index(children).map(pd.Series(cluster_of)), dtype=object).to_numpy()
             m["cluster"] = pd.Series(np.append(cluster, None)[child_codes], index=m.index, dtype=object)
@@ -1179,7 +1180,7 @@ def _gi_by_bin(m_all: pd.DataFrame, bins: list, labels: pd.Index, s: HotspotSett
 
 def _mark_counted(mentions: pd.DataFrame, mention_ids: np.ndarray, areas: np.ndarray) -> pd.DataFrame:
     """Flag the mentions that count toward an area (``counted``) and name that ``area``."""
-    out = mentions.copy()
+    out = mentions.copy(deep=False)  # columns added, the mentions unchanged: nothing copied (copy on write)
     where = pd.Index(mention_ids).get_indexer(out["mention_id"])
     out["counted"] = where >= 0
     out["area"] = pd.Series(np.append(np.asarray(areas, dtype=object), None)[where], index=out.index, dtype="string")

@@ -469,7 +469,7 @@ def with_codes(m: pd.DataFrame) -> pd.DataFrame:
     and ``role_code`` (position in :data:`ROLES`). Codes are only comparable
     within one frame.
     """
-    m = m.copy()
+    m = m.copy(deep=False)  # the caller's frame is not changed; its columns are shared (copy on write), not copied
     for code, column in (("pc_code", "postcode_placed"), ("child_code", "child_ref"), ("ep_code", "episode_id")):
         if code not in m:
             m[code] = pd.factorize(m[column])[0]

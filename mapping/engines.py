@@ -21,6 +21,8 @@ from contextvars import ContextVar
 
 import numpy as np
 
+from peermap.graph_models.distinct_numbers import distinct_numbers
+
 ENGINES = ("python", "gds")
 
 _current: ContextVar = ContextVar("peermap_engine", default=None)
@@ -80,7 +82,7 @@ def store_ties(network) -> dict[str, np.ndarray]:
     a, b, w = network.risk_arrays("cluster_weight")
     da, db, _ = network.risk_arrays("weight")
     weighed = a * n + b
-    pairs = np.unique(np.concatenate([weighed, da * n + db]))
+    pairs = distinct_numbers(np.concatenate([weighed, da * n + db]))
     at = np.searchsorted(pairs, weighed)
     weight = np.zeros(len(pairs))
     weight[at] = w

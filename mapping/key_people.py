@@ -49,6 +49,7 @@ import numpy as np
 import pandas as pd
 
 from peermap.graph_models.arrow_text import isin, positions_in
+from peermap.graph_models.distinct_numbers import distinct_numbers
 from peermap.graph_models.network import PeerNetwork, edge_pairs
 from peermap.mapping import engines
 from peermap.mapping.settings import EvidenceSettings
@@ -245,7 +246,7 @@ def key_people(
     reach = np.bincount(pair_associate, weights=np.where(verified, 1.0, 0.5), minlength=n)
     child_cluster = membership[pair_child]
     width = int(membership.max()) + 1 if n else 1
-    spread_pairs = np.unique(pair_associate[child_cluster > 0] * width + child_cluster[child_cluster > 0])
+    spread_pairs = distinct_numbers(pair_associate[child_cluster > 0] * width + child_cluster[child_cluster > 0])
     clusters_reached = np.bincount(spread_pairs // width, minlength=n)
 
     child_raw = strength * (1.0 + bridging) + settings.adult_of_concern_bonus * adults

@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from peermap.graph_models.distinct_numbers import distinct_numbers
 from peermap.mapping.periods import LONDON, Period
 
 GROUPS = ("all", "CiC", "other")
@@ -283,7 +284,7 @@ def _group(c: _Counted, episodes: np.ndarray, children: np.ndarray, pairs: np.nd
         },
         "episodes_declined": int((episodes & c.declined).sum()),
         "children_declined": int((children & (c.child_declined > 0)).sum()),
-        "interviews_declined": int(np.unique(c.declined_rthi[pairs]).size),
+        "interviews_declined": int(distinct_numbers(c.declined_rthi[pairs]).size),
         "frequently_missing": _ranked(
             c.child_ref[children], c.child_episodes[children], c.child_declined[children], top
         ),

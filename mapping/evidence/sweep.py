@@ -18,6 +18,7 @@ from typing import Iterator
 
 import numpy as np
 
+from peermap.graph_models.distinct_numbers import distinct_numbers
 from peermap.mapping.evidence.episodes import NO_TIME
 
 
@@ -62,7 +63,7 @@ def interval_join(
     """
     if len(probe_key) == 0 or len(home_key) == 0:
         return
-    keys = np.unique(home_key)  # the buckets that hold anything; probes elsewhere find nothing
+    keys = distinct_numbers(home_key)  # the buckets that hold anything; probes elsewhere find nothing
     hk = np.searchsorted(keys, home_key).astype(np.int64)
     at = np.minimum(np.searchsorted(keys, probe_key), len(keys) - 1)
     useful = np.flatnonzero(keys[at] == probe_key)
