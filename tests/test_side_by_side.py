@@ -129,6 +129,29 @@ def test_what_is_sent_is_let_go_of_once_the_second_process_has_it(plain, monkeyp
     assert len(found.membership) == len(plain.network.nodes)
 
 
+def test_the_network_is_sent_whole_before_the_bridging_begins(plain, monkeypatch):
+    """The block's body (the bridging, whose igraph C code holds the interpreter lock for seconds) starts only
+    once the second process has the whole network: sent from a thread meanwhile, it arrived after the bridging,
+    and on a national year the second process sat idle through it (a tenth of a core over five seconds)."""
+    import gc
+    import weakref
+
+    sent = []
+
+    def remembered(network, *args, **kwargs):
+        made = clustering_input(network, *args, **kwargs)
+        sent.append(weakref.ref(made))
+        return made
+
+    clustering_input = background.clustering_input
+    monkeypatch.setattr(background, "clustering_input", remembered)
+    with clusters_meanwhile(plain.network, EvidenceSettings(), second_process_above=0) as clustering_of:
+        gc.collect()
+        assert sent and sent[0]() is None, "the network was still being sent when the bridging would begin"
+        found = clustering_of()
+    assert np.array_equal(found.membership, plain.clustering.membership)
+
+
 def test_meeting_sized_networks_are_clustered_here_and_only_once(plain, monkeypatch):
     calls = []
     monkeypatch.setattr(background, "find_clusters", lambda *a: calls.append(a) or find_clusters(*a))
