@@ -104,18 +104,17 @@ def clusters_meanwhile(
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
     )
-    sending_failed: list[BaseException] = []
     answered: list[bool] = []  # it has replied (clusters or its error), and ends on its own
 
     def send() -> None:  # the pipe takes the network as fast as the new process, once started, reads it
         try:
-            with process.stdin:
-                pickle.dump(parcel.pop(), process.stdin, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump(parcel.pop(), process.stdin, protocol=pickle.HIGHEST_PROTOCOL)
+            process.stdin.close()
         except (BrokenPipeError, OSError):
             pass  # it stopped: the answer (or its absence) says why
-        except Exception as exc:  # the caller raises it (e.g. a network that cannot be pickled)
-            sending_failed.append(exc)
+        except Exception as exc:  # e.g. a network that cannot be pickled: said at once, before the bridging
             process.kill()
+            raise SecondProcessError("the network could not be sent to the second process") from exc
 
     def there() -> Clustering:
         if not found:
@@ -123,10 +122,6 @@ def clusters_meanwhile(
                 status, value = pickle.load(process.stdout)
             except (EOFError, pickle.UnpicklingError):  # it stopped before (or while) answering
                 code = process.wait()
-                if sending_failed:
-                    raise SecondProcessError("the network could not be sent to the second process") from sending_failed[
-                        0
-                    ]
                 why = " (killed: often the machine ran out of memory)" if code == -signal.SIGKILL else ""
                 raise SecondProcessError(
                     f"the second process finding the clusters stopped (exit code {code}){why}"
@@ -147,7 +142,11 @@ def clusters_meanwhile(
     finally:
         if process.poll() is None and not answered:
             process.kill()
-        process.stdout.close()
+        for pipe in (process.stdin, process.stdout):
+            try:
+                pipe.close()
+            except OSError:  # the unsent rest of a network, to a process that has stopped
+                pass
         process.wait()
 
 

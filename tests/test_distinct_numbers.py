@@ -13,9 +13,9 @@ WHOLE = st.sampled_from([np.int64, np.int32, np.uint16, np.int8, np.bool_])
 
 
 @settings(max_examples=300, deadline=None)
-@given(hnp.arrays(WHOLE, hnp.array_shapes(min_dims=1, max_dims=2, max_side=60)))
+@given(hnp.arrays(WHOLE, hnp.array_shapes(min_dims=0, max_dims=2, min_side=0, max_side=60)))
 def test_the_same_numbers_as_numpy_unique(values):
-    """Any whole numbers, repeated or not, negative, in a matrix: the same values, order and type."""
+    """Any whole numbers, repeated or not, negative, none, one alone, in a matrix: the same values, order and type."""
     ours, numpy_s = distinct_numbers(values), np.unique(values)
     assert ours.dtype == numpy_s.dtype
     assert ours.tolist() == numpy_s.tolist()

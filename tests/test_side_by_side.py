@@ -99,6 +99,21 @@ def test_a_second_process_that_dies_is_reported_not_waited_for(plain, spawned):
             clustering_of()
 
 
+def test_a_network_that_cannot_be_sent_is_said_before_the_bridging(plain, spawned, monkeypatch):
+    """Sent in this thread, a network that cannot be pickled stops the block before its body (the bridging, seconds
+    on a national year) runs, and the second process is not left waiting for the rest of it."""
+    unsendable = background.clustering_input(plain.network)
+    unsendable.nodes.attrs["made by"] = lambda: None  # a lambda cannot be pickled
+    monkeypatch.setattr(background, "clustering_input", lambda network, *args: unsendable)
+    body = []
+    with pytest.raises(SecondProcessError, match="could not be sent") as raised:
+        with clusters_meanwhile(plain.network, EvidenceSettings(), second_process_above=0):
+            body.append("bridging")
+    assert body == [], "the block's body ran with a network the second process never had"
+    assert raised.value.__cause__ is not None  # pickle's own error, for the traceback
+    assert spawned[0].returncode is not None, "the second process was left running"
+
+
 def test_leaving_early_stops_the_second_process(plain, spawned):
     with pytest.raises(KeyboardInterrupt):
         with clusters_meanwhile(plain.network, EvidenceSettings(), second_process_above=0):
@@ -131,8 +146,9 @@ def test_what_is_sent_is_let_go_of_once_the_second_process_has_it(plain, monkeyp
 
 def test_the_network_is_sent_whole_before_the_bridging_begins(plain, monkeypatch):
     """The block's body (the bridging, whose igraph C code holds the interpreter lock for seconds) starts only
-    once the second process has the whole network: sent from a thread meanwhile, it arrived after the bridging,
-    and on a national year the second process sat idle through it (a tenth of a core over five seconds)."""
+    once the whole network is written to the second process's pipe: sent from a thread meanwhile, it arrived after
+    the bridging, and on a national year the second process sat idle through it (a tenth of a core over five
+    seconds)."""
     import gc
     import weakref
 
