@@ -28,6 +28,7 @@ import pickle
 import signal
 import subprocess
 import sys
+import threading
 import traceback
 from contextlib import contextmanager
 from typing import Callable, Iterator
@@ -104,17 +105,18 @@ def clusters_meanwhile(
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
     )
+    sending_failed: list[BaseException] = []
     answered: list[bool] = []  # it has replied (clusters or its error), and ends on its own
 
-    def send() -> None:  # the pipe takes the network as fast as the new process, once started, reads it
+    def send() -> None:  # in a thread: the pipe takes the network only as fast as the new process reads it
         try:
-            pickle.dump(parcel.pop(), process.stdin, protocol=pickle.HIGHEST_PROTOCOL)
-            process.stdin.close()
+            with process.stdin:
+                pickle.dump(parcel.pop(), process.stdin, protocol=pickle.HIGHEST_PROTOCOL)
         except (BrokenPipeError, OSError):
             pass  # it stopped: the answer (or its absence) says why
-        except Exception as exc:  # e.g. a network that cannot be pickled: said at once, before the bridging
+        except BaseException as exc:  # the caller raises it (e.g. a network that cannot be pickled)
+            sending_failed.append(exc)
             process.kill()
-            raise SecondProcessError("the network could not be sent to the second process") from exc
 
     def there() -> Clustering:
         if not found:
@@ -122,31 +124,33 @@ def clusters_meanwhile(
                 status, value = pickle.load(process.stdout)
             except (EOFError, pickle.UnpicklingError):  # it stopped before (or while) answering
                 code = process.wait()
+                sender.join()
+                if sending_failed:
+                    raise SecondProcessError("the network could not be sent to the second process") from sending_failed[
+                        0
+                    ]
                 why = " (killed: often the machine ran out of memory)" if code == -signal.SIGKILL else ""
                 raise SecondProcessError(
                     f"the second process finding the clusters stopped (exit code {code}){why}"
                 ) from None
             answered.append(True)
+            sender.join()
             if status != "ok":
                 raise SecondProcessError(f"the second process could not find the clusters:\n{value}")
             found.append(value)
         return found[0]
 
     there.elsewhere = True
+    sender = threading.Thread(target=send, name="send network to second process", daemon=True)
     try:
-        # sent whole before the caller goes on (about a second, most of it the new process starting): the bridging
-        # that comes next holds the interpreter lock in igraph's C code for seconds, and a network sent from a
-        # thread meanwhile reached the second process only after it, which sat idle through the bridging
-        send()
+        sender.start()
         yield there
     finally:
         if process.poll() is None and not answered:
             process.kill()
-        for pipe in (process.stdin, process.stdout):
-            try:
-                pipe.close()
-            except OSError:  # the unsent rest of a network, to a process that has stopped
-                pass
+        if sender.ident is not None:
+            sender.join()
+        process.stdout.close()
         process.wait()
 
 

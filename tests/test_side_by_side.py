@@ -99,21 +99,6 @@ def test_a_second_process_that_dies_is_reported_not_waited_for(plain, spawned):
             clustering_of()
 
 
-def test_a_network_that_cannot_be_sent_is_said_before_the_bridging(plain, spawned, monkeypatch):
-    """Sent in this thread, a network that cannot be pickled stops the block before its body (the bridging, seconds
-    on a national year) runs, and the second process is not left waiting for the rest of it."""
-    unsendable = background.clustering_input(plain.network)
-    unsendable.nodes.attrs["made by"] = lambda: None  # a lambda cannot be pickled
-    monkeypatch.setattr(background, "clustering_input", lambda network, *args: unsendable)
-    body = []
-    with pytest.raises(SecondProcessError, match="could not be sent") as raised:
-        with clusters_meanwhile(plain.network, EvidenceSettings(), second_process_above=0):
-            body.append("bridging")
-    assert body == [], "the block's body ran with a network the second process never had"
-    assert raised.value.__cause__ is not None  # pickle's own error, for the traceback
-    assert spawned[0].returncode is not None, "the second process was left running"
-
-
 def test_leaving_early_stops_the_second_process(plain, spawned):
     with pytest.raises(KeyboardInterrupt):
         with clusters_meanwhile(plain.network, EvidenceSettings(), second_process_above=0):
@@ -142,30 +127,6 @@ def test_what_is_sent_is_let_go_of_once_the_second_process_has_it(plain, monkeyp
         gc.collect()
         assert sent and sent[0]() is None, "the network sent is still held while the block runs"
     assert len(found.membership) == len(plain.network.nodes)
-
-
-def test_the_network_is_sent_whole_before_the_bridging_begins(plain, monkeypatch):
-    """The block's body (the bridging, whose igraph C code holds the interpreter lock for seconds) starts only
-    once the whole network is written to the second process's pipe: sent from a thread meanwhile, it arrived after
-    the bridging, and on a national year the second process sat idle through it (a tenth of a core over five
-    seconds)."""
-    import gc
-    import weakref
-
-    sent = []
-
-    def remembered(network, *args, **kwargs):
-        made = clustering_input(network, *args, **kwargs)
-        sent.append(weakref.ref(made))
-        return made
-
-    clustering_input = background.clustering_input
-    monkeypatch.setattr(background, "clustering_input", remembered)
-    with clusters_meanwhile(plain.network, EvidenceSettings(), second_process_above=0) as clustering_of:
-        gc.collect()
-        assert sent and sent[0]() is None, "the network was still being sent when the bridging would begin"
-        found = clustering_of()
-    assert np.array_equal(found.membership, plain.clustering.membership)
 
 
 def test_meeting_sized_networks_are_clustered_here_and_only_once(plain, monkeypatch):
