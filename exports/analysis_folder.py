@@ -37,7 +37,7 @@ from peermap.exports.geojson import (
 from peermap.exports.manifest import write_json, write_manifest, write_table
 from peermap.exports.output_folder import OutputFolder
 from peermap.graph_models.dataset import Dataset
-from peermap.mapping.analysis import Analysis
+from peermap.mapping.analysis import Analysis, TieTable
 from peermap.mapping.measures import compute_measures
 from peermap.mapping.memory import release_free_memory
 from peermap.mapping.periods import LOOKBACK_MONTHS
@@ -50,18 +50,59 @@ def audience_ties(analysis: Analysis, policy: AudiencePolicy, shown: pd.Series) 
     return ties
 
 
-def _write_ties(analysis: Analysis, policy: AudiencePolicy, shown: pd.Series, path: Path, formats) -> list[Path]:
+def _write_ties(
+    ties: Analysis | TieTable, policy: AudiencePolicy, shown: pd.Series, path: Path, formats, ahead=None
+) -> list[Path]:
     """ties.csv as :func:`audience_ties` gives it, made a block of rows at a time as it is written (a national
-    year's ties are millions of rows and more than a gigabyte of words: never all held at once)."""
-    why = analysis.why(police=policy.raw_ids)
+    year's ties are millions of rows and more than a gigabyte of words: never all held at once); ``ahead``:
+    blocks made ahead in threads (:class:`exports.csv_text.Blocks`)."""
+    why = ties.why(police=policy.raw_ids)
 
     def rows(start: int, stop: int) -> pd.DataFrame:
         words = pd.Series(pd.arrays.ArrowStringArray(why.of(np.arange(start, stop))))
-        return analysis.tie_rows(words, at=slice(start, stop))
+        return ties.tie_rows(words, at=slice(start, stop))
 
-    ties = Blocks(list(rows(0, 0).columns), len(why), rows)
+    table = Blocks(list(rows(0, 0).columns), len(why), rows, ahead)
     view = TextsView(shown)  # the names to swap picked out once, not once per block
-    return write_table(ties, path, formats, texts={"why": lambda words: view(words.astype("string"))})
+    return write_table(table, path, formats, texts={"why": lambda words: view(words.astype("string"))})
+
+
+class TiesFirst:
+    """ties.csv written as soon as the analysis knows the ties, before it knows the peer clusters: pass one as
+    :func:`mapping.analysis.analyse`'s ``meanwhile``, then its :attr:`files` to :func:`write_analysis`.
+
+    ties.csv names no cluster. A national network's clusters take tens of
+    seconds in a second process, while this one waited with nothing to do;
+    ties.csv (five million rows) took about as long again once the analysis
+    was done. Written in the wait, it is the same file. ``files`` is
+    ``None`` until it is written (and for the board, which gets no ties).
+    """
+
+    def __init__(
+        self,
+        dataset: Dataset,
+        audience: str,
+        out_dir: Path,
+        names: bool = False,
+        formats: tuple[str, ...] = ("csv",),
+        stage=None,
+    ):
+        self.dataset, self.out, self.formats = dataset, Path(out_dir), formats
+        self.policy = audience_policy(audience, names=names)
+        self.stage = stage or (lambda name: nullcontext())
+        self.files: list[Path] | None = None
+
+    def __call__(self, ties: TieTable) -> None:
+        refuse_hidden_handling(ties, self.policy)
+        if not self.policy.people:
+            return
+        with self.stage("writing ties.csv"):
+            shown = associate_names(self.dataset.associates, self.policy)
+            # one block made ahead while the second process is at work: two took as long there, and 95 MB more
+            # (national); two again once it has answered, its memory let go of
+            ahead = lambda: 1 if ties.clusters_pending() else 2  # noqa: E731
+            self.files = _write_ties(ties, self.policy, shown, self.out / "ties.csv", self.formats, ahead)
+            release_free_memory()
 
 
 #: Above this many places and hot-spot areas (a national year has about half a million; a county's year a
@@ -85,11 +126,13 @@ def write_analysis_tables(
     out_dir: Path,
     formats: tuple[str, ...] = ("csv",),
     summary_only: bool = False,
+    ties_written: list[Path] | None = None,
 ) -> list[Path]:
     """people.csv, clusters.csv, ties.csv, changes.csv and (police) possible_duplicates.csv, as ``policy``
     may see them, into ``out_dir``; nothing for the board. Needs no places: ``peermap analyse`` writes them
     first, then lets go of the ties' evidence before the hot spots
-    (:meth:`mapping.analysis.Analysis.drop_tie_details`)."""
+    (:meth:`mapping.analysis.Analysis.drop_tie_details`). ``ties_written``: ties.csv's files when they are
+    written already (:class:`TiesFirst`)."""
     if not policy.people:
         return []
     out = Path(out_dir)
@@ -102,8 +145,9 @@ def write_analysis_tables(
         clusters[column] = texts_view(clusters[column].astype("string"), shown)
     files += write_table(clusters, out / "clusters.csv", formats)
 
-    if not summary_only:
-        files += _write_ties(analysis, policy, shown, out / "ties.csv", formats)
+    if not summary_only and ties_written is None:
+        ties_written = _write_ties(analysis, policy, shown, out / "ties.csv", formats)
+    files += [] if summary_only else ties_written
 
     changes = analysis.changes.copy()
     for column in ("subject", "detail"):
@@ -185,6 +229,7 @@ def write_analysis(
     summary_only: bool = False,
     stage=None,
     drop_tie_details: bool = False,
+    ties_written: list[Path] | None = None,
 ) -> list[Path]:
     """Write the analysis for one audience; returns the files written (manifest last).
 
@@ -194,6 +239,8 @@ def write_analysis(
     ``drop_tie_details``: once the tables are written, let go of the evidence and the ties' texts
     (:meth:`~mapping.analysis.Analysis.drop_tie_details`) before the hot spots are found: gigabytes on a
     national year, for a caller that needs no more of the analysis than its people, clusters and counts.
+    ``ties_written``: ties.csv's files when written already, while the analysis found the clusters
+    (:class:`TiesFirst`); they are not written again.
 
     ``lookback`` (months) and ``covers_from`` (ISO date where the data's coverage starts) shape the hot
     spots' fixed areas and series (SCHEMA.md "Periods").
@@ -217,7 +264,7 @@ def write_analysis(
         if drop_tie_details:
             analysis.drop_page_details()  # before the tables: no file reads them
         with stage("writing tables"):
-            files = write_analysis_tables(analysis, dataset, policy, folder.path, formats, summary_only)
+            files = write_analysis_tables(analysis, dataset, policy, folder.path, formats, summary_only, ties_written)
         if drop_tie_details:
             analysis.drop_tie_details()
             release_free_memory()

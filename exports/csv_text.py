@@ -141,6 +141,9 @@ class Blocks:
     columns: list
     length: int
     rows: Callable[[int, int], pd.DataFrame]
+    #: blocks made ahead of the one being written (default :data:`AHEAD`), or a function saying how many now
+    #: (asked before each block): 1 leaves a core to other work
+    ahead: int | Callable[[], int] | None = None
 
     def __len__(self) -> int:
         return self.length
@@ -152,21 +155,32 @@ class Blocks:
 
 
 def _prepared_blocks(table: Blocks, prepare) -> Iterator[pd.DataFrame]:
-    """Each block of ``table`` as ``prepare`` makes it, in order; the next :data:`AHEAD` are made in threads of
-    their own while the caller writes this one (NumPy and Arrow let go of the interpreter: on a national
-    ``ties.csv`` the words of two blocks are made while the cells of the one before are, and making the words
-    is the longer part)."""
+    """Each block of ``table`` as ``prepare`` makes it, in order; the next :data:`AHEAD` (or ``table.ahead``) are
+    made in threads of their own while the caller writes this one (NumPy and Arrow let go of the interpreter:
+    on a national ``ties.csv`` the words of two blocks are made while the cells of the one before are, and
+    making the words is the longer part)."""
     starts = list(range(0, len(table), BLOCK))
 
     def make(start: int) -> pd.DataFrame:
         return prepare(table.rows(start, min(len(table), start + BLOCK)))
 
+    def ahead() -> int:
+        wanted = table.ahead() if callable(table.ahead) else table.ahead
+        return max(1, min(AHEAD, AHEAD if wanted is None else wanted))  # at least one, at most AHEAD
+
     with ThreadPoolExecutor(AHEAD, thread_name_prefix="next CSV block") as pool:
-        pending = deque(pool.submit(make, start) for start in starts[:AHEAD])
-        for i in range(len(starts)):
+        pending, asked = deque(), 0
+
+        def top_up() -> None:
+            nonlocal asked
+            while len(pending) < ahead() and asked < len(starts):
+                pending.append(pool.submit(make, starts[asked]))
+                asked += 1
+
+        top_up()
+        for _ in range(len(starts)):
             block = pending.popleft().result()
-            if i + AHEAD < len(starts):
-                pending.append(pool.submit(make, starts[i + AHEAD]))
+            top_up()
             yield block
             del block
 

@@ -159,7 +159,7 @@ class PeerNetwork:
         ties["last_seen"] = _london(tie_last)
         ties["unverified"] = verified == 0
         ties["pair"] = pairs
-        return cls(nodes, ties, a, b, codes.astype(np.int64))
+        return cls(nodes, ties, compact_positions(a), compact_positions(b), compact_positions(codes))
 
     # -- views --------------------------------------------------------------------------------------------------
     def risk_ties(self, weight: str = "cluster_weight") -> pd.DataFrame:
@@ -235,6 +235,20 @@ class PeerNetwork:
 
 
 _NAT = np.iinfo(np.int64).min
+
+
+def compact_positions(values: np.ndarray) -> np.ndarray:
+    """Positions (whole numbers) as int32 when they all fit, else as int64: half the memory for the arrays a
+    national year keeps per piece of evidence or per tie (millions), held through the analysis.
+
+    >>> compact_positions(np.array([0, 5, 2**31 - 1])).dtype, compact_positions(np.array([2**31])).dtype
+    (dtype('int32'), dtype('int64'))
+    """
+    values = np.asarray(values)
+    small = np.iinfo(np.int32)
+    if len(values) and (values.min() < small.min or values.max() > small.max):
+        return values.astype(np.int64, copy=False)
+    return values.astype(np.int32, copy=False)
 
 
 def edge_pairs(a: np.ndarray, b: np.ndarray, chunk: int = 1 << 16):

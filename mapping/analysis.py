@@ -32,6 +32,7 @@ import gc
 import time
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
+from typing import Callable
 
 import numpy as np
 import pandas as pd
@@ -97,6 +98,10 @@ def tie_columns() -> list[str]:
 
 
 TIE_EXTRA = ["tie_type", "strength"]
+#: The period's links' columns read once its evidence is found, beside those of the words
+#: (:class:`~mapping.evidence.EvidenceRecords`): the look-back's shared identifiers, likely duplicate associates
+#: and the handling codes. The rest (a national year's: some 90 MB) is let go of before the network is built.
+LINK_COLUMNS_READ = ["child_ref", "recorded_at", "target_type", "target_ref", "role", "associate_key", "handling"]
 CHANGE_COLUMNS = ["kind", "subject", "detail"]
 
 
@@ -167,6 +172,56 @@ class Analysis:
         rows on a national year; ``peermap analyse`` writes them a block at a time, see :meth:`tie_rows`)."""
         return self.tie_rows(self.why().series())
 
+    def tie_table(self) -> "TieTable":
+        """What ties.csv is made from (:class:`TieTable`), as this analysis holds it."""
+        return TieTable(self.evidence, self.network, self.tie_order, self.records, self.settings, self.handling_codes)
+
+    def why(self, police: bool = False) -> TieTexts:
+        """Each tie's ``why``, in ties.csv's order (:meth:`TieTable.why`)."""
+        return self.tie_table().why(police)
+
+    def tie_rows(self, why=None, at: slice | None = None) -> pd.DataFrame:
+        """ties.csv's rows in its order and columns, or those ``at`` a slice of it (:meth:`TieTable.tie_rows`)."""
+        return self.tie_table().tie_rows(why, at)
+
+    def everyone(self) -> pd.DataFrame:
+        """people.csv's rows: this period's people, then everyone else active in the look-back (SCHEMA.md).
+
+        ``people`` holds the period's network (what the pages draw and rank);
+        the people active only earlier in the window follow it with this
+        period's figures at nothing (no cluster, rank, degree or score; 0
+        children and clusters reached this period) and their look-back figures.
+        """
+        if self.lookback is None:
+            return self.people
+        return pd.concat([self.people, lookback_only_people(self.people, self.lookback)], ignore_index=True)
+
+
+@dataclass
+class TieTable:
+    """What ties.csv is made from, a block of rows at a time: the evidence rows, the network's ties in ties.csv's
+    order (``tie_order``, heaviest first) and the records the words are made from.
+
+    All of it is known before the peer clusters are (ties.csv names none), so
+    :func:`analyse` hands one to its ``meanwhile`` while a national network's
+    clusters are found in a second process, and :class:`Analysis` makes one
+    from what it holds (:meth:`Analysis.tie_table`). ``handling_codes``: the
+    handling codes of the intelligence it was built from (what
+    :func:`exports.audience_view.refuse_hidden_handling` checks).
+    """
+
+    evidence: pd.DataFrame
+    network: PeerNetwork
+    tie_order: np.ndarray
+    records: EvidenceRecords | None
+    settings: EvidenceSettings
+    handling_codes: frozenset = frozenset()
+    #: whether a second process is still finding the clusters, on a core of its own (asked as the ties are written)
+    clusters_pending: Callable[[], bool] = lambda: False
+
+    def __len__(self) -> int:
+        return len(self.tie_order)
+
     def why(self, police: bool = False) -> TieTexts:
         """Each tie's ``why``, in ties.csv's order, made a block at a time (:class:`mapping.why.TieTexts`);
         ``police``: with the raw IDs only the police may see."""
@@ -196,18 +251,6 @@ class Analysis:
         ties["tie_type"] = _taken(source["tie_type"], order)
         ties["strength"] = _strength_words(pd.Series(weight), self.settings)
         return ties[[c for c in columns if c in ties] + TIE_EXTRA]
-
-    def everyone(self) -> pd.DataFrame:
-        """people.csv's rows: this period's people, then everyone else active in the look-back (SCHEMA.md).
-
-        ``people`` holds the period's network (what the pages draw and rank);
-        the people active only earlier in the window follow it with this
-        period's figures at nothing (no cluster, rank, degree or score; 0
-        children and clusters reached this period) and their look-back figures.
-        """
-        if self.lookback is None:
-            return self.people
-        return pd.concat([self.people, lookback_only_people(self.people, self.lookback)], ignore_index=True)
 
 
 def _emptied(frame: pd.DataFrame) -> pd.DataFrame:
@@ -315,6 +358,7 @@ def analyse(
     stage=None,
     carry: pd.Series | None = None,
     lookback: int | None = LOOKBACK_MONTHS,
+    meanwhile: Callable[[TieTable], None] | None = None,
 ) -> Analysis:
     """The peer-network analysis of one period.
 
@@ -332,6 +376,9 @@ def analyse(
         ``None``: clusters keep the numbers they were found with (by size).
     lookback : months of the look-back (SCHEMA.md "Periods"): people's reach, shared identifiers and tie
         dates over the window (:mod:`mapping.lookback`); ``None``: none (the board, the previous period).
+    meanwhile : optional ``meanwhile(ties)``, given the period's :class:`TieTable` once the ties and their
+        order are known, before the clusters are asked for (while a national network's are found in a second
+        process): ``peermap analyse`` writes ties.csv then, which names no cluster, rather than wait idle.
 
     Returns
     -------
@@ -349,6 +396,9 @@ def analyse(
         evidence: Evidence = collect_evidence(dataset, period, settings, postcodes)
     records = EvidenceRecords.of(evidence.episodes, evidence.period_rows.links)  # what the words are made from
     evidence.episodes = None  # the rest of the episode table is not needed again (hundreds of MB on a national year)
+    links = evidence.period_rows.links  # from here on only the words' columns and those read below are needed
+    evidence.period_rows.links = links[[c for c in links.columns if c in records.links or c in LINK_COLUMNS_READ]]
+    del links
     rows = evidence.rows
     children = evidence.period_rows.children
     roles = evidence.roles
@@ -374,6 +424,10 @@ def analyse(
                 rows["detail"] = explain(rows, records)
             else:
                 rows["detail"] = np.full(len(rows), None, dtype=object)  # words made on demand: explain()
+
+        handling = frozenset(evidence.period_rows.links["handling"].dropna().unique())
+        if meanwhile is not None:
+            meanwhile(TieTable(rows, network, order, records, settings, handling, clustering_of.pending))
 
         with stages("clusters (waiting for the second process)" if clustering_of.elsewhere else "clusters"):
             clustering = clustering_of()
@@ -447,7 +501,6 @@ def analyse(
             )
 
     timings = {**stages.timings, **{f"evidence: {k}": v for k, v in evidence.timings.items()}}
-    handling = frozenset(evidence.period_rows.links["handling"].dropna().unique())
     info = {
         "clustering": {
             "method": clustering.method,

@@ -79,7 +79,8 @@ def clusters_meanwhile(
     Above ``second_process_above`` ties (default :data:`SECOND_PROCESS_ABOVE_TIES`)
     a second process runs :func:`~mapping.clusters.find_clusters` while the
     caller goes on; at or below it, the function finds them here when first
-    called. The function's ``elsewhere`` attribute says which. It raises
+    called. The function's ``elsewhere`` attribute says which, and its
+    ``pending()`` whether the second process is still at work. It raises
     :class:`SecondProcessError` when the second process fails or stops;
     leaving the block before it has finished stops it.
     """
@@ -93,6 +94,7 @@ def clusters_meanwhile(
             return found[0]
 
         here.elsewhere = False
+        here.pending = lambda: False  # nothing is being found meanwhile
         yield here
         return
 
@@ -106,9 +108,14 @@ def clusters_meanwhile(
         stdout=subprocess.PIPE,
     )
     sending_failed: list[BaseException] = []
+    receiving_failed: list[BaseException] = []
+    answer: list = []  # (status, value) once it has replied; empty if it stopped without a reply
     answered: list[bool] = []  # it has replied (clusters or its error), and ends on its own
 
-    def send() -> None:  # in a thread: the pipe takes the network only as fast as the new process reads it
+    def send_and_receive() -> None:
+        """In a thread: the pipe takes the network only as fast as the new process reads it, and the answer is
+        read as soon as it is given, so the second process ends then (its hundreds of MB let go of), not when
+        this one next asks for the clusters."""
         try:
             with process.stdin:
                 pickle.dump(parcel.pop(), process.stdin, protocol=pickle.HIGHEST_PROTOCOL)
@@ -117,14 +124,25 @@ def clusters_meanwhile(
         except BaseException as exc:  # the caller raises it (e.g. a network that cannot be pickled)
             sending_failed.append(exc)
             process.kill()
+            return
+        try:
+            answer.append(pickle.load(process.stdout))
+            answered.append(True)
+        except (EOFError, pickle.UnpicklingError, OSError, ValueError):  # it stopped before (or while) answering
+            pass
+        except BaseException as exc:  # e.g. no memory for the answer: the caller raises it, not "it stopped"
+            receiving_failed.append(exc)
+            process.kill()
 
     def there() -> Clustering:
         if not found:
-            try:
-                status, value = pickle.load(process.stdout)
-            except (EOFError, pickle.UnpicklingError):  # it stopped before (or while) answering
+            receiver.join()
+            if receiving_failed:
+                raise SecondProcessError("the clusters from the second process could not be read") from (
+                    receiving_failed[0]
+                )
+            if not answer:
                 code = process.wait()
-                sender.join()
                 if sending_failed:
                     raise SecondProcessError("the network could not be sent to the second process") from sending_failed[
                         0
@@ -133,23 +151,23 @@ def clusters_meanwhile(
                 raise SecondProcessError(
                     f"the second process finding the clusters stopped (exit code {code}){why}"
                 ) from None
-            answered.append(True)
-            sender.join()
+            status, value = answer[0]
             if status != "ok":
                 raise SecondProcessError(f"the second process could not find the clusters:\n{value}")
             found.append(value)
         return found[0]
 
     there.elsewhere = True
-    sender = threading.Thread(target=send, name="send network to second process", daemon=True)
+    there.pending = lambda: receiver.is_alive()  # the second process is still at work (not yet answered)
+    receiver = threading.Thread(target=send_and_receive, name="clusters from the second process", daemon=True)
     try:
-        sender.start()
+        receiver.start()
         yield there
     finally:
         if process.poll() is None and not answered:
             process.kill()
-        if sender.ident is not None:
-            sender.join()
+        if receiver.ident is not None:
+            receiver.join()
         process.stdout.close()
         process.wait()
 
@@ -175,7 +193,7 @@ def _serve() -> int:
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # stray prints go to stderr, not into the answer
     network, settings, method = pickle.load(sys.stdin.buffer)
     try:
-        reply = ("ok", find_clusters(network, settings, method))
+        reply = ("ok", find_clusters(network, settings, method, own=True))
     except Exception:  # the caller raises it, with this traceback
         reply = ("error", traceback.format_exc())
     with answer:

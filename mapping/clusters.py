@@ -393,7 +393,9 @@ def associate_leaves(network: PeerNetwork, is_child: np.ndarray) -> tuple[np.nda
     return leaf, anchor
 
 
-def find_clusters(network: PeerNetwork, settings: EvidenceSettings | None = None, method: str = "leiden") -> Clustering:
+def find_clusters(
+    network: PeerNetwork, settings: EvidenceSettings | None = None, method: str = "leiden", own: bool = False
+) -> Clustering:
     """Peer clusters of the network's risk ties.
 
     Parameters
@@ -401,6 +403,8 @@ def find_clusters(network: PeerNetwork, settings: EvidenceSettings | None = None
     network : the period's network.
     settings : resolution, seed, largest cluster.
     method : ``leiden`` (igraph's, the default), ``leidenalg`` or ``louvain`` (for comparison).
+    own : the network is the caller's own copy, read by nothing else (the second process's,
+        :mod:`mapping.background_clusters`): its ties are let go of once read (some 120 MB on a national year).
 
     Returns
     -------
@@ -420,6 +424,8 @@ def find_clusters(network: PeerNetwork, settings: EvidenceSettings | None = None
     keep = ~(leaf[a] | leaf[b])
     ends, weights = np.column_stack([a[keep], b[keep]]), w[keep]
     del a, b, w, keep  # a national network's are hundreds of MB
+    if own and engines.current() is None:
+        network.ties = network.ties.iloc[:0].copy()  # no rows, holding none of its columns (numpy)
     graph = _graph(len(network.nodes), ends)  # edge k is ends[k], weighing weights[k]
     engine = engines.current()
     if engine is None:

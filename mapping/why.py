@@ -23,7 +23,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from peermap.graph_models.arrow_text import text_array
-from peermap.graph_models.network import PeerNetwork, _nanoseconds
+from peermap.graph_models.network import PeerNetwork, _nanoseconds, compact_positions
 
 #: How many pieces of evidence a tie's ``why`` spells out (the rest are counted).
 WHY_ITEMS = 3
@@ -77,7 +77,7 @@ class TieTexts:
             if network.row_tie is not None and len(network.row_tie) == len(rows)
             else np.searchsorted(network.ties["pair"].to_numpy(), pair_keys(rows, pd.Index(network.nodes["ref"])))
         )
-        self.pieces = np.bincount(tie, minlength=m)
+        self.pieces = compact_positions(np.bincount(tie, minlength=m))
         # a tie with one piece of evidence shows it; the others sort theirs: heaviest, then earliest, then row order
         count = self.pieces[tie]
         single = np.flatnonzero(count == 1)
@@ -102,9 +102,9 @@ class TieTexts:
         keep = shown_at >= 0  # ties left out of ``order`` are never asked for
         by_position = np.argsort(shown_at[keep], kind="stable")
         # the pieces spelled out, by the position of their tie: each tie's are then one slice
-        self.at_rows = at_rows[keep][by_position]
+        self.at_rows = compact_positions(at_rows[keep][by_position])
         self.rank = rank_shown[keep][by_position]
-        self.shown_at = shown_at[keep][by_position]
+        self.shown_at = compact_positions(shown_at[keep][by_position])
 
     def __len__(self) -> int:
         return self.size
@@ -123,8 +123,9 @@ class TieTexts:
         k = len(positions)
         if k == 0:
             return pa.array([], _TEXT)
-        lo = np.searchsorted(self.shown_at, positions, "left")
-        counts = np.searchsorted(self.shown_at, positions, "right") - lo
+        asked = positions.astype(self.shown_at.dtype)  # searching in one type: no copy of shown_at per block
+        lo = np.searchsorted(self.shown_at, asked, "left")
+        counts = np.searchsorted(self.shown_at, asked, "right") - lo
         slot = np.repeat(np.arange(k), counts)  # each piece's tie, as its place in this block
         these = np.repeat(lo, counts) + (np.arange(len(slot)) - np.repeat(np.cumsum(counts) - counts, counts))
         rows_here = self.at_rows[these]

@@ -124,3 +124,35 @@ def test_blocks_made_side_by_side_are_written_in_order(frame, tmp_path, monkeypa
     whole = write_csv(frame, tmp_path / "whole.csv", texts).read_bytes()
     assert write_csv(table, tmp_path / "blocks.csv", texts).read_bytes() == whole
     assert finished[:2] == [4, 0]  # the second block did finish first
+
+
+def test_one_block_made_ahead_leaves_a_core_to_other_work(frame, tmp_path, monkeypatch):
+    """ties.csv written beside the second process that finds the clusters makes one block ahead (``ahead=1``):
+    never two being made at once, and the same bytes as the whole frame; asked before each block (a function),
+    two again once the second process has answered."""
+    texts = {"why": lambda why: why.astype("string")}
+    frame = frame.drop(columns="notes")
+    monkeypatch.setattr(csv_text, "BLOCK", 4)
+    making, most = [0], [0]
+    lock = threading.Lock()
+
+    def rows(start, stop):
+        with lock:
+            making[0] += 1
+            most[0] = max(most[0], making[0])
+        threading.Event().wait(0.02)  # long enough for a second maker, were there one, to start meanwhile
+        with lock:
+            making[0] -= 1
+        return frame.iloc[start:stop].reset_index(drop=True)
+
+    whole = write_csv(frame, tmp_path / "whole.csv", texts).read_bytes()
+    one_ahead = csv_text.Blocks(list(frame.columns), len(frame), rows, ahead=1)
+    assert write_csv(one_ahead, tmp_path / "one.csv", texts).read_bytes() == whole
+    assert most[0] == 1
+    most[0] = 0
+    assert write_csv(csv_text.Blocks(list(frame.columns), len(frame), rows), tmp_path / "two.csv", texts).read_bytes()
+    assert most[0] == 2  # by default, two are made side by side
+    most[0], asked = 0, []
+    later = lambda: asked.append(1) or (1 if len(asked) < 3 else 2)  # noqa: E731  one ahead, then two once free
+    assert write_csv(csv_text.Blocks(list(frame.columns), len(frame), rows, later), tmp_path / "then.csv", texts)
+    assert (tmp_path / "then.csv").read_bytes() == whole and most[0] == 2 and len(asked) > 3

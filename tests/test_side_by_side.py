@@ -23,7 +23,7 @@ import peermap.geo.hotspots as hotspots
 import peermap.mapping.background_clusters as background
 import peermap.mapping.evidence.collect as evidence_module
 from peermap.mapping.analysis import analyse
-from peermap.mapping.background_clusters import SecondProcessError, clusters_meanwhile
+from peermap.mapping.background_clusters import SecondProcessError, clustering_input, clusters_meanwhile
 from peermap.mapping.clusters import find_clusters
 from peermap.mapping.evidence import collect_evidence
 from peermap.mapping.periods import Period
@@ -99,6 +99,21 @@ def test_a_second_process_that_dies_is_reported_not_waited_for(plain, spawned):
             clustering_of()
 
 
+def test_an_answer_that_cannot_be_read_is_reported_as_that(plain, spawned, monkeypatch):
+    """An answer this process cannot take in (here: no memory left for it) is raised as that, not as a second
+    process that stopped; and the second process is not left behind."""
+
+    def no_memory(handle):
+        raise MemoryError
+
+    monkeypatch.setattr(background.pickle, "load", no_memory)
+    with clusters_meanwhile(plain.network, EvidenceSettings(), second_process_above=0) as clustering_of:
+        with pytest.raises(SecondProcessError, match="could not be read") as raised:
+            clustering_of()
+    assert isinstance(raised.value.__cause__, MemoryError)
+    assert spawned[0].poll() is not None
+
+
 def test_leaving_early_stops_the_second_process(plain, spawned):
     with pytest.raises(KeyboardInterrupt):
         with clusters_meanwhile(plain.network, EvidenceSettings(), second_process_above=0):
@@ -137,6 +152,112 @@ def test_meeting_sized_networks_are_clustered_here_and_only_once(plain, monkeypa
         first, again = clustering_of(), clustering_of()
     assert first is again and len(calls) == 1
     assert np.array_equal(first.membership, plain.clustering.membership)
+
+
+@pytest.mark.parametrize("audience", ["meeting", "police"])
+def test_ties_written_while_the_clusters_are_found_are_the_ties_written_after(
+    synthetic_dataset, year, audience, monkeypatch, spawned, tmp_path
+):
+    """``peermap analyse`` writes ties.csv while the second process finds the clusters (it names none): before
+    the clusters are asked for, asking before each block whether the second process still works (one block
+    made ahead then, two after), with the same bytes, words and audience's names, and the same Parquet, as
+    the ties.csv written once the analysis is done."""
+    from contextlib import contextmanager, nullcontext
+
+    import peermap.mapping.analysis as analysis_module
+    from peermap.exports import csv_text
+    from peermap.exports.analysis_folder import TiesFirst, write_analysis
+    from peermap.exports.audience_view import analyse_for_audience
+    from peermap.exports.audiences import audience_policy, restrict_dataset
+    from peermap.exports.output_folder import OutputFolder
+
+    monkeypatch.setattr(background, "SECOND_PROCESS_ABOVE_TIES", 0)  # every network goes to a second process
+    events, given = [], []
+    real = analysis_module.clusters_meanwhile
+
+    @contextmanager
+    def recorded(*args, **kwargs):
+        with real(*args, **kwargs) as clustering_of:
+
+            def asked():
+                events.append("clusters asked for")
+                return clustering_of()
+
+            asked.elsewhere, asked.pending = clustering_of.elsewhere, clustering_of.pending
+            yield asked
+
+    monkeypatch.setattr(analysis_module, "clusters_meanwhile", recorded)
+    dataset = restrict_dataset(synthetic_dataset, audience_policy(audience))
+    first, after = tmp_path / "first", tmp_path / "after"
+    stage = lambda name: events.append(name) or nullcontext()  # noqa: E731
+    monkeypatch.setattr(csv_text, "BLOCK", 200)  # many blocks: how many to make ahead is asked before each
+    formats = ("csv", "parquet")
+    with OutputFolder(first) as folder:  # as peermap analyse: written into the folder being made
+        early = TiesFirst(dataset, audience, folder.path, formats=formats, stage=stage)
+
+        def seen(ties):
+            asked = ties.clusters_pending
+            ties.clusters_pending = lambda: given.append(asked()) or given[-1]
+            early(ties)
+
+        analysis = analyse_for_audience(dataset, year, audience, previous=False, meanwhile=seen)
+        assert events == ["writing ties.csv", "clusters asked for"]
+        blocks = -(-len(analysis.tie_order) // 200)
+        assert len(given) >= blocks > 5 and spawned[0].returncode == 0
+        write_analysis(analysis, folder, audience, dataset, formats=formats, ties_written=early.files)
+        folder.commit()
+    plain = analyse_for_audience(dataset, year, audience, previous=False)
+    write_analysis(plain, after, audience, dataset, formats=formats)
+    written = (first / "ties.csv").read_bytes()
+    assert written == (after / "ties.csv").read_bytes()
+    assert written.count(b"\n") == len(analysis.tie_order) + 1 > 1000
+    assert (b"(episodes E" in written) == (audience == "police")  # raw IDs for the police only
+    pd.testing.assert_frame_equal(pd.read_parquet(first / "ties.parquet"), pd.read_parquet(after / "ties.parquet"))
+    for name in ("people.csv", "clusters.csv", "changes.csv", "kpi.json", "hotspots.geojson"):
+        assert (first / name).read_bytes() == (after / name).read_bytes(), name
+    listed = json.loads((first / "manifest.json").read_text())["files"]
+    assert "ties.csv" in json.dumps(listed)
+
+
+def _rings(groups: int, size: int):
+    """``groups`` rings of ``size`` children, no tie between rings: each ring is one peer cluster."""
+    from peermap.graph_models.network import PeerNetwork
+
+    n = groups * size
+    a = np.arange(n)
+    b = (a // size) * size + (a + 1) % size
+    nodes = pd.DataFrame({"ref": [f"C-{i:010d}" for i in range(n)], "kind": "child"})
+    ties = pd.DataFrame(
+        {
+            "a_node": a,
+            "b_node": b,
+            "cluster_weight": np.ones(n),
+            "tie_type": pd.Categorical(["risk"] * n),
+        }
+    )
+    return PeerNetwork(nodes, ties)
+
+
+def test_the_second_process_ends_once_it_has_answered_not_when_asked(spawned):
+    """Its answer is read as soon as it is given, so it ends then, letting go of its memory (some 600 MB on a
+    national year) while this process still writes ties.csv. 20,000 children: an answer bigger than a pipe
+    holds, which it could not finish giving before it was read."""
+    network = _rings(2000, 10)
+    with clusters_meanwhile(network, EvidenceSettings(), second_process_above=0) as clustering_of:
+        assert spawned[0].wait(timeout=120) == 0, "it still held on, waiting for its answer to be read"
+        found = clustering_of()
+    assert len(found.membership) == 20_000 and found.membership.max() == 2000
+    ring = found.membership.reshape(2000, 10)
+    assert (ring == ring[:, :1]).all()  # each ring one cluster
+
+
+def test_the_second_process_lets_go_of_the_ties_it_has_read(plain):
+    """Its own copy of the ties is let go of once read (``own``); the clusters are the same."""
+    sent = clustering_input(plain.network)
+    found = find_clusters(sent, EvidenceSettings(), own=True)
+    assert len(sent.ties) == 0 and list(sent.ties.columns) == list(clustering_input(plain.network).ties.columns)
+    assert np.array_equal(found.membership, find_clusters(plain.network, EvidenceSettings()).membership)
+    assert len(plain.network.ties) > 1000  # the caller's network, not sent, keeps them
 
 
 class OneAfterTheOther(Executor):

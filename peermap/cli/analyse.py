@@ -94,7 +94,7 @@ def analyse(
     """
     import gc
 
-    from peermap.exports.analysis_folder import write_analysis
+    from peermap.exports.analysis_folder import TiesFirst, write_analysis
     from peermap.exports.audience_view import analyse_for_audience
     from peermap.exports.audiences import audience_policy, restrict_dataset
     from peermap.exports.audit import audited
@@ -126,9 +126,14 @@ def analyse(
             dataset = restrict_dataset(dataset, audience_policy(audience.value, names=names))
             gc.collect()  # reading a national folder leaves more than a gigabyte freed but still held:
             release_free_memory()  # handed back to the operating system before the analysis
+        written = tuple(formats_written(format))
+        # ties.csv names no cluster: written while a national network's clusters are found in a second process
+        ties_first = None if summary_only else TiesFirst(dataset, audience.value, folder.path, names, written, stage)
         with graph_engine(engine, neo4j, dataset), stage("analysing"):
             index = postcode_index(postcodes)
-            analysis = analyse_for_audience(dataset, span, audience.value, postcodes=index, stage=stage)
+            analysis = analyse_for_audience(
+                dataset, span, audience.value, postcodes=index, stage=stage, meanwhile=ties_first
+            )
         files = write_analysis(
             analysis,
             folder,
@@ -138,10 +143,11 @@ def analyse(
             postcodes=index,
             lookback=lookback,
             covers_from=covers_from_date(covers_from),
-            formats=tuple(formats_written(format)),
+            formats=written,
             summary_only=summary_only,
             stage=stage,
             drop_tie_details=True,  # the command needs only the counts once ties.csv is written
+            ties_written=ties_first.files if ties_first else None,
         )
         with stage("moving into place"):
             folder.commit(after=run.written)
