@@ -47,6 +47,7 @@ PARTS = [
     ("analysis: evidence (threads)", "collect_evidence.<locals>.timed"),
     ("analysis: bridging (betweenness)", "betweenness"),
     ("analysis: the previous period", "numbers_before"),
+    ("writing: ties.csv while the clusters are found (TiesFirst; its blocks' threads below)", "TiesFirst.__call__"),
     ("analysis: the rest", "analyse_for_audience"),
     ("writing: ties.csv's explanations (TieTexts, a block at a time, in threads)", "TieTexts._block"),
     ("writing: ties.csv's other columns (tie_rows, a block at a time, in threads)", "_write_ties.<locals>.rows"),
