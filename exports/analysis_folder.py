@@ -99,8 +99,8 @@ class TiesFirst:
         with self.stage("writing ties.csv"):
             shown = associate_names(self.dataset.associates, self.policy)
             # one block made ahead while the second process is at work: two took as long there, and 95 MB more
-            # (national); two again once it has answered, its memory let go of
-            ahead = lambda: 1 if ties.clusters_pending() else 2  # noqa: E731
+            # (national); as many as usual again once it has answered, its memory let go of
+            ahead = lambda: 1 if ties.clusters_pending() else None  # noqa: E731
             self.files = _write_ties(ties, self.policy, shown, self.out / "ties.csv", self.formats, ahead)
             release_free_memory()
 

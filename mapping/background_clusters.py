@@ -109,8 +109,7 @@ def clusters_meanwhile(
     )
     sending_failed: list[BaseException] = []
     receiving_failed: list[BaseException] = []
-    answer: list = []  # (status, value) once it has replied; empty if it stopped without a reply
-    answered: list[bool] = []  # it has replied (clusters or its error), and ends on its own
+    answer: list = []  # (status, value) once it has replied (it then ends on its own); empty if it stopped
 
     def send_and_receive() -> None:
         """In a thread: the pipe takes the network only as fast as the new process reads it, and the answer is
@@ -127,7 +126,6 @@ def clusters_meanwhile(
             return
         try:
             answer.append(pickle.load(process.stdout))
-            answered.append(True)
         except (EOFError, pickle.UnpicklingError, OSError, ValueError):  # it stopped before (or while) answering
             pass
         except BaseException as exc:  # e.g. no memory for the answer: the caller raises it, not "it stopped"
@@ -164,7 +162,7 @@ def clusters_meanwhile(
         receiver.start()
         yield there
     finally:
-        if process.poll() is None and not answered:
+        if process.poll() is None and not answer:
             process.kill()
         if receiver.ident is not None:
             receiver.join()
